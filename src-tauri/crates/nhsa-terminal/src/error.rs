@@ -1,0 +1,166 @@
+//! The one error type of the crate. The panel branches on its kinds: a
+//! validation error is the cashier's to fix, a terminal error carries the
+//! terminal's own code and message, and a transport timeout or malformed reply
+//! leaves the outcome *unknown* — the terminal may well have acted.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::mask::scrub_id_numbers;
+use crate::protocol::validation::ValidationError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    /// Nothing was sent: the request broke a rule of the spec.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The request could not be delivered, or no reply came back.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The terminal answered with a non-zero `code`.
+    #[error("终端返回错误（代码 {code}）：{message}")]
+    Terminal {
+        code: String,
+        message: String,
+        raw: RawText,
+    },
+    /// Something came back that is not a reply we can read.
+    #[error("终端回复无法解析：{reason}")]
+    Malformed { reason: String, raw: RawText },
+    /// The transport itself is misconfigured (library missing, bad URL).
+    #[error("终端连接配置无效：{0}")]
+    Config(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("终端在 {}内没有回复", human(*.after))]
+    Timeout { after: Duration },
+    #[error("无法连接终端 {target}：连接被拒绝")]
+    Refused { target: String },
+    #[error("终端接口返回 HTTP {status}")]
+    HttpStatus { status: u16, body: RawText },
+    /// The vendor library returned a status other than `"0000"`.
+    #[error("终端动态库调用失败（状态 {status}）：{message}")]
+    Library { status: String, message: String },
+    #[error("与终端通信失败：{detail}")]
+    Io { detail: String },
+}
+
+fn human(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} 秒", d.as_secs())
+    } else {
+        format!("{} 毫秒", d.as_millis())
+    }
+}
+
+impl TerminalError {
+    /// A stable, machine-readable code for the UI and scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TerminalError::Validation(_) => "validation",
+            TerminalError::Transport(t) => match t {
+                TransportError::Timeout { .. } => "transport_timeout",
+                TransportError::Refused { .. } => "transport_refused",
+                TransportError::HttpStatus { .. } => "transport_http_status",
+                TransportError::Library { .. } => "transport_library",
+                TransportError::Io { .. } => "transport_io",
+            },
+            TerminalError::Terminal { .. } => "terminal",
+            TerminalError::Malformed { .. } => "malformed_reply",
+            TerminalError::Config(_) => "config",
+        }
+    }
+
+    /// True when the terminal may have acted although we do not know how:
+    /// such a call is recorded as *unknown* (待确认), never as a failure.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            TerminalError::Validation(_) | TerminalError::Config(_) => false,
+            TerminalError::Terminal { .. } => false,
+            TerminalError::Malformed { .. } => true,
+            TerminalError::Transport(t) => match t {
+                // Nothing reached the terminal.
+                TransportError::Refused { .. } => false,
+                // The library reports its own failure before or after sending: we cannot tell.
+                TransportError::Library { .. } => true,
+                TransportError::Timeout { .. }
+                | TransportError::HttpStatus { .. }
+                | TransportError::Io { .. } => true,
+            },
+        }
+    }
+
+    /// The raw text that came back, when something did.
+    pub fn raw_reply(&self) -> Option<&str> {
+        match self {
+            TerminalError::Terminal { raw, .. } | TerminalError::Malformed { raw, .. } => {
+                Some(&raw.0)
+            }
+            TerminalError::Transport(TransportError::HttpStatus { body, .. }) => Some(&body.0),
+            _ => None,
+        }
+    }
+}
+
+/// Raw text from the terminal, kept whole for the journal. Its `Debug` scrubs
+/// ID numbers, so an error that reaches a log line does not carry one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawText(pub String);
+
+impl fmt::Debug for RawText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX: usize = 300;
+        let scrubbed = scrub_id_numbers(&self.0);
+        let shown: String = scrubbed.chars().take(MAX).collect();
+        if scrubbed.chars().count() > MAX {
+            write!(f, "{shown:?}…")
+        } else {
+            write!(f, "{shown:?}")
+        }
+    }
+}
+
+impl From<String> for RawText {
+    fn from(s: String) -> Self {
+        RawText(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_and_garbage_are_unknown_outcomes_refusal_and_codes_are_not() {
+        let timeout = TerminalError::from(TransportError::Timeout {
+            after: Duration::from_secs(120),
+        });
+        assert!(timeout.outcome_unknown());
+        assert_eq!(timeout.to_string(), "终端在 120 秒内没有回复");
+        let refused = TerminalError::from(TransportError::Refused {
+            target: "http://127.0.0.1:1".into(),
+        });
+        assert!(!refused.outcome_unknown());
+        let code = TerminalError::Terminal {
+            code: "-1".into(),
+            message: "授权已过期".into(),
+            raw: RawText(String::new()),
+        };
+        assert!(!code.outcome_unknown());
+        assert_eq!(code.code(), "terminal");
+        assert!(code.to_string().contains("授权已过期"));
+    }
+
+    #[test]
+    fn debug_of_raw_text_does_not_leak_id_numbers() {
+        let e = TerminalError::Malformed {
+            reason: "x".into(),
+            raw: RawText(r#"{"idNo":"44170219980101123X""#.into()),
+        };
+        let debug = format!("{e:?}");
+        assert!(!debug.contains("44170219980101123X"), "{debug}");
+        assert_eq!(e.raw_reply(), Some(r#"{"idNo":"44170219980101123X""#));
+    }
+}

@@ -1,0 +1,167 @@
+//! Personal data (证件号, 姓名, ecToken) never appears in full on screen, in
+//! logs or in exports unless the cashier reveals it. [`Personal`] makes the
+//! masked form the default: its `Debug` and `Display` are masked, and the full
+//! value must be asked for by name.
+
+use serde::{Deserialize, Serialize};
+
+/// Which masking rule applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 证件号码: first 3 and last 4 characters kept (the last 4 are what staff search by).
+    IdNo,
+    /// 姓名: the surname kept, the rest starred.
+    Name,
+    /// Tokens: first 4 and last 4 kept.
+    Token,
+}
+
+/// Mask `value` by `kind`. Short values are starred whole rather than half shown.
+pub fn mask(kind: Kind, value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let n = chars.len();
+    let keep = |head: usize, tail: usize| -> String {
+        if n <= head + tail {
+            return "*".repeat(n);
+        }
+        let mut out: String = chars[..head].iter().collect();
+        out.extend(std::iter::repeat_n('*', n - head - tail));
+        out.extend(&chars[n - tail..]);
+        out
+    };
+    match kind {
+        Kind::IdNo => keep(3, 4),
+        Kind::Token => keep(4, 4),
+        Kind::Name if n <= 1 => "*".repeat(n),
+        Kind::Name => {
+            let mut out: String = chars[..1].iter().collect();
+            out.extend(std::iter::repeat_n('*', n - 1));
+            out
+        }
+    }
+}
+
+/// Replace any run of 15–18 ID-card characters in free text (raw replies, log
+/// lines) with its masked form. A belt to go with [`Personal`]'s braces.
+pub fn scrub_id_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let is_id_char = |c: char| c.is_ascii_digit() || c == 'X' || c == 'x';
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && is_id_char(chars[i]) {
+                i += 1;
+            }
+            let run: String = chars[start..i].iter().collect();
+            let len = i - start;
+            if (15..=18).contains(&len) {
+                out.push_str(&mask(Kind::IdNo, &run));
+            } else {
+                out.push_str(&run);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A personal value: serialized in full (the wire and the HIS need it), but
+/// masked whenever it is formatted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Personal<const K: u8>(String);
+
+pub type IdNo = Personal<0>;
+pub type PersonName = Personal<1>;
+pub type Token = Personal<2>;
+
+impl<const K: u8> Personal<K> {
+    const KIND: Kind = match K {
+        0 => Kind::IdNo,
+        1 => Kind::Name,
+        _ => Kind::Token,
+    };
+
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The full value. Call sites are the places personal data leaves the masked world.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    pub fn masked(&self) -> String {
+        mask(Self::KIND, &self.0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<const K: u8> std::fmt::Debug for Personal<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.masked())
+    }
+}
+
+impl<const K: u8> std::fmt::Display for Personal<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_numbers_keep_head_and_the_searchable_tail() {
+        assert_eq!(mask(Kind::IdNo, "44170219980101123X"), "441***********123X");
+        assert_eq!(mask(Kind::IdNo, "1234567"), "*******");
+    }
+
+    #[test]
+    fn names_keep_the_surname() {
+        assert_eq!(mask(Kind::Name, "阿炳"), "阿*");
+        assert_eq!(mask(Kind::Name, "欧阳娜娜"), "欧***");
+        assert_eq!(mask(Kind::Name, "王"), "*");
+    }
+
+    #[test]
+    fn tokens_keep_both_ends() {
+        assert_eq!(
+            mask(Kind::Token, "630000ec7ioqup8p1o0761820a0000f1f8b13d"),
+            "6300******************************b13d"
+        );
+    }
+
+    #[test]
+    fn formatting_a_personal_value_masks_it() {
+        let id = IdNo::new("44170219980101123X");
+        assert_eq!(format!("{id}"), "441***********123X");
+        assert_eq!(format!("{id:?}"), "\"441***********123X\"");
+        assert_eq!(id.reveal(), "44170219980101123X");
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"44170219980101123X\""
+        );
+    }
+
+    #[test]
+    fn scrubbing_free_text() {
+        let raw =
+            r#"{"idNo":"44170219980101123X","authNo":"ano3728680187894374401630000","n":"12345"}"#;
+        let scrubbed = scrub_id_numbers(raw);
+        assert!(!scrubbed.contains("44170219980101123X"));
+        assert!(scrubbed.contains("441***********123X"));
+        // authNo digits run 25 long: not an ID number, left alone.
+        assert!(scrubbed.contains("ano3728680187894374401630000"));
+        assert!(scrubbed.contains("12345"));
+    }
+}

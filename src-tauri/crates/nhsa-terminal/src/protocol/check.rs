@@ -1,0 +1,144 @@
+//! `cn.nhsa.auth.check` — 获取医保用户身份信息 (seed §1.3).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::codes::{BusinessType, id_type_label};
+use super::envelope::{TransType, Transaction, opt_string};
+use super::text::{
+    AuthNo, ExtData, OfficeId, OfficeName, OperatorId, OperatorName, OrgId, OutBizNo,
+};
+use crate::mask::{IdNo, PersonName, Token};
+
+/// Exchange an `authNo` for the insured person's identity. `outBizNo` is a new
+/// one: the spec wants every request's number unique.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthCheck {
+    pub org_id: OrgId,
+    pub out_biz_no: OutBizNo,
+    pub auth_no: AuthNo,
+    pub business_type: BusinessType,
+    pub operator_id: OperatorId,
+    pub operator_name: OperatorName,
+    pub office_id: OfficeId,
+    pub office_name: OfficeName,
+    #[serde(default)]
+    pub ext_data: ExtData,
+}
+
+/// The insured person, as the terminal reports them. Personal fields format
+/// masked; `reveal()` gives the full value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auth_no: Option<String>,
+    pub user_name: PersonName,
+    pub id_no: IdNo,
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id_type: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gender: Option<String>,
+    /// `1998.01.01` in every sample; kept as sent.
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub birthday: Option<String>,
+    /// 参保地医保区划, e.g. `441702`.
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub insu_org: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ec_token: Option<Token>,
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ec_index_no: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nationality: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub chnl_id: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ec_qr_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ext_data: Option<Value>,
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl Identity {
+    /// 证件类型 in words, or the raw code when the table does not know it.
+    pub fn id_type_label(&self) -> Option<String> {
+        let code = self.id_type.as_deref()?;
+        Some(id_type_label(code).map_or_else(|| code.to_owned(), str::to_owned))
+    }
+
+    /// Birth date as (year, month, day), from `1998.01.01`, `1998-01-01` or `19980101`.
+    pub fn birth_date(&self) -> Option<(u32, u32, u32)> {
+        let digits: String = self
+            .birthday
+            .as_deref()?
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        if digits.len() != 8 {
+            return None;
+        }
+        let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
+        Some((n(0..4)?, n(4..6)?, n(6..8)?))
+    }
+
+    /// Age in whole years on the given day.
+    pub fn age_on(&self, (y, m, d): (u32, u32, u32)) -> Option<u32> {
+        let (by, bm, bd) = self.birth_date()?;
+        let years = y.checked_sub(by)?;
+        Some(if (m, d) < (bm, bd) {
+            years.checked_sub(1)?
+        } else {
+            years
+        })
+    }
+}
+
+impl Transaction for AuthCheck {
+    const TRANS_TYPE: TransType = TransType::AuthCheck;
+    type Reply = Identity;
+}

@@ -1,0 +1,163 @@
+//! The envelope around every call, and tolerant reading of replies.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::text::OrgId;
+use crate::error::{RawText, TerminalError};
+
+/// The transactions this crate speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TransType {
+    #[serde(rename = "cn.nhsa.ec.auth")]
+    EcAuth,
+    #[serde(rename = "cn.nhsa.auth.check")]
+    AuthCheck,
+    #[serde(rename = "cn.nhsa.settle.notify")]
+    SettleNotify,
+}
+
+impl TransType {
+    pub const ALL: [TransType; 3] = [
+        TransType::EcAuth,
+        TransType::AuthCheck,
+        TransType::SettleNotify,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransType::EcAuth => "cn.nhsa.ec.auth",
+            TransType::AuthCheck => "cn.nhsa.auth.check",
+            TransType::SettleNotify => "cn.nhsa.settle.notify",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TransType::EcAuth => "刷脸授权",
+            TransType::AuthCheck => "获取身份信息",
+            TransType::SettleNotify => "结算结果通知",
+        }
+    }
+}
+
+/// A request body of one transaction and the reply it expects.
+pub trait Transaction: Serialize {
+    const TRANS_TYPE: TransType;
+    type Reply: DeserializeOwned;
+}
+
+/// `{"orgId", "transType", "data"}` as sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestEnvelope<T> {
+    pub org_id: OrgId,
+    pub trans_type: TransType,
+    pub data: T,
+}
+
+/// Serialize a validated request. The types only hold validated strings, so
+/// this cannot fail.
+pub fn encode<T: Transaction>(org_id: &OrgId, data: &T) -> String {
+    let envelope = RequestEnvelope {
+        org_id: org_id.clone(),
+        trans_type: T::TRANS_TYPE,
+        data,
+    };
+    serde_json::to_string(&envelope)
+        .unwrap_or_else(|e| unreachable!("request types serialize: {e}"))
+}
+
+/// A successful reply: the decoded `data`, the terminal's message and the raw text.
+#[derive(Debug, Clone)]
+pub struct Reply<R> {
+    pub data: R,
+    pub message: String,
+    pub raw: String,
+}
+
+/// Read a reply envelope. Accepts `data` as an object or a string holding JSON
+/// (even twice encoded), reads `"null"` as absent, keeps unknown fields, and
+/// turns a non-zero `code` into [`TerminalError::Terminal`].
+pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, TerminalError> {
+    let malformed = |reason: String| TerminalError::Malformed {
+        reason,
+        raw: RawText(raw.to_owned()),
+    };
+    let mut top = match unwrap_json_string(serde_json::from_str::<Value>(raw)) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(malformed("回复不是 JSON 对象".into())),
+        Err(e) => return Err(malformed(format!("不是有效的 JSON：{e}"))),
+    };
+    let code = match top.get("code") {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+        _ => return Err(malformed("缺少 code 字段".into())),
+    };
+    let message = match top.get("message") {
+        Some(Value::String(s)) if s != "null" => s.clone(),
+        _ => String::new(),
+    };
+    if code != "0" {
+        return Err(TerminalError::Terminal {
+            code,
+            message,
+            raw: RawText(raw.to_owned()),
+        });
+    }
+    let data = match top.remove("data") {
+        None | Some(Value::Null) => Value::Object(Map::new()),
+        Some(Value::String(s)) if s.trim().is_empty() || s == "null" => Value::Object(Map::new()),
+        Some(Value::String(s)) => match unwrap_json_string(serde_json::from_str::<Value>(&s)) {
+            Ok(v) => v,
+            Err(e) => return Err(malformed(format!("data 不是有效的 JSON：{e}"))),
+        },
+        Some(v) => v,
+    };
+    let Value::Object(mut fields) = data else {
+        return Err(malformed("data 不是 JSON 对象".into()));
+    };
+    for value in fields.values_mut() {
+        if value.as_str() == Some("null") {
+            *value = Value::Null;
+        }
+    }
+    let data = serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
+        let path = e.path().to_string();
+        malformed(format!(
+            "data 字段不符合接口规范（{path}）：{}",
+            e.into_inner()
+        ))
+    })?;
+    Ok(Reply {
+        data,
+        message,
+        raw: raw.to_owned(),
+    })
+}
+
+/// Some bridges encode the JSON once more as a string: peel at most two layers.
+fn unwrap_json_string(first: serde_json::Result<Value>) -> serde_json::Result<Value> {
+    let mut value = first?;
+    for _ in 0..2 {
+        match value {
+            Value::String(ref s) if s.trim_start().starts_with(['{', '"']) => {
+                value = serde_json::from_str(s)?;
+            }
+            _ => break,
+        }
+    }
+    Ok(value)
+}
+
+/// Empty strings and `"null"` in optional reply fields are absent.
+pub(crate) fn opt_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.is_empty() && s != "null"))
+}

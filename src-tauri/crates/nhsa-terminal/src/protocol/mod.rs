@@ -1,0 +1,24 @@
+//! The envelope and the three transactions of the interface spec, typed with
+//! the spec's wire names. Construction validates; so does deserialization.
+
+pub mod amount;
+pub mod auth;
+pub mod check;
+pub mod codes;
+pub mod envelope;
+pub mod notify;
+pub mod setl_time;
+pub mod text;
+pub mod validation;
+
+pub use amount::Amount;
+pub use auth::{EcAuth, EcAuthReply};
+pub use check::{AuthCheck, Identity};
+pub use codes::{BizType, BusinessType, MedicalSettleState};
+pub use envelope::{TransType, Transaction};
+pub use notify::{SettleAmounts, SettleNotify, SettleNotifyReply};
+pub use setl_time::SetlTime;
+pub use text::{
+    AuthNo, DoctorName, ExtData, FailReason, HospitalName, MedicalSettleNo, OfficeId, OfficeName,
+    OperatorId, OperatorName, OrgId, OutBizNo,
+};

@@ -1,0 +1,244 @@
+//! Bounded text fields: one type per wire field, so the length limit and the
+//! field name travel with the value and an over-long value cannot be built.
+
+use super::validation::{Problem, ValidationError};
+
+/// Check a required value: present (not blank) and at most `max` characters.
+pub(crate) fn check_required(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(ValidationError::new(field, Problem::Missing));
+    }
+    check_len(field, value, max)
+}
+
+/// Lengths in the spec are characters, not bytes: 30 Chinese characters fit in `operatorName`.
+pub(crate) fn check_len(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<(), ValidationError> {
+    let actual = value.chars().count();
+    if actual > max {
+        return Err(ValidationError::new(
+            field,
+            Problem::TooLong { max, actual },
+        ));
+    }
+    Ok(())
+}
+
+macro_rules! bounded_text {
+    ($(#[$meta:meta])* $name:ident, $field:literal, $max:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The wire name of the field this type carries.
+            pub const FIELD: &'static str = $field;
+            /// Maximum length in characters.
+            pub const MAX_CHARS: usize = $max;
+
+            pub fn new(value: impl Into<String>) -> Result<Self, $crate::ValidationError> {
+                let value = value.into();
+                $crate::protocol::text::check_required($field, &value, $max)?;
+                Ok(Self(value))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::protocol::text::FieldProblem;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::new(value).map_err(|e| $crate::protocol::text::FieldProblem(e.problem))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+/// The problem alone: inside serde the decoder's path supplies the field name,
+/// so repeating it here would print it twice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FieldProblem(pub Problem);
+
+bounded_text!(
+    /// 医保定点机构代码, e.g. `H44170200001`.
+    OrgId, "orgId", 40
+);
+bounded_text!(
+    /// 定点医药机构本次业务流水号: unique for every request we send.
+    OutBizNo, "outBizNo", 64
+);
+bounded_text!(
+    /// 实人认证业务流水号, returned by `cn.nhsa.ec.auth`.
+    AuthNo, "authNo", 64
+);
+bounded_text!(OperatorId, "operatorId", 20);
+bounded_text!(OperatorName, "operatorName", 30);
+bounded_text!(OfficeId, "officeId", 20);
+bounded_text!(OfficeName, "officeName", 30);
+bounded_text!(HospitalName, "hospitalName", 64);
+bounded_text!(DoctorName, "doctorName", 64);
+bounded_text!(FailReason, "failReason", 200);
+bounded_text!(
+    /// 医保单据流水号 (setl_id of national transaction 2207).
+    MedicalSettleNo, "medicalSettleNo", 64
+);
+
+/// `extData`: a JSON object serialized as a string. Required on ec.auth and
+/// auth.check; `"{}"` when there is nothing to add.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ExtData(String);
+
+impl ExtData {
+    pub const FIELD: &'static str = "extData";
+
+    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        match serde_json::from_str::<serde_json::Value>(&value) {
+            Ok(serde_json::Value::Object(_)) => Ok(Self(value)),
+            _ => Err(ValidationError::new(
+                Self::FIELD,
+                Problem::BadFormat {
+                    expected: "JSON 对象字符串，如 {}",
+                },
+            )),
+        }
+    }
+
+    pub fn empty() -> Self {
+        Self("{}".to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for ExtData {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl TryFrom<String> for ExtData {
+    type Error = FieldProblem;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value).map_err(|e| FieldProblem(e.problem))
+    }
+}
+
+impl From<ExtData> for String {
+    fn from(value: ExtData) -> String {
+        value.0
+    }
+}
+
+impl std::fmt::Debug for ExtData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_is_counted_in_characters_not_bytes() {
+        let thirty = "张".repeat(30);
+        assert!(OperatorName::new(thirty.clone()).is_ok());
+        let err = OperatorName::new(format!("{thirty}张")).unwrap_err();
+        assert_eq!(err.field, "operatorName");
+        assert_eq!(
+            err.problem,
+            Problem::TooLong {
+                max: 30,
+                actual: 31
+            }
+        );
+    }
+
+    #[test]
+    fn blank_required_fields_are_missing() {
+        for blank in ["", "   "] {
+            let err = OrgId::new(blank).unwrap_err();
+            assert_eq!(
+                (err.field.as_str(), err.problem),
+                ("orgId", Problem::Missing)
+            );
+        }
+    }
+
+    #[test]
+    fn every_bounded_field_enforces_its_own_limit() {
+        fn at_limit<T>(make: fn(String) -> Result<T, ValidationError>, field: &str, max: usize) {
+            assert!(make("a".repeat(max)).is_ok(), "{field} at {max}");
+            let err = make("a".repeat(max + 1)).err().unwrap();
+            assert_eq!(err.field, field);
+            assert_eq!(
+                err.problem,
+                Problem::TooLong {
+                    max,
+                    actual: max + 1
+                }
+            );
+        }
+        at_limit(OrgId::new, "orgId", 40);
+        at_limit(OutBizNo::new, "outBizNo", 64);
+        at_limit(AuthNo::new, "authNo", 64);
+        at_limit(OperatorId::new, "operatorId", 20);
+        at_limit(OperatorName::new, "operatorName", 30);
+        at_limit(OfficeId::new, "officeId", 20);
+        at_limit(OfficeName::new, "officeName", 30);
+        at_limit(HospitalName::new, "hospitalName", 64);
+        at_limit(DoctorName::new, "doctorName", 64);
+        at_limit(FailReason::new, "failReason", 200);
+        at_limit(MedicalSettleNo::new, "medicalSettleNo", 64);
+    }
+
+    #[test]
+    fn serde_goes_through_the_constructor() {
+        let err = serde_json::from_str::<OfficeId>(&format!("\"{}\"", "1".repeat(21))).unwrap_err();
+        assert!(err.to_string().contains("最多 20 个字符"), "{err}");
+        let ok: OfficeId = serde_json::from_str("\"0301\"").unwrap();
+        assert_eq!(ok.as_str(), "0301");
+    }
+
+    #[test]
+    fn ext_data_must_be_a_json_object_string() {
+        assert_eq!(ExtData::new("{\"a\":1}").unwrap().as_str(), "{\"a\":1}");
+        for bad in ["", "[]", "1", "{", "null"] {
+            let err = ExtData::new(bad).unwrap_err();
+            assert_eq!(err.field, "extData", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Ready-made valid requests of the Yangjiang hospital, for tests, benches
+//! and the simulator's demo. Values follow the samples in PROTOCOL.md.
+
+use crate::protocol::notify::SettleNotifyDraft;
+use crate::protocol::{
+    AuthCheck, AuthNo, BusinessType, EcAuth, ExtData, OfficeId, OfficeName, OperatorId,
+    OperatorName, OrgId, OutBizNo, SettleNotify,
+};
+
+pub const ORG_ID: &str = "H44170200001";
+pub const HOSPITAL_NAME: &str = "阳江市妇幼保健院";
+
+fn valid<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("sample values are valid: {e}"))
+}
+
+pub fn org_id() -> OrgId {
+    valid(OrgId::new(ORG_ID))
+}
+
+pub fn ec_auth(out_biz_no: &str) -> EcAuth {
+    EcAuth {
+        org_id: org_id(),
+        out_biz_no: valid(OutBizNo::new(out_biz_no)),
+        business_type: BusinessType::Register,
+        operator_id: valid(OperatorId::new("0107")),
+        operator_name: valid(OperatorName::new("林晓燕")),
+        office_id: valid(OfficeId::new("0301")),
+        office_name: valid(OfficeName::new("挂号收费处")),
+        ext_data: ExtData::empty(),
+    }
+}
+
+pub fn auth_check(out_biz_no: &str, auth_no: &AuthNo) -> AuthCheck {
+    let a = ec_auth(out_biz_no);
+    AuthCheck {
+        org_id: a.org_id,
+        out_biz_no: a.out_biz_no,
+        auth_no: auth_no.clone(),
+        business_type: a.business_type,
+        operator_id: a.operator_id,
+        operator_name: a.operator_name,
+        office_id: a.office_id,
+        office_name: a.office_name,
+        ext_data: a.ext_data,
+    }
+}
+
+/// A SUCCESS draft of 120.50 whose parts add up.
+pub fn settle_success_draft(auth_out_biz_no: &str, auth_no: Option<&str>) -> SettleNotifyDraft {
+    let s = |v: &str| Some(v.to_owned());
+    SettleNotifyDraft {
+        out_biz_no: auth_out_biz_no.to_owned(),
+        medical_settle_state: "SUCCESS".into(),
+        auth_no: auth_no.map(str::to_owned),
+        operator_id: "0107".into(),
+        operator_name: "林晓燕".into(),
+        total_fee: "120.50".into(),
+        biz_type: "register".into(),
+        setl_time: "2026-11-25 09:30:00".into(),
+        hospital_name: HOSPITAL_NAME.into(),
+        office_id: s("0301"),
+        office_name: s("挂号收费处"),
+        medical_settle_no: s("441700G0000012345678"),
+        own_amt: s("20.50"),
+        hif_amt: s("80.00"),
+        acct_amt: s("20.00"),
+        hifp_amt: s("80.00"),
+        ..SettleNotifyDraft::default()
+    }
+}
+
+pub fn settle_success(auth_out_biz_no: &str, auth_no: Option<&str>) -> SettleNotify {
+    valid(SettleNotify::try_from(settle_success_draft(
+        auth_out_biz_no,
+        auth_no,
+    )))
+}

@@ -1,0 +1,78 @@
+//! Scripted replies: how a test makes the simulator misbehave.
+
+use serde::{Deserialize, Serialize};
+
+/// One scripted reply, consumed `times` times by requests of `transType`
+/// (any transaction when absent), in the order they were queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Script {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trans_type: Option<String>,
+    /// Wait this long before answering.
+    #[serde(default)]
+    pub delay_ms: u64,
+    #[serde(default = "one")]
+    pub times: u32,
+    #[serde(flatten)]
+    pub reply: Behaviour,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Script {
+    pub fn any(reply: Behaviour) -> Self {
+        Self {
+            trans_type: None,
+            delay_ms: 0,
+            times: 1,
+            reply,
+        }
+    }
+
+    pub fn for_trans(trans_type: crate::protocol::TransType, reply: Behaviour) -> Self {
+        Self {
+            trans_type: Some(trans_type.as_str().to_owned()),
+            ..Self::any(reply)
+        }
+    }
+
+    pub fn delayed(mut self, ms: u64) -> Self {
+        self.delay_ms = ms;
+        self
+    }
+
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = n;
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "reply", rename_all = "camelCase")]
+pub enum Behaviour {
+    /// The default answer (`data` as a string holding JSON, as in the field).
+    #[default]
+    Normal,
+    /// The default answer with `data` as a JSON object.
+    DataAsObject,
+    /// The whole reply JSON encoded once more as a JSON string.
+    DoubleEncoded,
+    /// Never answer: the caller's timeout decides.
+    Hang,
+    /// A non-zero `code` with the terminal's message.
+    Error { code: i64, message: String },
+    /// A body that is not valid JSON (or the given body).
+    Malformed {
+        #[serde(default)]
+        body: Option<String>,
+    },
+    /// An HTTP status from the bridge instead of an envelope.
+    HttpStatus {
+        status: u16,
+        #[serde(default)]
+        body: String,
+    },
+}

@@ -1,0 +1,275 @@
+//! Request validation, read against PROTOCOL.md §2: nothing that breaks a rule
+//! of the spec can be built, and the error names the field.
+
+use nhsa_terminal::protocol::notify::{SettleNotifyDraft, SettleResult};
+use nhsa_terminal::protocol::validation::from_json;
+use nhsa_terminal::protocol::{
+    Amount, AuthCheck, BizType, BusinessType, EcAuth, MedicalSettleState, OrgId, SettleNotify,
+    envelope,
+};
+use nhsa_terminal::{Problem, ValidationError};
+use serde_json::{Value, json};
+
+const EC_AUTH: &str = include_str!("fixtures/ec_auth_request.json");
+const NOTIFY_SUCCESS: &str = include_str!("fixtures/settle_notify_success.json");
+const NOTIFY_FAIL: &str = include_str!("fixtures/settle_notify_fail.json");
+
+fn with(fixture: &str, field: &str, value: Value) -> String {
+    let mut v: Value = serde_json::from_str(fixture).unwrap();
+    if value.is_null() {
+        v.as_object_mut().unwrap().remove(field);
+    } else {
+        v[field] = value;
+    }
+    v.to_string()
+}
+
+fn notify(json: &str) -> Result<SettleNotify, ValidationError> {
+    let draft: SettleNotifyDraft = serde_json::from_str(json).unwrap();
+    SettleNotify::try_from(draft)
+}
+
+#[test]
+fn the_sample_ec_auth_request_is_valid_and_encodes_in_the_envelope() {
+    let req: EcAuth = from_json(EC_AUTH).unwrap();
+    assert_eq!(req.business_type, BusinessType::Register);
+    let org = OrgId::new("H44170200001").unwrap();
+    let wire: Value = serde_json::from_str(&envelope::encode(&org, &req)).unwrap();
+    assert_eq!(wire["orgId"], "H44170200001");
+    assert_eq!(wire["transType"], "cn.nhsa.ec.auth");
+    assert_eq!(wire["data"]["operatorName"], "林晓燕");
+    assert_eq!(wire["data"]["businessType"], "01101");
+    assert_eq!(wire["data"]["extData"], "{}");
+    assert!(
+        wire.get("extra").is_none(),
+        "no top-level extra unless configured"
+    );
+}
+
+#[test]
+fn ec_auth_field_rules() {
+    let long = |n: usize| json!("x".repeat(n));
+    // (field, bad value, expected problem); Null = field left out.
+    let cases: Vec<(&str, Value, Problem)> = vec![
+        ("orgId", Value::Null, Problem::Missing),
+        ("orgId", json!(""), Problem::Missing),
+        (
+            "orgId",
+            long(41),
+            Problem::TooLong {
+                max: 40,
+                actual: 41,
+            },
+        ),
+        (
+            "outBizNo",
+            long(65),
+            Problem::TooLong {
+                max: 64,
+                actual: 65,
+            },
+        ),
+        ("outBizNo", Value::Null, Problem::Missing),
+        (
+            "operatorId",
+            long(21),
+            Problem::TooLong {
+                max: 20,
+                actual: 21,
+            },
+        ),
+        (
+            "operatorName",
+            json!("林".repeat(31)),
+            Problem::TooLong {
+                max: 30,
+                actual: 31,
+            },
+        ),
+        (
+            "officeId",
+            long(21),
+            Problem::TooLong {
+                max: 20,
+                actual: 21,
+            },
+        ),
+        ("officeName", json!(" "), Problem::Missing),
+        ("businessType", Value::Null, Problem::Missing),
+    ];
+    for (field, value, problem) in cases {
+        let err = from_json::<EcAuth>(&with(EC_AUTH, field, value.clone())).unwrap_err();
+        assert_eq!(err.field, field, "{field}={value}");
+        match problem {
+            Problem::Missing => assert!(
+                err.problem == Problem::Missing || err.to_string().contains("不能为空"),
+                "{field}: {err}"
+            ),
+            Problem::TooLong { max, .. } => {
+                assert!(
+                    err.to_string().contains(&format!("最多 {max} 个字符")),
+                    "{err}"
+                )
+            }
+            _ => unreachable!(),
+        }
+    }
+    let err = from_json::<EcAuth>(&with(EC_AUTH, "businessType", json!("09999"))).unwrap_err();
+    assert_eq!(err.field, "businessType");
+    assert!(err.to_string().contains("代码表"), "{err}");
+    let err = from_json::<EcAuth>(&with(EC_AUTH, "extData", json!("[1]"))).unwrap_err();
+    assert_eq!(err.field, "extData");
+}
+
+#[test]
+fn auth_check_needs_the_auth_no() {
+    let mut v: Value = serde_json::from_str(EC_AUTH).unwrap();
+    let err = from_json::<AuthCheck>(&v.to_string()).unwrap_err();
+    assert_eq!(
+        (err.field.as_str(), err.problem),
+        ("authNo", Problem::Missing)
+    );
+    v["authNo"] = json!("a".repeat(65));
+    assert_eq!(
+        from_json::<AuthCheck>(&v.to_string()).unwrap_err().field,
+        "authNo"
+    );
+    v["authNo"] = json!("ano3728680187894374401630000");
+    assert!(from_json::<AuthCheck>(&v.to_string()).is_ok());
+}
+
+#[test]
+fn the_sample_success_notify_carries_its_amounts() {
+    let n = notify(NOTIFY_SUCCESS).unwrap();
+    assert_eq!(n.result.state(), MedicalSettleState::Success);
+    assert_eq!(n.biz_type, BizType::Register);
+    assert_eq!(n.total_fee, Amount::from_fen(12050));
+    let a = n.result.amounts().unwrap();
+    assert_eq!(a.hif_amt, Amount::from_fen(8000));
+    assert_eq!(a.balance, Some(Amount::from_fen(123456)));
+    assert_eq!(a.hifmi_amt, None);
+    assert!(
+        n.amount_warnings().is_empty(),
+        "20.50 + 80.00 + 20.00 = 120.50"
+    );
+    // On the wire: flat, amounts as two-decimal strings, absent optionals left out.
+    let wire = serde_json::to_value(&n).unwrap();
+    assert_eq!(wire["totalFee"], "120.50");
+    assert_eq!(wire["ownAmt"], "20.50");
+    assert_eq!(wire["medicalSettleState"], "SUCCESS");
+    assert_eq!(wire["idNo"], "44170219980101123X");
+    assert!(wire.get("hifmiAmt").is_none());
+    assert!(wire.get("failReason").is_none());
+    // And back: serde goes through the same door.
+    let back: SettleNotify = serde_json::from_value(wire).unwrap();
+    assert_eq!(back, n);
+}
+
+#[test]
+fn the_sample_fail_notify_has_no_amount_block() {
+    let n = notify(NOTIFY_FAIL).unwrap();
+    assert_eq!(n.result, SettleResult::Fail);
+    let wire = serde_json::to_value(&n).unwrap();
+    for field in ["medicalSettleNo", "ownAmt", "hifAmt", "acctAmt", "hifpAmt"] {
+        assert!(
+            wire.get(field).is_none(),
+            "{field} must be left out for FAIL"
+        );
+    }
+    assert_eq!(wire["failReason"], "医保结算失败：参保人账户冻结");
+}
+
+#[test]
+fn amounts_are_required_for_success_states_and_refused_otherwise() {
+    for state in ["SUCCESS", "REFUND_SUCCESS"] {
+        let json = with(NOTIFY_SUCCESS, "medicalSettleState", json!(state));
+        assert!(notify(&json).is_ok(), "{state}");
+        for field in ["medicalSettleNo", "ownAmt", "hifAmt", "acctAmt", "hifpAmt"] {
+            let err = notify(&with(&json, field, Value::Null)).unwrap_err();
+            assert_eq!(
+                (err.field.as_str(), &err.problem),
+                (field, &Problem::Missing),
+                "{state}"
+            );
+        }
+        // The optional part of the block may be left out.
+        assert!(notify(&with(&json, "balance", Value::Null)).is_ok());
+    }
+    for state in ["FAIL", "REFUND_FAIL"] {
+        assert!(notify(&with(NOTIFY_FAIL, "medicalSettleState", json!(state))).is_ok());
+        for field in ["medicalSettleNo", "hifAmt", "balance", "mafAmt"] {
+            let json = with(NOTIFY_FAIL, "medicalSettleState", json!(state));
+            let err = notify(&with(&json, field, json!("1.00"))).unwrap_err();
+            assert_eq!(err.field, field);
+            assert!(matches!(err.problem, Problem::MustBeAbsent { .. }), "{err}");
+            assert!(err.to_string().contains(state), "{err}");
+        }
+    }
+}
+
+#[test]
+fn notify_field_rules() {
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("totalFee", json!("1.234"), "最多两位小数"),
+        ("totalFee", json!("abc"), "应为数字"),
+        ("totalFee", json!("-5.00"), "不能为负数"),
+        ("totalFee", json!("9".repeat(65)), "超过 64 个字符"),
+        ("totalFee", Value::Null, "不能为空"),
+        ("ownAmt", json!("12.345"), "最多两位小数"),
+        ("hifmiAmt", json!("x"), "应为数字"),
+        ("medicalSettleState", json!("PAID"), "代码表"),
+        ("medicalSettleState", Value::Null, "不能为空"),
+        ("bizType", json!("pharmacy"), "代码表"),
+        ("setlTime", json!("2026/11/25 09:30"), "yyyy-MM-dd HH:mm:ss"),
+        ("setlTime", Value::Null, "不能为空"),
+        ("hospitalName", json!("院".repeat(65)), "最多 64 个字符"),
+        ("hospitalName", Value::Null, "不能为空"),
+        ("operatorId", Value::Null, "不能为空"),
+        ("outBizNo", json!("n".repeat(65)), "最多 64 个字符"),
+        ("idNo", json!("1".repeat(65)), "最多 64 个字符"),
+        ("userName", json!("名".repeat(65)), "最多 64 个字符"),
+        ("officeId", json!("1".repeat(21)), "最多 20 个字符"),
+        ("officeName", json!("科".repeat(31)), "最多 30 个字符"),
+        ("doctorName", json!("医".repeat(65)), "最多 64 个字符"),
+        ("failReason", json!("因".repeat(201)), "最多 200 个字符"),
+        ("authNo", json!("a".repeat(65)), "最多 64 个字符"),
+        ("medicalSettleNo", json!("m".repeat(65)), "最多 64 个字符"),
+    ];
+    for (field, value, says) in cases {
+        let err = notify(&with(NOTIFY_SUCCESS, field, value.clone())).unwrap_err();
+        assert_eq!(err.field, field, "{field}={value}: {err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(says) && text.contains(field),
+            "{field}: {text}"
+        );
+    }
+}
+
+#[test]
+fn optional_fields_read_empty_and_null_as_absent() {
+    let n = notify(&with(NOTIFY_FAIL, "doctorName", json!("null"))).unwrap();
+    assert_eq!(n.doctor_name, None);
+    let n = notify(&with(NOTIFY_FAIL, "officeId", json!(""))).unwrap();
+    assert_eq!(n.office_id, None);
+}
+
+#[test]
+fn personal_fields_format_masked() {
+    let n = notify(NOTIFY_SUCCESS).unwrap();
+    let debug = format!("{n:?}");
+    assert!(!debug.contains("44170219980101123X"), "{debug}");
+    assert!(debug.contains("441***********123X"));
+    assert!(!debug.contains("阿炳"));
+}
+
+#[test]
+fn amounts_that_do_not_add_up_warn_but_do_not_block() {
+    let n = notify(&with(NOTIFY_SUCCESS, "ownAmt", json!("99.99"))).unwrap();
+    let warnings = n.amount_warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].contains("120.50"), "{warnings:?}");
+    // Provinces where hifAmt already includes acctAmt: own + hif = total is fine too.
+    let n = notify(&with(NOTIFY_SUCCESS, "ownAmt", json!("40.50"))).unwrap();
+    assert!(n.amount_warnings().is_empty());
+}
