@@ -1,6 +1,8 @@
 //! Request validation, read against PROTOCOL.md §2: nothing that breaks a rule
 //! of the spec can be built, and the error names the field.
 
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
 use nhsa_terminal::protocol::notify::{SettleNotifyDraft, SettleResult};
 use nhsa_terminal::protocol::validation::from_json;
 use nhsa_terminal::protocol::{

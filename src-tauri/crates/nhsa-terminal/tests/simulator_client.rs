@@ -1,6 +1,8 @@
 //! The client against the in-process simulator: a whole visit, and every
 //! scripted fault the panel must tell apart.
 
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -58,7 +58,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        text.push_str("：");
+        text.push('：');
         text.push_str(&s.to_string());
         source = s.source();
     }

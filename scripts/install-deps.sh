@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing FacePay Desk needs on Debian 12
+# or Ubuntu 22.04+: the WebKitGTK stack, Xvfb and a CJK font. Safe to re-run.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config curl
+  libwebkit2gtk-4.1-dev libgtk-3-dev
+  xvfb xauth webkit2gtk-driver imagemagick
+  fonts-noto-cjk
+)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    echo "cargo is in ~/.cargo/bin: run 'source ~/.cargo/env' or open a new shell"
+  else
+    echo "installing the Rust toolchain with rustup (Debian's packaged cargo is too old)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+  fi
+fi

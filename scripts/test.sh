@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: lints, every crate's tests, the engine's
+# independence from Tauri, and the real app window under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+artifacts=${ARTIFACTS:-ci-artifacts}
+mkdir -p "$artifacts"
+
+step() { printf '\n== %s ==\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "engine crates never depend on Tauri or WebKit"
+engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake)
+if cargo tree "${engine[@]}" -e normal,build,dev --prefix none | grep -Eiq '^(tauri|webkit|gtk|wry)'; then
+  echo "an engine crate pulls in Tauri/WebKit:" >&2
+  cargo tree "${engine[@]}" -e normal,build,dev -i tauri 2>&1 | head -20 >&2
+  exit 1
+fi
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+cargo test --workspace --locked
+
+step "app window under Xvfb"
+scripts/smoke-window.sh "$artifacts"

@@ -1,0 +1,238 @@
+//! The HTTP transport against the simulator served on loopback: every fault
+//! the panel must tell apart, over a real socket.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use facepay_sim::{Behaviour, Script, SimServer};
+use nhsa_terminal::protocol::TransType;
+use nhsa_terminal::transport::HttpTransport;
+use nhsa_terminal::{Terminal, TerminalError, Timeouts, TransportError, samples};
+
+fn quick() -> Timeouts {
+    Timeouts {
+        face_auth: Duration::from_millis(1500),
+        other: Duration::from_millis(300),
+    }
+}
+
+fn terminal(url: &str, timeouts: Timeouts) -> Terminal {
+    let transport = Arc::new(HttpTransport::new(url).unwrap());
+    Terminal::new(samples::org_id(), transport, timeouts)
+}
+
+#[tokio::test]
+async fn each_transaction_succeeds_over_http() {
+    let server = SimServer::loopback().await.unwrap();
+    let t = terminal(&server.url(), Timeouts::default());
+    let auth_no = t
+        .call(&samples::ec_auth("H-A1"))
+        .await
+        .unwrap()
+        .data
+        .auth_no;
+    let who = t
+        .call(&samples::auth_check("H-C1", &auth_no))
+        .await
+        .unwrap();
+    assert!(
+        who.raw.contains("\"data\":\"{"),
+        "data arrives as a JSON string: {}",
+        who.raw
+    );
+    assert!(nhsa_terminal::simulator::is_valid_resident_id(
+        who.data.id_no.reveal()
+    ));
+    let ack = t
+        .call(&samples::settle_success("H-A1", Some(auth_no.as_str())))
+        .await
+        .unwrap();
+    assert_eq!(ack.data.out_biz_no.as_deref(), Some("H-A1"));
+
+    // The simulator recorded exactly what went over the wire.
+    let got = server.sim.received();
+    assert_eq!(got.len(), 3);
+    let first: serde_json::Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(first["transType"], "cn.nhsa.ec.auth");
+    assert_eq!(first["orgId"], samples::ORG_ID);
+    assert_eq!(first["data"]["operatorName"], "林晓燕");
+    assert_eq!(got[1].data().unwrap()["authNo"], auth_no.as_str());
+}
+
+#[tokio::test]
+async fn a_hung_terminal_times_out() {
+    let server = SimServer::loopback().await.unwrap();
+    server.sim.push_script(Script::any(Behaviour::Hang));
+    let started = std::time::Instant::now();
+    let err = terminal(&server.url(), quick())
+        .call(&samples::ec_auth("H-A1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        TerminalError::Transport(TransportError::Timeout { .. })
+    ));
+    assert!(err.outcome_unknown());
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn a_reply_after_our_deadline_is_a_timeout_though_the_terminal_acted() {
+    let server = SimServer::loopback().await.unwrap();
+    let t = terminal(&server.url(), quick());
+    server
+        .sim
+        .push_script(Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(700));
+    let err = t
+        .call(&samples::settle_success("H-A1", None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "transport_timeout");
+    // The terminal did get it: that is why a timeout is *unknown*, not failed.
+    assert_eq!(server.sim.received().len(), 1);
+}
+
+#[tokio::test]
+async fn connection_refused_is_told_apart_and_is_not_unknown() {
+    // Bind then drop, so the port is very likely closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/api/open");
+    let err = terminal(&url, quick())
+        .call(&samples::ec_auth("H-A1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TerminalError::Transport(TransportError::Refused { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(!err.outcome_unknown());
+    assert!(err.to_string().contains("连接被拒绝"));
+}
+
+#[tokio::test]
+async fn a_non_zero_code_carries_the_terminals_message() {
+    let server = SimServer::loopback().await.unwrap();
+    server.sim.push_script(Script::any(Behaviour::Error {
+        code: 3001,
+        message: "终端未登录，请联系信息科".into(),
+    }));
+    match terminal(&server.url(), quick())
+        .call(&samples::ec_auth("H-A1"))
+        .await
+    {
+        Err(TerminalError::Terminal { code, message, raw }) => {
+            assert_eq!(code, "3001");
+            assert_eq!(message, "终端未登录，请联系信息科");
+            assert!(raw.0.contains("3001"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_kept_raw() {
+    let server = SimServer::loopback().await.unwrap();
+    server.sim.push_script(Script::any(Behaviour::Malformed {
+        body: Some("<html>gateway</html>".into()),
+    }));
+    let err = terminal(&server.url(), quick())
+        .call(&samples::ec_auth("H-A1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "malformed_reply");
+    assert_eq!(err.raw_reply(), Some("<html>gateway</html>"));
+}
+
+#[tokio::test]
+async fn http_500_is_a_transport_error_with_its_body() {
+    let server = SimServer::loopback().await.unwrap();
+    server.sim.push_script(Script::any(Behaviour::HttpStatus {
+        status: 500,
+        body: "bridge crashed".into(),
+    }));
+    let err = terminal(&server.url(), quick())
+        .call(&samples::ec_auth("H-A1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        TerminalError::Transport(TransportError::HttpStatus { status: 500, .. })
+    ));
+    assert_eq!(err.raw_reply(), Some("bridge crashed"));
+    assert!(err.outcome_unknown());
+}
+
+#[tokio::test]
+async fn data_as_object_and_double_encoding_over_http() {
+    let server = SimServer::loopback().await.unwrap();
+    server.sim.push_script(Script::any(Behaviour::DataAsObject));
+    server
+        .sim
+        .push_script(Script::any(Behaviour::DoubleEncoded));
+    let t = terminal(&server.url(), quick());
+    let a = t.call(&samples::ec_auth("H-A1")).await.unwrap();
+    assert!(a.raw.contains("\"data\":{"), "{}", a.raw);
+    let b = t.call(&samples::ec_auth("H-A2")).await.unwrap();
+    assert!(b.raw.starts_with('"'), "{}", b.raw);
+}
+
+#[tokio::test]
+async fn the_control_api_scripts_and_reads_back_over_http() {
+    let server = SimServer::loopback().await.unwrap();
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let queued = http
+        .post(format!("{base}/_sim/script"))
+        .body(r#"[{"transType":"cn.nhsa.ec.auth","reply":"error","code":-2,"message":"用户取消"},{"reply":"hang","times":2}]"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.text().await.unwrap(), r#"{"queued":2}"#);
+    let bad = http
+        .post(format!("{base}/_sim/script"))
+        .body(r#"{"reply":"explode"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    let err = terminal(&server.url(), quick())
+        .call(&samples::ec_auth("H-A1"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("用户取消"), "{err}");
+
+    let requests: serde_json::Value = http
+        .get(format!("{base}/_sim/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(requests.as_array().unwrap().len(), 1);
+    assert_eq!(requests[0]["transType"], "cn.nhsa.ec.auth");
+
+    let cleared = http
+        .delete(format!("{base}/_sim/script"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 204);
+    assert!(
+        terminal(&server.url(), quick())
+            .call(&samples::ec_auth("H-A2"))
+            .await
+            .is_ok()
+    );
+}

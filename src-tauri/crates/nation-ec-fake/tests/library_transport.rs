@@ -1,0 +1,165 @@
+//! The library transport through a real shared library with the vendor's C
+//! ABI, loaded with libloading, talking GB18030 to the simulator over HTTP.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use facepay_sim::{Behaviour, Script, SimServer};
+use nhsa_terminal::protocol::TransType;
+use nhsa_terminal::transport::LibraryTransport;
+use nhsa_terminal::{Terminal, TerminalError, Timeouts, TransportError, samples};
+
+/// The cdylib cargo built beside this test binary.
+fn fake_library() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let deps = exe.parent().unwrap();
+    let name = format!(
+        "{}nation_ec_fake{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    [deps.join(&name), deps.parent().unwrap().join(&name)]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{name} not built next to {}", deps.display()))
+}
+
+fn terminal(center_url: &str, timeouts: Timeouts) -> Terminal {
+    let transport = LibraryTransport::open(&fake_library(), center_url).unwrap();
+    Terminal::new(samples::org_id(), Arc::new(transport), timeouts)
+}
+
+fn quick() -> Timeouts {
+    Timeouts {
+        face_auth: Duration::from_secs(5),
+        other: Duration::from_millis(400),
+    }
+}
+
+#[tokio::test]
+async fn a_whole_visit_through_the_library_with_chinese_both_ways() {
+    let server = SimServer::loopback().await.unwrap();
+    let t = terminal(&server.url(), Timeouts::default());
+    let auth_no = t
+        .call(&samples::ec_auth("L-A1"))
+        .await
+        .unwrap()
+        .data
+        .auth_no;
+    let who = t
+        .call(&samples::auth_check("L-C1", &auth_no))
+        .await
+        .unwrap()
+        .data;
+    // Chinese out of the simulator, through GB18030 in the library, back to UTF-8.
+    assert!(
+        who.user_name
+            .reveal()
+            .chars()
+            .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    );
+    assert!(matches!(who.gender.as_deref(), Some("男" | "女")));
+    let ack = t
+        .call(&samples::settle_success("L-A1", Some(auth_no.as_str())))
+        .await
+        .unwrap();
+    assert_eq!(ack.data.out_biz_no.as_deref(), Some("L-A1"));
+    // Chinese from us, through GB18030, arrives intact at the far end.
+    let got = server.sim.received();
+    assert_eq!(got[0].data().unwrap()["operatorName"], "林晓燕");
+    assert_eq!(got[2].data().unwrap()["hospitalName"], "阳江市妇幼保健院");
+}
+
+#[tokio::test]
+async fn a_slow_library_call_times_out_and_later_calls_still_work() {
+    let server = SimServer::loopback().await.unwrap();
+    let t = terminal(&server.url(), quick());
+    server
+        .sim
+        .push_script(Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(1200));
+    let err = t
+        .call(&samples::settle_success("L-A1", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        TerminalError::Transport(TransportError::Timeout { .. })
+    ));
+    assert!(err.outcome_unknown());
+    // The abandoned call holds the library until it returns; then we carry on.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(t.call(&samples::ec_auth("L-A2")).await.is_ok());
+}
+
+#[tokio::test]
+async fn the_library_reports_its_own_failure_when_the_center_refuses() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let t = terminal(&format!("http://127.0.0.1:{port}/localcfc/api"), quick());
+    match t.call(&samples::ec_auth("L-A1")).await.unwrap_err() {
+        TerminalError::Transport(TransportError::Library { status, message }) => {
+            assert_eq!(status, "E002");
+            assert!(message.contains("连接电子凭证中台失败"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn http_500_behind_the_library_is_the_librarys_failure() {
+    let server = SimServer::loopback().await.unwrap();
+    server.sim.push_script(Script::any(Behaviour::HttpStatus {
+        status: 500,
+        body: String::new(),
+    }));
+    match terminal(&server.url(), quick())
+        .call(&samples::ec_auth("L-A1"))
+        .await
+        .unwrap_err()
+    {
+        TerminalError::Transport(TransportError::Library { status, message }) => {
+            assert_eq!(status, "E003");
+            assert!(message.contains("HTTP 500"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn terminal_codes_and_garbage_pass_through_the_library() {
+    let server = SimServer::loopback().await.unwrap();
+    let t = terminal(&server.url(), quick());
+    server.sim.push_script(Script::any(Behaviour::Error {
+        code: -2,
+        message: "患者取消了刷脸".into(),
+    }));
+    match t.call(&samples::ec_auth("L-A1")).await.unwrap_err() {
+        TerminalError::Terminal { code, message, .. } => {
+            assert_eq!((code.as_str(), message.as_str()), ("-2", "患者取消了刷脸"));
+        }
+        other => panic!("{other:?}"),
+    }
+    server
+        .sim
+        .push_script(Script::any(Behaviour::Malformed { body: None }));
+    let err = t.call(&samples::ec_auth("L-A2")).await.unwrap_err();
+    assert_eq!(err.code(), "malformed_reply");
+    server.sim.push_script(Script::any(Behaviour::DataAsObject));
+    assert!(t.call(&samples::ec_auth("L-A3")).await.is_ok());
+}
+
+#[test]
+fn a_library_without_the_entry_point_is_a_configuration_error() {
+    // libc is a real library that has no NationEcTrans.
+    let err = LibraryTransport::open(std::path::Path::new("libc.so.6"), "http://x").unwrap_err();
+    assert_eq!(err.code(), "config");
+    assert!(err.to_string().contains("NationEcTrans"), "{err}");
+    let err = LibraryTransport::open(&fake_library(), "  ").unwrap_err();
+    assert!(err.to_string().contains("中台地址"), "{err}");
+}
