@@ -155,16 +155,16 @@ impl Terminal {
         );
         let raw = result?;
         let reply = envelope::decode_reply::<T::Reply>(&raw)?;
-        if let Some(echo) = T::echoed(&reply.data) {
-            if echo != prepared.out_biz_no.as_str() {
-                return Err(TerminalError::Malformed {
-                    reason: format!(
-                        "回复的 outBizNo（{echo}）与请求（{}）不一致",
-                        prepared.out_biz_no
-                    ),
-                    raw: RawText(raw),
-                });
-            }
+        if let Some(echo) = T::echoed(&reply.data)
+            && echo != prepared.out_biz_no.as_str()
+        {
+            return Err(TerminalError::Malformed {
+                reason: format!(
+                    "回复的 outBizNo（{echo}）与请求（{}）不一致",
+                    prepared.out_biz_no
+                ),
+                raw: RawText(raw),
+            });
         }
         Ok(reply)
     }

@@ -69,6 +69,53 @@ pub fn scrub_id_numbers(text: &str) -> String {
     out
 }
 
+/// Wire fields that carry personal data, and how each is masked.
+const PERSONAL_FIELDS: &[(&str, Kind)] = &[
+    ("idNo", Kind::IdNo),
+    ("userName", Kind::Name),
+    ("ecToken", Kind::Token),
+    ("fToken", Kind::Token),
+    ("ecQrCode", Kind::Token),
+];
+
+/// A copy of a raw request or reply fit for the journal and logs: personal
+/// fields masked wherever they sit (including inside `data` sent as a JSON
+/// string), and any stray ID number scrubbed. Unparseable text is scrubbed.
+pub fn mask_raw(text: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(mut value) => {
+            mask_value(&mut value);
+            scrub_id_numbers(&value.to_string())
+        }
+        Err(_) => scrub_id_numbers(text),
+    }
+}
+
+fn mask_value(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if let Some((_, kind)) = PERSONAL_FIELDS.iter().find(|(k, _)| k == key)
+                    && let Value::String(s) = v
+                {
+                    *s = mask(*kind, s);
+                    continue;
+                }
+                mask_value(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_value),
+        Value::String(s) if s.trim_start().starts_with(['{', '[', '"']) => {
+            if let Ok(mut inner) = serde_json::from_str::<Value>(s) {
+                mask_value(&mut inner);
+                *s = inner.to_string();
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A personal value: serialized in full (the wire and the HIS need it), but
 /// masked whenever it is formatted.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +198,27 @@ mod tests {
             serde_json::to_string(&id).unwrap(),
             "\"44170219980101123X\""
         );
+    }
+
+    #[test]
+    fn raw_copies_mask_personal_fields_even_inside_string_data() {
+        let inner = r#"{"userName":"阿炳","idNo":"44170219980101123X","ecToken":"630000ec7ioqup8p1o0761820a0000f1f8b13d","gender":"男"}"#;
+        let raw = serde_json::json!({"code": 0, "data": inner}).to_string();
+        let masked = mask_raw(&raw);
+        for secret in [
+            "阿炳",
+            "44170219980101123X",
+            "630000ec7ioqup8p1o0761820a0000f1f8b13d",
+        ] {
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+        }
+        assert!(masked.contains("男"), "non-personal fields stay: {masked}");
+        assert!(
+            masked.contains("123X"),
+            "the searchable tail stays: {masked}"
+        );
+        let broken = r#"{"idNo":"44170219980101123X","#;
+        assert!(!mask_raw(broken).contains("44170219980101123X"));
     }
 
     #[test]

@@ -39,12 +39,12 @@ impl HttpTransport {
         }
         let mut source = e.source();
         while let Some(s) = source {
-            if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                    return TransportError::Refused {
-                        target: self.url.to_string(),
-                    };
-                }
+            if let Some(io) = s.downcast_ref::<std::io::Error>()
+                && io.kind() == std::io::ErrorKind::ConnectionRefused
+            {
+                return TransportError::Refused {
+                    target: self.url.to_string(),
+                };
             }
             source = s.source();
         }

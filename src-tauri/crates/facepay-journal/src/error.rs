@@ -1,0 +1,59 @@
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("数据库错误：{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("数据库升级失败：{0}")]
+    Migration(String),
+    #[error("数据库由更新版本的程序创建（结构版本 {found}，本程序支持 {supported}），请升级本程序")]
+    TooNew { found: i64, supported: i64 },
+    #[error("数据库文件 {path} 已损坏（{detail}），请联系信息科从备份恢复")]
+    Corrupt { path: PathBuf, detail: String },
+    /// The same action is already under way: a double click, a second window.
+    #[error("{0}")]
+    Busy(String),
+    /// The same settlement was submitted before.
+    #[error("{0}")]
+    Duplicate(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("字段 {field}：{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("文件操作失败：{0}")]
+    Io(#[from] std::io::Error),
+    #[error("导出失败：{0}")]
+    Export(String),
+}
+
+impl JournalError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            JournalError::Sqlite(_) => "journal",
+            JournalError::Migration(_) => "journal_migration",
+            JournalError::TooNew { .. } => "journal_too_new",
+            JournalError::Corrupt { .. } => "journal_corrupt",
+            JournalError::Busy(_) => "busy",
+            JournalError::Duplicate(_) => "duplicate",
+            JournalError::NotFound(_) => "not_found",
+            JournalError::Invalid { .. } => "invalid_input",
+            JournalError::Io(_) => "io",
+            JournalError::Export(_) => "export",
+        }
+    }
+}
+
+/// The name of the UNIQUE index a constraint violation tripped, if any.
+pub(crate) fn violated_index(e: &rusqlite::Error) -> Option<&str> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, Some(msg))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Some(msg.as_str())
+        }
+        _ => None,
+    }
+}

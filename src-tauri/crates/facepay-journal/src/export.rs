@@ -1,0 +1,246 @@
+//! Exports of a date range for Excel and WPS: CSV (UTF-8 with BOM) or XLSX.
+//! Masked unless the caller asks otherwise (and audits that).
+
+use std::io::Write;
+use std::path::Path;
+
+use rusqlite::Connection;
+use rust_xlsxwriter::{Format, Workbook};
+
+use nhsa_terminal::mask::{Kind, mask};
+use nhsa_terminal::protocol::{BizType, MedicalSettleState, SettleNotify};
+
+use crate::JournalError;
+use crate::history::{HistoryFilter, ROW_COLUMNS, SettlementRow, row, where_clause};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format_ {
+    Csv,
+    Xlsx,
+}
+
+pub use Format_ as ExportFormat;
+
+impl std::str::FromStr for ExportFormat {
+    type Err = JournalError;
+    fn from_str(s: &str) -> Result<Self, JournalError> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(ExportFormat::Csv),
+            "xlsx" => Ok(ExportFormat::Xlsx),
+            _ => Err(JournalError::Invalid {
+                field: "format",
+                message: format!("导出格式“{s}”应为 csv 或 xlsx"),
+            }),
+        }
+    }
+}
+
+const HEADERS: [&str; 20] = [
+    "结算ID",
+    "业务日期",
+    "结算时间",
+    "结算状态",
+    "收款员编号",
+    "收款员",
+    "科室",
+    "医生",
+    "业务场景",
+    "姓名",
+    "证件号码",
+    "总费用",
+    "医保报销",
+    "个人帐户",
+    "自费",
+    "统筹基金",
+    "医保单据流水号",
+    "业务流水号",
+    "实人认证流水号",
+    "失败原因",
+];
+/// Columns holding money (written as numbers in XLSX).
+const MONEY: std::ops::RangeInclusive<usize> = 11..=15;
+
+fn state_label(code: &str) -> String {
+    MedicalSettleState::parse(code).map_or_else(|_| code.to_owned(), |s| s.label().to_owned())
+}
+
+fn biz_label(code: &str) -> String {
+    BizType::parse(code).map_or_else(|_| code.to_owned(), |b| b.label().to_owned())
+}
+
+fn cells(r: &SettlementRow, full: Option<&(Option<String>, Option<String>)>) -> [String; 20] {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (name, id_no) = match full {
+        Some((name, id)) => (opt(name), opt(id)),
+        None => (opt(&r.user_name), opt(&r.id_no)),
+    };
+    [
+        r.id.to_string(),
+        r.business_day.clone(),
+        r.setl_time.clone(),
+        state_label(&r.state),
+        r.operator_id.clone(),
+        r.operator_name.clone(),
+        opt(&r.office_name),
+        opt(&r.doctor_name),
+        biz_label(&r.biz_type),
+        name,
+        id_no,
+        r.total_fee.clone(),
+        opt(&r.hif_amt),
+        opt(&r.acct_amt),
+        opt(&r.own_amt),
+        opt(&r.hifp_amt),
+        opt(&r.medical_settle_no),
+        r.out_biz_no.clone(),
+        opt(&r.auth_no),
+        opt(&r.fail_reason),
+    ]
+}
+
+/// Export the settlements matching `filter` to `out`. Returns the row count.
+/// `unmasked` writes full names and ID numbers; `progress` hears every 1 000 rows.
+pub fn export(
+    conn: &Connection,
+    filter: &HistoryFilter,
+    format: ExportFormat,
+    unmasked: bool,
+    out: &Path,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, JournalError> {
+    let (clause, params) = where_clause(filter)?;
+    let payload = if unmasked { "s.payload" } else { "NULL" };
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}, {payload} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
+         WHERE {clause} ORDER BY s.id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+    // Write beside the target and rename, so a half-written file is never taken for an export.
+    let tmp = out.with_extension("partial");
+    let mut sink = Sink::open(format, &tmp)?;
+    let mut n = 0u64;
+    while let Some(r) = rows.next()? {
+        let listed = row(r)?;
+        let full = if unmasked {
+            let text: String = r.get(24)?;
+            let notify: SettleNotify =
+                serde_json::from_str(&text).map_err(|e| JournalError::Export(e.to_string()))?;
+            Some((
+                notify.user_name().map(|u| u.reveal().to_owned()),
+                notify.id_no().map(|i| i.reveal().to_owned()),
+            ))
+        } else {
+            None
+        };
+        n += 1;
+        sink.row(n, &cells(&listed, full.as_ref()))?;
+        if n.is_multiple_of(1000) {
+            progress(n);
+        }
+    }
+    sink.finish(&tmp)?;
+    std::fs::rename(&tmp, out)?;
+    progress(n);
+    Ok(n)
+}
+
+enum Sink {
+    Csv(csv::Writer<std::io::BufWriter<std::fs::File>>),
+    Xlsx(Box<Workbook>, Format),
+}
+
+fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> JournalError {
+    JournalError::Export(e.to_string())
+}
+
+impl Sink {
+    fn open(format: ExportFormat, path: &Path) -> Result<Self, JournalError> {
+        match format {
+            ExportFormat::Csv => {
+                let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+                // Excel and WPS read UTF-8 only with the BOM; without it Chinese is garbled.
+                file.write_all("\u{FEFF}".as_bytes())?;
+                let mut w = csv::Writer::from_writer(file);
+                w.write_record(HEADERS)
+                    .map_err(|e| JournalError::Export(e.to_string()))?;
+                Ok(Sink::Csv(w))
+            }
+            ExportFormat::Xlsx => {
+                let mut book = Workbook::new();
+                let bold = Format::new().set_bold();
+                let sheet = book.add_worksheet();
+                sheet.set_name("结算明细").map_err(xlsx_err)?;
+                for (c, h) in HEADERS.iter().enumerate() {
+                    sheet
+                        .write_string_with_format(0, c as u16, *h, &bold)
+                        .map_err(xlsx_err)?;
+                }
+                sheet.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+                Ok(Sink::Xlsx(
+                    Box::new(book),
+                    Format::new().set_num_format("0.00"),
+                ))
+            }
+        }
+    }
+
+    fn row(&mut self, n: u64, cells: &[String; 20]) -> Result<(), JournalError> {
+        match self {
+            Sink::Csv(w) => w
+                .write_record(cells)
+                .map_err(|e| JournalError::Export(e.to_string())),
+            Sink::Xlsx(book, money) => {
+                let sheet = book.worksheet_from_index(0).map_err(xlsx_err)?;
+                let r = u32::try_from(n)
+                    .map_err(|_| JournalError::Export("行数超过 Excel 上限".into()))?;
+                for (c, v) in cells.iter().enumerate() {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    if MONEY.contains(&c) {
+                        // A cell is a spreadsheet's number: parse our exact "120.50"
+                        // text as the value Excel would store had it been typed.
+                        // No arithmetic happens on it here.
+                        let value: f64 = v
+                            .parse()
+                            .map_err(|_| JournalError::Export(format!("金额 {v}")))?;
+                        sheet
+                            .write_number_with_format(r, c as u16, value, money)
+                            .map_err(xlsx_err)?;
+                    } else {
+                        sheet.write_string(r, c as u16, v).map_err(xlsx_err)?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self, path: &Path) -> Result<(), JournalError> {
+        match self {
+            Sink::Csv(mut w) => {
+                w.flush()?;
+                let file = w
+                    .into_inner()
+                    .map_err(|e| JournalError::Export(e.to_string()))?;
+                file.into_inner()
+                    .map_err(|e| JournalError::Export(e.to_string()))?
+                    .sync_all()?;
+                Ok(())
+            }
+            Sink::Xlsx(mut book, _) => {
+                let sheet = book.worksheet_from_index(0).map_err(xlsx_err)?;
+                sheet.set_column_width(2, 20).map_err(xlsx_err)?;
+                sheet.set_column_width(10, 20).map_err(xlsx_err)?;
+                sheet.set_column_width(17, 34).map_err(xlsx_err)?;
+                book.save(path).map_err(xlsx_err)
+            }
+        }
+    }
+}
+
+/// The masked name of the default export, exposed for tests.
+pub fn masked_name(name: &str) -> String {
+    mask(Kind::Name, name)
+}

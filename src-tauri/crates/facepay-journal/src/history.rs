@@ -1,0 +1,240 @@
+//! History: search settlements with keyset pagination, and a visit's detail.
+
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, Row};
+use serde::{Deserialize, Serialize};
+
+use nhsa_terminal::mask::{Kind, mask};
+use nhsa_terminal::protocol::Amount;
+
+use crate::JournalError;
+use crate::calls::Call;
+use crate::visits::Visit;
+
+/// What staff can search by. Every filter is optional; dates are business
+/// days (`YYYY-MM-DD`, inclusive).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HistoryFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub operator_id: Option<String>,
+    pub office_id: Option<String>,
+    pub state: Option<String>,
+    pub biz_type: Option<String>,
+    /// The full name, or its beginning.
+    pub user_name: Option<String>,
+    /// The last 4 characters of the 证件号.
+    pub id_last4: Option<String>,
+    pub out_biz_no: Option<String>,
+    pub auth_no: Option<String>,
+    pub medical_settle_no: Option<String>,
+    /// Keyset cursor: rows with a smaller id than this (the `next_cursor` of the previous page).
+    pub before_id: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 500;
+
+/// One settlement as listed: personal fields masked, money as `"120.50"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettlementRow {
+    pub id: i64,
+    pub visit_id: Option<i64>,
+    pub original_id: Option<i64>,
+    pub out_biz_no: String,
+    pub auth_no: Option<String>,
+    pub state: String,
+    pub operator_id: String,
+    pub operator_name: String,
+    pub office_id: Option<String>,
+    pub office_name: Option<String>,
+    pub doctor_name: Option<String>,
+    pub biz_type: String,
+    pub user_name: Option<String>,
+    pub id_no: Option<String>,
+    pub total_fee: String,
+    pub own_amt: Option<String>,
+    pub hif_amt: Option<String>,
+    pub acct_amt: Option<String>,
+    pub hifp_amt: Option<String>,
+    pub medical_settle_no: Option<String>,
+    pub fail_reason: Option<String>,
+    pub setl_time: String,
+    pub business_day: String,
+    /// `pending`, `delivered` or `gave_up`.
+    pub delivery: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub rows: Vec<SettlementRow>,
+    pub next_cursor: Option<i64>,
+}
+
+pub(crate) const ROW_COLUMNS: &str = "s.id, s.visit_id, s.original_id, s.out_biz_no, s.auth_no, s.state,
+    s.operator_id, s.operator_name, s.office_id, s.office_name, s.doctor_name, s.biz_type, s.user_name,
+    s.id_no_last4, s.total_fee_fen, s.own_fen, s.hif_fen, s.acct_fen, s.hifp_fen, s.medical_settle_no,
+    s.fail_reason, s.setl_time, s.business_day, coalesce(o.status, 'delivered')";
+
+pub(crate) fn yuan(fen: i64) -> String {
+    Amount::from_fen(fen.unsigned_abs()).to_string()
+}
+
+pub(crate) fn masked_last4(last4: &str) -> String {
+    format!("{}{last4}", "*".repeat(14))
+}
+
+pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
+    let fen = |i: usize| -> rusqlite::Result<Option<String>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(yuan))
+    };
+    let name: Option<String> = r.get(12)?;
+    let last4: Option<String> = r.get(13)?;
+    Ok(SettlementRow {
+        id: r.get(0)?,
+        visit_id: r.get(1)?,
+        original_id: r.get(2)?,
+        out_biz_no: r.get(3)?,
+        auth_no: r.get(4)?,
+        state: r.get(5)?,
+        operator_id: r.get(6)?,
+        operator_name: r.get(7)?,
+        office_id: r.get(8)?,
+        office_name: r.get(9)?,
+        doctor_name: r.get(10)?,
+        biz_type: r.get(11)?,
+        user_name: name.map(|n| mask(Kind::Name, &n)),
+        id_no: last4.as_deref().map(masked_last4),
+        total_fee: yuan(r.get(14)?),
+        own_amt: fen(15)?,
+        hif_amt: fen(16)?,
+        acct_amt: fen(17)?,
+        hifp_amt: fen(18)?,
+        medical_settle_no: r.get(19)?,
+        fail_reason: r.get(20)?,
+        setl_time: r.get(21)?,
+        business_day: r.get(22)?,
+        delivery: r.get(23)?,
+    })
+}
+
+fn check_day(field: &'static str, v: &Option<String>) -> Result<(), JournalError> {
+    match v {
+        Some(d) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() => {
+            Err(JournalError::Invalid {
+                field,
+                message: format!("日期“{d}”应为 YYYY-MM-DD"),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Build the WHERE clause of a filter (without cursor and limit).
+pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), JournalError> {
+    check_day("from", &f.from)?;
+    check_day("to", &f.to)?;
+    if let Some(l4) = &f.id_last4
+        && l4.chars().count() != 4
+    {
+        return Err(JournalError::Invalid {
+            field: "idLast4",
+            message: "应为证件号的后 4 位".into(),
+        });
+    }
+    let mut clauses = vec!["1 = 1".to_owned()];
+    let mut params: Vec<Sql> = Vec::new();
+    let mut eq = |column: &str, v: &Option<String>| {
+        if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
+            params.push(Sql::Text(v.trim().to_owned()));
+            clauses.push(format!("{column} = ?{}", params.len()));
+        }
+    };
+    eq("s.operator_id", &f.operator_id);
+    eq("s.office_id", &f.office_id);
+    eq("s.state", &f.state);
+    eq("s.biz_type", &f.biz_type);
+    eq(
+        "s.id_no_last4",
+        &f.id_last4.as_ref().map(|s| s.to_uppercase()),
+    );
+    eq("s.out_biz_no", &f.out_biz_no);
+    eq("s.auth_no", &f.auth_no);
+    eq("s.medical_settle_no", &f.medical_settle_no);
+    if let Some(from) = &f.from {
+        params.push(Sql::Text(from.clone()));
+        clauses.push(format!("s.business_day >= ?{}", params.len()));
+    }
+    if let Some(to) = &f.to {
+        params.push(Sql::Text(to.clone()));
+        clauses.push(format!("s.business_day <= ?{}", params.len()));
+    }
+    if let Some(name) = f
+        .user_name
+        .as_ref()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+    {
+        // A prefix range, so the (user_name, id) index serves it.
+        params.push(Sql::Text(name.to_owned()));
+        clauses.push(format!("s.user_name >= ?{}", params.len()));
+        params.push(Sql::Text(format!("{name}\u{10FFFF}")));
+        clauses.push(format!("s.user_name < ?{}", params.len()));
+    }
+    Ok((clauses.join(" AND "), params))
+}
+
+pub fn search(conn: &Connection, f: &HistoryFilter) -> Result<HistoryPage, JournalError> {
+    let limit = f.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let (mut clause, mut params) = where_clause(f)?;
+    if let Some(before) = f.before_id {
+        params.push(Sql::Integer(before));
+        clause.push_str(&format!(" AND s.id < ?{}", params.len()));
+    }
+    params.push(Sql::Integer(i64::from(limit) + 1));
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
+         WHERE {clause} ORDER BY s.id DESC LIMIT ?{}",
+        params.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows: Vec<SettlementRow> = stmt
+        .query_map(rusqlite::params_from_iter(params), row)?
+        .collect::<Result<_, _>>()?;
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(HistoryPage { rows, next_cursor })
+}
+
+/// One visit with everything that happened in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitDetail {
+    pub visit: Visit,
+    pub settlements: Vec<SettlementRow>,
+    pub calls: Vec<Call>,
+}
+
+pub fn visit_detail(conn: &Connection, out_biz_no: &str) -> Result<VisitDetail, JournalError> {
+    let visit = crate::visits::by_out_biz_no(conn, out_biz_no)?
+        .ok_or_else(|| JournalError::NotFound(format!("没有流水号为 {out_biz_no} 的就诊记录")))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
+         WHERE s.visit_id = ?1 ORDER BY s.id"
+    ))?;
+    let settlements = stmt.query_map([visit.id], row)?.collect::<Result<_, _>>()?;
+    let calls = crate::calls::for_visit(conn, visit.id)?;
+    Ok(VisitDetail {
+        visit,
+        settlements,
+        calls,
+    })
+}

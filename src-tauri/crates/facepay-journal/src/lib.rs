@@ -1,0 +1,110 @@
+//! The durable memory of FacePay Desk, in one SQLite file.
+//!
+//! Nothing a cashier did may be lost, even if the process is killed: every
+//! terminal call is journaled *before* its request leaves the process and its
+//! outcome *before* anything is shown; settlements are never edited; the
+//! outbox owes the terminal every notification until it is delivered.
+
+pub mod audit;
+pub mod calls;
+pub mod clock;
+mod error;
+pub mod export;
+pub mod history;
+mod open;
+pub mod outbox;
+pub mod sequence;
+mod session;
+pub mod settings;
+pub mod settlements;
+pub mod summary;
+pub mod visits;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::JournalError;
+pub use open::SCHEMA_VERSION;
+pub use session::Session;
+
+/// An open journal: one connection, owned by one session of one process.
+#[derive(Debug)]
+pub struct Journal {
+    conn: Connection,
+    session: Session,
+    path: PathBuf,
+    clock: Arc<dyn Clock>,
+}
+
+impl Journal {
+    /// Open (creating if needed) the journal at `path`: integrity check,
+    /// migrations, and recovery of calls left in flight by dead processes.
+    pub fn open(path: &Path, program: &str, clock: Arc<dyn Clock>) -> Result<Self, JournalError> {
+        let mut conn = open::connect(path)?;
+        let session = Session::start(&mut conn, path, program, &*clock)?;
+        let journal = Self {
+            conn,
+            session,
+            path: path.to_owned(),
+            clock,
+        };
+        let recovered =
+            session::recover_orphans(&journal.conn, path, &journal.session, &*journal.clock)?;
+        if recovered > 0 {
+            tracing::warn!(
+                recovered,
+                "calls left in flight by a stopped process are now 待确认"
+            );
+        }
+        Ok(journal)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS.fff`, the journal's timestamp form.
+    pub fn now(&self) -> String {
+        clock::stamp(self.clock.now())
+    }
+
+    /// Read-only access for queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Run `f` in one `BEGIN IMMEDIATE` transaction, committed only if it succeeds.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<JournalError>,
+    {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| E::from(e.into()))?;
+        let value = f(&tx)?;
+        tx.commit().map_err(|e| E::from(e.into()))?;
+        Ok(value)
+    }
+
+    /// `PRAGMA integrity_check`: `Ok` only when SQLite answers `ok`.
+    pub fn integrity_check(&self) -> Result<(), JournalError> {
+        open::integrity(&self.conn, "integrity_check", &self.path)
+    }
+
+    /// Mark calls of dead sessions as unknown again (the app runs this now and then).
+    pub fn recover_orphans(&self) -> Result<usize, JournalError> {
+        session::recover_orphans(&self.conn, &self.path, &self.session, &*self.clock)
+    }
+}

@@ -1,0 +1,173 @@
+//! The notify outbox: every recorded settlement is owed to the terminal until
+//! a delivery succeeds. Failed deliveries never change the settlement itself.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::JournalError;
+use crate::clock::{parse, stamp};
+
+pub(crate) fn owe(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), JournalError> {
+    tx.execute(
+        "INSERT INTO outbox (settlement_id, status, attempts, next_attempt_at) VALUES (?1, 'pending', 0, ?2)",
+        params![settlement_id, now],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEntry {
+    pub settlement_id: i64,
+    pub out_biz_no: String,
+    pub state: String,
+    pub status: String,
+    pub attempts: u32,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<String>,
+}
+
+const SELECT: &str = "SELECT o.settlement_id, s.out_biz_no, s.state, o.status, o.attempts,
+        o.next_attempt_at, o.last_error, o.delivered_at
+    FROM outbox o JOIN settlements s ON s.id = o.settlement_id";
+
+fn list(
+    conn: &Connection,
+    filter: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<OutboxEntry>, JournalError> {
+    let mut stmt = conn.prepare(&format!("{SELECT} WHERE {filter}"))?;
+    let rows = stmt.query_map(p, |r| {
+        Ok(OutboxEntry {
+            settlement_id: r.get(0)?,
+            out_biz_no: r.get(1)?,
+            state: r.get(2)?,
+            status: r.get(3)?,
+            attempts: r.get(4)?,
+            next_attempt_at: r.get(5)?,
+            last_error: r.get(6)?,
+            delivered_at: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Pending deliveries whose time has come, oldest first.
+pub fn due(conn: &Connection, now: &str, limit: u32) -> Result<Vec<OutboxEntry>, JournalError> {
+    list(
+        conn,
+        "o.status = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at, o.settlement_id LIMIT ?2",
+        params![now, limit],
+    )
+}
+
+/// Everything not yet delivered (pending or given up), for the status bar and 历史.
+pub fn undelivered(conn: &Connection) -> Result<Vec<OutboxEntry>, JournalError> {
+    list(conn, "o.status <> 'delivered' ORDER BY o.settlement_id", [])
+}
+
+pub fn entry(conn: &Connection, settlement_id: i64) -> Result<Option<OutboxEntry>, JournalError> {
+    Ok(list(conn, "o.settlement_id = ?1", [settlement_id])?
+        .into_iter()
+        .next())
+}
+
+pub fn mark_delivered(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), JournalError> {
+    tx.execute(
+        "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?2, last_error = NULL
+         WHERE settlement_id = ?1",
+        params![settlement_id, now],
+    )?;
+    crate::calls::supersede_unknown_deliveries(tx, settlement_id, now)?;
+    Ok(())
+}
+
+/// Retry policy: exponential backoff with jitter, then give up and wait for a
+/// person (历史 → 重发).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub first: Duration,
+    pub max: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            first: Duration::from_secs(2),
+            max: Duration::from_secs(300),
+            max_attempts: 12,
+        }
+    }
+}
+
+impl Backoff {
+    /// Delay before attempt `attempts + 1`, with ±20 % jitter so that counters
+    /// recovering together do not retry in step.
+    pub fn delay(&self, attempts: u32) -> Duration {
+        let base = self
+            .first
+            .saturating_mul(1u32 << attempts.min(20))
+            .min(self.max);
+        let ms = base.as_millis() as u64;
+        let spread = ms / 5;
+        Duration::from_millis(ms - spread + fastrand::u64(0..=spread * 2))
+    }
+}
+
+/// A delivery failed: count it, and schedule the next try or give up.
+pub fn mark_failed(
+    tx: &Connection,
+    settlement_id: i64,
+    error: &str,
+    now: NaiveDateTime,
+    backoff: &Backoff,
+) -> Result<OutboxEntry, JournalError> {
+    let attempts: u32 = tx.query_row(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE settlement_id = ?1 RETURNING attempts",
+        params![settlement_id, error],
+        |r| r.get(0),
+    )?;
+    if attempts >= backoff.max_attempts {
+        tx.execute(
+            "UPDATE outbox SET status = 'gave_up' WHERE settlement_id = ?1",
+            [settlement_id],
+        )?;
+    } else {
+        let next = now + backoff.delay(attempts);
+        tx.execute(
+            "UPDATE outbox SET next_attempt_at = ?2 WHERE settlement_id = ?1",
+            params![settlement_id, stamp(next)],
+        )?;
+    }
+    entry(tx, settlement_id)?.ok_or_else(|| JournalError::NotFound(format!("结算 {settlement_id}")))
+}
+
+/// A person asked to send again now (历史 → 重发): due at once, attempts kept.
+pub fn requeue(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), JournalError> {
+    let changed = tx.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ?2
+         WHERE settlement_id = ?1 AND status <> 'delivered'",
+        params![settlement_id, now],
+    )?;
+    if changed == 0 {
+        return Err(JournalError::NotFound(format!(
+            "结算 {settlement_id} 没有待发送的通知（可能已送达）"
+        )));
+    }
+    Ok(())
+}
+
+/// When the next pending delivery is due, if any.
+pub fn next_due_at(conn: &Connection) -> Result<Option<NaiveDateTime>, JournalError> {
+    let next: Option<String> = conn.query_row(
+        "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(next.as_deref().and_then(parse))
+}

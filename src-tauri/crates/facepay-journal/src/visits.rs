@@ -1,0 +1,164 @@
+//! Visits: one patient at the counter, from face scan to identity.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use nhsa_terminal::mask::{Kind, mask};
+use nhsa_terminal::protocol::Identity;
+
+use crate::JournalError;
+
+#[derive(Debug, Clone)]
+pub struct NewVisit<'a> {
+    pub out_biz_no: &'a str,
+    pub counter_id: &'a str,
+    pub operator_id: &'a str,
+    pub operator_name: &'a str,
+    pub office_id: &'a str,
+    pub office_name: &'a str,
+    pub business_type: &'a str,
+}
+
+pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<i64, JournalError> {
+    tx.execute(
+        "INSERT INTO visits (out_biz_no, counter_id, operator_id, operator_name, office_id,
+                             office_name, business_type, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            v.out_biz_no,
+            v.counter_id,
+            v.operator_id,
+            v.operator_name,
+            v.office_id,
+            v.office_name,
+            v.business_type,
+            now
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn set_auth_no(tx: &Connection, visit_id: i64, auth_no: &str) -> Result<(), JournalError> {
+    tx.execute(
+        "UPDATE visits SET auth_no = ?2 WHERE id = ?1",
+        params![visit_id, auth_no],
+    )?;
+    Ok(())
+}
+
+pub fn set_identity(
+    tx: &Connection,
+    visit_id: i64,
+    who: &Identity,
+    now: &str,
+) -> Result<(), JournalError> {
+    let id_no = who.id_no.reveal();
+    tx.execute(
+        "UPDATE visits SET user_name = ?2, id_no = ?3, id_no_last4 = ?4, id_type = ?5, gender = ?6,
+                birthday = ?7, insu_org = ?8, ec_token = ?9, ec_index_no = ?10, identified_at = ?11
+         WHERE id = ?1",
+        params![
+            visit_id,
+            who.user_name.reveal(),
+            id_no,
+            last4(id_no),
+            who.id_type,
+            who.gender,
+            who.birthday,
+            who.insu_org,
+            who.ec_token.as_ref().map(|t| t.reveal()),
+            who.ec_index_no,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn last4(id_no: &str) -> String {
+    let chars: Vec<char> = id_no.chars().collect();
+    chars[chars.len().saturating_sub(4)..]
+        .iter()
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// A visit as shown: personal fields masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Visit {
+    pub id: i64,
+    pub out_biz_no: String,
+    pub counter_id: String,
+    pub operator_id: String,
+    pub operator_name: String,
+    pub office_id: String,
+    pub office_name: String,
+    pub business_type: String,
+    pub auth_no: Option<String>,
+    pub user_name: Option<String>,
+    pub id_no: Option<String>,
+    pub id_type: Option<String>,
+    pub gender: Option<String>,
+    pub birthday: Option<String>,
+    pub insu_org: Option<String>,
+    pub identified_at: Option<String>,
+    pub created_at: String,
+}
+
+const COLUMNS: &str = "id, out_biz_no, counter_id, operator_id, operator_name, office_id, office_name,
+    business_type, auth_no, user_name, id_no, id_type, gender, birthday, insu_org, identified_at, created_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
+    let name: Option<String> = r.get(9)?;
+    let id_no: Option<String> = r.get(10)?;
+    Ok(Visit {
+        id: r.get(0)?,
+        out_biz_no: r.get(1)?,
+        counter_id: r.get(2)?,
+        operator_id: r.get(3)?,
+        operator_name: r.get(4)?,
+        office_id: r.get(5)?,
+        office_name: r.get(6)?,
+        business_type: r.get(7)?,
+        auth_no: r.get(8)?,
+        user_name: name.map(|n| mask(Kind::Name, &n)),
+        id_no: id_no.map(|n| mask(Kind::IdNo, &n)),
+        id_type: r.get(11)?,
+        gender: r.get(12)?,
+        birthday: r.get(13)?,
+        insu_org: r.get(14)?,
+        identified_at: r.get(15)?,
+        created_at: r.get(16)?,
+    })
+}
+
+pub fn by_out_biz_no(conn: &Connection, out_biz_no: &str) -> Result<Option<Visit>, JournalError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM visits WHERE out_biz_no = ?1"),
+            [out_biz_no],
+            from_row,
+        )
+        .optional()?)
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Visit>, JournalError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// The unmasked name and ID number, for the audited 显示 action only.
+pub fn reveal(conn: &Connection, visit_id: i64) -> Result<Option<(String, String)>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT user_name, id_no FROM visits WHERE id = ?1 AND id_no IS NOT NULL",
+            [visit_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}

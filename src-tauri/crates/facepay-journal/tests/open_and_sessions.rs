@@ -1,0 +1,302 @@
+//! Opening a journal file: migrations, version guard, integrity, and
+//! recovery of calls a dead process left in flight.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+mod common;
+
+use std::sync::Arc;
+
+use facepay_journal::calls::{self, NewCall, Outcome};
+use facepay_journal::{FixedClock, Journal, JournalError, SCHEMA_VERSION};
+use nhsa_terminal::protocol::TransType;
+
+fn open(path: &std::path::Path) -> Result<Journal, JournalError> {
+    Journal::open(
+        path,
+        "test",
+        Arc::new(FixedClock::at("2026-11-25 09:00:00")),
+    )
+}
+
+#[test]
+fn a_new_file_gets_the_schema_in_wal_with_full_sync() {
+    let f = common::journal_at("2026-11-25 09:00:00");
+    let c = f.journal.conn();
+    let version: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let mode: String = c
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i64 = c
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "FULL");
+    let fk: i64 = c
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    f.journal.integrity_check().unwrap();
+}
+
+#[test]
+fn reopening_keeps_data_and_does_not_migrate_twice() {
+    let f = common::journal_at("2026-11-25 09:00:00");
+    let path = f.journal.path().to_owned();
+    let mut j = f.journal;
+    j.write(|tx| facepay_journal::settings::set(tx, "operator", "0107"))
+        .unwrap();
+    drop(j);
+    let j = open(&path).unwrap();
+    assert_eq!(
+        facepay_journal::settings::get(j.conn(), "operator")
+            .unwrap()
+            .as_deref(),
+        Some("0107")
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_untouched() {
+    let f = common::journal_at("2026-11-25 09:00:00");
+    let path = f.journal.path().to_owned();
+    f.journal
+        .conn()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    drop(f.journal);
+    match open(&path) {
+        Err(e @ JournalError::TooNew { found: 99, .. }) => {
+            assert!(e.to_string().contains("请升级本程序"), "{e}");
+            assert_eq!(e.code(), "journal_too_new");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_corrupt_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facepay.db");
+    // A valid header followed by garbage pages.
+    {
+        let j = open(&path).unwrap();
+        j.conn()
+            .execute_batch(
+                "CREATE TABLE filler(x); INSERT INTO filler VALUES (randomblob(100000));",
+            )
+            .unwrap();
+        j.conn()
+            .pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in bytes.iter_mut().skip(4096).take(8192) {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    match open(&path) {
+        Err(e @ JournalError::Corrupt { .. }) => assert!(e.to_string().contains("已损坏"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn intent(j: &mut Journal, counter: &str, no: &str) -> i64 {
+    let session = j.session().id().to_owned();
+    let now = j.now();
+    j.write(|tx| {
+        calls::insert_intent(
+            tx,
+            &NewCall {
+                session_id: &session,
+                visit_id: None,
+                settlement_id: None,
+                counter_id: counter,
+                trans_type: TransType::EcAuth,
+                out_biz_no: no,
+                request: r#"{"transType":"cn.nhsa.ec.auth"}"#,
+            },
+            &now,
+        )
+    })
+    .unwrap()
+}
+
+#[test]
+fn calls_of_a_dead_session_become_unknown_those_of_a_live_one_do_not() {
+    let f = common::journal_at("2026-11-25 09:00:00");
+    let path = f.journal.path().to_owned();
+    let mut dead = f.journal;
+    let orphan = intent(&mut dead, "W01", "N-1");
+    drop(dead); // the process is gone: its session lock is released
+
+    let mut live = open(&path).unwrap();
+    let busy = intent(&mut live, "W02", "N-2");
+
+    let third = open(&path).unwrap();
+    let orphan = calls::by_id(third.conn(), orphan).unwrap().unwrap();
+    assert_eq!(orphan.status, "unknown");
+    assert_eq!(orphan.error_kind.as_deref(), Some("interrupted"));
+    assert_eq!(
+        calls::by_id(third.conn(), busy).unwrap().unwrap().status,
+        "in_flight"
+    );
+    let pending: Vec<i64> = calls::pending(third.conn())
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(pending, [orphan.id]);
+}
+
+#[test]
+fn one_face_scan_at_a_time_per_counter() {
+    let mut f = common::journal_at("2026-11-25 09:00:00");
+    let first = intent(&mut f.journal, "W01", "N-1");
+    let session = f.journal.session().id().to_owned();
+    let now = f.journal.now();
+    let second = f.journal.write(|tx| {
+        calls::insert_intent(
+            tx,
+            &NewCall {
+                session_id: &session,
+                visit_id: None,
+                settlement_id: None,
+                counter_id: "W01",
+                trans_type: TransType::EcAuth,
+                out_biz_no: "N-2",
+                request: "{}",
+            },
+            &now,
+        )
+    });
+    assert!(matches!(second, Err(JournalError::Busy(_))), "{second:?}");
+    // Another counter may scan meanwhile; and once the first ends, W01 may again.
+    intent(&mut f.journal, "W02", "N-3");
+    f.journal
+        .write(|tx| calls::finish(tx, first, &Outcome::Ok { reply: "{}".into() }, &now))
+        .unwrap();
+    intent(&mut f.journal, "W01", "N-4");
+}
+
+#[test]
+fn an_out_biz_no_is_used_once() {
+    let mut f = common::journal_at("2026-11-25 09:00:00");
+    let first = intent(&mut f.journal, "W01", "N-1");
+    let now = f.journal.now();
+    f.journal
+        .write(|tx| calls::finish(tx, first, &Outcome::Ok { reply: "{}".into() }, &now))
+        .unwrap();
+    let session = f.journal.session().id().to_owned();
+    let again = f.journal.write(|tx| {
+        calls::insert_intent(
+            tx,
+            &NewCall {
+                session_id: &session,
+                visit_id: None,
+                settlement_id: None,
+                counter_id: "W01",
+                trans_type: TransType::AuthCheck,
+                out_biz_no: "N-1",
+                request: "{}",
+            },
+            &now,
+        )
+    });
+    assert!(
+        matches!(again, Err(JournalError::Duplicate(_))),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn raw_copies_in_calls_are_masked() {
+    let mut f = common::journal_at("2026-11-25 09:00:00");
+    let id = intent(&mut f.journal, "W01", "N-1");
+    let reply = r#"{"code":0,"data":"{\"userName\":\"阿炳\",\"idNo\":\"44170219980101123X\"}"}"#;
+    let now = f.journal.now();
+    f.journal
+        .write(|tx| {
+            calls::finish(
+                tx,
+                id,
+                &Outcome::Ok {
+                    reply: reply.into(),
+                },
+                &now,
+            )
+        })
+        .unwrap();
+    let call = calls::by_id(f.journal.conn(), id).unwrap().unwrap();
+    let stored = call.reply_masked.unwrap();
+    assert!(
+        !stored.contains("44170219980101123X") && !stored.contains("阿炳"),
+        "{stored}"
+    );
+    assert!(stored.contains("123X"));
+}
+
+#[test]
+fn resolving_an_unknown_call_needs_a_reason_and_is_audited() {
+    let mut f = common::journal_at("2026-11-25 09:00:00");
+    let id = intent(&mut f.journal, "W01", "N-1");
+    let now = f.journal.now();
+    let unknown = Outcome::Unknown {
+        kind: "transport_timeout".into(),
+        message: "终端在 120 秒内没有回复".into(),
+        reply: None,
+    };
+    f.journal
+        .write(|tx| calls::finish(tx, id, &unknown, &now))
+        .unwrap();
+    let blank = f.journal.write(|tx| {
+        calls::resolve(
+            tx,
+            id,
+            calls::Resolution::ConfirmedFailed,
+            " ",
+            "0107",
+            &now,
+        )
+    });
+    assert!(matches!(
+        blank,
+        Err(JournalError::Invalid {
+            field: "reason",
+            ..
+        })
+    ));
+    let resolved = f
+        .journal
+        .write(|tx| {
+            calls::resolve(
+                tx,
+                id,
+                calls::Resolution::ConfirmedFailed,
+                "患者离开，未完成刷脸",
+                "0107",
+                &now,
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        resolved.status, "unknown",
+        "what the terminal did stays unknown"
+    );
+    assert_eq!(resolved.resolution.as_deref(), Some("confirmed_failed"));
+    assert!(calls::pending(f.journal.conn()).unwrap().is_empty());
+    let audit = facepay_journal::audit::recent(f.journal.conn(), 10).unwrap();
+    assert_eq!(audit[0].action, "resolve_unknown");
+    assert!(audit[0].detail.as_deref().unwrap().contains("患者离开"));
+    // The audit log cannot be edited or emptied.
+    assert!(
+        f.journal
+            .conn()
+            .execute("UPDATE audit SET detail = 'x'", [])
+            .is_err()
+    );
+    assert!(f.journal.conn().execute("DELETE FROM audit", []).is_err());
+}

@@ -1,0 +1,478 @@
+//! Settlements, the outbox, 日结 and closed days, history and exports.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+mod common;
+
+use common::{journal_at, notify, record};
+use facepay_journal::export::{ExportFormat, export};
+use facepay_journal::history::{HistoryFilter, search};
+use facepay_journal::{JournalError, outbox, settlements, summary};
+
+#[test]
+fn a_settlement_and_its_outbox_row_are_recorded_together() {
+    let mut f = journal_at("2026-11-25 09:30:05");
+    let n = notify("V-1", "SUCCESS", "2026-11-25 09:30:00");
+    let rec = record(&mut f.journal, &n);
+    assert_eq!(rec.business_day, "2026-11-25");
+    let owed = outbox::due(f.journal.conn(), &f.journal.now(), 10).unwrap();
+    assert_eq!(owed.len(), 1);
+    assert_eq!(
+        (owed[0].settlement_id, owed[0].status.as_str()),
+        (rec.settlement_id, "pending")
+    );
+    assert_eq!(
+        settlements::payload(f.journal.conn(), rec.settlement_id).unwrap(),
+        n
+    );
+}
+
+#[test]
+fn the_same_notification_twice_is_refused_not_recorded_twice() {
+    let mut f = journal_at("2026-11-25 09:30:05");
+    let n = notify("V-1", "SUCCESS", "2026-11-25 09:30:00");
+    record(&mut f.journal, &n);
+    let now = f.journal.now();
+    let again = f
+        .journal
+        .write(|tx| settlements::record(tx, &n, None, &now));
+    match again {
+        Err(e @ JournalError::Duplicate(_)) => assert!(e.to_string().contains("已经提交过"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let count: i64 = f
+        .journal
+        .conn()
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[test]
+fn settlements_are_never_edited_or_deleted() {
+    let mut f = journal_at("2026-11-25 09:30:05");
+    record(
+        &mut f.journal,
+        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
+    );
+    let c = f.journal.conn();
+    assert!(
+        c.execute("UPDATE settlements SET total_fee_fen = 1", [])
+            .is_err()
+    );
+    assert!(c.execute("DELETE FROM settlements", []).is_err());
+}
+
+#[test]
+fn a_refund_is_a_new_row_linked_to_its_original() {
+    let mut f = journal_at("2026-11-25 10:00:00");
+    let paid = record(
+        &mut f.journal,
+        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
+    );
+    let refund = record(
+        &mut f.journal,
+        &notify("V-1", "REFUND_SUCCESS", "2026-11-25 09:55:00"),
+    );
+    assert_eq!(refund.original_id, Some(paid.settlement_id));
+    let s = &summary::day(f.journal.conn(), "2026-11-25", Some("0107")).unwrap()[0];
+    assert_eq!(s.net.total_fee, "0.00", "refunds are netted");
+    assert_eq!(s.net.count, 0);
+    assert_eq!(s.by_state.len(), 2);
+}
+
+#[test]
+fn day_totals_per_state_and_net() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    for (i, state) in ["SUCCESS", "SUCCESS", "FAIL", "REFUND_SUCCESS"]
+        .iter()
+        .enumerate()
+    {
+        record(
+            &mut f.journal,
+            &notify(&format!("V-{i}"), state, &format!("2026-11-25 1{i}:00:00")),
+        );
+    }
+    // Another operator's settlement does not count in 0107's day.
+    let mut other = common::draft("V-9", "SUCCESS", "2026-11-25 11:00:00");
+    other.operator_id = "0201".into();
+    let other = nhsa_terminal::protocol::SettleNotify::try_from(other).unwrap();
+    record(&mut f.journal, &other);
+
+    let days = summary::day(f.journal.conn(), "2026-11-25", None).unwrap();
+    assert_eq!(days.len(), 2);
+    let mine = days.iter().find(|d| d.operator_id == "0107").unwrap();
+    let success = mine.by_state.iter().find(|s| s.state == "SUCCESS").unwrap();
+    assert_eq!(success.totals.count, 2);
+    assert_eq!(success.totals.total_fee, "241.00");
+    assert_eq!(success.totals.hif_amt, "160.00");
+    assert_eq!(success.totals.acct_amt, "40.00");
+    assert_eq!(success.totals.own_amt, "41.00");
+    let fail = mine.by_state.iter().find(|s| s.state == "FAIL").unwrap();
+    assert_eq!(
+        (fail.totals.count, fail.totals.hif_amt.as_str()),
+        (1, "0.00")
+    );
+    // Two successes minus one refund.
+    assert_eq!(mine.net.count, 1);
+    assert_eq!(mine.net.total_fee, "120.50");
+    assert_eq!(mine.net.hif_amt, "80.00");
+}
+
+#[test]
+fn a_closed_day_never_changes_and_a_late_refund_lands_the_next_day() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    record(
+        &mut f.journal,
+        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
+    );
+    let now = f.journal.now();
+    let closed = f
+        .journal
+        .write(|tx| summary::close_day(tx, "0107", "2026-11-25", "0107", &now))
+        .unwrap();
+    assert_eq!(closed.net.total_fee, "120.50");
+    let again = f
+        .journal
+        .write(|tx| summary::close_day(tx, "0107", "2026-11-25", "0107", &now));
+    assert!(matches!(again, Err(JournalError::Duplicate(_))));
+
+    // The refund of that settlement arrives after closing, still dated the 25th.
+    f.clock.set("2026-11-26 08:10:00");
+    let refund = record(
+        &mut f.journal,
+        &notify("V-1", "REFUND_SUCCESS", "2026-11-25 17:59:00"),
+    );
+    assert_eq!(refund.business_day, "2026-11-26");
+
+    let day25 = summary::day(f.journal.conn(), "2026-11-25", Some("0107")).unwrap();
+    assert_eq!(
+        day25[0].net.total_fee, "120.50",
+        "the closed day is unchanged"
+    );
+    assert_eq!(day25[0].closed_by.as_deref(), Some("0107"));
+    assert_eq!(
+        summary::closed_totals(f.journal.conn(), "0107", "2026-11-25")
+            .unwrap()
+            .unwrap()
+            .net,
+        day25[0].net
+    );
+    let day26 = summary::day(f.journal.conn(), "2026-11-26", Some("0107")).unwrap();
+    assert_eq!(day26[0].net.total_fee, "-120.50");
+    let future = f.journal.write(|tx| {
+        summary::close_day(tx, "0107", "2026-11-27", "0107", "2026-11-26 09:00:00.000")
+    });
+    assert!(matches!(
+        future,
+        Err(JournalError::Invalid { field: "date", .. })
+    ));
+}
+
+#[test]
+fn a_visit_across_midnight_counts_on_the_day_it_settled() {
+    let mut f = journal_at("2026-11-25 23:59:50");
+    f.clock.set("2026-11-26 00:00:20");
+    let rec = record(
+        &mut f.journal,
+        &notify("V-1", "SUCCESS", "2026-11-26 00:00:10"),
+    );
+    assert_eq!(rec.business_day, "2026-11-26");
+    assert!(
+        summary::day(f.journal.conn(), "2026-11-25", None)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn seed_history(f: &mut common::Fixture) {
+    for i in 0..30 {
+        let mut d = common::draft(
+            &format!("V-{i:02}"),
+            if i % 3 == 0 { "FAIL" } else { "SUCCESS" },
+            &format!("2026-11-{:02} 10:00:00", 20 + i % 5),
+        );
+        d.operator_id = if i % 2 == 0 {
+            "0107".into()
+        } else {
+            "0201".into()
+        };
+        d.office_id = Some(if i % 4 == 0 {
+            "0301".into()
+        } else {
+            "0402".into()
+        });
+        d.biz_type = if i % 5 == 0 {
+            "drugStore".into()
+        } else {
+            "register".into()
+        };
+        d.user_name = Some(format!("{}{}", ["陈", "李", "黄"][i % 3], "伟"));
+        d.id_no = Some(format!("44170219900101{:04}", 1000 + i));
+        if d.medical_settle_no.is_some() {
+            d.medical_settle_no = Some(format!("SETL{i:04}"));
+        }
+        record(
+            &mut f.journal,
+            &nhsa_terminal::protocol::SettleNotify::try_from(d).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn history_filters_each_narrow_the_result() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    seed_history(&mut f);
+    let c = f.journal.conn();
+    let count = |filter: HistoryFilter| {
+        search(
+            c,
+            &HistoryFilter {
+                limit: Some(500),
+                ..filter
+            },
+        )
+        .unwrap()
+        .rows
+        .len()
+    };
+    let s = |v: &str| Some(v.to_owned());
+    assert_eq!(count(HistoryFilter::default()), 30);
+    assert_eq!(
+        count(HistoryFilter {
+            operator_id: s("0107"),
+            ..Default::default()
+        }),
+        15
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            office_id: s("0301"),
+            ..Default::default()
+        }),
+        8
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            state: s("FAIL"),
+            ..Default::default()
+        }),
+        10
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            biz_type: s("drugStore"),
+            ..Default::default()
+        }),
+        6
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            user_name: s("黄伟"),
+            ..Default::default()
+        }),
+        10
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            user_name: s("黄"),
+            ..Default::default()
+        }),
+        10,
+        "prefix"
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            id_last4: s("1007"),
+            ..Default::default()
+        }),
+        1
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            out_biz_no: s("V-07"),
+            ..Default::default()
+        }),
+        1
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            medical_settle_no: s("SETL0007"),
+            ..Default::default()
+        }),
+        1
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            auth_no: s("ano3728680187894374401630000"),
+            ..Default::default()
+        }),
+        30
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            from: s("2026-11-21"),
+            to: s("2026-11-22"),
+            ..Default::default()
+        }),
+        12
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            operator_id: s("0107"),
+            state: s("SUCCESS"),
+            from: s("2026-11-20"),
+            to: s("2026-11-20"),
+            ..Default::default()
+        }),
+        2
+    );
+    let bad = search(
+        c,
+        &HistoryFilter {
+            from: s("25/11/2026"),
+            ..Default::default()
+        },
+    );
+    assert!(matches!(
+        bad,
+        Err(JournalError::Invalid { field: "from", .. })
+    ));
+    let bad = search(
+        c,
+        &HistoryFilter {
+            id_last4: s("12"),
+            ..Default::default()
+        },
+    );
+    assert!(matches!(
+        bad,
+        Err(JournalError::Invalid {
+            field: "idLast4",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn keyset_pages_cover_everything_once_newest_first() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    seed_history(&mut f);
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = search(
+            f.journal.conn(),
+            &HistoryFilter {
+                limit: Some(7),
+                before_id: cursor,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        seen.extend(page.rows.iter().map(|r| r.id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut expected: Vec<i64> = (1..=30).collect();
+    expected.reverse();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn listed_rows_are_masked() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    record(
+        &mut f.journal,
+        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
+    );
+    let row = &search(f.journal.conn(), &HistoryFilter::default())
+        .unwrap()
+        .rows[0];
+    assert_eq!(row.user_name.as_deref(), Some("欧***"));
+    assert_eq!(row.id_no.as_deref(), Some("**************123X"));
+    assert_eq!(row.total_fee, "120.50");
+    assert_eq!(row.delivery, "pending");
+}
+
+#[test]
+fn csv_export_opens_in_excel_and_is_masked_by_default() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    seed_history(&mut f);
+    let out = f.dir.path().join("日结.csv");
+    let filter = HistoryFilter {
+        from: Some("2026-11-20".into()),
+        to: Some("2026-11-24".into()),
+        ..Default::default()
+    };
+    let mut heard = Vec::new();
+    let n = export(
+        f.journal.conn(),
+        &filter,
+        ExportFormat::Csv,
+        false,
+        &out,
+        |k| heard.push(k),
+    )
+    .unwrap();
+    assert_eq!(n, 30);
+    assert_eq!(heard.last(), Some(&30));
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "UTF-8 BOM for Excel/WPS"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.starts_with("结算ID,业务日期,结算时间,结算状态"));
+    assert!(text.contains("结算成功") && text.contains("挂号窗口"));
+    assert!(
+        !text.contains("441702199001011007"),
+        "no full 证件号 in a masked export"
+    );
+    assert!(text.contains("**************1007"));
+    assert!(!text.contains("陈伟") && text.contains("陈*"));
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    assert_eq!(reader.records().count(), 30);
+    assert!(!f.dir.path().join("日结.partial").exists());
+}
+
+#[test]
+fn unmasked_and_xlsx_exports() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    seed_history(&mut f);
+    let filter = HistoryFilter {
+        from: Some("2026-11-20".into()),
+        to: Some("2026-11-24".into()),
+        ..Default::default()
+    };
+    let csv_out = f.dir.path().join("full.csv");
+    export(
+        f.journal.conn(),
+        &filter,
+        ExportFormat::Csv,
+        true,
+        &csv_out,
+        |_| {},
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&csv_out).unwrap();
+    assert!(text.contains("441702199001011007") && text.contains("陈伟"));
+
+    let xlsx = f.dir.path().join("日结.xlsx");
+    let n = export(
+        f.journal.conn(),
+        &filter,
+        ExportFormat::Xlsx,
+        false,
+        &xlsx,
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(n, 30);
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
+    assert!(bytes.len() > 4000);
+    assert!("pdf".parse::<ExportFormat>().is_err());
+}
