@@ -23,11 +23,12 @@ pub mod visits;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::TransactionBehavior;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::JournalError;
 pub use open::SCHEMA_VERSION;
+pub use rusqlite::{Connection, Transaction};
 pub use session::Session;
 
 /// An open journal: one connection, owned by one session of one process.

@@ -1,0 +1,291 @@
+//! Installation settings: a TOML file (`--config` or `FACEPAY_CONFIG`) with
+//! environment overrides. Every value goes through the protocol's own types,
+//! so a bad setting is refused at start-up with the setting named — not in
+//! the middle of a patient's visit.
+//!
+//! ```toml
+//! [hospital]
+//! org_id = "H44170200001"
+//! name = "阳江市妇幼保健院"
+//!
+//! [counter]
+//! id = "W01"                 # unique per counter of the hospital: part of every outBizNo
+//! operator_id = "0107"
+//! operator_name = "林晓燕"
+//! office_id = "0301"
+//! office_name = "挂号收费处"
+//! business_type = "01101"    # 挂号
+//! biz_type = "register"
+//!
+//! [terminal]                 # or kind = "library", path = "...", center_url = "..."; or kind = "simulator"
+//! kind = "http"
+//! url = "http://127.0.0.1:4301/api/open"
+//!
+//! [timeouts]                 # seconds
+//! face_auth = 120
+//! other = 10
+//!
+//! [journal]
+//! path = "/var/lib/facepay/facepay.db"
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use facepay_journal::outbox::Backoff;
+use facepay_journal::sequence::MAX_PREFIX_CHARS;
+use nhsa_terminal::Timeouts;
+use nhsa_terminal::protocol::{
+    BizType, BusinessType, HospitalName, OfficeId, OfficeName, OperatorId, OperatorName, OrgId,
+};
+use nhsa_terminal::transport::TransportConfig;
+
+/// A setting that cannot be used, and which one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("配置项 {field}：{message}")]
+pub struct ConfigError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The file as written: every field optional, so overrides and defaults can fill it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileConfig {
+    pub hospital: HospitalSection,
+    pub counter: CounterSection,
+    pub terminal: Option<TransportConfig>,
+    pub timeouts: Option<Timeouts>,
+    pub outbox: OutboxSection,
+    pub journal: JournalSection,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HospitalSection {
+    pub org_id: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CounterSection {
+    pub id: Option<String>,
+    pub operator_id: Option<String>,
+    pub operator_name: Option<String>,
+    pub office_id: Option<String>,
+    pub office_name: Option<String>,
+    pub business_type: Option<String>,
+    pub biz_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxSection {
+    pub first_retry_ms: Option<u64>,
+    pub max_retry_ms: Option<u64>,
+    pub max_attempts: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JournalSection {
+    pub path: Option<PathBuf>,
+}
+
+/// Validated settings of one counter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeskConfig {
+    pub org_id: OrgId,
+    pub hospital_name: HospitalName,
+    pub counter_id: String,
+    pub operator_id: OperatorId,
+    pub operator_name: OperatorName,
+    pub office_id: OfficeId,
+    pub office_name: OfficeName,
+    pub business_type: BusinessType,
+    pub biz_type: BizType,
+    pub transport: TransportConfig,
+    pub timeouts: Timeouts,
+    pub backoff: Backoff,
+    pub db_path: PathBuf,
+}
+
+/// Environment variables that override the file, and the setting each one sets.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("FACEPAY_DB", "journal.path"),
+    ("FACEPAY_TERMINAL_URL", "terminal.url (kind = http)"),
+    ("FACEPAY_ORG_ID", "hospital.org_id"),
+    ("FACEPAY_HOSPITAL_NAME", "hospital.name"),
+    ("FACEPAY_COUNTER_ID", "counter.id"),
+    ("FACEPAY_OPERATOR_ID", "counter.operator_id"),
+    ("FACEPAY_OPERATOR_NAME", "counter.operator_name"),
+    ("FACEPAY_OFFICE_ID", "counter.office_id"),
+    ("FACEPAY_OFFICE_NAME", "counter.office_name"),
+];
+
+impl FileConfig {
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new("--config", format!("无法读取 {}：{e}", path.display()))
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            let message = e.message().to_owned();
+            ConfigError::new(path.display().to_string(), message)
+        })
+    }
+
+    /// Apply `FACEPAY_*` overrides from `env`.
+    pub fn override_from(&mut self, env: impl Fn(&str) -> Option<String>) {
+        let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("FACEPAY_DB") {
+            self.journal.path = Some(v.into());
+        }
+        if let Some(url) = get("FACEPAY_TERMINAL_URL") {
+            self.terminal = Some(TransportConfig::Http { url });
+        }
+        let set = |slot: &mut Option<String>, key: &str| {
+            if let Some(v) = get(key) {
+                *slot = Some(v);
+            }
+        };
+        set(&mut self.hospital.org_id, "FACEPAY_ORG_ID");
+        set(&mut self.hospital.name, "FACEPAY_HOSPITAL_NAME");
+        set(&mut self.counter.id, "FACEPAY_COUNTER_ID");
+        set(&mut self.counter.operator_id, "FACEPAY_OPERATOR_ID");
+        set(&mut self.counter.operator_name, "FACEPAY_OPERATOR_NAME");
+        set(&mut self.counter.office_id, "FACEPAY_OFFICE_ID");
+        set(&mut self.counter.office_name, "FACEPAY_OFFICE_NAME");
+    }
+
+    /// Validate. On the simulator, missing identity settings take demo values
+    /// so a newcomer gets a working panel; against a real terminal they are required.
+    pub fn validate(self) -> Result<DeskConfig, ConfigError> {
+        let transport = self.terminal.unwrap_or_default();
+        let demo = transport == TransportConfig::Simulator;
+        let take =
+            |v: Option<String>, field: &str, demo_value: &str| -> Result<String, ConfigError> {
+                match v {
+                    Some(v) => Ok(v),
+                    None if demo => Ok(demo_value.to_owned()),
+                    None => Err(ConfigError::new(field, "未设置（连接真实终端时必填）")),
+                }
+            };
+        let h = self.hospital;
+        let c = self.counter;
+        let org_id = OrgId::new(take(h.org_id, "hospital.org_id", "H44170200001")?)
+            .map_err(named("hospital.org_id"))?;
+        let hospital_name =
+            HospitalName::new(take(h.name, "hospital.name", "阳江市妇幼保健院（演示）")?)
+                .map_err(named("hospital.name"))?;
+        let counter_id = take(c.id, "counter.id", "W01")?;
+        if counter_id.is_empty() || !counter_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+            return Err(ConfigError::new("counter.id", "应为字母或数字，如 W01"));
+        }
+        let prefix = org_id.as_str().chars().count() + 1 + counter_id.chars().count();
+        if prefix > MAX_PREFIX_CHARS {
+            return Err(ConfigError::new(
+                "counter.id",
+                format!(
+                    "机构代码与窗口编号合计过长（最多 {MAX_PREFIX_CHARS} 个字符），业务流水号会超过 64 位"
+                ),
+            ));
+        }
+        let operator_id = OperatorId::new(take(c.operator_id, "counter.operator_id", "0001")?)
+            .map_err(named("counter.operator_id"))?;
+        let operator_name = OperatorName::new(take(
+            c.operator_name,
+            "counter.operator_name",
+            "演示收款员",
+        )?)
+        .map_err(named("counter.operator_name"))?;
+        let office_id = OfficeId::new(take(c.office_id, "counter.office_id", "0001")?)
+            .map_err(named("counter.office_id"))?;
+        let office_name =
+            OfficeName::new(take(c.office_name, "counter.office_name", "挂号收费处")?)
+                .map_err(named("counter.office_name"))?;
+        let business_type = BusinessType::parse(c.business_type.as_deref().unwrap_or("01101"))
+            .map_err(named("counter.business_type"))?;
+        let biz_type = BizType::parse(c.biz_type.as_deref().unwrap_or("register"))
+            .map_err(named("counter.biz_type"))?;
+        if let TransportConfig::Http { url } = &transport {
+            nhsa_terminal::transport::HttpTransport::new(url)
+                .map_err(|e| ConfigError::new("terminal.url", e.to_string()))?;
+        }
+        let defaults = Backoff::default();
+        let ms = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_millis);
+        let backoff = Backoff {
+            first: ms(self.outbox.first_retry_ms, defaults.first),
+            max: ms(self.outbox.max_retry_ms, defaults.max),
+            max_attempts: self
+                .outbox
+                .max_attempts
+                .unwrap_or(defaults.max_attempts)
+                .max(1),
+        };
+        let db_path = match self.journal.path {
+            Some(p) => p,
+            None => dirs::data_local_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("facepay-desk")
+                .join("facepay.db"),
+        };
+        Ok(DeskConfig {
+            org_id,
+            hospital_name,
+            counter_id,
+            operator_id,
+            operator_name,
+            office_id,
+            office_name,
+            business_type,
+            biz_type,
+            transport,
+            timeouts: self.timeouts.unwrap_or_default(),
+            backoff,
+            db_path,
+        })
+    }
+}
+
+fn named(field: &'static str) -> impl Fn(nhsa_terminal::ValidationError) -> ConfigError {
+    move |e| ConfigError::new(field, e.problem.to_string())
+}
+
+impl DeskConfig {
+    /// The configuration of this process: `path` (or `FACEPAY_CONFIG`), then
+    /// the `FACEPAY_*` overrides, then validation.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with(path, |k| std::env::var(k).ok())
+    }
+
+    pub fn load_with(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let path = path
+            .map(Path::to_owned)
+            .or_else(|| env("FACEPAY_CONFIG").map(PathBuf::from));
+        let mut file = match path {
+            Some(p) => FileConfig::read(&p)?,
+            None => FileConfig::default(),
+        };
+        file.override_from(env);
+        file.validate()
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.transport == TransportConfig::Simulator
+    }
+}

@@ -1,0 +1,45 @@
+//! The background delivery loop: retries due notifications, and notices
+//! calls orphaned by processes that died meanwhile.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Desk;
+
+const IDLE: Duration = Duration::from_secs(30);
+
+/// Run until the runtime stops. Woken early by `Desk::wake_worker`.
+pub fn spawn_outbox_worker(desk: Arc<Desk>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = desk.recover_orphans() {
+                tracing::error!("recovering orphaned calls failed: {e}");
+            }
+            match desk.deliver_due().await {
+                Ok(reports) if !reports.is_empty() => {
+                    tracing::info!(count = reports.len(), "outbox deliveries attempted");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!("outbox delivery failed: {e}"),
+            }
+            let wait = match desk.next_retry_at() {
+                Ok(Some(at)) => (at - desk.now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO)
+                    .min(IDLE),
+                _ => IDLE,
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait.max(Duration::from_millis(50))) => {}
+                () = desk.wake.notified() => {}
+            }
+        }
+    })
+}
+
+impl Desk {
+    /// Ask the worker to look at the outbox now.
+    pub fn wake_worker(&self) {
+        self.wake.notify_one();
+    }
+}

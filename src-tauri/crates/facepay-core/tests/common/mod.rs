@@ -1,0 +1,85 @@
+//! A desk wired to the simulator over real HTTP, a real SQLite file and a clock the test controls.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use facepay_core::config::FileConfig;
+use facepay_core::{Desk, DeskConfig};
+use facepay_journal::FixedClock;
+use facepay_sim::SimServer;
+use nhsa_terminal::Timeouts;
+use nhsa_terminal::protocol::notify::SettleNotifyDraft;
+use nhsa_terminal::transport::{HttpTransport, TransportConfig};
+
+#[derive(Debug)]
+pub struct Harness {
+    pub sim: SimServer,
+    pub clock: Arc<FixedClock>,
+    pub dir: tempfile::TempDir,
+    pub desk: Arc<Desk>,
+}
+
+pub fn config(db: &std::path::Path, url: &str) -> DeskConfig {
+    let mut file = FileConfig::default();
+    file.override_from(|k| {
+        Some(match k {
+            "FACEPAY_DB" => db.display().to_string(),
+            "FACEPAY_TERMINAL_URL" => url.to_owned(),
+            "FACEPAY_ORG_ID" => "H44170200001".into(),
+            "FACEPAY_HOSPITAL_NAME" => "阳江市妇幼保健院".into(),
+            "FACEPAY_COUNTER_ID" => "W01".into(),
+            "FACEPAY_OPERATOR_ID" => "0107".into(),
+            "FACEPAY_OPERATOR_NAME" => "林晓燕".into(),
+            "FACEPAY_OFFICE_ID" => "0301".into(),
+            "FACEPAY_OFFICE_NAME" => "挂号收费处".into(),
+            _ => return None,
+        })
+    });
+    file.timeouts = Some(Timeouts {
+        face_auth: Duration::from_secs(2),
+        other: Duration::from_secs(1),
+    });
+    file.outbox.first_retry_ms = Some(1000);
+    file.outbox.max_attempts = Some(5);
+    file.validate().unwrap()
+}
+
+pub async fn harness(now: &str) -> Harness {
+    let sim = SimServer::loopback().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::at(now));
+    let cfg = config(&dir.path().join("facepay.db"), &sim.url());
+    let TransportConfig::Http { url } = &cfg.transport else {
+        unreachable!()
+    };
+    let transport = Arc::new(HttpTransport::new(url).unwrap());
+    let desk = Arc::new(Desk::with_parts(cfg, transport, clock.clone(), "test").unwrap());
+    Harness {
+        sim,
+        clock,
+        dir,
+        desk,
+    }
+}
+
+/// A SUCCESS of 120.50 for a visit; operator and hospital come from the desk.
+pub fn success(out_biz_no: &str) -> SettleNotifyDraft {
+    let s = |v: &str| Some(v.to_owned());
+    SettleNotifyDraft {
+        out_biz_no: out_biz_no.into(),
+        medical_settle_state: "SUCCESS".into(),
+        total_fee: "120.50".into(),
+        medical_settle_no: s("441700G0000012345678"),
+        own_amt: s("20.50"),
+        hif_amt: s("80.00"),
+        acct_amt: s("20.00"),
+        hifp_amt: s("80.00"),
+        ..SettleNotifyDraft::default()
+    }
+}
+
+pub fn never() -> std::future::Pending<()> {
+    std::future::pending()
+}

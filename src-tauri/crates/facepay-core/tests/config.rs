@@ -1,0 +1,104 @@
+//! Configuration: the documented example file, environment overrides, and
+//! errors that name the setting.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+use std::path::Path;
+use std::time::Duration;
+
+use facepay_core::DeskConfig;
+use nhsa_terminal::protocol::{BizType, BusinessType};
+use nhsa_terminal::transport::TransportConfig;
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../docs/facepay.example.toml"
+);
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+#[test]
+fn the_documented_example_is_valid() {
+    let c = DeskConfig::load_with(Some(Path::new(EXAMPLE)), no_env).unwrap();
+    assert_eq!(c.org_id.as_str(), "H44170200001");
+    assert_eq!(c.counter_id, "W01");
+    assert_eq!(c.business_type, BusinessType::Register);
+    assert_eq!(c.biz_type, BizType::Register);
+    assert_eq!(c.timeouts.face_auth, Duration::from_secs(120));
+    assert_eq!(c.backoff.max_attempts, 12);
+    assert!(matches!(c.transport, TransportConfig::Http { .. }));
+    assert_eq!(c.db_path, Path::new("/var/lib/facepay/facepay.db"));
+}
+
+#[test]
+fn environment_overrides_the_file() {
+    let env = |k: &str| match k {
+        "FACEPAY_DB" => Some("/tmp/other.db".to_owned()),
+        "FACEPAY_TERMINAL_URL" => Some("http://127.0.0.1:9999/api/open".to_owned()),
+        "FACEPAY_OPERATOR_NAME" => Some("陈美玲".to_owned()),
+        _ => None,
+    };
+    let c = DeskConfig::load_with(Some(Path::new(EXAMPLE)), env).unwrap();
+    assert_eq!(c.db_path, Path::new("/tmp/other.db"));
+    assert_eq!(c.operator_name.as_str(), "陈美玲");
+    assert_eq!(
+        c.transport,
+        TransportConfig::Http {
+            url: "http://127.0.0.1:9999/api/open".into()
+        }
+    );
+}
+
+#[test]
+fn facepay_config_names_the_file() {
+    let env = |k: &str| (k == "FACEPAY_CONFIG").then(|| EXAMPLE.to_owned());
+    assert_eq!(DeskConfig::load_with(None, env).unwrap().counter_id, "W01");
+}
+
+#[test]
+fn without_a_terminal_the_demo_defaults_apply() {
+    let c = DeskConfig::load_with(None, no_env).unwrap();
+    assert!(c.is_demo());
+    assert!(c.hospital_name.as_str().contains("演示"));
+}
+
+#[test]
+fn against_a_real_terminal_identity_settings_are_required() {
+    let env = |k: &str| {
+        (k == "FACEPAY_TERMINAL_URL").then(|| "http://127.0.0.1:4301/api/open".to_owned())
+    };
+    let err = DeskConfig::load_with(None, env).unwrap_err();
+    assert_eq!(err.field, "hospital.org_id");
+    assert!(err.to_string().contains("必填"), "{err}");
+}
+
+#[test]
+fn bad_values_name_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("[counter]\noperator_name = \"" .to_owned() + &"林".repeat(31) + "\"", "counter.operator_name", "最多 30 个字符"),
+        ("[counter]\nbusiness_type = \"09999\"".to_owned(), "counter.business_type", "代码表"),
+        ("[counter]\nbiz_type = \"pharmacy\"".to_owned(), "counter.biz_type", "代码表"),
+        ("[counter]\nid = \"W 01\"".to_owned(), "counter.id", "字母或数字"),
+        ("[terminal]\nkind = \"http\"\nurl = \"ftp://x\"\n[hospital]\norg_id=\"H1\"\nname=\"院\"\n[counter]\nid=\"W1\"\noperator_id=\"1\"\noperator_name=\"甲\"\noffice_id=\"1\"\noffice_name=\"科\"".to_owned(), "terminal.url", "http://"),
+        ("[hospital]\norg_id = \"".to_owned() + &"H".repeat(40) + "\"\n[counter]\nid = \"WINDOW01\"", "counter.id", "64"),
+    ];
+    for (text, field, says) in cases {
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, &text).unwrap();
+        let err = DeskConfig::load_with(Some(&path), no_env).unwrap_err();
+        assert_eq!(err.field, field, "{text}");
+        assert!(err.to_string().contains(says), "{field}: {err}");
+    }
+    let path = dir.path().join("typo.toml");
+    std::fs::write(&path, "[counter]\noperater_id = \"1\"").unwrap();
+    let err = DeskConfig::load_with(Some(&path), no_env).unwrap_err();
+    assert!(
+        err.to_string().contains("operater_id"),
+        "unknown keys are refused: {err}"
+    );
+    let err = DeskConfig::load_with(Some(&dir.path().join("missing.toml")), no_env).unwrap_err();
+    assert!(err.to_string().contains("无法读取"), "{err}");
+}

@@ -1,0 +1,155 @@
+//! The fault matrix: every way the terminal can misbehave during a face scan,
+//! what the cashier is told, and what the journal keeps.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+mod common;
+
+use common::{harness, never};
+use facepay_core::DeskError;
+use facepay_sim::{Behaviour, Script};
+use nhsa_terminal::protocol::TransType;
+
+struct Case {
+    name: &'static str,
+    script: Option<Script>,
+    /// Point the desk at a closed port instead of the simulator.
+    refused: bool,
+    code: &'static str,
+    /// How the ec.auth call is journaled.
+    status: &'static str,
+    raw_code: Option<&'static str>,
+    says: &'static str,
+}
+
+fn ec(b: Behaviour) -> Option<Script> {
+    Some(Script::for_trans(TransType::EcAuth, b))
+}
+
+#[tokio::test]
+async fn each_fault_is_told_apart_and_journaled_honestly() {
+    let cases = [
+        Case {
+            name: "hangs past the timeout",
+            script: ec(Behaviour::Hang),
+            refused: false,
+            code: "transport_timeout",
+            status: "unknown",
+            raw_code: None,
+            says: "没有回复",
+        },
+        Case {
+            name: "answers after our timeout",
+            script: Some(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(2500)),
+            refused: false,
+            code: "transport_timeout",
+            status: "unknown",
+            raw_code: None,
+            says: "没有回复",
+        },
+        Case {
+            name: "code≠0",
+            script: ec(Behaviour::Error {
+                code: -2,
+                message: "用户取消".into(),
+            }),
+            refused: false,
+            code: "terminal",
+            status: "failed",
+            raw_code: Some("-2"),
+            says: "用户取消",
+        },
+        Case {
+            name: "malformed JSON",
+            script: ec(Behaviour::Malformed { body: None }),
+            refused: false,
+            code: "malformed_reply",
+            status: "unknown",
+            raw_code: None,
+            says: "无法解析",
+        },
+        Case {
+            name: "HTTP 500",
+            script: ec(Behaviour::HttpStatus {
+                status: 500,
+                body: "oops".into(),
+            }),
+            refused: false,
+            code: "transport_http_status",
+            status: "unknown",
+            raw_code: None,
+            says: "HTTP 500",
+        },
+        Case {
+            name: "connection refused",
+            script: None,
+            refused: true,
+            code: "transport_refused",
+            status: "failed",
+            raw_code: None,
+            says: "连接被拒绝",
+        },
+    ];
+    for case in cases {
+        let h = if case.refused {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            refused_harness(port).await
+        } else {
+            harness("2026-11-25 09:30:00").await
+        };
+        if let Some(s) = case.script.clone() {
+            h.sim.sim.push_script(s);
+        }
+        let err = h.desk.face_auth(never()).await.unwrap_err();
+        assert_eq!(err.code(), case.code, "{}: {err}", case.name);
+        assert!(err.to_string().contains(case.says), "{}: {err}", case.name);
+        assert!(
+            err.advice().is_some(),
+            "{}: the cashier is told what to do",
+            case.name
+        );
+        let DeskError::Terminal { call_id, .. } = err else {
+            panic!("{}: {err:?}", case.name)
+        };
+        let call = h.desk.with_journal(|j| {
+            facepay_journal::calls::by_id(j.conn(), call_id)
+                .unwrap()
+                .unwrap()
+        });
+        assert_eq!(call.status, case.status, "{}", case.name);
+        assert_eq!(call.error_code.as_deref(), case.raw_code, "{}", case.name);
+        assert_eq!(call.error_kind.as_deref(), Some(case.code), "{}", case.name);
+        let in_pending = h.desk.pending().unwrap().iter().any(|c| c.id == call_id);
+        assert_eq!(
+            in_pending,
+            case.status == "unknown",
+            "{}: 待确认 lists exactly the unknowns",
+            case.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn double_encoded_and_object_data_are_not_faults() {
+    for b in [Behaviour::DoubleEncoded, Behaviour::DataAsObject] {
+        let h = harness("2026-11-25 09:30:00").await;
+        h.sim.sim.push_script(Script::any(b.clone()));
+        h.sim.sim.push_script(Script::any(b.clone()));
+        assert!(h.desk.face_auth(never()).await.is_ok(), "{b:?}");
+    }
+}
+
+async fn refused_harness(port: u16) -> common::Harness {
+    use std::sync::Arc;
+    let h = harness("2026-11-25 09:30:00").await;
+    let url = format!("http://127.0.0.1:{port}/api/open");
+    let cfg = common::config(&h.dir.path().join("refused.db"), &url);
+    let transport = Arc::new(nhsa_terminal::transport::HttpTransport::new(&url).unwrap());
+    let desk =
+        Arc::new(facepay_core::Desk::with_parts(cfg, transport, h.clock.clone(), "test").unwrap());
+    common::Harness { desk, ..h }
+}
