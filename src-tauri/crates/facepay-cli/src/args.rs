@@ -1,0 +1,143 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "facepay",
+    version,
+    about = "医保刷脸收银台命令行：刷脸、结算通知、历史、日结与导出"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Also FACEPAY_CONFIG; FACEPAY_* variables override it.
+    #[arg(long, global = true, env = "FACEPAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 刷脸: start face authorization on the terminal and fetch the identity.
+    Auth,
+    /// Fetch the identity of a visit again (after auth.check failed), without a second scan.
+    Identity {
+        /// The visit's (ec.auth) outBizNo.
+        #[arg(long)]
+        visit: String,
+    },
+    /// 结算通知: record a settlement and notify the terminal. JSON with the wire field names.
+    Notify {
+        /// A file, or - for standard input.
+        #[arg(long)]
+        json: PathBuf,
+    },
+    /// Search settlements.
+    History(Box<HistoryArgs>),
+    /// One visit with all its terminal calls (raw copies masked).
+    Visit {
+        /// The visit's (ec.auth) outBizNo.
+        out_biz_no: String,
+    },
+    /// 日结 of a day: per operator, per state, refunds netted.
+    Summary {
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        operator: Option<String>,
+    },
+    /// Close this counter operator's day: its totals are frozen.
+    CloseDay {
+        #[arg(long)]
+        date: String,
+    },
+    /// Export settlements of a date range.
+    Export {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum)]
+        format: Format,
+        #[arg(long)]
+        out: PathBuf,
+        /// Full names and 证件号 (audited). Masked otherwise.
+        #[arg(long)]
+        unmasked: bool,
+    },
+    /// Notifications not yet delivered; --deliver sends those whose retry is due.
+    Outbox {
+        #[arg(long)]
+        deliver: bool,
+    },
+    /// Send an undelivered notification again now.
+    Resend {
+        #[arg(long)]
+        settlement: i64,
+    },
+    /// 待确认: calls whose outcome is unknown.
+    Pending,
+    /// Resolve a 待确认 call (audited).
+    Resolve {
+        #[arg(long)]
+        call: i64,
+        #[arg(long, value_enum)]
+        outcome: Outcome,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Outcome {
+    /// The terminal did act.
+    Ok,
+    /// It did not.
+    Failed,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// First business day (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last business day (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub operator: Option<String>,
+    #[arg(long)]
+    pub office: Option<String>,
+    /// SUCCESS, FAIL, REFUND_SUCCESS, REFUND_FAIL.
+    #[arg(long)]
+    pub state: Option<String>,
+    /// register, settle, drugStore.
+    #[arg(long)]
+    pub biz_type: Option<String>,
+    /// The patient's name or its beginning.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The last 4 characters of the 证件号.
+    #[arg(long)]
+    pub id_last4: Option<String>,
+    #[arg(long)]
+    pub out_biz_no: Option<String>,
+    #[arg(long)]
+    pub auth_no: Option<String>,
+    #[arg(long)]
+    pub settle_no: Option<String>,
+    /// Rows per page (1–500).
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// The `nextCursor` of the previous page.
+    #[arg(long)]
+    pub before: Option<i64>,
+}

@@ -1,0 +1,67 @@
+//! `facepay`: the cashier workflow for hospital IT staff and scripts.
+//!
+//! JSON on stdout. On failure: a non-zero exit and `{"code", "message"}` on
+//! stdout (2 for a usage error, 1 otherwise). Logs go to stderr.
+
+mod args;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use serde_json::json;
+
+fn main() -> ExitCode {
+    let args = match args::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            print_json(&json!({"code": "usage", "message": e.render().to_string().trim()}));
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FACEPAY_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            print_json(&json!({"code": "runtime", "message": e.to_string()}));
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run::run(args)) {
+        Ok(value) => {
+            print_json(&value);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            print_json(&json!({"code": e.code(), "message": e.to_string(), "advice": e.advice()}));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_json(value: &serde_json::Value) {
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)
+        .unwrap_or_else(|e| format!("{{\"code\":\"encode\",\"message\":\"{e}\"}}"));
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}

@@ -1,0 +1,82 @@
+//! Runs the real `facepay` binary against a simulator on loopback.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+pub fn facepay(db: &Path, url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_facepay"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("FACEPAY_DB", db)
+        .env("FACEPAY_TERMINAL_URL", url)
+        .env("FACEPAY_ORG_ID", "H44170200001")
+        .env("FACEPAY_HOSPITAL_NAME", "阳江市妇幼保健院")
+        .env("FACEPAY_COUNTER_ID", "W01")
+        .env("FACEPAY_OPERATOR_ID", "0107")
+        .env("FACEPAY_OPERATOR_NAME", "林晓燕")
+        .env("FACEPAY_OFFICE_ID", "0301")
+        .env("FACEPAY_OFFICE_NAME", "挂号收费处")
+        .env("FACEPAY_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+pub struct Run {
+    pub ok: bool,
+    pub code: Option<i32>,
+    pub json: Value,
+    pub stderr: String,
+}
+
+pub fn finish(out: Output) -> Run {
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    Run {
+        ok: out.status.success(),
+        code: out.status.code(),
+        json: serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {text}")),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}
+
+/// Run to completion off the async runtime (the simulator lives on it).
+pub async fn run(mut cmd: Command, stdin: Option<String>) -> Run {
+    tokio::task::spawn_blocking(move || {
+        if stdin.is_some() {
+            cmd.stdin(Stdio::piped());
+        }
+        let mut child: Child = cmd.spawn().unwrap();
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        finish(child.wait_with_output().unwrap())
+    })
+    .await
+    .unwrap()
+}
+
+pub fn settle_json(out_biz_no: &str, setl_time: &str) -> String {
+    serde_json::json!({
+        "outBizNo": out_biz_no, "medicalSettleState": "SUCCESS", "totalFee": "120.50",
+        "setlTime": setl_time, "medicalSettleNo": "441700G0000012345678",
+        "ownAmt": "20.50", "hifAmt": "80.00", "acctAmt": "20.00", "hifpAmt": "80.00"
+    })
+    .to_string()
+}
+
+pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("facepay.db");
+    (dir, db)
+}

@@ -1,0 +1,158 @@
+//! A `facepay` session as hospital IT would type it, against the simulator.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+mod common;
+
+use common::{facepay, run, settle_json, temp_db};
+use facepay_sim::{Behaviour, Script, SimServer};
+
+#[tokio::test]
+async fn auth_notify_history_summary_export_pending_resolve() {
+    let sim = SimServer::loopback().await.unwrap();
+    let (dir, db) = temp_db();
+    let url = sim.url();
+    let cli = |args: &[&str]| {
+        let mut c = facepay(&db, &url);
+        c.args(args);
+        c
+    };
+
+    let auth = run(cli(&["auth"]), None).await;
+    assert!(auth.ok, "{}", auth.json);
+    let visit = auth.json["outBizNo"].as_str().unwrap().to_owned();
+    assert!(
+        auth.json["identity"]["idNo"]
+            .as_str()
+            .unwrap()
+            .contains('*')
+    );
+
+    let file = dir.path().join("settle.json");
+    std::fs::write(&file, settle_json(&visit, "2026-11-25 09:30:00")).unwrap();
+    let notified = run(cli(&["notify", "--json", file.to_str().unwrap()]), None).await;
+    assert!(notified.ok, "{}", notified.json);
+    assert_eq!(notified.json["delivery"]["status"], "delivered");
+    let settlement = notified.json["settlementId"].as_i64().unwrap();
+
+    // From standard input; a refund of the same visit.
+    let refund =
+        settle_json(&visit, "2026-11-25 10:00:00").replace("\"SUCCESS\"", "\"REFUND_SUCCESS\"");
+    let refunded = run(cli(&["notify", "--json", "-"]), Some(refund)).await;
+    assert!(refunded.ok, "{}", refunded.json);
+    assert_eq!(refunded.json["originalId"].as_i64(), Some(settlement));
+
+    let history = run(cli(&["history", "--out-biz-no", &visit]), None).await;
+    assert_eq!(history.json["rows"].as_array().unwrap().len(), 2);
+    let summary = run(cli(&["summary", "--date", "2026-11-25"]), None).await;
+    assert_eq!(summary.json[0]["net"]["totalFee"], "0.00");
+    assert_eq!(summary.json[0]["byState"].as_array().unwrap().len(), 2);
+
+    let csv = dir.path().join("export.csv");
+    let exported = run(
+        cli(&[
+            "export",
+            "--from",
+            "2026-11-25",
+            "--to",
+            "2026-11-25",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().unwrap(),
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(exported.json["rows"], 2);
+    assert!(
+        std::fs::read(&csv)
+            .unwrap()
+            .starts_with(&[0xEF, 0xBB, 0xBF])
+    );
+
+    let detail = run(cli(&["visit", &visit]), None).await;
+    assert_eq!(detail.json["calls"].as_array().unwrap().len(), 4);
+
+    // A terminal that never answers: a non-zero exit, JSON on stdout, and a 待确认 entry.
+    sim.sim.push_script(Script::any(Behaviour::Hang));
+    let mut notify_hang = cli(&["notify", "--json", "-"]);
+    notify_hang.env("FACEPAY_CONFIG", write_timeouts(dir.path()));
+    let hung = run(
+        notify_hang,
+        Some(settle_json("V-HANG", "2026-11-25 11:00:00")),
+    )
+    .await;
+    assert!(
+        hung.ok,
+        "the settlement is recorded even though delivery timed out: {}",
+        hung.json
+    );
+    assert_eq!(hung.json["delivery"]["status"], "pending");
+    let pending = run(cli(&["pending"]), None).await;
+    let call = pending.json[0]["id"].as_i64().unwrap();
+    assert_eq!(pending.json[0]["errorKind"], "transport_timeout");
+    let resolved = run(
+        cli(&[
+            "resolve",
+            "--call",
+            &call.to_string(),
+            "--outcome",
+            "ok",
+            "--reason",
+            "终端屏幕已显示结算成功",
+        ]),
+        None,
+    )
+    .await;
+    assert!(resolved.ok, "{}", resolved.json);
+    let outbox = run(cli(&["outbox"]), None).await;
+    assert!(
+        outbox.json["undelivered"].as_array().unwrap().is_empty(),
+        "{}",
+        outbox.json
+    );
+
+    // Failures: exit 1 with {code, message}; usage errors exit 2.
+    let dup = run(cli(&["notify", "--json", file.to_str().unwrap()]), None).await;
+    assert_eq!(
+        (dup.code, dup.json["code"].as_str()),
+        (Some(1), Some("duplicate"))
+    );
+    let bad = run(
+        cli(&["notify", "--json", "-"]),
+        Some(r#"{"outBizNo":"X","medicalSettleState":"SUCCESS","totalFee":"abc"}"#.into()),
+    )
+    .await;
+    assert_eq!(bad.json["code"], "validation");
+    assert!(bad.json["message"].as_str().unwrap().contains("totalFee"));
+    let usage = run(cli(&["summary"]), None).await;
+    assert_eq!(
+        (usage.code, usage.json["code"].as_str()),
+        (Some(2), Some("usage"))
+    );
+
+    // No log line carries a full 证件号 (and the check does catch one).
+    assert!(std::panic::catch_unwind(|| assert_no_full_id("idNo=11010519491231002X,")).is_err());
+    for r in [&auth, &notified, &refunded, &detail, &hung] {
+        assert_no_full_id(&r.stderr);
+    }
+    assert_no_full_id(&std::fs::read_to_string(&csv).unwrap());
+    assert_no_full_id(&detail.json.to_string());
+}
+
+fn write_timeouts(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("short.toml");
+    std::fs::write(&path, "[timeouts]\nface_auth = 2\nother = 1\n").unwrap();
+    path
+}
+
+/// No standalone 18-character token in the text is a valid 居民身份证号.
+fn assert_no_full_id(text: &str) {
+    for token in text.split(|c: char| !(c.is_ascii_digit() || c == 'X' || c == 'x')) {
+        assert!(
+            !(token.len() == 18 && facepay_core::terminal::simulator::is_valid_resident_id(token)),
+            "full 证件号 leaked: {token}"
+        );
+    }
+}
