@@ -1,0 +1,138 @@
+//! A realistic journal: 90 business days, 20 operators, 10 offices.
+
+use facepay_core::journal::{Journal, JournalError, settlements};
+use facepay_core::terminal::protocol::SettleNotify;
+use facepay_core::terminal::protocol::notify::SettleNotifyDraft;
+use facepay_core::terminal::samples;
+
+pub const DAYS: u64 = 90;
+const SURNAMES: &[&str] = &["陈", "李", "黄", "张", "梁", "林", "刘", "吴", "谭", "冯"];
+const GIVEN: &[&str] = &["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰"];
+
+pub fn day_of(i: u64) -> String {
+    chrono_day(i % DAYS)
+}
+
+fn chrono_day(offset: u64) -> String {
+    // 2026-08-28 + offset days, computed without a date library.
+    let mut day = 28 + offset;
+    let mut month = 8;
+    let lengths = [(8, 31), (9, 30), (10, 31), (11, 30), (12, 31)];
+    for (m, len) in lengths {
+        if month == m && day > len {
+            day -= len;
+            month += 1;
+        }
+    }
+    format!("2026-{month:02}-{day:02}")
+}
+
+pub fn day(r: &mut fastrand::Rng) -> String {
+    day_of(r.u64(0..DAYS))
+}
+
+pub fn operator(r: &mut fastrand::Rng) -> String {
+    format!("{:04}", 100 + r.u32(0..20))
+}
+
+pub fn office(r: &mut fastrand::Rng) -> String {
+    format!("{:04}", 300 + r.u32(0..10))
+}
+
+pub fn name(r: &mut fastrand::Rng) -> String {
+    format!("{}{}", SURNAMES[r.usize(..SURNAMES.len())], GIVEN[r.usize(..GIVEN.len())])
+}
+
+pub fn out_biz_no(i: u64) -> String {
+    format!("H44170200001-W{:02}-BENCH-{i:08}", i % 20)
+}
+
+pub fn auth_no(i: u64) -> String {
+    format!("ano{:025}", i * 7919)
+}
+
+pub fn settle_no(i: u64) -> String {
+    format!("441700G{i:013}")
+}
+
+fn draft(i: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
+    let state = match r.u32(0..100) {
+        0..85 => "SUCCESS",
+        85..93 => "FAIL",
+        93..98 => "REFUND_SUCCESS",
+        _ => "REFUND_FAIL",
+    };
+    let mut d = samples::settle_success_draft(&out_biz_no(i), Some(&auth_no(i)));
+    let total = r.u64(100..100_000);
+    let hif = total * r.u64(0..80) / 100;
+    let acct = (total - hif) * r.u64(0..50) / 100;
+    let own = total - hif - acct;
+    let yuan = |fen: u64| format!("{}.{:02}", fen / 100, fen % 100);
+    d.medical_settle_state = state.into();
+    d.operator_id = operator(r);
+    d.office_id = Some(office(r));
+    d.biz_type = ["register", "settle", "drugStore"][r.usize(..3)].into();
+    d.user_name = Some(name(r));
+    d.id_no = Some(format!("44170219{:02}0101{:04}", r.u32(40..99), r.u32(0..10000)));
+    d.setl_time = format!("{} {:02}:{:02}:{:02}", day_of(i), 8 + r.u32(0..10), r.u32(0..60), r.u32(0..60));
+    d.total_fee = yuan(total);
+    if matches!(state, "SUCCESS" | "REFUND_SUCCESS") {
+        d.medical_settle_no = Some(settle_no(i));
+        d.hif_amt = Some(yuan(hif));
+        d.hifp_amt = Some(yuan(hif));
+        d.acct_amt = Some(yuan(acct));
+        d.own_amt = Some(yuan(own));
+    } else {
+        d.medical_settle_no = None;
+        d.hif_amt = None;
+        d.hifp_amt = None;
+        d.acct_amt = None;
+        d.own_amt = None;
+        d.fail_reason = Some("医保结算失败".into());
+    }
+    d
+}
+
+pub fn settlements(journal: &mut Journal, from: u64, to: u64) {
+    let mut r = fastrand::Rng::with_seed(from);
+    let mut i = from;
+    while i < to {
+        let end = (i + 20_000).min(to);
+        let now = journal.now();
+        journal
+            .write(|tx| {
+                for k in i..end {
+                    let n = SettleNotify::try_from(draft(k, &mut r)).map_err(|e| JournalError::Export(e.to_string()))?;
+                    settlements::record(tx, &n, None, &now)?;
+                }
+                Ok::<_, JournalError>(())
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        i = end;
+    }
+}
+
+/// A business-day range holding about `rows` settlements.
+pub fn range_of(c: &facepay_core::journal::Connection, rows: u64) -> (String, String) {
+    let mut stmt = c
+        .prepare("SELECT business_day, count(*) FROM settlements GROUP BY business_day ORDER BY business_day")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let days: Vec<(String, u64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(|rows| rows.collect())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut total = 0;
+    for (d, n) in &days {
+        total += n;
+        if total >= rows {
+            return (days[0].0.clone(), d.clone());
+        }
+    }
+    (days[0].0.clone(), days[days.len() - 1].0.clone())
+}
+
+/// Make a filter's `to` equal its `from`: one business day.
+pub fn one_day(mut f: facepay_core::journal::history::HistoryFilter) -> facepay_core::journal::history::HistoryFilter {
+    f.to = f.from.clone();
+    f
+}

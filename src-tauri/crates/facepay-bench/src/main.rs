@@ -1,0 +1,176 @@
+//! `cargo run --release -p facepay-bench -- --rows 1000000`
+//!
+//! Builds (or reuses) a journal of N generated settlements and measures what
+//! the targets in BENCHMARKS.md name. Prints a Markdown table.
+
+mod generate;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use facepay_core::journal::export::ExportFormat;
+use facepay_core::journal::history::{HistoryFilter, search};
+use facepay_core::journal::{FixedClock, Journal, SystemClock, summary};
+use facepay_core::terminal::protocol::notify::SettleNotifyDraft;
+use facepay_core::terminal::transport::HttpTransport;
+use facepay_core::terminal::{Terminal, samples};
+use facepay_core::{Desk, DeskConfig};
+use facepay_sim::SimServer;
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Settlements in the generated journal.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: u64,
+    /// Queries per measured filter.
+    #[arg(long, default_value_t = 200)]
+    samples: usize,
+    /// Where the generated journal is kept between runs.
+    #[arg(long, default_value = "target/bench-data")]
+    data: PathBuf,
+}
+
+fn pct(mut v: Vec<Duration>, p: f64) -> Duration {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[allow(clippy::print_stdout)]
+fn row(what: &str, measured: String, target: &str) {
+    println!("| {what} | {measured} | {target} |");
+}
+
+fn main() {
+    let args = Args::parse();
+    std::fs::create_dir_all(&args.data).unwrap_or_else(|e| panic!("{}: {e}", args.data.display()));
+    let db = args.data.join(format!("bench-{}.db", args.rows));
+    let clock = Arc::new(FixedClock::at("2026-11-25 18:00:00"));
+    let started = Instant::now();
+    let mut journal = Journal::open(&db, "bench", clock).unwrap_or_else(|e| panic!("{e}"));
+    let existing: u64 = journal
+        .conn()
+        .query_row("SELECT count(*) FROM settlements", [], |r| r.get(0))
+        .unwrap_or(0);
+    if existing < args.rows {
+        generate::settlements(&mut journal, existing, args.rows);
+        eprintln!("generated {} settlements in {:.1?}", args.rows - existing, started.elapsed());
+    }
+    let mut rng = fastrand::Rng::with_seed(99);
+    println!("| measure | p95 (or as stated) | target |\n|---|---|---|");
+
+    let c = journal.conn();
+    type Make = Box<dyn Fn(&mut fastrand::Rng) -> HistoryFilter>;
+    let s = Some::<String>;
+    let filters: Vec<(&str, Make)> = vec![
+        ("history: one business day", Box::new(move |r| generate::one_day(HistoryFilter { from: s(generate::day(r)), ..Default::default() }))),
+        ("history: operator", Box::new(move |r| HistoryFilter { operator_id: s(generate::operator(r)), ..Default::default() })),
+        ("history: office", Box::new(move |r| HistoryFilter { office_id: s(generate::office(r)), ..Default::default() })),
+        ("history: state REFUND_FAIL (rare)", Box::new(move |_| HistoryFilter { state: s("REFUND_FAIL".into()), ..Default::default() })),
+        ("history: bizType drugStore", Box::new(move |_| HistoryFilter { biz_type: s("drugStore".into()), ..Default::default() })),
+        ("history: name", Box::new(move |r| HistoryFilter { user_name: s(generate::name(r)), ..Default::default() })),
+        ("history: last 4 of 证件号", Box::new(move |r| HistoryFilter { id_last4: s(format!("{:04}", r.u32(0..10000))), ..Default::default() })),
+        ("history: outBizNo", Box::new(move |r| HistoryFilter { out_biz_no: s(generate::out_biz_no(r.u64(0..args.rows))), ..Default::default() })),
+        ("history: authNo", Box::new(move |r| HistoryFilter { auth_no: s(generate::auth_no(r.u64(0..args.rows))), ..Default::default() })),
+        ("history: medicalSettleNo", Box::new(move |r| HistoryFilter { medical_settle_no: s(generate::settle_no(r.u64(0..args.rows))), ..Default::default() })),
+        ("history: operator + day + state", Box::new(move |r| generate::one_day(HistoryFilter { operator_id: s(generate::operator(r)), state: s("SUCCESS".into()), from: s(generate::day(r)), ..Default::default() }))),
+        ("history: page 20 of all (keyset)", Box::new(move |_| HistoryFilter { before_id: Some(1_000_000_000), ..Default::default() })),
+    ];
+    for (name, make) in &filters {
+        let mut times = Vec::with_capacity(args.samples);
+        for _ in 0..args.samples {
+            let mut f = make(&mut rng);
+            let t = Instant::now();
+            let mut page = search(c, &f).unwrap_or_else(|e| panic!("{e}"));
+            if name.contains("page 20") {
+                for _ in 0..19 {
+                    f.before_id = page.next_cursor;
+                    page = search(c, &f).unwrap_or_else(|e| panic!("{e}"));
+                }
+            }
+            times.push(t.elapsed());
+            std::hint::black_box(page);
+        }
+        row(name, ms(pct(times, 0.95)), "≤ 20 ms");
+    }
+
+    for (name, per_operator) in [("日结: one day, every operator", false), ("日结: one day, one operator", true)] {
+        let mut times = Vec::new();
+        for _ in 0..args.samples {
+            let day = generate::day(&mut rng);
+            let op = generate::operator(&mut rng);
+            let t = Instant::now();
+            let sums = summary::day(c, &day, per_operator.then_some(op.as_str())).unwrap_or_else(|e| panic!("{e}"));
+            times.push(t.elapsed());
+            std::hint::black_box(sums);
+        }
+        row(name, ms(pct(times, 0.95)), "≤ 20 ms");
+    }
+
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (from, to) = generate::range_of(c, 100_000);
+    let filter = HistoryFilter { from: Some(from), to: Some(to), ..Default::default() };
+    let t = Instant::now();
+    let n = facepay_core::journal::export::export(c, &filter, ExportFormat::Xlsx, false, &out.path().join("x.xlsx"), |_| {})
+        .unwrap_or_else(|e| panic!("{e}"));
+    row(&format!("export {n} rows to XLSX"), ms(t.elapsed()), "≤ 2000 ms (100 k rows)");
+    let t = Instant::now();
+    let n = facepay_core::journal::export::export(c, &filter, ExportFormat::Csv, false, &out.path().join("x.csv"), |_| {})
+        .unwrap_or_else(|e| panic!("{e}"));
+    row(&format!("export {n} rows to CSV"), ms(t.elapsed()), "–");
+    drop(journal);
+
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(round_trips(args.samples, out.path()));
+}
+
+/// auth + check + notify: bare HTTP round trips vs. the journaled workflow.
+async fn round_trips(samples: usize, dir: &std::path::Path) {
+    let sim = SimServer::loopback().await.unwrap_or_else(|e| panic!("{e}"));
+    let url = sim.url();
+    let transport = Arc::new(HttpTransport::new(&url).unwrap_or_else(|e| panic!("{e}")));
+    let bare = Terminal::new(samples::org_id(), transport.clone(), Default::default());
+    let mut cfg = facepay_core::config::FileConfig::default();
+    cfg.override_from(|k| match k {
+        "FACEPAY_DB" => Some(dir.join("rt.db").display().to_string()),
+        "FACEPAY_TERMINAL_URL" => Some(url.clone()),
+        "FACEPAY_ORG_ID" => Some(samples::ORG_ID.into()),
+        "FACEPAY_HOSPITAL_NAME" => Some(samples::HOSPITAL_NAME.into()),
+        "FACEPAY_COUNTER_ID" => Some("W01".into()),
+        "FACEPAY_OPERATOR_ID" => Some("0107".into()),
+        "FACEPAY_OPERATOR_NAME" => Some("林晓燕".into()),
+        "FACEPAY_OFFICE_ID" => Some("0301".into()),
+        "FACEPAY_OFFICE_NAME" => Some("挂号收费处".into()),
+        _ => None,
+    });
+    let cfg: DeskConfig = cfg.validate().unwrap_or_else(|e| panic!("{e}"));
+    let desk = Desk::with_parts(cfg, transport, Arc::new(SystemClock), "bench").unwrap_or_else(|e| panic!("{e}"));
+    let (mut plain, mut journaled) = (Vec::new(), Vec::new());
+    for i in 0..samples + 20 {
+        let t = Instant::now();
+        let auth_no = bare.call(&samples::ec_auth(&format!("B-{i}-A"))).await.unwrap_or_else(|e| panic!("{e}")).data.auth_no;
+        bare.call(&samples::auth_check(&format!("B-{i}-C"), &auth_no)).await.unwrap_or_else(|e| panic!("{e}"));
+        bare.call(&samples::settle_success(&format!("B-{i}-A"), Some(auth_no.as_str()))).await.unwrap_or_else(|e| panic!("{e}"));
+        let bare_time = t.elapsed();
+
+        let t = Instant::now();
+        let visit = desk.face_auth(std::future::pending()).await.unwrap_or_else(|e| panic!("{e}"));
+        let draft = SettleNotifyDraft { out_biz_no: visit.out_biz_no, ..samples::settle_success_draft("", None) };
+        desk.notify(draft).await.unwrap_or_else(|e| panic!("{e}"));
+        let journaled_time = t.elapsed();
+        if i >= 20 {
+            plain.push(bare_time);
+            journaled.push(journaled_time);
+        }
+    }
+    let (p, j) = (pct(plain, 0.5), pct(journaled, 0.5));
+    row("auth + check + notify, bare HTTP (p50)", ms(p), "–");
+    row("auth + check + notify, journaled (p50)", ms(j), "–");
+    row("journal overhead (p50 difference)", ms(j.saturating_sub(p)), "≤ 3 ms");
+}
