@@ -13,7 +13,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "engine crates never depend on Tauri or WebKit"
-engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake)
+engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake -p facepay-journal -p facepay-core -p facepay-cli -p facepay-bench)
 if cargo tree "${engine[@]}" -e normal,build,dev --prefix none | grep -Eiq '^(tauri|webkit|gtk|wry)'; then
   echo "an engine crate pulls in Tauri/WebKit:" >&2
   cargo tree "${engine[@]}" -e normal,build,dev -i tauri 2>&1 | head -20 >&2
@@ -25,6 +25,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests"
 cargo test --workspace --locked
+
+step "benchmark smoke (a small journal; the real figures are in BENCHMARKS.md)"
+cargo run -q -p facepay-bench --locked -- --rows 5000 --samples 10 --data target/bench-smoke
 
 step "app window under Xvfb"
 scripts/smoke-window.sh "$artifacts"

@@ -68,10 +68,12 @@ CREATE TABLE settlements (
     setl_time           TEXT NOT NULL,
     business_day        TEXT NOT NULL,      -- the 日结 day it counts in
     payload             TEXT NOT NULL,      -- the validated notify, as it is (re)sent
-    created_at          TEXT NOT NULL,
-    -- The same notify submitted twice (double click, two windows) is one row.
-    UNIQUE (out_biz_no, payload)
+    created_at          TEXT NOT NULL
 ) STRICT;
+-- The same result submitted twice (double click, two windows) is one row: same
+-- visit, state, time, amount and settlement number.
+CREATE UNIQUE INDEX settlements_same_result ON settlements
+    (out_biz_no, state, setl_time, total_fee_fen, coalesce(medical_settle_no, ''));
 CREATE INDEX settlements_day ON settlements(business_day, id);
 CREATE INDEX settlements_operator_day ON settlements(operator_id, business_day);
 CREATE INDEX settlements_operator ON settlements(operator_id, id);
@@ -80,7 +82,6 @@ CREATE INDEX settlements_state ON settlements(state, id);
 CREATE INDEX settlements_biz_type ON settlements(biz_type, id);
 CREATE INDEX settlements_user_name ON settlements(user_name, id);
 CREATE INDEX settlements_id_last4 ON settlements(id_no_last4, id);
-CREATE INDEX settlements_out_biz_no ON settlements(out_biz_no);
 CREATE INDEX settlements_auth_no ON settlements(auth_no);
 CREATE INDEX settlements_settle_no ON settlements(medical_settle_no);
 CREATE INDEX settlements_original ON settlements(original_id);
