@@ -1,40 +1,73 @@
-//! The Tauri shell of FacePay Desk: commands parse, call the engine, map
-//! errors. Everything that matters lives in the engine crates under `crates/`.
+//! The Tauri shell of FacePay Desk: commands parse, call the workflow
+//! service (`facepay-core`), map errors to `{code, message}`. Everything that
+//! matters lives in the engine crates under `crates/`.
 
 mod commands;
 mod ipc_error;
+mod logging;
+mod settings;
 mod state;
+mod window;
 
-use tauri::{Builder, Runtime};
+use tauri::{Builder, Manager, Runtime};
 
 pub use ipc_error::IpcError;
+pub use settings::SettingsForm;
 pub use state::AppState;
 
-/// The app without its context, generic over the runtime so commands can be
-/// driven by `tauri::test::mock_builder()` without a display.
-pub fn app_builder<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
-    builder
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::ui_ready
-        ])
+/// The app's commands on any builder, generic over the runtime so they can
+/// be driven by `tauri::test::mock_builder()` without a display. The caller
+/// manages an [`AppState`].
+pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app::app_info,
+        commands::app::status,
+        commands::app::ui_ready,
+        commands::app::open_records,
+        commands::app::set_always_on_top,
+        commands::cashier::face_auth,
+        commands::cashier::cancel_face_auth,
+        commands::cashier::fetch_identity,
+        commands::cashier::reveal_identity,
+        commands::cashier::notify,
+        commands::records::history,
+        commands::records::visit_detail,
+        commands::records::resend,
+        commands::records::summary,
+        commands::records::close_day,
+        commands::records::export,
+        commands::records::pending,
+        commands::records::resolve,
+        commands::settings::get_settings,
+        commands::settings::save_settings,
+        commands::settings::test_connection,
+    ])
 }
 
 pub fn run() {
-    let state = match AppState::from_env() {
-        Ok(state) => state,
-        Err(e) => {
-            eprintln!("FacePay Desk 无法启动：{e}");
-            std::process::exit(2);
-        }
-    };
-    let app = app_builder(tauri::Builder::default(), state).build(tauri::generate_context!());
-    match app {
-        Ok(app) => app.run(|_, _| {}),
-        Err(e) => {
-            eprintln!("FacePay Desk 无法启动窗口：{e}");
-            std::process::exit(1);
-        }
+    let builder = tauri::Builder::default()
+        // A second start focuses the panel instead of opening another on the same journal.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let guard = logging::init(app.path().app_log_dir().ok());
+            app.manage(logging::Guard(guard));
+            let state = AppState::start(app.path().app_config_dir().ok())?;
+            state.spawn_worker();
+            app.manage(state);
+            if let Some(main) = app.get_webview_window("main") {
+                window::dock_right_on_first_run(app.handle(), &main);
+            }
+            Ok(())
+        });
+    if let Err(e) = app_builder(builder).run(tauri::generate_context!()) {
+        eprintln!("FacePay Desk 无法启动：{e}");
+        std::process::exit(1);
     }
 }

@@ -1,37 +1,136 @@
-//! What the shell holds between commands.
+//! What the shell holds between commands: the workflow service (replaced
+//! when settings are saved), the pending face-scan cancel, the outbox worker.
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use nhsa_terminal::TerminalError;
-use nhsa_terminal::transport::{self, Transport, TransportConfig};
+use facepay_core::{Desk, DeskConfig, DeskError, outbox_worker};
+use tokio::sync::oneshot;
 
-#[derive(Debug)]
 pub struct AppState {
+    desk: RwLock<Arc<Desk>>,
+    /// Where 设置 are saved: `FACEPAY_CONFIG`, or `facepay.toml` in the app's config folder.
+    pub settings_file: Option<PathBuf>,
+    /// A configuration that could not be used at start (the panel runs in 演示模式 and says so).
+    pub startup_error: Option<String>,
     pub started: Instant,
-    pub transport: Arc<dyn Transport>,
-    /// Set by the smoke test: exit once the page has rendered and called back.
+    /// Smoke tests and start-time measurement: exit once the page is interactive.
     pub exit_after_ready: bool,
+    /// Export straight into this folder instead of asking (FACEPAY_EXPORT_DIR).
+    pub export_dir: Option<PathBuf>,
+    face_cancel: Mutex<Option<oneshot::Sender<()>>>,
+    worker: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("settings_file", &self.settings_file)
+            .finish_non_exhaustive()
+    }
+}
+
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
 }
 
 impl AppState {
-    pub fn new(config: &TransportConfig) -> Result<Self, TerminalError> {
-        Ok(Self {
-            started: Instant::now(),
-            transport: transport::connect(config)?,
-            exit_after_ready: false,
-        })
+    /// Load the configuration and open the journal. A configuration that cannot
+    /// be used does not stop the panel: it opens on the simulator and shows why.
+    pub fn start(config_dir: Option<PathBuf>) -> Result<Self, DeskError> {
+        let settings_file = env("FACEPAY_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| config_dir.map(|d| d.join("facepay.toml")));
+        let existing = settings_file.as_deref().filter(|p| p.exists());
+        let (config, startup_error) =
+            match DeskConfig::load_with(
+                existing,
+                |k| {
+                    if k == "FACEPAY_CONFIG" { None } else { env(k) }
+                },
+            ) {
+                Ok(c) => (c, None),
+                Err(e) => {
+                    tracing::error!("configuration refused, starting in 演示模式: {e}");
+                    let demo = DeskConfig::load_with(None, |k| {
+                        (k == "FACEPAY_DB").then(|| env(k)).flatten()
+                    })?;
+                    (demo, Some(e.to_string()))
+                }
+            };
+        let desk = Desk::open(config, "facepay-desk")?;
+        let mut state = Self::with_desk(desk, settings_file);
+        state.startup_error = startup_error;
+        state.exit_after_ready = env("FACEPAY_EXIT_AFTER_READY").is_some();
+        state.export_dir = env("FACEPAY_EXPORT_DIR").map(PathBuf::from);
+        Ok(state)
     }
 
-    /// `FACEPAY_TERMINAL_URL` selects an HTTP bridge; without it the panel
-    /// runs on the embedded simulator (演示模式).
-    pub fn from_env() -> Result<Self, TerminalError> {
-        let config = match std::env::var("FACEPAY_TERMINAL_URL") {
-            Ok(url) if !url.trim().is_empty() => TransportConfig::Http { url },
-            _ => TransportConfig::Simulator,
-        };
-        let mut state = Self::new(&config)?;
-        state.exit_after_ready = std::env::var_os("FACEPAY_EXIT_AFTER_READY").is_some();
-        Ok(state)
+    pub fn with_desk(desk: Desk, settings_file: Option<PathBuf>) -> Self {
+        Self {
+            desk: RwLock::new(Arc::new(desk)),
+            settings_file,
+            startup_error: None,
+            started: Instant::now(),
+            exit_after_ready: false,
+            export_dir: None,
+            face_cancel: Mutex::new(None),
+            worker: Mutex::new(None),
+        }
+    }
+
+    pub fn desk(&self) -> Arc<Desk> {
+        Arc::clone(&self.desk.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// New settings: a new service over the new transport; the worker follows.
+    pub fn replace_desk(&self, desk: Desk) {
+        *self.desk.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(desk);
+        self.spawn_worker();
+    }
+
+    pub fn spawn_worker(&self) {
+        let desk = self.desk();
+        let task = tauri::async_runtime::spawn(outbox_worker(desk));
+        if let Some(old) = self
+            .worker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(task)
+        {
+            old.abort();
+        }
+    }
+
+    /// Arm the cancel of a face scan; the returned future resolves only when
+    /// 取消 is pressed (not when the scan ends and the sender is dropped).
+    pub fn arm_cancel(&self) -> impl std::future::Future<Output = ()> + use<> {
+        let (tx, rx) = oneshot::channel();
+        *self.face_cancel.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        async move {
+            if rx.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    pub fn cancel_face_auth(&self) -> bool {
+        match self
+            .face_cancel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            Some(tx) => tx.send(()).is_ok(),
+            None => false,
+        }
+    }
+
+    pub fn disarm_cancel(&self) {
+        self.face_cancel
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 }

@@ -7,7 +7,9 @@ use facepay_core::terminal::samples;
 
 pub const DAYS: u64 = 90;
 const SURNAMES: &[&str] = &["陈", "李", "黄", "张", "梁", "林", "刘", "吴", "谭", "冯"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰"];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
+];
 
 pub fn day_of(i: u64) -> String {
     chrono_day(i % DAYS)
@@ -40,7 +42,11 @@ pub fn office(r: &mut fastrand::Rng) -> String {
 }
 
 pub fn name(r: &mut fastrand::Rng) -> String {
-    format!("{}{}", SURNAMES[r.usize(..SURNAMES.len())], GIVEN[r.usize(..GIVEN.len())])
+    format!(
+        "{}{}",
+        SURNAMES[r.usize(..SURNAMES.len())],
+        GIVEN[r.usize(..GIVEN.len())]
+    )
 }
 
 pub fn out_biz_no(i: u64) -> String {
@@ -73,8 +79,18 @@ fn draft(i: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
     d.office_id = Some(office(r));
     d.biz_type = ["register", "settle", "drugStore"][r.usize(..3)].into();
     d.user_name = Some(name(r));
-    d.id_no = Some(format!("44170219{:02}0101{:04}", r.u32(40..99), r.u32(0..10000)));
-    d.setl_time = format!("{} {:02}:{:02}:{:02}", day_of(i), 8 + r.u32(0..10), r.u32(0..60), r.u32(0..60));
+    d.id_no = Some(format!(
+        "44170219{:02}0101{:04}",
+        r.u32(40..99),
+        r.u32(0..10000)
+    ));
+    d.setl_time = format!(
+        "{} {:02}:{:02}:{:02}",
+        day_of(i),
+        8 + r.u32(0..10),
+        r.u32(0..60),
+        r.u32(0..60)
+    );
     d.total_fee = yuan(total);
     if matches!(state, "SUCCESS" | "REFUND_SUCCESS") {
         d.medical_settle_no = Some(settle_no(i));
@@ -102,7 +118,8 @@ pub fn settlements(journal: &mut Journal, from: u64, to: u64) {
         journal
             .write(|tx| {
                 for k in i..end {
-                    let n = SettleNotify::try_from(draft(k, &mut r)).map_err(|e| JournalError::Export(e.to_string()))?;
+                    let n = SettleNotify::try_from(draft(k, &mut r))
+                        .map_err(|e| JournalError::Export(e.to_string()))?;
                     settlements::record(tx, &n, None, &now)?;
                 }
                 Ok::<_, JournalError>(())
@@ -132,7 +149,9 @@ pub fn range_of(c: &facepay_core::journal::Connection, rows: u64) -> (String, St
 }
 
 /// Make a filter's `to` equal its `from`: one business day.
-pub fn one_day(mut f: facepay_core::journal::history::HistoryFilter) -> facepay_core::journal::history::HistoryFilter {
+pub fn one_day(
+    mut f: facepay_core::journal::history::HistoryFilter,
+) -> facepay_core::journal::history::HistoryFilter {
     f.to = f.from.clone();
     f
 }

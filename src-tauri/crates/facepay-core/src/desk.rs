@@ -27,6 +27,7 @@ use crate::error::DeskError;
 use crate::views::IdentityView;
 
 /// A face scan that yielded an identity.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaceAuthOutcome {
@@ -38,6 +39,7 @@ pub struct FaceAuthOutcome {
 }
 
 /// Where a settlement's notification stands.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryReport {
@@ -63,6 +65,7 @@ impl From<OutboxEntry> for DeliveryReport {
 }
 
 /// A recorded settlement and how its notification went.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotifyReceipt {
@@ -597,6 +600,15 @@ impl Desk {
             )?)
         })?;
         Ok(rows)
+    }
+
+    /// 测试连接 and the status bar: can the terminal be reached right now?
+    pub async fn probe(&self) -> Result<(), DeskError> {
+        self.terminal
+            .transport()
+            .probe(std::time::Duration::from_secs(3))
+            .await
+            .map_err(|e| DeskError::Connect(e.into()))
     }
 
     /// A read-only look at the journal (integrity checks, tests, benches).

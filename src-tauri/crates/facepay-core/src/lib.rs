@@ -11,7 +11,7 @@ mod worker;
 pub use config::{ConfigError, DeskConfig};
 pub use desk::{DeliveryReport, Desk, FaceAuthOutcome, NotifyReceipt};
 pub use error::DeskError;
-pub use worker::spawn_outbox_worker;
+pub use worker::outbox_worker;
 
 pub use facepay_journal as journal;
 pub use nhsa_terminal as terminal;

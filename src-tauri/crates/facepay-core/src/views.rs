@@ -5,6 +5,7 @@ use serde::Serialize;
 use nhsa_terminal::protocol::Identity;
 
 /// The insured person as the cashier sees them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityView {

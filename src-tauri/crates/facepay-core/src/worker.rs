@@ -8,9 +8,10 @@ use crate::Desk;
 
 const IDLE: Duration = Duration::from_secs(30);
 
-/// Run until the runtime stops. Woken early by `Desk::wake_worker`.
-pub fn spawn_outbox_worker(desk: Arc<Desk>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+/// Deliver due notifications forever (spawn it on the app's runtime; abort
+/// the task to stop it). Woken early by `Desk::wake_worker`.
+pub async fn outbox_worker(desk: Arc<Desk>) {
+    {
         loop {
             if let Err(e) = desk.recover_orphans() {
                 tracing::error!("recovering orphaned calls failed: {e}");
@@ -34,7 +35,7 @@ pub fn spawn_outbox_worker(desk: Arc<Desk>) -> tokio::task::JoinHandle<()> {
                 () = desk.wake.notified() => {}
             }
         }
-    })
+    }
 }
 
 impl Desk {

@@ -158,6 +158,7 @@ pub fn finish(
 }
 
 /// A call as shown in a visit's detail and in 待确认: raw copies are masked.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Call {

@@ -13,6 +13,7 @@ use crate::visits::Visit;
 
 /// What staff can search by. Every filter is optional; dates are business
 /// days (`YYYY-MM-DD`, inclusive).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HistoryFilter {
@@ -38,6 +39,7 @@ pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 500;
 
 /// One settlement as listed: personal fields masked, money as `"120.50"`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettlementRow {
@@ -68,6 +70,7 @@ pub struct SettlementRow {
     pub delivery: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryPage {
@@ -215,6 +218,7 @@ pub fn search(conn: &Connection, f: &HistoryFilter) -> Result<HistoryPage, Journ
 }
 
 /// One visit with everything that happened in it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitDetail {

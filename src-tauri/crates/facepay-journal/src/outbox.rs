@@ -18,6 +18,7 @@ pub(crate) fn owe(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), 
     Ok(())
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEntry {

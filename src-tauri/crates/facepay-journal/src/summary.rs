@@ -8,6 +8,7 @@ use crate::JournalError;
 use crate::history::yuan;
 
 /// Money columns summed in 日结 (the 3201 对总账 ones and the patient's cash).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
@@ -18,6 +19,7 @@ pub struct Totals {
     pub own_amt: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StateTotals {
@@ -26,6 +28,7 @@ pub struct StateTotals {
     pub totals: Totals,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DaySummary {

@@ -83,6 +83,7 @@ pub fn last4(id_no: &str) -> String {
 }
 
 /// A visit as shown: personal fields masked.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Visit {

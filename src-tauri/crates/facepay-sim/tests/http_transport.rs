@@ -236,3 +236,25 @@ async fn the_control_api_scripts_and_reads_back_over_http() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn probe_tells_a_listening_bridge_from_a_closed_port() {
+    use nhsa_terminal::transport::Transport;
+    let server = SimServer::loopback().await.unwrap();
+    let open = HttpTransport::new(&server.url()).unwrap();
+    open.probe(Duration::from_secs(1)).await.unwrap();
+    assert!(
+        server.sim.received().is_empty(),
+        "a probe sends no transaction"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let closed = HttpTransport::new(&format!("http://127.0.0.1:{port}/api/open")).unwrap();
+    assert!(matches!(
+        closed.probe(Duration::from_secs(1)).await,
+        Err(TransportError::Refused { .. })
+    ));
+}

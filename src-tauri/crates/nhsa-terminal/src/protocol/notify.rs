@@ -121,6 +121,7 @@ impl SettleNotify {
 
 /// A notification as a form or a JSON file gives it: every value a string,
 /// wire names. Validation happens in `SettleNotify::try_from`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettleNotifyDraft {

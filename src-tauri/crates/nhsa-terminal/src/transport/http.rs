@@ -104,6 +104,27 @@ impl super::Transport for HttpTransport {
             .unwrap_or(Err(TransportError::Timeout { after: timeout }))
     }
 
+    async fn probe(&self, timeout: Duration) -> Result<(), TransportError> {
+        let host = self.url.host_str().unwrap_or("127.0.0.1").to_owned();
+        let port = self.url.port_or_known_default().unwrap_or(80);
+        let target = || self.url.to_string();
+        match tokio::time::timeout(
+            timeout,
+            tokio::net::TcpStream::connect((host.as_str(), port)),
+        )
+        .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Err(TransportError::Refused { target: target() })
+            }
+            Ok(Err(e)) => Err(TransportError::Io {
+                detail: format!("{}：{e}", target()),
+            }),
+            Err(_) => Err(TransportError::Timeout { after: timeout }),
+        }
+    }
+
     fn describe(&self) -> String {
         format!("HTTP {}", self.url)
     }

@@ -34,6 +34,12 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
     /// One line for the status bar and logs, e.g. `HTTP http://127.0.0.1:4301/api/open`.
     fn describe(&self) -> String;
 
+    /// Check that the terminal can be reached, without starting a
+    /// transaction (an ec.auth would start a face scan on the counter).
+    async fn probe(&self, _timeout: Duration) -> Result<(), TransportError> {
+        Ok(())
+    }
+
     /// True for the simulator: the panel shows 演示模式 unmistakably.
     fn is_simulated(&self) -> bool {
         false

@@ -1,0 +1,123 @@
+//! The app itself: what it is connected to, the status bar, windows.
+
+use serde::Serialize;
+use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder};
+
+use crate::{AppState, IpcError};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AppInfo {
+    pub version: String,
+    /// 演示模式: the embedded simulator stands in for the terminal.
+    pub demo: bool,
+    pub transport: String,
+    pub hospital_name: String,
+    pub counter_id: String,
+    pub operator_id: String,
+    pub operator_name: String,
+    pub office_name: String,
+    /// Exports go straight here instead of asking where to save.
+    pub export_dir: Option<String>,
+    /// Why the configured settings were not used, if they were not.
+    pub startup_error: Option<String>,
+}
+
+pub fn info(state: &AppState) -> AppInfo {
+    let desk = state.desk();
+    let c = desk.config();
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").into(),
+        demo: c.is_demo(),
+        transport: desk.terminal().transport().describe(),
+        hospital_name: c.hospital_name.as_str().into(),
+        counter_id: c.counter_id.clone(),
+        operator_id: c.operator_id.as_str().into(),
+        operator_name: c.operator_name.as_str().into(),
+        office_name: c.office_name.as_str().into(),
+        export_dir: state.export_dir.as_ref().map(|d| d.display().to_string()),
+        startup_error: state.startup_error.clone(),
+    }
+}
+
+#[tauri::command]
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, IpcError> {
+    Ok(info(&state))
+}
+
+/// The status bar.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Status {
+    pub demo: bool,
+    pub transport: String,
+    pub reachable: bool,
+    pub unreachable_reason: Option<String>,
+    /// Notifications not yet delivered to the terminal.
+    pub undelivered: u32,
+    /// 待确认: unknown outcomes awaiting a person.
+    pub pending: u32,
+    pub operator_name: String,
+}
+
+#[tauri::command]
+pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
+    let desk = state.desk();
+    let probe = desk.probe().await;
+    Ok(Status {
+        demo: desk.config().is_demo(),
+        transport: desk.terminal().transport().describe(),
+        reachable: probe.is_ok(),
+        unreachable_reason: probe.err().map(|e| e.to_string()),
+        undelivered: desk.outbox()?.len() as u32,
+        pending: desk.pending()?.len() as u32,
+        operator_name: desk.config().operator_name.as_str().into(),
+    })
+}
+
+/// The page calls this once it is interactive: the start-up time the app reports.
+#[tauri::command]
+pub fn ui_ready<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> u64 {
+    let ms = state.started.elapsed().as_millis() as u64;
+    tracing::info!(ms, "ui ready");
+    eprintln!("facepay-desk: ui ready after {ms} ms");
+    if state.exit_after_ready {
+        app.exit(0);
+    }
+    ms
+}
+
+/// 历史 / 日结 / 待确认 / 设置 open in a wider second window.
+#[tauri::command]
+pub async fn open_records<R: Runtime>(app: AppHandle<R>, tab: String) -> Result<(), IpcError> {
+    let tab: String = tab.chars().filter(char::is_ascii_alphabetic).collect();
+    if let Some(w) = app.get_webview_window("records") {
+        let _ = w.eval(format!("location.hash = '#/records/{tab}'"));
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+        return Ok(());
+    }
+    WebviewWindowBuilder::new(
+        &app,
+        "records",
+        WebviewUrl::App(format!("index.html#/records/{tab}").into()),
+    )
+    .title("医保刷脸收银台 · 记录")
+    .inner_size(1100.0, 720.0)
+    .min_inner_size(800.0, 500.0)
+    .build()
+    .map_err(|e| IpcError::internal(format!("无法打开窗口：{e}")))?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_always_on_top<R: Runtime>(
+    window: tauri::WebviewWindow<R>,
+    on: bool,
+) -> Result<(), IpcError> {
+    window
+        .set_always_on_top(on)
+        .map_err(|e| IpcError::internal(format!("无法设置置顶：{e}")))
+}

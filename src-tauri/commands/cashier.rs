@@ -1,0 +1,59 @@
+//! 收款: face scan, identity, notify.
+
+use facepay_core::terminal::protocol::notify::SettleNotifyDraft;
+use facepay_core::{FaceAuthOutcome, NotifyReceipt};
+use serde::Serialize;
+use tauri::State;
+
+use crate::{AppState, IpcError};
+
+#[tauri::command]
+pub async fn face_auth(state: State<'_, AppState>) -> Result<FaceAuthOutcome, IpcError> {
+    let cancel = state.arm_cancel();
+    let result = state.desk().face_auth(cancel).await;
+    state.disarm_cancel();
+    Ok(result?)
+}
+
+/// 取消: stop waiting for the face scan (the outcome goes to 待确认).
+#[tauri::command]
+pub async fn cancel_face_auth(state: State<'_, AppState>) -> Result<bool, IpcError> {
+    Ok(state.cancel_face_auth())
+}
+
+#[tauri::command]
+pub async fn fetch_identity(
+    state: State<'_, AppState>,
+    out_biz_no: String,
+) -> Result<FaceAuthOutcome, IpcError> {
+    Ok(state.desk().fetch_identity(&out_biz_no).await?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct RevealedIdentity {
+    pub user_name: String,
+    pub id_no: String,
+}
+
+/// 显示: the full name and 证件号, audited.
+#[tauri::command]
+pub async fn reveal_identity(
+    state: State<'_, AppState>,
+    visit_id: i64,
+) -> Result<RevealedIdentity, IpcError> {
+    let (user_name, id_no) = state.desk().reveal(visit_id)?;
+    Ok(RevealedIdentity { user_name, id_no })
+}
+
+#[tauri::command]
+pub async fn notify(
+    state: State<'_, AppState>,
+    draft: SettleNotifyDraft,
+) -> Result<NotifyReceipt, IpcError> {
+    let desk = state.desk();
+    let receipt = desk.notify(draft).await?;
+    desk.wake_worker();
+    Ok(receipt)
+}

@@ -1,0 +1,6 @@
+//! IPC commands, grouped by screen. Thin: read state, call the service, map errors.
+
+pub mod app;
+pub mod cashier;
+pub mod records;
+pub mod settings;

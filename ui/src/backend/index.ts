@@ -1,0 +1,59 @@
+// The seam under the UI: components talk to a Backend, never to Tauri
+// directly, so they also run in a plain browser against the fake one.
+
+import type { AppInfo } from "../bindings/AppInfo";
+import type { Call } from "../bindings/Call";
+import type { ConnectionTest } from "../bindings/ConnectionTest";
+import type { DaySummary } from "../bindings/DaySummary";
+import type { DeliveryReport } from "../bindings/DeliveryReport";
+import type { ExportRequest } from "../bindings/ExportRequest";
+import type { ExportResult } from "../bindings/ExportResult";
+import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
+import type { HistoryFilter } from "../bindings/HistoryFilter";
+import type { HistoryPage } from "../bindings/HistoryPage";
+import type { IpcError } from "../bindings/IpcError";
+import type { NotifyReceipt } from "../bindings/NotifyReceipt";
+import type { RevealedIdentity } from "../bindings/RevealedIdentity";
+import type { SettingsForm } from "../bindings/SettingsForm";
+import type { SettleNotifyDraft } from "../bindings/SettleNotifyDraft";
+import type { Status } from "../bindings/Status";
+import type { VisitDetail } from "../bindings/VisitDetail";
+import { fakeBackend } from "./fake";
+import { tauriBackend } from "./tauri";
+
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  status(): Promise<Status>;
+  uiReady(): Promise<number>;
+  openRecords(tab: string): Promise<void>;
+  setAlwaysOnTop(on: boolean): Promise<void>;
+  faceAuth(): Promise<FaceAuthOutcome>;
+  cancelFaceAuth(): Promise<boolean>;
+  fetchIdentity(outBizNo: string): Promise<FaceAuthOutcome>;
+  revealIdentity(visitId: number): Promise<RevealedIdentity>;
+  notify(draft: SettleNotifyDraft): Promise<NotifyReceipt>;
+  history(filter: Partial<HistoryFilter>): Promise<HistoryPage>;
+  visitDetail(outBizNo: string): Promise<VisitDetail>;
+  resend(settlementId: number): Promise<DeliveryReport>;
+  summary(date: string, operatorId?: string): Promise<DaySummary[]>;
+  closeDay(date: string): Promise<DaySummary>;
+  /** Where to save an export; null when the cashier cancels the dialog. */
+  chooseExportPath(defaultName: string): Promise<string | null>;
+  export(request: ExportRequest, onProgress: (rows: number) => void): Promise<ExportResult>;
+  pending(): Promise<Call[]>;
+  resolve(callId: number, outcome: "ok" | "failed", reason: string): Promise<Call>;
+  getSettings(): Promise<SettingsForm>;
+  saveSettings(form: SettingsForm): Promise<AppInfo>;
+  testConnection(form: SettingsForm): Promise<ConnectionTest>;
+}
+
+export type { IpcError };
+
+/** Every rejection is shaped like the shell's `{code, message}`. */
+export function asIpcError(e: unknown): IpcError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as IpcError;
+  return { code: "internal", message: String(e), field: null, advice: null };
+}
+
+const inTauri = typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+export const backend: Backend = inTauri ? tauriBackend : fakeBackend;

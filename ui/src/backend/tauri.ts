@@ -1,0 +1,40 @@
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { save } from "@tauri-apps/plugin-dialog";
+import type { Backend } from "./index";
+
+export const tauriBackend: Backend = {
+  appInfo: () => invoke("app_info"),
+  status: () => invoke("status"),
+  uiReady: () => invoke("ui_ready"),
+  openRecords: (tab) => invoke("open_records", { tab }),
+  setAlwaysOnTop: (on) => invoke("set_always_on_top", { on }),
+  faceAuth: () => invoke("face_auth"),
+  cancelFaceAuth: () => invoke("cancel_face_auth"),
+  fetchIdentity: (outBizNo) => invoke("fetch_identity", { outBizNo }),
+  revealIdentity: (visitId) => invoke("reveal_identity", { visitId }),
+  notify: (draft) => invoke("notify", { draft }),
+  history: (filter) => invoke("history", { filter }),
+  visitDetail: (outBizNo) => invoke("visit_detail", { outBizNo }),
+  resend: (settlementId) => invoke("resend", { settlementId }),
+  summary: (date, operatorId) => invoke("summary", { date, operatorId: operatorId || null }),
+  closeDay: (date) => invoke("close_day", { date }),
+  chooseExportPath: async (defaultName) => {
+    const ext = defaultName.split(".").pop() ?? "csv";
+    const path = await save({ defaultPath: defaultName, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] });
+    return path ?? null;
+  },
+  export: async (request, onProgress) => {
+    const stop = await listen<number>("export-progress", (e) => onProgress(e.payload));
+    try {
+      return await invoke("export", { request });
+    } finally {
+      stop();
+    }
+  },
+  pending: () => invoke("pending"),
+  resolve: (callId, outcome, reason) => invoke("resolve", { callId, outcome, reason }),
+  getSettings: () => invoke("get_settings"),
+  saveSettings: (form) => invoke("save_settings", { form }),
+  testConnection: (form) => invoke("test_connection", { form }),
+};

@@ -1,0 +1,126 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { asIpcError, backend, type IpcError } from "../backend";
+import type { AppInfo } from "../bindings/AppInfo";
+import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
+import type { NotifyReceipt } from "../bindings/NotifyReceipt";
+import { useKeys } from "../keys";
+import { deliveryLabel, stateLabel } from "../labels";
+import { ErrorBox } from "../ErrorBox";
+import { IdentityCard } from "./IdentityCard";
+import { emptySettlement, SettleForm, toDraft, type Settlement } from "./SettleForm";
+
+type Phase = "idle" | "waiting" | "identified" | "sending" | "done";
+
+/** 收款: 刷脸 (F2) → identity → settlement → 通知终端 (F4); 新患者 (Esc). */
+export function Checkout({ info }: { info: AppInfo }) {
+  const [phase, setPhase] = useState<Phase>("idle");
+  const [visit, setVisit] = useState<FaceAuthOutcome | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [receipt, setReceipt] = useState<NotifyReceipt | null>(null);
+  const [form, setForm] = useState<Settlement>(emptySettlement(info));
+  const [elapsed, setElapsed] = useState(0);
+  const first = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (phase !== "waiting") return;
+    const started = Date.now();
+    const t = setInterval(() => setElapsed(Math.floor((Date.now() - started) / 1000)), 250);
+    return () => clearInterval(t);
+  }, [phase]);
+  useEffect(() => {
+    if (phase === "identified") first.current?.focus();
+  }, [phase]);
+
+  const changed = () => dispatchEvent(new Event("facepay:changed"));
+  const reset = () => {
+    setPhase("idle");
+    setVisit(null);
+    setError(null);
+    setReceipt(null);
+    setForm(emptySettlement(info));
+  };
+  const scan = async () => {
+    if (phase === "waiting" || phase === "sending") return;
+    reset();
+    setElapsed(0);
+    setPhase("waiting");
+    try {
+      setVisit(await backend.faceAuth());
+      setPhase("identified");
+    } catch (e) {
+      setError(asIpcError(e));
+      setPhase("idle");
+    } finally {
+      changed();
+    }
+  };
+  const cancel = () => void backend.cancelFaceAuth();
+  const send = async () => {
+    if (phase !== "identified" || !visit) return;
+    setPhase("sending");
+    setError(null);
+    try {
+      setReceipt(await backend.notify(toDraft(form, visit.outBizNo)));
+      setPhase("done");
+    } catch (e) {
+      setError(asIpcError(e));
+      setPhase("identified");
+    } finally {
+      changed();
+    }
+  };
+  useKeys({
+    F2: phase === "idle" || phase === "done" ? scan : undefined,
+    F4: phase === "identified" ? send : undefined,
+    Escape: phase === "waiting" ? cancel : phase === "sending" ? undefined : reset,
+  });
+
+  return (
+    <div class="flow">
+      {phase === "idle" && (
+        <button class="primary huge" id="scan" onClick={scan}>
+          刷脸 <kbd>F2</kbd>
+        </button>
+      )}
+      {phase === "waiting" && (
+        <div class="waiting" id="waiting">
+          <div class="spinner" />
+          <div class="big">请患者在终端上刷脸…</div>
+          <div class="elapsed">已等待 {elapsed} 秒</div>
+          <button class="secondary" id="cancel" onClick={cancel}>
+            取消 <kbd>Esc</kbd>
+          </button>
+        </div>
+      )}
+      {error && <ErrorBox error={error} />}
+      {visit && phase !== "waiting" && <IdentityCard visit={visit} />}
+      {visit && (phase === "identified" || phase === "sending") && (
+        <>
+          <SettleForm value={form} onChange={setForm} badField={error?.field ?? null} firstRef={first} />
+          <button class="primary" id="notify" disabled={phase === "sending"} onClick={send}>
+            {phase === "sending" ? "正在通知终端…" : "通知终端"} <kbd>F4</kbd>
+          </button>
+        </>
+      )}
+      {phase === "done" && receipt && (
+        <div class={`receipt ${receipt.delivery.status}`} id="receipt">
+          <div class="big">
+            {stateLabel(receipt.state)} · {deliveryLabel(receipt.delivery.status)}
+          </div>
+          {receipt.delivery.status !== "delivered" && (
+            <div>终端暂未收到结果，系统会自动重发{receipt.delivery.lastError ? `（${receipt.delivery.lastError}）` : ""}。结算本身已记录，无需重新结算。</div>
+          )}
+          {receipt.warnings.map((w) => (
+            <div class="warn">{w}</div>
+          ))}
+          <div class="muted">业务日期 {receipt.businessDay} · 流水号 {receipt.outBizNo}</div>
+        </div>
+      )}
+      {(phase === "done" || (phase === "identified" && visit)) && (
+        <button class="secondary" id="next" onClick={reset}>
+          新患者 <kbd>Esc</kbd>
+        </button>
+      )}
+    </div>
+  );
+}

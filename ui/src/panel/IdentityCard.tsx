@@ -1,0 +1,41 @@
+import { useState } from "preact/hooks";
+import { asIpcError, backend } from "../backend";
+import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
+import type { RevealedIdentity } from "../bindings/RevealedIdentity";
+import { regionLabel } from "../labels";
+
+/** Who is at the counter. Masked; 显示 reveals (and is audited). */
+export function IdentityCard({ visit }: { visit: FaceAuthOutcome }) {
+  const [full, setFull] = useState<RevealedIdentity | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  const id = visit.identity;
+  const toggle = async () => {
+    if (full) return setFull(null);
+    try {
+      setFull(await backend.revealIdentity(visit.visitId));
+    } catch (e) {
+      setErr(asIpcError(e).message);
+    }
+  };
+  return (
+    <section class="card identity" id="identity">
+      <div class="name-row">
+        <span class="name" id="identity-name">{full?.userName ?? id.userName}</span>
+        <span class="chip">{id.gender ?? "—"}</span>
+        <span class="chip">{id.age !== null ? `${id.age} 岁` : "—"}</span>
+        <button class="link" id="reveal" onClick={toggle}>{full ? "隐藏" : "显示"}</button>
+      </div>
+      <dl>
+        <dt>证件号</dt>
+        <dd id="identity-id">{full?.idNo ?? id.idNo}</dd>
+        <dt>证件类型</dt>
+        <dd>{id.idType ?? "—"}</dd>
+        <dt>出生日期</dt>
+        <dd>{id.birthday ?? "—"}</dd>
+        <dt>参保地</dt>
+        <dd>{regionLabel(id.insuOrg)}</dd>
+      </dl>
+      {err && <div class="warn">{err}</div>}
+    </section>
+  );
+}

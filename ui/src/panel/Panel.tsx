@@ -1,0 +1,42 @@
+import { useEffect, useState } from "preact/hooks";
+import { backend } from "../backend";
+import type { AppInfo } from "../bindings/AppInfo";
+import { useKeys } from "../keys";
+import { Checkout } from "./Checkout";
+import { StatusBar } from "./StatusBar";
+
+/** The narrow panel docked beside the HIS. */
+export function Panel() {
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [onTop, setOnTop] = useState(false);
+  useEffect(() => void backend.appInfo().then(setInfo), []);
+  const open = (tab: string) => void backend.openRecords(tab);
+  useKeys({ F6: () => open("history"), F7: () => open("day"), F8: () => open("pending"), F9: () => open("settings") });
+  const toggleTop = () => {
+    void backend.setAlwaysOnTop(!onTop);
+    setOnTop(!onTop);
+  };
+  return (
+    <div class="panel">
+      <header class="bar">
+        <div>
+          <div class="title">医保刷脸收银台</div>
+          <div class="sub">{info ? `${info.hospitalName} · ${info.officeName}` : "…"}</div>
+        </div>
+        <button class={`pin ${onTop ? "on" : ""}`} title="窗口置顶" onClick={toggleTop}>
+          {onTop ? "已置顶" : "置顶"}
+        </button>
+      </header>
+      {info?.demo && <div class="demo" id="demo-banner">演示模式 · 模拟终端，不产生真实结算</div>}
+      {info?.startupError && <div class="alert">设置未生效：{info.startupError}</div>}
+      <main class="checkout">{info && <Checkout info={info} />}</main>
+      <nav class="links">
+        <button onClick={() => open("history")}>历史 <kbd>F6</kbd></button>
+        <button onClick={() => open("day")}>日结 <kbd>F7</kbd></button>
+        <button onClick={() => open("pending")}>待确认 <kbd>F8</kbd></button>
+        <button onClick={() => open("settings")}>设置 <kbd>F9</kbd></button>
+      </nav>
+      <StatusBar onOpen={open} />
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+import { useEffect, useState } from "preact/hooks";
+import { asIpcError, backend, type IpcError } from "../backend";
+import type { AppInfo } from "../bindings/AppInfo";
+import type { DaySummary } from "../bindings/DaySummary";
+import { ErrorBox } from "../ErrorBox";
+import { stateLabel, today } from "../labels";
+
+/** 日结: per operator and day, refunds netted; close the day; export. */
+export function DayClose() {
+  const [date, setDate] = useState(today());
+  const [rows, setRows] = useState<DaySummary[] | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [from, setFrom] = useState(today());
+  const [to, setTo] = useState(today());
+  const [format, setFormat] = useState("xlsx");
+  const [progress, setProgress] = useState<string | null>(null);
+
+  const load = async () => {
+    try {
+      setError(null);
+      setRows(await backend.summary(date));
+    } catch (e) {
+      setError(asIpcError(e));
+    }
+  };
+  useEffect(() => {
+    void load();
+    void backend.appInfo().then(setInfo);
+  }, []);
+  const close = async () => {
+    if (!confirm(`确认日结 ${date}？日结后当日数据不再变动。`)) return;
+    try {
+      await backend.closeDay(date);
+      await load();
+    } catch (e) {
+      setError(asIpcError(e));
+    }
+  };
+  const exportRange = async () => {
+    setError(null);
+    const name = `结算明细_${from}_${to}.${format}`;
+    try {
+      const path = info?.exportDir ? null : await backend.chooseExportPath(name);
+      if (!info?.exportDir && !path) return;
+      setProgress("正在导出…");
+      const r = await backend.export({ from, to, format, path, unmasked: false }, (n) => setProgress(`已导出 ${n} 行…`));
+      setProgress(`已导出 ${r.rows} 行：${r.file}`);
+    } catch (e) {
+      setProgress(null);
+      setError(asIpcError(e));
+    }
+  };
+
+  return (
+    <div class="day">
+      <div class="filters">
+        <label class={error?.field === "date" ? "bad" : ""}>
+          <span>业务日期</span>
+          <input type="date" name="date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} />
+        </label>
+        <button class="primary" id="load-day" onClick={load}>查看</button>
+        <button class="secondary" id="close-day" onClick={close}>日结（关账）</button>
+      </div>
+      {error && <ErrorBox error={error} />}
+      {rows?.length === 0 && <div class="muted">当日没有结算记录</div>}
+      {rows?.map((s) => (
+        <section class="card summary" id={`summary-${s.operatorId}`}>
+          <h3>
+            {s.operatorName}（{s.operatorId}） · {s.businessDay} {s.closedAt ? `· 已日结 ${s.closedAt}` : "· 未日结"}
+          </h3>
+          <table class="table">
+            <thead>
+              <tr><th>状态</th><th class="num">笔数</th><th class="num">总费用</th><th class="num">医保报销</th><th class="num">个人帐户</th><th class="num">自费</th></tr>
+            </thead>
+            <tbody>
+              {s.byState.map((t) => (
+                <tr><td>{stateLabel(t.state)}</td><td class="num">{t.count}</td><td class="num">{t.totalFee}</td><td class="num">{t.hifAmt}</td><td class="num">{t.acctAmt}</td><td class="num">{t.ownAmt}</td></tr>
+              ))}
+              <tr class="net">
+                <td>净额（成功 − 退费）</td><td class="num">{s.net.count}</td><td class="num">{s.net.totalFee}</td><td class="num">{s.net.hifAmt}</td><td class="num">{s.net.acctAmt}</td><td class="num">{s.net.ownAmt}</td>
+              </tr>
+            </tbody>
+          </table>
+        </section>
+      ))}
+      <section class="card export" id="export">
+        <h3>导出结算明细（证件号、姓名已脱敏）</h3>
+        <div class="filters">
+          <label><span>开始日期</span><input type="date" name="from" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} /></label>
+          <label><span>结束日期</span><input type="date" name="to" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
+          <label>
+            <span>格式</span>
+            <select name="format" value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value)}>
+              <option value="xlsx">Excel（XLSX）</option>
+              <option value="csv">CSV（Excel / WPS）</option>
+            </select>
+          </label>
+          <button class="primary" id="export-button" onClick={exportRange}>导出</button>
+        </div>
+        {progress && <div class="progress" id="export-progress">{progress}</div>}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { useEffect, useState } from "preact/hooks";
+import { asIpcError, backend, type IpcError } from "../backend";
+import type { SettingsForm } from "../bindings/SettingsForm";
+import { ErrorBox } from "../ErrorBox";
+import { BIZ_TYPES, BUSINESS_TYPES } from "../labels";
+
+/** 设置: validated with the field named; 测试连接 sends no transaction. */
+export function Settings() {
+  const [form, setForm] = useState<SettingsForm | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  useEffect(() => void backend.getSettings().then(setForm), []);
+  if (!form) return <div class="muted">…</div>;
+  const set = (k: keyof SettingsForm, numeric = false) => (e: Event) => {
+    const v = (e.target as HTMLInputElement).value;
+    setForm({ ...form, [k]: numeric ? Number(v) : v });
+  };
+  const text = (k: keyof SettingsForm, label: string, numeric = false) => (
+    <label class={error?.field === k ? "bad" : ""}>
+      <span>{label}</span>
+      <input name={k} value={String(form[k])} inputMode={numeric ? "numeric" : undefined} onInput={set(k, numeric)} />
+    </label>
+  );
+  const choose = (k: keyof SettingsForm, label: string, options: [string, string][]) => (
+    <label class={error?.field === k ? "bad" : ""}>
+      <span>{label}</span>
+      <select name={k} value={String(form[k])} onChange={set(k)}>
+        {options.map(([c, l]) => <option value={c}>{l}</option>)}
+      </select>
+    </label>
+  );
+  const run = async (what: "save" | "test") => {
+    setError(null);
+    setNote(null);
+    try {
+      if (what === "save") {
+        const info = await backend.saveSettings(form);
+        setNote(`已保存。当前终端：${info.transport}`);
+        dispatchEvent(new Event("facepay:changed"));
+      } else {
+        const r = await backend.testConnection(form);
+        setNote(r.message);
+      }
+    } catch (e) {
+      setError(asIpcError(e));
+    }
+  };
+  return (
+    <div class="settings" id="settings">
+      {error && <ErrorBox error={error} />}
+      {note && <div class="note" id="settings-note">{note}</div>}
+      <div class="grid wide-grid">
+        {text("orgId", "医保定点机构代码")}
+        {text("hospitalName", "机构名称")}
+        {text("counterId", "窗口编号")}
+        {text("operatorId", "收款员编号")}
+        {text("operatorName", "收款员姓名")}
+        {text("officeId", "医保科室编号")}
+        {text("officeName", "科室名称")}
+        {choose("businessType", "默认用码业务类型", BUSINESS_TYPES.map(([c, l]) => [c, `${c} ${l}`]))}
+        {choose("bizType", "默认业务场景", BIZ_TYPES)}
+        {choose("transport", "终端连接方式", [["simulator", "模拟终端（演示模式）"], ["http", "HTTP 接口"], ["library", "动态库"]])}
+        {form.transport === "http" && text("httpUrl", "终端接口地址")}
+        {form.transport === "library" && text("libraryPath", "动态库路径")}
+        {form.transport === "library" && text("centerUrl", "电子凭证中台地址")}
+        {text("faceAuthTimeout", "刷脸超时（秒）", true)}
+        {text("otherTimeout", "其他交易超时（秒）", true)}
+      </div>
+      <div class="actions">
+        <button class="secondary" id="test-connection" onClick={() => void run("test")}>测试连接</button>
+        <button class="primary" id="save-settings" onClick={() => void run("save")}>保存</button>
+      </div>
+    </div>
+  );
+}
