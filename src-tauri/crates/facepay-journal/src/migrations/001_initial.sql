@@ -82,8 +82,9 @@ CREATE INDEX settlements_state ON settlements(state, id);
 CREATE INDEX settlements_biz_type ON settlements(biz_type, id);
 CREATE INDEX settlements_user_name ON settlements(user_name, id);
 CREATE INDEX settlements_id_last4 ON settlements(id_no_last4, id);
-CREATE INDEX settlements_auth_no ON settlements(auth_no);
-CREATE INDEX settlements_settle_no ON settlements(medical_settle_no);
+CREATE INDEX settlements_out_biz_no ON settlements(out_biz_no, id);
+CREATE INDEX settlements_auth_no ON settlements(auth_no, id);
+CREATE INDEX settlements_settle_no ON settlements(medical_settle_no, id);
 CREATE INDEX settlements_original ON settlements(original_id);
 
 CREATE TRIGGER settlements_never_edited BEFORE UPDATE ON settlements
