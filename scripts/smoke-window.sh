@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 out=${1:-ci-artifacts}
 mkdir -p "$out"
 cargo build -p facepay-desk --locked
+home=$(mktemp -d)
+export XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" FACEPAY_DB="$home/facepay.db"
 
 # 1. The page renders, runs its script and calls the backend: the app exits 0 after ui_ready.
 log="$out/smoke-window.log"
@@ -21,7 +23,7 @@ grep "ui ready after" "$log"
 xvfb-run -a -s "-screen 0 1366x768x24" bash -c '
   target/debug/facepay-desk & app=$!
   sleep 5
-  import -window root "$0/window-placeholder.png"
+  import -window root "$0/window-docked.png"
   kill $app; wait $app 2>/dev/null || true
 ' "$out"
-echo "screenshot: $out/window-placeholder.png"
+echo "screenshot: $out/window-docked.png"

@@ -9,6 +9,9 @@ mkdir -p "$artifacts"
 
 step() { printf '\n== %s ==\n' "$*"; }
 
+step "UI: install, typecheck and build (the Rust build embeds ui/dist)"
+scripts/build-ui.sh
+
 step "format"
 cargo fmt --all -- --check
 
@@ -22,6 +25,7 @@ fi
 
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p facepay-desk --features ts --all-targets --locked -- -D warnings
 
 step "tests"
 cargo test --workspace --locked
@@ -29,5 +33,11 @@ cargo test --workspace --locked
 step "benchmark smoke (a small journal; the real figures are in BENCHMARKS.md)"
 cargo run -q -p facepay-bench --locked -- --rows 5000 --samples 10 --data target/bench-smoke
 
-step "app window under Xvfb"
+step "TypeScript bindings match the Rust types"
+scripts/bindings.sh --check
+
+step "app window under Xvfb: starts and reports ready"
 scripts/smoke-window.sh "$artifacts"
+
+step "end-to-end: the real window driven by WebDriver against the simulator"
+E2E_SCREENSHOTS="$PWD/$artifacts/screenshots" scripts/e2e.sh

@@ -27,13 +27,13 @@ export function IdentityCard({ visit }: { visit: FaceAuthOutcome }) {
       </div>
       <dl>
         <dt>证件号</dt>
-        <dd id="identity-id">{full?.idNo ?? id.idNo}</dd>
+        <dd id="identity-id" class="id-no">{full?.idNo ?? id.idNo}</dd>
         <dt>证件类型</dt>
         <dd>{id.idType ?? "—"}</dd>
-        <dt>出生日期</dt>
+        <dt>出生</dt>
         <dd>{id.birthday ?? "—"}</dd>
         <dt>参保地</dt>
-        <dd>{regionLabel(id.insuOrg)}</dd>
+        <dd class="span">{regionLabel(id.insuOrg)}</dd>
       </dl>
       {err && <div class="warn">{err}</div>}
     </section>

@@ -66,18 +66,12 @@ export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
           </button>
         ))}
       </div>
-      <div class="grid">
+      <div class="grid grid3">
         {money("totalFee", "总费用", firstRef)}
         {amounts && money("hifAmt", "医保报销")}
         {amounts && money("hifpAmt", "统筹基金")}
         {amounts && money("acctAmt", "个人帐户")}
         {amounts && money("ownAmt", "自费")}
-        {amounts && (
-          <label class={badField === "medicalSettleNo" ? "bad wide" : "wide"}>
-            <span>医保单据流水号</span>
-            <input name="medicalSettleNo" value={s.medicalSettleNo} onInput={set("medicalSettleNo")} />
-          </label>
-        )}
         <label class={badField === "bizType" ? "bad" : ""}>
           <span>业务场景</span>
           <select name="bizType" value={s.bizType} onChange={set("bizType")}>
@@ -85,16 +79,22 @@ export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
             {BIZ_TYPES.map(([c, l]) => <option value={c}>{l}</option>)}
           </select>
         </label>
+        {amounts && (
+          <label class={badField === "medicalSettleNo" ? "bad wide" : "wide"}>
+            <span>医保单据流水号</span>
+            <input name="medicalSettleNo" value={s.medicalSettleNo} onInput={set("medicalSettleNo")} />
+          </label>
+        )}
         <label class={badField === "officeName" ? "bad" : ""}>
           <span>科室</span>
           <input name="officeName" value={s.officeName} onInput={set("officeName")} />
         </label>
-        <label class={badField === "doctorName" ? "bad wide" : "wide"}>
+        <label class={badField === "doctorName" ? "bad" : ""}>
           <span>医生</span>
           <input name="doctorName" value={s.doctorName} onInput={set("doctorName")} />
         </label>
         {!amounts && (
-          <label class={badField === "failReason" ? "bad wide" : "wide"}>
+          <label class={badField === "failReason" ? "bad full" : "full"}>
             <span>失败原因</span>
             <input name="failReason" value={s.failReason} onInput={set("failReason")} />
           </label>

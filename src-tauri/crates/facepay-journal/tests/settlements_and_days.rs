@@ -483,14 +483,35 @@ fn every_history_filter_and_the_refund_lookup_use_an_index() {
     let c = f.journal.conn();
     let plan = |sql: &str| -> String {
         let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let rows: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap().map(Result::unwrap).collect();
+        let rows: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
         rows.join(" | ")
     };
-    for column in ["out_biz_no", "auth_no", "medical_settle_no", "operator_id", "office_id", "state", "biz_type", "user_name", "id_no_last4"] {
-        let p = plan(&format!("SELECT id FROM settlements s WHERE s.{column} = 'x' ORDER BY s.id DESC LIMIT 51"));
-        assert!(p.contains("USING INDEX") || p.contains("USING COVERING INDEX"), "{column}: {p}");
+    for column in [
+        "out_biz_no",
+        "auth_no",
+        "medical_settle_no",
+        "operator_id",
+        "office_id",
+        "state",
+        "biz_type",
+        "user_name",
+        "id_no_last4",
+    ] {
+        let p = plan(&format!(
+            "SELECT id FROM settlements s WHERE s.{column} = 'x' ORDER BY s.id DESC LIMIT 51"
+        ));
+        assert!(
+            p.contains("USING INDEX") || p.contains("USING COVERING INDEX"),
+            "{column}: {p}"
+        );
         assert!(!p.contains("TEMP B-TREE"), "{column} sorts: {p}");
     }
-    let p = plan("SELECT id FROM settlements WHERE out_biz_no = 'x' AND state = 'SUCCESS' ORDER BY id DESC LIMIT 1");
+    let p = plan(
+        "SELECT id FROM settlements WHERE out_biz_no = 'x' AND state = 'SUCCESS' ORDER BY id DESC LIMIT 1",
+    );
     assert!(p.contains("INDEX"), "refund lookup: {p}");
 }

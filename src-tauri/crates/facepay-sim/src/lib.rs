@@ -21,6 +21,7 @@ use axum::routing::{delete, get, post};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+pub use nhsa_terminal::protocol::TransType;
 use nhsa_terminal::simulator::SimOutcome;
 pub use nhsa_terminal::simulator::{Behaviour, Received, Script, Simulator};
 

@@ -1,0 +1,164 @@
+//! Drives the built `facepay-desk` binary in a real window: starts
+//! tauri-driver (which starts WebKitWebDriver, which starts the app), connects
+//! a WebDriver client, and saves a screenshot of every screen.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+pub use fantoccini;
+
+/// The workspace root (two levels above this crate).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// tauri-driver and the app it launches; stopped with SIGTERM (never SIGKILL:
+/// that would orphan WebKitWebDriver and hang CI).
+#[derive(Debug)]
+pub struct Driver {
+    child: Child,
+    pub port: u16,
+}
+
+impl Driver {
+    pub fn start(env: &[(&str, String)]) -> Self {
+        let port = free_port();
+        let native = free_port();
+        let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("tauri-driver: {e} (cargo install tauri-driver --locked)"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self { child, port }
+    }
+
+    pub async fn connect(&self, app: &Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app.display().to_string() }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver session: {e}"))
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // std has no SIGTERM; the kill command sends it.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Wait until `css` matches an element, then return it.
+pub async fn wait_for(c: &Client, css: &str) -> Element {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+}
+
+/// Wait until the text of `css` contains `needle`; return that text.
+pub async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t.contains(needle) {
+                    return t;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{css} says {t:?}, not {needle:?}"
+                );
+            }
+        }
+        assert!(Instant::now() < deadline, "no {css} containing {needle:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Press a key the way a cashier does: a keydown on the page.
+pub async fn press(c: &Client, key: &str) {
+    // WebKitWebDriver does not send function keys through the Actions API, so
+    // the event is dispatched the way the browser would deliver it.
+    c.execute(
+        "document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], bubbles: true}))",
+        vec![key.into()],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("key {key}: {e}"));
+}
+
+/// Type into the input named `name`.
+pub async fn fill(c: &Client, name: &str, text: &str) {
+    let input = wait_for(c, &format!("[name='{name}']")).await;
+    input
+        .clear()
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    input
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+}
+
+/// Save what the window shows (after the DOM has settled: screenshots lag).
+pub async fn shot(c: &Client, dir: &Path, name: &str) {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = c
+        .screenshot()
+        .await
+        .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap_or_else(|e| panic!("{e}"));
+}

@@ -1,0 +1,280 @@
+//! The real app window under Xvfb, against the simulator over HTTP: the whole
+//! flow from the keyboard, a terminal error, an undelivered notification
+//! recovered by 重发, and invalid settings refused with the field named.
+//! Run by scripts/e2e.sh (it builds the app and installs tauri-driver).
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+use std::time::Duration;
+
+use facepay_e2e::fantoccini::{Client, Locator};
+use facepay_e2e::{Driver, fill, press, root, shot, wait_for, wait_text};
+use facepay_sim::{Behaviour, Script, SimServer};
+
+fn screens() -> std::path::PathBuf {
+    std::env::var("E2E_SCREENSHOTS")
+        .map_or_else(|_| root().join("ci-artifacts/screenshots"), Into::into)
+}
+
+async fn switch_to(c: &Client, records: bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let handles = c.windows().await.unwrap();
+        for h in handles {
+            c.switch_to_window(h).await.unwrap();
+            let url = c.current_url().await.unwrap();
+            if url.as_str().contains("records") == records {
+                return;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {} window",
+            if records { "records" } else { "main" }
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cashier_panel_end_to_end() {
+    let sim = SimServer::loopback().await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let exports = home.path().join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    let config = home.path().join("facepay.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[hospital]\norg_id = \"H44170200001\"\nname = \"阳江市妇幼保健院\"\n\
+             [counter]\nid = \"W01\"\noperator_id = \"0107\"\noperator_name = \"林晓燕\"\noffice_id = \"0301\"\noffice_name = \"挂号收费处\"\n\
+             [terminal]\nkind = \"http\"\nurl = \"{}\"\n[timeouts]\nface_auth = 20\nother = 3\n\
+             [outbox]\nfirst_retry_ms = 600000\n[journal]\npath = \"{}\"\n",
+            sim.url(),
+            home.path().join("facepay.db").display()
+        ),
+    )
+    .unwrap();
+    let h = home.path().display().to_string();
+    let driver = Driver::start(&[
+        ("FACEPAY_CONFIG", config.display().to_string()),
+        ("FACEPAY_EXPORT_DIR", exports.display().to_string()),
+        ("XDG_CONFIG_HOME", format!("{h}/config")),
+        ("XDG_DATA_HOME", format!("{h}/data")),
+        ("HOME", h.clone()),
+    ]);
+    let c = driver
+        .connect(&root().join("target/debug/facepay-desk"))
+        .await;
+    let shots = screens();
+
+    // 收款: 刷脸 (F2) → waiting → identity → settlement → 通知终端 (F4).
+    wait_for(&c, "#scan").await;
+    wait_text(&c, "#status-bar", "终端在线").await;
+    shot(&c, &shots, "01-panel-idle").await;
+    sim.sim.push_script(
+        Script::for_trans(facepay_sim_trans("cn.nhsa.ec.auth"), Behaviour::Normal).delayed(2500),
+    );
+    press(&c, "F2").await;
+    wait_text(&c, "#waiting", "请患者在终端上刷脸").await;
+    wait_text(&c, "#waiting", "已等待 1 秒").await;
+    shot(&c, &shots, "02-panel-waiting").await;
+    let id = wait_for(&c, "#identity-id").await.text().await.unwrap();
+    assert!(id.contains('*'), "masked on screen: {id}");
+    assert_eq!(id.chars().count(), 18);
+    fill(&c, "totalFee", "120.50").await;
+    fill(&c, "hifAmt", "80.00").await;
+    fill(&c, "hifpAmt", "80.00").await;
+    fill(&c, "acctAmt", "20.00").await;
+    fill(&c, "ownAmt", "10.00").await;
+    wait_text(&c, "#balance-warning", "请核对").await;
+    fill(&c, "ownAmt", "20.50").await;
+    fill(&c, "medicalSettleNo", "441700G0000012345678").await;
+    fill(&c, "doctorName", "陈医生").await;
+    shot(&c, &shots, "03-panel-identity-and-settlement").await;
+    press(&c, "F4").await;
+    wait_text(&c, "#receipt", "已送达").await;
+    shot(&c, &shots, "04-panel-notified").await;
+    let sent = sim.sim.received();
+    let notify = sent
+        .iter()
+        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
+        .unwrap();
+    let data = notify.data().unwrap();
+    assert_eq!(
+        (data["totalFee"].as_str(), data["doctorName"].as_str()),
+        (Some("120.50"), Some("陈医生"))
+    );
+    let visit = data["outBizNo"].as_str().unwrap().to_owned();
+
+    // 显示 reveals the full 证件号 (audited).
+    c.find(Locator::Css("#reveal"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let full = wait_for(&c, "#identity-id").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while full.text().await.unwrap().contains('*') {
+        assert!(std::time::Instant::now() < deadline, "显示 did not reveal");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    press(&c, "Escape").await;
+    wait_for(&c, "#scan").await;
+
+    // A terminal error: the terminal's own message and code, and what to do.
+    sim.sim.push_script(Script::for_trans(
+        facepay_sim_trans("cn.nhsa.ec.auth"),
+        Behaviour::Error {
+            code: -2,
+            message: "用户取消刷脸".into(),
+        },
+    ));
+    press(&c, "F2").await;
+    let error = wait_text(&c, "#error", "用户取消刷脸").await;
+    assert!(
+        error.contains("terminal") && error.contains("重新刷脸"),
+        "{error}"
+    );
+    shot(&c, &shots, "05-panel-terminal-error").await;
+
+    // An undelivered notification: recorded, shown as 待重发, recovered by 重发 in 历史.
+    sim.sim.push_script(Script::for_trans(
+        facepay_sim_trans("cn.nhsa.settle.notify"),
+        Behaviour::Error {
+            code: 5001,
+            message: "终端忙".into(),
+        },
+    ));
+    press(&c, "F2").await;
+    wait_for(&c, "#identity").await;
+    fill(&c, "totalFee", "35.00").await;
+    c.find(Locator::Css("[name='state-FAIL']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(&c, "failReason", "医保结算失败").await;
+    press(&c, "F4").await;
+    wait_text(&c, "#receipt", "待重发").await;
+    shot(&c, &shots, "06-panel-undelivered").await;
+    wait_text(&c, "#status-bar", "未送达 1").await;
+
+    // 历史 (F6) opens the wider window.
+    press(&c, "F6").await;
+    switch_to(&c, true).await;
+    wait_for(&c, "#history-table").await;
+    c.find(Locator::Css("#search"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#history-table", "120.50").await;
+    wait_text(&c, "#history-table", "待重发").await;
+    shot(&c, &shots, "07-history").await;
+    c.find(Locator::Css("[name='resend']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while c
+        .find(Locator::Css("#history-table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("待重发")
+    {
+        assert!(std::time::Instant::now() < deadline, "重发 did not deliver");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    fill(&c, "outBizNo", &visit).await;
+    c.find(Locator::Css("#search"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#history-table", "120.50").await;
+    c.find(Locator::Css("#history-table .link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let detail = wait_text(&c, "#detail", "结算通知").await;
+    assert!(
+        detail.contains("刷脸授权") && detail.contains("获取身份"),
+        "{detail}"
+    );
+    shot(&c, &shots, "08-history-detail").await;
+
+    // 日结 (F7): totals of the day, then export through the (configured) folder.
+    press(&c, "F7").await;
+    wait_for(&c, "#load-day").await.click().await.unwrap();
+    let day = wait_text(&c, ".summary", "120.50").await;
+    assert!(day.contains("净额"), "{day}");
+    c.find(Locator::Css("[name='format'] option[value='csv']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#export-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "#export-progress", "已导出 2 行").await;
+    shot(&c, &shots, "09-day-close-and-export").await;
+    let file = std::fs::read_dir(&exports)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "CSV with BOM: {}",
+        file.display()
+    );
+    assert!(String::from_utf8_lossy(&bytes).contains("120.50"));
+
+    // 待确认 (F8) and 设置 (F9): invalid settings are refused with the field named.
+    press(&c, "F8").await;
+    wait_for(&c, ".pending").await;
+    shot(&c, &shots, "10-pending").await;
+    press(&c, "F9").await;
+    wait_for(&c, "#settings").await;
+    fill(&c, "operatorName", &"林".repeat(31)).await;
+    c.find(Locator::Css("#save-settings"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = wait_text(&c, "#error", "最多 30 个字符").await;
+    assert!(error.contains("operatorName"), "{error}");
+    wait_for(&c, "label.bad [name='operatorName']").await;
+    shot(&c, &shots, "11-settings-invalid").await;
+    c.find(Locator::Css("#test-connection"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    c.close().await.unwrap();
+}
+
+fn facepay_sim_trans(name: &str) -> facepay_sim::TransType {
+    facepay_sim::TransType::parse(name).unwrap()
+}
