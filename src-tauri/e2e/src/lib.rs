@@ -111,16 +111,16 @@ pub async fn wait_for(c: &Client, css: &str) -> Element {
 pub async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Ok(e) = c.find(Locator::Css(css)).await {
-            if let Ok(t) = e.text().await {
-                if t.contains(needle) {
-                    return t;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "{css} says {t:?}, not {needle:?}"
-                );
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t.contains(needle) {
+                return t;
             }
+            assert!(
+                Instant::now() < deadline,
+                "{css} says {t:?}, not {needle:?}"
+            );
         }
         assert!(Instant::now() < deadline, "no {css} containing {needle:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
