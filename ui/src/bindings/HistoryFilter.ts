@@ -14,6 +14,6 @@ userName: string | null,
  */
 idLast4: string | null, outBizNo: string | null, authNo: string | null, medicalSettleNo: string | null, 
 /**
- * Keyset cursor: rows with a smaller id than this (the `next_cursor` of the previous page).
+ * Keyset cursor: the `next_cursor` of the previous page (opaque).
  */
-beforeId: number | null, limit: number | null, };
+before: string | null, limit: number | null, };

@@ -12,15 +12,15 @@ type Filter = Partial<HistoryFilter>;
 export function History() {
   const [filter, setFilter] = useState<Filter>({ from: today(), to: today() });
   const [page, setPage] = useState<HistoryPage | null>(null);
-  const [cursors, setCursors] = useState<(number | null)[]>([null]);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [error, setError] = useState<IpcError | null>(null);
   const [detail, setDetail] = useState<VisitDetail | null>(null);
 
-  const load = async (before: number | null) => {
+  const load = async (before: string | null) => {
     try {
       setError(null);
       const clean = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== "" && v != null));
-      setPage(await backend.history({ ...clean, beforeId: before, limit: 50 }));
+      setPage(await backend.history({ ...clean, before, limit: 50 }));
     } catch (e) {
       setError(asIpcError(e));
     }

@@ -139,5 +139,5 @@ pub struct HistoryArgs {
     pub limit: Option<u32>,
     /// The `nextCursor` of the previous page.
     #[arg(long)]
-    pub before: Option<i64>,
+    pub before: Option<String>,
 }

@@ -56,7 +56,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                 out_biz_no: a.out_biz_no,
                 auth_no: a.auth_no,
                 medical_settle_no: a.settle_no,
-                before_id: a.before,
+                before: a.before,
                 limit: a.limit,
             };
             to_json(desk.history(&filter)?)

@@ -20,7 +20,7 @@ use facepay_journal::{Journal, JournalError, audit, sequence, settlements};
 use nhsa_terminal::protocol::notify::SettleNotifyDraft;
 use nhsa_terminal::protocol::{AuthCheck, AuthNo, EcAuth, ExtData, SettleNotify, TransType};
 use nhsa_terminal::transport::{self, Transport};
-use nhsa_terminal::{Reply, Terminal, TerminalError};
+use nhsa_terminal::{Prepared, Reply, Terminal, TerminalError};
 
 use crate::config::DeskConfig;
 use crate::error::DeskError;
@@ -159,22 +159,28 @@ impl Desk {
                 })?;
                 Ok(reply)
             }
-            Err(error) => {
-                self.write(|tx, now, _| {
-                    Ok(calls::finish(
-                        tx,
-                        call_id,
-                        &Outcome::from_error(&error),
-                        now,
-                    )?)
-                })?;
-                tracing::warn!(
-                    call_id,
-                    code = error.code(),
-                    "terminal call failed: {error}"
-                );
-                Err(DeskError::Terminal { error, call_id })
-            }
+            Err(error) => Err(self.failed(call_id, error)),
+        }
+    }
+
+    /// Journal a failed call; the error to return.
+    fn failed(&self, call_id: i64, error: TerminalError) -> DeskError {
+        let recorded = self.write(|tx, now, _| {
+            Ok(calls::finish(
+                tx,
+                call_id,
+                &Outcome::from_error(&error),
+                now,
+            )?)
+        });
+        tracing::warn!(
+            call_id,
+            code = error.code(),
+            "terminal call failed: {error}"
+        );
+        match recorded {
+            Ok(()) => DeskError::Terminal { error, call_id },
+            Err(journal) => journal,
         }
     }
 
@@ -239,11 +245,34 @@ impl Desk {
                 return Err(DeskError::Cancelled { call_id });
             }
         };
-        let reply = self.finish(call_id, result, |tx, reply, _| {
-            visits::set_auth_no(tx, visit_id, reply.data.auth_no.as_str())
-        })?;
-        self.check_identity(visit_id, prepared.out_biz_no.as_str(), &reply.data.auth_no)
-            .await
+        // The outcome of the scan and the intent of the identity check: one commit.
+        let check = match result {
+            Ok(reply) => self.write(|tx, now, session| {
+                let auth_no = reply.data.auth_no.clone();
+                calls::finish(
+                    tx,
+                    call_id,
+                    &Outcome::Ok {
+                        reply: reply.raw.clone(),
+                    },
+                    now,
+                )?;
+                visits::set_auth_no(tx, visit_id, auth_no.as_str())?;
+                let (check_id, prepared) =
+                    self.journal_check(tx, now, session, visit_id, &auth_no)?;
+                Ok((auth_no, check_id, prepared))
+            })?,
+            Err(error) => return Err(self.failed(call_id, error)),
+        };
+        let (auth_no, check_id, check) = check;
+        self.send_check(
+            visit_id,
+            prepared.out_biz_no.as_str(),
+            &auth_no,
+            check_id,
+            check,
+        )
+        .await
     }
 
     /// Fetch (again) the identity of a visit whose face scan succeeded, e.g.
@@ -270,36 +299,59 @@ impl Desk {
         visit_out_biz_no: &str,
         auth_no: &AuthNo,
     ) -> Result<FaceAuthOutcome, DeskError> {
+        let (call_id, prepared) =
+            self.write(|tx, now, session| self.journal_check(tx, now, session, visit_id, auth_no))?;
+        self.send_check(visit_id, visit_out_biz_no, auth_no, call_id, prepared)
+            .await
+    }
+
+    /// Allocate a number and journal the intent of an auth.check.
+    fn journal_check(
+        &self,
+        tx: &Transaction<'_>,
+        now: &str,
+        session: &str,
+        visit_id: i64,
+        auth_no: &AuthNo,
+    ) -> Result<(i64, Prepared<AuthCheck>), DeskError> {
         let c = &self.config;
-        let (call_id, prepared) = self.write(|tx, now, session| {
-            let no = sequence::next_out_biz_no(tx, c.org_id.as_str(), &c.counter_id, &now[..10])?;
-            let request = AuthCheck {
-                org_id: c.org_id.clone(),
-                out_biz_no: no.clone(),
-                auth_no: auth_no.clone(),
-                business_type: c.business_type,
-                operator_id: c.operator_id.clone(),
-                operator_name: c.operator_name.clone(),
-                office_id: c.office_id.clone(),
-                office_name: c.office_name.clone(),
-                ext_data: ExtData::empty(),
-            };
-            let prepared = self.terminal.prepare(&request);
-            let call_id = calls::insert_intent(
-                tx,
-                &NewCall {
-                    session_id: session,
-                    visit_id: Some(visit_id),
-                    settlement_id: None,
-                    counter_id: &c.counter_id,
-                    trans_type: TransType::AuthCheck,
-                    out_biz_no: no.as_str(),
-                    request: &prepared.envelope,
-                },
-                now,
-            )?;
-            Ok((call_id, prepared))
-        })?;
+        let no = sequence::next_out_biz_no(tx, c.org_id.as_str(), &c.counter_id, &now[..10])?;
+        let request = AuthCheck {
+            org_id: c.org_id.clone(),
+            out_biz_no: no.clone(),
+            auth_no: auth_no.clone(),
+            business_type: c.business_type,
+            operator_id: c.operator_id.clone(),
+            operator_name: c.operator_name.clone(),
+            office_id: c.office_id.clone(),
+            office_name: c.office_name.clone(),
+            ext_data: ExtData::empty(),
+        };
+        let prepared = self.terminal.prepare(&request);
+        let call_id = calls::insert_intent(
+            tx,
+            &NewCall {
+                session_id: session,
+                visit_id: Some(visit_id),
+                settlement_id: None,
+                counter_id: &c.counter_id,
+                trans_type: TransType::AuthCheck,
+                out_biz_no: no.as_str(),
+                request: &prepared.envelope,
+            },
+            now,
+        )?;
+        Ok((call_id, prepared))
+    }
+
+    async fn send_check(
+        &self,
+        visit_id: i64,
+        visit_out_biz_no: &str,
+        auth_no: &AuthNo,
+        call_id: i64,
+        prepared: Prepared<AuthCheck>,
+    ) -> Result<FaceAuthOutcome, DeskError> {
         let result = self.terminal.send(&prepared).await;
         let reply = self.finish(call_id, result, |tx, reply, now| {
             visits::set_identity(tx, visit_id, &reply.data, now)
@@ -320,7 +372,8 @@ impl Desk {
         let draft = self.complete(draft)?;
         let n = SettleNotify::try_from(draft)?;
         let warnings = n.amount_warnings();
-        let recorded = self.write(|tx, now, _| {
+        // The settlement, its outbox row and the intent of its first delivery: one commit.
+        let (recorded, call_id, prepared) = self.write(|tx, now, session| {
             let visit_id = visits::by_out_biz_no(tx, n.out_biz_no.as_str())?.map(|v| v.id);
             let recorded = settlements::record(tx, &n, visit_id, now)?;
             audit::append(
@@ -331,9 +384,13 @@ impl Desk {
                 Some(n.out_biz_no.as_str()),
                 Some(n.result.state().code()),
             )?;
-            Ok(recorded)
+            let (call_id, prepared) =
+                self.journal_delivery(tx, now, session, recorded.settlement_id, &n)?;
+            Ok((recorded, call_id, prepared))
         })?;
-        let delivery = self.deliver(recorded.settlement_id).await?;
+        let delivery = self
+            .send_delivery(recorded.settlement_id, call_id, prepared)
+            .await?;
         Ok(NotifyReceipt {
             settlement_id: recorded.settlement_id,
             out_biz_no: n.out_biz_no.as_str().to_owned(),
@@ -389,25 +446,46 @@ impl Desk {
         if entry.status == "delivered" {
             return Ok(entry.into());
         }
-        let c = &self.config;
         let (call_id, prepared) = self.write(|tx, now, session| {
             let n = settlements::payload(tx, settlement_id)?;
-            let prepared = self.terminal.prepare(&n);
-            let call_id = calls::insert_intent(
-                tx,
-                &NewCall {
-                    session_id: session,
-                    visit_id: None,
-                    settlement_id: Some(settlement_id),
-                    counter_id: &c.counter_id,
-                    trans_type: TransType::SettleNotify,
-                    out_biz_no: n.out_biz_no.as_str(),
-                    request: &prepared.envelope,
-                },
-                now,
-            )?;
-            Ok((call_id, prepared))
+            self.journal_delivery(tx, now, session, settlement_id, &n)
         })?;
+        self.send_delivery(settlement_id, call_id, prepared).await
+    }
+
+    /// Journal the intent of delivering a settlement's notification.
+    fn journal_delivery(
+        &self,
+        tx: &Transaction<'_>,
+        now: &str,
+        session: &str,
+        settlement_id: i64,
+        n: &SettleNotify,
+    ) -> Result<(i64, Prepared<SettleNotify>), DeskError> {
+        let prepared = self.terminal.prepare(n);
+        let call_id = calls::insert_intent(
+            tx,
+            &NewCall {
+                session_id: session,
+                visit_id: None,
+                settlement_id: Some(settlement_id),
+                counter_id: &self.config.counter_id,
+                trans_type: TransType::SettleNotify,
+                out_biz_no: n.out_biz_no.as_str(),
+                request: &prepared.envelope,
+            },
+            now,
+        )?;
+        Ok((call_id, prepared))
+    }
+
+    /// Send, then journal the outcome and settle the outbox row.
+    async fn send_delivery(
+        &self,
+        settlement_id: i64,
+        call_id: i64,
+        prepared: Prepared<SettleNotify>,
+    ) -> Result<DeliveryReport, DeskError> {
         let result = self.terminal.send(&prepared).await;
         let outcome = match &result {
             Ok(reply) => Outcome::Ok {
@@ -418,7 +496,7 @@ impl Desk {
         let mut j = self.journal();
         let now_t = j.clock().now();
         let now = stamp(now_t);
-        let backoff = c.backoff;
+        let backoff = self.config.backoff;
         let entry = j.write(|tx| {
             calls::finish(tx, call_id, &outcome, &now)?;
             match &result {

@@ -112,7 +112,7 @@ pub fn export(
     let payload = if unmasked { "s.payload" } else { "NULL" };
     let sql = format!(
         "SELECT {ROW_COLUMNS}, {payload} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
-         WHERE {clause} ORDER BY s.id"
+         WHERE {clause} ORDER BY s.business_day, s.id"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
@@ -169,7 +169,8 @@ impl Sink {
             ExportFormat::Xlsx => {
                 let mut book = Workbook::new();
                 let bold = Format::new().set_bold();
-                let sheet = book.add_worksheet();
+                // Rows stream to a temporary file instead of piling up in memory.
+                let sheet = book.add_worksheet_with_constant_memory();
                 sheet.set_name("结算明细").map_err(xlsx_err)?;
                 for (c, h) in HEADERS.iter().enumerate() {
                     sheet
@@ -177,6 +178,10 @@ impl Sink {
                         .map_err(xlsx_err)?;
                 }
                 sheet.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+                // Widths must be set before rows are written in constant-memory mode.
+                for (col, width) in [(2, 20.0), (10, 20.0), (17, 34.0), (18, 30.0)] {
+                    sheet.set_column_width(col, width).map_err(xlsx_err)?;
+                }
                 Ok(Sink::Xlsx(
                     Box::new(book),
                     Format::new().set_num_format("0.00"),
@@ -229,13 +234,7 @@ impl Sink {
                     .sync_all()?;
                 Ok(())
             }
-            Sink::Xlsx(mut book, _) => {
-                let sheet = book.worksheet_from_index(0).map_err(xlsx_err)?;
-                sheet.set_column_width(2, 20).map_err(xlsx_err)?;
-                sheet.set_column_width(10, 20).map_err(xlsx_err)?;
-                sheet.set_column_width(17, 34).map_err(xlsx_err)?;
-                book.save(path).map_err(xlsx_err)
-            }
+            Sink::Xlsx(mut book, _) => book.save(path).map_err(xlsx_err),
         }
     }
 }

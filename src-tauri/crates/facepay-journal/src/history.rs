@@ -30,8 +30,8 @@ pub struct HistoryFilter {
     pub out_biz_no: Option<String>,
     pub auth_no: Option<String>,
     pub medical_settle_no: Option<String>,
-    /// Keyset cursor: rows with a smaller id than this (the `next_cursor` of the previous page).
-    pub before_id: Option<i64>,
+    /// Keyset cursor: the `next_cursor` of the previous page (opaque).
+    pub before: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -75,7 +75,8 @@ pub struct SettlementRow {
 #[serde(rename_all = "camelCase")]
 pub struct HistoryPage {
     pub rows: Vec<SettlementRow>,
-    pub next_cursor: Option<i64>,
+    /// Pass as `before` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 pub(crate) const ROW_COLUMNS: &str = "s.id, s.visit_id, s.original_id, s.out_biz_no, s.auth_no, s.state,
@@ -152,6 +153,7 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     let mut clauses = vec!["1 = 1".to_owned()];
     let mut params: Vec<Sql> = Vec::new();
     let mut eq = |column: &str, v: &Option<String>| {
+        let (clauses, params) = (&mut clauses, &mut params);
         if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
             params.push(Sql::Text(v.trim().to_owned()));
             clauses.push(format!("{column} = ?{}", params.len()));
@@ -191,17 +193,40 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     Ok((clauses.join(" AND "), params))
 }
 
+/// Newest first. With a date filter, rows are ordered by business day then
+/// id, so the day index serves both the range and the order; otherwise by id.
 pub fn search(conn: &Connection, f: &HistoryFilter) -> Result<HistoryPage, JournalError> {
     let limit = f.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let by_day = f.from.is_some() || f.to.is_some();
     let (mut clause, mut params) = where_clause(f)?;
-    if let Some(before) = f.before_id {
-        params.push(Sql::Integer(before));
-        clause.push_str(&format!(" AND s.id < ?{}", params.len()));
+    if let Some(cursor) = &f.before {
+        let bad = || JournalError::Invalid {
+            field: "before",
+            message: format!("翻页位置“{cursor}”无效"),
+        };
+        if by_day {
+            let (day, id) = cursor.split_once('/').ok_or_else(bad)?;
+            params.push(Sql::Text(day.to_owned()));
+            params.push(Sql::Integer(id.parse().map_err(|_| bad())?));
+            clause.push_str(&format!(
+                " AND (s.business_day, s.id) < (?{}, ?{})",
+                params.len() - 1,
+                params.len()
+            ));
+        } else {
+            params.push(Sql::Integer(cursor.parse().map_err(|_| bad())?));
+            clause.push_str(&format!(" AND s.id < ?{}", params.len()));
+        }
     }
     params.push(Sql::Integer(i64::from(limit) + 1));
+    let order = if by_day {
+        "s.business_day DESC, s.id DESC"
+    } else {
+        "s.id DESC"
+    };
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
-         WHERE {clause} ORDER BY s.id DESC LIMIT ?{}",
+         WHERE {clause} ORDER BY {order} LIMIT ?{}",
         params.len()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -210,7 +235,13 @@ pub fn search(conn: &Connection, f: &HistoryFilter) -> Result<HistoryPage, Journ
         .collect::<Result<_, _>>()?;
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|r| r.id)
+        rows.last().map(|r| {
+            if by_day {
+                format!("{}/{}", r.business_day, r.id)
+            } else {
+                r.id.to_string()
+            }
+        })
     } else {
         None
     };

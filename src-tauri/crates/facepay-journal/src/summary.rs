@@ -78,7 +78,7 @@ pub fn day(
     operator_id: Option<&str>,
 ) -> Result<Vec<DaySummary>, JournalError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT operator_id, max(operator_name), state, count(*), coalesce(sum(total_fee_fen), 0),
+        "SELECT operator_id, state, count(*), coalesce(sum(total_fee_fen), 0),
                 coalesce(sum(hif_fen), 0), coalesce(sum(acct_fen), 0), coalesce(sum(own_fen), 0)
          FROM settlements
          WHERE business_day = ?1 AND (?2 IS NULL OR operator_id = ?2)
@@ -90,20 +90,24 @@ pub fn day(
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
             Fen {
-                count: r.get(3)?,
-                total: int(4)?,
-                hif: int(5)?,
-                acct: int(6)?,
-                own: int(7)?,
+                count: r.get(2)?,
+                total: int(3)?,
+                hif: int(4)?,
+                acct: int(5)?,
+                own: int(6)?,
             },
         ))
     })?;
     let mut out: Vec<(DaySummary, Fen)> = Vec::new();
     for row in rows {
-        let (op, name, state, fen) = row?;
+        let (op, state, fen) = row?;
         if out.last().is_none_or(|(s, _)| s.operator_id != op) {
+            let name: String = conn.query_row(
+                "SELECT operator_name FROM settlements WHERE operator_id = ?1 AND business_day = ?2 LIMIT 1",
+                params![op, day],
+                |r| r.get(0),
+            )?;
             let closed: Option<(String, String)> = conn
                 .query_row(
                     "SELECT closed_at, closed_by FROM day_closures WHERE operator_id = ?1 AND business_day = ?2",

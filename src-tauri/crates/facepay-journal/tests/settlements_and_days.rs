@@ -279,7 +279,15 @@ fn history_filters_each_narrow_the_result() {
             ..Default::default()
         }),
         10,
-        "prefix"
+        "a surname alone is a prefix"
+    );
+    assert_eq!(
+        count(HistoryFilter {
+            user_name: s("黄伟伟"),
+            ..Default::default()
+        }),
+        0,
+        "a whole name matches exactly"
     );
     assert_eq!(
         count(HistoryFilter {
@@ -365,7 +373,7 @@ fn keyset_pages_cover_everything_once_newest_first() {
             f.journal.conn(),
             &HistoryFilter {
                 limit: Some(7),
-                before_id: cursor,
+                before: cursor,
                 ..Default::default()
             },
         )
@@ -379,6 +387,41 @@ fn keyset_pages_cover_everything_once_newest_first() {
     let mut expected: Vec<i64> = (1..=30).collect();
     expected.reverse();
     assert_eq!(seen, expected);
+    // With a date range the order is by business day, then id; pages still cover it once.
+    let (mut by_day, mut cursor) = (Vec::new(), None);
+    loop {
+        let range = HistoryFilter {
+            from: Some("2026-11-20".into()),
+            to: Some("2026-11-23".into()),
+            limit: Some(4),
+            before: cursor,
+            ..Default::default()
+        };
+        let page = search(f.journal.conn(), &range).unwrap();
+        by_day.extend(page.rows.iter().map(|r| (r.business_day.clone(), r.id)));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(by_day.len(), 24);
+    let mut sorted = by_day.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(by_day, sorted);
+    let bad = search(
+        f.journal.conn(),
+        &HistoryFilter {
+            before: Some("x".into()),
+            ..Default::default()
+        },
+    );
+    assert!(matches!(
+        bad,
+        Err(JournalError::Invalid {
+            field: "before",
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -510,6 +553,27 @@ fn every_history_filter_and_the_refund_lookup_use_an_index() {
         );
         assert!(!p.contains("TEMP B-TREE"), "{column} sorts: {p}");
     }
+    let p = plan(
+        "SELECT id FROM settlements s WHERE s.business_day = '2026-11-25' ORDER BY s.business_day DESC, s.id DESC LIMIT 51",
+    );
+    assert!(
+        p.contains("INDEX") && !p.contains("TEMP B-TREE"),
+        "one day: {p}"
+    );
+    let p = plan(
+        "SELECT id FROM settlements s WHERE s.business_day >= '2026-11-01' AND s.business_day <= '2026-11-25' ORDER BY s.business_day DESC, s.id DESC LIMIT 51",
+    );
+    assert!(
+        p.contains("INDEX") && !p.contains("TEMP B-TREE"),
+        "a range: {p}"
+    );
+    let p = plan(
+        "SELECT operator_id, state, count(*), sum(total_fee_fen), sum(hif_fen), sum(acct_fen), sum(own_fen) FROM settlements WHERE business_day = 'd' GROUP BY operator_id, state",
+    );
+    assert!(
+        p.contains("COVERING INDEX settlements_day_totals"),
+        "日结: {p}"
+    );
     let p = plan(
         "SELECT id FROM settlements WHERE out_biz_no = 'x' AND state = 'SUCCESS' ORDER BY id DESC LIMIT 1",
     );

@@ -75,7 +75,10 @@ CREATE TABLE settlements (
 CREATE UNIQUE INDEX settlements_same_result ON settlements
     (out_biz_no, state, setl_time, total_fee_fen, coalesce(medical_settle_no, ''));
 CREATE INDEX settlements_day ON settlements(business_day, id);
-CREATE INDEX settlements_operator_day ON settlements(operator_id, business_day);
+CREATE INDEX settlements_operator_day ON settlements(operator_id, business_day, id);
+-- 日结 reads only this index.
+CREATE INDEX settlements_day_totals ON settlements
+    (business_day, operator_id, state, total_fee_fen, hif_fen, acct_fen, own_fen);
 CREATE INDEX settlements_operator ON settlements(operator_id, id);
 CREATE INDEX settlements_office ON settlements(office_id, id);
 CREATE INDEX settlements_state ON settlements(state, id);
