@@ -9,6 +9,8 @@ packages=(
   xvfb xauth webkit2gtk-driver imagemagick
   fonts-noto-cjk
 )
+# The UI builds with Node.js 18 or newer (Debian 12 ships 18).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -44,7 +44,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     ])
 }
 
-pub fn run() {
+/// Run the app; `started` is when the process started (for the start-up time it reports).
+pub fn run(started: std::time::Instant) {
     let builder = tauri::Builder::default()
         // A second start focuses the panel instead of opening another on the same journal.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -58,7 +59,8 @@ pub fn run() {
         .setup(|app| {
             let guard = logging::init(app.path().app_log_dir().ok());
             app.manage(logging::Guard(guard));
-            let state = AppState::start(app.path().app_config_dir().ok())?;
+            let mut state = AppState::start(app.path().app_config_dir().ok())?;
+            state.started = started;
             state.spawn_worker();
             app.manage(state);
             if let Some(main) = app.get_webview_window("main") {

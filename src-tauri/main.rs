@@ -2,5 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    facepay_desk::run();
+    // Start-up time is reported from here: process start, as near as Rust gets.
+    facepay_desk::run(std::time::Instant::now());
 }

@@ -138,6 +138,12 @@ fn check_day(field: &'static str, v: &Option<String>) -> Result<(), JournalError
     }
 }
 
+/// Append `{column_and_op} ?n` with its parameter.
+fn eq_op(clauses: &mut Vec<String>, params: &mut Vec<Sql>, column_and_op: &str, value: &str) {
+    params.push(Sql::Text(value.to_owned()));
+    clauses.push(format!("{column_and_op} ?{}", params.len()));
+}
+
 /// Build the WHERE clause of a filter (without cursor and limit).
 pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), JournalError> {
     check_day("from", &f.from)?;
@@ -152,13 +158,13 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     }
     let mut clauses = vec!["1 = 1".to_owned()];
     let mut params: Vec<Sql> = Vec::new();
-    let mut eq = |column: &str, v: &Option<String>| {
-        let (clauses, params) = (&mut clauses, &mut params);
-        if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
-            params.push(Sql::Text(v.trim().to_owned()));
-            clauses.push(format!("{column} = ?{}", params.len()));
-        }
-    };
+    let eq =
+        |clauses: &mut Vec<String>, params: &mut Vec<Sql>, column: &str, v: &Option<String>| {
+            if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
+                eq_op(clauses, params, &format!("{column} ="), v.trim());
+            }
+        };
+    let mut eq = |column: &str, v: &Option<String>| eq(&mut clauses, &mut params, column, v);
     eq("s.operator_id", &f.operator_id);
     eq("s.office_id", &f.office_id);
     eq("s.state", &f.state);
@@ -170,25 +176,37 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     eq("s.out_biz_no", &f.out_biz_no);
     eq("s.auth_no", &f.auth_no);
     eq("s.medical_settle_no", &f.medical_settle_no);
-    if let Some(from) = &f.from {
-        params.push(Sql::Text(from.clone()));
-        clauses.push(format!("s.business_day >= ?{}", params.len()));
-    }
-    if let Some(to) = &f.to {
-        params.push(Sql::Text(to.clone()));
-        clauses.push(format!("s.business_day <= ?{}", params.len()));
+    match (&f.from, &f.to) {
+        // One day is an equality, so the (business_day, id) index also gives the order.
+        (Some(from), Some(to)) if from == to => eq("s.business_day", &f.from),
+        (from, to) => {
+            if let Some(from) = from {
+                eq_op(&mut clauses, &mut params, "s.business_day >=", from);
+            }
+            if let Some(to) = to {
+                eq_op(&mut clauses, &mut params, "s.business_day <=", to);
+            }
+        }
     }
     if let Some(name) = f
         .user_name
-        .as_ref()
-        .map(|n| n.trim())
+        .as_deref()
+        .map(str::trim)
         .filter(|n| !n.is_empty())
     {
-        // A prefix range, so the (user_name, id) index serves it.
-        params.push(Sql::Text(name.to_owned()));
-        clauses.push(format!("s.user_name >= ?{}", params.len()));
-        params.push(Sql::Text(format!("{name}\u{10FFFF}")));
-        clauses.push(format!("s.user_name < ?{}", params.len()));
+        if name.chars().count() >= 2 {
+            // A whole name: equality, served in id order by (user_name, id).
+            eq_op(&mut clauses, &mut params, "s.user_name =", name);
+        } else {
+            // A surname alone: every name that starts with it.
+            eq_op(&mut clauses, &mut params, "s.user_name >=", name);
+            eq_op(
+                &mut clauses,
+                &mut params,
+                "s.user_name <",
+                &format!("{name}\u{10FFFF}"),
+            );
+        }
     }
     Ok((clauses.join(" AND "), params))
 }

@@ -579,3 +579,30 @@ fn every_history_filter_and_the_refund_lookup_use_an_index() {
     );
     assert!(p.contains("INDEX"), "refund lookup: {p}");
 }
+
+#[test]
+fn a_whole_name_matches_exactly_a_lone_surname_as_a_prefix() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    for (no, name) in [("V-1", "黄伟"), ("V-2", "黄伟强"), ("V-3", "黄敏")] {
+        let mut d = common::draft(no, "SUCCESS", "2026-11-25 09:30:00");
+        d.user_name = Some(name.into());
+        record(
+            &mut f.journal,
+            &nhsa_terminal::protocol::SettleNotify::try_from(d).unwrap(),
+        );
+    }
+    let names = |q: &str| -> Vec<String> {
+        let filter = HistoryFilter {
+            user_name: Some(q.into()),
+            ..Default::default()
+        };
+        search(f.journal.conn(), &filter)
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|r| r.out_biz_no)
+            .collect()
+    };
+    assert_eq!(names("黄伟"), ["V-1"]);
+    assert_eq!(names("黄"), ["V-3", "V-2", "V-1"]);
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Measures the panel as BENCHMARKS.md reports it: cold start to the first
+# interactive render (as the app itself reports it), idle memory of the app
+# plus its WebKit processes (sum of PSS), and the stripped release binary.
+#   scripts/measure-panel.sh [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+runs=${1:-10}
+scripts/build-ui.sh
+cargo build --release --locked -p facepay-desk --features custom-protocol
+bin=target/release/facepay-desk
+home=$(mktemp -d)
+export XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" FACEPAY_DB="$home/facepay.db"
+
+# Warm the journal and the font cache once, then measure cold starts of the process.
+FACEPAY_EXIT_AFTER_READY=1 timeout 60 xvfb-run -a "$bin" >/dev/null 2>&1 || true
+times=()
+for _ in $(seq "$runs"); do
+  ms=$(FACEPAY_EXIT_AFTER_READY=1 timeout 60 xvfb-run -a "$bin" 2>&1 | sed -n 's/.*ui ready after \([0-9]*\) ms.*/\1/p' | head -1)
+  [ -n "$ms" ] || { echo "the app did not report ready" >&2; exit 1; }
+  times+=("$ms")
+done
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+median=$(echo "$sorted" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+worst=$(echo "$sorted" | tail -1)
+
+# Idle memory: start, wait until idle, sum PSS of the app and every descendant.
+pss=$(xvfb-run -a bash -c '
+  "$0" >/dev/null 2>&1 & app=$!
+  sleep 12
+  pids="$app"; frontier="$app"
+  while [ -n "$frontier" ]; do
+    next=""
+    for p in $frontier; do next="$next $(pgrep -P "$p" || true)"; done
+    frontier=$(echo $next); pids="$pids $frontier"
+  done
+  total=0
+  for p in $pids; do
+    kb=$(awk "/^Pss:/ {print \$2}" /proc/$p/smaps_rollup 2>/dev/null || echo 0)
+    total=$((total + ${kb:-0}))
+  done
+  kill $app; wait $app 2>/dev/null || true
+  echo $total
+' "$bin")
+
+size=$(stat -c %s "$bin")
+echo "| measure | result | target |"
+echo "|---|---|---|"
+echo "| cold start to interactive panel, median of $runs (worst) | ${median} ms (${worst} ms) | ≤ 600 ms |"
+echo "| idle memory, app + WebKit processes (sum of PSS) | $((pss / 1024)) MB | ≤ 250 MB |"
+echo "| stripped release binary | $((size / 1024 / 1024)).$(( (size * 10 / 1024 / 1024) % 10 )) MB | ≤ 15 MB |"
