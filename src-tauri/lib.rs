@@ -56,7 +56,7 @@ pub fn run(started: std::time::Instant) {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
-        .setup(|app| {
+        .setup(move |app| {
             let guard = logging::init(app.path().app_log_dir().ok());
             app.manage(logging::Guard(guard));
             let mut state = AppState::start(app.path().app_config_dir().ok())?;

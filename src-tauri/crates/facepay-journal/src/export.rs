@@ -118,36 +118,59 @@ pub fn export(
     let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
     // Write beside the target and rename, so a half-written file is never taken for an export.
     let tmp = out.with_extension("partial");
-    let mut sink = Sink::open(format, &tmp)?;
-    let mut n = 0u64;
-    while let Some(r) = rows.next()? {
-        let listed = row(r)?;
-        let full = if unmasked {
-            let text: String = r.get(24)?;
-            let notify: SettleNotify =
-                serde_json::from_str(&text).map_err(|e| JournalError::Export(e.to_string()))?;
-            Some((
-                notify.user_name().map(|u| u.reveal().to_owned()),
-                notify.id_no().map(|i| i.reveal().to_owned()),
-            ))
-        } else {
-            None
-        };
-        n += 1;
-        sink.row(n, &cells(&listed, full.as_ref()))?;
-        if n.is_multiple_of(1000) {
-            progress(n);
-        }
-    }
-    sink.finish(&tmp)?;
-    std::fs::rename(&tmp, out)?;
+    let sink = Sink::open(format, &tmp)?;
+    // Reading rows and writing the file each take about half the time: one
+    // thread reads, another writes.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<[String; 20]>(1024);
+    let n = std::thread::scope(|scope| -> Result<u64, JournalError> {
+        let writer = scope.spawn(move || -> Result<(), JournalError> {
+            let mut sink = sink;
+            for (i, cells) in rx.into_iter().enumerate() {
+                sink.row(i as u64 + 1, &cells)?;
+            }
+            sink.finish(&tmp)
+        });
+        let mut n = 0u64;
+        let read = (|| -> Result<(), JournalError> {
+            while let Some(r) = rows.next()? {
+                let listed = row(r)?;
+                let full = if unmasked {
+                    let text: String = r.get(24)?;
+                    let notify: SettleNotify = serde_json::from_str(&text)
+                        .map_err(|e| JournalError::Export(e.to_string()))?;
+                    Some((
+                        notify.user_name().map(|u| u.reveal().to_owned()),
+                        notify.id_no().map(|i| i.reveal().to_owned()),
+                    ))
+                } else {
+                    None
+                };
+                n += 1;
+                if tx.send(cells(&listed, full.as_ref())).is_err() {
+                    break; // the writer failed; its error is reported below
+                }
+                if n.is_multiple_of(1000) {
+                    progress(n);
+                }
+            }
+            Ok(())
+        })();
+        drop(tx);
+        let written = writer
+            .join()
+            .map_err(|_| JournalError::Export("写文件的线程异常结束".into()))?;
+        read?;
+        written?;
+        Ok(n)
+    })?;
+    std::fs::rename(out.with_extension("partial"), out)?;
     progress(n);
     Ok(n)
 }
 
 enum Sink {
-    Csv(csv::Writer<std::io::BufWriter<std::fs::File>>),
-    Xlsx(Box<Workbook>, Format),
+    Csv(Box<csv::Writer<std::io::BufWriter<std::fs::File>>>),
+    Xlsx(Box<Workbook>),
 }
 
 fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> JournalError {
@@ -164,7 +187,7 @@ impl Sink {
                 let mut w = csv::Writer::from_writer(file);
                 w.write_record(HEADERS)
                     .map_err(|e| JournalError::Export(e.to_string()))?;
-                Ok(Sink::Csv(w))
+                Ok(Sink::Csv(Box::new(w)))
             }
             ExportFormat::Xlsx => {
                 let mut book = Workbook::new();
@@ -182,10 +205,14 @@ impl Sink {
                 for (col, width) in [(2, 20.0), (10, 20.0), (17, 34.0), (18, 30.0)] {
                     sheet.set_column_width(col, width).map_err(xlsx_err)?;
                 }
-                Ok(Sink::Xlsx(
-                    Box::new(book),
-                    Format::new().set_num_format("0.00"),
-                ))
+                // One column format instead of a format looked up for every money cell.
+                let money = Format::new().set_num_format("0.00");
+                for col in MONEY {
+                    sheet
+                        .set_column_format(col as u16, &money)
+                        .map_err(xlsx_err)?;
+                }
+                Ok(Sink::Xlsx(Box::new(book)))
             }
         }
     }
@@ -195,7 +222,7 @@ impl Sink {
             Sink::Csv(w) => w
                 .write_record(cells)
                 .map_err(|e| JournalError::Export(e.to_string())),
-            Sink::Xlsx(book, money) => {
+            Sink::Xlsx(book) => {
                 let sheet = book.worksheet_from_index(0).map_err(xlsx_err)?;
                 let r = u32::try_from(n)
                     .map_err(|_| JournalError::Export("行数超过 Excel 上限".into()))?;
@@ -210,9 +237,7 @@ impl Sink {
                         let value: f64 = v
                             .parse()
                             .map_err(|_| JournalError::Export(format!("金额 {v}")))?;
-                        sheet
-                            .write_number_with_format(r, c as u16, value, money)
-                            .map_err(xlsx_err)?;
+                        sheet.write_number(r, c as u16, value).map_err(xlsx_err)?;
                     } else {
                         sheet.write_string(r, c as u16, v).map_err(xlsx_err)?;
                     }
@@ -226,7 +251,7 @@ impl Sink {
         match self {
             Sink::Csv(mut w) => {
                 w.flush()?;
-                let file = w
+                let file = (*w)
                     .into_inner()
                     .map_err(|e| JournalError::Export(e.to_string()))?;
                 file.into_inner()
@@ -234,7 +259,7 @@ impl Sink {
                     .sync_all()?;
                 Ok(())
             }
-            Sink::Xlsx(mut book, _) => book.save(path).map_err(xlsx_err),
+            Sink::Xlsx(mut book) => book.save(path).map_err(xlsx_err),
         }
     }
 }
