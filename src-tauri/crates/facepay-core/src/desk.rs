@@ -18,7 +18,9 @@ use facepay_journal::summary::{self, DaySummary};
 use facepay_journal::visits::{self, NewVisit};
 use facepay_journal::{Journal, JournalError, audit, sequence, settlements};
 use nhsa_terminal::protocol::notify::SettleNotifyDraft;
-use nhsa_terminal::protocol::{AuthCheck, AuthNo, EcAuth, ExtData, SettleNotify, TransType};
+use nhsa_terminal::protocol::{
+    AuthCheck, AuthNo, EcAuth, ExtData, OutBizNo, SettleNotify, TransType,
+};
 use nhsa_terminal::transport::{self, Transport};
 use nhsa_terminal::{Prepared, Reply, Terminal, TerminalError};
 
@@ -163,6 +165,21 @@ impl Desk {
         }
     }
 
+    /// This counter's face-scan request under a fresh number.
+    fn scan_request(&self, out_biz_no: OutBizNo) -> EcAuth {
+        let c = &self.config;
+        EcAuth {
+            org_id: c.org_id.clone(),
+            out_biz_no,
+            business_type: c.business_type,
+            operator_id: c.operator_id.clone(),
+            operator_name: c.operator_name.clone(),
+            office_id: c.office_id.clone(),
+            office_name: c.office_name.clone(),
+            ext_data: ExtData::empty(),
+        }
+    }
+
     /// Journal a failed call; the error to return.
     fn failed(&self, call_id: i64, error: TerminalError) -> DeskError {
         let recorded = self.write(|tx, now, _| {
@@ -194,16 +211,7 @@ impl Desk {
         let c = &self.config;
         let (visit_id, call_id, prepared) = self.write(|tx, now, session| {
             let no = sequence::next_out_biz_no(tx, c.org_id.as_str(), &c.counter_id, &now[..10])?;
-            let request = EcAuth {
-                org_id: c.org_id.clone(),
-                out_biz_no: no.clone(),
-                business_type: c.business_type,
-                operator_id: c.operator_id.clone(),
-                operator_name: c.operator_name.clone(),
-                office_id: c.office_id.clone(),
-                office_name: c.office_name.clone(),
-                ext_data: ExtData::empty(),
-            };
+            let request = self.scan_request(no.clone());
             let prepared = self.terminal.prepare(&request);
             let visit_id = visits::insert(
                 tx,
@@ -316,17 +324,7 @@ impl Desk {
     ) -> Result<(i64, Prepared<AuthCheck>), DeskError> {
         let c = &self.config;
         let no = sequence::next_out_biz_no(tx, c.org_id.as_str(), &c.counter_id, &now[..10])?;
-        let request = AuthCheck {
-            org_id: c.org_id.clone(),
-            out_biz_no: no.clone(),
-            auth_no: auth_no.clone(),
-            business_type: c.business_type,
-            operator_id: c.operator_id.clone(),
-            operator_name: c.operator_name.clone(),
-            office_id: c.office_id.clone(),
-            office_name: c.office_name.clone(),
-            ext_data: ExtData::empty(),
-        };
+        let request = AuthCheck::after(self.scan_request(no.clone()), no.clone(), auth_no.clone());
         let prepared = self.terminal.prepare(&request);
         let call_id = calls::insert_intent(
             tx,

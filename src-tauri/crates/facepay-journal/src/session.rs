@@ -16,7 +16,16 @@ use crate::clock::{Clock, stamp};
 #[derive(Debug)]
 pub struct Session {
     id: String,
+    path: PathBuf,
     _lock: File,
+}
+
+impl Drop for Session {
+    /// A clean exit leaves no lock file behind (a crash leaves one, unlocked,
+    /// for the next start to find).
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 impl Session {
@@ -33,7 +42,8 @@ impl Session {
         let dir = sessions_dir(db);
         std::fs::create_dir_all(&dir)?;
         let id = format!("{:016x}", fastrand::u64(..));
-        let lock = File::create(dir.join(format!("{id}.lock")))?;
+        let path = dir.join(format!("{id}.lock"));
+        let lock = File::create(&path)?;
         lock.try_lock().map_err(|e| match e {
             TryLockError::Error(io) => JournalError::Io(io),
             TryLockError::WouldBlock => JournalError::Busy("会话锁被占用".into()),
@@ -42,7 +52,11 @@ impl Session {
             "INSERT INTO sessions (id, program, pid, started_at) VALUES (?1, ?2, ?3, ?4)",
             params![id, program, std::process::id(), stamp(clock.now())],
         )?;
-        Ok(Self { id, _lock: lock })
+        Ok(Self {
+            id,
+            path,
+            _lock: lock,
+        })
     }
 }
 

@@ -32,18 +32,9 @@ pub fn ec_auth(out_biz_no: &str) -> EcAuth {
 }
 
 pub fn auth_check(out_biz_no: &str, auth_no: &AuthNo) -> AuthCheck {
-    let a = ec_auth(out_biz_no);
-    AuthCheck {
-        org_id: a.org_id,
-        out_biz_no: a.out_biz_no,
-        auth_no: auth_no.clone(),
-        business_type: a.business_type,
-        operator_id: a.operator_id,
-        operator_name: a.operator_name,
-        office_id: a.office_id,
-        office_name: a.office_name,
-        ext_data: a.ext_data,
-    }
+    let scan = ec_auth(out_biz_no);
+    let no = scan.out_biz_no.clone();
+    AuthCheck::after(scan, no, auth_no.clone())
 }
 
 /// A SUCCESS draft of 120.50 whose parts add up.

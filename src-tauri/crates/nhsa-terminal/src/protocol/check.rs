@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::auth::EcAuth;
 use super::codes::{BusinessType, id_type_label};
 use super::envelope::{TransType, Transaction, opt_string};
 use super::text::{
@@ -25,6 +26,24 @@ pub struct AuthCheck {
     pub office_name: OfficeName,
     #[serde(default)]
     pub ext_data: ExtData,
+}
+
+impl AuthCheck {
+    /// The identity check after a face scan: the scan's counter fields, the
+    /// `authNo` it returned, and the check's own new `outBizNo`.
+    pub fn after(scan: EcAuth, out_biz_no: OutBizNo, auth_no: AuthNo) -> Self {
+        Self {
+            org_id: scan.org_id,
+            out_biz_no,
+            auth_no,
+            business_type: scan.business_type,
+            operator_id: scan.operator_id,
+            operator_name: scan.operator_name,
+            office_id: scan.office_id,
+            office_name: scan.office_name,
+            ext_data: scan.ext_data,
+        }
+    }
 }
 
 /// The insured person, as the terminal reports them. Personal fields format
