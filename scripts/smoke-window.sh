@@ -19,7 +19,9 @@ fi
 grep -q "ui ready after" "$log" || { echo "no readiness report in $log" >&2; exit 1; }
 grep "ui ready after" "$log"
 
-# 2. What a cashier sees, for a person to look at.
+# 2. What a cashier sees on a first start (fresh profile: docked to the right edge).
+home=$(mktemp -d)
+export XDG_CONFIG_HOME="$home/config" XDG_DATA_HOME="$home/data" FACEPAY_DB="$home/facepay.db"
 xvfb-run -a -s "-screen 0 1366x768x24" bash -c '
   target/debug/facepay-desk & app=$!
   sleep 5

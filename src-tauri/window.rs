@@ -2,7 +2,9 @@
 //! HIS — on first run. After that the window-state plugin restores wherever
 //! the cashier put it.
 
-use tauri::{AppHandle, LogicalSize, Manager, PhysicalPosition, Runtime, WebviewWindow};
+use tauri::{
+    AppHandle, LogicalSize, Manager, PhysicalPosition, PhysicalSize, Runtime, WebviewWindow,
+};
 
 pub const PANEL_WIDTH: f64 = 400.0;
 
@@ -19,11 +21,12 @@ pub fn dock_right_on_first_run<R: Runtime>(app: &AppHandle<R>, window: &WebviewW
         return;
     };
     let area = monitor.work_area();
-    let height = area.size.to_logical::<f64>(monitor.scale_factor()).height;
-    let _ = window.set_size(LogicalSize::new(PANEL_WIDTH, height));
-    let Ok(size) = window.outer_size() else {
-        return;
-    };
-    let x = area.position.x + area.size.width as i32 - size.width as i32;
+    // The size is computed, not read back: GTK applies set_size later, so
+    // outer_size() right after it still reports the old size.
+    let width = LogicalSize::new(PANEL_WIDTH, 0.0)
+        .to_physical::<u32>(monitor.scale_factor())
+        .width;
+    let _ = window.set_size(PhysicalSize::new(width, area.size.height));
+    let x = area.position.x + area.size.width as i32 - width as i32;
     let _ = window.set_position(PhysicalPosition::new(x, area.position.y));
 }

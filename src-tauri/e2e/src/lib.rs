@@ -29,6 +29,10 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(env: &[(&str, String)]) -> Self {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "the end-to-end tests need a display: run them with scripts/e2e.sh (Xvfb)"
+        );
         let port = free_port();
         let native = free_port();
         let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
@@ -65,11 +69,17 @@ impl Driver {
             "tauri:options".into(),
             serde_json::json!({ "application": app.display().to_string() }),
         );
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .unwrap_or_else(|e| panic!("WebDriver session: {e}"))
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let session = builder.connect(&url);
+        // A crashing app leaves the session request waiting: fail instead of hanging.
+        match tokio::time::timeout(Duration::from_secs(60), session).await {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => panic!("WebDriver session: {e}"),
+            Err(_) => panic!("no WebDriver session within 60 s (did the app start?)"),
+        }
     }
 }
 

@@ -62,6 +62,10 @@ async fn the_cashier_panel_end_to_end() {
         ("XDG_CONFIG_HOME", format!("{h}/config")),
         ("XDG_DATA_HOME", format!("{h}/data")),
         ("HOME", h.clone()),
+        // The app turns GPU compositing off by default (memory); WebKitWebDriver's
+        // screenshots stall without it under Xvfb, so these runs keep it on.
+        // scripts/smoke-window.sh covers the default mode.
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "0".into()),
     ]);
     let c = driver
         .connect(&root().join("target/debug/facepay-desk"))
