@@ -149,14 +149,7 @@ impl Desk {
         match result {
             Ok(reply) => {
                 self.write(|tx, now, _| {
-                    calls::finish(
-                        tx,
-                        call_id,
-                        &Outcome::Ok {
-                            reply: reply.raw.clone(),
-                        },
-                        now,
-                    )?;
+                    calls::finish(tx, call_id, &Outcome::ok(&reply.raw), now)?;
                     Ok(on_ok(tx, &reply, now)?)
                 })?;
                 Ok(reply)
@@ -257,14 +250,7 @@ impl Desk {
         let check = match result {
             Ok(reply) => self.write(|tx, now, session| {
                 let auth_no = reply.data.auth_no.clone();
-                calls::finish(
-                    tx,
-                    call_id,
-                    &Outcome::Ok {
-                        reply: reply.raw.clone(),
-                    },
-                    now,
-                )?;
+                calls::finish(tx, call_id, &Outcome::ok(&reply.raw), now)?;
                 visits::set_auth_no(tx, visit_id, auth_no.as_str())?;
                 let (check_id, prepared) =
                     self.journal_check(tx, now, session, visit_id, &auth_no)?;
@@ -486,9 +472,7 @@ impl Desk {
     ) -> Result<DeliveryReport, DeskError> {
         let result = self.terminal.send(&prepared).await;
         let outcome = match &result {
-            Ok(reply) => Outcome::Ok {
-                reply: reply.raw.clone(),
-            },
+            Ok(reply) => Outcome::ok(&reply.raw),
             Err(e) => Outcome::from_error(e),
         };
         let mut j = self.journal();

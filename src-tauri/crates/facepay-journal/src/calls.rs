@@ -79,6 +79,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The terminal answered `code` 0; `raw` is its reply as received.
+    pub fn ok(raw: &str) -> Self {
+        Outcome::Ok {
+            reply: raw.to_owned(),
+        }
+    }
+
     pub fn from_error(e: &TerminalError) -> Self {
         let code = match e {
             TerminalError::Terminal { code, .. } => Some(code.clone()),
