@@ -18,9 +18,7 @@ use facepay_journal::summary::{self, DaySummary};
 use facepay_journal::visits::{self, NewVisit};
 use facepay_journal::{Journal, JournalError, audit, sequence, settlements};
 use nhsa_terminal::protocol::notify::SettleNotifyDraft;
-use nhsa_terminal::protocol::{
-    AuthCheck, AuthNo, EcAuth, ExtData, OutBizNo, SettleNotify, TransType,
-};
+use nhsa_terminal::protocol::{AuthCheck, AuthNo, EcAuth, ExtData, OutBizNo, SettleNotify};
 use nhsa_terminal::transport::{self, Transport};
 use nhsa_terminal::{Prepared, Reply, Terminal, TerminalError};
 
@@ -158,6 +156,33 @@ impl Desk {
         }
     }
 
+    /// Journal the intent of sending `prepared`: its transaction, number and
+    /// exact text come from the request itself, so the journal cannot disagree
+    /// with what is sent.
+    fn journal_intent<T>(
+        &self,
+        tx: &Transaction<'_>,
+        now: &str,
+        session: &str,
+        prepared: &Prepared<T>,
+        visit_id: Option<i64>,
+        settlement_id: Option<i64>,
+    ) -> Result<i64, DeskError> {
+        Ok(calls::insert_intent(
+            tx,
+            &NewCall {
+                session_id: session,
+                visit_id,
+                settlement_id,
+                counter_id: &self.config.counter_id,
+                trans_type: prepared.trans_type,
+                out_biz_no: prepared.out_biz_no.as_str(),
+                request: &prepared.envelope,
+            },
+            now,
+        )?)
+    }
+
     /// This counter's face-scan request under a fresh number.
     fn scan_request(&self, out_biz_no: OutBizNo) -> EcAuth {
         let c = &self.config;
@@ -219,19 +244,7 @@ impl Desk {
                 },
                 now,
             )?;
-            let call_id = calls::insert_intent(
-                tx,
-                &NewCall {
-                    session_id: session,
-                    visit_id: Some(visit_id),
-                    settlement_id: None,
-                    counter_id: &c.counter_id,
-                    trans_type: TransType::EcAuth,
-                    out_biz_no: no.as_str(),
-                    request: &prepared.envelope,
-                },
-                now,
-            )?;
+            let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
             Ok((visit_id, call_id, prepared))
         })?;
         let result = tokio::select! {
@@ -312,19 +325,7 @@ impl Desk {
         let no = sequence::next_out_biz_no(tx, c.org_id.as_str(), &c.counter_id, &now[..10])?;
         let request = AuthCheck::after(self.scan_request(no.clone()), no.clone(), auth_no.clone());
         let prepared = self.terminal.prepare(&request);
-        let call_id = calls::insert_intent(
-            tx,
-            &NewCall {
-                session_id: session,
-                visit_id: Some(visit_id),
-                settlement_id: None,
-                counter_id: &c.counter_id,
-                trans_type: TransType::AuthCheck,
-                out_biz_no: no.as_str(),
-                request: &prepared.envelope,
-            },
-            now,
-        )?;
+        let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
         Ok((call_id, prepared))
     }
 
@@ -447,19 +448,8 @@ impl Desk {
         n: &SettleNotify,
     ) -> Result<(i64, Prepared<SettleNotify>), DeskError> {
         let prepared = self.terminal.prepare(n);
-        let call_id = calls::insert_intent(
-            tx,
-            &NewCall {
-                session_id: session,
-                visit_id: None,
-                settlement_id: Some(settlement_id),
-                counter_id: &self.config.counter_id,
-                trans_type: TransType::SettleNotify,
-                out_biz_no: n.out_biz_no.as_str(),
-                request: &prepared.envelope,
-            },
-            now,
-        )?;
+        let call_id =
+            self.journal_intent(tx, now, session, &prepared, None, Some(settlement_id))?;
         Ok((call_id, prepared))
     }
 
