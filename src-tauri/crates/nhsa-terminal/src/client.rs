@@ -62,9 +62,14 @@ mod secs {
     }
 }
 
-/// Which outBizNo a request carries, and whether a reply's echo must match it.
+/// Which outBizNo a request carries, and what its reply must echo back.
 pub trait Numbered: Transaction {
     fn out_biz_no(&self) -> &OutBizNo;
+    /// The field the reply echoes and the value it must hold.
+    fn echo(&self) -> Option<(&'static str, String)> {
+        None
+    }
+    /// The reply's echo of that field, when it sent one.
     fn echoed(_reply: &Self::Reply) -> Option<&str> {
         None
     }
@@ -73,6 +78,9 @@ pub trait Numbered: Transaction {
 impl Numbered for EcAuth {
     fn out_biz_no(&self) -> &OutBizNo {
         &self.out_biz_no
+    }
+    fn echo(&self) -> Option<(&'static str, String)> {
+        Some(("outBizNo", self.out_biz_no.as_str().to_owned()))
     }
     fn echoed(reply: &Self::Reply) -> Option<&str> {
         reply.out_biz_no.as_deref()
@@ -83,11 +91,20 @@ impl Numbered for AuthCheck {
     fn out_biz_no(&self) -> &OutBizNo {
         &self.out_biz_no
     }
+    fn echo(&self) -> Option<(&'static str, String)> {
+        Some(("authNo", self.auth_no.as_str().to_owned()))
+    }
+    fn echoed(reply: &Self::Reply) -> Option<&str> {
+        reply.auth_no.as_deref()
+    }
 }
 
 impl Numbered for SettleNotify {
     fn out_biz_no(&self) -> &OutBizNo {
         &self.out_biz_no
+    }
+    fn echo(&self) -> Option<(&'static str, String)> {
+        Some(("outBizNo", self.out_biz_no.as_str().to_owned()))
     }
     fn echoed(reply: &Self::Reply) -> Option<&str> {
         reply.out_biz_no.as_deref()
@@ -100,6 +117,7 @@ pub struct Prepared<T> {
     pub trans_type: TransType,
     pub out_biz_no: OutBizNo,
     pub envelope: String,
+    echo: Option<(&'static str, String)>,
     _request: PhantomData<fn() -> T>,
 }
 
@@ -132,6 +150,7 @@ impl Terminal {
             trans_type: T::TRANS_TYPE,
             out_biz_no: request.out_biz_no().clone(),
             envelope: envelope::encode(&self.org_id, request),
+            echo: request.echo(),
             _request: PhantomData,
         }
     }
@@ -155,14 +174,13 @@ impl Terminal {
         );
         let raw = result?;
         let reply = envelope::decode_reply::<T::Reply>(&raw)?;
-        if let Some(echo) = T::echoed(&reply.data)
-            && echo != prepared.out_biz_no.as_str()
+        if let (Some((field, sent)), Some(got)) = (&prepared.echo, T::echoed(&reply.data))
+            && got != sent
         {
-            return Err(TerminalError::Malformed {
-                reason: format!(
-                    "回复的 outBizNo（{echo}）与请求（{}）不一致",
-                    prepared.out_biz_no
-                ),
+            return Err(TerminalError::Mismatch {
+                field,
+                sent: sent.clone(),
+                got: got.to_owned(),
                 raw: RawText(raw),
             });
         }

@@ -27,6 +27,15 @@ pub enum TerminalError {
     /// Something came back that is not a reply we can read.
     #[error("终端回复无法解析：{reason}")]
     Malformed { reason: String, raw: RawText },
+    /// The terminal answered about another request than the one asked: its
+    /// echo of `field` differs. Nothing of the reply is used.
+    #[error("终端返回的授权与请求不符：{field} 请求为 {sent}，回复为 {got}")]
+    Mismatch {
+        field: &'static str,
+        sent: String,
+        got: String,
+        raw: RawText,
+    },
     /// The transport itself is misconfigured (library missing, bad URL).
     #[error("终端连接配置无效：{0}")]
     Config(String),
@@ -69,6 +78,7 @@ impl TerminalError {
             },
             TerminalError::Terminal { .. } => "terminal",
             TerminalError::Malformed { .. } => "malformed_reply",
+            TerminalError::Mismatch { .. } => "reply_mismatch",
             TerminalError::Config(_) => "config",
         }
     }
@@ -79,6 +89,8 @@ impl TerminalError {
         match self {
             TerminalError::Validation(_) | TerminalError::Config(_) => false,
             TerminalError::Terminal { .. } => false,
+            // A definite answer, about something else: this request failed.
+            TerminalError::Mismatch { .. } => false,
             TerminalError::Malformed { .. } => true,
             TerminalError::Transport(t) => match t {
                 // Nothing reached the terminal.
@@ -95,9 +107,9 @@ impl TerminalError {
     /// The raw text that came back, when something did.
     pub fn raw_reply(&self) -> Option<&str> {
         match self {
-            TerminalError::Terminal { raw, .. } | TerminalError::Malformed { raw, .. } => {
-                Some(&raw.0)
-            }
+            TerminalError::Terminal { raw, .. }
+            | TerminalError::Malformed { raw, .. }
+            | TerminalError::Mismatch { raw, .. } => Some(&raw.0),
             TerminalError::Transport(TransportError::HttpStatus { body, .. }) => Some(&body.0),
             _ => None,
         }

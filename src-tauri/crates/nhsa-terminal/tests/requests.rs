@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
-use nhsa_terminal::protocol::notify::{SettleNotifyDraft, SettleResult};
+use nhsa_terminal::protocol::notify::{Payment, SettleNotifyDraft, SettleResult};
 use nhsa_terminal::protocol::validation::from_json;
 use nhsa_terminal::protocol::{
     Amount, AuthCheck, BizType, BusinessType, EcAuth, MedicalSettleState, OrgId, SettleNotify,
@@ -170,7 +170,7 @@ fn the_sample_success_notify_carries_its_amounts() {
 #[test]
 fn the_sample_fail_notify_has_no_amount_block() {
     let n = notify(NOTIFY_FAIL).unwrap();
-    assert_eq!(n.result, SettleResult::Fail);
+    assert_eq!(n.result, SettleResult::Fail { self_pay: false });
     let wire = serde_json::to_value(&n).unwrap();
     for field in ["medicalSettleNo", "ownAmt", "hifAmt", "acctAmt", "hifpAmt"] {
         assert!(
@@ -207,6 +207,82 @@ fn amounts_are_required_for_success_states_and_refused_otherwise() {
             assert!(err.to_string().contains(state), "{err}");
         }
     }
+}
+
+/// 自费: "（自费不需要传）" — SUCCESS / REFUND_SUCCESS without the amount block.
+fn self_pay(state: &str) -> String {
+    let mut v: Value = serde_json::from_str(NOTIFY_SUCCESS).unwrap();
+    let fields = v.as_object_mut().unwrap();
+    for field in [
+        "medicalSettleNo",
+        "ownAmt",
+        "hifAmt",
+        "acctAmt",
+        "hifpAmt",
+        "hifmiAmt",
+        "cvlservAmt",
+        "maAmt",
+        "hosPreAmt",
+        "medOverLmtAmt",
+        "mafAmt",
+        "cvlservDedcAmt",
+        "balance",
+    ] {
+        fields.remove(field);
+    }
+    fields.insert("medicalSettleState".into(), json!(state));
+    fields.insert("selfPay".into(), json!(true));
+    v.to_string()
+}
+
+#[test]
+fn a_self_pay_success_has_no_amount_block_and_says_so_only_in_the_draft() {
+    for (state, expected) in [
+        ("SUCCESS", SettleResult::Success(Payment::SelfPay)),
+        (
+            "REFUND_SUCCESS",
+            SettleResult::RefundSuccess(Payment::SelfPay),
+        ),
+        ("FAIL", SettleResult::Fail { self_pay: true }),
+        ("REFUND_FAIL", SettleResult::RefundFail { self_pay: true }),
+    ] {
+        let n = notify(&self_pay(state)).unwrap();
+        assert_eq!(n.result, expected, "{state}");
+        assert!(n.result.is_self_pay());
+        assert_eq!(n.result.amounts(), None);
+        assert!(n.amount_warnings().is_empty());
+        // The flag is ours: the wire carries neither it nor any amount but totalFee.
+        let wire = serde_json::to_value(&n).unwrap();
+        assert!(wire.get("selfPay").is_none(), "{wire}");
+        assert!(wire.get("medicalSettleNo").is_none() && wire.get("ownAmt").is_none());
+        assert_eq!(wire["totalFee"], "120.50");
+        // The draft keeps it, so a stored draft rebuilds the same value.
+        let draft = n.to_draft();
+        assert!(draft.self_pay);
+        assert_eq!(SettleNotify::try_from(draft).unwrap(), n);
+        // A terminal reading the wire infers 自费 from the missing block.
+        let mut read: SettleNotifyDraft = serde_json::from_value(wire).unwrap();
+        read.infer_self_pay();
+        assert_eq!(SettleNotify::try_from(read).unwrap(), n);
+    }
+}
+
+#[test]
+fn a_self_pay_settlement_refuses_amounts_and_an_insured_one_still_needs_them() {
+    for field in ["medicalSettleNo", "ownAmt", "hifpAmt", "balance"] {
+        let err = notify(&with(&self_pay("SUCCESS"), field, json!("1.00"))).unwrap_err();
+        assert_eq!(err.field, field);
+        assert!(err.to_string().contains("自费"), "{err}");
+    }
+    // Without the flag, a SUCCESS without amounts is an incomplete 医保 settlement.
+    let err = notify(&with(&self_pay("SUCCESS"), "selfPay", json!(false))).unwrap_err();
+    assert_eq!(
+        (err.field.as_str(), err.problem),
+        ("medicalSettleNo", Problem::Missing)
+    );
+    // Zeros are not 自费: an insured SUCCESS of 0.00 stays insured.
+    let zeros = with(NOTIFY_SUCCESS, "ownAmt", json!("0.00"));
+    assert!(!notify(&zeros).unwrap().result.is_self_pay());
 }
 
 #[test]

@@ -253,3 +253,48 @@ fn transport_configuration_errors_surface_at_connect() {
         serde_json::from_str(r#"{"kind":"http","url":"http://127.0.0.1:4301/api/open"}"#).unwrap();
     assert!(matches!(parsed, TransportConfig::Http { .. }));
 }
+
+#[tokio::test]
+async fn a_reply_about_another_request_is_a_definite_mismatch_not_an_identity() {
+    let sim = Arc::new(Simulator::with_seed(9));
+    let t = terminal(&sim, Timeouts::default());
+
+    sim.push_script(Script::for_trans(TransType::EcAuth, Behaviour::WrongEcho));
+    let err = t.call(&samples::ec_auth("V9-AUTH")).await.unwrap_err();
+    assert!(
+        matches!(&err, TerminalError::Mismatch { field: "outBizNo", sent, got, .. }
+            if sent == "V9-AUTH" && got == "V9-AUTHX"),
+        "{err:?}"
+    );
+    assert!(!err.outcome_unknown(), "a mismatch is a failed call");
+    assert!(
+        err.to_string().contains("终端返回的授权与请求不符"),
+        "{err}"
+    );
+
+    let auth_no = t
+        .call(&samples::ec_auth("V9-AUTH2"))
+        .await
+        .unwrap()
+        .data
+        .auth_no;
+    sim.push_script(Script::for_trans(
+        TransType::AuthCheck,
+        Behaviour::WrongEcho,
+    ));
+    let err = t
+        .call(&samples::auth_check("V9-CHECK", &auth_no))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            TerminalError::Mismatch {
+                field: "authNo",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "reply_mismatch");
+}

@@ -11,10 +11,11 @@ macro_rules! code_table {
             $($variant:ident = $code:literal, $label:literal;)+
         }
     ) => {
-        $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+        $(#[$meta])*
         pub enum $name {
-            $($variant,)+
+            $(#[cfg_attr(feature = "ts", ts(rename = $code))] $variant,)+
         }
 
         impl $name {
@@ -101,6 +102,7 @@ code_table!(
 
 code_table!(
     /// 医保/自费结算状态 of `cn.nhsa.settle.notify`.
+    #[cfg_attr(feature = "ts", ts(rename = "SettleState"))]
     MedicalSettleState, "medicalSettleState" {
         Success = "SUCCESS", "结算成功";
         Fail = "FAIL", "结算失败";

@@ -8,6 +8,7 @@ use super::text::OrgId;
 use crate::error::{RawText, TerminalError};
 
 /// The transactions this crate speaks.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TransType {
     #[serde(rename = "cn.nhsa.ec.auth")]

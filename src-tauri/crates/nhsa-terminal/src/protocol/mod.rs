@@ -16,7 +16,9 @@ pub use auth::{EcAuth, EcAuthReply};
 pub use check::{AuthCheck, Identity};
 pub use codes::{BizType, BusinessType, MedicalSettleState};
 pub use envelope::{TransType, Transaction};
-pub use notify::{SettleAmounts, SettleNotify, SettleNotifyReply};
+pub use notify::{
+    Payment, SettleAmounts, SettleNotify, SettleNotifyDraft, SettleNotifyReply, SettleResult,
+};
 pub use setl_time::SetlTime;
 pub use text::{
     AuthNo, DoctorName, ExtData, FailReason, HospitalName, MedicalSettleNo, OfficeId, OfficeName,

@@ -1,11 +1,13 @@
 //! `cn.nhsa.settle.notify` — 结算结果通知 (seed §1.2).
 //!
 //! The state and the amount block are one value ([`SettleResult`]), so a FAIL
-//! carrying amounts or a SUCCESS without them cannot be built. Forms and JSON
-//! arrive as a [`SettleNotifyDraft`] of plain strings; `SettleNotify::try_from`
-//! is the only door, and its error names the first wrong field.
+//! carrying amounts or a 医保 SUCCESS without them cannot be built. A 自费
+//! (self-pay) SUCCESS is its own variant ([`Payment::SelfPay`]): the seed sends
+//! no amount block for it. Forms and JSON arrive as a [`SettleNotifyDraft`] of
+//! plain strings; `SettleNotify::try_from` is the only door, and its error names
+//! the first wrong field.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::amount::Amount;
@@ -37,36 +39,58 @@ pub struct SettleAmounts {
     pub balance: Option<Amount>,
 }
 
+/// How a successful settlement (or refund) was paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payment {
+    /// Through 医保: the amount block of the HIS's 2207 / 2208.
+    Insured(SettleAmounts),
+    /// 自费: the HIS settled without 医保; no amount block is sent.
+    SelfPay,
+}
+
 /// What happened in the HIS, with the amounts where the state carries them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettleResult {
-    Success(SettleAmounts),
-    Fail,
-    RefundSuccess(SettleAmounts),
-    RefundFail,
+    Success(Payment),
+    Fail { self_pay: bool },
+    RefundSuccess(Payment),
+    RefundFail { self_pay: bool },
 }
 
 impl SettleResult {
     pub fn state(&self) -> MedicalSettleState {
         match self {
             SettleResult::Success(_) => MedicalSettleState::Success,
-            SettleResult::Fail => MedicalSettleState::Fail,
+            SettleResult::Fail { .. } => MedicalSettleState::Fail,
             SettleResult::RefundSuccess(_) => MedicalSettleState::RefundSuccess,
-            SettleResult::RefundFail => MedicalSettleState::RefundFail,
+            SettleResult::RefundFail { .. } => MedicalSettleState::RefundFail,
         }
     }
 
+    /// The 医保 amount block, when this result carries one.
     pub fn amounts(&self) -> Option<&SettleAmounts> {
         match self {
-            SettleResult::Success(a) | SettleResult::RefundSuccess(a) => Some(a),
-            SettleResult::Fail | SettleResult::RefundFail => None,
+            SettleResult::Success(Payment::Insured(a))
+            | SettleResult::RefundSuccess(Payment::Insured(a)) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn is_self_pay(&self) -> bool {
+        match self {
+            SettleResult::Success(p) | SettleResult::RefundSuccess(p) => {
+                matches!(p, Payment::SelfPay)
+            }
+            SettleResult::Fail { self_pay } | SettleResult::RefundFail { self_pay } => *self_pay,
         }
     }
 }
 
-/// A validated settlement notification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "SettleNotifyDraft", into = "SettleNotifyDraft")]
+/// A validated settlement notification. It deserializes from a draft (with
+/// `selfPay`) and serializes as the wire `data` (without it: the flag is ours,
+/// the terminal reads 自费 from the missing amount block).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "SettleNotifyDraft")]
 pub struct SettleNotify {
     /// The **ec.auth** outBizNo of the visit: it links face scan and result.
     pub out_biz_no: OutBizNo,
@@ -86,7 +110,23 @@ pub struct SettleNotify {
     pub fail_reason: Option<FailReason>,
 }
 
+impl Serialize for SettleNotify {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut wire = serde_json::to_value(self.to_draft()).map_err(serde::ser::Error::custom)?;
+        if let Value::Object(fields) = &mut wire {
+            fields.remove("selfPay");
+        }
+        wire.serialize(s)
+    }
+}
+
 impl SettleNotify {
+    /// The draft this notification was validated from, `selfPay` included
+    /// (what the journal keeps, so a re-send rebuilds exactly this value).
+    pub fn to_draft(&self) -> SettleNotifyDraft {
+        SettleNotifyDraft::from(self.clone())
+    }
+
     pub fn id_no(&self) -> Option<&IdNo> {
         self.id_no.as_ref()
     }
@@ -129,6 +169,10 @@ pub struct SettleNotifyDraft {
     pub out_biz_no: String,
     #[serde(default)]
     pub medical_settle_state: String,
+    /// 自费: SUCCESS / REFUND_SUCCESS without medicalSettleNo and amounts.
+    /// Ours, never on the wire.
+    #[serde(default)]
+    pub self_pay: bool,
     #[serde(
         default,
         deserialize_with = "opt_string",
@@ -264,6 +308,20 @@ pub struct SettleNotifyDraft {
 }
 
 impl SettleNotifyDraft {
+    /// A draft read from the wire has no `selfPay`: the seed says 自费 by
+    /// sending SUCCESS / REFUND_SUCCESS without the amount block.
+    pub fn infer_self_pay(&mut self) {
+        self.self_pay = self.amount_fields().iter().all(|(_, v)| v.is_none());
+    }
+
+    /// The first amount-block field that is present, if any.
+    fn first_amount_field(&self) -> Option<&'static str> {
+        self.amount_fields()
+            .into_iter()
+            .find(|(_, v)| v.is_some())
+            .map(|(field, _)| field)
+    }
+
     /// The amount-block fields with their wire names, in spec order.
     fn amount_fields(&self) -> [(&'static str, &Option<String>); 13] {
         [
@@ -349,24 +407,30 @@ impl TryFrom<SettleNotifyDraft> for SettleNotify {
         let office_name = opt(&d.office_name, OfficeName::new)?;
         let doctor_name = opt(&d.doctor_name, DoctorName::new)?;
         let fail_reason = opt(&d.fail_reason, FailReason::new)?;
+        let must_be_absent = |because: String| match d.first_amount_field() {
+            Some(field) => Err(ValidationError::new(
+                field,
+                Problem::MustBeAbsent { because },
+            )),
+            None => Ok(()),
+        };
+        let self_pay = d.self_pay;
         let result = if state.carries_amounts() {
-            let amounts = d.amounts()?;
+            let payment = if self_pay {
+                must_be_absent("自费结算不传医保金额和医保单据流水号".into())?;
+                Payment::SelfPay
+            } else {
+                Payment::Insured(d.amounts()?)
+            };
             match state {
-                MedicalSettleState::Success => SettleResult::Success(amounts),
-                _ => SettleResult::RefundSuccess(amounts),
+                MedicalSettleState::Success => SettleResult::Success(payment),
+                _ => SettleResult::RefundSuccess(payment),
             }
         } else {
-            if let Some((field, _)) = d.amount_fields().into_iter().find(|(_, v)| v.is_some()) {
-                return Err(ValidationError::new(
-                    field,
-                    Problem::MustBeAbsent {
-                        because: format!("结算状态为 {state} 时不传金额"),
-                    },
-                ));
-            }
+            must_be_absent(format!("结算状态为 {state} 时不传金额"))?;
             match state {
-                MedicalSettleState::Fail => SettleResult::Fail,
-                _ => SettleResult::RefundFail,
+                MedicalSettleState::Fail => SettleResult::Fail { self_pay },
+                _ => SettleResult::RefundFail { self_pay },
             }
         };
         Ok(SettleNotify {
@@ -396,6 +460,7 @@ impl From<SettleNotify> for SettleNotifyDraft {
         let mut d = SettleNotifyDraft {
             out_biz_no: n.out_biz_no.into(),
             medical_settle_state: state,
+            self_pay: n.result.is_self_pay(),
             auth_no: n.auth_no.map(Into::into),
             operator_id: n.operator_id.into(),
             operator_name: n.operator_name.into(),
@@ -411,7 +476,9 @@ impl From<SettleNotify> for SettleNotifyDraft {
             fail_reason: n.fail_reason.map(Into::into),
             ..SettleNotifyDraft::default()
         };
-        if let SettleResult::Success(a) | SettleResult::RefundSuccess(a) = n.result {
+        if let SettleResult::Success(Payment::Insured(a))
+        | SettleResult::RefundSuccess(Payment::Insured(a)) = n.result
+        {
             d.medical_settle_no = Some(a.medical_settle_no.into());
             d.own_amt = amt(Some(a.own_amt));
             d.hif_amt = amt(Some(a.hif_amt));

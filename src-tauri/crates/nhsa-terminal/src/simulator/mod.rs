@@ -165,7 +165,16 @@ impl Simulator {
             Behaviour::Error { code, message } => ok(refusal(code, &message, &org_id)),
             normal => ok(match st.answer(request.as_ref()) {
                 Err((code, message)) => refusal(code, &message, &org_id),
-                Ok(data) => success(data, &org_id, &normal),
+                Ok(mut data) => {
+                    if normal == Behaviour::WrongEcho {
+                        for field in ["outBizNo", "authNo"] {
+                            if let Some(v) = data.get_mut(field) {
+                                *v = Value::String(format!("{}X", v.as_str().unwrap_or("")));
+                            }
+                        }
+                    }
+                    success(data, &org_id, &normal)
+                }
             }),
         };
         SimReply { delay, outcome }
@@ -275,7 +284,8 @@ impl State {
                 }))
             }
             TransType::SettleNotify => {
-                let draft: SettleNotifyDraft = from_value(data).map_err(bad)?;
+                let mut draft: SettleNotifyDraft = from_value(data).map_err(bad)?;
+                draft.infer_self_pay();
                 let req = SettleNotify::try_from(draft).map_err(bad)?;
                 Ok(json!({"outBizNo": req.out_biz_no.as_str(), "extData": "{}"}))
             }

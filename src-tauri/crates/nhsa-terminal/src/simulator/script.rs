@@ -69,6 +69,9 @@ pub enum Behaviour {
         #[serde(default)]
         body: Option<String>,
     },
+    /// The default answer, but echoing another outBizNo (ec.auth, notify) or
+    /// authNo (auth.check) than the one asked about.
+    WrongEcho,
     /// An HTTP status from the bridge instead of an envelope.
     HttpStatus {
         status: u16,
