@@ -7,8 +7,9 @@ use nhsa_terminal::TerminalError;
 use nhsa_terminal::mask::mask_raw;
 use nhsa_terminal::protocol::TransType;
 
-use crate::JournalError;
 use crate::error::violated_index;
+use crate::kinds::code;
+use crate::{CallId, CallStatus, JournalError, Resolution, SettlementId, VisitId};
 
 #[derive(Debug, Clone)]
 pub struct NewCall<'a> {
@@ -115,11 +116,11 @@ impl Outcome {
         }
     }
 
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> CallStatus {
         match self {
-            Outcome::Ok { .. } => "ok",
-            Outcome::Failed { .. } => "failed",
-            Outcome::Unknown { .. } => "unknown",
+            Outcome::Ok { .. } => CallStatus::Ok,
+            Outcome::Failed { .. } => CallStatus::Failed,
+            Outcome::Unknown { .. } => CallStatus::Unknown,
         }
     }
 }
@@ -169,13 +170,13 @@ pub fn finish(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Call {
-    pub id: i64,
-    pub visit_id: Option<i64>,
-    pub settlement_id: Option<i64>,
+    pub id: CallId,
+    pub visit_id: Option<VisitId>,
+    pub settlement_id: Option<SettlementId>,
     pub counter_id: String,
-    pub trans_type: String,
+    pub trans_type: TransType,
     pub out_biz_no: String,
-    pub status: String,
+    pub status: CallStatus,
     pub error_kind: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
@@ -183,7 +184,7 @@ pub struct Call {
     pub reply_masked: Option<String>,
     pub started_at: String,
     pub finished_at: Option<String>,
-    pub resolution: Option<String>,
+    pub resolution: Option<Resolution>,
     pub resolution_reason: Option<String>,
     pub resolved_by: Option<String>,
     pub resolved_at: Option<String>,
@@ -199,7 +200,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Call> {
         visit_id: r.get(1)?,
         settlement_id: r.get(2)?,
         counter_id: r.get(3)?,
-        trans_type: r.get(4)?,
+        trans_type: code(r, 4, TransType::parse)?,
         out_biz_no: r.get(5)?,
         status: r.get(6)?,
         error_kind: r.get(7)?,
@@ -247,32 +248,20 @@ pub fn for_visit(conn: &Connection, visit_id: i64) -> Result<Vec<Call>, JournalE
     )
 }
 
+const PENDING: &str = "status = 'unknown' AND resolution IS NULL";
+
 /// 待确认: unknown outcomes nobody has resolved yet.
 pub fn pending(conn: &Connection) -> Result<Vec<Call>, JournalError> {
-    query(conn, "status = 'unknown' AND resolution IS NULL", [])
+    query(conn, PENDING, [])
 }
 
-/// Calls still in flight (in this or a live process).
-pub fn in_flight(conn: &Connection) -> Result<Vec<Call>, JournalError> {
-    query(conn, "status = 'in_flight'", [])
-}
-
-/// What a cashier decided about an unknown outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolution {
-    /// The terminal did act (e.g. the result is on its screen).
-    ConfirmedOk,
-    /// It did not.
-    ConfirmedFailed,
-}
-
-impl Resolution {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Resolution::ConfirmedOk => "confirmed_ok",
-            Resolution::ConfirmedFailed => "confirmed_failed",
-        }
-    }
+/// How many calls are 待确认 (the status bar), from the index alone.
+pub fn count_pending(conn: &Connection) -> Result<u64, JournalError> {
+    Ok(conn.query_row(
+        &format!("SELECT count(*) FROM calls WHERE {PENDING}"),
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Resolve a 待确认 call. The reason is required and the act is audited in the

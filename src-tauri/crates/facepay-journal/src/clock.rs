@@ -48,7 +48,3 @@ pub fn parse(text: &str) -> Option<NaiveDateTime> {
 pub fn stamp(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
 }
-
-pub fn day(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d").to_string()
-}

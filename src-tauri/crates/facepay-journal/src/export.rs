@@ -8,18 +8,18 @@ use rusqlite::Connection;
 use rust_xlsxwriter::{Format, Workbook};
 
 use nhsa_terminal::mask::{Kind, mask};
-use nhsa_terminal::protocol::{BizType, MedicalSettleState, SettleNotify};
+use nhsa_terminal::protocol::SettleNotify;
 
 use crate::JournalError;
 use crate::history::{HistoryFilter, ROW_COLUMNS, SettlementRow, row, where_clause};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format_ {
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
     Csv,
     Xlsx,
 }
-
-pub use Format_ as ExportFormat;
 
 impl std::str::FromStr for ExportFormat {
     type Err = JournalError;
@@ -35,11 +35,14 @@ impl std::str::FromStr for ExportFormat {
     }
 }
 
-const HEADERS: [&str; 20] = [
+const COLUMNS: usize = 22;
+const HEADERS: [&str; COLUMNS] = [
     "结算ID",
     "业务日期",
     "结算时间",
     "结算状态",
+    "结算方式",
+    "原结算ID",
     "收款员编号",
     "收款员",
     "科室",
@@ -58,17 +61,9 @@ const HEADERS: [&str; 20] = [
     "失败原因",
 ];
 /// Columns holding money (written as numbers in XLSX).
-const MONEY: std::ops::RangeInclusive<usize> = 11..=15;
+const MONEY: std::ops::RangeInclusive<usize> = 13..=17;
 
-fn state_label(code: &str) -> String {
-    MedicalSettleState::parse(code).map_or_else(|_| code.to_owned(), |s| s.label().to_owned())
-}
-
-fn biz_label(code: &str) -> String {
-    BizType::parse(code).map_or_else(|_| code.to_owned(), |b| b.label().to_owned())
-}
-
-fn cells(r: &SettlementRow, full: Option<&(Option<String>, Option<String>)>) -> [String; 20] {
+fn cells(r: &SettlementRow, full: Option<&(Option<String>, Option<String>)>) -> [String; COLUMNS] {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let (name, id_no) = match full {
         Some((name, id)) => (opt(name), opt(id)),
@@ -78,12 +73,14 @@ fn cells(r: &SettlementRow, full: Option<&(Option<String>, Option<String>)>) -> 
         r.id.to_string(),
         r.business_day.clone(),
         r.setl_time.clone(),
-        state_label(&r.state),
+        r.state.label().to_owned(),
+        if r.self_pay { "自费" } else { "医保" }.to_owned(),
+        r.original_id.map(|o| o.to_string()).unwrap_or_default(),
         r.operator_id.clone(),
         r.operator_name.clone(),
         opt(&r.office_name),
         opt(&r.doctor_name),
-        biz_label(&r.biz_type),
+        r.biz_type.label().to_owned(),
         name,
         id_no,
         r.total_fee.clone(),
@@ -121,7 +118,7 @@ pub fn export(
     let sink = Sink::open(format, &tmp)?;
     // Reading rows and writing the file each take about half the time: one
     // thread reads, another writes.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<[String; 20]>(1024);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<[String; COLUMNS]>(1024);
     let n = std::thread::scope(|scope| -> Result<u64, JournalError> {
         let writer = scope.spawn(move || -> Result<(), JournalError> {
             let mut sink = sink;
@@ -135,7 +132,7 @@ pub fn export(
             while let Some(r) = rows.next()? {
                 let listed = row(r)?;
                 let full = if unmasked {
-                    let text: String = r.get(24)?;
+                    let text: String = r.get(26)?;
                     let notify: SettleNotify = serde_json::from_str(&text)
                         .map_err(|e| JournalError::Export(e.to_string()))?;
                     Some((
@@ -202,7 +199,7 @@ impl Sink {
                 }
                 sheet.set_freeze_panes(1, 0).map_err(xlsx_err)?;
                 // Widths must be set before rows are written in constant-memory mode.
-                for (col, width) in [(2, 20.0), (10, 20.0), (17, 34.0), (18, 30.0)] {
+                for (col, width) in [(2, 20.0), (12, 20.0), (19, 34.0), (20, 30.0)] {
                     sheet.set_column_width(col, width).map_err(xlsx_err)?;
                 }
                 // One column format instead of a format looked up for every money cell.
@@ -217,7 +214,7 @@ impl Sink {
         }
     }
 
-    fn row(&mut self, n: u64, cells: &[String; 20]) -> Result<(), JournalError> {
+    fn row(&mut self, n: u64, cells: &[String; COLUMNS]) -> Result<(), JournalError> {
         match self {
             Sink::Csv(w) => w
                 .write_record(cells)

@@ -5,11 +5,12 @@ use rusqlite::{Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use nhsa_terminal::mask::{Kind, mask};
-use nhsa_terminal::protocol::Amount;
+use nhsa_terminal::protocol::{Amount, BizType, MedicalSettleState};
 
-use crate::JournalError;
 use crate::calls::Call;
+use crate::kinds::code;
 use crate::visits::Visit;
+use crate::{DeliveryStatus, JournalError, SettlementId, VisitId};
 
 /// What staff can search by. Every filter is optional; dates are business
 /// days (`YYYY-MM-DD`, inclusive).
@@ -21,8 +22,8 @@ pub struct HistoryFilter {
     pub to: Option<String>,
     pub operator_id: Option<String>,
     pub office_id: Option<String>,
-    pub state: Option<String>,
-    pub biz_type: Option<String>,
+    pub state: Option<MedicalSettleState>,
+    pub biz_type: Option<BizType>,
     /// The full name, or its beginning.
     pub user_name: Option<String>,
     /// The last 4 characters of the 证件号.
@@ -43,18 +44,21 @@ pub const MAX_PAGE: u32 = 500;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettlementRow {
-    pub id: i64,
-    pub visit_id: Option<i64>,
-    pub original_id: Option<i64>,
+    pub id: SettlementId,
+    pub visit_id: Option<VisitId>,
+    /// The SUCCESS this refund refers to.
+    pub original_id: Option<SettlementId>,
     pub out_biz_no: String,
     pub auth_no: Option<String>,
-    pub state: String,
+    pub state: MedicalSettleState,
+    /// 自费: no 医保 amount block.
+    pub self_pay: bool,
     pub operator_id: String,
     pub operator_name: String,
     pub office_id: Option<String>,
     pub office_name: Option<String>,
     pub doctor_name: Option<String>,
-    pub biz_type: String,
+    pub biz_type: BizType,
     pub user_name: Option<String>,
     pub id_no: Option<String>,
     pub total_fee: String,
@@ -66,8 +70,11 @@ pub struct SettlementRow {
     pub fail_reason: Option<String>,
     pub setl_time: String,
     pub business_day: String,
-    /// `pending`, `delivered` or `gave_up`.
-    pub delivery: String,
+    pub delivery: DeliveryStatus,
+    /// Of a SUCCESS: the REFUND_SUCCESS totals recorded against it.
+    pub refunded_fee: Option<String>,
+    /// Of a SUCCESS: what may still be refunded.
+    pub refundable_fee: Option<String>,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -82,7 +89,9 @@ pub struct HistoryPage {
 pub(crate) const ROW_COLUMNS: &str = "s.id, s.visit_id, s.original_id, s.out_biz_no, s.auth_no, s.state,
     s.operator_id, s.operator_name, s.office_id, s.office_name, s.doctor_name, s.biz_type, s.user_name,
     s.id_no_last4, s.total_fee_fen, s.own_fen, s.hif_fen, s.acct_fen, s.hifp_fen, s.medical_settle_no,
-    s.fail_reason, s.setl_time, s.business_day, coalesce(o.status, 'delivered')";
+    s.fail_reason, s.setl_time, s.business_day, coalesce(o.status, 'delivered'), s.self_pay,
+    CASE WHEN s.state = 'SUCCESS' THEN (SELECT coalesce(sum(r.total_fee_fen), 0) FROM settlements r
+        WHERE r.original_id = s.id AND r.state = 'REFUND_SUCCESS') END";
 
 pub(crate) fn yuan(fen: i64) -> String {
     Amount::from_fen(fen.unsigned_abs()).to_string()
@@ -98,22 +107,25 @@ pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
     };
     let name: Option<String> = r.get(12)?;
     let last4: Option<String> = r.get(13)?;
+    let total: i64 = r.get(14)?;
+    let refunded: Option<i64> = r.get(25)?;
     Ok(SettlementRow {
         id: r.get(0)?,
         visit_id: r.get(1)?,
         original_id: r.get(2)?,
         out_biz_no: r.get(3)?,
         auth_no: r.get(4)?,
-        state: r.get(5)?,
+        state: code(r, 5, |c| MedicalSettleState::parse(c).ok())?,
+        self_pay: r.get(24)?,
         operator_id: r.get(6)?,
         operator_name: r.get(7)?,
         office_id: r.get(8)?,
         office_name: r.get(9)?,
         doctor_name: r.get(10)?,
-        biz_type: r.get(11)?,
+        biz_type: code(r, 11, |c| BizType::parse(c).ok())?,
         user_name: name.map(|n| mask(Kind::Name, &n)),
         id_no: last4.as_deref().map(masked_last4),
-        total_fee: yuan(r.get(14)?),
+        total_fee: yuan(total),
         own_amt: fen(15)?,
         hif_amt: fen(16)?,
         acct_amt: fen(17)?,
@@ -123,6 +135,8 @@ pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
         setl_time: r.get(21)?,
         business_day: r.get(22)?,
         delivery: r.get(23)?,
+        refunded_fee: refunded.map(yuan),
+        refundable_fee: refunded.map(|done| yuan((total - done).max(0))),
     })
 }
 
@@ -167,8 +181,8 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     let mut eq = |column: &str, v: &Option<String>| eq(&mut clauses, &mut params, column, v);
     eq("s.operator_id", &f.operator_id);
     eq("s.office_id", &f.office_id);
-    eq("s.state", &f.state);
-    eq("s.biz_type", &f.biz_type);
+    eq("s.state", &f.state.map(|s| s.code().to_owned()));
+    eq("s.biz_type", &f.biz_type.map(|b| b.code().to_owned()));
     eq(
         "s.id_no_last4",
         &f.id_last4.as_ref().map(|s| s.to_uppercase()),
@@ -272,6 +286,7 @@ pub fn search(conn: &Connection, f: &HistoryFilter) -> Result<HistoryPage, Journ
 #[serde(rename_all = "camelCase")]
 pub struct VisitDetail {
     pub visit: Visit,
+    /// Its settlements, each refund after what it refunds.
     pub settlements: Vec<SettlementRow>,
     pub calls: Vec<Call>,
 }
@@ -284,7 +299,7 @@ pub fn visit_detail(conn: &Connection, out_biz_no: &str) -> Result<VisitDetail, 
          WHERE s.visit_id = ?1 ORDER BY s.id"
     ))?;
     let settlements = stmt.query_map([visit.id], row)?.collect::<Result<_, _>>()?;
-    let calls = crate::calls::for_visit(conn, visit.id)?;
+    let calls = crate::calls::for_visit(conn, visit.id.get())?;
     Ok(VisitDetail {
         visit,
         settlements,

@@ -11,22 +11,23 @@ pub mod clock;
 mod error;
 pub mod export;
 pub mod history;
+mod kinds;
 mod open;
 pub mod outbox;
 pub mod sequence;
 mod session;
-pub mod settings;
 pub mod settlements;
 pub mod summary;
 pub mod visits;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::TransactionBehavior;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::JournalError;
+pub use kinds::{CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, VisitId};
 pub use open::SCHEMA_VERSION;
 pub use rusqlite::{Connection, Transaction};
 pub use session::Session;
@@ -107,5 +108,45 @@ impl Journal {
     /// Mark calls of dead sessions as unknown again (the app runs this now and then).
     pub fn recover_orphans(&self) -> Result<usize, JournalError> {
         session::recover_orphans(&self.conn, &self.path, &self.session, &*self.clock)
+    }
+
+    /// Read-only connections to this journal, for the read paths.
+    pub fn readers(&self) -> Readers {
+        Readers {
+            path: self.path.clone(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// Read-only connections for history, 日结, exports and the status counts.
+/// In WAL mode they read a snapshot without waiting for the writer, so a long
+/// export never holds up the intent write of a face scan. Connections are
+/// opened on demand and a few are kept for reuse.
+#[derive(Debug)]
+pub struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    const KEEP: usize = 4;
+
+    /// Run `f` on a read-only connection of its own.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, JournalError>,
+    ) -> Result<T, JournalError> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open::reader(&self.path)?,
+        };
+        let result = f(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < Self::KEEP {
+            idle.push(conn);
+        }
+        result
     }
 }

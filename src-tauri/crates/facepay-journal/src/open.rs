@@ -8,7 +8,10 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::JournalError;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_self_pay_and_refunds.sql"),
+];
 
 /// The schema version this build writes (SQLite `user_version`).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -41,6 +44,18 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, JournalError> {
     migrations
         .to_latest(&mut conn)
         .map_err(|e| JournalError::Migration(e.to_string()))?;
+    Ok(conn)
+}
+
+/// A connection that can only read (the journal is already open and migrated).
+pub(crate) fn reader(path: &Path) -> Result<Connection, JournalError> {
+    use rusqlite::OpenFlags;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "query_only", "ON")?;
     Ok(conn)
 }
 

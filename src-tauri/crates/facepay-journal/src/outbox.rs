@@ -7,8 +7,11 @@ use chrono::NaiveDateTime;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use crate::JournalError;
+use nhsa_terminal::protocol::MedicalSettleState;
+
 use crate::clock::{parse, stamp};
+use crate::kinds::code;
+use crate::{DeliveryStatus, JournalError, SettlementId};
 
 pub(crate) fn owe(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), JournalError> {
     tx.execute(
@@ -22,10 +25,10 @@ pub(crate) fn owe(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEntry {
-    pub settlement_id: i64,
+    pub settlement_id: SettlementId,
     pub out_biz_no: String,
-    pub state: String,
-    pub status: String,
+    pub state: MedicalSettleState,
+    pub status: DeliveryStatus,
     pub attempts: u32,
     pub next_attempt_at: String,
     pub last_error: Option<String>,
@@ -46,7 +49,7 @@ fn list(
         Ok(OutboxEntry {
             settlement_id: r.get(0)?,
             out_biz_no: r.get(1)?,
-            state: r.get(2)?,
+            state: code(r, 2, |c| MedicalSettleState::parse(c).ok())?,
             status: r.get(3)?,
             attempts: r.get(4)?,
             next_attempt_at: r.get(5)?,
@@ -66,9 +69,18 @@ pub fn due(conn: &Connection, now: &str, limit: u32) -> Result<Vec<OutboxEntry>,
     )
 }
 
-/// Everything not yet delivered (pending or given up), for the status bar and 历史.
+/// Everything not yet delivered (pending or given up).
 pub fn undelivered(conn: &Connection) -> Result<Vec<OutboxEntry>, JournalError> {
     list(conn, "o.status <> 'delivered' ORDER BY o.settlement_id", [])
+}
+
+/// How many notifications are not yet delivered (the status bar).
+pub fn count_undelivered(conn: &Connection) -> Result<u64, JournalError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE status <> 'delivered'",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 pub fn entry(conn: &Connection, settlement_id: i64) -> Result<Option<OutboxEntry>, JournalError> {

@@ -4,21 +4,21 @@
 use chrono::{Days, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use nhsa_terminal::protocol::{MedicalSettleState, SettleNotify};
+use nhsa_terminal::protocol::{Amount, MedicalSettleState, SettleAmounts, SettleNotify};
 
-use crate::JournalError;
 use crate::error::violated_index;
+use crate::kinds::code;
 use crate::visits::last4;
+use crate::{JournalError, SettlementId, VisitId};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Recorded {
-    pub settlement_id: i64,
+    pub settlement_id: SettlementId,
     pub business_day: String,
     /// The SUCCESS a refund refers to, when there is one.
-    pub original_id: Option<i64>,
+    pub original_id: Option<SettlementId>,
 }
-
 /// The 日结 day a settlement counts in: the day of its setlTime, unless the
 /// operator has already closed that day — then the day after their last
 /// closed day. Closed days never change.
@@ -47,39 +47,150 @@ pub fn business_day(
     }
 }
 
-/// Record a validated notification and owe its delivery, atomically.
-/// The same notification again (double click, second window) is refused.
+/// What a refund refers to: the SUCCESS and how much of it is refunded so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Original {
+    pub id: SettlementId,
+    pub out_biz_no: String,
+    pub state: MedicalSettleState,
+    pub self_pay: bool,
+    pub total_fee: Amount,
+    /// The REFUND_SUCCESS totals already recorded against it.
+    pub refunded: Amount,
+}
+
+impl Original {
+    /// What may still be refunded.
+    pub fn refundable(&self) -> Amount {
+        self.total_fee.saturating_sub(self.refunded)
+    }
+}
+
+pub fn original(tx: &Connection, id: SettlementId) -> Result<Option<Original>, JournalError> {
+    Ok(tx
+        .query_row(
+            "SELECT s.id, s.out_biz_no, s.state, s.self_pay, s.total_fee_fen,
+                    (SELECT coalesce(sum(r.total_fee_fen), 0) FROM settlements r
+                     WHERE r.original_id = s.id AND r.state = 'REFUND_SUCCESS')
+             FROM settlements s WHERE s.id = ?1",
+            [id],
+            |r| {
+                Ok(Original {
+                    id: r.get(0)?,
+                    out_biz_no: r.get(1)?,
+                    state: code(r, 2, |c| MedicalSettleState::parse(c).ok())?,
+                    self_pay: r.get(3)?,
+                    total_fee: fen_column(r, 4)?,
+                    refunded: fen_column(r, 5)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+fn fen_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Amount> {
+    let fen: i64 = r.get(i)?;
+    Ok(Amount::from_fen(fen.unsigned_abs()))
+}
+
+/// The refund rules: only a SUCCESS is refunded, of the same kind (医保 or
+/// 自费), under its own outBizNo, and never by more than is left of it.
+fn check_refund(n: &SettleNotify, original: &Original) -> Result<(), JournalError> {
+    let invalid = |field: &'static str, message: String| JournalError::Invalid { field, message };
+    if original.state != MedicalSettleState::Success {
+        return Err(invalid(
+            "settlementId",
+            format!(
+                "结算 {} 的状态是{}，只能对结算成功的记录退费",
+                original.id,
+                original.state.label()
+            ),
+        ));
+    }
+    if n.out_biz_no.as_str() != original.out_biz_no {
+        return Err(invalid(
+            "outBizNo",
+            format!("退费应使用原结算的业务流水号 {}", original.out_biz_no),
+        ));
+    }
+    if n.result.is_self_pay() != original.self_pay {
+        let (was, is) = if original.self_pay {
+            ("自费", "医保")
+        } else {
+            ("医保", "自费")
+        };
+        return Err(invalid("selfPay", format!("原结算为{was}，不能按{is}退费")));
+    }
+    if n.result.state() == MedicalSettleState::RefundSuccess && n.total_fee > original.refundable()
+    {
+        return Err(invalid(
+            "totalFee",
+            format!(
+                "退费金额 {} 超过可退金额 {}（原结算 {}，已退 {}）",
+                n.total_fee,
+                original.refundable(),
+                original.total_fee,
+                original.refunded
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Record a validated notification and owe its delivery, atomically. A
+/// refund names its original (`refund_of`), or is linked to the last SUCCESS
+/// of its outBizNo; either way the refund rules hold. The same notification
+/// again (double click, second window) is refused.
 pub fn record(
     tx: &Connection,
     n: &SettleNotify,
-    visit_id: Option<i64>,
+    visit_id: Option<VisitId>,
+    refund_of: Option<SettlementId>,
     now: &str,
 ) -> Result<Recorded, JournalError> {
     let state = n.result.state();
     let day = business_day(tx, n.operator_id.as_str(), n.setl_time.date())?;
-    let original_id: Option<i64> = if state.is_refund() {
-        tx.query_row(
-            "SELECT id FROM settlements WHERE out_biz_no = ?1 AND state = 'SUCCESS' ORDER BY id DESC LIMIT 1",
-            [n.out_biz_no.as_str()],
-            |r| r.get(0),
-        )
-        .optional()?
-    } else {
-        None
+    let original = match (state.is_refund(), refund_of) {
+        (false, None) => None,
+        (false, Some(_)) => {
+            return Err(JournalError::Invalid {
+                field: "medicalSettleState",
+                message: "退费应为退费成功或退费失败".into(),
+            });
+        }
+        (true, Some(id)) => Some(
+            original(tx, id)?
+                .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {id}")))?,
+        ),
+        (true, None) => {
+            let last: Option<SettlementId> = tx
+                .query_row(
+                    "SELECT id FROM settlements WHERE out_biz_no = ?1 AND state = 'SUCCESS' ORDER BY id DESC LIMIT 1",
+                    [n.out_biz_no.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match last {
+                Some(id) => original(tx, id)?,
+                None => None,
+            }
+        }
     };
-    let payload = serde_json::to_string(n).map_err(|e| JournalError::Export(e.to_string()))?;
+    if let Some(o) = &original {
+        check_refund(n, o)?;
+    }
+    let original_id = original.map(|o| o.id);
+    let payload =
+        serde_json::to_string(&n.to_draft()).map_err(|e| JournalError::Export(e.to_string()))?;
     let a = n.result.amounts();
-    let fen =
-        |f: fn(&nhsa_terminal::protocol::SettleAmounts) -> nhsa_terminal::protocol::Amount| {
-            a.map(|a| f(a).fen() as i64)
-        };
+    let fen = |f: fn(&SettleAmounts) -> Amount| a.map(|a| f(a).fen() as i64);
     let inserted = tx.execute(
         "INSERT INTO settlements (visit_id, original_id, out_biz_no, auth_no, state, operator_id,
              operator_name, office_id, office_name, doctor_name, biz_type, user_name, id_no_last4,
              total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no, fail_reason,
-             setl_time, business_day, payload, created_at)
+             setl_time, business_day, payload, created_at, self_pay)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24)",
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
         params![
             visit_id,
             original_id,
@@ -104,7 +215,8 @@ pub fn record(
             n.setl_time.as_str(),
             day,
             payload,
-            now
+            now,
+            n.result.is_self_pay(),
         ],
     );
     if let Err(e) = inserted {
@@ -117,8 +229,8 @@ pub fn record(
             None => e.into(),
         });
     }
-    let settlement_id = tx.last_insert_rowid();
-    crate::outbox::owe(tx, settlement_id, now)?;
+    let settlement_id = SettlementId(tx.last_insert_rowid());
+    crate::outbox::owe(tx, settlement_id.get(), now)?;
     Ok(Recorded {
         settlement_id,
         business_day: day,
@@ -127,7 +239,10 @@ pub fn record(
 }
 
 /// The notification exactly as it is (re)sent.
-pub fn payload(conn: &Connection, settlement_id: i64) -> Result<SettleNotify, JournalError> {
+pub fn payload(
+    conn: &Connection,
+    settlement_id: SettlementId,
+) -> Result<SettleNotify, JournalError> {
     let text: String = conn
         .query_row(
             "SELECT payload FROM settlements WHERE id = ?1",
@@ -140,19 +255,4 @@ pub fn payload(conn: &Connection, settlement_id: i64) -> Result<SettleNotify, Jo
         path: "settlements.payload".into(),
         detail: format!("结算 {settlement_id}：{e}"),
     })
-}
-
-pub fn state_of(conn: &Connection, settlement_id: i64) -> Result<Option<String>, JournalError> {
-    Ok(conn
-        .query_row(
-            "SELECT state FROM settlements WHERE id = ?1",
-            [settlement_id],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// True for the states whose amounts count positively in 日结.
-pub fn counts_as_income(state: &str) -> bool {
-    state == MedicalSettleState::Success.code()
 }

@@ -4,8 +4,11 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use nhsa_terminal::protocol::MedicalSettleState;
+
 use crate::JournalError;
 use crate::history::yuan;
+use crate::kinds::code;
 
 /// Money columns summed in 日结 (the 3201 对总账 ones and the patient's cash).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -23,7 +26,10 @@ pub struct Totals {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StateTotals {
-    pub state: String,
+    pub state: MedicalSettleState,
+    /// 自费 rows are summed apart from 医保 ones.
+    #[serde(default)]
+    pub self_pay: bool,
     #[serde(flatten)]
     pub totals: Totals,
 }
@@ -38,6 +44,12 @@ pub struct DaySummary {
     pub by_state: Vec<StateTotals>,
     /// SUCCESS minus REFUND_SUCCESS: what the day really took in (may be negative).
     pub net: Totals,
+    /// The 医保 part of `net` (absent from days closed before 自费 existed).
+    #[serde(default)]
+    pub net_insured: Totals,
+    /// The 自费 part of `net`.
+    #[serde(default)]
+    pub net_self_pay: Totals,
     pub closed_at: Option<String>,
     pub closed_by: Option<String>,
 }
@@ -60,6 +72,14 @@ fn signed(fen: i64) -> String {
 }
 
 impl Fen {
+    fn add(&mut self, sign: i64, other: Fen) {
+        self.count += sign * other.count;
+        self.total += sign * other.total;
+        self.hif += sign * other.hif;
+        self.acct += sign * other.acct;
+        self.own += sign * other.own;
+    }
+
     fn totals(self) -> Totals {
         Totals {
             count: self.count.unsigned_abs(),
@@ -78,30 +98,32 @@ pub fn day(
     operator_id: Option<&str>,
 ) -> Result<Vec<DaySummary>, JournalError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT operator_id, state, count(*), coalesce(sum(total_fee_fen), 0),
+        "SELECT operator_id, state, self_pay, count(*), coalesce(sum(total_fee_fen), 0),
                 coalesce(sum(hif_fen), 0), coalesce(sum(acct_fen), 0), coalesce(sum(own_fen), 0)
          FROM settlements
          WHERE business_day = ?1 AND (?2 IS NULL OR operator_id = ?2)
-         GROUP BY operator_id, state ORDER BY operator_id, state",
+         GROUP BY operator_id, state, self_pay ORDER BY operator_id, state, self_pay",
     )?;
     let rows = stmt.query_map(params![day, operator_id], |r| {
         // sum() of integers stays an integer in SQLite (and errors on overflow).
         let int = |i: usize| -> rusqlite::Result<i64> { r.get::<_, i64>(i) };
         Ok((
             r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
+            code(r, 1, |c| MedicalSettleState::parse(c).ok())?,
+            r.get::<_, bool>(2)?,
             Fen {
-                count: r.get(2)?,
-                total: int(3)?,
-                hif: int(4)?,
-                acct: int(5)?,
-                own: int(6)?,
+                count: r.get(3)?,
+                total: int(4)?,
+                hif: int(5)?,
+                acct: int(6)?,
+                own: int(7)?,
             },
         ))
     })?;
-    let mut out: Vec<(DaySummary, Fen)> = Vec::new();
+    // Per operator: the net of 医保 and of 自费.
+    let mut out: Vec<(DaySummary, [Fen; 2])> = Vec::new();
     for row in rows {
-        let (op, state, fen) = row?;
+        let (op, state, self_pay, fen) = row?;
         if out.last().is_none_or(|(s, _)| s.operator_id != op) {
             let name: String = conn.query_row(
                 "SELECT operator_name FROM settlements WHERE operator_id = ?1 AND business_day = ?2 LIMIT 1",
@@ -122,33 +144,36 @@ pub fn day(
                     business_day: day.to_owned(),
                     by_state: Vec::new(),
                     net: Totals::default(),
+                    net_insured: Totals::default(),
+                    net_self_pay: Totals::default(),
                     closed_at: closed.as_ref().map(|c| c.0.clone()),
                     closed_by: closed.map(|c| c.1),
                 },
-                Fen::default(),
+                [Fen::default(); 2],
             ));
         }
         if let Some((summary, net)) = out.last_mut() {
-            let sign = match state.as_str() {
-                "SUCCESS" => 1,
-                "REFUND_SUCCESS" => -1,
-                _ => 0,
+            let sign = match state {
+                MedicalSettleState::Success => 1,
+                MedicalSettleState::RefundSuccess => -1,
+                MedicalSettleState::Fail | MedicalSettleState::RefundFail => 0,
             };
-            net.count += sign * fen.count;
-            net.total += sign * fen.total;
-            net.hif += sign * fen.hif;
-            net.acct += sign * fen.acct;
-            net.own += sign * fen.own;
+            net[usize::from(self_pay)].add(sign, fen);
             summary.by_state.push(StateTotals {
                 state,
+                self_pay,
                 totals: fen.totals(),
             });
         }
     }
     Ok(out
         .into_iter()
-        .map(|(mut s, net)| {
-            s.net = net.totals();
+        .map(|(mut s, [insured, self_pay])| {
+            let mut all = insured;
+            all.add(1, self_pay);
+            s.net = all.totals();
+            s.net_insured = insured.totals();
+            s.net_self_pay = self_pay.totals();
             s
         })
         .collect())
@@ -183,6 +208,8 @@ pub fn close_day(
             business_day: business_day.to_owned(),
             by_state: Vec::new(),
             net: Fen::default().totals(),
+            net_insured: Fen::default().totals(),
+            net_self_pay: Fen::default().totals(),
             closed_at: None,
             closed_by: None,
         });

@@ -6,7 +6,7 @@ use serde::Serialize;
 use nhsa_terminal::mask::{Kind, mask};
 use nhsa_terminal::protocol::Identity;
 
-use crate::JournalError;
+use crate::{JournalError, VisitId};
 
 #[derive(Debug, Clone)]
 pub struct NewVisit<'a> {
@@ -87,7 +87,7 @@ pub fn last4(id_no: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Visit {
-    pub id: i64,
+    pub id: VisitId,
     pub out_biz_no: String,
     pub counter_id: String,
     pub operator_id: String,
@@ -138,16 +138,6 @@ pub fn by_out_biz_no(conn: &Connection, out_biz_no: &str) -> Result<Option<Visit
         .query_row(
             &format!("SELECT {COLUMNS} FROM visits WHERE out_biz_no = ?1"),
             [out_biz_no],
-            from_row,
-        )
-        .optional()?)
-}
-
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Visit>, JournalError> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"),
-            [id],
             from_row,
         )
         .optional()?)

@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 
 use facepay_journal::calls::{self, NewCall, Outcome};
-use facepay_journal::{FixedClock, Journal, JournalError, SCHEMA_VERSION};
+use facepay_journal::{CallStatus, FixedClock, Journal, JournalError, Resolution, SCHEMA_VERSION};
 use nhsa_terminal::protocol::TransType;
 
 fn open(path: &std::path::Path) -> Result<Journal, JournalError> {
@@ -47,16 +47,54 @@ fn reopening_keeps_data_and_does_not_migrate_twice() {
     let f = common::journal_at("2026-11-25 09:00:00");
     let path = f.journal.path().to_owned();
     let mut j = f.journal;
-    j.write(|tx| facepay_journal::settings::set(tx, "operator", "0107"))
+    let now = j.now();
+    j.write(|tx| facepay_journal::audit::append(tx, &now, "0107", "test", None, None))
         .unwrap();
     drop(j);
     let j = open(&path).unwrap();
-    assert_eq!(
-        facepay_journal::settings::get(j.conn(), "operator")
-            .unwrap()
-            .as_deref(),
-        Some("0107")
-    );
+    let audit = facepay_journal::audit::recent(j.conn(), 10).unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].operator_id, "0107");
+}
+
+#[test]
+fn a_schema_1_journal_is_migrated_and_keeps_its_settlements() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facepay.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(include_str!("../src/migrations/001_initial.sql"))
+            .unwrap();
+        c.execute_batch(
+            "INSERT INTO settlements (out_biz_no, state, operator_id, operator_name, biz_type,
+                 total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no,
+                 setl_time, business_day, payload, created_at)
+             VALUES ('V-OLD', 'SUCCESS', '0107', '林晓燕', 'register', 12050, 2050, 8000, 2000,
+                 8000, '441700G0000012345678', '2026-11-20 09:30:00', '2026-11-20', '{}',
+                 '2026-11-20 09:30:01');
+             INSERT INTO settings (key, value) VALUES ('k', 'v');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let j = open(&path).unwrap();
+    let version: i64 = j
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let day = facepay_journal::summary::day(j.conn(), "2026-11-20", None).unwrap();
+    assert_eq!(day[0].net_insured.total_fee, "120.50", "old rows are 医保");
+    assert_eq!(day[0].net_self_pay.count, 0);
+    let dropped: i64 = j
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'settings'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dropped, 0, "the unused settings table is gone");
 }
 
 #[test]
@@ -138,13 +176,13 @@ fn calls_of_a_dead_session_become_unknown_those_of_a_live_one_do_not() {
 
     let third = open(&path).unwrap();
     let orphan = calls::by_id(third.conn(), orphan).unwrap().unwrap();
-    assert_eq!(orphan.status, "unknown");
+    assert_eq!(orphan.status, CallStatus::Unknown);
     assert_eq!(orphan.error_kind.as_deref(), Some("interrupted"));
     assert_eq!(
         calls::by_id(third.conn(), busy).unwrap().unwrap().status,
-        "in_flight"
+        CallStatus::InFlight
     );
-    let pending: Vec<i64> = calls::pending(third.conn())
+    let pending: Vec<_> = calls::pending(third.conn())
         .unwrap()
         .iter()
         .map(|c| c.id)
@@ -252,16 +290,9 @@ fn resolving_an_unknown_call_needs_a_reason_and_is_audited() {
     f.journal
         .write(|tx| calls::finish(tx, id, &unknown, &now))
         .unwrap();
-    let blank = f.journal.write(|tx| {
-        calls::resolve(
-            tx,
-            id,
-            calls::Resolution::ConfirmedFailed,
-            " ",
-            "0107",
-            &now,
-        )
-    });
+    let blank = f
+        .journal
+        .write(|tx| calls::resolve(tx, id, Resolution::ConfirmedFailed, " ", "0107", &now));
     assert!(matches!(
         blank,
         Err(JournalError::Invalid {
@@ -275,7 +306,7 @@ fn resolving_an_unknown_call_needs_a_reason_and_is_audited() {
             calls::resolve(
                 tx,
                 id,
-                calls::Resolution::ConfirmedFailed,
+                Resolution::ConfirmedFailed,
                 "患者离开，未完成刷脸",
                 "0107",
                 &now,
@@ -283,10 +314,11 @@ fn resolving_an_unknown_call_needs_a_reason_and_is_audited() {
         })
         .unwrap();
     assert_eq!(
-        resolved.status, "unknown",
+        resolved.status,
+        CallStatus::Unknown,
         "what the terminal did stays unknown"
     );
-    assert_eq!(resolved.resolution.as_deref(), Some("confirmed_failed"));
+    assert_eq!(resolved.resolution, Some(Resolution::ConfirmedFailed));
     assert!(calls::pending(f.journal.conn()).unwrap().is_empty());
     let audit = facepay_journal::audit::recent(f.journal.conn(), 10).unwrap();
     assert_eq!(audit[0].action, "resolve_unknown");

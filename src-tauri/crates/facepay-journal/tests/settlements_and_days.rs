@@ -7,7 +7,8 @@ mod common;
 use common::{journal_at, notify, record};
 use facepay_journal::export::{ExportFormat, export};
 use facepay_journal::history::{HistoryFilter, search};
-use facepay_journal::{JournalError, outbox, settlements, summary};
+use facepay_journal::{DeliveryStatus, JournalError, outbox, settlements, summary};
+use nhsa_terminal::protocol::{BizType, MedicalSettleState};
 
 #[test]
 fn a_settlement_and_its_outbox_row_are_recorded_together() {
@@ -35,7 +36,7 @@ fn the_same_notification_twice_is_refused_not_recorded_twice() {
     let now = f.journal.now();
     let again = f
         .journal
-        .write(|tx| settlements::record(tx, &n, None, &now));
+        .write(|tx| settlements::record(tx, &n, None, None, &now));
     match again {
         Err(e @ JournalError::Duplicate(_)) => assert!(e.to_string().contains("已经提交过"), "{e}"),
         other => panic!("{other:?}"),
@@ -102,13 +103,21 @@ fn day_totals_per_state_and_net() {
     let days = summary::day(f.journal.conn(), "2026-11-25", None).unwrap();
     assert_eq!(days.len(), 2);
     let mine = days.iter().find(|d| d.operator_id == "0107").unwrap();
-    let success = mine.by_state.iter().find(|s| s.state == "SUCCESS").unwrap();
+    let success = mine
+        .by_state
+        .iter()
+        .find(|s| s.state == MedicalSettleState::Success)
+        .unwrap();
     assert_eq!(success.totals.count, 2);
     assert_eq!(success.totals.total_fee, "241.00");
     assert_eq!(success.totals.hif_amt, "160.00");
     assert_eq!(success.totals.acct_amt, "40.00");
     assert_eq!(success.totals.own_amt, "41.00");
-    let fail = mine.by_state.iter().find(|s| s.state == "FAIL").unwrap();
+    let fail = mine
+        .by_state
+        .iter()
+        .find(|s| s.state == MedicalSettleState::Fail)
+        .unwrap();
     assert_eq!(
         (fail.totals.count, fail.totals.hif_amt.as_str()),
         (1, "0.00")
@@ -254,14 +263,14 @@ fn history_filters_each_narrow_the_result() {
     );
     assert_eq!(
         count(HistoryFilter {
-            state: s("FAIL"),
+            state: Some(MedicalSettleState::Fail),
             ..Default::default()
         }),
         10
     );
     assert_eq!(
         count(HistoryFilter {
-            biz_type: s("drugStore"),
+            biz_type: Some(BizType::DrugStore),
             ..Default::default()
         }),
         6
@@ -328,7 +337,7 @@ fn history_filters_each_narrow_the_result() {
     assert_eq!(
         count(HistoryFilter {
             operator_id: s("0107"),
-            state: s("SUCCESS"),
+            state: Some(MedicalSettleState::Success),
             from: s("2026-11-20"),
             to: s("2026-11-20"),
             ..Default::default()
@@ -378,7 +387,7 @@ fn keyset_pages_cover_everything_once_newest_first() {
             },
         )
         .unwrap();
-        seen.extend(page.rows.iter().map(|r| r.id));
+        seen.extend(page.rows.iter().map(|r| r.id.get()));
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,
@@ -437,7 +446,7 @@ fn listed_rows_are_masked() {
     assert_eq!(row.user_name.as_deref(), Some("欧***"));
     assert_eq!(row.id_no.as_deref(), Some("**************123X"));
     assert_eq!(row.total_fee, "120.50");
-    assert_eq!(row.delivery, "pending");
+    assert_eq!(row.delivery, DeliveryStatus::Pending);
 }
 
 #[test]
@@ -568,7 +577,7 @@ fn every_history_filter_and_the_refund_lookup_use_an_index() {
         "a range: {p}"
     );
     let p = plan(
-        "SELECT operator_id, state, count(*), sum(total_fee_fen), sum(hif_fen), sum(acct_fen), sum(own_fen) FROM settlements WHERE business_day = 'd' GROUP BY operator_id, state",
+        "SELECT operator_id, state, self_pay, count(*), sum(total_fee_fen), sum(hif_fen), sum(acct_fen), sum(own_fen) FROM settlements WHERE business_day = 'd' GROUP BY operator_id, state, self_pay",
     );
     assert!(
         p.contains("COVERING INDEX settlements_day_totals"),
@@ -578,6 +587,13 @@ fn every_history_filter_and_the_refund_lookup_use_an_index() {
         "SELECT id FROM settlements WHERE out_biz_no = 'x' AND state = 'SUCCESS' ORDER BY id DESC LIMIT 1",
     );
     assert!(p.contains("INDEX"), "refund lookup: {p}");
+    let p = plan(
+        "SELECT coalesce(sum(r.total_fee_fen), 0) FROM settlements r WHERE r.original_id = 1 AND r.state = 'REFUND_SUCCESS'",
+    );
+    assert!(
+        p.contains("COVERING INDEX settlements_original"),
+        "what is refunded: {p}"
+    );
 }
 
 #[test]

@@ -50,6 +50,6 @@ pub fn notify(out_biz_no: &str, state: &str, setl_time: &str) -> SettleNotify {
 
 pub fn record(j: &mut Journal, n: &SettleNotify) -> facepay_journal::settlements::Recorded {
     let now = j.now();
-    j.write(|tx| facepay_journal::settlements::record(tx, n, None, &now))
+    j.write(|tx| facepay_journal::settlements::record(tx, n, None, None, &now))
         .unwrap()
 }

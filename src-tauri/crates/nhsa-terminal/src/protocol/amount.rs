@@ -66,6 +66,11 @@ impl Amount {
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
         self.0.checked_add(other.0).map(Amount)
     }
+
+    /// What is left of `self` after `other`, never below zero.
+    pub fn saturating_sub(self, other: Amount) -> Amount {
+        Amount(self.0.saturating_sub(other.0))
+    }
 }
 
 impl FromStr for Amount {
