@@ -1,13 +1,13 @@
 //! Errors cross IPC as `{code, message}` (plus the field to highlight and
 //! what to do next). The UI branches on `code` only where it must.
 
-use facepay_core::{ConfigError, DeskError};
+use facepay_core::api::{ConfigError, DeskError, ErrorCode};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct IpcError {
-    pub code: String,
+    pub code: ErrorCode,
     /// Chinese, for the cashier.
     pub message: String,
     /// The form field to highlight (wire or settings name), when one is at fault.
@@ -18,19 +18,11 @@ pub struct IpcError {
 
 impl From<DeskError> for IpcError {
     fn from(e: DeskError) -> Self {
-        let field = match &e {
-            DeskError::Validation(v) => Some(v.field.clone()),
-            DeskError::Config(c) => Some(c.field.clone()),
-            DeskError::Journal(facepay_core::journal::JournalError::Invalid { field, .. }) => {
-                Some((*field).to_owned())
-            }
-            _ => None,
-        };
         Self {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-            field,
+            code: e.code(),
+            field: e.field().map(str::to_owned),
             advice: e.advice().map(str::to_owned),
+            message: e.to_string(),
         }
     }
 }
@@ -43,11 +35,6 @@ impl From<ConfigError> for IpcError {
 
 impl IpcError {
     pub fn internal(message: impl Into<String>) -> Self {
-        Self {
-            code: "internal".into(),
-            message: message.into(),
-            field: None,
-            advice: None,
-        }
+        DeskError::Internal(message.into()).into()
     }
 }

@@ -5,14 +5,12 @@
 mod commands;
 mod ipc_error;
 mod logging;
-mod settings;
 mod state;
 mod window;
 
 use tauri::{Builder, Manager, Runtime};
 
 pub use ipc_error::IpcError;
-pub use settings::SettingsForm;
 pub use state::AppState;
 
 /// The app's commands on any builder, generic over the runtime so they can
@@ -31,6 +29,8 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::cashier::reveal_identity,
         commands::cashier::notify,
         commands::records::history,
+        commands::records::refund_draft,
+        commands::records::refund,
         commands::records::visit_detail,
         commands::records::resend,
         commands::records::summary,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use facepay_core::{Desk, DeskConfig, DeskError, outbox_worker};
+use facepay_core::api::{Desk, DeskConfig, DeskError, outbox_worker};
 use tokio::sync::oneshot;
 
 pub struct AppState {

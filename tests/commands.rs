@@ -3,13 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
-use std::sync::Arc;
-
-use facepay_core::Desk;
-use facepay_core::config::FileConfig;
-use facepay_core::journal::SystemClock;
-use facepay_core::terminal::simulator::Simulator;
-use facepay_core::terminal::transport::SimulatorTransport;
+use facepay_core::api::{Desk, FileConfig};
 use facepay_desk::{AppState, app_builder};
 use serde_json::{Value, json};
 use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
@@ -18,9 +12,8 @@ use tauri::webview::InvokeRequest;
 fn app(dir: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
     let mut file = FileConfig::default();
     file.journal.path = Some(dir.join("facepay.db"));
-    let config = file.validate().unwrap();
-    let transport = Arc::new(SimulatorTransport::new(Arc::new(Simulator::with_seed(3))));
-    let desk = Desk::with_parts(config, transport, Arc::new(SystemClock), "test").unwrap();
+    // No terminal configured: the embedded simulator, as on a newcomer's machine.
+    let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
     let state = AppState::with_desk(desk, Some(dir.join("facepay.toml")));
     app_builder(mock_builder())
         .manage(state)
@@ -115,4 +108,135 @@ fn errors_cross_ipc_as_code_and_message_naming_the_field() {
             .unwrap()
             .contains("陈美玲")
     );
+}
+
+/// The draft exactly as the panel's form builds it (ui/src/panel/SettleForm.tsx).
+fn panel_draft(out_biz_no: &str, self_pay: bool, setl_time: &str) -> Value {
+    let mut d = json!({"outBizNo": out_biz_no, "medicalSettleState": "SUCCESS", "selfPay": self_pay,
+        "totalFee": "120.50", "bizType": "", "operatorId": "", "operatorName": "", "hospitalName": "",
+        "setlTime": setl_time, "officeId": "0412", "officeName": "药剂科", "doctorName": null,
+        "failReason": null});
+    if !self_pay {
+        for (k, v) in [
+            ("medicalSettleNo", "441700G1"),
+            ("ownAmt", "20.50"),
+            ("hifAmt", "80.00"),
+            ("acctAmt", "20.00"),
+            ("hifpAmt", "80.00"),
+            ("balance", "1234.56"),
+            ("hifmiAmt", "0.00"),
+        ] {
+            d[k] = json!(v);
+        }
+    }
+    d
+}
+
+#[test]
+fn the_panel_form_stores_its_office_id_and_self_pay_and_refunds_from_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let info = call(&w, "app_info", json!({})).unwrap();
+    assert_eq!(
+        info["officeId"], "0001",
+        "the panel prefills the office id from the settings"
+    );
+    assert_eq!(info["transportKind"], "simulator");
+    let now = chrono_like_now();
+
+    let insured = call(&w, "face_auth", json!({})).unwrap();
+    let receipt = call(
+        &w,
+        "notify",
+        json!({"draft": panel_draft(insured["outBizNo"].as_str().unwrap(), false, &now)}),
+    )
+    .unwrap();
+    assert_eq!(
+        (receipt["selfPay"].as_bool(), receipt["state"].as_str()),
+        (Some(false), Some("SUCCESS"))
+    );
+    let cash = call(&w, "face_auth", json!({})).unwrap();
+    let receipt = call(
+        &w,
+        "notify",
+        json!({"draft": panel_draft(cash["outBizNo"].as_str().unwrap(), true, &now)}),
+    )
+    .unwrap();
+    assert_eq!(receipt["selfPay"], true);
+    let cash_id = receipt["settlementId"].clone();
+
+    // 历史's 科室编号 filter finds what the panel sent.
+    let page = call(&w, "history", json!({"filter": {"officeId": "0412"}})).unwrap();
+    let rows = page["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r["officeId"] == "0412" && r["officeName"] == "药剂科")
+    );
+    let kinds: Vec<bool> = rows
+        .iter()
+        .map(|r| r["selfPay"].as_bool().unwrap())
+        .collect();
+    assert_eq!(kinds, [true, false], "newest first");
+
+    // 退费 from 历史: the prefilled full refund, sent as the dialog sends it.
+    let draft = call(&w, "refund_draft", json!({"settlementId": cash_id})).unwrap();
+    assert_eq!(
+        (
+            draft["refundable"].as_str(),
+            draft["original"]["selfPay"].as_bool()
+        ),
+        (Some("120.50"), Some(true))
+    );
+    let mut request = draft["request"].clone();
+    request["totalFee"] = json!("20.00");
+    let refund = call(&w, "refund", json!({"request": request})).unwrap();
+    assert_eq!(
+        (refund["state"].as_str(), refund["originalId"].clone()),
+        (Some("REFUND_SUCCESS"), cash_id.clone())
+    );
+    request["totalFee"] = json!("100.51");
+    let err = call(&w, "refund", json!({"request": request})).unwrap_err();
+    assert_eq!(
+        (err["code"].as_str(), err["field"].as_str()),
+        (Some("invalid_input"), Some("totalFee"))
+    );
+    let page = call(
+        &w,
+        "history",
+        json!({"filter": {"outBizNo": cash["outBizNo"]}}),
+    )
+    .unwrap();
+    let original = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == cash_id)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            original["refundedFee"].as_str(),
+            original["refundableFee"].as_str()
+        ),
+        (Some("20.00"), Some("100.50"))
+    );
+
+    // 日结 keeps 医保 and 自费 apart.
+    let day = call(
+        &w,
+        "summary",
+        json!({"date": &now[..10], "operatorId": null}),
+    )
+    .unwrap();
+    assert_eq!(day[0]["netInsured"]["totalFee"], "120.50");
+    assert_eq!(day[0]["netSelfPay"]["totalFee"], "100.50");
+}
+
+/// Now as the panel's 结算时间 field gives it.
+fn chrono_like_now() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }

@@ -1,5 +1,6 @@
 //! The app itself: what it is connected to, the status bar, windows.
 
+use facepay_core::api::TransportKind;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -13,10 +14,12 @@ pub struct AppInfo {
     /// 演示模式: the embedded simulator stands in for the terminal.
     pub demo: bool,
     pub transport: String,
+    pub transport_kind: TransportKind,
     pub hospital_name: String,
     pub counter_id: String,
     pub operator_id: String,
     pub operator_name: String,
+    pub office_id: String,
     pub office_name: String,
     /// Exports go straight here instead of asking where to save.
     pub export_dir: Option<String>,
@@ -30,11 +33,13 @@ pub fn info(state: &AppState) -> AppInfo {
     AppInfo {
         version: env!("CARGO_PKG_VERSION").into(),
         demo: c.is_demo(),
-        transport: desk.terminal().transport().describe(),
+        transport: desk.transport_description(),
+        transport_kind: desk.transport_kind(),
         hospital_name: c.hospital_name.as_str().into(),
         counter_id: c.counter_id.clone(),
         operator_id: c.operator_id.as_str().into(),
         operator_name: c.operator_name.as_str().into(),
+        office_id: c.office_id.as_str().into(),
         office_name: c.office_name.as_str().into(),
         export_dir: state.export_dir.as_ref().map(|d| d.display().to_string()),
         startup_error: state.startup_error.clone(),
@@ -56,9 +61,9 @@ pub struct Status {
     pub reachable: bool,
     pub unreachable_reason: Option<String>,
     /// Notifications not yet delivered to the terminal.
-    pub undelivered: u32,
+    pub undelivered: u64,
     /// 待确认: unknown outcomes awaiting a person.
-    pub pending: u32,
+    pub pending: u64,
     pub operator_name: String,
 }
 
@@ -66,13 +71,14 @@ pub struct Status {
 pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
     let desk = state.desk();
     let probe = desk.probe().await;
+    let backlog = desk.backlog()?;
     Ok(Status {
         demo: desk.config().is_demo(),
-        transport: desk.terminal().transport().describe(),
+        transport: desk.transport_description(),
         reachable: probe.is_ok(),
         unreachable_reason: probe.err().map(|e| e.to_string()),
-        undelivered: desk.outbox()?.len() as u32,
-        pending: desk.pending()?.len() as u32,
+        undelivered: backlog.undelivered,
+        pending: backlog.pending,
         operator_name: desk.config().operator_name.as_str().into(),
     })
 }

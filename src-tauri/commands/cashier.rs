@@ -1,8 +1,6 @@
 //! 收款: face scan, identity, notify.
 
-use facepay_core::terminal::protocol::notify::SettleNotifyDraft;
-use facepay_core::{FaceAuthOutcome, NotifyReceipt};
-use serde::Serialize;
+use facepay_core::api::{Checkout, FaceAuthOutcome, NotifyReceipt, RevealedIdentity, VisitId};
 use tauri::State;
 
 use crate::{AppState, IpcError};
@@ -29,28 +27,19 @@ pub async fn fetch_identity(
     Ok(state.desk().fetch_identity(&out_biz_no).await?)
 }
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct RevealedIdentity {
-    pub user_name: String,
-    pub id_no: String,
-}
-
 /// 显示: the full name and 证件号, audited.
 #[tauri::command]
 pub async fn reveal_identity(
     state: State<'_, AppState>,
-    visit_id: i64,
+    visit_id: VisitId,
 ) -> Result<RevealedIdentity, IpcError> {
-    let (user_name, id_no) = state.desk().reveal(visit_id)?;
-    Ok(RevealedIdentity { user_name, id_no })
+    Ok(state.desk().reveal(visit_id)?)
 }
 
 #[tauri::command]
 pub async fn notify(
     state: State<'_, AppState>,
-    draft: SettleNotifyDraft,
+    draft: Checkout,
 ) -> Result<NotifyReceipt, IpcError> {
     let desk = state.desk();
     let receipt = desk.notify(draft).await?;

@@ -1,13 +1,12 @@
-//! 历史, 日结, 待确认.
+//! 历史 (with 退费), 日结, 待确认, exports.
 
 use std::path::PathBuf;
 
-use facepay_core::DeliveryReport;
-use facepay_core::journal::calls::{Call, Resolution};
-use facepay_core::journal::export::ExportFormat;
-use facepay_core::journal::history::{HistoryFilter, HistoryPage, VisitDetail};
-use facepay_core::journal::summary::DaySummary;
-use serde::{Deserialize, Serialize};
+use facepay_core::api::{
+    Call, CallId, DaySummary, DeliveryReport, DeskError, ExportRequest, HistoryFilter, HistoryPage,
+    NotifyReceipt, RefundDraft, RefundRequest, Resolution, SettlementId, VisitDetail,
+};
+use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::{AppState, IpcError};
@@ -28,11 +27,32 @@ pub async fn visit_detail(
     Ok(state.desk().visit(&out_biz_no)?)
 }
 
+/// 退费: the prefilled full refund of a SUCCESS.
+#[tauri::command]
+pub async fn refund_draft(
+    state: State<'_, AppState>,
+    settlement_id: SettlementId,
+) -> Result<RefundDraft, IpcError> {
+    Ok(state.desk().refund_draft(settlement_id)?)
+}
+
+/// 退费: record and notify a refund of a SUCCESS, linked to it.
+#[tauri::command]
+pub async fn refund(
+    state: State<'_, AppState>,
+    request: RefundRequest,
+) -> Result<NotifyReceipt, IpcError> {
+    let desk = state.desk();
+    let receipt = desk.refund(request).await?;
+    desk.wake_worker();
+    Ok(receipt)
+}
+
 /// 重发 an undelivered notification now.
 #[tauri::command]
 pub async fn resend(
     state: State<'_, AppState>,
-    settlement_id: i64,
+    settlement_id: SettlementId,
 ) -> Result<DeliveryReport, IpcError> {
     Ok(state.desk().resend(settlement_id).await?)
 }
@@ -51,19 +71,6 @@ pub async fn close_day(state: State<'_, AppState>, date: String) -> Result<DaySu
     Ok(state.desk().close_day(&date)?)
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct ExportRequest {
-    pub from: String,
-    pub to: String,
-    /// `csv` or `xlsx`.
-    pub format: String,
-    /// Chosen in the save dialog; absent when the app exports into FACEPAY_EXPORT_DIR.
-    pub path: Option<String>,
-    pub unmasked: bool,
-}
-
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -72,41 +79,38 @@ pub struct ExportResult {
     pub file: String,
 }
 
-/// Export, reporting progress as `export-progress` events (`{rows}`).
+/// Export, reporting progress as `export-progress` events (`{rows}`). `path`
+/// is the save dialog's choice; without it the file goes to FACEPAY_EXPORT_DIR.
 #[tauri::command]
 pub async fn export<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     request: ExportRequest,
+    path: Option<String>,
 ) -> Result<ExportResult, IpcError> {
-    let format: ExportFormat = request
-        .format
-        .parse()
-        .map_err(facepay_core::DeskError::from)?;
-    let path = match (&request.path, &state.export_dir) {
+    let path = match (path, &state.export_dir) {
         (Some(p), _) => PathBuf::from(p),
         (None, Some(dir)) => dir.join(format!(
             "结算明细_{}_{}.{}",
-            request.from, request.to, request.format
+            request.from,
+            request.to,
+            serde_json::to_value(request.format)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
         )),
         (None, None) => {
-            return Err(IpcError {
-                code: "validation".into(),
+            return Err(DeskError::Invalid {
+                field: "path",
                 message: "请选择保存位置".into(),
-                field: Some("path".into()),
-                advice: None,
-            });
+            }
+            .into());
         }
     };
     let desk = state.desk();
-    let filter = HistoryFilter {
-        from: Some(request.from.clone()),
-        to: Some(request.to.clone()),
-        ..HistoryFilter::default()
-    };
     let file = path.display().to_string();
     let rows = tauri::async_runtime::spawn_blocking(move || {
-        desk.export(&filter, format, request.unmasked, &path, |rows| {
+        desk.export(&request, &path, |rows| {
             let _ = app.emit("export-progress", rows);
         })
     })
@@ -123,25 +127,13 @@ pub async fn pending(state: State<'_, AppState>) -> Result<Vec<Call>, IpcError> 
     Ok(state.desk().pending()?)
 }
 
-/// Resolve a 待确认 call: `ok` (the terminal did act) or `failed`, with a reason.
+/// Resolve a 待确认 call (the terminal did act, or did not), with a reason.
 #[tauri::command]
 pub async fn resolve(
     state: State<'_, AppState>,
-    call_id: i64,
-    outcome: String,
+    call_id: CallId,
+    resolution: Resolution,
     reason: String,
 ) -> Result<Call, IpcError> {
-    let resolution = match outcome.as_str() {
-        "ok" => Resolution::ConfirmedOk,
-        "failed" => Resolution::ConfirmedFailed,
-        _ => {
-            return Err(IpcError {
-                code: "validation".into(),
-                message: "请选择终端是否已处理".into(),
-                field: Some("outcome".into()),
-                advice: None,
-            });
-        }
-    };
     Ok(state.desk().resolve(call_id, resolution, &reason)?)
 }

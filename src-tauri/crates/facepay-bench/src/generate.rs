@@ -1,9 +1,9 @@
 //! A realistic journal: 90 business days, 20 operators, 10 offices.
 
-use facepay_core::journal::{Journal, JournalError, settlements};
-use facepay_core::terminal::protocol::SettleNotify;
-use facepay_core::terminal::protocol::notify::SettleNotifyDraft;
-use facepay_core::terminal::samples;
+use facepay_journal::{Journal, JournalError, settlements};
+use nhsa_terminal::protocol::SettleNotify;
+use nhsa_terminal::protocol::notify::SettleNotifyDraft;
+use nhsa_terminal::samples;
 
 pub const DAYS: u64 = 90;
 const SURNAMES: &[&str] = &["陈", "李", "黄", "张", "梁", "林", "刘", "吴", "谭", "冯"];
@@ -92,7 +92,9 @@ fn draft(i: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
         r.u32(0..60)
     );
     d.total_fee = yuan(total);
-    if matches!(state, "SUCCESS" | "REFUND_SUCCESS") {
+    // One in ten is 自费: no amount block.
+    d.self_pay = r.u32(0..10) == 0;
+    if matches!(state, "SUCCESS" | "REFUND_SUCCESS") && !d.self_pay {
         d.medical_settle_no = Some(settle_no(i));
         d.hif_amt = Some(yuan(hif));
         d.hifp_amt = Some(yuan(hif));
@@ -104,7 +106,9 @@ fn draft(i: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
         d.hifp_amt = None;
         d.acct_amt = None;
         d.own_amt = None;
-        d.fail_reason = Some("医保结算失败".into());
+        if !matches!(state, "SUCCESS" | "REFUND_SUCCESS") {
+            d.fail_reason = Some("医保结算失败".into());
+        }
     }
     d
 }
@@ -120,7 +124,7 @@ pub fn settlements(journal: &mut Journal, from: u64, to: u64) {
                 for k in i..end {
                     let n = SettleNotify::try_from(draft(k, &mut r))
                         .map_err(|e| JournalError::Export(e.to_string()))?;
-                    settlements::record(tx, &n, None, &now)?;
+                    settlements::record(tx, &n, None, None, &now)?;
                 }
                 Ok::<_, JournalError>(())
             })
@@ -130,7 +134,7 @@ pub fn settlements(journal: &mut Journal, from: u64, to: u64) {
 }
 
 /// A business-day range holding about `rows` settlements.
-pub fn range_of(c: &facepay_core::journal::Connection, rows: u64) -> (String, String) {
+pub fn range_of(c: &facepay_journal::Connection, rows: u64) -> (String, String) {
     let mut stmt = c
         .prepare("SELECT business_day, count(*) FROM settlements GROUP BY business_day ORDER BY business_day")
         .unwrap_or_else(|e| panic!("{e}"));
@@ -150,8 +154,8 @@ pub fn range_of(c: &facepay_core::journal::Connection, rows: u64) -> (String, St
 
 /// Make a filter's `to` equal its `from`: one business day.
 pub fn one_day(
-    mut f: facepay_core::journal::history::HistoryFilter,
-) -> facepay_core::journal::history::HistoryFilter {
+    mut f: facepay_journal::history::HistoryFilter,
+) -> facepay_journal::history::HistoryFilter {
     f.to = f.from.clone();
     f
 }

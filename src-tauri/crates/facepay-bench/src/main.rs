@@ -10,14 +10,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use facepay_core::journal::export::ExportFormat;
-use facepay_core::journal::history::{HistoryFilter, search};
-use facepay_core::journal::{FixedClock, Journal, SystemClock, summary};
-use facepay_core::terminal::protocol::notify::SettleNotifyDraft;
-use facepay_core::terminal::transport::HttpTransport;
-use facepay_core::terminal::{Terminal, samples};
 use facepay_core::{Desk, DeskConfig};
+use facepay_journal::export::ExportFormat;
+use facepay_journal::history::{HistoryFilter, search};
+use facepay_journal::{FixedClock, Journal, SystemClock, summary};
 use facepay_sim::SimServer;
+use nhsa_terminal::protocol::notify::SettleNotifyDraft;
+use nhsa_terminal::protocol::{BizType, MedicalSettleState};
+use nhsa_terminal::transport::HttpTransport;
+use nhsa_terminal::{Terminal, samples};
 
 #[derive(Debug, Parser)]
 struct Args {
@@ -105,14 +106,14 @@ fn main() {
         (
             "history: state REFUND_FAIL (rare)",
             Box::new(move |_| HistoryFilter {
-                state: s("REFUND_FAIL".into()),
+                state: Some(MedicalSettleState::RefundFail),
                 ..Default::default()
             }),
         ),
         (
             "history: bizType drugStore",
             Box::new(move |_| HistoryFilter {
-                biz_type: s("drugStore".into()),
+                biz_type: Some(BizType::DrugStore),
                 ..Default::default()
             }),
         ),
@@ -156,7 +157,7 @@ fn main() {
             Box::new(move |r| {
                 generate::one_day(HistoryFilter {
                     operator_id: s(generate::operator(r)),
-                    state: s("SUCCESS".into()),
+                    state: Some(MedicalSettleState::Success),
                     from: s(generate::day(r)),
                     ..Default::default()
                 })
@@ -210,7 +211,7 @@ fn main() {
         ..Default::default()
     };
     let t = Instant::now();
-    let n = facepay_core::journal::export::export(
+    let n = facepay_journal::export::export(
         c,
         &filter,
         ExportFormat::Xlsx,
@@ -225,7 +226,7 @@ fn main() {
         "≤ 2000 ms (100 k rows)",
     );
     let t = Instant::now();
-    let n = facepay_core::journal::export::export(
+    let n = facepay_journal::export::export(
         c,
         &filter,
         ExportFormat::Csv,

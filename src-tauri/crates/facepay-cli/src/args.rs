@@ -34,6 +34,18 @@ pub enum Command {
         #[arg(long)]
         json: PathBuf,
     },
+    /// 退费: refund a SUCCESS from the history under its own visit, linked to it.
+    /// Without --json a full refund of what is left; the JSON (wire names)
+    /// changes it: totalFee and the amounts for a partial refund, setlTime,
+    /// medicalSettleState REFUND_FAIL with failReason; "" leaves a field out.
+    Refund {
+        /// The settlement's id (历史 / `facepay history`).
+        #[arg(long)]
+        settlement: i64,
+        /// A file, or - for standard input.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Search settlements.
     History(Box<HistoryArgs>),
     /// One visit with all its terminal calls (raw copies masked).

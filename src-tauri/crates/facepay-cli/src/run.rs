@@ -4,18 +4,29 @@ use std::io::Read;
 
 use serde_json::{Value, json};
 
-use facepay_core::journal::calls::Resolution;
-use facepay_core::journal::export::ExportFormat;
-use facepay_core::journal::history::HistoryFilter;
-use facepay_core::terminal::protocol::notify::SettleNotifyDraft;
-use facepay_core::terminal::protocol::validation::from_json;
-use facepay_core::{Desk, DeskConfig, DeskError};
+use facepay_core::api::{
+    CallId, Checkout, Desk, DeskConfig, DeskError, ExportFormat, ExportRequest, HistoryFilter,
+    RefundRequest, Resolution, SettlementId, parse_json,
+};
 
 use crate::args::{Cli, Command, Format, Outcome};
 
 fn to_json(v: impl serde::Serialize) -> Result<Value, DeskError> {
-    serde_json::to_value(v)
-        .map_err(|e| DeskError::Journal(facepay_core::journal::JournalError::Export(e.to_string())))
+    serde_json::to_value(v).map_err(|e| DeskError::Internal(format!("无法输出 JSON：{e}")))
+}
+
+/// A JSON document from a file, or from standard input for `-`.
+fn read_json(source: &std::path::Path) -> Result<String, DeskError> {
+    let read = if source.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map(|_| s)
+    } else {
+        std::fs::read_to_string(source)
+    };
+    read.map_err(|e| DeskError::Invalid {
+        field: "json",
+        message: format!("无法读取 {}：{e}", source.display()),
+    })
 }
 
 pub async fn run(cli: Cli) -> Result<Value, DeskError> {
@@ -30,17 +41,23 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
         }
         Command::Identity { visit } => to_json(desk.fetch_identity(&visit).await?),
         Command::Notify { json } => {
-            let text = if json.as_os_str() == "-" {
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .map_err(facepay_core::journal::JournalError::Io)?;
-                s
-            } else {
-                std::fs::read_to_string(&json).map_err(facepay_core::journal::JournalError::Io)?
-            };
-            let draft: SettleNotifyDraft = from_json(&text)?;
+            let draft: Checkout = parse_json(&read_json(&json)?)?;
             to_json(desk.notify(draft).await?)
+        }
+        Command::Refund { settlement, json } => {
+            let id = SettlementId(settlement);
+            let request = match json {
+                None => RefundRequest::full(id),
+                Some(source) => {
+                    // The settlement comes from --settlement; the file holds the changes.
+                    let mut changes: Value = parse_json(&read_json(&source)?)?;
+                    if let Some(fields) = changes.as_object_mut() {
+                        fields.insert("settlementId".into(), json!(settlement));
+                    }
+                    parse_json(&changes.to_string())?
+                }
+            };
+            to_json(desk.refund(request).await?)
         }
         Command::History(a) => {
             let a = *a;
@@ -49,8 +66,8 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                 to: a.to,
                 operator_id: a.operator,
                 office_id: a.office,
-                state: a.state,
-                biz_type: a.biz_type,
+                state: a.state.as_deref().map(code("state")).transpose()?,
+                biz_type: a.biz_type.as_deref().map(code("bizType")).transpose()?,
                 user_name: a.name,
                 id_last4: a.id_last4,
                 out_biz_no: a.out_biz_no,
@@ -71,18 +88,16 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             out,
             unmasked,
         } => {
-            let filter = HistoryFilter {
-                from: Some(from),
-                to: Some(to),
-                ..HistoryFilter::default()
+            let request = ExportRequest {
+                from,
+                to,
+                format: match format {
+                    Format::Csv => ExportFormat::Csv,
+                    Format::Xlsx => ExportFormat::Xlsx,
+                },
+                unmasked,
             };
-            let format = match format {
-                Format::Csv => ExportFormat::Csv,
-                Format::Xlsx => ExportFormat::Xlsx,
-            };
-            let rows = desk.export(&filter, format, unmasked, &out, |n| {
-                tracing::info!(rows = n, "exporting")
-            })?;
+            let rows = desk.export(&request, &out, |n| tracing::info!(rows = n, "exporting"))?;
             Ok(json!({"rows": rows, "file": out.display().to_string(), "masked": !unmasked}))
         }
         Command::Outbox { deliver } => {
@@ -93,7 +108,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             };
             Ok(json!({"attempted": to_json(delivered)?, "undelivered": to_json(desk.outbox()?)?}))
         }
-        Command::Resend { settlement } => to_json(desk.resend(settlement).await?),
+        Command::Resend { settlement } => to_json(desk.resend(SettlementId(settlement)).await?),
         Command::Pending => to_json(desk.pending()?),
         Command::Resolve {
             call,
@@ -104,7 +119,20 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                 Outcome::Ok => Resolution::ConfirmedOk,
                 Outcome::Failed => Resolution::ConfirmedFailed,
             };
-            to_json(desk.resolve(call, resolution, &reason)?)
+            to_json(desk.resolve(CallId(call), resolution, &reason)?)
         }
+    }
+}
+
+/// A code-table value given on the command line (`--state SUCCESS`), read
+/// through the same door as JSON so the error names the field.
+fn code<T: serde::de::DeserializeOwned>(
+    field: &'static str,
+) -> impl Fn(&str) -> Result<T, DeskError> {
+    move |text| {
+        serde_json::from_value(Value::String(text.to_owned())).map_err(|e| DeskError::Invalid {
+            field,
+            message: e.to_string(),
+        })
     }
 }

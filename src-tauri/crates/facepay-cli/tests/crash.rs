@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{facepay, finish, settle_json, temp_db};
-use facepay_core::journal::{FixedClock, Journal};
+use facepay_journal::{FixedClock, Journal};
 use facepay_sim::{Behaviour, Script, SimServer};
 
 const KILLS: usize = 60;

@@ -151,8 +151,90 @@ fn write_timeouts(dir: &std::path::Path) -> std::path::PathBuf {
 fn assert_no_full_id(text: &str) {
     for token in text.split(|c: char| !(c.is_ascii_digit() || c == 'X' || c == 'x')) {
         assert!(
-            !(token.len() == 18 && facepay_core::terminal::simulator::is_valid_resident_id(token)),
+            !(token.len() == 18 && nhsa_terminal::simulator::is_valid_resident_id(token)),
             "full 证件号 leaked: {token}"
         );
     }
+}
+
+#[tokio::test]
+async fn self_pay_and_refunds_from_the_command_line() {
+    let sim = SimServer::loopback().await.unwrap();
+    let (_dir, db) = temp_db();
+    let url = sim.url();
+    let cli = |args: &[&str]| {
+        let mut c = facepay(&db, &url);
+        c.args(args);
+        c
+    };
+    let visit = run(cli(&["auth"]), None).await.json["outBizNo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let paid = run(
+        cli(&["notify", "--json", "-"]),
+        Some(settle_json(&visit, "2026-11-25 09:30:00")),
+    )
+    .await;
+    let id = paid.json["settlementId"].as_i64().unwrap().to_string();
+
+    // A partial refund from stdin: the HIS's 2208 amounts; the rest from the original.
+    let partial = r#"{"totalFee": "20.50", "ownAmt": "20.50", "hifAmt": "0.00", "acctAmt": "0.00",
+        "hifpAmt": "0.00", "setlTime": "2026-11-25 10:00:00"}"#;
+    let refunded = run(
+        cli(&["refund", "--settlement", &id, "--json", "-"]),
+        Some(partial.into()),
+    )
+    .await;
+    assert!(refunded.ok, "{}", refunded.json);
+    assert_eq!(refunded.json["state"], "REFUND_SUCCESS");
+    assert_eq!(refunded.json["outBizNo"], visit.as_str());
+    assert_eq!(
+        refunded.json["originalId"].as_i64().unwrap().to_string(),
+        id
+    );
+
+    // Too much: exit 1, the field named, nothing sent.
+    let sent = sim.sim.received().len();
+    let over = run(
+        cli(&["refund", "--settlement", &id, "--json", "-"]),
+        Some(r#"{"totalFee": "100.01"}"#.into()),
+    )
+    .await;
+    assert_eq!(over.code, Some(1));
+    assert_eq!(over.json["code"], "invalid_input");
+    assert!(
+        over.json["message"].as_str().unwrap().contains("totalFee"),
+        "{}",
+        over.json
+    );
+    assert_eq!(sim.sim.received().len(), sent);
+
+    // Without --json: the full rest.
+    let rest = run(cli(&["refund", "--settlement", &id]), None).await;
+    assert!(rest.ok, "{}", rest.json);
+    let history = run(cli(&["history", "--out-biz-no", &visit]), None).await;
+    let original = history.json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"].as_i64().unwrap().to_string() == id)
+        .unwrap()
+        .clone();
+    assert_eq!(original["refundableFee"], "0.00");
+
+    // 自费: selfPay and no amount block.
+    let cash = run(cli(&["auth"]), None).await.json["outBizNo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let draft = serde_json::json!({"outBizNo": cash, "medicalSettleState": "SUCCESS",
+        "selfPay": true, "totalFee": "35.00", "setlTime": "2026-11-25 11:00:00"});
+    let notified = run(cli(&["notify", "--json", "-"]), Some(draft.to_string())).await;
+    assert!(notified.ok, "{}", notified.json);
+    assert_eq!(notified.json["selfPay"], true);
+    let summary = run(cli(&["summary", "--date", "2026-11-25"]), None).await;
+    assert_eq!(summary.json[0]["netSelfPay"]["totalFee"], "35.00");
+    // The rest was refunded today (no setlTime given): it counts in today's 日结.
+    assert_eq!(summary.json[0]["netInsured"]["totalFee"], "100.00");
 }

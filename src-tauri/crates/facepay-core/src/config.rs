@@ -122,17 +122,27 @@ pub struct DeskConfig {
     pub db_path: PathBuf,
 }
 
-/// Environment variables that override the file, and the setting each one sets.
-pub const ENV_OVERRIDES: &[(&str, &str)] = &[
-    ("FACEPAY_DB", "journal.path"),
-    ("FACEPAY_TERMINAL_URL", "terminal.url (kind = http)"),
-    ("FACEPAY_ORG_ID", "hospital.org_id"),
-    ("FACEPAY_HOSPITAL_NAME", "hospital.name"),
-    ("FACEPAY_COUNTER_ID", "counter.id"),
-    ("FACEPAY_OPERATOR_ID", "counter.operator_id"),
-    ("FACEPAY_OPERATOR_NAME", "counter.operator_name"),
-    ("FACEPAY_OFFICE_ID", "counter.office_id"),
-    ("FACEPAY_OFFICE_NAME", "counter.office_name"),
+type Setter = fn(&mut FileConfig, String);
+
+/// Environment variables that override the file, and what each one sets.
+const ENV_OVERRIDES: &[(&str, Setter)] = &[
+    ("FACEPAY_DB", |f, v| f.journal.path = Some(v.into())),
+    ("FACEPAY_TERMINAL_URL", |f, url| {
+        f.terminal = Some(TransportConfig::Http { url });
+    }),
+    ("FACEPAY_ORG_ID", |f, v| f.hospital.org_id = Some(v)),
+    ("FACEPAY_HOSPITAL_NAME", |f, v| f.hospital.name = Some(v)),
+    ("FACEPAY_COUNTER_ID", |f, v| f.counter.id = Some(v)),
+    ("FACEPAY_OPERATOR_ID", |f, v| {
+        f.counter.operator_id = Some(v)
+    }),
+    ("FACEPAY_OPERATOR_NAME", |f, v| {
+        f.counter.operator_name = Some(v)
+    }),
+    ("FACEPAY_OFFICE_ID", |f, v| f.counter.office_id = Some(v)),
+    ("FACEPAY_OFFICE_NAME", |f, v| {
+        f.counter.office_name = Some(v)
+    }),
 ];
 
 impl FileConfig {
@@ -146,27 +156,13 @@ impl FileConfig {
         })
     }
 
-    /// Apply `FACEPAY_*` overrides from `env`.
+    /// Apply `FACEPAY_*` overrides from `env`; blank values are ignored.
     pub fn override_from(&mut self, env: impl Fn(&str) -> Option<String>) {
-        let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-        if let Some(v) = get("FACEPAY_DB") {
-            self.journal.path = Some(v.into());
-        }
-        if let Some(url) = get("FACEPAY_TERMINAL_URL") {
-            self.terminal = Some(TransportConfig::Http { url });
-        }
-        let set = |slot: &mut Option<String>, key: &str| {
-            if let Some(v) = get(key) {
-                *slot = Some(v);
+        for (key, set) in ENV_OVERRIDES {
+            if let Some(v) = env(key).filter(|v| !v.trim().is_empty()) {
+                set(self, v);
             }
-        };
-        set(&mut self.hospital.org_id, "FACEPAY_ORG_ID");
-        set(&mut self.hospital.name, "FACEPAY_HOSPITAL_NAME");
-        set(&mut self.counter.id, "FACEPAY_COUNTER_ID");
-        set(&mut self.counter.operator_id, "FACEPAY_OPERATOR_ID");
-        set(&mut self.counter.operator_name, "FACEPAY_OPERATOR_NAME");
-        set(&mut self.counter.office_id, "FACEPAY_OFFICE_ID");
-        set(&mut self.counter.office_name, "FACEPAY_OFFICE_NAME");
+        }
     }
 
     /// Validate. On the simulator, missing identity settings take demo values

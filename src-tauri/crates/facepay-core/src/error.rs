@@ -1,10 +1,12 @@
 use facepay_journal::JournalError;
-use nhsa_terminal::{TerminalError, ValidationError};
+use nhsa_terminal::{TerminalError, TransportError, ValidationError};
+use serde::Serialize;
 
 use crate::config::ConfigError;
+use facepay_journal::CallId;
 
-/// Every way a cashier action can fail. `code()` is what the panel branches
-/// on; the message is Chinese and says what happened.
+/// Every way a cashier action can fail. `code()` is what the panel and
+/// scripts branch on; the message is Chinese and says what happened.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
     #[error(transparent)]
@@ -13,31 +15,160 @@ pub enum DeskError {
     Config(#[from] ConfigError),
     /// The terminal call was made and journaled (as `call_id`) and failed.
     #[error("{error}")]
-    Terminal { error: TerminalError, call_id: i64 },
+    Terminal {
+        error: TerminalError,
+        call_id: CallId,
+    },
     /// The terminal could not be reached or configured: nothing was sent.
     #[error(transparent)]
     Connect(TerminalError),
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error("已取消等待：终端上的刷脸可能仍在进行，结果已记入待确认")]
-    Cancelled { call_id: i64 },
+    Cancelled { call_id: CallId },
+    /// What the caller named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A request the caller can correct; `field` is the one to highlight.
+    #[error("字段 {field}：{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    /// Something that should not happen did (a bug or the machine), said plainly.
+    #[error("内部错误：{0}")]
+    Internal(String),
+}
+
+/// The closed set of error codes the panel and scripts see.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Validation,
+    Config,
+    Cancelled,
+    NotFound,
+    #[serde(rename = "invalid_input")]
+    Invalid,
+    Internal,
+    Busy,
+    Duplicate,
+    Journal,
+    JournalMigration,
+    JournalTooNew,
+    JournalCorrupt,
+    Io,
+    Export,
+    /// The terminal answered with a non-zero code.
+    Terminal,
+    MalformedReply,
+    ReplyMismatch,
+    TransportTimeout,
+    TransportRefused,
+    TransportHttpStatus,
+    TransportLibrary,
+    TransportIo,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Validation => "validation",
+            ErrorCode::Config => "config",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Invalid => "invalid_input",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Busy => "busy",
+            ErrorCode::Duplicate => "duplicate",
+            ErrorCode::Journal => "journal",
+            ErrorCode::JournalMigration => "journal_migration",
+            ErrorCode::JournalTooNew => "journal_too_new",
+            ErrorCode::JournalCorrupt => "journal_corrupt",
+            ErrorCode::Io => "io",
+            ErrorCode::Export => "export",
+            ErrorCode::Terminal => "terminal",
+            ErrorCode::MalformedReply => "malformed_reply",
+            ErrorCode::ReplyMismatch => "reply_mismatch",
+            ErrorCode::TransportTimeout => "transport_timeout",
+            ErrorCode::TransportRefused => "transport_refused",
+            ErrorCode::TransportHttpStatus => "transport_http_status",
+            ErrorCode::TransportLibrary => "transport_library",
+            ErrorCode::TransportIo => "transport_io",
+        }
+    }
+
+    fn of_terminal(e: &TerminalError) -> Self {
+        match e {
+            TerminalError::Validation(_) => ErrorCode::Validation,
+            TerminalError::Transport(t) => match t {
+                TransportError::Timeout { .. } => ErrorCode::TransportTimeout,
+                TransportError::Refused { .. } => ErrorCode::TransportRefused,
+                TransportError::HttpStatus { .. } => ErrorCode::TransportHttpStatus,
+                TransportError::Library { .. } => ErrorCode::TransportLibrary,
+                TransportError::Io { .. } => ErrorCode::TransportIo,
+            },
+            TerminalError::Terminal { .. } => ErrorCode::Terminal,
+            TerminalError::Malformed { .. } => ErrorCode::MalformedReply,
+            TerminalError::Mismatch { .. } => ErrorCode::ReplyMismatch,
+            TerminalError::Config(_) => ErrorCode::Config,
+        }
+    }
+
+    fn of_journal(e: &JournalError) -> Self {
+        match e {
+            JournalError::Sqlite(_) => ErrorCode::Journal,
+            JournalError::Migration(_) => ErrorCode::JournalMigration,
+            JournalError::TooNew { .. } => ErrorCode::JournalTooNew,
+            JournalError::Corrupt { .. } => ErrorCode::JournalCorrupt,
+            JournalError::Busy(_) => ErrorCode::Busy,
+            JournalError::Duplicate(_) => ErrorCode::Duplicate,
+            JournalError::NotFound(_) => ErrorCode::NotFound,
+            JournalError::Invalid { .. } => ErrorCode::Invalid,
+            JournalError::Io(_) => ErrorCode::Io,
+            JournalError::Export(_) => ErrorCode::Export,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl DeskError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            DeskError::Validation(_) => "validation",
-            DeskError::Config(_) => "config",
-            DeskError::Terminal { error, .. } | DeskError::Connect(error) => error.code(),
-            DeskError::Journal(e) => e.code(),
-            DeskError::Cancelled { .. } => "cancelled",
+            DeskError::Validation(_) => ErrorCode::Validation,
+            DeskError::Config(_) => ErrorCode::Config,
+            DeskError::Terminal { error, .. } | DeskError::Connect(error) => {
+                ErrorCode::of_terminal(error)
+            }
+            DeskError::Journal(e) => ErrorCode::of_journal(e),
+            DeskError::Cancelled { .. } => ErrorCode::Cancelled,
+            DeskError::NotFound(_) => ErrorCode::NotFound,
+            DeskError::Invalid { .. } => ErrorCode::Invalid,
+            DeskError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The input field at fault (wire or settings name), when there is one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            DeskError::Validation(v) => Some(&v.field),
+            DeskError::Config(c) => Some(&c.field),
+            DeskError::Journal(JournalError::Invalid { field, .. })
+            | DeskError::Invalid { field, .. } => Some(field),
+            _ => None,
         }
     }
 
     /// What the cashier should do next, in words for the counter.
     pub fn advice(&self) -> Option<&'static str> {
         Some(match self {
-            DeskError::Validation(_) => "请更正标出的字段后再提交",
+            DeskError::Validation(_) | DeskError::Invalid { .. } => "请更正标出的字段后再提交",
             DeskError::Config(_) => "请在“设置”中更正后重试，或联系信息科",
             DeskError::Cancelled { .. } => "如患者已在终端完成刷脸，请在“待确认”中处理",
             DeskError::Connect(_) => "请检查终端是否开机、网线是否连接，或在“设置”中点“测试连接”",
@@ -48,12 +179,17 @@ impl DeskError {
                 TerminalError::Terminal { .. } => {
                     "请按终端提示处理；如无法解决，请联系信息科并提供错误代码"
                 }
+                TerminalError::Mismatch { .. } => {
+                    "终端的回复不属于本次操作，身份未采用：请重新刷脸；如反复出现请联系信息科"
+                }
                 e if e.outcome_unknown() => "结果未知：请查看终端屏幕，并在“待确认”中登记实际结果",
                 _ => "请检查终端连接后重试",
             },
             DeskError::Journal(JournalError::Busy(_)) => "请等待当前操作完成",
             DeskError::Journal(JournalError::Duplicate(_)) => "无需重复提交，可在“历史”中查看",
-            DeskError::Journal(_) => return None,
+            DeskError::Journal(JournalError::Invalid { .. }) => "请更正标出的字段后再提交",
+            DeskError::NotFound(_) => "请在“历史”中核对记录",
+            DeskError::Journal(_) | DeskError::Internal(_) => return None,
         })
     }
 }

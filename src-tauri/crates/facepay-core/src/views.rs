@@ -1,8 +1,14 @@
-//! What the panel and the CLI show: masked by default.
+//! What the panel, the CLI and (later) the HIS bridge are shown: masked by
+//! default, money as `"120.50"`, closed sets as enums, ids as newtypes.
 
 use serde::Serialize;
 
-use nhsa_terminal::protocol::Identity;
+use facepay_journal::history::SettlementRow;
+use facepay_journal::outbox::OutboxEntry;
+use facepay_journal::{DeliveryStatus, SettlementId, VisitId};
+use nhsa_terminal::protocol::{Identity, MedicalSettleState};
+
+use crate::requests::RefundRequest;
 
 /// The insured person as the cashier sees them.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -32,4 +38,91 @@ impl IdentityView {
             insu_org: who.insu_org.clone(),
         }
     }
+}
+
+/// A face scan that yielded an identity.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaceAuthOutcome {
+    pub visit_id: VisitId,
+    /// The ec.auth outBizNo: settle.notify of this visit carries it.
+    pub out_biz_no: String,
+    pub auth_no: String,
+    pub identity: IdentityView,
+}
+
+/// 显示: the full name and 证件号, for the audited reveal only.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevealedIdentity {
+    pub user_name: String,
+    pub id_no: String,
+}
+
+/// Where a settlement's notification stands.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryReport {
+    pub settlement_id: SettlementId,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    /// When the next retry is due (pending only).
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+impl From<OutboxEntry> for DeliveryReport {
+    fn from(e: OutboxEntry) -> Self {
+        let pending = e.status == DeliveryStatus::Pending;
+        Self {
+            settlement_id: e.settlement_id,
+            status: e.status,
+            attempts: e.attempts,
+            next_attempt_at: pending.then_some(e.next_attempt_at),
+            last_error: e.last_error,
+        }
+    }
+}
+
+/// A recorded settlement and how its notification went.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotifyReceipt {
+    pub settlement_id: SettlementId,
+    pub out_biz_no: String,
+    pub state: MedicalSettleState,
+    pub self_pay: bool,
+    pub business_day: String,
+    /// The SUCCESS this refund refers to.
+    pub original_id: Option<SettlementId>,
+    /// Amounts that do not add up (a warning, never a refusal).
+    pub warnings: Vec<String>,
+    pub delivery: DeliveryReport,
+}
+
+/// 退费: the original and a full refund of what is left of it, for the
+/// cashier to confirm or edit into a partial one.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundDraft {
+    pub original: SettlementRow,
+    /// What may still be refunded.
+    pub refundable: String,
+    pub request: RefundRequest,
+}
+
+/// The status bar's counts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Backlog {
+    /// Notifications not yet delivered to the terminal.
+    pub undelivered: u64,
+    /// 待确认: unknown outcomes awaiting a person.
+    pub pending: u64,
 }

@@ -105,7 +105,7 @@ async fn each_fault_is_told_apart_and_journaled_honestly() {
             h.sim.sim.push_script(s);
         }
         let err = h.desk.face_auth(never()).await.unwrap_err();
-        assert_eq!(err.code(), case.code, "{}: {err}", case.name);
+        assert_eq!(err.code().as_str(), case.code, "{}: {err}", case.name);
         assert!(err.to_string().contains(case.says), "{}: {err}", case.name);
         assert!(
             err.advice().is_some(),
@@ -116,11 +116,11 @@ async fn each_fault_is_told_apart_and_journaled_honestly() {
             panic!("{}: {err:?}", case.name)
         };
         let call = h.desk.with_journal(|j| {
-            facepay_journal::calls::by_id(j.conn(), call_id)
+            facepay_journal::calls::by_id(j.conn(), call_id.get())
                 .unwrap()
                 .unwrap()
         });
-        assert_eq!(call.status, case.status, "{}", case.name);
+        assert_eq!(call.status.as_str(), case.status, "{}", case.name);
         assert_eq!(call.error_code.as_deref(), case.raw_code, "{}", case.name);
         assert_eq!(call.error_kind.as_deref(), Some(case.code), "{}", case.name);
         let in_pending = h.desk.pending().unwrap().iter().any(|c| c.id == call_id);

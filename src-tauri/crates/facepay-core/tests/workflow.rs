@@ -9,8 +9,8 @@ use std::time::Duration;
 use common::{harness, never, success};
 use facepay_core::DeskError;
 use facepay_journal::JournalError;
-use facepay_journal::calls::Resolution;
 use facepay_journal::history::HistoryFilter;
+use facepay_journal::{CallStatus, DeliveryStatus, Resolution};
 use facepay_sim::{Behaviour, Script};
 use nhsa_terminal::protocol::TransType;
 
@@ -33,7 +33,7 @@ async fn face_auth_identity_notify_history_and_day_close() {
     assert!(visit.identity.age.is_some());
 
     let receipt = h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
-    assert_eq!(receipt.delivery.status, "delivered");
+    assert_eq!(receipt.delivery.status, DeliveryStatus::Delivered);
     assert!(receipt.warnings.is_empty());
     assert_eq!(receipt.business_day, "2026-11-25");
 
@@ -61,7 +61,7 @@ async fn face_auth_identity_notify_history_and_day_close() {
         })
         .unwrap();
     assert_eq!(page.rows.len(), 1);
-    assert_eq!(page.rows[0].delivery, "delivered");
+    assert_eq!(page.rows[0].delivery, DeliveryStatus::Delivered);
     let detail = h.desk.visit(&visit.out_biz_no).unwrap();
     let kinds: Vec<&str> = detail.calls.iter().map(|c| c.trans_type.as_str()).collect();
     assert_eq!(
@@ -72,7 +72,7 @@ async fn face_auth_identity_notify_history_and_day_close() {
             "cn.nhsa.settle.notify"
         ]
     );
-    assert!(detail.calls.iter().all(|c| c.status == "ok"));
+    assert!(detail.calls.iter().all(|c| c.status == CallStatus::Ok));
     for call in &detail.calls {
         let raw = format!(
             "{}{}",
@@ -84,7 +84,8 @@ async fn face_auth_identity_notify_history_and_day_close() {
 
     let day = h.desk.close_day("2026-11-25").unwrap();
     assert_eq!(day.net.total_fee, "120.50");
-    let (name, full) = h.desk.reveal(visit.visit_id).unwrap();
+    let revealed = h.desk.reveal(visit.visit_id).unwrap();
+    let (name, full) = (revealed.user_name, revealed.id_no);
     assert_eq!(full, id_no);
     assert!(!name.contains('*'));
 }
@@ -102,7 +103,7 @@ async fn two_face_scans_at_once_on_one_counter_send_only_one() {
     assert!(a.is_ok(), "{a:?}");
     match b {
         Err(e @ DeskError::Journal(JournalError::Busy(_))) => {
-            assert_eq!(e.code(), "busy");
+            assert_eq!(e.code().as_str(), "busy");
             assert!(e.to_string().contains("请勿重复"), "{e}");
         }
         other => panic!("{other:?}"),
@@ -151,7 +152,7 @@ async fn a_notify_failing_several_times_then_succeeding_is_delivered_exactly_onc
         .times(3),
     );
     let receipt = h.desk.notify(success("VISIT-ELSEWHERE-1")).await.unwrap();
-    assert_eq!(receipt.delivery.status, "pending");
+    assert_eq!(receipt.delivery.status, DeliveryStatus::Pending);
     assert_eq!(receipt.delivery.attempts, 1);
     assert!(
         receipt
@@ -209,7 +210,7 @@ async fn a_notify_failing_several_times_then_succeeding_is_delivered_exactly_onc
     );
     let page = h.desk.history(&HistoryFilter::default()).unwrap();
     assert_eq!(
-        (page.rows[0].state.as_str(), page.rows[0].total_fee.as_str()),
+        (page.rows[0].state.code(), page.rows[0].total_fee.as_str()),
         ("SUCCESS", "120.50")
     );
 }
@@ -222,7 +223,8 @@ async fn a_late_reply_leaves_an_unknown_that_a_later_delivery_supersedes() {
         .push_script(Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(1500));
     let receipt = h.desk.notify(success("V-LATE")).await.unwrap();
     assert_eq!(
-        receipt.delivery.status, "pending",
+        receipt.delivery.status,
+        DeliveryStatus::Pending,
         "a timeout is not a failure of the settlement"
     );
     let pending = h.desk.pending().unwrap();
@@ -230,7 +232,7 @@ async fn a_late_reply_leaves_an_unknown_that_a_later_delivery_supersedes() {
     assert_eq!(pending[0].error_kind.as_deref(), Some("transport_timeout"));
     h.clock.set("2026-11-25 09:35:00");
     let reports = h.desk.deliver_due().await.unwrap();
-    assert_eq!(reports[0].status, "delivered");
+    assert_eq!(reports[0].status, DeliveryStatus::Delivered);
     assert!(
         h.desk.pending().unwrap().is_empty(),
         "superseded by the delivered retry"
@@ -272,7 +274,7 @@ async fn a_failed_identity_check_can_be_retried_without_a_second_scan() {
         },
     ));
     let err = h.desk.face_auth(never()).await.unwrap_err();
-    assert_eq!(err.code(), "transport_http_status");
+    assert_eq!(err.code().as_str(), "transport_http_status");
     let visit_no = h.desk.with_journal(|j| {
         j.conn()
             .query_row("SELECT out_biz_no FROM visits", [], |r| {
@@ -312,7 +314,7 @@ async fn bad_input_changes_nothing() {
     let mut bad = success("V-1");
     bad.total_fee = "12.345".into();
     let err = h.desk.notify(bad).await.unwrap_err();
-    assert_eq!(err.code(), "validation");
+    assert_eq!(err.code().as_str(), "validation");
     assert!(err.to_string().contains("totalFee"), "{err}");
     let mut bad = success("V-1");
     bad.medical_settle_state = "FAIL".into();

@@ -322,6 +322,25 @@ impl SettleNotifyDraft {
             .map(|(field, _)| field)
     }
 
+    /// The amount-block fields with their wire names, in spec order, to fill.
+    pub fn amounts_mut(&mut self) -> [(&'static str, &mut Option<String>); 13] {
+        [
+            ("medicalSettleNo", &mut self.medical_settle_no),
+            ("ownAmt", &mut self.own_amt),
+            ("hifAmt", &mut self.hif_amt),
+            ("acctAmt", &mut self.acct_amt),
+            ("hifpAmt", &mut self.hifp_amt),
+            ("hifmiAmt", &mut self.hifmi_amt),
+            ("cvlservAmt", &mut self.cvlserv_amt),
+            ("maAmt", &mut self.ma_amt),
+            ("hosPreAmt", &mut self.hos_pre_amt),
+            ("medOverLmtAmt", &mut self.med_over_lmt_amt),
+            ("mafAmt", &mut self.maf_amt),
+            ("cvlservDedcAmt", &mut self.cvlserv_dedc_amt),
+            ("balance", &mut self.balance),
+        ]
+    }
+
     /// The amount-block fields with their wire names, in spec order.
     fn amount_fields(&self) -> [(&'static str, &Option<String>); 13] {
         [

@@ -1,13 +1,38 @@
-//! 设置: the form the panel edits, to and from the configuration file.
+//! 设置: the form the panel edits, to and from the configuration file; saving
+//! it and testing a connection, shared by the panel and the CLI.
 
 use std::path::Path;
 use std::time::Duration;
 
-use facepay_core::config::FileConfig;
-use facepay_core::terminal::Timeouts;
-use facepay_core::terminal::transport::TransportConfig;
-use facepay_core::{ConfigError, DeskConfig};
 use serde::{Deserialize, Serialize};
+
+use nhsa_terminal::Timeouts;
+use nhsa_terminal::transport::{self, TransportConfig};
+
+use crate::config::{ConfigError, DeskConfig, FileConfig};
+
+/// How the terminal is reached.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    /// The embedded simulator: 演示模式.
+    Simulator,
+    /// A vendor bridge taking the envelope as a JSON POST.
+    Http,
+    /// The vendor's NationECCode library.
+    Library,
+}
+
+impl TransportKind {
+    pub fn of(c: &TransportConfig) -> Self {
+        match c {
+            TransportConfig::Simulator => TransportKind::Simulator,
+            TransportConfig::Http { .. } => TransportKind::Http,
+            TransportConfig::Library { .. } => TransportKind::Library,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,8 +47,7 @@ pub struct SettingsForm {
     pub office_name: String,
     pub business_type: String,
     pub biz_type: String,
-    /// `simulator`, `http` or `library`.
-    pub transport: String,
+    pub transport: TransportKind,
     pub http_url: String,
     pub library_path: String,
     pub center_url: String,
@@ -31,15 +55,21 @@ pub struct SettingsForm {
     pub other_timeout: u32,
 }
 
+/// 测试连接's answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ConnectionTest {
+    pub ok: bool,
+    pub message: String,
+}
+
 impl SettingsForm {
     pub fn of(c: &DeskConfig) -> Self {
-        let (transport, http_url, library_path, center_url) = match &c.transport {
-            TransportConfig::Simulator => {
-                ("simulator", String::new(), String::new(), String::new())
-            }
-            TransportConfig::Http { url } => ("http", url.clone(), String::new(), String::new()),
+        let (http_url, library_path, center_url) = match &c.transport {
+            TransportConfig::Simulator => (String::new(), String::new(), String::new()),
+            TransportConfig::Http { url } => (url.clone(), String::new(), String::new()),
             TransportConfig::Library { path, center_url } => (
-                "library",
                 String::new(),
                 path.display().to_string(),
                 center_url.clone(),
@@ -55,7 +85,7 @@ impl SettingsForm {
             office_name: c.office_name.as_str().into(),
             business_type: c.business_type.code().into(),
             biz_type: c.biz_type.code().into(),
-            transport: transport.into(),
+            transport: TransportKind::of(&c.transport),
             http_url,
             library_path,
             center_url,
@@ -90,12 +120,12 @@ impl SettingsForm {
         f.counter.office_name = text(&self.office_name);
         f.counter.business_type = text(&self.business_type);
         f.counter.biz_type = text(&self.biz_type);
-        f.terminal = Some(match self.transport.as_str() {
-            "simulator" => TransportConfig::Simulator,
-            "http" => TransportConfig::Http {
+        f.terminal = Some(match self.transport {
+            TransportKind::Simulator => TransportConfig::Simulator,
+            TransportKind::Http => TransportConfig::Http {
                 url: self.http_url.trim().into(),
             },
-            "library" => {
+            TransportKind::Library => {
                 if self.library_path.trim().is_empty() {
                     return Err(err("libraryPath", "请填写终端动态库的路径"));
                 }
@@ -104,7 +134,6 @@ impl SettingsForm {
                     center_url: self.center_url.trim().into(),
                 }
             }
-            _ => return Err(err("transport", "应为 模拟终端、HTTP 或 动态库")),
         });
         f.timeouts = Some(Timeouts {
             face_auth: Duration::from_secs(self.face_auth_timeout.into()),
@@ -114,7 +143,7 @@ impl SettingsForm {
         Ok(f)
     }
 
-    /// Validate as the service would, naming the form field at fault.
+    /// Validate as the desk would, naming the form field at fault.
     pub fn validate(&self, db: &Path) -> Result<(FileConfig, DeskConfig), ConfigError> {
         let file = self.to_file(db)?;
         let config = file.clone().validate().map_err(|e| ConfigError {
@@ -123,10 +152,53 @@ impl SettingsForm {
         })?;
         Ok((file, config))
     }
+
+    /// Validate and write the settings file (atomically: a crash leaves the
+    /// old file or the new one). Returns the configuration to switch to.
+    pub fn save(&self, db: &Path, file_path: Option<&Path>) -> Result<DeskConfig, ConfigError> {
+        let (file, config) = self.validate(db)?;
+        if let Some(path) = file_path {
+            let failed = |e: &dyn std::fmt::Display| ConfigError {
+                field: "settingsFile".into(),
+                message: format!("无法保存设置到 {}：{e}", path.display()),
+            };
+            let text = toml::to_string_pretty(&file).map_err(|e| failed(&e))?;
+            write_atomically(path, &text).map_err(|e| failed(&e))?;
+        }
+        Ok(config)
+    }
+
+    /// 测试连接 with the settings as typed (not yet saved). Sends no transaction.
+    pub async fn test_connection(&self, db: &Path) -> Result<ConnectionTest, ConfigError> {
+        let (_, config) = self.validate(db)?;
+        let transport = transport::connect(&config.transport).map_err(|e| ConfigError {
+            field: "transport".into(),
+            message: e.to_string(),
+        })?;
+        Ok(match transport.probe(Duration::from_secs(3)).await {
+            Ok(()) => ConnectionTest {
+                ok: true,
+                message: format!("连接正常：{}", transport.describe()),
+            },
+            Err(e) => ConnectionTest {
+                ok: false,
+                message: e.to_string(),
+            },
+        })
+    }
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("toml.partial");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(tmp, path)
 }
 
 /// The form field behind a configuration key.
-pub fn form_field(config_key: &str) -> &str {
+fn form_field(config_key: &str) -> &str {
     match config_key {
         "hospital.org_id" => "orgId",
         "hospital.name" => "hospitalName",

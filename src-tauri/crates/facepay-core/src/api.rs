@@ -1,0 +1,33 @@
+//! The one surface of the desk: what the panel's shell, the `facepay` CLI and
+//! the HIS bridge use. Requests carry what the caller gives, views what it
+//! shows; closed sets are enums and ids newtypes, with TypeScript bindings.
+//! Nothing here needs the caller to know the journal or the protocol crates.
+
+pub use crate::config::{ConfigError, DeskConfig, FileConfig};
+pub use crate::desk::Desk;
+pub use crate::error::{DeskError, ErrorCode};
+pub use crate::requests::{ExportRequest, RefundRequest};
+pub use crate::settings::{ConnectionTest, SettingsForm, TransportKind};
+pub use crate::views::{
+    Backlog, DeliveryReport, FaceAuthOutcome, IdentityView, NotifyReceipt, RefundDraft,
+    RevealedIdentity,
+};
+pub use crate::worker::outbox_worker;
+
+// Views and closed sets defined where they are stored or spoken.
+pub use facepay_journal::calls::Call;
+pub use facepay_journal::export::ExportFormat;
+pub use facepay_journal::history::{HistoryFilter, HistoryPage, SettlementRow, VisitDetail};
+pub use facepay_journal::outbox::OutboxEntry;
+pub use facepay_journal::summary::{DaySummary, StateTotals, Totals};
+pub use facepay_journal::visits::Visit;
+pub use facepay_journal::{CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, VisitId};
+pub use nhsa_terminal::protocol::{BizType, MedicalSettleState, SettleNotifyDraft, TransType};
+
+/// A checkout as a form or a JSON file gives it: wire names, `selfPay` for 自费.
+pub type Checkout = SettleNotifyDraft;
+
+/// Read a JSON document strictly into a request type, naming the field at fault.
+pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeskError> {
+    Ok(nhsa_terminal::protocol::validation::from_json(text)?)
+}

@@ -1,0 +1,160 @@
+//! 刷脸 → 身份: the face scan on the terminal, then the identity it unlocks.
+
+use std::future::Future;
+
+use facepay_journal::calls::{self, Outcome};
+use facepay_journal::visits::{self, NewVisit};
+use facepay_journal::{CallId, Transaction, VisitId, sequence};
+use nhsa_terminal::Prepared;
+use nhsa_terminal::protocol::{AuthCheck, AuthNo, EcAuth, ExtData, OutBizNo};
+
+use crate::desk::Desk;
+use crate::error::DeskError;
+use crate::views::{FaceAuthOutcome, IdentityView};
+
+impl Desk {
+    /// This counter's face-scan request under a fresh number.
+    fn scan_request(&self, out_biz_no: OutBizNo) -> EcAuth {
+        let c = &self.config;
+        EcAuth {
+            org_id: c.org_id.clone(),
+            out_biz_no,
+            business_type: c.business_type,
+            operator_id: c.operator_id.clone(),
+            operator_name: c.operator_name.clone(),
+            office_id: c.office_id.clone(),
+            office_name: c.office_name.clone(),
+            ext_data: ExtData::empty(),
+        }
+    }
+
+    fn next_out_biz_no(&self, tx: &Transaction<'_>, now: &str) -> Result<OutBizNo, DeskError> {
+        let c = &self.config;
+        Ok(sequence::next_out_biz_no(
+            tx,
+            c.org_id.as_str(),
+            &c.counter_id,
+            &now[..10],
+        )?)
+    }
+
+    /// 刷脸: start face authorization on the terminal, then fetch the
+    /// identity. `cancel` resolving stops the wait (the outcome is recorded
+    /// as unknown: the terminal may still be scanning).
+    pub async fn face_auth(
+        &self,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<FaceAuthOutcome, DeskError> {
+        let c = &self.config;
+        let (visit_id, call_id, prepared) = self.write(|tx, now, session| {
+            let no = self.next_out_biz_no(tx, now)?;
+            let prepared = self.terminal.prepare(&self.scan_request(no.clone()));
+            let visit_id = VisitId(visits::insert(
+                tx,
+                &NewVisit {
+                    out_biz_no: no.as_str(),
+                    counter_id: &c.counter_id,
+                    operator_id: c.operator_id.as_str(),
+                    operator_name: c.operator_name.as_str(),
+                    office_id: c.office_id.as_str(),
+                    office_name: c.office_name.as_str(),
+                    business_type: c.business_type.code(),
+                },
+                now,
+            )?);
+            let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
+            Ok((visit_id, call_id, prepared))
+        })?;
+        let result = tokio::select! {
+            result = self.terminal.send(&prepared) => result,
+            () = cancel => {
+                let outcome = Outcome::Unknown {
+                    kind: "cancelled".into(),
+                    message: "收银员取消了等待，终端上的刷脸可能仍在进行".into(),
+                    reply: None,
+                };
+                self.write(|tx, now, _| Ok(calls::finish(tx, call_id.get(), &outcome, now)?))?;
+                return Err(DeskError::Cancelled { call_id });
+            }
+        };
+        // The outcome of the scan and the intent of the identity check: one commit.
+        let (auth_no, check_id, check) = match result {
+            Ok(reply) => self.write(|tx, now, session| {
+                let auth_no = reply.data.auth_no.clone();
+                calls::finish(tx, call_id.get(), &Outcome::ok(&reply.raw), now)?;
+                visits::set_auth_no(tx, visit_id.get(), auth_no.as_str())?;
+                let (check_id, prepared) =
+                    self.journal_check(tx, now, session, visit_id, &auth_no)?;
+                Ok((auth_no, check_id, prepared))
+            })?,
+            Err(error) => return Err(self.failed(call_id, error)),
+        };
+        self.send_check(
+            visit_id,
+            prepared.out_biz_no.as_str(),
+            &auth_no,
+            check_id,
+            check,
+        )
+        .await
+    }
+
+    /// Fetch (again) the identity of a visit whose face scan succeeded, e.g.
+    /// after auth.check failed: no second scan needed.
+    pub async fn fetch_identity(
+        &self,
+        visit_out_biz_no: &str,
+    ) -> Result<FaceAuthOutcome, DeskError> {
+        let visit = self
+            .read(|c| visits::by_out_biz_no(c, visit_out_biz_no))?
+            .ok_or_else(|| {
+                DeskError::NotFound(format!("没有流水号为 {visit_out_biz_no} 的刷脸记录"))
+            })?;
+        let auth_no = visit
+            .auth_no
+            .ok_or_else(|| DeskError::NotFound("该次刷脸没有成功的授权，请重新刷脸".into()))?;
+        let auth_no = AuthNo::new(auth_no)?;
+        let (call_id, prepared) = self
+            .write(|tx, now, session| self.journal_check(tx, now, session, visit.id, &auth_no))?;
+        self.send_check(visit.id, &visit.out_biz_no, &auth_no, call_id, prepared)
+            .await
+    }
+
+    /// Allocate a number and journal the intent of an auth.check.
+    fn journal_check(
+        &self,
+        tx: &Transaction<'_>,
+        now: &str,
+        session: &str,
+        visit_id: VisitId,
+        auth_no: &AuthNo,
+    ) -> Result<(CallId, Prepared<AuthCheck>), DeskError> {
+        let no = self.next_out_biz_no(tx, now)?;
+        let request = AuthCheck::after(self.scan_request(no.clone()), no, auth_no.clone());
+        let prepared = self.terminal.prepare(&request);
+        let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
+        Ok((call_id, prepared))
+    }
+
+    /// Send the identity check. Its reply is stored only if it is about the
+    /// authNo asked for (the client refuses any other as a mismatch).
+    async fn send_check(
+        &self,
+        visit_id: VisitId,
+        visit_out_biz_no: &str,
+        auth_no: &AuthNo,
+        call_id: CallId,
+        prepared: Prepared<AuthCheck>,
+    ) -> Result<FaceAuthOutcome, DeskError> {
+        let result = self.terminal.send(&prepared).await;
+        let reply = self.finish(call_id, result, |tx, reply, now| {
+            visits::set_identity(tx, visit_id.get(), &reply.data, now)
+        })?;
+        Ok(FaceAuthOutcome {
+            visit_id,
+            out_biz_no: visit_out_biz_no.to_owned(),
+            auth_no: auth_no.as_str().to_owned(),
+            identity: IdentityView::of(&reply.data, self.now().date()),
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! 历史, 日结, 待确认, exports and the status bar's counts: what staff look
+//! back at. Reads go through read-only connections; the few writes (resolve,
+//! close a day, reveal, the export's audit row) are audited.
+
+use std::path::Path;
+
+use facepay_journal::calls::{self, Call};
+use facepay_journal::export;
+use facepay_journal::history::{self, HistoryFilter, HistoryPage, VisitDetail};
+use facepay_journal::outbox::{self, OutboxEntry};
+use facepay_journal::summary::{self, DaySummary};
+use facepay_journal::{CallId, Resolution, VisitId, audit, visits};
+
+use crate::desk::Desk;
+use crate::error::DeskError;
+use crate::requests::ExportRequest;
+use crate::views::{Backlog, RevealedIdentity};
+
+impl Desk {
+    /// 待确认: unknown outcomes awaiting a person's decision.
+    pub fn pending(&self) -> Result<Vec<Call>, DeskError> {
+        self.read(calls::pending)
+    }
+
+    /// Resolve a 待确认 call with a reason (audited). Confirming that a
+    /// notification reached the terminal stops its retries.
+    pub fn resolve(
+        &self,
+        call_id: CallId,
+        resolution: Resolution,
+        reason: &str,
+    ) -> Result<Call, DeskError> {
+        if resolution == Resolution::Superseded {
+            return Err(DeskError::Invalid {
+                field: "outcome",
+                message: "只能确认为已生效或未生效".into(),
+            });
+        }
+        self.write(|tx, now, _| {
+            let call = calls::resolve(tx, call_id.get(), resolution, reason, self.operator(), now)?;
+            if let (Resolution::ConfirmedOk, Some(settlement_id)) = (resolution, call.settlement_id)
+            {
+                outbox::mark_delivered(tx, settlement_id.get(), now)?;
+            }
+            Ok(call)
+        })
+    }
+
+    pub fn history(&self, filter: &HistoryFilter) -> Result<HistoryPage, DeskError> {
+        self.read(|c| history::search(c, filter))
+    }
+
+    pub fn visit(&self, out_biz_no: &str) -> Result<VisitDetail, DeskError> {
+        self.read(|c| history::visit_detail(c, out_biz_no))
+    }
+
+    /// 显示: the full name and 证件号 of a visit, audited.
+    pub fn reveal(&self, visit_id: VisitId) -> Result<RevealedIdentity, DeskError> {
+        self.write(|tx, now, _| {
+            let (user_name, id_no) = visits::reveal(tx, visit_id.get())?
+                .ok_or_else(|| DeskError::NotFound(format!("就诊 {visit_id} 没有身份信息")))?;
+            audit::append(
+                tx,
+                now,
+                self.operator(),
+                "reveal_identity",
+                Some(&format!("visit:{visit_id}")),
+                None,
+            )?;
+            Ok(RevealedIdentity { user_name, id_no })
+        })
+    }
+
+    pub fn summary(
+        &self,
+        day: &str,
+        operator_id: Option<&str>,
+    ) -> Result<Vec<DaySummary>, DeskError> {
+        if chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err() {
+            return Err(DeskError::Invalid {
+                field: "date",
+                message: format!("日期“{day}”应为 YYYY-MM-DD"),
+            });
+        }
+        self.read(|c| summary::day(c, day, operator_id))
+    }
+
+    /// 日结 of this counter's operator for `day`.
+    pub fn close_day(&self, day: &str) -> Result<DaySummary, DeskError> {
+        self.write(|tx, now, _| {
+            Ok(summary::close_day(
+                tx,
+                self.operator(),
+                day,
+                self.operator(),
+                now,
+            )?)
+        })
+    }
+
+    /// Notifications not yet delivered.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, DeskError> {
+        self.read(outbox::undelivered)
+    }
+
+    /// The status bar's counts, counted by the database, not by loading lists.
+    pub fn backlog(&self) -> Result<Backlog, DeskError> {
+        self.read(|c| {
+            Ok(Backlog {
+                undelivered: outbox::count_undelivered(c)?,
+                pending: calls::count_pending(c)?,
+            })
+        })
+    }
+
+    /// Export to `out`, audited (an unmasked export says so in the audit log).
+    /// The rows are read on a connection of their own: the counter goes on.
+    pub fn export(
+        &self,
+        request: &ExportRequest,
+        out: &Path,
+        progress: impl FnMut(u64),
+    ) -> Result<u64, DeskError> {
+        let filter = HistoryFilter {
+            from: Some(request.from.clone()),
+            to: Some(request.to.clone()),
+            ..HistoryFilter::default()
+        };
+        let rows = self.read(|c| {
+            export::export(c, &filter, request.format, request.unmasked, out, progress)
+        })?;
+        let detail = serde_json::json!({
+            "from": request.from, "to": request.to, "rows": rows,
+            "format": request.format, "unmasked": request.unmasked,
+            "file": out.display().to_string(),
+        });
+        self.write(|tx, now, _| {
+            Ok(audit::append(
+                tx,
+                now,
+                self.operator(),
+                "export",
+                None,
+                Some(&detail.to_string()),
+            )?)
+        })?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,357 @@
+//! 通知终端 and 退费: record the settlement and owe its notification (one
+//! transaction), then deliver. A failed delivery is retried by the outbox; it
+//! never changes the settlement.
+
+use chrono::{Duration as Span, NaiveDateTime};
+
+use facepay_journal::calls::{self, Outcome};
+use facepay_journal::clock::stamp;
+use facepay_journal::history::{self, HistoryFilter};
+use facepay_journal::outbox;
+use facepay_journal::settlements::{self, Original, Recorded};
+use facepay_journal::{CallId, DeliveryStatus, JournalError, SettlementId, Transaction};
+use facepay_journal::{audit, visits};
+use nhsa_terminal::Prepared;
+use nhsa_terminal::protocol::{MedicalSettleState, SettleNotify, SettleNotifyDraft};
+
+use crate::desk::Desk;
+use crate::error::DeskError;
+use crate::requests::RefundRequest;
+use crate::views::{DeliveryReport, NotifyReceipt, RefundDraft};
+
+/// How far ahead of this PC's clock a HIS settlement time may be (clocks of
+/// two machines differ a little; a day's difference is a typo).
+const SETL_TIME_AHEAD: Span = Span::minutes(10);
+
+const SETL_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+impl Desk {
+    /// 通知终端: validate, record, deliver.
+    pub async fn notify(&self, draft: SettleNotifyDraft) -> Result<NotifyReceipt, DeskError> {
+        self.settle(draft, None).await
+    }
+
+    /// 退费 from 历史: a REFUND_SUCCESS / REFUND_FAIL of a recorded SUCCESS,
+    /// under its visit's outBizNo and authNo, linked to it.
+    pub async fn refund(&self, request: RefundRequest) -> Result<NotifyReceipt, DeskError> {
+        let id = request.settlement_id;
+        let (original, was) = self.original(id)?;
+        let draft = refund_draft(was, &original, request)?;
+        self.settle(draft, Some(id)).await
+    }
+
+    /// The prefilled full refund of what is left of a SUCCESS.
+    pub fn refund_draft(&self, id: SettlementId) -> Result<RefundDraft, DeskError> {
+        let (original, was) = self.original(id)?;
+        let row = self.read(|c| {
+            let filter = HistoryFilter {
+                out_biz_no: Some(original.out_biz_no.clone()),
+                limit: Some(history::MAX_PAGE),
+                ..HistoryFilter::default()
+            };
+            Ok(history::search(c, &filter)?
+                .rows
+                .into_iter()
+                .find(|r| r.id == id))
+        })?;
+        let row = row.ok_or_else(|| DeskError::NotFound(format!("没有结算记录 {id}")))?;
+        let mut request = RefundRequest::full(id);
+        request.total_fee = Some(original.refundable().to_string());
+        request.setl_time = Some(self.now().format(SETL_TIME_FORMAT).to_string());
+        let mut was = was;
+        for (field, slot) in request.amounts_mut() {
+            if let Some((_, value)) = was.amounts_mut().into_iter().find(|(f, _)| *f == field) {
+                *slot = value.clone();
+            }
+        }
+        Ok(RefundDraft {
+            original: row,
+            refundable: original.refundable().to_string(),
+            request,
+        })
+    }
+
+    /// The original SUCCESS a refund refers to, and its notification as sent.
+    fn original(&self, id: SettlementId) -> Result<(Original, SettleNotifyDraft), DeskError> {
+        self.read(|c| {
+            let original = settlements::original(c, id)?
+                .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {id}")))?;
+            if original.state != MedicalSettleState::Success {
+                return Err(JournalError::Invalid {
+                    field: "settlementId",
+                    message: format!(
+                        "结算 {id} 的状态是{}，只能对结算成功的记录退费",
+                        original.state.label()
+                    ),
+                });
+            }
+            let was = settlements::payload(c, id)?.to_draft();
+            Ok((original, was))
+        })
+    }
+
+    async fn settle(
+        &self,
+        draft: SettleNotifyDraft,
+        refund_of: Option<SettlementId>,
+    ) -> Result<NotifyReceipt, DeskError> {
+        let draft = self.complete(draft)?;
+        let n = SettleNotify::try_from(draft)?;
+        self.check_setl_time(&n)?;
+        let warnings = n.amount_warnings();
+        // The settlement, its outbox row and the intent of its first delivery: one commit.
+        let (recorded, call_id, prepared): (Recorded, _, _) = self.write(|tx, now, session| {
+            let visit_id = visits::by_out_biz_no(tx, n.out_biz_no.as_str())?.map(|v| v.id);
+            let recorded = settlements::record(tx, &n, visit_id, refund_of, now)?;
+            audit::append(
+                tx,
+                now,
+                self.operator(),
+                if refund_of.is_some() {
+                    "refund"
+                } else {
+                    "notify"
+                },
+                Some(n.out_biz_no.as_str()),
+                Some(n.result.state().code()),
+            )?;
+            let (call_id, prepared) =
+                self.journal_delivery(tx, now, session, recorded.settlement_id, &n)?;
+            Ok((recorded, call_id, prepared))
+        })?;
+        let delivery = self
+            .send_delivery(recorded.settlement_id, call_id, prepared)
+            .await?;
+        Ok(NotifyReceipt {
+            settlement_id: recorded.settlement_id,
+            out_biz_no: n.out_biz_no.as_str().to_owned(),
+            state: n.result.state(),
+            self_pay: n.result.is_self_pay(),
+            business_day: recorded.business_day,
+            original_id: recorded.original_id,
+            warnings,
+            delivery,
+        })
+    }
+
+    /// setlTime is when the HIS settled: it cannot lie ahead of now.
+    fn check_setl_time(&self, n: &SettleNotify) -> Result<(), DeskError> {
+        let at = NaiveDateTime::parse_from_str(n.setl_time.as_str(), SETL_TIME_FORMAT)
+            .map_err(|e| DeskError::Internal(format!("已校验的结算时间无法读取：{e}")))?;
+        if at > self.now() + SETL_TIME_AHEAD {
+            return Err(DeskError::Invalid {
+                field: "setlTime",
+                message: format!(
+                    "结算时间 {} 晚于现在超过 10 分钟，请填写 HIS 实际结算的时间",
+                    n.setl_time.as_str()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Fill what this counter knows: operator, hospital, office, the visit's
+    /// authNo and identity, and the settlement time when the caller gave none.
+    fn complete(&self, mut d: SettleNotifyDraft) -> Result<SettleNotifyDraft, DeskError> {
+        let c = &self.config;
+        let fill = |slot: &mut String, v: &str| {
+            if slot.trim().is_empty() {
+                *slot = v.to_owned();
+            }
+        };
+        fill(&mut d.operator_id, c.operator_id.as_str());
+        fill(&mut d.operator_name, c.operator_name.as_str());
+        fill(&mut d.hospital_name, c.hospital_name.as_str());
+        fill(&mut d.biz_type, c.biz_type.code());
+        fill(
+            &mut d.setl_time,
+            &self.now().format(SETL_TIME_FORMAT).to_string(),
+        );
+        if d.office_id.is_none() && d.office_name.is_none() {
+            d.office_id = Some(c.office_id.as_str().to_owned());
+            d.office_name = Some(c.office_name.as_str().to_owned());
+        }
+        let visit = self.read(|conn| {
+            let Some(visit) = visits::by_out_biz_no(conn, &d.out_biz_no)? else {
+                return Ok(None);
+            };
+            let full = visits::reveal(conn, visit.id.get())?;
+            Ok(Some((visit, full)))
+        })?;
+        if let Some((visit, full)) = visit {
+            if d.auth_no.is_none() {
+                d.auth_no = visit.auth_no;
+            }
+            if d.id_no.is_none()
+                && d.user_name.is_none()
+                && let Some((name, id_no)) = full
+            {
+                d.user_name = Some(name);
+                d.id_no = Some(id_no);
+            }
+        }
+        Ok(d)
+    }
+
+    /// Send a settlement's notification once, now, and journal how it went.
+    pub async fn deliver(&self, settlement_id: SettlementId) -> Result<DeliveryReport, DeskError> {
+        enum Next {
+            AlreadyDelivered(DeliveryReport),
+            Send(CallId, Prepared<SettleNotify>),
+        }
+        let next = self.write(|tx, now, session| {
+            let entry = outbox::entry(tx, settlement_id.get())?
+                .ok_or_else(|| DeskError::NotFound(format!("没有结算记录 {settlement_id}")))?;
+            if entry.status == DeliveryStatus::Delivered {
+                return Ok(Next::AlreadyDelivered(entry.into()));
+            }
+            let n = settlements::payload(tx, settlement_id)?;
+            let (call_id, prepared) = self.journal_delivery(tx, now, session, settlement_id, &n)?;
+            Ok(Next::Send(call_id, prepared))
+        })?;
+        match next {
+            Next::AlreadyDelivered(report) => Ok(report),
+            Next::Send(call_id, prepared) => {
+                self.send_delivery(settlement_id, call_id, prepared).await
+            }
+        }
+    }
+
+    /// Journal the intent of delivering a settlement's notification.
+    fn journal_delivery(
+        &self,
+        tx: &Transaction<'_>,
+        now: &str,
+        session: &str,
+        settlement_id: SettlementId,
+        n: &SettleNotify,
+    ) -> Result<(CallId, Prepared<SettleNotify>), DeskError> {
+        let prepared = self.terminal.prepare(n);
+        let call_id =
+            self.journal_intent(tx, now, session, &prepared, None, Some(settlement_id))?;
+        Ok((call_id, prepared))
+    }
+
+    /// Send, then journal the outcome and settle the outbox row.
+    async fn send_delivery(
+        &self,
+        settlement_id: SettlementId,
+        call_id: CallId,
+        prepared: Prepared<SettleNotify>,
+    ) -> Result<DeliveryReport, DeskError> {
+        let result = self.terminal.send(&prepared).await;
+        let outcome = match &result {
+            Ok(reply) => Outcome::ok(&reply.raw),
+            Err(e) => Outcome::from_error(e),
+        };
+        let now_t = self.now();
+        let backoff = self.config.backoff;
+        let entry = self.write(|tx, _, _| {
+            let now = stamp(now_t);
+            calls::finish(tx, call_id.get(), &outcome, &now)?;
+            let id = settlement_id.get();
+            Ok(match &result {
+                Ok(_) => {
+                    outbox::mark_delivered(tx, id, &now)?;
+                    outbox::entry(tx, id)?
+                        .ok_or_else(|| DeskError::NotFound(format!("结算 {settlement_id}")))?
+                }
+                Err(e) => outbox::mark_failed(tx, id, &e.to_string(), now_t, &backoff)?,
+            })
+        })?;
+        if let Err(e) = &result {
+            tracing::warn!(
+                settlement_id = settlement_id.get(),
+                attempts = entry.attempts,
+                "notify not delivered: {e}"
+            );
+        }
+        Ok(entry.into())
+    }
+
+    /// Deliver every notification whose retry time has come.
+    pub async fn deliver_due(&self) -> Result<Vec<DeliveryReport>, DeskError> {
+        let now = stamp(self.now());
+        let due = self.read(|c| outbox::due(c, &now, 50))?;
+        let mut reports = Vec::with_capacity(due.len());
+        for entry in due {
+            match self.deliver(entry.settlement_id).await {
+                Ok(report) => reports.push(report),
+                // Another window or process is sending it right now.
+                Err(DeskError::Journal(JournalError::Busy(_))) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(reports)
+    }
+
+    /// 重发: a person asks to send an undelivered notification again now.
+    pub async fn resend(&self, settlement_id: SettlementId) -> Result<DeliveryReport, DeskError> {
+        self.write(|tx, now, _| {
+            outbox::requeue(tx, settlement_id.get(), now)?;
+            audit::append(
+                tx,
+                now,
+                self.operator(),
+                "resend_notify",
+                Some(&format!("settlement:{settlement_id}")),
+                None,
+            )?;
+            Ok(())
+        })?;
+        self.deliver(settlement_id).await
+    }
+
+    /// When the next retry is due, for the worker's sleep.
+    pub fn next_retry_at(&self) -> Result<Option<NaiveDateTime>, DeskError> {
+        self.read(outbox::next_due_at)
+    }
+}
+
+/// The refund's draft: the original notification with the request applied.
+/// The operator is whoever refunds now (filled by `complete`).
+fn refund_draft(
+    mut d: SettleNotifyDraft,
+    original: &Original,
+    mut r: RefundRequest,
+) -> Result<SettleNotifyDraft, DeskError> {
+    let state = r.medical_settle_state;
+    if !state.is_refund() {
+        return Err(DeskError::Invalid {
+            field: "medicalSettleState",
+            message: "退费应为退费成功（REFUND_SUCCESS）或退费失败（REFUND_FAIL）".into(),
+        });
+    }
+    d.medical_settle_state = state.code().to_owned();
+    d.operator_id.clear();
+    d.operator_name.clear();
+    d.setl_time = r.setl_time.take().unwrap_or_default();
+    d.total_fee = r
+        .total_fee
+        .take()
+        .unwrap_or_else(|| original.refundable().to_string());
+    d.fail_reason = r.fail_reason.take().filter(|v| !v.is_empty());
+    let insured = state.carries_amounts() && !original.self_pay;
+    for (field, given) in r.amounts_mut() {
+        let given = given.take();
+        if !insured && given.as_deref().is_some_and(|v| !v.is_empty()) {
+            return Err(DeskError::Invalid {
+                field,
+                message: if original.self_pay {
+                    "原结算为自费，退费不传医保金额".into()
+                } else {
+                    format!("{}时不传金额", state.label())
+                },
+            });
+        }
+        if let Some((_, slot)) = d.amounts_mut().into_iter().find(|(f, _)| *f == field) {
+            match given {
+                _ if !insured => *slot = None,
+                None => {}
+                Some(v) if v.is_empty() => *slot = None,
+                Some(v) => *slot = Some(v),
+            }
+        }
+    }
+    Ok(d)
+}
