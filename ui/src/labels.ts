@@ -1,16 +1,33 @@
-// Chinese names of the code tables, as the cashier reads them.
+// Chinese names of the code tables, as the cashier reads them. The Records
+// are keyed by the generated unions, so a new code fails to compile here
+// instead of showing up raw on screen.
 
-export const STATES: [string, string][] = [
-  ["SUCCESS", "结算成功"],
-  ["FAIL", "结算失败"],
-  ["REFUND_SUCCESS", "退费成功"],
-  ["REFUND_FAIL", "退费失败"],
-];
-export const BIZ_TYPES: [string, string][] = [
-  ["register", "挂号窗口"],
-  ["settle", "诊间"],
-  ["drugStore", "药店"],
-];
+import type { BizType } from "./bindings/BizType";
+import type { CallStatus } from "./bindings/CallStatus";
+import type { DeliveryStatus } from "./bindings/DeliveryStatus";
+import type { Resolution } from "./bindings/Resolution";
+import type { SettleState } from "./bindings/SettleState";
+import type { TransType } from "./bindings/TransType";
+import type { TransportKind } from "./bindings/TransportKind";
+
+const STATE: Record<SettleState, string> = {
+  SUCCESS: "结算成功",
+  FAIL: "结算失败",
+  REFUND_SUCCESS: "退费成功",
+  REFUND_FAIL: "退费失败",
+};
+const BIZ: Record<BizType, string> = { register: "挂号窗口", settle: "诊间", drugStore: "药店" };
+const TRANSPORT: Record<TransportKind, string> = { simulator: "模拟终端（演示模式）", http: "HTTP 接口", library: "动态库" };
+const DELIVERY: Record<DeliveryStatus, string> = { delivered: "已送达", pending: "待重发", gave_up: "未送达" };
+const TRANS: Record<TransType, string> = { "cn.nhsa.ec.auth": "刷脸授权", "cn.nhsa.auth.check": "获取身份", "cn.nhsa.settle.notify": "结算通知" };
+const CALL_STATUS: Record<CallStatus, string> = { ok: "成功", failed: "失败", unknown: "结果未知", in_flight: "进行中" };
+const RESOLUTION: Record<Resolution, string> = { confirmed_ok: "确认终端已处理", confirmed_failed: "确认终端未处理", superseded: "已被后续调用取代" };
+
+/** [code, label] in display order, for selects and segmented choices. */
+const pairs = <K extends string>(table: Record<K, string>) => Object.entries(table) as [K, string][];
+export const STATES = pairs(STATE);
+export const BIZ_TYPES = pairs(BIZ);
+export const TRANSPORTS = pairs(TRANSPORT);
 export const BUSINESS_TYPES: [string, string][] = [
   ["01101", "挂号"], ["01102", "住院建档"], ["01103", "入院登记"], ["01104", "缴纳预缴金"],
   ["01201", "问诊"], ["01202", "预约检查"], ["01203", "检查"], ["01204", "治疗"],
@@ -18,19 +35,13 @@ export const BUSINESS_TYPES: [string, string][] = [
   ["01305", "病历材料复印"], ["02121", "药店购药"], ["02122", "下载外购处方"], ["03131", "医疗类APP线上身份认证"],
 ];
 const REGIONS: Record<string, string> = { "441702": "阳江市江城区", "441704": "阳江市阳东区", "441721": "阳西县", "441781": "阳春市" };
-const DELIVERY: Record<string, string> = { delivered: "已送达", pending: "待重发", gave_up: "未送达" };
-const TRANS: Record<string, string> = { "cn.nhsa.ec.auth": "刷脸授权", "cn.nhsa.auth.check": "获取身份", "cn.nhsa.settle.notify": "结算通知" };
-const CALL_STATUS: Record<string, string> = { ok: "成功", failed: "失败", unknown: "结果未知", in_flight: "进行中" };
 
-const lookup = (table: [string, string][], code: string) => table.find(([c]) => c === code)?.[1] ?? code;
-export const stateLabel = (c: string) => lookup(STATES, c);
-export const bizLabel = (c: string) => lookup(BIZ_TYPES, c);
+export const stateLabel = (c: SettleState) => STATE[c];
+export const bizLabel = (c: BizType) => BIZ[c];
 export const regionLabel = (c: string | null) => (c ? (REGIONS[c] ? `${REGIONS[c]}（${c}）` : c) : "—");
-export const deliveryLabel = (c: string) => DELIVERY[c] ?? c;
-export const transLabel = (c: string) => TRANS[c] ?? c;
-export const callStatusLabel = (c: string) => CALL_STATUS[c] ?? c;
-export const today = () => {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-};
+export const deliveryLabel = (c: DeliveryStatus) => DELIVERY[c];
+export const transLabel = (c: TransType) => TRANS[c];
+export const callStatusLabel = (c: CallStatus) => CALL_STATUS[c];
+export const resolutionLabel = (c: Resolution) => RESOLUTION[c];
+/** 医保 or 自费: whether the settlement went through 医保 at all. */
+export const payKindLabel = (selfPay: boolean) => (selfPay ? "自费" : "医保");

@@ -13,6 +13,9 @@ import type { HistoryFilter } from "../bindings/HistoryFilter";
 import type { HistoryPage } from "../bindings/HistoryPage";
 import type { IpcError } from "../bindings/IpcError";
 import type { NotifyReceipt } from "../bindings/NotifyReceipt";
+import type { RefundDraft } from "../bindings/RefundDraft";
+import type { RefundRequest } from "../bindings/RefundRequest";
+import type { Resolution } from "../bindings/Resolution";
 import type { RevealedIdentity } from "../bindings/RevealedIdentity";
 import type { SettingsForm } from "../bindings/SettingsForm";
 import type { SettleNotifyDraft } from "../bindings/SettleNotifyDraft";
@@ -32,6 +35,9 @@ export interface Backend {
   fetchIdentity(outBizNo: string): Promise<FaceAuthOutcome>;
   revealIdentity(visitId: number): Promise<RevealedIdentity>;
   notify(draft: SettleNotifyDraft): Promise<NotifyReceipt>;
+  /** A full refund of a SUCCESS settlement, prefilled for the dialog. */
+  refundDraft(settlementId: number): Promise<RefundDraft>;
+  refund(request: RefundRequest): Promise<NotifyReceipt>;
   history(filter: Partial<HistoryFilter>): Promise<HistoryPage>;
   visitDetail(outBizNo: string): Promise<VisitDetail>;
   resend(settlementId: number): Promise<DeliveryReport>;
@@ -39,9 +45,10 @@ export interface Backend {
   closeDay(date: string): Promise<DaySummary>;
   /** Where to save an export; null when the cashier cancels the dialog. */
   chooseExportPath(defaultName: string): Promise<string | null>;
-  export(request: ExportRequest, onProgress: (rows: number) => void): Promise<ExportResult>;
+  /** `path` is the save dialog's choice; null exports into the configured folder. */
+  export(request: ExportRequest, path: string | null, onProgress: (rows: number) => void): Promise<ExportResult>;
   pending(): Promise<Call[]>;
-  resolve(callId: number, outcome: "ok" | "failed", reason: string): Promise<Call>;
+  resolve(callId: number, resolution: Exclude<Resolution, "superseded">, reason: string): Promise<Call>;
   getSettings(): Promise<SettingsForm>;
   saveSettings(form: SettingsForm): Promise<AppInfo>;
   testConnection(form: SettingsForm): Promise<ConnectionTest>;

@@ -14,6 +14,8 @@ export const tauriBackend: Backend = {
   fetchIdentity: (outBizNo) => invoke("fetch_identity", { outBizNo }),
   revealIdentity: (visitId) => invoke("reveal_identity", { visitId }),
   notify: (draft) => invoke("notify", { draft }),
+  refundDraft: (settlementId) => invoke("refund_draft", { settlementId }),
+  refund: (request) => invoke("refund", { request }),
   history: (filter) => invoke("history", { filter }),
   visitDetail: (outBizNo) => invoke("visit_detail", { outBizNo }),
   resend: (settlementId) => invoke("resend", { settlementId }),
@@ -24,16 +26,16 @@ export const tauriBackend: Backend = {
     const path = await save({ defaultPath: defaultName, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] });
     return path ?? null;
   },
-  export: async (request, onProgress) => {
+  export: async (request, path, onProgress) => {
     const stop = await listen<number>("export-progress", (e) => onProgress(e.payload));
     try {
-      return await invoke("export", { request });
+      return await invoke("export", { request, path });
     } finally {
       stop();
     }
   },
   pending: () => invoke("pending"),
-  resolve: (callId, outcome, reason) => invoke("resolve", { callId, outcome, reason }),
+  resolve: (callId, resolution, reason) => invoke("resolve", { callId, resolution, reason }),
   getSettings: () => invoke("get_settings"),
   saveSettings: (form) => invoke("save_settings", { form }),
   testConnection: (form) => invoke("test_connection", { form }),

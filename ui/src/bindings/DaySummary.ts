@@ -6,4 +6,12 @@ export type DaySummary = { operatorId: string, operatorName: string, businessDay
 /**
  * SUCCESS minus REFUND_SUCCESS: what the day really took in (may be negative).
  */
-net: Totals, closedAt: string | null, closedBy: string | null, };
+net: Totals, 
+/**
+ * The 医保 part of `net` (absent from days closed before 自费 existed).
+ */
+netInsured: Totals, 
+/**
+ * The 自费 part of `net`.
+ */
+netSelfPay: Totals, closedAt: string | null, closedBy: string | null, };

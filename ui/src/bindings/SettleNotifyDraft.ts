@@ -4,4 +4,9 @@
  * A notification as a form or a JSON file gives it: every value a string,
  * wire names. Validation happens in `SettleNotify::try_from`.
  */
-export type SettleNotifyDraft = { outBizNo: string, medicalSettleState: string, authNo?: string | null, operatorId: string, operatorName: string, totalFee: string, bizType: string, idNo?: string | null, userName?: string | null, setlTime: string, hospitalName: string, officeId?: string | null, officeName?: string | null, doctorName?: string | null, failReason?: string | null, medicalSettleNo?: string | null, ownAmt?: string | null, hifAmt?: string | null, acctAmt?: string | null, hifpAmt?: string | null, hifmiAmt?: string | null, cvlservAmt?: string | null, maAmt?: string | null, hosPreAmt?: string | null, medOverLmtAmt?: string | null, mafAmt?: string | null, cvlservDedcAmt?: string | null, balance?: string | null, };
+export type SettleNotifyDraft = { outBizNo: string, medicalSettleState: string, 
+/**
+ * 自费: SUCCESS / REFUND_SUCCESS without medicalSettleNo and amounts.
+ * Ours, never on the wire.
+ */
+selfPay: boolean, authNo?: string | null, operatorId: string, operatorName: string, totalFee: string, bizType: string, idNo?: string | null, userName?: string | null, setlTime: string, hospitalName: string, officeId?: string | null, officeName?: string | null, doctorName?: string | null, failReason?: string | null, medicalSettleNo?: string | null, ownAmt?: string | null, hifAmt?: string | null, acctAmt?: string | null, hifpAmt?: string | null, hifmiAmt?: string | null, cvlservAmt?: string | null, maAmt?: string | null, hosPreAmt?: string | null, medOverLmtAmt?: string | null, mafAmt?: string | null, cvlservDedcAmt?: string | null, balance?: string | null, };

@@ -6,4 +6,8 @@ import type { Visit } from "./Visit";
 /**
  * One visit with everything that happened in it.
  */
-export type VisitDetail = { visit: Visit, settlements: Array<SettlementRow>, calls: Array<Call>, };
+export type VisitDetail = { visit: Visit, 
+/**
+ * Its settlements, each refund after what it refunds.
+ */
+settlements: Array<SettlementRow>, calls: Array<Call>, };

@@ -4,10 +4,10 @@ import type { AppInfo } from "../bindings/AppInfo";
 import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
 import type { NotifyReceipt } from "../bindings/NotifyReceipt";
 import { useKeys } from "../keys";
-import { deliveryLabel, stateLabel } from "../labels";
 import { ErrorBox } from "../ErrorBox";
+import { Receipt } from "../Receipt";
 import { IdentityCard } from "./IdentityCard";
-import { emptySettlement, SettleForm, toDraft, type Settlement } from "./SettleForm";
+import { newSettlement, SettleForm, toDraft, type Settlement } from "./SettleForm";
 
 type Phase = "idle" | "waiting" | "identified" | "sending" | "done";
 
@@ -17,7 +17,7 @@ export function Checkout({ info }: { info: AppInfo }) {
   const [visit, setVisit] = useState<FaceAuthOutcome | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   const [receipt, setReceipt] = useState<NotifyReceipt | null>(null);
-  const [form, setForm] = useState<Settlement>(emptySettlement(info));
+  const [form, setForm] = useState<Settlement | null>(null);
   const [elapsed, setElapsed] = useState(0);
   const first = useRef<HTMLInputElement>(null);
 
@@ -37,7 +37,7 @@ export function Checkout({ info }: { info: AppInfo }) {
     setVisit(null);
     setError(null);
     setReceipt(null);
-    setForm(emptySettlement(info));
+    setForm(null);
   };
   const scan = async () => {
     if (phase === "waiting" || phase === "sending") return;
@@ -46,6 +46,7 @@ export function Checkout({ info }: { info: AppInfo }) {
     setPhase("waiting");
     try {
       setVisit(await backend.faceAuth());
+      setForm(newSettlement(info));
       setPhase("identified");
     } catch (e) {
       setError(asIpcError(e));
@@ -56,7 +57,7 @@ export function Checkout({ info }: { info: AppInfo }) {
   };
   const cancel = () => void backend.cancelFaceAuth();
   const send = async () => {
-    if (phase !== "identified" || !visit) return;
+    if (phase !== "identified" || !visit || !form) return;
     setPhase("sending");
     setError(null);
     try {
@@ -94,29 +95,22 @@ export function Checkout({ info }: { info: AppInfo }) {
       )}
       {error && <ErrorBox error={error} />}
       {visit && phase !== "waiting" && <IdentityCard visit={visit} />}
-      {visit && (phase === "identified" || phase === "sending") && (
+      {visit && form && (phase === "identified" || phase === "sending") && (
         <>
           <SettleForm value={form} onChange={setForm} badField={error?.field ?? null} firstRef={first} />
-          <button class="primary" id="notify" disabled={phase === "sending"} onClick={send}>
-            {phase === "sending" ? "正在通知终端…" : "通知终端"} <kbd>F4</kbd>
-          </button>
+          {/* Side by side: the form fills the panel, and both are one key away anyway. */}
+          <div class="send-row">
+            <button class="primary" id="notify" disabled={phase === "sending"} onClick={send}>
+              {phase === "sending" ? "正在通知终端…" : "通知终端"} <kbd>F4</kbd>
+            </button>
+            <button class="secondary" id="next" disabled={phase === "sending"} onClick={reset}>
+              新患者 <kbd>Esc</kbd>
+            </button>
+          </div>
         </>
       )}
-      {phase === "done" && receipt && (
-        <div class={`receipt ${receipt.delivery.status}`} id="receipt">
-          <div class="big">
-            {stateLabel(receipt.state)} · {deliveryLabel(receipt.delivery.status)}
-          </div>
-          {receipt.delivery.status !== "delivered" && (
-            <div>终端暂未收到结果，系统会自动重发{receipt.delivery.lastError ? `（${receipt.delivery.lastError}）` : ""}。结算本身已记录，无需重新结算。</div>
-          )}
-          {receipt.warnings.map((w) => (
-            <div class="warn">{w}</div>
-          ))}
-          <div class="muted">业务日期 {receipt.businessDay} · 流水号 {receipt.outBizNo}</div>
-        </div>
-      )}
-      {(phase === "done" || (phase === "identified" && visit)) && (
+      {phase === "done" && receipt && form && <Receipt id="receipt" receipt={receipt} selfPay={form.selfPay} />}
+      {phase === "done" && (
         <button class="secondary" id="next" onClick={reset}>
           新患者 <kbd>Esc</kbd>
         </button>

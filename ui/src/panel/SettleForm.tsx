@@ -1,42 +1,60 @@
 import type { Ref } from "preact";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { SettleNotifyDraft } from "../bindings/SettleNotifyDraft";
+import type { SettleState } from "../bindings/SettleState";
+import { Field, type FieldLook } from "../Field";
 import { BIZ_TYPES, STATES } from "../labels";
-import { balanceWarning, fen } from "../money";
+import { balanceWarning } from "../money";
+import { localDateTime, wireTime } from "../time";
+import { mapMoreAmounts, MoreAmounts, type MoreAmountValues } from "./MoreAmounts";
 
+/** The form as typed: every value the input's text. */
 export type Settlement = {
-  state: string;
+  state: SettleState;
+  /** 自费结算: the patient pays everything, 医保 is not involved. */
+  selfPay: boolean;
   totalFee: string;
   hifAmt: string;
   hifpAmt: string;
   acctAmt: string;
   ownAmt: string;
   medicalSettleNo: string;
+  more: MoreAmountValues;
+  /** A datetime-local value. */
+  setlTime: string;
+  /** "" = the counter's default from 设置. */
   bizType: string;
+  officeId: string;
   officeName: string;
   doctorName: string;
   failReason: string;
 };
 
-export const emptySettlement = (info: AppInfo): Settlement => ({
-  state: "SUCCESS", totalFee: "", hifAmt: "", hifpAmt: "", acctAmt: "", ownAmt: "", medicalSettleNo: "",
-  bizType: "", officeName: info.officeName, doctorName: "", failReason: "",
+type Text = Exclude<keyof Settlement, "state" | "selfPay" | "more">;
+
+/** A fresh form once the patient is identified: the HIS settles about now. */
+export const newSettlement = (info: AppInfo): Settlement => ({
+  state: "SUCCESS", selfPay: false, totalFee: "", hifAmt: "", hifpAmt: "", acctAmt: "", ownAmt: "", medicalSettleNo: "",
+  more: mapMoreAmounts(() => ""), setlTime: localDateTime(new Date()), bizType: "",
+  officeId: info.officeId, officeName: info.officeName, doctorName: "", failReason: "",
 });
 
-const carriesAmounts = (state: string) => state === "SUCCESS" || state === "REFUND_SUCCESS";
+const succeeded = (state: SettleState) => state === "SUCCESS" || state === "REFUND_SUCCESS";
+/** Only a successful 医保 settlement has a 医保 split of the total. */
+const hasParts = (s: Settlement) => succeeded(s.state) && !s.selfPay;
 const opt = (v: string) => (v.trim() ? v.trim() : null);
 
 /** The draft the engine validates; what the desk knows (operator, hospital, identity) it fills in. */
 export function toDraft(s: Settlement, outBizNo: string): SettleNotifyDraft {
-  const amounts = carriesAmounts(s.state);
+  const part = (v: string) => (hasParts(s) ? opt(v) : null);
   return {
-    outBizNo, medicalSettleState: s.state, totalFee: s.totalFee.trim(), bizType: s.bizType,
-    operatorId: "", operatorName: "", hospitalName: "", setlTime: "",
-    officeName: opt(s.officeName), doctorName: opt(s.doctorName),
-    failReason: amounts ? null : opt(s.failReason),
-    medicalSettleNo: amounts ? opt(s.medicalSettleNo) : null,
-    hifAmt: amounts ? opt(s.hifAmt) : null, hifpAmt: amounts ? opt(s.hifpAmt) : null,
-    acctAmt: amounts ? opt(s.acctAmt) : null, ownAmt: amounts ? opt(s.ownAmt) : null,
+    outBizNo, medicalSettleState: s.state, selfPay: s.selfPay, totalFee: s.totalFee.trim(), bizType: s.bizType,
+    operatorId: "", operatorName: "", hospitalName: "", setlTime: wireTime(s.setlTime),
+    officeId: opt(s.officeId), officeName: opt(s.officeName), doctorName: opt(s.doctorName),
+    failReason: succeeded(s.state) ? null : opt(s.failReason),
+    medicalSettleNo: part(s.medicalSettleNo),
+    hifAmt: part(s.hifAmt), hifpAmt: part(s.hifpAmt), acctAmt: part(s.acctAmt), ownAmt: part(s.ownAmt),
+    ...mapMoreAmounts((k) => part(s.more[k])),
   };
 }
 
@@ -48,15 +66,12 @@ type Props = {
 };
 
 export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
-  const set = (k: keyof Settlement) => (e: Event) => onChange({ ...s, [k]: (e.target as HTMLInputElement).value });
-  const money = (k: keyof Settlement, label: string, ref?: Ref<HTMLInputElement>) => (
-    <label class={badField === k ? "bad" : s[k] && fen(s[k]) === null ? "bad" : ""}>
-      <span>{label}</span>
-      <input name={k} inputMode="decimal" placeholder="0.00" value={s[k]} onInput={set(k)} ref={ref} />
-    </label>
+  const field = (k: Text, label: string, look: FieldLook = {}) => (
+    <Field name={k} label={label} value={s[k]} bad={badField === k} onInput={(v) => onChange({ ...s, [k]: v })} {...look} />
   );
-  const amounts = carriesAmounts(s.state);
-  const warning = amounts ? balanceWarning(s.totalFee, s.ownAmt, s.hifAmt, s.acctAmt) : null;
+  const money = (k: Text, label: string, look: FieldLook = {}) => field(k, label, { ...look, money: true });
+  const parts = hasParts(s);
+  const warning = parts ? balanceWarning(s.totalFee, s.ownAmt, s.hifAmt, s.acctAmt) : null;
   return (
     <section class="card form" id="settle-form">
       <div class="states" role="radiogroup">
@@ -67,39 +82,34 @@ export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
         ))}
       </div>
       <div class="grid grid3">
-        {money("totalFee", "总费用", firstRef)}
-        {amounts && money("hifAmt", "医保报销")}
-        {amounts && money("hifpAmt", "统筹基金")}
-        {amounts && money("acctAmt", "个人帐户")}
-        {amounts && money("ownAmt", "自费")}
+        {money("totalFee", "总费用", { inputRef: firstRef })}
+        <label class={`switch wide${s.selfPay ? " on" : ""}${badField === "selfPay" ? " bad" : ""}`}>
+          <input type="checkbox" role="switch" name="selfPay" checked={s.selfPay} onChange={(e) => onChange({ ...s, selfPay: e.currentTarget.checked })} />
+          <span>自费结算（不走医保）</span>
+        </label>
+        {parts && (
+          <>
+            {money("hifAmt", "医保报销")}
+            {money("hifpAmt", "统筹基金")}
+            {money("acctAmt", "个人帐户")}
+            {money("ownAmt", "自费金额")}
+            {field("medicalSettleNo", "医保单据流水号", { span: "wide" })}
+          </>
+        )}
+        {field("setlTime", "结算时间（HIS 结算时刻）", { type: "datetime-local", span: "wide" })}
         <label class={badField === "bizType" ? "bad" : ""}>
           <span>业务场景</span>
-          <select name="bizType" value={s.bizType} onChange={set("bizType")}>
+          <select name="bizType" value={s.bizType} onChange={(e) => onChange({ ...s, bizType: e.currentTarget.value })}>
             <option value="">按设置</option>
             {BIZ_TYPES.map(([c, l]) => <option value={c}>{l}</option>)}
           </select>
         </label>
-        {amounts && (
-          <label class={badField === "medicalSettleNo" ? "bad wide" : "wide"}>
-            <span>医保单据流水号</span>
-            <input name="medicalSettleNo" value={s.medicalSettleNo} onInput={set("medicalSettleNo")} />
-          </label>
-        )}
-        <label class={badField === "officeName" ? "bad" : ""}>
-          <span>科室</span>
-          <input name="officeName" value={s.officeName} onInput={set("officeName")} />
-        </label>
-        <label class={badField === "doctorName" ? "bad" : ""}>
-          <span>医生</span>
-          <input name="doctorName" value={s.doctorName} onInput={set("doctorName")} />
-        </label>
-        {!amounts && (
-          <label class={badField === "failReason" ? "bad full" : "full"}>
-            <span>失败原因</span>
-            <input name="failReason" value={s.failReason} onInput={set("failReason")} />
-          </label>
-        )}
+        {field("officeId", "科室编号")}
+        {field("officeName", "科室")}
+        {field("doctorName", "医生")}
+        {!succeeded(s.state) && field("failReason", "失败原因", { span: "full" })}
       </div>
+      {parts && <MoreAmounts id="more-amounts" prefix="" values={s.more} badField={badField} onChange={(more) => onChange({ ...s, more })} />}
       {warning && <div class="warn" id="balance-warning">{warning}</div>}
     </section>
   );

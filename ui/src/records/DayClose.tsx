@@ -2,10 +2,26 @@ import { useEffect, useState } from "preact/hooks";
 import { asIpcError, backend, type IpcError } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { DaySummary } from "../bindings/DaySummary";
+import type { ExportFormat } from "../bindings/ExportFormat";
+import type { Totals } from "../bindings/Totals";
 import { ErrorBox } from "../ErrorBox";
-import { stateLabel, today } from "../labels";
+import { payKindLabel, stateLabel } from "../labels";
+import { today } from "../time";
 
-/** 日结: per operator and day, refunds netted; close the day; export. */
+const FORMATS: [ExportFormat, string][] = [
+  ["xlsx", "Excel（XLSX）"],
+  ["csv", "CSV（Excel / WPS）"],
+];
+
+function TotalsRow({ label, t, net = false }: { label: string; t: Totals; net?: boolean }) {
+  return (
+    <tr class={net ? "net" : ""}>
+      <td>{label}</td><td class="num">{t.count}</td><td class="num">{t.totalFee}</td><td class="num">{t.hifAmt}</td><td class="num">{t.acctAmt}</td><td class="num">{t.ownAmt}</td>
+    </tr>
+  );
+}
+
+/** 日结: per operator and day, 医保 and 自费 apart, refunds netted; close the day; export. */
 export function DayClose() {
   const [date, setDate] = useState(today());
   const [rows, setRows] = useState<DaySummary[] | null>(null);
@@ -13,7 +29,7 @@ export function DayClose() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [from, setFrom] = useState(today());
   const [to, setTo] = useState(today());
-  const [format, setFormat] = useState("xlsx");
+  const [format, setFormat] = useState<ExportFormat>("xlsx");
   const [progress, setProgress] = useState<string | null>(null);
 
   const load = async () => {
@@ -44,7 +60,7 @@ export function DayClose() {
       const path = info?.exportDir ? null : await backend.chooseExportPath(name);
       if (!info?.exportDir && !path) return;
       setProgress("正在导出…");
-      const r = await backend.export({ from, to, format, path, unmasked: false }, (n) => setProgress(`已导出 ${n} 行…`));
+      const r = await backend.export({ from, to, format, unmasked: false }, path, (n) => setProgress(`已导出 ${n} 行…`));
       setProgress(`已导出 ${r.rows} 行：${r.file}`);
     } catch (e) {
       setProgress(null);
@@ -75,11 +91,11 @@ export function DayClose() {
             </thead>
             <tbody>
               {s.byState.map((t) => (
-                <tr><td>{stateLabel(t.state)}</td><td class="num">{t.count}</td><td class="num">{t.totalFee}</td><td class="num">{t.hifAmt}</td><td class="num">{t.acctAmt}</td><td class="num">{t.ownAmt}</td></tr>
+                <TotalsRow label={`${stateLabel(t.state)} · ${payKindLabel(t.selfPay)}`} t={t} />
               ))}
-              <tr class="net">
-                <td>净额（成功 − 退费）</td><td class="num">{s.net.count}</td><td class="num">{s.net.totalFee}</td><td class="num">{s.net.hifAmt}</td><td class="num">{s.net.acctAmt}</td><td class="num">{s.net.ownAmt}</td>
-              </tr>
+              <TotalsRow net label="净额合计（成功 − 退费）" t={s.net} />
+              <TotalsRow net label="其中医保" t={s.netInsured} />
+              <TotalsRow net label="其中自费" t={s.netSelfPay} />
             </tbody>
           </table>
         </section>
@@ -91,9 +107,8 @@ export function DayClose() {
           <label><span>结束日期</span><input type="date" name="to" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
           <label>
             <span>格式</span>
-            <select name="format" value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value)}>
-              <option value="xlsx">Excel（XLSX）</option>
-              <option value="csv">CSV（Excel / WPS）</option>
+            <select name="format" value={format} onChange={(e) => setFormat(FORMATS.find(([f]) => f === e.currentTarget.value)?.[0] ?? "xlsx")}>
+              {FORMATS.map(([f, label]) => <option value={f}>{label}</option>)}
             </select>
           </label>
           <button class="primary" id="export-button" onClick={exportRange}>导出</button>

@@ -2,19 +2,26 @@ import { useEffect, useState } from "preact/hooks";
 import { asIpcError, backend, type IpcError } from "../backend";
 import type { HistoryFilter } from "../bindings/HistoryFilter";
 import type { HistoryPage } from "../bindings/HistoryPage";
+import type { SettlementRow } from "../bindings/SettlementRow";
 import type { VisitDetail } from "../bindings/VisitDetail";
 import { ErrorBox } from "../ErrorBox";
-import { BIZ_TYPES, STATES, bizLabel, callStatusLabel, deliveryLabel, stateLabel, today, transLabel } from "../labels";
+import { BIZ_TYPES, STATES } from "../labels";
+import { today } from "../time";
+import { HISTORY_WIDTH, HistoryHead, HistoryRow } from "./HistoryRow";
+import { RefundDialog } from "./RefundDialog";
+import { underOriginals } from "./settlements";
+import { VisitDrawer } from "./VisitDrawer";
 
 type Filter = Partial<HistoryFilter>;
 
-/** 历史: the journal's filters, a keyset-paginated table, a visit's detail. */
+/** 历史: the journal's filters, a keyset-paginated table, a visit's detail, 退费. */
 export function History() {
   const [filter, setFilter] = useState<Filter>({ from: today(), to: today() });
   const [page, setPage] = useState<HistoryPage | null>(null);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [error, setError] = useState<IpcError | null>(null);
   const [detail, setDetail] = useState<VisitDetail | null>(null);
+  const [refunding, setRefunding] = useState<number | null>(null);
 
   const load = async (before: string | null) => {
     try {
@@ -56,17 +63,18 @@ export function History() {
       </select>
     </label>
   );
-  const open = async (outBizNo: string) => {
+  const reload = () => load(cursors[cursors.length - 1]);
+  const open = async (r: SettlementRow) => {
     try {
-      setDetail(await backend.visitDetail(outBizNo));
+      setDetail(await backend.visitDetail(r.outBizNo));
     } catch (e) {
       setError(asIpcError(e));
     }
   };
-  const resend = async (settlementId: number) => {
+  const resend = async (r: SettlementRow) => {
     try {
-      await backend.resend(settlementId);
-      await load(cursors[cursors.length - 1]);
+      await backend.resend(r.id);
+      await reload();
     } catch (e) {
       setError(asIpcError(e));
     }
@@ -91,33 +99,14 @@ export function History() {
       {error && <ErrorBox error={error} />}
       <table class="table" id="history-table">
         <thead>
-          <tr>
-            <th>结算时间</th><th>状态</th><th>姓名</th><th>证件号</th><th class="num">总费用</th><th class="num">医保报销</th>
-            <th class="num">个人帐户</th><th class="num">自费</th><th>业务场景</th><th>收款员</th><th>终端通知</th><th />
-          </tr>
+          <HistoryHead />
         </thead>
         <tbody>
-          {page?.rows.map((r) => (
-            <tr class={r.delivery !== "delivered" ? "owed" : ""} onDblClick={() => void open(r.outBizNo)}>
-              <td>{r.setlTime}</td>
-              <td>{stateLabel(r.state)}</td>
-              <td>{r.userName ?? "—"}</td>
-              <td>{r.idNo ?? "—"}</td>
-              <td class="num">{r.totalFee}</td>
-              <td class="num">{r.hifAmt ?? ""}</td>
-              <td class="num">{r.acctAmt ?? ""}</td>
-              <td class="num">{r.ownAmt ?? ""}</td>
-              <td>{bizLabel(r.bizType)}</td>
-              <td>{r.operatorName}</td>
-              <td>{deliveryLabel(r.delivery)}</td>
-              <td>
-                <button class="link" onClick={() => void open(r.outBizNo)}>详情</button>
-                {r.delivery !== "delivered" && <button class="link" name="resend" onClick={() => void resend(r.id)}>重发</button>}
-              </td>
-            </tr>
+          {page && underOriginals(page.rows).map((p) => (
+            <HistoryRow {...p} onOpen={(r) => void open(r)} onResend={(r) => void resend(r)} onRefund={(r) => setRefunding(r.id)} />
           ))}
           {page && page.rows.length === 0 && (
-            <tr><td colSpan={12} class="muted">没有符合条件的记录</td></tr>
+            <tr><td colSpan={HISTORY_WIDTH} class="muted">没有符合条件的记录</td></tr>
           )}
         </tbody>
       </table>
@@ -126,24 +115,8 @@ export function History() {
         <span>第 {cursors.length} 页</span>
         <button onClick={next} disabled={!page?.nextCursor}>下一页</button>
       </div>
-      {detail && (
-        <aside class="drawer" id="detail">
-          <div class="drawer-head">
-            <strong>就诊 {detail.visit.outBizNo}</strong>
-            <button class="link" onClick={() => setDetail(null)}>关闭</button>
-          </div>
-          <div class="muted">{detail.visit.userName ?? "—"} · {detail.visit.idNo ?? "—"} · {detail.visit.createdAt}</div>
-          {detail.calls.map((c) => (
-            <div class={`call ${c.status}`}>
-              <div><strong>{transLabel(c.transType)}</strong> · {callStatusLabel(c.status)} · {c.startedAt}</div>
-              {c.errorMessage && <div class="warn">{c.errorCode ? `[${c.errorCode}] ` : ""}{c.errorMessage}</div>}
-              {c.resolution && <div class="muted">已确认：{c.resolutionReason}（{c.resolvedBy}）</div>}
-              <details><summary>请求（已脱敏）</summary><pre>{c.requestMasked}</pre></details>
-              {c.replyMasked && <details><summary>应答（已脱敏）</summary><pre>{c.replyMasked}</pre></details>}
-            </div>
-          ))}
-        </aside>
-      )}
+      {detail && <VisitDrawer detail={detail} onClose={() => setDetail(null)} />}
+      {refunding !== null && <RefundDialog settlementId={refunding} onClose={() => setRefunding(null)} onRefunded={() => void reload()} />}
     </div>
   );
 }

@@ -11,7 +11,7 @@ export function Pending() {
   const [error, setError] = useState<IpcError | null>(null);
   const load = async () => setCalls(await backend.pending());
   useEffect(() => void load(), []);
-  const resolve = async (id: number, outcome: "ok" | "failed") => {
+  const resolve = async (id: number, outcome: "confirmed_ok" | "confirmed_failed") => {
     try {
       setError(null);
       await backend.resolve(id, outcome, reasons[id] ?? "");
@@ -31,8 +31,8 @@ export function Pending() {
           <div class="warn">{c.errorMessage}</div>
           <div class="resolve">
             <input name="reason" placeholder="确认原因（必填），如：终端屏幕显示已完成" value={reasons[c.id] ?? ""} onInput={(e) => setReasons({ ...reasons, [c.id]: (e.target as HTMLInputElement).value })} />
-            <button class="primary" onClick={() => void resolve(c.id, "ok")}>终端已处理</button>
-            <button class="secondary" onClick={() => void resolve(c.id, "failed")}>终端未处理</button>
+            <button class="primary" onClick={() => void resolve(c.id, "confirmed_ok")}>终端已处理</button>
+            <button class="secondary" onClick={() => void resolve(c.id, "confirmed_failed")}>终端未处理</button>
           </div>
         </section>
       ))}

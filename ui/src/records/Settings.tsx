@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { asIpcError, backend, type IpcError } from "../backend";
 import type { SettingsForm } from "../bindings/SettingsForm";
 import { ErrorBox } from "../ErrorBox";
-import { BIZ_TYPES, BUSINESS_TYPES } from "../labels";
+import { BIZ_TYPES, BUSINESS_TYPES, TRANSPORTS } from "../labels";
 
 /** 设置: validated with the field named; 测试连接 sends no transaction. */
 export function Settings() {
@@ -59,7 +59,7 @@ export function Settings() {
         {text("officeName", "科室名称")}
         {choose("businessType", "默认用码业务类型", BUSINESS_TYPES.map(([c, l]) => [c, `${c} ${l}`]))}
         {choose("bizType", "默认业务场景", BIZ_TYPES)}
-        {choose("transport", "终端连接方式", [["simulator", "模拟终端（演示模式）"], ["http", "HTTP 接口"], ["library", "动态库"]])}
+        {choose("transport", "终端连接方式", TRANSPORTS)}
         {form.transport === "http" && text("httpUrl", "终端接口地址")}
         {form.transport === "library" && text("libraryPath", "动态库路径")}
         {form.transport === "library" && text("centerUrl", "电子凭证中台地址")}

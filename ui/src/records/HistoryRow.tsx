@@ -1,0 +1,54 @@
+import type { SettlementRow } from "../bindings/SettlementRow";
+import { bizLabel, deliveryLabel, stateLabel } from "../labels";
+import { PayKind } from "../PayKind";
+import { canRefund, refundedText, refundOf, type Placed } from "./settlements";
+
+/** The header, kept beside the cells it names. */
+export function HistoryHead() {
+  return (
+    <tr>
+      <th>编号</th><th>结算时间</th><th>状态</th><th>方式</th><th>姓名</th><th>证件号</th>
+      <th class="num">总费用</th><th class="num">医保报销</th><th class="num">个人帐户</th><th class="num">自费金额</th><th class="num">已退/可退</th>
+      <th>业务场景</th><th>收款员</th><th>终端通知</th><th />
+    </tr>
+  );
+}
+
+/** Columns, for a row that spans the table. */
+export const HISTORY_WIDTH = 15;
+
+type Props = Placed & {
+  onOpen: (r: SettlementRow) => void;
+  onResend: (r: SettlementRow) => void;
+  onRefund: (r: SettlementRow) => void;
+};
+
+/** One settlement in 历史; a refund under its original is indented. */
+export function HistoryRow({ row: r, nested, onOpen, onResend, onRefund }: Props) {
+  const cls = [r.delivery !== "delivered" && "owed", r.originalId !== null && "refund", nested && "nested"].filter(Boolean).join(" ");
+  const mark = refundOf(r);
+  return (
+    <tr class={cls} id={`settlement-${r.id}`} onDblClick={() => onOpen(r)}>
+      <td class="no">{mark ? <span class="refund-of" title={`结算 #${r.id}`}>{nested ? `↳ ${mark}` : mark}</span> : `#${r.id}`}</td>
+      <td>{r.setlTime}</td>
+      <td>{stateLabel(r.state)}</td>
+      <td><PayKind selfPay={r.selfPay} /></td>
+      <td>{r.userName ?? "—"}</td>
+      <td>{r.idNo ?? "—"}</td>
+      <td class="num">{r.totalFee}</td>
+      <td class="num">{r.hifAmt ?? ""}</td>
+      <td class="num">{r.acctAmt ?? ""}</td>
+      <td class="num">{r.ownAmt ?? ""}</td>
+      <td class="num refunded">{refundedText(r) ?? ""}</td>
+      <td>{bizLabel(r.bizType)}</td>
+      <td>{r.operatorName}</td>
+      <td>{deliveryLabel(r.delivery)}</td>
+      <td>
+        {/* 详情 stays first: it is the row's everyday action. */}
+        <button class="link" onClick={() => onOpen(r)}>详情</button>
+        {r.delivery !== "delivered" && <button class="link" name="resend" onClick={() => onResend(r)}>重发</button>}
+        {canRefund(r) && <button class="link refund-button" name="refund" onClick={() => onRefund(r)}>退费</button>}
+      </td>
+    </tr>
+  );
+}
