@@ -166,6 +166,47 @@ async fn the_cashier_panel_end_to_end() {
     shot(&c, &shots, "06-panel-undelivered").await;
     wait_text(&c, "#status-bar", "未送达 1").await;
 
+    // 自费: the switch hides the 医保 amounts; the terminal gets no amount block.
+    press(&c, "F2").await;
+    wait_for(&c, "#identity").await;
+    click(&c, "[name='selfPay']").await;
+    assert!(
+        c.find(Locator::Css("[name='hifAmt']")).await.is_err(),
+        "自费 hides the 医保 amounts"
+    );
+    fill(&c, "totalFee", "35.00").await;
+    let office = wait_for(&c, "[name='officeId']").await;
+    assert_eq!(office.prop("value").await.unwrap().as_deref(), Some("0301"));
+    let setl_time = wait_for(&c, "[name='setlTime']").await;
+    assert!(
+        setl_time
+            .prop("value")
+            .await
+            .unwrap()
+            .is_some_and(|v| v.len() >= 16)
+    );
+    shot(&c, &shots, "06b-panel-self-pay").await;
+    press(&c, "F4").await;
+    let receipt = wait_text(&c, "#receipt", "已送达").await;
+    assert!(receipt.contains("自费"), "{receipt}");
+    let sent = sim.sim.received();
+    let cash = sent
+        .iter()
+        .rev()
+        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
+        .unwrap()
+        .data()
+        .unwrap();
+    assert_eq!(
+        (cash["totalFee"].as_str(), cash["officeId"].as_str()),
+        (Some("35.00"), Some("0301"))
+    );
+    assert!(
+        cash.get("hifAmt").is_none() && cash.get("selfPay").is_none(),
+        "{cash}"
+    );
+    let cash_visit = cash["outBizNo"].as_str().unwrap().to_owned();
+
     // 历史 (F6) opens the wider window.
     press(&c, "F6").await;
     switch_to(&c, true).await;
@@ -219,6 +260,50 @@ async fn the_cashier_panel_end_to_end() {
     );
     shot(&c, &shots, "08-history-detail").await;
 
+    // 退费 from 历史: a partial refund of the 自费 settlement, shown under it.
+    fill(&c, "outBizNo", &cash_visit).await;
+    click(&c, "#search").await;
+    wait_text(&c, "#history-table", "35.00").await;
+    click(&c, "[name='refund']").await;
+    let dialog = wait_text(&c, "#refund-dialog", "35.00").await;
+    assert!(dialog.contains("自费"), "{dialog}");
+    assert!(
+        c.find(Locator::Css("[name='refund-ownAmt']"))
+            .await
+            .is_err(),
+        "a 自费 refund has no 医保 amounts"
+    );
+    fill(&c, "refund-totalFee", "15.00").await;
+    shot(&c, &shots, "08b-refund-dialog").await;
+    click(&c, "#refund-submit").await;
+    wait_text(&c, "#refund-receipt", "已送达").await;
+    let refund = sim
+        .sim
+        .received()
+        .into_iter()
+        .rev()
+        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
+        .unwrap()
+        .data()
+        .unwrap();
+    assert_eq!(
+        (
+            refund["medicalSettleState"].as_str(),
+            refund["outBizNo"].as_str(),
+            refund["totalFee"].as_str()
+        ),
+        (
+            Some("REFUND_SUCCESS"),
+            Some(cash_visit.as_str()),
+            Some("15.00")
+        )
+    );
+    click(&c, "#refund-cancel").await;
+    let table = wait_text(&c, "#history-table", "↳").await;
+    assert!(table.contains("可退 20.00"), "{table}");
+    wait_for(&c, "#history-table tr.refund.nested").await;
+    shot(&c, &shots, "08c-history-refund-under-original").await;
+
     // 日结 (F7): totals of the day, then export through the (configured) folder.
     press(&c, "F7").await;
     wait_for(&c, "#load-day").await.click().await.unwrap();
@@ -236,7 +321,9 @@ async fn the_cashier_panel_end_to_end() {
         .click()
         .await
         .unwrap();
-    wait_text(&c, "#export-progress", "已导出 2 行").await;
+    let day = wait_text(&c, ".summary", "其中自费").await;
+    assert!(day.contains("20.00"), "自费 net of the day: {day}");
+    wait_text(&c, "#export-progress", "已导出 4 行").await;
     shot(&c, &shots, "09-day-close-and-export").await;
     let file = std::fs::read_dir(&exports)
         .unwrap()
@@ -277,6 +364,14 @@ async fn the_cashier_panel_end_to_end() {
         .unwrap();
 
     c.close().await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    wait_for(c, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 fn facepay_sim_trans(name: &str) -> facepay_sim::TransType {

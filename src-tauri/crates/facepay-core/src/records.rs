@@ -114,21 +114,30 @@ impl Desk {
     }
 
     /// Export to `out`, audited (an unmasked export says so in the audit log).
-    /// The rows are read on a connection of their own: the counter goes on.
+    /// The rows are read on a connection of their own, on threads that yield
+    /// the CPU to the counter: a face scan never waits behind a long export.
     pub fn export(
         &self,
         request: &ExportRequest,
         out: &Path,
-        progress: impl FnMut(u64),
+        progress: impl FnMut(u64) + Send,
     ) -> Result<u64, DeskError> {
         let filter = HistoryFilter {
             from: Some(request.from.clone()),
             to: Some(request.to.clone()),
             ..HistoryFilter::default()
         };
-        let rows = self.read(|c| {
-            export::export(c, &filter, request.format, request.unmasked, out, progress)
-        })?;
+        let rows = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    export::lower_thread_priority();
+                    self.read(|c| {
+                        export::export(c, &filter, request.format, request.unmasked, out, progress)
+                    })
+                })
+                .join()
+        })
+        .map_err(|_| DeskError::Internal("导出线程异常结束".into()))??;
         let detail = serde_json::json!({
             "from": request.from, "to": request.to, "rows": rows,
             "format": request.format, "unmasked": request.unmasked,

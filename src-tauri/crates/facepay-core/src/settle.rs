@@ -6,7 +6,7 @@ use chrono::{Duration as Span, NaiveDateTime};
 
 use facepay_journal::calls::{self, Outcome};
 use facepay_journal::clock::stamp;
-use facepay_journal::history::{self, HistoryFilter};
+use facepay_journal::history;
 use facepay_journal::outbox;
 use facepay_journal::settlements::{self, Original, Recorded};
 use facepay_journal::{CallId, DeliveryStatus, JournalError, SettlementId, Transaction};
@@ -42,26 +42,16 @@ impl Desk {
 
     /// The prefilled full refund of what is left of a SUCCESS.
     pub fn refund_draft(&self, id: SettlementId) -> Result<RefundDraft, DeskError> {
-        let (original, was) = self.original(id)?;
-        let row = self.read(|c| {
-            let filter = HistoryFilter {
-                out_biz_no: Some(original.out_biz_no.clone()),
-                limit: Some(history::MAX_PAGE),
-                ..HistoryFilter::default()
-            };
-            Ok(history::search(c, &filter)?
-                .rows
-                .into_iter()
-                .find(|r| r.id == id))
-        })?;
-        let row = row.ok_or_else(|| DeskError::NotFound(format!("没有结算记录 {id}")))?;
+        let (original, mut was) = self.original(id)?;
+        let row = self
+            .read(|c| history::settlement(c, id))?
+            .ok_or_else(|| DeskError::NotFound(format!("没有结算记录 {id}")))?;
         let mut request = RefundRequest::full(id);
         request.total_fee = Some(original.refundable().to_string());
         request.setl_time = Some(self.now().format(SETL_TIME_FORMAT).to_string());
-        let mut was = was;
         for (field, slot) in request.amounts_mut() {
             if let Some((_, value)) = was.amounts_mut().into_iter().find(|(f, _)| *f == field) {
-                *slot = value.clone();
+                *slot = value.take();
             }
         }
         Ok(RefundDraft {

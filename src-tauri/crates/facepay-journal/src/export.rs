@@ -95,6 +95,22 @@ fn cells(r: &SettlementRow, full: Option<&(Option<String>, Option<String>)>) -> 
     ]
 }
 
+/// Make the calling thread background work: the scheduler then prefers the
+/// counter's threads (a face scan's journal write) over an export's. Threads
+/// it spawns inherit this. Call it on a thread of its own: a thread cannot
+/// take its priority back without privileges. A no-op where not supported.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // On Linux the nice value is per thread: who = 0 is the calling thread.
+        // SAFETY: setpriority only reads its integer arguments.
+        let failed = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) } != 0;
+        if failed {
+            tracing::debug!("could not lower the export thread's priority");
+        }
+    }
+}
+
 /// Export the settlements matching `filter` to `out`. Returns the row count.
 /// `unmasked` writes full names and ID numbers; `progress` hears every 1 000 rows.
 pub fn export(

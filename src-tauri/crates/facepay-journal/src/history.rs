@@ -1,7 +1,7 @@
 //! History: search settlements with keyset pagination, and a visit's detail.
 
 use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use nhsa_terminal::mask::{Kind, mask};
@@ -278,6 +278,18 @@ pub fn search(conn: &Connection, f: &HistoryFilter) -> Result<HistoryPage, Journ
         None
     };
     Ok(HistoryPage { rows, next_cursor })
+}
+
+/// One settlement as listed.
+pub fn settlement(
+    conn: &Connection,
+    id: SettlementId,
+) -> Result<Option<SettlementRow>, JournalError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
+         WHERE s.id = ?1"
+    ))?;
+    Ok(stmt.query_row([id], row).optional()?)
 }
 
 /// One visit with everything that happened in it.
