@@ -13,6 +13,8 @@ fn main() {
             "notify",
             "history",
             "visit_detail",
+            "refund_draft",
+            "refund",
             "resend",
             "summary",
             "close_day",

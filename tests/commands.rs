@@ -240,3 +240,35 @@ fn the_panel_form_stores_its_office_id_and_self_pay_and_refunds_from_history() {
 fn chrono_like_now() -> String {
     chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
+
+/// A command the window may not call fails only in the real app (the mock
+/// runtime does not check permissions): the handler list, the app manifest
+/// and the capability must name the same commands.
+#[test]
+fn every_command_is_registered_and_permitted() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let lib = read("src-tauri/lib.rs");
+    let handlers: std::collections::BTreeSet<String> = lib
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("commands::"))
+        .map(|l| l.trim_end_matches(',').rsplit("::").next().unwrap().to_owned())
+        .collect();
+    let build = read("src-tauri/build.rs");
+    let manifest: std::collections::BTreeSet<String> = build
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix("\","))
+        .map(str::to_owned)
+        .collect();
+    let capability: Value = serde_json::from_str(&read("capabilities/default.json")).unwrap();
+    let allowed: std::collections::BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    assert!(handlers.len() > 20, "{handlers:?}");
+    assert_eq!(handlers, manifest, "generate_handler! vs build.rs");
+    assert_eq!(handlers, allowed, "generate_handler! vs capabilities/default.json");
+}

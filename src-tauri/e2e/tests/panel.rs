@@ -261,6 +261,7 @@ async fn the_cashier_panel_end_to_end() {
     shot(&c, &shots, "08-history-detail").await;
 
     // 退费 from 历史: a partial refund of the 自费 settlement, shown under it.
+    click(&c, "#detail-close").await;
     fill(&c, "outBizNo", &cash_visit).await;
     click(&c, "#search").await;
     wait_text(&c, "#history-table", "35.00").await;

@@ -97,19 +97,22 @@ export function History() {
         <button class="primary" id="search" onClick={search}>查询</button>
       </div>
       {error && <ErrorBox error={error} />}
-      <table class="table" id="history-table">
-        <thead>
-          <HistoryHead />
-        </thead>
-        <tbody>
-          {page && underOriginals(page.rows).map((p) => (
-            <HistoryRow {...p} onOpen={(r) => void open(r)} onResend={(r) => void resend(r)} onRefund={(r) => setRefunding(r.id)} />
-          ))}
-          {page && page.rows.length === 0 && (
-            <tr><td colSpan={HISTORY_WIDTH} class="muted">没有符合条件的记录</td></tr>
-          )}
-        </tbody>
-      </table>
+      {/* Wide tables scroll on their own: the filters and 查询 stay in view. */}
+      <div class="table-scroll">
+        <table class="table" id="history-table">
+          <thead>
+            <HistoryHead />
+          </thead>
+          <tbody>
+            {page && underOriginals(page.rows).map((p) => (
+              <HistoryRow {...p} onOpen={(r) => void open(r)} onResend={(r) => void resend(r)} onRefund={(r) => setRefunding(r.id)} />
+            ))}
+            {page && page.rows.length === 0 && (
+              <tr><td colSpan={HISTORY_WIDTH} class="muted">没有符合条件的记录</td></tr>
+            )}
+          </tbody>
+        </table>
+      </div>
       <div class="pager">
         <button onClick={prev} disabled={cursors.length < 2}>上一页</button>
         <span>第 {cursors.length} 页</span>

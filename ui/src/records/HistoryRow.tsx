@@ -7,9 +7,9 @@ import { canRefund, refundedText, refundOf, type Placed } from "./settlements";
 export function HistoryHead() {
   return (
     <tr>
-      <th>编号</th><th>结算时间</th><th>状态</th><th>方式</th><th>姓名</th><th>证件号</th>
-      <th class="num">总费用</th><th class="num">医保报销</th><th class="num">个人帐户</th><th class="num">自费金额</th><th class="num">已退/可退</th>
-      <th>业务场景</th><th>收款员</th><th>终端通知</th><th />
+      <th>编号</th><th>操作</th><th>结算时间</th><th>状态</th><th>方式</th><th>姓名</th><th>证件号</th>
+      <th class="num">总费用</th><th class="num">已退/可退</th><th class="num">医保报销</th><th class="num">个人帐户</th><th class="num">自费金额</th>
+      <th>业务场景</th><th>收款员</th><th>终端通知</th>
     </tr>
   );
 }
@@ -30,25 +30,25 @@ export function HistoryRow({ row: r, nested, onOpen, onResend, onRefund }: Props
   return (
     <tr class={cls} id={`settlement-${r.id}`} onDblClick={() => onOpen(r)}>
       <td class="no">{mark ? <span class="refund-of" title={`结算 #${r.id}`}>{nested ? `↳ ${mark}` : mark}</span> : `#${r.id}`}</td>
+      <td class="row-actions">
+        {/* Actions come first, in view however wide the table; 详情 leads. */}
+        <button class="link" onClick={() => onOpen(r)}>详情</button>
+        {r.delivery !== "delivered" && <button class="link" name="resend" onClick={() => onResend(r)}>重发</button>}
+        {canRefund(r) && <button class="link refund-button" name="refund" onClick={() => onRefund(r)}>退费</button>}
+      </td>
       <td>{r.setlTime}</td>
       <td>{stateLabel(r.state)}</td>
       <td><PayKind selfPay={r.selfPay} /></td>
       <td>{r.userName ?? "—"}</td>
       <td>{r.idNo ?? "—"}</td>
       <td class="num">{r.totalFee}</td>
+      <td class="num refunded">{refundedText(r) ?? ""}</td>
       <td class="num">{r.hifAmt ?? ""}</td>
       <td class="num">{r.acctAmt ?? ""}</td>
       <td class="num">{r.ownAmt ?? ""}</td>
-      <td class="num refunded">{refundedText(r) ?? ""}</td>
       <td>{bizLabel(r.bizType)}</td>
       <td>{r.operatorName}</td>
       <td>{deliveryLabel(r.delivery)}</td>
-      <td>
-        {/* 详情 stays first: it is the row's everyday action. */}
-        <button class="link" onClick={() => onOpen(r)}>详情</button>
-        {r.delivery !== "delivered" && <button class="link" name="resend" onClick={() => onResend(r)}>重发</button>}
-        {canRefund(r) && <button class="link refund-button" name="refund" onClick={() => onRefund(r)}>退费</button>}
-      </td>
     </tr>
   );
 }
