@@ -252,7 +252,13 @@ fn every_command_is_registered_and_permitted() {
     let handlers: std::collections::BTreeSet<String> = lib
         .lines()
         .filter_map(|l| l.trim().strip_prefix("commands::"))
-        .map(|l| l.trim_end_matches(',').rsplit("::").next().unwrap().to_owned())
+        .map(|l| {
+            l.trim_end_matches(',')
+                .rsplit("::")
+                .next()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     let build = read("src-tauri/build.rs");
     let manifest: std::collections::BTreeSet<String> = build
@@ -270,5 +276,8 @@ fn every_command_is_registered_and_permitted() {
         .collect();
     assert!(handlers.len() > 20, "{handlers:?}");
     assert_eq!(handlers, manifest, "generate_handler! vs build.rs");
-    assert_eq!(handlers, allowed, "generate_handler! vs capabilities/default.json");
+    assert_eq!(
+        handlers, allowed,
+        "generate_handler! vs capabilities/default.json"
+    );
 }

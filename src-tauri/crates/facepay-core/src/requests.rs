@@ -82,25 +82,6 @@ impl RefundRequest {
             fail_reason: None,
         }
     }
-
-    /// The amount-block values with their wire names, as given.
-    pub(crate) fn amounts_mut(&mut self) -> [(&'static str, &mut Option<String>); 13] {
-        [
-            ("medicalSettleNo", &mut self.medical_settle_no),
-            ("ownAmt", &mut self.own_amt),
-            ("hifAmt", &mut self.hif_amt),
-            ("acctAmt", &mut self.acct_amt),
-            ("hifpAmt", &mut self.hifp_amt),
-            ("hifmiAmt", &mut self.hifmi_amt),
-            ("cvlservAmt", &mut self.cvlserv_amt),
-            ("maAmt", &mut self.ma_amt),
-            ("hosPreAmt", &mut self.hos_pre_amt),
-            ("medOverLmtAmt", &mut self.med_over_lmt_amt),
-            ("mafAmt", &mut self.maf_amt),
-            ("cvlservDedcAmt", &mut self.cvlserv_dedc_amt),
-            ("balance", &mut self.balance),
-        ]
-    }
 }
 
 /// An export of the settlements of a date range (business days, inclusive).

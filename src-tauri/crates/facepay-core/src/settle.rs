@@ -3,6 +3,7 @@
 //! never changes the settlement.
 
 use chrono::{Duration as Span, NaiveDateTime};
+use serde_json::Value;
 
 use facepay_journal::calls::{self, Outcome};
 use facepay_journal::clock::stamp;
@@ -49,11 +50,14 @@ impl Desk {
         let mut request = RefundRequest::full(id);
         request.total_fee = Some(original.refundable().to_string());
         request.setl_time = Some(self.now().format(SETL_TIME_FORMAT).to_string());
-        for (field, slot) in request.amounts_mut() {
-            if let Some((_, value)) = was.amounts_mut().into_iter().find(|(f, _)| *f == field) {
-                *slot = value.take();
-            }
+        // The original's amounts, by their wire names, into the request.
+        let mut fields =
+            serde_json::to_value(&request).map_err(|e| DeskError::Internal(e.to_string()))?;
+        for (field, value) in was.amounts_mut() {
+            fields[field] = Value::from(value.take());
         }
+        let request: RefundRequest =
+            serde_json::from_value(fields).map_err(|e| DeskError::Internal(e.to_string()))?;
         Ok(RefundDraft {
             original: row,
             refundable: original.refundable().to_string(),
@@ -322,9 +326,11 @@ fn refund_draft(
         .unwrap_or_else(|| original.refundable().to_string());
     d.fail_reason = r.fail_reason.take().filter(|v| !v.is_empty());
     let insured = state.carries_amounts() && !original.self_pay;
-    for (field, given) in r.amounts_mut() {
-        let given = given.take();
-        if !insured && given.as_deref().is_some_and(|v| !v.is_empty()) {
+    // The request names its amounts as the wire does: read them by those names.
+    let given = serde_json::to_value(&r).map_err(|e| DeskError::Internal(e.to_string()))?;
+    for (field, slot) in d.amounts_mut() {
+        let given = given.get(field).and_then(Value::as_str);
+        if !insured && given.is_some_and(|v| !v.is_empty()) {
             return Err(DeskError::Invalid {
                 field,
                 message: if original.self_pay {
@@ -334,13 +340,11 @@ fn refund_draft(
                 },
             });
         }
-        if let Some((_, slot)) = d.amounts_mut().into_iter().find(|(f, _)| *f == field) {
-            match given {
-                _ if !insured => *slot = None,
-                None => {}
-                Some(v) if v.is_empty() => *slot = None,
-                Some(v) => *slot = Some(v),
-            }
+        match given {
+            _ if !insured => *slot = None,
+            None => {}
+            Some("") => *slot = None,
+            Some(v) => *slot = Some(v.to_owned()),
         }
     }
     Ok(d)
