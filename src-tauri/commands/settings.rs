@@ -18,8 +18,7 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     form: SettingsForm,
 ) -> Result<AppInfo, IpcError> {
-    let db = state.desk().config().db_path.clone();
-    let config = form.save(&db, state.settings_file.as_deref())?;
+    let config = form.save(state.desk().config(), state.settings_file.as_deref())?;
     state.replace_desk(Desk::open(config, "facepay-desk")?);
     tracing::info!("settings saved");
     Ok(info(&state))
@@ -31,6 +30,5 @@ pub async fn test_connection(
     state: State<'_, AppState>,
     form: SettingsForm,
 ) -> Result<ConnectionTest, IpcError> {
-    let db = state.desk().config().db_path.clone();
-    Ok(form.test_connection(&db).await?)
+    Ok(form.test_connection(state.desk().config()).await?)
 }

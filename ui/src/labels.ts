@@ -9,6 +9,7 @@ import type { Resolution } from "./bindings/Resolution";
 import type { SettleState } from "./bindings/SettleState";
 import type { TransType } from "./bindings/TransType";
 import type { TransportKind } from "./bindings/TransportKind";
+import type { Charset } from "./bindings/Charset";
 
 const STATE: Record<SettleState, string> = {
   SUCCESS: "结算成功",
@@ -28,6 +29,8 @@ const pairs = <K extends string>(table: Record<K, string>) => Object.entries(tab
 export const STATES = pairs(STATE);
 export const BIZ_TYPES = pairs(BIZ);
 export const TRANSPORTS = pairs(TRANSPORT);
+/** Windows bridges often answer in GBK without saying so. */
+export const CHARSETS: [Charset, string][] = [["utf-8", "UTF-8"], ["gbk", "GBK（Windows 中文）"], ["gb18030", "GB18030"]];
 export const BUSINESS_TYPES: [string, string][] = [
   ["01101", "挂号"], ["01102", "住院建档"], ["01103", "入院登记"], ["01104", "缴纳预缴金"],
   ["01201", "问诊"], ["01202", "预约检查"], ["01203", "检查"], ["01204", "治疗"],

@@ -21,7 +21,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let settings: SettingsForm = {
   orgId: "H44170200001", hospitalName: "阳江市妇幼保健院（演示）", counterId: "W01",
   operatorId: "0001", operatorName: "演示收款员", officeId: "0001", officeName: "挂号收费处",
-  businessType: "01101", bizType: "register", transport: "simulator", httpUrl: "", libraryPath: "",
+  businessType: "01101", bizType: "register", transport: "simulator", httpUrl: "", httpCharset: "utf-8", libraryPath: "",
   centerUrl: "", faceAuthTimeout: 120, otherTimeout: 10,
 };
 /** Newest first, as 历史 lists them. */

@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { asIpcError, backend, type IpcError } from "../backend";
 import type { SettingsForm } from "../bindings/SettingsForm";
 import { ErrorBox } from "../ErrorBox";
-import { BIZ_TYPES, BUSINESS_TYPES, TRANSPORTS } from "../labels";
+import { BIZ_TYPES, BUSINESS_TYPES, CHARSETS, TRANSPORTS } from "../labels";
 
 /** 设置: validated with the field named; 测试连接 sends no transaction. */
 export function Settings() {
@@ -61,6 +61,7 @@ export function Settings() {
         {choose("bizType", "默认业务场景", BIZ_TYPES)}
         {choose("transport", "终端连接方式", TRANSPORTS)}
         {form.transport === "http" && text("httpUrl", "终端接口地址")}
+        {form.transport === "http" && choose("httpCharset", "终端回复字符集（未声明时）", CHARSETS)}
         {form.transport === "library" && text("libraryPath", "动态库路径")}
         {form.transport === "library" && text("centerUrl", "电子凭证中台地址")}
         {text("faceAuthTimeout", "刷脸超时（秒）", true)}

@@ -23,6 +23,7 @@ pub use facepay_journal::summary::{DaySummary, StateTotals, Totals};
 pub use facepay_journal::visits::Visit;
 pub use facepay_journal::{CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, VisitId};
 pub use nhsa_terminal::protocol::{BizType, MedicalSettleState, SettleNotifyDraft, TransType};
+pub use nhsa_terminal::transport::Charset;
 
 /// A checkout as a form or a JSON file gives it: wire names, `selfPay` for 自费.
 pub type Checkout = SettleNotifyDraft;

@@ -40,7 +40,7 @@ use nhsa_terminal::Timeouts;
 use nhsa_terminal::protocol::{
     BizType, BusinessType, HospitalName, OfficeId, OfficeName, OperatorId, OperatorName, OrgId,
 };
-use nhsa_terminal::transport::TransportConfig;
+use nhsa_terminal::transport::{Charset, TransportConfig};
 
 /// A setting that cannot be used, and which one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -127,8 +127,16 @@ type Setter = fn(&mut FileConfig, String);
 /// Environment variables that override the file, and what each one sets.
 const ENV_OVERRIDES: &[(&str, Setter)] = &[
     ("FACEPAY_DB", |f, v| f.journal.path = Some(v.into())),
-    ("FACEPAY_TERMINAL_URL", |f, url| {
-        f.terminal = Some(TransportConfig::Http { url });
+    ("FACEPAY_TERMINAL_URL", |f, url| match &mut f.terminal {
+        // Only the address: the file's charset and allow-list still hold.
+        Some(TransportConfig::Http { url: slot, .. }) => *slot = url,
+        other => {
+            *other = Some(TransportConfig::Http {
+                url,
+                charset: Charset::default(),
+                allow_hosts: Vec::new(),
+            });
+        }
     }),
     ("FACEPAY_ORG_ID", |f, v| f.hospital.org_id = Some(v)),
     ("FACEPAY_HOSPITAL_NAME", |f, v| f.hospital.name = Some(v)),
@@ -215,8 +223,13 @@ impl FileConfig {
             .map_err(named("counter.business_type"))?;
         let biz_type = BizType::parse(c.biz_type.as_deref().unwrap_or("register"))
             .map_err(named("counter.biz_type"))?;
-        if let TransportConfig::Http { url } = &transport {
-            nhsa_terminal::transport::HttpTransport::new(url)
+        if let TransportConfig::Http {
+            url,
+            charset,
+            allow_hosts,
+        } = &transport
+        {
+            nhsa_terminal::transport::HttpTransport::with_options(url, *charset, allow_hosts)
                 .map_err(|e| ConfigError::new("terminal.url", e.to_string()))?;
         }
         let defaults = Backoff::default();

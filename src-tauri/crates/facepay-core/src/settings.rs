@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use nhsa_terminal::Timeouts;
-use nhsa_terminal::transport::{self, TransportConfig};
+use nhsa_terminal::transport::{self, Charset, TransportConfig};
 
 use crate::config::{ConfigError, DeskConfig, FileConfig};
 
@@ -49,6 +49,8 @@ pub struct SettingsForm {
     pub biz_type: String,
     pub transport: TransportKind,
     pub http_url: String,
+    /// How the bridge's replies are read when they declare no charset.
+    pub http_charset: Charset,
     pub library_path: String,
     pub center_url: String,
     pub face_auth_timeout: u32,
@@ -66,9 +68,13 @@ pub struct ConnectionTest {
 
 impl SettingsForm {
     pub fn of(c: &DeskConfig) -> Self {
+        let http_charset = match &c.transport {
+            TransportConfig::Http { charset, .. } => *charset,
+            _ => Charset::default(),
+        };
         let (http_url, library_path, center_url) = match &c.transport {
             TransportConfig::Simulator => (String::new(), String::new(), String::new()),
-            TransportConfig::Http { url } => (url.clone(), String::new(), String::new()),
+            TransportConfig::Http { url, .. } => (url.clone(), String::new(), String::new()),
             TransportConfig::Library { path, center_url } => (
                 String::new(),
                 path.display().to_string(),
@@ -87,6 +93,7 @@ impl SettingsForm {
             biz_type: c.biz_type.code().into(),
             transport: TransportKind::of(&c.transport),
             http_url,
+            http_charset,
             library_path,
             center_url,
             face_auth_timeout: c.timeouts.face_auth.as_secs() as u32,
@@ -94,9 +101,10 @@ impl SettingsForm {
         }
     }
 
-    /// The form as a configuration file, keeping the journal where it is.
+    /// The form as a configuration file, keeping what the form does not show
+    /// (the journal's place, the http allow-list) as `current` has it.
     /// Errors name the form field.
-    pub fn to_file(&self, db: &Path) -> Result<FileConfig, ConfigError> {
+    pub fn to_file(&self, current: &DeskConfig) -> Result<FileConfig, ConfigError> {
         let err = |field: &str, message: &str| ConfigError {
             field: field.into(),
             message: message.into(),
@@ -124,6 +132,11 @@ impl SettingsForm {
             TransportKind::Simulator => TransportConfig::Simulator,
             TransportKind::Http => TransportConfig::Http {
                 url: self.http_url.trim().into(),
+                charset: self.http_charset,
+                allow_hosts: match &current.transport {
+                    TransportConfig::Http { allow_hosts, .. } => allow_hosts.clone(),
+                    _ => Vec::new(),
+                },
             },
             TransportKind::Library => {
                 if self.library_path.trim().is_empty() {
@@ -139,13 +152,13 @@ impl SettingsForm {
             face_auth: Duration::from_secs(self.face_auth_timeout.into()),
             other: Duration::from_secs(self.other_timeout.into()),
         });
-        f.journal.path = Some(db.to_owned());
+        f.journal.path = Some(current.db_path.clone());
         Ok(f)
     }
 
     /// Validate as the desk would, naming the form field at fault.
-    pub fn validate(&self, db: &Path) -> Result<(FileConfig, DeskConfig), ConfigError> {
-        let file = self.to_file(db)?;
+    pub fn validate(&self, current: &DeskConfig) -> Result<(FileConfig, DeskConfig), ConfigError> {
+        let file = self.to_file(current)?;
         let config = file.clone().validate().map_err(|e| ConfigError {
             field: form_field(&e.field).to_owned(),
             message: e.message,
@@ -155,8 +168,12 @@ impl SettingsForm {
 
     /// Validate and write the settings file (atomically: a crash leaves the
     /// old file or the new one). Returns the configuration to switch to.
-    pub fn save(&self, db: &Path, file_path: Option<&Path>) -> Result<DeskConfig, ConfigError> {
-        let (file, config) = self.validate(db)?;
+    pub fn save(
+        &self,
+        current: &DeskConfig,
+        file_path: Option<&Path>,
+    ) -> Result<DeskConfig, ConfigError> {
+        let (file, config) = self.validate(current)?;
         if let Some(path) = file_path {
             let failed = |e: &dyn std::fmt::Display| ConfigError {
                 field: "settingsFile".into(),
@@ -169,8 +186,11 @@ impl SettingsForm {
     }
 
     /// 测试连接 with the settings as typed (not yet saved). Sends no transaction.
-    pub async fn test_connection(&self, db: &Path) -> Result<ConnectionTest, ConfigError> {
-        let (_, config) = self.validate(db)?;
+    pub async fn test_connection(
+        &self,
+        current: &DeskConfig,
+    ) -> Result<ConnectionTest, ConfigError> {
+        let (_, config) = self.validate(current)?;
         let transport = transport::connect(&config.transport).map_err(|e| ConfigError {
             field: "transport".into(),
             message: e.to_string(),

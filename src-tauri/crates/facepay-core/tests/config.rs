@@ -46,7 +46,9 @@ fn environment_overrides_the_file() {
     assert_eq!(
         c.transport,
         TransportConfig::Http {
-            url: "http://127.0.0.1:9999/api/open".into()
+            url: "http://127.0.0.1:9999/api/open".into(),
+            charset: Default::default(),
+            allow_hosts: Vec::new(),
         }
     );
 }

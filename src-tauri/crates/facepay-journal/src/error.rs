@@ -46,11 +46,17 @@ impl JournalError {
     }
 }
 
-/// The name of the UNIQUE index a constraint violation tripped, if any.
+/// The message naming the UNIQUE index (or primary key) a write tripped, if that is what
+/// failed. Other constraint failures (a CHECK, a foreign key) are not
+/// duplicates and must never be reported as "already submitted".
 pub(crate) fn violated_index(e: &rusqlite::Error) -> Option<&str> {
     match e {
         rusqlite::Error::SqliteFailure(f, Some(msg))
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            if matches!(
+                f.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ) =>
         {
             Some(msg.as_str())
         }

@@ -9,6 +9,8 @@
 //! - `GET /_sim/requests` — every request received, in order;
 //! - `DELETE /_sim/requests` — forget them.
 
+pub mod hostile;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

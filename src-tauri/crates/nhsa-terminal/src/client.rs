@@ -184,6 +184,12 @@ impl Terminal {
                 raw: RawText(raw),
             });
         }
+        if let Err(e) = T::check_reply(&reply.data) {
+            return Err(TerminalError::Malformed {
+                reason: format!("回复字段不符合接口规范：{e}"),
+                raw: RawText(raw),
+            });
+        }
         Ok(reply)
     }
 

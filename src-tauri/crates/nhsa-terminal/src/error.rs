@@ -49,6 +49,17 @@ pub enum TransportError {
     Refused { target: String },
     #[error("终端接口返回 HTTP {status}")]
     HttpStatus { status: u16, body: RawText },
+    /// Redirects are never followed: the envelope holds a patient's identity.
+    #[error(
+        "终端接口要求跳转（HTTP {status}，Location：{location}），已拒绝：请在“设置”中填写终端的实际地址"
+    )]
+    Redirected { status: u16, location: String },
+    /// The reply grew past the limit; reading stopped there.
+    #[error("终端回复过大（已收到 {received} 字节，上限 {limit} 字节），已停止接收")]
+    TooLarge { received: u64, limit: u64 },
+    /// The reply's bytes are not valid in its charset (declared or configured).
+    #[error("终端回复无法按 {charset} 解码（{bytes} 字节），结果未知：请核对终端的字符集设置")]
+    Undecodable { charset: String, bytes: usize },
     /// The vendor library returned a status other than `"0000"`.
     #[error("终端动态库调用失败（状态 {status}）：{message}")]
     Library { status: String, message: String },
@@ -73,6 +84,9 @@ impl TerminalError {
                 TransportError::Timeout { .. } => "transport_timeout",
                 TransportError::Refused { .. } => "transport_refused",
                 TransportError::HttpStatus { .. } => "transport_http_status",
+                TransportError::Redirected { .. } => "transport_redirected",
+                TransportError::TooLarge { .. } => "transport_too_large",
+                TransportError::Undecodable { .. } => "transport_undecodable",
                 TransportError::Library { .. } => "transport_library",
                 TransportError::Io { .. } => "transport_io",
             },
@@ -95,6 +109,10 @@ impl TerminalError {
             TerminalError::Transport(t) => match t {
                 // Nothing reached the terminal.
                 TransportError::Refused { .. } => false,
+                // The bridge answered, and not with a reply: it did not act on ours.
+                TransportError::Redirected { .. } => false,
+                // Something came back that we could not read: it may have acted.
+                TransportError::TooLarge { .. } | TransportError::Undecodable { .. } => true,
                 // The library reports its own failure before or after sending: we cannot tell.
                 TransportError::Library { .. } => true,
                 TransportError::Timeout { .. }

@@ -351,3 +351,50 @@ fn amounts_that_do_not_add_up_warn_but_do_not_block() {
     let n = notify(&with(NOTIFY_SUCCESS, "ownAmt", json!("40.50"))).unwrap();
     assert!(n.amount_warnings().is_empty());
 }
+
+#[test]
+fn one_json_document_with_an_optional_bom_and_nothing_after_it() {
+    let with_bom = format!("\u{FEFF}{NOTIFY_SUCCESS}");
+    let draft: SettleNotifyDraft = from_json(&with_bom).unwrap();
+    assert_eq!(draft.total_fee, "120.50");
+    for trailing in [" {}", "{}", " x", "\n[1]"] {
+        let err =
+            from_json::<SettleNotifyDraft>(&format!("{NOTIFY_SUCCESS}{trailing}")).unwrap_err();
+        assert!(err.to_string().contains("多余"), "{trailing:?}: {err}");
+    }
+    // Trailing whitespace is not data.
+    assert!(from_json::<SettleNotifyDraft>(&format!("{NOTIFY_SUCCESS}\n\n")).is_ok());
+}
+
+#[test]
+fn control_characters_and_replacement_marks_are_refused_with_the_field_named() {
+    for (field, value) in [
+        ("operatorName", "林\u{0}晓燕"),
+        ("hospitalName", "阳江市\n妇幼保健院"),
+        ("userName", "欧阳\u{7}娜娜"),
+        ("failReason", "余额\u{FFFD}不足"),
+        ("doctorName", "陈\t医生"),
+    ] {
+        let err = notify(&with(NOTIFY_SUCCESS, field, json!(value))).unwrap_err();
+        assert_eq!(err.field, field, "{value:?}");
+        assert!(matches!(err.problem, Problem::BadCharacter { .. }), "{err}");
+    }
+}
+
+#[test]
+fn one_maximum_for_every_amount() {
+    let at_max = notify(&with(NOTIFY_SUCCESS, "totalFee", json!("99999999.99"))).unwrap();
+    assert_eq!(at_max.total_fee, Amount::MAX);
+    for field in ["totalFee", "ownAmt", "balance"] {
+        let err = notify(&with(NOTIFY_SUCCESS, field, json!("100000000.00"))).unwrap_err();
+        assert_eq!(err.field, field);
+        assert!(err.to_string().contains("99999999.99"), "{err}");
+    }
+    let err = notify(&with(
+        NOTIFY_SUCCESS,
+        "totalFee",
+        json!("92233720368547758.08"),
+    ))
+    .unwrap_err();
+    assert_eq!(err.field, "totalFee");
+}

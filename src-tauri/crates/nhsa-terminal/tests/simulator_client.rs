@@ -237,6 +237,8 @@ fn an_invalid_envelope_gets_a_non_zero_code_and_a_message_naming_the_field() {
 fn transport_configuration_errors_surface_at_connect() {
     let bad_url = TransportConfig::Http {
         url: "ftp://127.0.0.1/x".into(),
+        charset: Default::default(),
+        allow_hosts: Vec::new(),
     };
     assert_eq!(transport::connect(&bad_url).unwrap_err().code(), "config");
     let no_lib = TransportConfig::Library {

@@ -51,7 +51,7 @@ pub async fn harness(now: &str) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::at(now));
     let cfg = config(&dir.path().join("facepay.db"), &sim.url());
-    let TransportConfig::Http { url } = &cfg.transport else {
+    let TransportConfig::Http { url, .. } = &cfg.transport else {
         unreachable!()
     };
     let transport = Arc::new(HttpTransport::new(url).unwrap());

@@ -27,7 +27,7 @@ pub enum AmountError {
     TooManyDecimals,
     #[error("应为数字，如 120.50")]
     NotANumber,
-    #[error("数值过大")]
+    #[error("超过上限 99999999.99")]
     Overflow,
 }
 
@@ -39,13 +39,16 @@ impl AmountError {
             AmountError::Negative => "不能为负数",
             AmountError::TooManyDecimals => "最多两位小数",
             AmountError::NotANumber => "应为数字，如 120.50",
-            AmountError::Overflow => "数值过大",
+            AmountError::Overflow => "超过上限 99999999.99",
         }
     }
 }
 
 impl Amount {
     pub const ZERO: Amount = Amount(0);
+    /// One bound for every amount: 99 999 999.99 元, far above any visit,
+    /// so sums of a day's amounts stay far from any integer limit.
+    pub const MAX: Amount = Amount(9_999_999_999);
     const MAX_CHARS: usize = 64;
 
     pub const fn from_fen(fen: u64) -> Self {
@@ -105,6 +108,7 @@ impl FromStr for Amount {
         yuan.checked_mul(100)
             .and_then(|f| f.checked_add(cents))
             .map(Amount)
+            .filter(|a| *a <= Amount::MAX)
             .ok_or(AmountError::Overflow)
     }
 }
@@ -153,6 +157,7 @@ mod tests {
             ("0", 0),
             ("0.00", 0),
             ("007.10", 710),
+            ("99999999.99", 9_999_999_999),
         ] {
             assert_eq!(text.parse::<Amount>(), Ok(Amount::from_fen(fen)), "{text}");
         }
@@ -176,6 +181,8 @@ mod tests {
             ("1,000.00", AmountError::NotANumber),
             ("１２", AmountError::NotANumber),
             ("99999999999999999999", AmountError::Overflow),
+            ("100000000.00", AmountError::Overflow),
+            ("99999999.991", AmountError::TooManyDecimals),
         ] {
             assert_eq!(text.parse::<Amount>(), Err(why), "{text:?}");
         }
@@ -213,7 +220,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn print_then_parse_is_identity(fen in 0u64..=u64::MAX / 100) {
+        fn print_then_parse_is_identity(fen in 0u64..=Amount::MAX.fen()) {
             let a = Amount::from_fen(fen);
             prop_assert_eq!(a.to_string().parse::<Amount>(), Ok(a));
         }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::codes::BusinessType;
-use super::envelope::{TransType, Transaction, opt_string};
+use super::envelope::{TransType, Transaction, check_reply_text, opt_string};
 use super::text::{
     AuthNo, ExtData, OfficeId, OfficeName, OperatorId, OperatorName, OrgId, OutBizNo,
 };
@@ -51,4 +51,10 @@ pub struct EcAuthReply {
 impl Transaction for EcAuth {
     const TRANS_TYPE: TransType = TransType::EcAuth;
     type Reply = EcAuthReply;
+
+    fn check_reply(r: &EcAuthReply) -> Result<(), crate::ValidationError> {
+        // authNo is a bounded type: checked as it was read.
+        check_reply_text("fToken", r.f_token.as_deref(), 200)?;
+        check_reply_text("outBizNo", r.out_biz_no.as_deref(), 64)
+    }
 }

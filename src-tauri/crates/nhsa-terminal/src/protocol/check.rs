@@ -5,10 +5,13 @@ use serde_json::{Map, Value};
 
 use super::auth::EcAuth;
 use super::codes::{BusinessType, id_type_label};
-use super::envelope::{TransType, Transaction, opt_string};
+use super::envelope::{TransType, Transaction, check_reply_text, opt_string};
+use super::id_card::is_valid_resident_id;
+use super::text::check_len;
 use super::text::{
     AuthNo, ExtData, OfficeId, OfficeName, OperatorId, OperatorName, OrgId, OutBizNo,
 };
+use super::validation::{Problem, ValidationError};
 use crate::mask::{IdNo, PersonName, Token};
 
 /// Exchange an `authNo` for the insured person's identity. `outBizNo` is a new
@@ -160,4 +163,43 @@ impl Identity {
 impl Transaction for AuthCheck {
     const TRANS_TYPE: TransType = TransType::AuthCheck;
     type Reply = Identity;
+
+    /// Nothing unusable is stored: a field over the spec's length would make
+    /// the visit impossible to notify later, and a name decoded with the
+    /// wrong charset would be shown and sent as garbage.
+    fn check_reply(who: &Identity) -> Result<(), ValidationError> {
+        check_reply_text("authNo", who.auth_no.as_deref(), 64)?;
+        check_len("userName", who.user_name.reveal(), 64)?;
+        if who.user_name.reveal().trim().is_empty() {
+            return Err(ValidationError::new("userName", Problem::Missing));
+        }
+        let id_no = who.id_no.reveal();
+        check_len("idNo", id_no, 64)?;
+        if who.id_type.as_deref() == Some(RESIDENT_ID_CARD) && !is_valid_resident_id(id_no) {
+            return Err(ValidationError::new(
+                "idNo",
+                Problem::BadFormat {
+                    expected: "18 位居民身份证号（校验位正确）",
+                },
+            ));
+        }
+        check_reply_text("idType", who.id_type.as_deref(), 2)?;
+        check_reply_text("gender", who.gender.as_deref(), 2)?;
+        check_reply_text("birthday", who.birthday.as_deref(), 10)?;
+        check_reply_text("insuOrg", who.insu_org.as_deref(), 6)?;
+        check_reply_text("ecToken", who.ec_token.as_ref().map(|t| t.reveal()), 40)?;
+        check_reply_text("ecIndexNo", who.ec_index_no.as_deref(), 32)?;
+        for (field, value) in [
+            ("nationality", &who.nationality),
+            ("email", &who.email),
+            ("chnlId", &who.chnl_id),
+            ("ecQrCode", &who.ec_qr_code),
+        ] {
+            check_reply_text(field, value.as_deref(), 256)?;
+        }
+        Ok(())
+    }
 }
+
+/// 证件类型 01: 居民身份证.
+const RESIDENT_ID_CARD: &str = "01";

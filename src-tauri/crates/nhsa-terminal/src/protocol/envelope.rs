@@ -4,7 +4,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::text::OrgId;
+use super::text::{OrgId, check_len};
+use super::validation::ValidationError;
 use crate::error::{RawText, TerminalError};
 
 /// The transactions this crate speaks.
@@ -51,6 +52,21 @@ impl TransType {
 pub trait Transaction: Serialize {
     const TRANS_TYPE: TransType;
     type Reply: DeserializeOwned;
+
+    /// The spec's rules for the reply's fields (lengths, characters, code
+    /// tables), checked before anything of it is used or stored.
+    fn check_reply(_reply: &Self::Reply) -> Result<(), ValidationError> {
+        Ok(())
+    }
+}
+
+/// An optional reply field within the spec's length, without control characters.
+pub(crate) fn check_reply_text(
+    field: &'static str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<(), ValidationError> {
+    value.map_or(Ok(()), |v| check_len(field, v, max))
 }
 
 /// `{"orgId", "transType", "data"}` as sent.

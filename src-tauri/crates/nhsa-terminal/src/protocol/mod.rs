@@ -6,6 +6,7 @@ pub mod auth;
 pub mod check;
 pub mod codes;
 pub mod envelope;
+pub mod id_card;
 pub mod notify;
 pub mod setl_time;
 pub mod text;

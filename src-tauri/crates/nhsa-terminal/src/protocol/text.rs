@@ -15,12 +15,15 @@ pub(crate) fn check_required(
     check_len(field, value, max)
 }
 
-/// Lengths in the spec are characters, not bytes: 30 Chinese characters fit in `operatorName`.
+/// Lengths in the spec are characters, not bytes: 30 Chinese characters fit
+/// in `operatorName`. No field of the spec holds a control character, and
+/// U+FFFD means text was decoded with the wrong charset: both are refused.
 pub(crate) fn check_len(
     field: &'static str,
     value: &str,
     max: usize,
 ) -> Result<(), ValidationError> {
+    check_characters(field, value)?;
     let actual = value.chars().count();
     if actual > max {
         return Err(ValidationError::new(
@@ -29,6 +32,17 @@ pub(crate) fn check_len(
         ));
     }
     Ok(())
+}
+
+/// Refuse control characters and U+FFFD in a text value.
+pub fn check_characters(field: &str, value: &str) -> Result<(), ValidationError> {
+    match value
+        .chars()
+        .find(|c| c.is_control() || *c == char::REPLACEMENT_CHARACTER)
+    {
+        Some(found) => Err(ValidationError::new(field, Problem::BadCharacter { found })),
+        None => Ok(()),
+    }
 }
 
 macro_rules! bounded_text {

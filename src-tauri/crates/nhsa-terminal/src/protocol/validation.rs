@@ -44,6 +44,11 @@ pub enum Problem {
     MustBeAbsent {
         because: String,
     },
+    /// A control character (NUL, a line break…) or U+FFFD, the mark of text
+    /// that was decoded with the wrong charset.
+    BadCharacter {
+        found: char,
+    },
     /// A problem reported by the JSON decoder (wrong type, unknown variant...).
     Invalid {
         detail: String,
@@ -63,6 +68,12 @@ impl fmt::Display for Problem {
             Problem::BadAmount { reason } => write!(f, "金额无效：{reason}"),
             Problem::BadFormat { expected } => write!(f, "格式错误，应为 {expected}"),
             Problem::MustBeAbsent { because } => write!(f, "不应填写：{because}"),
+            Problem::BadCharacter { found } if *found == char::REPLACEMENT_CHARACTER => {
+                write!(f, "含有无法识别的字符（可能是编码错误，如 GBK 当作 UTF-8）")
+            }
+            Problem::BadCharacter { found } => {
+                write!(f, "含有控制字符 U+{:04X}", u32::from(*found))
+            }
             Problem::Invalid { detail } => write!(f, "无效：{detail}"),
         }
     }
@@ -120,9 +131,22 @@ pub fn field_label(field: &str) -> &'static str {
     }
 }
 
-/// Decode JSON into a validated type, naming the field of the first violation.
+/// Decode one JSON document into a validated type, naming the field of the
+/// first violation. A UTF-8 byte-order mark (Windows Notepad writes one) is
+/// skipped; anything after the document is refused.
 pub fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, ValidationError> {
-    decode(&mut serde_json::Deserializer::from_str(json))
+    let json = json.strip_prefix('\u{FEFF}').unwrap_or(json);
+    let mut de = serde_json::Deserializer::from_str(json);
+    let value = decode(&mut de)?;
+    de.end().map_err(|_| {
+        ValidationError::new(
+            ".",
+            Problem::Invalid {
+                detail: "JSON 文档之后还有多余的内容".into(),
+            },
+        )
+    })?;
+    Ok(value)
 }
 
 /// Decode an already-parsed JSON value, naming the field of the first violation.

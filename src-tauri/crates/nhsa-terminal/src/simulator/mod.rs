@@ -16,7 +16,8 @@ use fastrand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-pub use people::{YANGJIANG_REGIONS, id_check_char, is_valid_resident_id};
+pub use crate::protocol::id_card::{id_check_char, is_valid_resident_id};
+pub use people::YANGJIANG_REGIONS;
 pub use script::{Behaviour, Script};
 
 use crate::protocol::notify::SettleNotifyDraft;

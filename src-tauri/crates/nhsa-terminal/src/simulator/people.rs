@@ -2,6 +2,8 @@
 
 use fastrand::Rng;
 
+use crate::protocol::id_card::id_check_char;
+
 const SURNAMES: &[&str] = &[
     "陈", "李", "黄", "张", "梁", "林", "刘", "吴", "谭", "冯", "关", "邓", "欧阳", "司徒", "何",
     "罗",
@@ -12,25 +14,6 @@ const GIVEN: &[&str] = &[
 ];
 /// 阳江 districts: 江城区, 阳东区, 阳西县, 阳春市.
 pub const YANGJIANG_REGIONS: &[&str] = &["441702", "441704", "441721", "441781"];
-
-/// ISO 7064 MOD 11-2 check character of the 17 leading digits of a 居民身份证号.
-pub fn id_check_char(first17: &str) -> Option<char> {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    if first17.len() != 17 {
-        return None;
-    }
-    let mut sum = 0;
-    for (c, w) in first17.chars().zip(WEIGHTS) {
-        sum += c.to_digit(10)? * w;
-    }
-    Some(CHECK[(sum % 11) as usize])
-}
-
-/// True when `id` is 18 characters with a correct check character.
-pub fn is_valid_resident_id(id: &str) -> bool {
-    id.len() == 18 && id.is_char_boundary(17) && id_check_char(&id[..17]) == id[17..].chars().next()
-}
 
 #[derive(Debug, Clone)]
 pub struct Person {
@@ -75,6 +58,7 @@ pub fn alnum_lower(rng: &mut Rng, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::id_card::is_valid_resident_id;
 
     #[test]
     fn check_char_matches_the_national_standard() {

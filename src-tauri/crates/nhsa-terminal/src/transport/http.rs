@@ -3,30 +3,66 @@
 use std::error::Error as _;
 use std::time::Duration;
 
+use super::Charset;
 use crate::error::{RawText, TerminalError, TransportError};
 use crate::protocol::TransType;
+
+/// The most a reply may hold. The spec's largest reply (an identity with a
+/// drug list) is a few kilobytes; a bridge sending more is broken or hostile.
+pub const MAX_REPLY_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     client: reqwest::Client,
     url: reqwest::Url,
+    /// How replies that declare no charset are read.
+    charset: Charset,
 }
 
 impl HttpTransport {
+    /// A bridge on this machine (or https anywhere) that answers in UTF-8
+    /// unless it says otherwise.
     pub fn new(url: &str) -> Result<Self, TerminalError> {
+        Self::with_options(url, Charset::default(), &[])
+    }
+
+    /// `charset` reads replies that declare none (Windows bridges often send
+    /// GBK without saying so); `allow_hosts` names the hosts besides this
+    /// machine that may be reached over plain http (the envelope carries a
+    /// patient's identity).
+    pub fn with_options(
+        url: &str,
+        charset: Charset,
+        allow_hosts: &[String],
+    ) -> Result<Self, TerminalError> {
         let url = reqwest::Url::parse(url)
             .map_err(|e| TerminalError::Config(format!("终端地址“{url}”无效：{e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(TerminalError::Config(format!(
-                "终端地址“{url}”应以 http:// 或 https:// 开头"
-            )));
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) || allowed(&url, allow_hosts) => {}
+            "http" => {
+                return Err(TerminalError::Config(format!(
+                    "终端地址“{url}”以 http:// 明文连接其他电脑：请改用 https://，或由信息科在配置 [terminal] allow_hosts 中列出该地址"
+                )));
+            }
+            _ => {
+                return Err(TerminalError::Config(format!(
+                    "终端地址“{url}”应以 http:// 或 https:// 开头"
+                )));
+            }
         }
         let client = reqwest::Client::builder()
             // A workstation proxy must never sit between us and a bridge on the counter.
             .no_proxy()
+            // A redirect would re-send the envelope — a name and 证件号 — elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| TerminalError::Config(format!("无法创建 HTTP 客户端：{e}")))?;
-        Ok(Self { client, url })
+        Ok(Self {
+            client,
+            url,
+            charset,
+        })
     }
 
     pub fn url(&self) -> &reqwest::Url {
@@ -74,7 +110,7 @@ impl super::Transport for HttpTransport {
         timeout: Duration,
     ) -> Result<String, TransportError> {
         let call = async {
-            let response = self
+            let mut response = self
                 .client
                 .post(self.url.clone())
                 .header(
@@ -86,17 +122,42 @@ impl super::Transport for HttpTransport {
                 .await
                 .map_err(|e| self.classify(&e, timeout))?;
             let status = response.status();
-            let body = response
-                .text()
+            if status.is_redirection() {
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .map(|l| printable(&String::from_utf8_lossy(l.as_bytes())))
+                    .unwrap_or_else(|| "（无）".into());
+                return Err(TransportError::Redirected {
+                    status: status.as_u16(),
+                    location,
+                });
+            }
+            let charset = declared_charset(response.headers()).unwrap_or(Ok(self.charset));
+            let bytes = read_bounded(&mut response)
                 .await
-                .map_err(|e| self.classify(&e, timeout))?;
+                .map_err(|e| e.unwrap_or_else(|e| self.classify(&e, timeout)))?;
             if !status.is_success() {
+                // The body of an error page is kept only as something to read.
+                let body = charset
+                    .ok()
+                    .and_then(|c| c.decode(&bytes))
+                    .unwrap_or_else(|| format!("（{} 字节，无法解码）", bytes.len()));
                 return Err(TransportError::HttpStatus {
                     status: status.as_u16(),
                     body: RawText(body),
                 });
             }
-            Ok(body)
+            let charset = charset.map_err(|name| TransportError::Undecodable {
+                charset: name,
+                bytes: bytes.len(),
+            })?;
+            charset
+                .decode(&bytes)
+                .ok_or_else(|| TransportError::Undecodable {
+                    charset: charset.name().into(),
+                    bytes: bytes.len(),
+                })
         };
         // One deadline for connect + send + the whole body, not per phase.
         tokio::time::timeout(timeout, call)
@@ -128,4 +189,65 @@ impl super::Transport for HttpTransport {
     fn describe(&self) -> String {
         format!("HTTP {}", self.url)
     }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn allowed(url: &reqwest::Url, allow_hosts: &[String]) -> bool {
+    url.host_str()
+        .is_some_and(|h| allow_hosts.iter().any(|a| a.trim().eq_ignore_ascii_case(h)))
+}
+
+/// The charset a reply declares in `Content-Type`, if any: `Ok` for one we
+/// read, `Err(name)` for one we do not.
+fn declared_charset(headers: &reqwest::header::HeaderMap) -> Option<Result<Charset, String>> {
+    let value = headers.get(reqwest::header::CONTENT_TYPE)?.to_str().ok()?;
+    let name = value.split(';').skip(1).find_map(|param| {
+        let (key, v) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })?;
+    Some(Charset::from_label(&name).ok_or_else(|| printable(&name)))
+}
+
+/// The body, up to [`MAX_REPLY_BYTES`]: a larger one is refused while it
+/// streams in, so memory stays bounded whatever the bridge sends.
+async fn read_bounded(
+    response: &mut reqwest::Response,
+) -> Result<Vec<u8>, Result<TransportError, reqwest::Error>> {
+    let too_large = |received: u64| {
+        Err(Ok(TransportError::TooLarge {
+            received,
+            limit: MAX_REPLY_BYTES,
+        }))
+    };
+    if let Some(declared) = response.content_length()
+        && declared > MAX_REPLY_BYTES
+    {
+        return too_large(declared);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Err)? {
+        let received = (body.len() + chunk.len()) as u64;
+        if received > MAX_REPLY_BYTES {
+            return too_large(received);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A header value fit for a message: control characters out, bounded.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).take(200).collect()
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use http::HttpTransport;
+pub use http::{HttpTransport, MAX_REPLY_BYTES};
 pub use library::{LibraryTransport, OUTPUT_BUFFER_BYTES};
 pub use simulator::SimulatorTransport;
 
@@ -54,7 +54,15 @@ pub enum TransportConfig {
     #[default]
     Simulator,
     /// A vendor bridge that takes the envelope as a JSON POST.
-    Http { url: String },
+    Http {
+        url: String,
+        /// How replies that declare no charset are read.
+        #[serde(default, skip_serializing_if = "Charset::is_default")]
+        charset: Charset,
+        /// Hosts besides this machine that may be reached over plain http.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        allow_hosts: Vec<String>,
+    },
     /// The vendor library and the 电子凭证中台 URL it is given on every call.
     Library { path: PathBuf, center_url: String },
 }
@@ -64,9 +72,67 @@ pub enum TransportConfig {
 pub fn connect(config: &TransportConfig) -> Result<Arc<dyn Transport>, TerminalError> {
     Ok(match config {
         TransportConfig::Simulator => Arc::new(SimulatorTransport::new(Arc::new(Simulator::new()))),
-        TransportConfig::Http { url } => Arc::new(HttpTransport::new(url)?),
+        TransportConfig::Http {
+            url,
+            charset,
+            allow_hosts,
+        } => Arc::new(HttpTransport::with_options(url, *charset, allow_hosts)?),
         TransportConfig::Library { path, center_url } => {
             Arc::new(LibraryTransport::open(path, center_url)?)
         }
     })
+}
+
+/// The charsets bridges answer in. Bytes invalid in the charset are refused,
+/// never replaced: a name read as `����` must not reach the journal.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Charset {
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "gbk")]
+    Gbk,
+    #[serde(rename = "gb18030")]
+    Gb18030,
+}
+
+impl Charset {
+    /// From a `charset=` label, as HTTP and Windows name them.
+    pub fn from_label(label: &str) -> Option<Self> {
+        match label.trim().to_ascii_lowercase().as_str() {
+            "utf-8" | "utf8" => Some(Charset::Utf8),
+            "gbk" | "gb2312" | "cp936" | "x-gbk" | "windows-936" => Some(Charset::Gbk),
+            "gb18030" => Some(Charset::Gb18030),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Charset::Utf8 => "UTF-8",
+            Charset::Gbk => "GBK",
+            Charset::Gb18030 => "GB18030",
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Charset::default()
+    }
+
+    /// The text, or `None` when a byte sequence is invalid in this charset.
+    pub fn decode(self, bytes: &[u8]) -> Option<String> {
+        let encoding = match self {
+            Charset::Utf8 => encoding_rs::UTF_8,
+            Charset::Gbk => encoding_rs::GBK,
+            Charset::Gb18030 => encoding_rs::GB18030,
+        };
+        let bytes = match self {
+            Charset::Utf8 => bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+            _ => bytes,
+        };
+        encoding
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(std::borrow::Cow::into_owned)
+    }
 }
