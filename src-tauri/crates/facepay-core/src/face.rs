@@ -34,7 +34,7 @@ impl Desk {
             tx,
             c.org_id.as_str(),
             &c.counter_id,
-            &now[..10],
+            now,
         )?)
     }
 

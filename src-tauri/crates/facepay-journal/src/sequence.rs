@@ -1,52 +1,77 @@
-//! outBizNo: `{orgId}-{counterId}-{yyyyMMdd}-{seq}`.
+//! outBizNo: `{orgId}-{counterId}-{yyyyMMddHHmmssSSS}-{XX}`.
 //!
-//! The sequence is per counter and never resets: the date is for people, the
-//! sequence is what makes the number unique — across restarts (it is
-//! persisted in the same transaction as the call that uses it), clock changes
-//! (it does not depend on the clock) and counters (the counter id is in it).
-//! The calls table enforces uniqueness again with a UNIQUE index.
+//! The middle part is a per-counter stamp in milliseconds, kept in the
+//! journal and never issued twice: it is the wall clock, or one past the last
+//! stamp when the clock is behind it (set back, or many numbers in one
+//! millisecond). So a number cannot repeat across restarts and clock changes
+//! (the journal remembers), nor with a fresh, lost or restored journal (the
+//! clock has moved on since the numbers it does not remember). The two random
+//! characters make even a fresh journal on a clock set back unlikely to
+//! collide. The calls table enforces uniqueness again with a UNIQUE index.
 
-use rusqlite::Connection;
+use chrono::DateTime;
+use rusqlite::{Connection, OptionalExtension, params};
 
 use nhsa_terminal::protocol::OutBizNo;
 
 use crate::JournalError;
+use crate::clock::parse;
 
-/// Digits the sequence is padded to; it grows past them rather than wrap.
-pub const SEQ_DIGITS: usize = 8;
+const STAMP_CHARS: usize = 17;
+const SUFFIX_CHARS: usize = 2;
+/// Unambiguous when read aloud or copied by hand: no I, O.
+const SUFFIX_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
-/// The longest `{orgId}-{counterId}` prefix that leaves room for the date and
-/// a full-width sequence within outBizNo's 64 characters.
-pub const MAX_PREFIX_CHARS: usize = OutBizNo::MAX_CHARS - 1 - 8 - 1 - SEQ_DIGITS;
+/// The longest `{orgId}-{counterId}` prefix that leaves room for the stamp
+/// and the suffix within outBizNo's 64 characters.
+pub const MAX_PREFIX_CHARS: usize = OutBizNo::MAX_CHARS - 1 - STAMP_CHARS - 1 - SUFFIX_CHARS;
 
-/// Take the next value of `scope`, inside the caller's transaction.
-pub fn next_value(tx: &Connection, scope: &str) -> Result<u64, JournalError> {
+/// Take the next stamp of `scope` (milliseconds), inside the caller's
+/// transaction: `wall`, or one past the last stamp if that is not behind it.
+fn next_stamp(tx: &Connection, scope: &str, wall: i64) -> Result<i64, JournalError> {
+    let last: Option<i64> = tx
+        .query_row(
+            "SELECT next_value FROM sequences WHERE scope = ?1",
+            [scope],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let stamp = match last {
+        Some(last) if last >= wall => last + 1,
+        _ => wall,
+    };
     tx.execute(
-        "INSERT INTO sequences (scope, next_value) VALUES (?1, 1) ON CONFLICT (scope) DO NOTHING",
-        [scope],
+        "INSERT INTO sequences (scope, next_value) VALUES (?1, ?2)
+         ON CONFLICT (scope) DO UPDATE SET next_value = excluded.next_value",
+        params![scope, stamp],
     )?;
-    let value: i64 = tx.query_row(
-        "UPDATE sequences SET next_value = next_value + 1 WHERE scope = ?1 RETURNING next_value - 1",
-        [scope],
-        |r| r.get(0),
-    )?;
-    Ok(value.unsigned_abs())
+    Ok(stamp)
 }
 
-/// Allocate a fresh outBizNo for `org_id`'s counter `counter_id` on `day` (`YYYY-MM-DD`).
+/// Allocate a fresh outBizNo for `org_id`'s counter `counter_id`, at the
+/// journal time `now` (`YYYY-MM-DD HH:MM:SS.fff`).
 pub fn next_out_biz_no(
     tx: &Connection,
     org_id: &str,
     counter_id: &str,
-    day: &str,
+    now: &str,
 ) -> Result<OutBizNo, JournalError> {
+    let invalid = |message: String| JournalError::Invalid {
+        field: "outBizNo",
+        message,
+    };
+    let wall = parse(now)
+        .ok_or_else(|| invalid(format!("时间“{now}”无法读取")))?
+        .and_utc()
+        .timestamp_millis();
     let prefix = format!("{org_id}-{counter_id}");
-    let seq = next_value(tx, &prefix)?;
-    let date: String = day.chars().filter(char::is_ascii_digit).collect();
-    OutBizNo::new(format!("{prefix}-{date}-{seq:0width$}", width = SEQ_DIGITS)).map_err(|e| {
-        JournalError::Invalid {
-            field: "outBizNo",
-            message: e.to_string(),
-        }
-    })
+    let stamp = next_stamp(tx, &format!("stamp:{prefix}"), wall)?;
+    let shown = DateTime::from_timestamp_millis(stamp)
+        .ok_or_else(|| invalid(format!("时间戳 {stamp} 超出范围")))?
+        .naive_utc()
+        .format("%Y%m%d%H%M%S%3f");
+    let suffix: String = (0..SUFFIX_CHARS)
+        .map(|_| char::from(SUFFIX_ALPHABET[fastrand::usize(..SUFFIX_ALPHABET.len())]))
+        .collect();
+    OutBizNo::new(format!("{prefix}-{shown}-{suffix}")).map_err(|e| invalid(e.to_string()))
 }
