@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config curl
   libwebkit2gtk-4.1-dev libgtk-3-dev
-  xvfb xauth webkit2gtk-driver imagemagick
+  xvfb xauth webkit2gtk-driver imagemagick faketime
   fonts-noto-cjk
 )
 # The UI builds with Node.js 18 or newer (Debian 12 ships 18).

@@ -64,6 +64,8 @@ pub struct Status {
     pub undelivered: u64,
     /// 待确认: unknown outcomes awaiting a person.
     pub pending: u64,
+    /// A jump of the system clock noticed since start.
+    pub clock_warning: Option<String>,
     pub operator_name: String,
 }
 
@@ -79,6 +81,7 @@ pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
         unreachable_reason: probe.err().map(|e| e.to_string()),
         undelivered: backlog.undelivered,
         pending: backlog.pending,
+        clock_warning: desk.clock_warning(),
         operator_name: desk.config().operator_name.as_str().into(),
     })
 }

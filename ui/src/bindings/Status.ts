@@ -11,4 +11,8 @@ undelivered: number,
 /**
  * 待确认: unknown outcomes awaiting a person.
  */
-pending: number, operatorName: string, };
+pending: number, 
+/**
+ * A jump of the system clock noticed since start.
+ */
+clockWarning: string | null, operatorName: string, };

@@ -14,6 +14,7 @@ use facepay_journal::{SettlementId, VisitId};
 use nhsa_terminal::transport::{self, Transport};
 use nhsa_terminal::{Prepared, Reply, Terminal, TerminalError};
 
+use crate::clock_watch::ClockWatch;
 use crate::config::DeskConfig;
 use crate::error::DeskError;
 use crate::settings::TransportKind;
@@ -25,6 +26,7 @@ pub struct Desk {
     journal: Mutex<Journal>,
     readers: Readers,
     clock: Arc<dyn Clock>,
+    clock_watch: ClockWatch,
     pub(crate) wake: tokio::sync::Notify,
 }
 
@@ -44,14 +46,37 @@ impl Desk {
         let journal = Journal::open(&config.db_path, program, Arc::clone(&clock))?;
         let readers = journal.readers();
         let terminal = Terminal::new(config.org_id.clone(), transport, config.timeouts);
-        Ok(Self {
+        let desk = Self {
             config,
             terminal,
             journal: Mutex::new(journal),
             readers,
             clock,
+            clock_watch: ClockWatch::default(),
             wake: tokio::sync::Notify::new(),
-        })
+        };
+        let latest = desk.read(facepay_journal::latest_entry_at)?;
+        if let Some(message) = desk.clock_watch.at_start(desk.now(), latest) {
+            desk.audit_clock(&message);
+        }
+        Ok(desk)
+    }
+
+    /// A clock jump noticed since start, for the status bar.
+    pub fn clock_warning(&self) -> Option<String> {
+        self.clock_watch.warning()
+    }
+
+    /// Audit a clock jump in a transaction of its own: it stands whatever
+    /// happens to the write that noticed it.
+    fn audit_clock(&self, message: &str) {
+        let mut j = self.journal();
+        let now = j.now();
+        if let Err(e) = j.write(|tx| {
+            facepay_journal::audit::append(tx, &now, "system", "clock_jump", None, Some(message))
+        }) {
+            tracing::error!("could not audit a clock jump: {e}");
+        }
     }
 
     pub fn config(&self) -> &DeskConfig {
@@ -102,6 +127,9 @@ impl Desk {
         &self,
         f: impl FnOnce(&Transaction<'_>, &str, &str) -> Result<T, DeskError>,
     ) -> Result<T, DeskError> {
+        if let Some(message) = self.clock_watch.observe(self.now()) {
+            self.audit_clock(&message);
+        }
         let mut j = self.journal();
         let now = j.now();
         let session = j.session().id().to_owned();

@@ -4,6 +4,7 @@
 //! and exports — every step journaled.
 
 pub mod api;
+mod clock_watch;
 pub mod config;
 mod desk;
 mod error;

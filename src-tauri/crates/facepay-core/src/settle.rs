@@ -265,8 +265,9 @@ impl Desk {
 
     /// Deliver every notification whose retry time has come.
     pub async fn deliver_due(&self) -> Result<Vec<DeliveryReport>, DeskError> {
-        let now = stamp(self.now());
-        let due = self.read(|c| outbox::due(c, &now, 50))?;
+        let now = self.now();
+        let horizon = self.config.backoff.max;
+        let due = self.read(|c| outbox::due(c, now, horizon, 50))?;
         let mut reports = Vec::with_capacity(due.len());
         for entry in due {
             match self.deliver(entry.settlement_id).await {

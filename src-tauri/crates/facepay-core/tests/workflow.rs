@@ -300,12 +300,20 @@ async fn a_failed_identity_check_can_be_retried_without_a_second_scan() {
 async fn a_visit_spanning_midnight_settles_on_the_next_day() {
     let h = harness("2026-11-25 23:59:40").await;
     let visit = h.desk.face_auth(never()).await.unwrap();
-    assert!(visit.out_biz_no.contains("-20261125235"), "{}", visit.out_biz_no);
+    assert!(
+        visit.out_biz_no.contains("-20261125235"),
+        "{}",
+        visit.out_biz_no
+    );
     h.clock.set("2026-11-26 00:00:15");
     let receipt = h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
     assert_eq!(receipt.business_day, "2026-11-26");
     let next = h.desk.face_auth(never()).await.unwrap();
-    assert!(next.out_biz_no.contains("-20261126000"), "{}", next.out_biz_no);
+    assert!(
+        next.out_biz_no.contains("-20261126000"),
+        "{}",
+        next.out_biz_no
+    );
     assert!(h.desk.summary("2026-11-25", None).unwrap().is_empty());
     assert_eq!(h.desk.summary("2026-11-26", None).unwrap()[0].net.count, 1);
 }

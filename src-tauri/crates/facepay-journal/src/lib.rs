@@ -119,6 +119,18 @@ impl Journal {
     }
 }
 
+/// The time of the journal's last entry (a call, a settlement, an audit row).
+pub fn latest_entry_at(conn: &Connection) -> Result<Option<chrono::NaiveDateTime>, JournalError> {
+    let latest: Option<String> = conn.query_row(
+        "SELECT max(t) FROM (SELECT max(started_at) AS t FROM calls
+                             UNION ALL SELECT max(created_at) FROM settlements
+                             UNION ALL SELECT max(at) FROM audit)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(latest.as_deref().and_then(clock::parse))
+}
+
 /// Read-only connections for history, 日结, exports and the status counts.
 /// In WAL mode they read a snapshot without waiting for the writer, so a long
 /// export never holds up the intent write of a face scan. Connections are

@@ -60,12 +60,22 @@ fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Pending deliveries whose time has come, oldest first.
-pub fn due(conn: &Connection, now: &str, limit: u32) -> Result<Vec<OutboxEntry>, JournalError> {
+/// Pending deliveries whose time has come, oldest first. No retry is ever
+/// scheduled more than `horizon` (the longest backoff) ahead, so one that is
+/// was scheduled by a clock running ahead, since corrected: it is due now
+/// rather than stalled until the wrong clock's time comes round.
+pub fn due(
+    conn: &Connection,
+    now: NaiveDateTime,
+    horizon: Duration,
+    limit: u32,
+) -> Result<Vec<OutboxEntry>, JournalError> {
+    let beyond = now + horizon + Duration::from_secs(1);
     list(
         conn,
-        "o.status = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.next_attempt_at, o.settlement_id LIMIT ?2",
-        params![now, limit],
+        "o.status = 'pending' AND (o.next_attempt_at <= ?1 OR o.next_attempt_at > ?2)
+         ORDER BY o.next_attempt_at, o.settlement_id LIMIT ?3",
+        params![stamp(now), stamp(beyond), limit],
     )
 }
 

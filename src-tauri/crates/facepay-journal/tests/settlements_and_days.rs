@@ -16,7 +16,14 @@ fn a_settlement_and_its_outbox_row_are_recorded_together() {
     let n = notify("V-1", "SUCCESS", "2026-11-25 09:30:00");
     let rec = record(&mut f.journal, &n);
     assert_eq!(rec.business_day, "2026-11-25");
-    let owed = outbox::due(f.journal.conn(), &f.journal.now(), 10).unwrap();
+    let now = f.journal.clock().now();
+    let owed = outbox::due(
+        f.journal.conn(),
+        now,
+        std::time::Duration::from_secs(300),
+        10,
+    )
+    .unwrap();
     assert_eq!(owed.len(), 1);
     assert_eq!(
         (owed[0].settlement_id, owed[0].status.as_str()),

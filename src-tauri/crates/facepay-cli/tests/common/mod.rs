@@ -9,7 +9,17 @@ use std::process::{Child, Command, Output, Stdio};
 use serde_json::Value;
 
 pub fn facepay(db: &Path, url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_facepay"));
+    configured(Command::new(env!("CARGO_BIN_EXE_facepay")), db, url)
+}
+
+/// `facepay` run under Debian's `faketime` with the clock moved by `offset` (e.g. `+1d`).
+pub fn facepay_at(offset: &str, db: &Path, url: &str) -> Command {
+    let mut cmd = Command::new("faketime");
+    cmd.arg("-f").arg(offset).arg(env!("CARGO_BIN_EXE_facepay"));
+    configured(cmd, db, url)
+}
+
+fn configured(mut cmd: Command, db: &Path, url: &str) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("FACEPAY_DB", db)
