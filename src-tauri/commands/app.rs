@@ -66,6 +66,8 @@ pub struct Status {
     pub pending: u64,
     /// A jump of the system clock noticed since start.
     pub clock_warning: Option<String>,
+    /// Why the journal could only be opened for reading (full or read-only disk).
+    pub journal_read_only: Option<String>,
     pub operator_name: String,
 }
 
@@ -82,6 +84,7 @@ pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
         undelivered: backlog.undelivered,
         pending: backlog.pending,
         clock_warning: desk.clock_warning(),
+        journal_read_only: desk.degraded().map(str::to_owned),
         operator_name: desk.config().operator_name.as_str().into(),
     })
 }

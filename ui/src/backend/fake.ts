@@ -78,7 +78,7 @@ export const fakeBackend: Backend = {
   }),
   status: async () => ({
     demo: true, transport: "浏览器假后端", reachable: true, unreachableReason: null,
-    undelivered: 0, pending: calls.length, operatorName: settings.operatorName, clockWarning: null,
+    undelivered: 0, pending: calls.length, operatorName: settings.operatorName, clockWarning: null, journalReadOnly: null,
   }),
   uiReady: async () => 0,
   openRecords: async (tab) => { location.hash = `#/records/${tab}`; },

@@ -15,4 +15,8 @@ pending: number,
 /**
  * A jump of the system clock noticed since start.
  */
-clockWarning: string | null, operatorName: string, };
+clockWarning: string | null, 
+/**
+ * Why the journal could only be opened for reading (full or read-only disk).
+ */
+journalReadOnly: string | null, operatorName: string, };

@@ -28,6 +28,9 @@ export function StatusBar({ onOpen }: { onOpen: (tab: string) => void }) {
       {s.pending > 0 && (
         <button class="owed" onClick={() => onOpen("pending")}>待确认 {s.pending}</button>
       )}
+      {s.journalReadOnly && (
+        <span class="clock-warning" id="journal-read-only" title={s.journalReadOnly}>记录库只读</span>
+      )}
       {s.clockWarning && (
         <span class="clock-warning" id="clock-warning" title={s.clockWarning}>时间异常</span>
       )}

@@ -19,6 +19,13 @@ use crate::config::DeskConfig;
 use crate::error::DeskError;
 use crate::settings::TransportKind;
 
+/// A journal opened read-only, and why.
+#[derive(Debug)]
+struct Degraded {
+    disk_full: bool,
+    cause: String,
+}
+
 #[derive(Debug)]
 pub struct Desk {
     pub(crate) config: DeskConfig,
@@ -27,6 +34,8 @@ pub struct Desk {
     readers: Readers,
     clock: Arc<dyn Clock>,
     clock_watch: ClockWatch,
+    /// Why the journal was opened read-only (a full or read-only disk).
+    degraded: Option<Degraded>,
     pub(crate) wake: tokio::sync::Notify,
 }
 
@@ -43,23 +52,60 @@ impl Desk {
         clock: Arc<dyn Clock>,
         program: &str,
     ) -> Result<Self, DeskError> {
-        let journal = Journal::open(&config.db_path, program, Arc::clone(&clock))?;
+        let journal = match Journal::open(&config.db_path, program, Arc::clone(&clock)) {
+            Ok(journal) => journal,
+            // A journal that cannot be written still answers what was recorded.
+            Err(cause @ (JournalError::ReadOnly(_) | JournalError::DiskFull(_))) => {
+                tracing::error!("journal opened read-only: {cause}");
+                let journal = match Journal::open_read_only(&config.db_path, Arc::clone(&clock)) {
+                    Ok(journal) => journal,
+                    Err(_) => return Err(cause.into()),
+                };
+                return Ok(Self::assemble(
+                    config,
+                    transport,
+                    clock,
+                    journal,
+                    Some(cause),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let desk = Self::assemble(config, transport, clock, journal, None);
+        let latest = desk.read(facepay_journal::latest_entry_at)?;
+        if let Some(message) = desk.clock_watch.at_start(desk.now(), latest) {
+            desk.audit_clock(&message);
+        }
+        Ok(desk)
+    }
+
+    fn assemble(
+        config: DeskConfig,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+        journal: Journal,
+        degraded: Option<JournalError>,
+    ) -> Self {
         let readers = journal.readers();
         let terminal = Terminal::new(config.org_id.clone(), transport, config.timeouts);
-        let desk = Self {
+        Self {
             config,
             terminal,
             journal: Mutex::new(journal),
             readers,
             clock,
             clock_watch: ClockWatch::default(),
+            degraded: degraded.map(|e| Degraded {
+                disk_full: matches!(e, JournalError::DiskFull(_)),
+                cause: e.to_string(),
+            }),
             wake: tokio::sync::Notify::new(),
-        };
-        let latest = desk.read(facepay_journal::latest_entry_at)?;
-        if let Some(message) = desk.clock_watch.at_start(desk.now(), latest) {
-            desk.audit_clock(&message);
         }
-        Ok(desk)
+    }
+
+    /// Why the journal could only be opened for reading, if so.
+    pub fn degraded(&self) -> Option<&str> {
+        self.degraded.as_ref().map(|d| d.cause.as_str())
     }
 
     /// A clock jump noticed since start, for the status bar.
@@ -127,6 +173,15 @@ impl Desk {
         &self,
         f: impl FnOnce(&Transaction<'_>, &str, &str) -> Result<T, DeskError>,
     ) -> Result<T, DeskError> {
+        if let Some(d) = &self.degraded {
+            let cause = d.cause.clone();
+            return Err(if d.disk_full {
+                JournalError::DiskFull(cause)
+            } else {
+                JournalError::ReadOnly(cause)
+            }
+            .into());
+        }
         if let Some(message) = self.clock_watch.observe(self.now()) {
             self.audit_clock(&message);
         }

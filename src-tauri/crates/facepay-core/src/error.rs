@@ -58,6 +58,8 @@ pub enum ErrorCode {
     JournalMigration,
     JournalTooNew,
     JournalCorrupt,
+    JournalReadOnly,
+    DiskFull,
     Io,
     Export,
     /// The terminal answered with a non-zero code.
@@ -89,6 +91,8 @@ impl ErrorCode {
             ErrorCode::JournalMigration => "journal_migration",
             ErrorCode::JournalTooNew => "journal_too_new",
             ErrorCode::JournalCorrupt => "journal_corrupt",
+            ErrorCode::JournalReadOnly => "journal_read_only",
+            ErrorCode::DiskFull => "disk_full",
             ErrorCode::Io => "io",
             ErrorCode::Export => "export",
             ErrorCode::Terminal => "terminal",
@@ -128,6 +132,8 @@ impl ErrorCode {
     fn of_journal(e: &JournalError) -> Self {
         match e {
             JournalError::Sqlite(_) => ErrorCode::Journal,
+            JournalError::ReadOnly(_) => ErrorCode::JournalReadOnly,
+            JournalError::DiskFull(_) => ErrorCode::DiskFull,
             JournalError::Migration(_) => ErrorCode::JournalMigration,
             JournalError::TooNew { .. } => ErrorCode::JournalTooNew,
             JournalError::Corrupt { .. } => ErrorCode::JournalCorrupt,
@@ -197,6 +203,12 @@ impl DeskError {
             DeskError::Journal(JournalError::Busy(_)) => "请等待当前操作完成",
             DeskError::Journal(JournalError::Duplicate(_)) => "无需重复提交，可在“历史”中查看",
             DeskError::Journal(JournalError::Invalid { .. }) => "请更正标出的字段后再提交",
+            DeskError::Journal(JournalError::DiskFull(_)) => {
+                "磁盘空间不足：请清理磁盘或联系信息科。已记录的结算不受影响，历史、日结和导出仍可使用"
+            }
+            DeskError::Journal(JournalError::ReadOnly(_)) => {
+                "记录库不能写入（只读或磁盘已满）：请联系信息科检查文件权限和磁盘；历史、日结、导出和待确认仍可查看"
+            }
             DeskError::NotFound(_) => "请在“历史”中核对记录",
             DeskError::Journal(_) | DeskError::Internal(_) => return None,
         })

@@ -3,7 +3,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error("数据库错误：{0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The file or its disk cannot be written: what is recorded can be read.
+    #[error("记录库只读，不能记录新的操作（{0}）")]
+    ReadOnly(String),
+    #[error("磁盘空间不足，不能记录新的操作（{0}）")]
+    DiskFull(String),
     #[error("数据库升级失败：{0}")]
     Migration(String),
     #[error("数据库由更新版本的程序创建（结构版本 {found}，本程序支持 {supported}），请升级本程序")]
@@ -24,7 +29,7 @@ pub enum JournalError {
         message: String,
     },
     #[error("文件操作失败：{0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     #[error("导出失败：{0}")]
     Export(String),
 }
@@ -33,6 +38,8 @@ impl JournalError {
     pub fn code(&self) -> &'static str {
         match self {
             JournalError::Sqlite(_) => "journal",
+            JournalError::ReadOnly(_) => "journal_read_only",
+            JournalError::DiskFull(_) => "disk_full",
             JournalError::Migration(_) => "journal_migration",
             JournalError::TooNew { .. } => "journal_too_new",
             JournalError::Corrupt { .. } => "journal_corrupt",
@@ -42,6 +49,28 @@ impl JournalError {
             JournalError::Invalid { .. } => "invalid_input",
             JournalError::Io(_) => "io",
             JournalError::Export(_) => "export",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for JournalError {
+    /// A full disk and a read-only file are the counter's to fix, not bugs:
+    /// they get their own kinds, with their own advice.
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => JournalError::DiskFull(e.to_string()),
+            Some(rusqlite::ErrorCode::ReadOnly) => JournalError::ReadOnly(e.to_string()),
+            _ => JournalError::Sqlite(e),
+        }
+    }
+}
+
+impl From<std::io::Error> for JournalError {
+    fn from(e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::StorageFull => JournalError::DiskFull(e.to_string()),
+            std::io::ErrorKind::ReadOnlyFilesystem => JournalError::ReadOnly(e.to_string()),
+            _ => JournalError::Io(e),
         }
     }
 }

@@ -39,6 +39,16 @@ pub struct Journal {
     session: Session,
     path: PathBuf,
     clock: Arc<dyn Clock>,
+    /// Opened by `open_read_only`: it serves reads, every write is refused.
+    read_only: bool,
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        if !self.read_only {
+            session::end(&self.conn, &self.session);
+        }
+    }
 }
 
 impl Journal {
@@ -52,6 +62,7 @@ impl Journal {
             session,
             path: path.to_owned(),
             clock,
+            read_only: false,
         };
         let recovered =
             session::recover_orphans(&journal.conn, path, &journal.session, &*journal.clock)?;
@@ -62,6 +73,31 @@ impl Journal {
             );
         }
         Ok(journal)
+    }
+
+    /// Open a journal that cannot be written (a read-only file or disk, a
+    /// full disk): history, 日结, exports and 待确认 still work; writes fail
+    /// with [`JournalError::ReadOnly`]. Nothing is migrated or recovered.
+    pub fn open_read_only(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, JournalError> {
+        let conn = open::reader(path)?;
+        open::integrity(&conn, "quick_check", path)?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found != SCHEMA_VERSION {
+            return Err(JournalError::ReadOnly(format!(
+                "记录库结构版本为 {found}，本程序需要 {SCHEMA_VERSION}，只读时无法升级"
+            )));
+        }
+        Ok(Self {
+            conn,
+            session: Session::read_only(),
+            path: path.to_owned(),
+            clock,
+            read_only: true,
+        })
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn path(&self) -> &Path {
@@ -107,6 +143,9 @@ impl Journal {
 
     /// Mark calls of dead sessions as unknown again (the app runs this now and then).
     pub fn recover_orphans(&self) -> Result<usize, JournalError> {
+        if self.read_only {
+            return Ok(0);
+        }
         session::recover_orphans(&self.conn, &self.path, &self.session, &*self.clock)
     }
 

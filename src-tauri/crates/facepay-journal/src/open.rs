@@ -47,16 +47,42 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, JournalError> {
     Ok(conn)
 }
 
-/// A connection that can only read (the journal is already open and migrated).
+/// A connection that can only read. On a read-only disk, where SQLite cannot
+/// create the WAL index beside the file, the file is read as immutable (what
+/// was checkpointed, which after a clean exit is everything).
 pub(crate) fn reader(path: &Path) -> Result<Connection, JournalError> {
     use rusqlite::OpenFlags;
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.pragma_update(None, "query_only", "ON")?;
-    Ok(conn)
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let usable = |conn: Connection| -> rusqlite::Result<Connection> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(conn)
+    };
+    if !path.exists() {
+        return Err(JournalError::NotFound(format!(
+            "没有记录库文件 {}",
+            path.display()
+        )));
+    }
+    match Connection::open_with_flags(path, flags).and_then(usable) {
+        Ok(conn) => Ok(conn),
+        Err(_) => {
+            let escaped = path
+                .display()
+                .to_string()
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23");
+            let uri = format!("file:{escaped}?immutable=1");
+            Ok(
+                Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                    .and_then(usable)?,
+            )
+        }
+    }
 }
 
 pub(crate) fn integrity(conn: &Connection, pragma: &str, path: &Path) -> Result<(), JournalError> {

@@ -16,15 +16,17 @@ use crate::clock::{Clock, stamp};
 #[derive(Debug)]
 pub struct Session {
     id: String,
-    path: PathBuf,
-    _lock: File,
+    /// The held lock file; none for a read-only look, which makes no calls.
+    lock: Option<(PathBuf, File)>,
 }
 
 impl Drop for Session {
     /// A clean exit leaves no lock file behind (a crash leaves one, unlocked,
     /// for the next start to find).
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        if let Some((path, _)) = &self.lock {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -54,9 +56,16 @@ impl Session {
         )?;
         Ok(Self {
             id,
-            path,
-            _lock: lock,
+            lock: Some((path, lock)),
         })
+    }
+
+    /// A session that only reads: no row, no lock.
+    pub(crate) fn read_only() -> Self {
+        Self {
+            id: "read-only".into(),
+            lock: None,
+        }
     }
 }
 
@@ -99,5 +108,42 @@ pub(crate) fn recover_orphans(
         )?;
         let _ = std::fs::remove_file(dir.join(format!("{owner}.lock")));
     }
+    forget_dead_sessions(conn, &dir, me)?;
     Ok(recovered)
+}
+
+/// Lock files of processes that died, and session rows no call refers to,
+/// are only clutter: every run of the CLI adds a session.
+fn forget_dead_sessions(conn: &Connection, dir: &Path, me: &Session) -> Result<(), JournalError> {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(id) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if id != me.id() && is_dead(dir, id) {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+    let idle: Vec<String> = conn
+        .prepare(
+            "SELECT id FROM sessions s WHERE id <> ?1
+             AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.session_id = s.id)",
+        )?
+        .query_map([me.id()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in idle.iter().filter(|id| is_dead(dir, id)) {
+        conn.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
+    }
+    Ok(())
+}
+
+/// At a clean exit: this session's row, if it made no call.
+pub(crate) fn end(conn: &Connection, me: &Session) {
+    let _ = conn.execute(
+        "DELETE FROM sessions WHERE id = ?1
+         AND NOT EXISTS (SELECT 1 FROM calls WHERE session_id = ?1)",
+        [me.id()],
+    );
 }

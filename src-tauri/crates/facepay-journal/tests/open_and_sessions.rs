@@ -332,3 +332,40 @@ fn resolving_an_unknown_call_needs_a_reason_and_is_audited() {
     );
     assert!(f.journal.conn().execute("DELETE FROM audit", []).is_err());
 }
+
+#[test]
+fn sessions_that_made_no_call_and_lock_files_of_dead_processes_are_cleaned() {
+    let f = common::journal_at("2026-11-25 09:00:00");
+    let path = f.journal.path().to_owned();
+    drop(f.journal);
+    for _ in 0..5 {
+        drop(open(&path).unwrap());
+    }
+    let sessions_dir = std::path::PathBuf::from(format!("{}.sessions", path.display()));
+    // A process killed before it made a call: its row and its (unlocked) lock file stay behind.
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute(
+            "INSERT INTO sessions (id, program, pid, started_at) VALUES ('dead', 'cli', 1, '2026-11-25 08:00:00.000')",
+            [],
+        )
+        .unwrap();
+    }
+    std::fs::write(sessions_dir.join("dead.lock"), b"").unwrap();
+    let live = open(&path).unwrap();
+    live.recover_orphans().unwrap();
+    let rows: i64 = live
+        .conn()
+        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1, "only the live session remains");
+    let files: Vec<_> = std::fs::read_dir(&sessions_dir).unwrap().collect();
+    assert_eq!(files.len(), 1, "only the live session's lock file");
+    drop(live);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let rows: i64 = c
+        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 0, "a clean exit without calls leaves no row");
+    assert_eq!(std::fs::read_dir(&sessions_dir).unwrap().count(), 0);
+}
