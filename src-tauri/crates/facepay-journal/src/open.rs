@@ -4,7 +4,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use rusqlite_migration::{M, Migrations};
 
 use crate::JournalError;
 
@@ -33,18 +32,52 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, JournalError> {
     }
     // WAL + FULL: a commit is on disk when it returns, and readers do not
     // block the writer.
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    let mode = wal_mode(&conn)?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "journal is not in WAL mode");
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
-    // All pending migrations in one transaction: a failure leaves the old schema.
-    migrations
-        .to_latest(&mut conn)
-        .map_err(|e| JournalError::Migration(e.to_string()))?;
+    migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Switch to WAL. On a new file several processes starting together race to
+/// do it, and SQLite answers the losers "locked" at once, without waiting:
+/// they try again for a few seconds.
+fn wal_mode(conn: &Connection) -> Result<String, JournalError> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)) {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// All pending migrations in one IMMEDIATE transaction: a failure leaves the
+/// old schema, and processes starting together on a new file (two windows,
+/// the CLI and the panel) migrate it once — the version is read under the
+/// write lock, not before it.
+fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let done = usize::try_from(found).unwrap_or(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.execute_batch(sql)
+            .map_err(|e| JournalError::Migration(format!("第 {} 步：{e}", i + 1)))?;
+    }
+    if done < MIGRATIONS.len() {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tracing::info!(from = found, to = SCHEMA_VERSION, "journal migrated");
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// A connection that can only read. On a read-only disk, where SQLite cannot

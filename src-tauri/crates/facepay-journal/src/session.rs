@@ -45,11 +45,16 @@ impl Session {
         std::fs::create_dir_all(&dir)?;
         let id = format!("{:016x}", fastrand::u64(..));
         let path = dir.join(format!("{id}.lock"));
-        let lock = File::create(&path)?;
+        // Locked under another name, then renamed into place: a lock file
+        // others can see is always held by its living owner, so no other
+        // process can take it for a dead one's and clean it away.
+        let pending = dir.join(format!("{id}.starting"));
+        let lock = File::create(&pending)?;
         lock.try_lock().map_err(|e| match e {
             TryLockError::Error(io) => JournalError::Io(io),
             TryLockError::WouldBlock => JournalError::Busy("会话锁被占用".into()),
         })?;
+        std::fs::rename(&pending, &path)?;
         conn.execute(
             "INSERT INTO sessions (id, program, pid, started_at) VALUES (?1, ?2, ?3, ?4)",
             params![id, program, std::process::id(), stamp(clock.now())],
@@ -108,7 +113,10 @@ pub(crate) fn recover_orphans(
         )?;
         let _ = std::fs::remove_file(dir.join(format!("{owner}.lock")));
     }
-    forget_dead_sessions(conn, &dir, me)?;
+    // Housekeeping: it must never fail the cashier's command.
+    if let Err(e) = forget_dead_sessions(conn, &dir, me) {
+        tracing::debug!("cleaning dead sessions: {e}");
+    }
     Ok(recovered)
 }
 
@@ -118,6 +126,9 @@ fn forget_dead_sessions(conn: &Connection, dir: &Path, me: &Session) -> Result<(
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("lock") {
+                continue;
+            }
             let Some(id) = path.file_stem().and_then(|s| s.to_str()) else {
                 continue;
             };
@@ -134,7 +145,12 @@ fn forget_dead_sessions(conn: &Connection, dir: &Path, me: &Session) -> Result<(
         .query_map([me.id()], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     for id in idle.iter().filter(|id| is_dead(dir, id)) {
-        conn.execute("DELETE FROM sessions WHERE id = ?1", [id])?;
+        // Checked again as it is deleted: it may have made a call since.
+        conn.execute(
+            "DELETE FROM sessions WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM calls WHERE session_id = ?1)",
+            [id],
+        )?;
     }
     Ok(())
 }

@@ -369,3 +369,26 @@ fn sessions_that_made_no_call_and_lock_files_of_dead_processes_are_cleaned() {
     assert_eq!(rows, 0, "a clean exit without calls leaves no row");
     assert_eq!(std::fs::read_dir(&sessions_dir).unwrap().count(), 0);
 }
+
+#[test]
+fn processes_starting_together_on_a_new_file_migrate_it_once() {
+    for attempt in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("facepay.db");
+        let start = Arc::new(std::sync::Barrier::new(4));
+        let opened: Vec<_> = (0..4)
+            .map(|_| {
+                let (path, start) = (path.clone(), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    open(&path).map(drop)
+                })
+            })
+            .collect();
+        for (i, t) in opened.into_iter().enumerate() {
+            if let Err(e) = t.join().unwrap() {
+                panic!("attempt {attempt}, opener {i}: {e}");
+            }
+        }
+    }
+}
