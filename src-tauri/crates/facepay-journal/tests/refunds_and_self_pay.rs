@@ -353,3 +353,16 @@ fn day_totals_and_exports_keep_insured_and_self_pay_apart() {
     assert_eq!(kinds, ["医保", "自费", "自费"]);
     assert_eq!(&records[2][original], cash.settlement_id.to_string());
 }
+
+#[test]
+fn the_largest_amounts_still_sum_in_day_totals() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    for (i, no) in ["V-1", "V-2", "V-3"].iter().enumerate() {
+        let mut d = self_pay(no, "SUCCESS", &format!("2026-11-25 1{i}:00:00"));
+        d.total_fee = "99999999.99".into();
+        write(&mut f.journal, d, None).unwrap();
+    }
+    let day = &summary::day(f.journal.conn(), "2026-11-25", None).unwrap()[0];
+    assert_eq!(day.net.total_fee, "299999999.97");
+    assert_eq!(day.net_self_pay.count, 3);
+}
