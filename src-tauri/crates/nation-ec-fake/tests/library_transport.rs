@@ -95,6 +95,44 @@ async fn a_slow_library_call_times_out_and_later_calls_still_work() {
 }
 
 #[tokio::test]
+async fn a_call_whose_caller_gave_up_while_queued_is_never_sent() {
+    let server = SimServer::loopback().await.unwrap();
+    let t = terminal(&server.url(), quick());
+    server
+        .sim
+        .push_script(Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(1200));
+    // The first call hangs in the library; the second waits behind it and its
+    // caller gives up too.
+    assert!(
+        t.call(&samples::settle_success("L-Q1", None))
+            .await
+            .is_err()
+    );
+    let queued = t
+        .call(&samples::settle_success("L-Q2", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        queued,
+        TerminalError::Transport(TransportError::Timeout { .. })
+    ));
+    // Once the library is free, the abandoned call must not go out late.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(t.call(&samples::ec_auth("L-Q3")).await.is_ok());
+    let sent: Vec<String> = server
+        .sim
+        .received()
+        .iter()
+        .filter_map(|r| Some(r.data()?["outBizNo"].as_str()?.to_owned()))
+        .collect();
+    assert_eq!(
+        sent,
+        ["L-Q1", "L-Q3"],
+        "L-Q2 was sent after its caller gave up"
+    );
+}
+
+#[tokio::test]
 async fn the_library_reports_its_own_failure_when_the_center_refuses() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -7,10 +7,12 @@
 //! own message). The call blocks until the patient finishes and cannot be
 //! aborted, so it runs on a blocking thread and a timeout only stops waiting.
 
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CString, c_char};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
+
+use tokio::sync::oneshot;
 
 use encoding_rs::GB18030;
 
@@ -34,18 +36,19 @@ pub struct LibraryTransport {
     inner: Arc<Inner>,
 }
 
+/// One call for the library's thread, and where its caller waits.
+struct Job {
+    input: CString,
+    reply: oneshot::Sender<Result<String, TransportError>>,
+}
+
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    center_url: CString,
     center_url_text: String,
-    entry: NationEcTrans,
-    /// Vendor libraries keep global state; one call at a time. A call that
-    /// outlives our timeout keeps the lock, so the next one waits (and times
-    /// out) rather than running two scans at once.
-    lock: Mutex<()>,
-    /// Keeps the code `entry` points into loaded. Declared last: dropped last.
-    _library: libloading::Library,
+    /// The library's own thread: vendor libraries keep global state, so one
+    /// thread owns it and runs one call at a time, in order.
+    jobs: Mutex<mpsc::Sender<Job>>,
 }
 
 impl LibraryTransport {
@@ -72,14 +75,32 @@ impl LibraryTransport {
         };
         let center_url_c = gb18030_cstring(center_url)
             .ok_or_else(|| config("电子凭证中台地址含有非法字符".into()))?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("nation-ec-library".into())
+            .spawn(move || {
+                // The library lives as long as this thread: until the
+                // transport is dropped and the queue is drained.
+                let _library = library;
+                for job in queue {
+                    // Its caller timed out while it waited behind a call that
+                    // hung: it is never sent — a late face scan would start
+                    // on a counter where nobody waits for it.
+                    if job.reply.is_closed() {
+                        tracing::warn!("a library call whose caller gave up was not sent");
+                        continue;
+                    }
+                    let _ = job
+                        .reply
+                        .send(call_blocking(entry, &center_url_c, &job.input));
+                }
+            })
+            .map_err(|e| config(format!("无法启动动态库线程：{e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
-                center_url: center_url_c,
                 center_url_text: center_url.to_owned(),
-                entry,
-                lock: Mutex::new(()),
-                _library: library,
+                jobs: Mutex::new(jobs),
             }),
         })
     }
@@ -90,47 +111,68 @@ fn gb18030_cstring(text: &str) -> Option<CString> {
     CString::new(bytes.into_owned()).ok()
 }
 
-fn gb18030_text(bytes: &[u8]) -> String {
-    GB18030.decode_without_bom_handling(bytes).0.into_owned()
+/// GB18030 text, or `None` for bytes that are not valid GB18030.
+fn gb18030_text(bytes: &[u8]) -> Option<String> {
+    GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(std::borrow::Cow::into_owned)
 }
 
-impl Inner {
-    fn call_blocking(&self, input: &CString) -> Result<String, TransportError> {
-        let _one_at_a_time = self
-            .lock
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut output = vec![0u8; OUTPUT_BUFFER_BYTES];
-        // SAFETY: both inputs are NUL-terminated and live across the call;
-        // `output` is writable for OUTPUT_BUFFER_BYTES, more than the vendor's
-        // documented minimum.
-        let status = unsafe {
-            (self.entry)(
-                self.center_url.as_ptr(),
-                input.as_ptr(),
-                output.as_mut_ptr().cast::<c_char>(),
-            )
-        };
-        let status = if status.is_null() {
-            String::new()
-        } else {
-            // SAFETY: the library returns a NUL-terminated status string it owns.
-            gb18030_text(unsafe { CStr::from_ptr(status) }.to_bytes())
-        };
-        let Some(end) = output.iter().position(|&b| b == 0) else {
-            return Err(TransportError::Io {
-                detail: "动态库的输出没有结束符（可能超出缓冲区）".into(),
-            });
-        };
-        let text = gb18030_text(&output[..end]);
-        if status.trim() == "0000" {
-            Ok(text)
-        } else {
-            Err(TransportError::Library {
-                status,
-                message: text,
-            })
+/// The library's status string, read no further than `MAX_STATUS_BYTES`.
+const MAX_STATUS_BYTES: usize = 256;
+
+fn bounded_status(status: *const c_char) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for i in 0..MAX_STATUS_BYTES {
+        // SAFETY: the library returns a NUL-terminated string; we stop at its
+        // NUL or at the bound, whichever comes first.
+        // c_char is i8 on x86 and u8 on ARM (信创 desktops): take the byte as is.
+        let b = unsafe { *status.add(i) } as u8;
+        if b == 0 {
+            break;
         }
+        bytes.push(b);
+    }
+    bytes
+}
+
+fn call_blocking(
+    entry: NationEcTrans,
+    center_url: &CString,
+    input: &CString,
+) -> Result<String, TransportError> {
+    let mut output = vec![0u8; OUTPUT_BUFFER_BYTES];
+    // SAFETY: both inputs are NUL-terminated and live across the call;
+    // `output` is writable for OUTPUT_BUFFER_BYTES, more than the vendor's
+    // documented minimum.
+    let status = unsafe {
+        entry(
+            center_url.as_ptr(),
+            input.as_ptr(),
+            output.as_mut_ptr().cast::<c_char>(),
+        )
+    };
+    let status = if status.is_null() {
+        String::new()
+    } else {
+        String::from_utf8_lossy(&bounded_status(status)).into_owned()
+    };
+    let Some(end) = output.iter().position(|&b| b == 0) else {
+        return Err(TransportError::Io {
+            detail: "动态库的输出没有结束符（可能超出缓冲区）".into(),
+        });
+    };
+    let text = gb18030_text(&output[..end]).ok_or(TransportError::Undecodable {
+        charset: "GB18030".into(),
+        bytes: end,
+    })?;
+    if status.trim() == "0000" {
+        Ok(text)
+    } else {
+        Err(TransportError::Library {
+            status,
+            message: text,
+        })
     }
 }
 
@@ -145,12 +187,19 @@ impl super::Transport for LibraryTransport {
         let input = gb18030_cstring(envelope).ok_or_else(|| TransportError::Io {
             detail: "请求中含有 NUL 字符".into(),
         })?;
-        let inner = Arc::clone(&self.inner);
-        let call = tokio::task::spawn_blocking(move || inner.call_blocking(&input));
-        match tokio::time::timeout(timeout, call).await {
+        let (reply, answer) = oneshot::channel();
+        self.inner
+            .jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(Job { input, reply })
+            .map_err(|_| TransportError::Io {
+                detail: "动态库线程已停止".into(),
+            })?;
+        match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(result)) => result,
-            Ok(Err(join)) => Err(TransportError::Io {
-                detail: format!("动态库调用异常结束：{join}"),
+            Ok(Err(_)) => Err(TransportError::Io {
+                detail: "动态库调用异常结束".into(),
             }),
             Err(_) => {
                 tracing::warn!(
