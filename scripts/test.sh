@@ -30,6 +30,9 @@ cargo clippy -p facepay-desk --features ts --all-targets --locked -- -D warnings
 step "tests (all but the end-to-end crate, which needs a display: see below)"
 cargo test --workspace --exclude facepay-e2e --locked
 
+step "fuzz smoke: every cargo-fuzz target briefly (the long runs are scripts/fuzz.sh; figures in RELIABILITY.md)"
+scripts/fuzz.sh --smoke
+
 step "benchmark smoke (a small journal; the real figures are in BENCHMARKS.md)"
 cargo run -q -p facepay-bench --locked -- --rows 5000 --samples 10 --data target/bench-smoke
 

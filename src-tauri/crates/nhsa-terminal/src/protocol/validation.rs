@@ -162,7 +162,12 @@ where
     T: serde::Deserialize<'de>,
 {
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
+        // A key that is empty (`{"": …}`) has an empty path: the error is the
+        // request's, and it is still named.
+        let path = match e.path().to_string() {
+            p if p.is_empty() => ".".to_owned(),
+            p => p,
+        };
         let detail = e.into_inner().to_string();
         // serde's "missing field `x`" names the field inside the message, not in the path.
         if let Some(missing) = detail
