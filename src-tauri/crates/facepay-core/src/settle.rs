@@ -266,7 +266,7 @@ impl Desk {
     /// Deliver every notification whose retry time has come.
     pub async fn deliver_due(&self) -> Result<Vec<DeliveryReport>, DeskError> {
         let now = self.now();
-        let horizon = self.config.backoff.max;
+        let horizon = self.config.backoff.longest();
         let due = self.read(|c| outbox::due(c, now, horizon, 50))?;
         let mut reports = Vec::with_capacity(due.len());
         for entry in due {

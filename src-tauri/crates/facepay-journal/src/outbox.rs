@@ -61,7 +61,7 @@ fn list(
 }
 
 /// Pending deliveries whose time has come, oldest first. No retry is ever
-/// scheduled more than `horizon` (the longest backoff) ahead, so one that is
+/// scheduled more than `horizon` ([`Backoff::longest`]) ahead, so one that is
 /// was scheduled by a clock running ahead, since corrected: it is due now
 /// rather than stalled until the wrong clock's time comes round.
 pub fn due(
@@ -129,6 +129,12 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// The furthest ahead any retry is ever scheduled: the longest delay
+    /// with its jitter.
+    pub fn longest(&self) -> Duration {
+        self.max + self.max / 5
+    }
+
     /// Delay before attempt `attempts + 1`, with ±20 % jitter so that counters
     /// recovering together do not retry in step.
     pub fn delay(&self, attempts: u32) -> Duration {
@@ -193,4 +199,25 @@ pub fn next_due_at(conn: &Connection) -> Result<Option<NaiveDateTime>, JournalEr
         |r| r.get(0),
     )?;
     Ok(next.as_deref().and_then(parse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `due` treats a retry scheduled beyond `longest` as set by a wrong
+    /// clock: no honest schedule may land there, jitter included.
+    #[test]
+    fn no_delay_exceeds_the_longest() {
+        let b = Backoff {
+            first: Duration::from_secs(600),
+            max: Duration::from_secs(300),
+            max_attempts: 12,
+        };
+        for attempts in 0..20 {
+            for _ in 0..500 {
+                assert!(b.delay(attempts) <= b.longest(), "attempt {attempts}");
+            }
+        }
+    }
 }
