@@ -3,10 +3,14 @@
 //! shows; closed sets are enums and ids newtypes, with TypeScript bindings.
 //! Nothing here needs the caller to know the journal or the protocol crates.
 
-pub use crate::config::{ConfigError, DeskConfig, FileConfig};
+pub use crate::config::{
+    BridgeConfig, ConfigError, DEFAULT_BRIDGE_LISTEN, DeskConfig, FileConfig, HisNotify,
+    bridge_listen,
+};
 pub use crate::desk::Desk;
 pub use crate::error::{DeskError, ErrorCode};
-pub use crate::requests::{ExportRequest, RefundRequest};
+pub use crate::his::{HisActivity, HisIdentity, HisVisit, VisitState};
+pub use crate::requests::{ExportRequest, RefundRequest, ScanRequest};
 pub use crate::settings::{ConnectionTest, SettingsForm, TransportKind};
 pub use crate::views::{
     Backlog, DeliveryReport, FaceAuthOutcome, IdentityView, NotifyReceipt, RefundDraft,
@@ -18,11 +22,17 @@ pub use crate::worker::outbox_worker;
 pub use facepay_journal::calls::Call;
 pub use facepay_journal::export::ExportFormat;
 pub use facepay_journal::history::{HistoryFilter, HistoryPage, SettlementRow, VisitDetail};
+pub use facepay_journal::idempotency::Begun;
 pub use facepay_journal::outbox::OutboxEntry;
 pub use facepay_journal::summary::{DaySummary, StateTotals, Totals};
 pub use facepay_journal::visits::Visit;
-pub use facepay_journal::{CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, VisitId};
-pub use nhsa_terminal::protocol::{BizType, MedicalSettleState, SettleNotifyDraft, TransType};
+pub use facepay_journal::{
+    CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, Source, VisitId,
+};
+pub use nhsa_terminal::Timeouts;
+pub use nhsa_terminal::protocol::{
+    Amount, BizType, MedicalSettleState, SettleNotifyDraft, TransType,
+};
 pub use nhsa_terminal::transport::Charset;
 
 /// A checkout as a form or a JSON file gives it: wire names, `selfPay` for 自费.

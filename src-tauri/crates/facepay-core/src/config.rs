@@ -27,6 +27,10 @@
 //!
 //! [journal]
 //! path = "/var/lib/facepay/facepay.db"
+//!
+//! [bridge]                   # the HIS bridge (docs/his-bridge.md); the panel starts it when listen is set
+//! listen = "127.0.0.1:17321" # loopback only
+//! his_notify = "at_once"     # or "cashier": a HIS settlement waits for the cashier's F4
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -38,7 +42,8 @@ use facepay_journal::outbox::Backoff;
 use facepay_journal::sequence::MAX_PREFIX_CHARS;
 use nhsa_terminal::Timeouts;
 use nhsa_terminal::protocol::{
-    BizType, BusinessType, HospitalName, OfficeId, OfficeName, OperatorId, OperatorName, OrgId,
+    AcctRule, BizType, BusinessType, HospitalName, OfficeId, OfficeName, OperatorId, OperatorName,
+    OrgId,
 };
 use nhsa_terminal::transport::{Charset, TransportConfig};
 
@@ -69,6 +74,7 @@ pub struct FileConfig {
     pub timeouts: Option<Timeouts>,
     pub outbox: OutboxSection,
     pub journal: JournalSection,
+    pub bridge: BridgeSection,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +82,9 @@ pub struct FileConfig {
 pub struct HospitalSection {
     pub org_id: Option<String>,
     pub name: Option<String>,
+    /// Whether the province's 基金支付总额 (hifAmt) includes 个人账户 (acctAmt):
+    /// 广东 true. Unset: either sum is accepted without a warning.
+    pub hif_includes_acct: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +109,57 @@ pub struct OutboxSection {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct BridgeSection {
+    pub listen: Option<String>,
+    /// Where the bearer token is kept; default `bridge.token` beside the journal.
+    pub token_file: Option<PathBuf>,
+    pub his_notify: Option<HisNotify>,
+}
+
+/// What happens to a settlement the HIS pushes through the bridge.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HisNotify {
+    /// Sent to the terminal at once (the panel shows it delivered).
+    #[default]
+    AtOnce,
+    /// Shown in the panel and sent when the cashier presses F4.
+    Cashier,
+}
+
+/// The HIS bridge's validated settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BridgeConfig {
+    /// Where the panel serves the bridge; `None`: the panel does not.
+    pub listen: Option<std::net::SocketAddr>,
+    pub token_file: PathBuf,
+    pub his_notify: HisNotify,
+}
+
+/// The bridge's address when none is configured (`facepay serve`).
+pub const DEFAULT_BRIDGE_LISTEN: &str = "127.0.0.1:17321";
+
+/// A bridge address, which must be on this machine: the bridge discloses
+/// identities and is guarded by a token only.
+pub fn bridge_listen(text: &str, field: &str) -> Result<std::net::SocketAddr, ConfigError> {
+    let addr: std::net::SocketAddr = text.trim().parse().map_err(|_| {
+        ConfigError::new(
+            field,
+            format!("“{text}”不是地址:端口，如 {DEFAULT_BRIDGE_LISTEN}"),
+        )
+    })?;
+    if !addr.ip().is_loopback() {
+        return Err(ConfigError::new(
+            field,
+            format!("只能监听本机地址（127.0.0.1 或 ::1），不能是 {}", addr.ip()),
+        ));
+    }
+    Ok(addr)
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct JournalSection {
     pub path: Option<PathBuf>,
 }
@@ -120,6 +180,8 @@ pub struct DeskConfig {
     pub timeouts: Timeouts,
     pub backoff: Backoff,
     pub db_path: PathBuf,
+    pub acct_rule: AcctRule,
+    pub bridge: BridgeConfig,
 }
 
 type Setter = fn(&mut FileConfig, String);
@@ -151,6 +213,7 @@ const ENV_OVERRIDES: &[(&str, Setter)] = &[
     ("FACEPAY_OFFICE_NAME", |f, v| {
         f.counter.office_name = Some(v)
     }),
+    ("FACEPAY_BRIDGE_LISTEN", |f, v| f.bridge.listen = Some(v)),
 ];
 
 impl FileConfig {
@@ -250,7 +313,27 @@ impl FileConfig {
                 .join("facepay-desk")
                 .join("facepay.db"),
         };
+        let acct_rule = match h.hif_includes_acct {
+            None => AcctRule::Either,
+            Some(true) => AcctRule::HifIncludesAcct,
+            Some(false) => AcctRule::Separate,
+        };
+        let listen = match &self.bridge.listen {
+            Some(text) if !text.trim().is_empty() => Some(bridge_listen(text, "bridge.listen")?),
+            _ => None,
+        };
+        let token_file = self.bridge.token_file.clone().unwrap_or_else(|| {
+            db_path
+                .parent()
+                .map_or_else(|| PathBuf::from("bridge.token"), |d| d.join("bridge.token"))
+        });
         Ok(DeskConfig {
+            acct_rule,
+            bridge: BridgeConfig {
+                listen,
+                token_file,
+                his_notify: self.bridge.his_notify.unwrap_or_default(),
+            },
             org_id,
             hospital_name,
             counter_id,

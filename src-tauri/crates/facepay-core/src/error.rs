@@ -26,6 +26,9 @@ pub enum DeskError {
     Journal(#[from] JournalError),
     #[error("已取消等待：终端上的刷脸可能仍在进行，结果已记入待确认")]
     Cancelled { call_id: CallId },
+    /// This counter's terminal is already scanning a face (流水号 `out_biz_no`).
+    #[error("本窗口的终端正在刷脸（业务流水号 {out_biz_no}），请等待其结束")]
+    ScanInProgress { out_biz_no: String },
     /// What the caller named does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -42,12 +45,14 @@ pub enum DeskError {
 
 /// The closed set of error codes the panel and scripts see.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Validation,
     Config,
     Cancelled,
+    ScanInProgress,
     NotFound,
     #[serde(rename = "invalid_input")]
     Invalid,
@@ -82,6 +87,7 @@ impl ErrorCode {
             ErrorCode::Validation => "validation",
             ErrorCode::Config => "config",
             ErrorCode::Cancelled => "cancelled",
+            ErrorCode::ScanInProgress => "scan_in_progress",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Invalid => "invalid_input",
             ErrorCode::Internal => "internal",
@@ -163,6 +169,7 @@ impl DeskError {
             }
             DeskError::Journal(e) => ErrorCode::of_journal(e),
             DeskError::Cancelled { .. } => ErrorCode::Cancelled,
+            DeskError::ScanInProgress { .. } => ErrorCode::ScanInProgress,
             DeskError::NotFound(_) => ErrorCode::NotFound,
             DeskError::Invalid { .. } => ErrorCode::Invalid,
             DeskError::Internal(_) => ErrorCode::Internal,
@@ -186,6 +193,9 @@ impl DeskError {
             DeskError::Validation(_) | DeskError::Invalid { .. } => "请更正标出的字段后再提交",
             DeskError::Config(_) => "请在“设置”中更正后重试，或联系信息科",
             DeskError::Cancelled { .. } => "如患者已在终端完成刷脸，请在“待确认”中处理",
+            DeskError::ScanInProgress { .. } => {
+                "终端上一次刷脸（可能由 HIS 发起）尚未结束：请等待结果，或在终端上取消"
+            }
             DeskError::Connect(_) => "请检查终端是否开机、网线是否连接，或在“设置”中点“测试连接”",
             DeskError::Terminal { error, .. } => match error {
                 TerminalError::Terminal { code, .. } if code == "-2" => {

@@ -4,26 +4,37 @@ use std::future::Future;
 
 use facepay_journal::calls::{self, Outcome};
 use facepay_journal::visits::{self, NewVisit};
-use facepay_journal::{CallId, Transaction, VisitId, sequence};
+use facepay_journal::{CallId, JournalError, Transaction, VisitId, sequence};
 use nhsa_terminal::Prepared;
 use nhsa_terminal::protocol::{AuthCheck, AuthNo, EcAuth, ExtData, OutBizNo};
 
 use crate::desk::Desk;
 use crate::error::DeskError;
+use crate::requests::ScanRequest;
 use crate::views::{FaceAuthOutcome, IdentityView};
 
 impl Desk {
-    /// This counter's face-scan request under a fresh number.
-    fn scan_request(&self, out_biz_no: OutBizNo) -> EcAuth {
+    /// This counter's face-scan request under a fresh number, with what the
+    /// caller named in place of the configured values.
+    fn scan_request(&self, out_biz_no: OutBizNo, r: &ScanRequest) -> EcAuth {
         let c = &self.config;
         EcAuth {
             org_id: c.org_id.clone(),
             out_biz_no,
-            business_type: c.business_type,
-            operator_id: c.operator_id.clone(),
-            operator_name: c.operator_name.clone(),
-            office_id: c.office_id.clone(),
-            office_name: c.office_name.clone(),
+            business_type: r.business_type.unwrap_or(c.business_type),
+            operator_id: r
+                .operator_id
+                .clone()
+                .unwrap_or_else(|| c.operator_id.clone()),
+            operator_name: r
+                .operator_name
+                .clone()
+                .unwrap_or_else(|| c.operator_name.clone()),
+            office_id: r.office_id.clone().unwrap_or_else(|| c.office_id.clone()),
+            office_name: r
+                .office_name
+                .clone()
+                .unwrap_or_else(|| c.office_name.clone()),
             ext_data: ExtData::empty(),
         }
     }
@@ -38,33 +49,58 @@ impl Desk {
         )?)
     }
 
-    /// 刷脸: start face authorization on the terminal, then fetch the
-    /// identity. `cancel` resolving stops the wait (the outcome is recorded
-    /// as unknown: the terminal may still be scanning).
+    /// 刷脸 from the panel, with this counter's settings.
     pub async fn face_auth(
         &self,
         cancel: impl Future<Output = ()>,
     ) -> Result<FaceAuthOutcome, DeskError> {
+        self.face_auth_for(ScanRequest::by(facepay_journal::Source::Panel), cancel)
+            .await
+    }
+
+    /// 刷脸: start face authorization on the terminal, then fetch the
+    /// identity. `cancel` resolving stops the wait (the outcome is recorded
+    /// as unknown: the terminal may still be scanning). One scan at a time
+    /// per counter, whoever starts it: a second is refused with the
+    /// number of the one under way.
+    pub async fn face_auth_for(
+        &self,
+        scan: ScanRequest,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<FaceAuthOutcome, DeskError> {
         let c = &self.config;
-        let (visit_id, call_id, prepared) = self.write(|tx, now, session| {
+        let started = self.write(|tx, now, session| {
             let no = self.next_out_biz_no(tx, now)?;
-            let prepared = self.terminal.prepare(&self.scan_request(no.clone()));
+            let request = self.scan_request(no.clone(), &scan);
+            let prepared = self.terminal.prepare(&request);
             let visit_id = VisitId(visits::insert(
                 tx,
                 &NewVisit {
                     out_biz_no: no.as_str(),
                     counter_id: &c.counter_id,
-                    operator_id: c.operator_id.as_str(),
-                    operator_name: c.operator_name.as_str(),
-                    office_id: c.office_id.as_str(),
-                    office_name: c.office_name.as_str(),
-                    business_type: c.business_type.code(),
+                    operator_id: request.operator_id.as_str(),
+                    operator_name: request.operator_name.as_str(),
+                    office_id: request.office_id.as_str(),
+                    office_name: request.office_name.as_str(),
+                    business_type: request.business_type.code(),
+                    source: scan.source,
                 },
                 now,
             )?);
             let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
             Ok((visit_id, call_id, prepared))
-        })?;
+        });
+        let (visit_id, call_id, prepared) = match started {
+            Err(DeskError::Journal(JournalError::Busy(why))) => {
+                return Err(
+                    match self.read(|conn| calls::scan_in_flight(conn, &c.counter_id))? {
+                        Some(out_biz_no) => DeskError::ScanInProgress { out_biz_no },
+                        None => DeskError::Journal(JournalError::Busy(why)),
+                    },
+                );
+            }
+            other => other?,
+        };
         let result = tokio::select! {
             result = self.terminal.send(&prepared) => result,
             () = cancel => {
@@ -130,7 +166,18 @@ impl Desk {
         auth_no: &AuthNo,
     ) -> Result<(CallId, Prepared<AuthCheck>), DeskError> {
         let no = self.next_out_biz_no(tx, now)?;
-        let request = AuthCheck::after(self.scan_request(no.clone()), no, auth_no.clone());
+        let visit = visits::by_id(tx, visit_id.get())?;
+        let scan = ScanRequest::by(facepay_journal::Source::Panel);
+        let mut scan_request = self.scan_request(no.clone(), &scan);
+        // The check speaks for the same operator and office as the scan.
+        if let Some(v) = visit {
+            scan_request.operator_id = nhsa_terminal::protocol::OperatorId::new(v.operator_id)?;
+            scan_request.operator_name =
+                nhsa_terminal::protocol::OperatorName::new(v.operator_name)?;
+            scan_request.office_id = nhsa_terminal::protocol::OfficeId::new(v.office_id)?;
+            scan_request.office_name = nhsa_terminal::protocol::OfficeName::new(v.office_name)?;
+        }
+        let request = AuthCheck::after(scan_request, no, auth_no.clone());
         let prepared = self.terminal.prepare(&request);
         let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
         Ok((call_id, prepared))

@@ -9,6 +9,7 @@ pub mod config;
 mod desk;
 mod error;
 mod face;
+mod his;
 mod records;
 mod requests;
 mod settings;

@@ -2,15 +2,57 @@
 
 use serde::{Deserialize, Serialize};
 
-use facepay_journal::SettlementId;
 use facepay_journal::export::ExportFormat;
-use nhsa_terminal::protocol::MedicalSettleState;
+use facepay_journal::{SettlementId, Source};
+use nhsa_terminal::protocol::{
+    BusinessType, MedicalSettleState, OfficeId, OfficeName, OperatorId, OperatorName,
+};
+
+/// A face scan, and who asks for it. What the caller leaves out is this
+/// counter's configured value (the HIS may name the doctor's office and its
+/// own operator).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScanRequest {
+    #[serde(skip, default = "panel")]
+    pub source: Source,
+    #[serde(default)]
+    pub business_type: Option<BusinessType>,
+    #[serde(default)]
+    pub operator_id: Option<OperatorId>,
+    #[serde(default)]
+    pub operator_name: Option<OperatorName>,
+    #[serde(default)]
+    pub office_id: Option<OfficeId>,
+    #[serde(default)]
+    pub office_name: Option<OfficeName>,
+}
+
+fn panel() -> Source {
+    Source::Panel
+}
+
+impl ScanRequest {
+    /// A scan with this counter's settings, started by `source`.
+    pub fn by(source: Source) -> Self {
+        Self {
+            source,
+            business_type: None,
+            operator_id: None,
+            operator_name: None,
+            office_id: None,
+            office_name: None,
+        }
+    }
+}
 
 /// 退费 of a recorded SUCCESS. It is sent under the original visit's outBizNo
 /// and authNo. For every value: absent (`null`) takes the original's, `""`
 /// leaves the field out, anything else replaces it — so an empty request is
 /// a full refund of what is left.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefundRequest {

@@ -10,11 +10,12 @@ use facepay_journal::clock::stamp;
 use facepay_journal::history;
 use facepay_journal::outbox;
 use facepay_journal::settlements::{self, Original, Recorded};
-use facepay_journal::{CallId, DeliveryStatus, JournalError, SettlementId, Transaction};
+use facepay_journal::{CallId, DeliveryStatus, JournalError, SettlementId, Source, Transaction};
 use facepay_journal::{audit, visits};
 use nhsa_terminal::Prepared;
 use nhsa_terminal::protocol::{MedicalSettleState, SettleNotify, SettleNotifyDraft};
 
+use crate::config::HisNotify;
 use crate::desk::Desk;
 use crate::error::DeskError;
 use crate::requests::RefundRequest;
@@ -27,18 +28,61 @@ const SETL_TIME_AHEAD: Span = Span::minutes(10);
 const SETL_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 impl Desk {
-    /// 通知终端: validate, record, deliver.
+    /// 通知终端 from the panel: validate, record, deliver.
     pub async fn notify(&self, draft: SettleNotifyDraft) -> Result<NotifyReceipt, DeskError> {
-        self.settle(draft, None).await
+        self.notify_from(draft, Source::Panel).await
+    }
+
+    /// 通知终端 on behalf of `source`. A settlement the HIS pushes waits for
+    /// the cashier's F4 when the counter is set so ([`HisNotify::Cashier`]).
+    pub async fn notify_from(
+        &self,
+        draft: SettleNotifyDraft,
+        source: Source,
+    ) -> Result<NotifyReceipt, DeskError> {
+        self.settle(draft, None, source).await
     }
 
     /// 退费 from 历史: a REFUND_SUCCESS / REFUND_FAIL of a recorded SUCCESS,
     /// under its visit's outBizNo and authNo, linked to it.
     pub async fn refund(&self, request: RefundRequest) -> Result<NotifyReceipt, DeskError> {
+        self.refund_from(request, Source::Panel).await
+    }
+
+    pub async fn refund_from(
+        &self,
+        request: RefundRequest,
+        source: Source,
+    ) -> Result<NotifyReceipt, DeskError> {
         let id = request.settlement_id;
         let (original, was) = self.original(id)?;
         let draft = refund_draft(was, &original, request)?;
-        self.settle(draft, Some(id)).await
+        self.settle(draft, Some(id), source).await
+    }
+
+    /// F4 on a settlement the HIS pushed and the counter held: send it now.
+    pub async fn release(&self, settlement_id: SettlementId) -> Result<DeliveryReport, DeskError> {
+        let released = self.write(|tx, now, _| {
+            let released = outbox::release(tx, settlement_id.get(), now)?;
+            if released {
+                audit::append(
+                    tx,
+                    now,
+                    self.operator(),
+                    "release_notify",
+                    Some(&format!("settlement:{settlement_id}")),
+                    None,
+                )?;
+            }
+            Ok(released)
+        })?;
+        if !released {
+            return Err(DeskError::Invalid {
+                field: "settlementId",
+                message: format!("结算 {settlement_id} 不在等待收款员确认的状态"),
+            });
+        }
+        self.deliver(settlement_id).await
     }
 
     /// The prefilled full refund of what is left of a SUCCESS.
@@ -88,15 +132,17 @@ impl Desk {
         &self,
         draft: SettleNotifyDraft,
         refund_of: Option<SettlementId>,
+        source: Source,
     ) -> Result<NotifyReceipt, DeskError> {
         let draft = self.complete(draft)?;
         let n = SettleNotify::try_from(draft)?;
         self.check_setl_time(&n)?;
-        let warnings = n.amount_warnings();
+        let warnings = n.amount_warnings(self.config.acct_rule);
+        let hold = source == Source::His && self.config.bridge.his_notify == HisNotify::Cashier;
         // The settlement, its outbox row and the intent of its first delivery: one commit.
-        let (recorded, call_id, prepared): (Recorded, _, _) = self.write(|tx, now, session| {
+        let (recorded, first_delivery): (Recorded, _) = self.write(|tx, now, session| {
             let visit_id = visits::by_out_biz_no(tx, n.out_biz_no.as_str())?.map(|v| v.id);
-            let recorded = settlements::record(tx, &n, visit_id, refund_of, now)?;
+            let recorded = settlements::record_from(tx, &n, visit_id, refund_of, source, now)?;
             audit::append(
                 tx,
                 now,
@@ -109,13 +155,26 @@ impl Desk {
                 Some(n.out_biz_no.as_str()),
                 Some(n.result.state().code()),
             )?;
+            if hold {
+                outbox::hold(tx, recorded.settlement_id.get())?;
+                return Ok((recorded, None));
+            }
             let (call_id, prepared) =
                 self.journal_delivery(tx, now, session, recorded.settlement_id, &n)?;
-            Ok((recorded, call_id, prepared))
+            Ok((recorded, Some((call_id, prepared))))
         })?;
-        let delivery = self
-            .send_delivery(recorded.settlement_id, call_id, prepared)
-            .await?;
+        let delivery = match first_delivery {
+            Some((call_id, prepared)) => {
+                self.send_delivery(recorded.settlement_id, call_id, prepared)
+                    .await?
+            }
+            None => self
+                .read(|c| outbox::entry(c, recorded.settlement_id.get()))?
+                .ok_or_else(|| {
+                    DeskError::Internal(format!("结算 {} 没有发送记录", recorded.settlement_id))
+                })?
+                .into(),
+        };
         Ok(NotifyReceipt {
             settlement_id: recorded.settlement_id,
             out_biz_no: n.out_biz_no.as_str().to_owned(),

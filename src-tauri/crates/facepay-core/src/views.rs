@@ -63,6 +63,7 @@ pub struct RevealedIdentity {
 
 /// Where a settlement's notification stands.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryReport {
@@ -89,6 +90,7 @@ impl From<OutboxEntry> for DeliveryReport {
 
 /// A recorded settlement and how its notification went.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotifyReceipt {

@@ -102,11 +102,12 @@ async fn two_face_scans_at_once_on_one_counter_send_only_one() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         h.desk.face_auth(never()).await
     });
-    assert!(a.is_ok(), "{a:?}");
+    let first = a.unwrap();
+    // The second is told which scan is under way (the HIS may have started it).
     match b {
-        Err(e @ DeskError::Journal(JournalError::Busy(_))) => {
-            assert_eq!(e.code().as_str(), "busy");
-            assert!(e.to_string().contains("请勿重复"), "{e}");
+        Err(e @ DeskError::ScanInProgress { .. }) => {
+            assert_eq!(e.code().as_str(), "scan_in_progress");
+            assert!(e.to_string().contains(&first.out_biz_no), "{e}");
         }
         other => panic!("{other:?}"),
     }

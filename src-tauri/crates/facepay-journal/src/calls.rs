@@ -315,3 +315,26 @@ pub(crate) fn supersede_unknown_deliveries(
         params![settlement_id, now],
     )?)
 }
+
+/// The outBizNo of the face scan this counter is waiting for, if any.
+pub fn scan_in_flight(conn: &Connection, counter_id: &str) -> Result<Option<String>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT out_biz_no FROM calls
+             WHERE counter_id = ?1 AND status = 'in_flight' AND trans_type = 'cn.nhsa.ec.auth'",
+            [counter_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The outBizNo of the visit a call was made for.
+pub fn visit_out_biz_no(conn: &Connection, call_id: i64) -> Result<Option<String>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT v.out_biz_no FROM calls c JOIN visits v ON v.id = c.visit_id WHERE c.id = ?1",
+            [call_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

@@ -148,7 +148,7 @@ pub fn export(
             while let Some(r) = rows.next()? {
                 let listed = row(r)?;
                 let full = if unmasked {
-                    let text: String = r.get(26)?;
+                    let text: String = r.get(27)?;
                     let notify: SettleNotify = serde_json::from_str(&text)
                         .map_err(|e| JournalError::Export(e.to_string()))?;
                     Some((

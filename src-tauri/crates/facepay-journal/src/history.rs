@@ -10,7 +10,7 @@ use nhsa_terminal::protocol::{Amount, BizType, MedicalSettleState};
 use crate::calls::Call;
 use crate::kinds::code;
 use crate::visits::Visit;
-use crate::{DeliveryStatus, JournalError, SettlementId, VisitId};
+use crate::{DeliveryStatus, JournalError, SettlementId, Source, VisitId};
 
 /// What staff can search by. Every filter is optional; dates are business
 /// days (`YYYY-MM-DD`, inclusive).
@@ -41,6 +41,7 @@ pub const MAX_PAGE: u32 = 500;
 
 /// One settlement as listed: personal fields masked, money as `"120.50"`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettlementRow {
@@ -75,9 +76,12 @@ pub struct SettlementRow {
     pub refunded_fee: Option<String>,
     /// Of a SUCCESS: what may still be refunded.
     pub refundable_fee: Option<String>,
+    /// Who recorded it: the cashier, a script or the HIS.
+    pub source: Source,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryPage {
@@ -91,7 +95,7 @@ pub(crate) const ROW_COLUMNS: &str = "s.id, s.visit_id, s.original_id, s.out_biz
     s.id_no_last4, s.total_fee_fen, s.own_fen, s.hif_fen, s.acct_fen, s.hifp_fen, s.medical_settle_no,
     s.fail_reason, s.setl_time, s.business_day, coalesce(o.status, 'delivered'), s.self_pay,
     CASE WHEN s.state = 'SUCCESS' THEN (SELECT coalesce(sum(r.total_fee_fen), 0) FROM settlements r
-        WHERE r.original_id = s.id AND r.state = 'REFUND_SUCCESS') END";
+        WHERE r.original_id = s.id AND r.state = 'REFUND_SUCCESS') END, s.source";
 
 pub(crate) fn yuan(fen: i64) -> String {
     Amount::from_fen(fen.unsigned_abs()).to_string()
@@ -137,6 +141,7 @@ pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
         delivery: r.get(23)?,
         refunded_fee: refunded.map(yuan),
         refundable_fee: refunded.map(|done| yuan((total - done).max(0))),
+        source: r.get(26)?,
     })
 }
 

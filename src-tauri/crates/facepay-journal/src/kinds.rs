@@ -9,6 +9,7 @@ macro_rules! id {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub i64);
@@ -55,6 +56,7 @@ id!(
 macro_rules! column_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
         #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         $(#[$meta])*
         pub enum $name {
@@ -96,6 +98,8 @@ macro_rules! column_enum {
 column_enum!(
     /// Where a settlement's notification stands.
     DeliveryStatus {
+        /// Pushed by the HIS, shown in the panel, sent when the cashier presses F4.
+        Held = "held",
         /// A retry is scheduled.
         Pending = "pending",
         Delivered = "delivered",
@@ -143,3 +147,15 @@ pub(crate) fn code<T>(
         )
     })
 }
+
+column_enum!(
+    /// Who started a visit or recorded a settlement.
+    Source {
+        /// The cashier, in the panel.
+        Panel = "panel",
+        /// A script, through the `facepay` command line.
+        Cli = "cli",
+        /// The HIS, through the bridge.
+        His = "his",
+    }
+);

@@ -11,6 +11,7 @@ pub mod clock;
 mod error;
 pub mod export;
 pub mod history;
+pub mod idempotency;
 mod kinds;
 mod open;
 pub mod outbox;
@@ -27,7 +28,7 @@ use rusqlite::TransactionBehavior;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::JournalError;
-pub use kinds::{CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, VisitId};
+pub use kinds::{CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, Source, VisitId};
 pub use open::SCHEMA_VERSION;
 pub use rusqlite::{Connection, Transaction};
 pub use session::Session;

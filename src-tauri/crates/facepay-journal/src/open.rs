@@ -10,6 +10,7 @@ use crate::JournalError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_self_pay_and_refunds.sql"),
+    include_str!("migrations/003_his_bridge.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).

@@ -21,6 +21,26 @@ pub(crate) fn owe(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), 
     Ok(())
 }
 
+/// Keep a recorded settlement from being sent until [`release`]: the HIS
+/// pushed it and the cashier confirms it with F4.
+pub fn hold(tx: &Connection, settlement_id: i64) -> Result<(), JournalError> {
+    tx.execute(
+        "UPDATE outbox SET status = 'held' WHERE settlement_id = ?1 AND status = 'pending'",
+        [settlement_id],
+    )?;
+    Ok(())
+}
+
+/// F4 on a held settlement: it is owed now. False if it was not held.
+pub fn release(tx: &Connection, settlement_id: i64, now: &str) -> Result<bool, JournalError> {
+    let changed = tx.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ?2
+         WHERE settlement_id = ?1 AND status = 'held'",
+        params![settlement_id, now],
+    )?;
+    Ok(changed == 1)
+}
+
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -88,6 +108,15 @@ pub fn undelivered(conn: &Connection) -> Result<Vec<OutboxEntry>, JournalError> 
 pub fn count_undelivered(conn: &Connection) -> Result<u64, JournalError> {
     Ok(conn.query_row(
         "SELECT count(*) FROM outbox WHERE status <> 'delivered'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// How many HIS settlements wait for the cashier's F4.
+pub fn count_held(conn: &Connection) -> Result<u64, JournalError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE status = 'held'",
         [],
         |r| r.get(0),
     )?)

@@ -148,6 +148,18 @@ pub fn record(
     refund_of: Option<SettlementId>,
     now: &str,
 ) -> Result<Recorded, JournalError> {
+    record_from(tx, n, visit_id, refund_of, crate::Source::Panel, now)
+}
+
+/// [`record`], naming who pushed the settlement.
+pub fn record_from(
+    tx: &Connection,
+    n: &SettleNotify,
+    visit_id: Option<VisitId>,
+    refund_of: Option<SettlementId>,
+    source: crate::Source,
+    now: &str,
+) -> Result<Recorded, JournalError> {
     let state = n.result.state();
     let day = business_day(tx, n.operator_id.as_str(), n.setl_time.date())?;
     let original = match (state.is_refund(), refund_of) {
@@ -188,9 +200,9 @@ pub fn record(
         "INSERT INTO settlements (visit_id, original_id, out_biz_no, auth_no, state, operator_id,
              operator_name, office_id, office_name, doctor_name, biz_type, user_name, id_no_last4,
              total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no, fail_reason,
-             setl_time, business_day, payload, created_at, self_pay)
+             setl_time, business_day, payload, created_at, self_pay, source)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
         params![
             visit_id,
             original_id,
@@ -217,6 +229,7 @@ pub fn record(
             payload,
             now,
             n.result.is_self_pay(),
+            source,
         ],
     );
     if let Err(e) = inserted {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use nhsa_terminal::mask::{Kind, mask};
 use nhsa_terminal::protocol::Identity;
 
-use crate::{JournalError, VisitId};
+use crate::{JournalError, Source, VisitId};
 
 #[derive(Debug, Clone)]
 pub struct NewVisit<'a> {
@@ -17,13 +17,14 @@ pub struct NewVisit<'a> {
     pub office_id: &'a str,
     pub office_name: &'a str,
     pub business_type: &'a str,
+    pub source: Source,
 }
 
 pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<i64, JournalError> {
     tx.execute(
         "INSERT INTO visits (out_biz_no, counter_id, operator_id, operator_name, office_id,
-                             office_name, business_type, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                             office_name, business_type, created_at, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             v.out_biz_no,
             v.counter_id,
@@ -32,7 +33,8 @@ pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<i64, Journ
             v.office_id,
             v.office_name,
             v.business_type,
-            now
+            now,
+            v.source
         ],
     )?;
     Ok(tx.last_insert_rowid())
@@ -104,10 +106,11 @@ pub struct Visit {
     pub insu_org: Option<String>,
     pub identified_at: Option<String>,
     pub created_at: String,
+    pub source: Source,
 }
 
 const COLUMNS: &str = "id, out_biz_no, counter_id, operator_id, operator_name, office_id, office_name,
-    business_type, auth_no, user_name, id_no, id_type, gender, birthday, insu_org, identified_at, created_at";
+    business_type, auth_no, user_name, id_no, id_type, gender, birthday, insu_org, identified_at, created_at, source";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
     let name: Option<String> = r.get(9)?;
@@ -130,6 +133,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
         insu_org: r.get(14)?,
         identified_at: r.get(15)?,
         created_at: r.get(16)?,
+        source: r.get(17)?,
     })
 }
 
@@ -143,6 +147,16 @@ pub fn by_out_biz_no(conn: &Connection, out_biz_no: &str) -> Result<Option<Visit
         .optional()?)
 }
 
+pub fn by_id(conn: &Connection, visit_id: i64) -> Result<Option<Visit>, JournalError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"),
+            [visit_id],
+            from_row,
+        )
+        .optional()?)
+}
+
 /// The unmasked name and ID number, for the audited 显示 action only.
 pub fn reveal(conn: &Connection, visit_id: i64) -> Result<Option<(String, String)>, JournalError> {
     Ok(conn
@@ -150,6 +164,53 @@ pub fn reveal(conn: &Connection, visit_id: i64) -> Result<Option<(String, String
             "SELECT user_name, id_no FROM visits WHERE id = ?1 AND id_no IS NOT NULL",
             [visit_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// The newest visit `source` started, if any (the panel follows the HIS's).
+pub fn latest_from(conn: &Connection, source: Source) -> Result<Option<Visit>, JournalError> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM visits WHERE id = (SELECT max(id) FROM visits WHERE source = ?1)"
+            ),
+            [source],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Everything the terminal said about the person, unmasked: only for the
+/// HIS, which needs it for 1101 / 2207, and only with an audit row beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disclosed {
+    pub user_name: String,
+    pub id_no: String,
+    pub id_type: Option<String>,
+    pub gender: Option<String>,
+    pub birthday: Option<String>,
+    pub insu_org: Option<String>,
+    pub ec_token: Option<String>,
+}
+
+pub fn disclose(conn: &Connection, visit_id: i64) -> Result<Option<Disclosed>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT user_name, id_no, id_type, gender, birthday, insu_org, ec_token
+             FROM visits WHERE id = ?1 AND id_no IS NOT NULL",
+            [visit_id],
+            |r| {
+                Ok(Disclosed {
+                    user_name: r.get(0)?,
+                    id_no: r.get(1)?,
+                    id_type: r.get(2)?,
+                    gender: r.get(3)?,
+                    birthday: r.get(4)?,
+                    insu_org: r.get(5)?,
+                    ec_token: r.get(6)?,
+                })
+            },
         )
         .optional()?)
 }

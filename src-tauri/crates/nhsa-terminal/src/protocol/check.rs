@@ -127,6 +127,34 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// An identity as it was stored after a check (what the journal keeps).
+    pub fn stored(
+        user_name: &str,
+        id_no: &str,
+        id_type: Option<String>,
+        gender: Option<String>,
+        birthday: Option<String>,
+        insu_org: Option<String>,
+    ) -> Self {
+        Self {
+            auth_no: None,
+            user_name: PersonName::new(user_name),
+            id_no: IdNo::new(id_no),
+            id_type,
+            gender,
+            birthday,
+            insu_org,
+            ec_token: None,
+            ec_index_no: None,
+            nationality: None,
+            email: None,
+            chnl_id: None,
+            ec_qr_code: None,
+            ext_data: None,
+            other: Map::new(),
+        }
+    }
+
     /// 证件类型 in words, or the raw code when the table does not know it.
     pub fn id_type_label(&self) -> Option<String> {
         let code = self.id_type.as_deref()?;

@@ -18,7 +18,8 @@ pub use check::{AuthCheck, Identity};
 pub use codes::{BizType, BusinessType, MedicalSettleState};
 pub use envelope::{TransType, Transaction};
 pub use notify::{
-    Payment, SettleAmounts, SettleNotify, SettleNotifyDraft, SettleNotifyReply, SettleResult,
+    AcctRule, Payment, SettleAmounts, SettleNotify, SettleNotifyDraft, SettleNotifyReply,
+    SettleResult,
 };
 pub use setl_time::SetlTime;
 pub use text::{

@@ -137,7 +137,9 @@ impl SettleNotify {
 
     /// Warnings (never errors: provinces differ on whether hifAmt includes
     /// acctAmt) when the parts do not add up to totalFee.
-    pub fn amount_warnings(&self) -> Vec<String> {
+    /// Parts that do not add up to totalFee, by the province's `rule`: a
+    /// warning for the cashier, never a refusal (the HIS has settled).
+    pub fn amount_warnings(&self, rule: AcctRule) -> Vec<String> {
         let Some(a) = self.result.amounts() else {
             return Vec::new();
         };
@@ -148,7 +150,14 @@ impl SettleNotify {
         };
         let without_acct = sum(&[a.own_amt, a.hif_amt]);
         let with_acct = sum(&[a.own_amt, a.hif_amt, a.acct_amt]);
-        if without_acct == Some(self.total_fee) || with_acct == Some(self.total_fee) {
+        let adds_up = match rule {
+            AcctRule::Either => {
+                without_acct == Some(self.total_fee) || with_acct == Some(self.total_fee)
+            }
+            AcctRule::HifIncludesAcct => without_acct == Some(self.total_fee),
+            AcctRule::Separate => with_acct == Some(self.total_fee),
+        };
+        if adds_up {
             Vec::new()
         } else {
             vec![format!(
@@ -159,9 +168,23 @@ impl SettleNotify {
     }
 }
 
+/// Whether a province's hifAmt (2207 `fund_pay_sumamt`) includes acctAmt
+/// (`acct_pay`): it decides which sum must equal totalFee.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AcctRule {
+    /// Not configured: either sum is accepted.
+    #[default]
+    Either,
+    /// totalFee = ownAmt + hifAmt (广东).
+    HifIncludesAcct,
+    /// totalFee = ownAmt + hifAmt + acctAmt.
+    Separate,
+}
+
 /// A notification as a form or a JSON file gives it: every value a string,
 /// wire names. Validation happens in `SettleNotify::try_from`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettleNotifyDraft {

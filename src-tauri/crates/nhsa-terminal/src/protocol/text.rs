@@ -69,6 +69,21 @@ macro_rules! bounded_text {
             }
         }
 
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::Type(Type::String))
+                    .max_length(Some($max))
+                    .description(Some(concat!("`", $field, "`, at most ", $max, " characters, no control characters")))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
+
         impl TryFrom<String> for $name {
             type Error = $crate::protocol::text::FieldProblem;
             fn try_from(value: String) -> Result<Self, Self::Error> {

@@ -1,0 +1,122 @@
+//! A request body, read as hostile: at most [`MAX_BODY_BYTES`], JSON only,
+//! decoded in the charset it declares (UTF-8 by default; GBK and GB18030 for
+//! Windows HIS programs), refused — never repaired — when it does not decode.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use crate::MAX_BODY_BYTES;
+use crate::error::ApiError;
+
+/// A body that was read and decoded to text.
+#[derive(Debug)]
+pub struct Text {
+    /// The bytes as received (what an Idempotency-Key is checked against).
+    pub raw: Bytes,
+    pub text: String,
+}
+
+impl Text {
+    pub fn is_empty(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+
+    /// Parse strictly into `T`: malformed JSON is 400, a field the workflow
+    /// refuses is 422 with the field named.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        syntax(&self.text)?;
+        Ok(facepay_core::api::parse_json(&self.text)?)
+    }
+}
+
+/// 400 when the text is not one JSON document.
+pub fn syntax(text: &str) -> Result<(), ApiError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map(|_| ())
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!(
+                    "请求体不是有效的 JSON（第 {} 行第 {} 列）",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })
+}
+
+/// Read and decode the body of a request.
+pub async fn read(headers: &HeaderMap, body: Body) -> Result<Text, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("请求体超过 {} KiB", MAX_BODY_BYTES / 1024),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let encoding = charset(headers)?;
+    let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    let text = encoding
+        .decode_without_bom_handling_and_without_replacement(&raw)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "undecodable_body",
+                format!("请求体不是有效的 {} 文本", encoding.name()),
+            )
+            .advice("请按 Content-Type 声明的字符集发送，或改用 UTF-8")
+        })?
+        .into_owned();
+    Ok(Text { raw, text })
+}
+
+/// The charset the body declares. Only JSON is taken.
+fn charset(headers: &HeaderMap) -> Result<&'static encoding_rs::Encoding, ApiError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(encoding_rs::UTF_8);
+    };
+    let unsupported = |what: &str| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("不支持的 Content-Type：{what}"),
+        )
+        .advice("请使用 application/json，字符集 UTF-8、GBK 或 GB18030")
+    };
+    let value = value.to_str().map_err(|_| unsupported("非 ASCII 内容"))?;
+    let mut parts = value.split(';').map(str::trim);
+    let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+    if media != "application/json" && media != "text/json" {
+        return Err(unsupported(&media.chars().take(64).collect::<String>()));
+    }
+    for part in parts {
+        let Some((name, v)) = part.split_once('=') else {
+            continue;
+        };
+        if name.trim().eq_ignore_ascii_case("charset") {
+            let v = v.trim().trim_matches('"').to_ascii_lowercase();
+            return match v.as_str() {
+                "utf-8" | "utf8" => Ok(encoding_rs::UTF_8),
+                // GBK bytes are a subset of GB18030: one decoder reads both.
+                "gbk" | "gb2312" | "gb18030" | "cp936" => Ok(encoding_rs::GB18030),
+                other => Err(unsupported(&format!(
+                    "charset={}",
+                    other.chars().take(32).collect::<String>()
+                ))),
+            };
+        }
+    }
+    Ok(encoding_rs::UTF_8)
+}

@@ -1,0 +1,148 @@
+//! One error object for every failure, as the panel gets it — `{code,
+//! message, field?, advice?}` — with an honest HTTP status.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use facepay_core::api::{DeskError, ErrorCode};
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// What a program branches on, e.g. `invalid_input`, `scan_in_progress`,
+    /// `transport_timeout`, `unauthorized`, `idempotency_conflict`.
+    pub code: String,
+    /// What happened, in Chinese, for a person.
+    pub message: String,
+    /// The request field at fault (wire or 2207 name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What to do next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+    /// The visit concerned, when a scan is under way or its outcome unknown:
+    /// collect it later with `GET /v1/visits/{outBizNo}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_biz_no: Option<String>,
+}
+
+/// An error with its status.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: Box<ErrorBody>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: Box::new(ErrorBody {
+                code: code.to_owned(),
+                message: message.into(),
+                field: None,
+                advice: None,
+                out_biz_no: None,
+            }),
+        }
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.body.field = Some(field.into());
+        self
+    }
+
+    pub fn advice(mut self, advice: impl Into<String>) -> Self {
+        self.body.advice = Some(advice.into());
+        self
+    }
+
+    pub fn out_biz_no(mut self, out_biz_no: Option<String>) -> Self {
+        self.body.out_biz_no = out_biz_no;
+        self
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "缺少或错误的令牌：请求头应为 Authorization: Bearer <令牌>",
+        )
+        .advice("令牌在收银台“设置 → HIS 接口”中复制；重新生成后旧令牌立即失效")
+    }
+
+    /// Whether the request was refused before anything was recorded or sent
+    /// (then its Idempotency-Key may be used again with a corrected body).
+    pub fn changed_nothing(&self) -> bool {
+        matches!(
+            self.status,
+            StatusCode::BAD_REQUEST
+                | StatusCode::PAYLOAD_TOO_LARGE
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                | StatusCode::UNPROCESSABLE_ENTITY
+        ) || matches!(
+            self.body.code.as_str(),
+            "scan_in_progress" | "busy" | "journal_read_only" | "disk_full"
+        )
+    }
+}
+
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> Self {
+        let status = status_of(&e);
+        let mut api = ApiError::new(status, e.code().as_str(), e.to_string());
+        api.body.field = e.field().map(str::to_owned);
+        api.body.advice = e.advice().map(str::to_owned);
+        if let DeskError::ScanInProgress { out_biz_no } = &e {
+            api.body.out_biz_no = Some(out_biz_no.clone());
+        }
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("bridge: {e}");
+        }
+        api
+    }
+}
+
+fn status_of(e: &DeskError) -> StatusCode {
+    match e.code() {
+        ErrorCode::Validation | ErrorCode::Invalid | ErrorCode::Config => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::ScanInProgress
+        | ErrorCode::Cancelled
+        | ErrorCode::Busy
+        | ErrorCode::Duplicate => StatusCode::CONFLICT,
+        // Nothing reached the terminal, or the journal cannot take the record.
+        ErrorCode::TransportRefused | ErrorCode::TransportLibrary if !unknown(e) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        ErrorCode::JournalReadOnly | ErrorCode::DiskFull => StatusCode::SERVICE_UNAVAILABLE,
+        _ if matches!(e, DeskError::Connect(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        // The terminal may have acted: the outcome is unknown (待确认).
+        _ if unknown(e) => StatusCode::GATEWAY_TIMEOUT,
+        // The terminal answered, with a failure of its own.
+        ErrorCode::Terminal
+        | ErrorCode::ReplyMismatch
+        | ErrorCode::TransportHttpStatus
+        | ErrorCode::TransportRedirected => StatusCode::BAD_GATEWAY,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn unknown(e: &DeskError) -> bool {
+    matches!(e, DeskError::Terminal { error, .. } if error.outcome_unknown())
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = axum::http::HeaderValue::from_str(&self.body.code).ok();
+        let mut response = (self.status, axum::Json(*self.body)).into_response();
+        if let Some(code) = code {
+            response.headers_mut().insert("x-error-code", code);
+        }
+        response
+    }
+}

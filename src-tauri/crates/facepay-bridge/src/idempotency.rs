@@ -1,0 +1,108 @@
+//! `Idempotency-Key` on POSTs, as Stripe does it: the same key with the same
+//! body gets the first answer again (header `Idempotent-Replayed: true`)
+//! without a second terminal call; the same key with another body or
+//! endpoint is 409. A request refused before anything happened frees its
+//! key. Keys live in the journal, so a replay works across a restart.
+
+use axum::http::{HeaderMap, StatusCode};
+use sha2::{Digest, Sha256};
+
+use facepay_core::api::{Begun, Desk};
+
+use crate::error::ApiError;
+
+pub const HEADER: &str = "idempotency-key";
+
+/// The key a request carries, checked.
+pub fn key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get(HEADER) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "Idempotency-Key 应为 1 到 255 个可见 ASCII 字符（如 UUID）",
+        )
+        .field("Idempotency-Key")
+    };
+    let v = v.to_str().map_err(|_| bad())?;
+    if v.is_empty() || v.len() > 255 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad());
+    }
+    Ok(Some(v.to_owned()))
+}
+
+/// What a request under a key is: its endpoint and the hash of its body.
+pub fn fingerprint(raw: &[u8]) -> String {
+    Sha256::digest(raw)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What to do with a request under `key`.
+pub enum Claim {
+    /// Answer it, then [`finish`].
+    Go,
+    /// Send this stored answer again.
+    Replay { status: StatusCode, body: String },
+}
+
+/// Claim `key`. A first request still running is 409: a HIS that retries
+/// too soon waits; one whose first request died with its process (older
+/// than `stale_after`) is told to collect the outcome instead.
+pub fn claim(
+    desk: &Desk,
+    key: &str,
+    endpoint: &str,
+    hash: &str,
+    stale_after: chrono::Duration,
+) -> Result<Claim, ApiError> {
+    match desk.claim_key(key, endpoint, hash)? {
+        Begun::Fresh => Ok(Claim::Go),
+        Begun::Replay { status, response } => Ok(Claim::Replay {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            body: response,
+        }),
+        Begun::Conflict => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_conflict",
+            "该 Idempotency-Key 已用于另一个请求（接口或内容不同）",
+        )
+        .field("Idempotency-Key")
+        .advice("每笔新业务请使用新的 Idempotency-Key；重试时请原样重发")),
+        Begun::InProgress { since } => {
+            let stale = chrono::NaiveDateTime::parse_from_str(&since, "%Y-%m-%d %H:%M:%S%.3f")
+                .is_ok_and(|at| desk.now() - at > stale_after);
+            Err(if stale {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_interrupted",
+                    format!("该 Idempotency-Key 的首次请求（{since}）处理中断，结果未知"),
+                )
+                .advice("请用 GET /v1/visits/{outBizNo} 或 GET /v1/settlements 查询结果")
+            } else {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "idempotency_in_progress",
+                    "该 Idempotency-Key 的首次请求仍在处理中",
+                )
+                .advice("请等待首次请求返回后再重试")
+            })
+        }
+    }
+}
+
+/// Store the answer given under `key`, or free the key when the request
+/// changed nothing.
+pub fn finish(desk: &Desk, key: &str, status: StatusCode, body: &str, changed_nothing: bool) {
+    let stored = if changed_nothing {
+        desk.release_key(key)
+    } else {
+        desk.settle_key(key, status.as_u16(), body)
+    };
+    if let Err(e) = stored {
+        tracing::error!("idempotency key not stored: {e}");
+    }
+}

@@ -1,0 +1,164 @@
+//! `GET /v1/settlements`, `/v1/summary`, `/v1/health`, `/v1/openapi.json`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use facepay_core::api::{DaySummary, HistoryFilter, HistoryPage};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::server::App;
+
+fn bad_query(e: QueryRejection) -> Response {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+        format!("查询参数有误：{}", e.body_text()),
+    )
+    .into_response()
+}
+
+/// The settlements, newest first, personal fields masked (as 历史 shows them).
+#[utoipa::path(
+    get,
+    path = "/v1/settlements",
+    tag = "查询",
+    params(
+        ("from" = Option<String>, Query, description = "business day YYYY-MM-DD, inclusive"),
+        ("to" = Option<String>, Query, description = "business day YYYY-MM-DD, inclusive"),
+        ("operatorId" = Option<String>, Query),
+        ("officeId" = Option<String>, Query),
+        ("state" = Option<String>, Query, description = "SUCCESS / FAIL / REFUND_SUCCESS / REFUND_FAIL"),
+        ("bizType" = Option<String>, Query),
+        ("outBizNo" = Option<String>, Query),
+        ("authNo" = Option<String>, Query),
+        ("medicalSettleNo" = Option<String>, Query),
+        ("idLast4" = Option<String>, Query, description = "the last 4 characters of the 证件号"),
+        ("before" = Option<String>, Query, description = "nextCursor of the previous page"),
+        ("limit" = Option<u32>, Query, description = "at most 500, default 50"),
+    ),
+    responses(
+        (status = 200, body = HistoryPage),
+        (status = 400, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn history(
+    State(app): State<App>,
+    filter: Result<Query<HistoryFilter>, QueryRejection>,
+) -> Response {
+    let Query(filter) = match filter {
+        Ok(f) => f,
+        Err(e) => return bad_query(e),
+    };
+    match app.desk().history(&filter) {
+        Ok(page) => super::json(StatusCode::OK, &page),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct SummaryQuery {
+    date: String,
+    #[serde(default)]
+    operator_id: Option<String>,
+}
+
+/// 日结 of a business day, per operator.
+#[utoipa::path(
+    get,
+    path = "/v1/summary",
+    tag = "查询",
+    params(
+        ("date" = String, Query, description = "business day YYYY-MM-DD"),
+        ("operatorId" = Option<String>, Query),
+    ),
+    responses((status = 200, body = Vec<DaySummary>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub(crate) async fn summary(
+    State(app): State<App>,
+    query: Result<Query<SummaryQuery>, QueryRejection>,
+) -> Response {
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(e) => return bad_query(e),
+    };
+    match app.desk().summary(&q.date, q.operator_id.as_deref()) {
+        Ok(days) => super::json(StatusCode::OK, &days),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// Whether the counter can take work now.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// `ok`, or `degraded` when the terminal cannot be reached or the journal is read-only.
+    pub status: String,
+    pub version: String,
+    pub terminal_reachable: bool,
+    pub terminal_error: Option<String>,
+    /// Settlements not yet shown on the terminal (retrying, given up or held).
+    pub undelivered: u64,
+    /// Settlements the HIS pushed that wait for the cashier's F4.
+    pub held: u64,
+    /// 待确认: outcomes a person must decide.
+    pub pending: u64,
+    pub journal_read_only: bool,
+}
+
+/// Terminal reachability, backlog and version. Always 200: read `status`.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    tag = "查询",
+    responses((status = 200, body = Health)),
+    security(("bearer" = []))
+)]
+pub(crate) async fn health(State(app): State<App>) -> Response {
+    let desk = app.desk();
+    let probe = desk.probe().await;
+    let backlog = desk.backlog();
+    let held = desk.held_count();
+    let (undelivered, pending) = match &backlog {
+        Ok(b) => (b.undelivered, b.pending),
+        Err(_) => (0, 0),
+    };
+    let journal_read_only = desk.degraded().is_some() || backlog.is_err();
+    let health = Health {
+        status: if probe.is_ok() && !journal_read_only {
+            "ok".into()
+        } else {
+            "degraded".into()
+        },
+        version: env!("CARGO_PKG_VERSION").into(),
+        terminal_reachable: probe.is_ok(),
+        terminal_error: probe.err().map(|e| e.to_string()),
+        undelivered,
+        held: held.unwrap_or(0),
+        pending,
+        journal_read_only,
+    };
+    super::json(StatusCode::OK, &health)
+}
+
+/// This API's OpenAPI 3 document, generated from its Rust types.
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    tag = "查询",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")),
+    security(("bearer" = []))
+)]
+pub(crate) async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        crate::openapi::document(),
+    )
+        .into_response()
+}

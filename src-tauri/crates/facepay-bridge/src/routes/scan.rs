@@ -1,0 +1,143 @@
+//! `POST /v1/face-auth` and `GET /v1/visits/{outBizNo}`: the scan the HIS
+//! starts, and the identity it needs for 1101 — unmasked, audited.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use facepay_core::api::{DeskError, HisIdentity, HisVisit, ScanRequest, Source, VisitId};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::server::App;
+
+/// A face scan that yielded an identity.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HisFaceAuth {
+    pub visit_id: VisitId,
+    /// Send the 2207 result under this number (`POST /v1/settlements`).
+    pub out_biz_no: String,
+    pub auth_no: String,
+    pub identity: HisIdentity,
+}
+
+/// The face scan body (all optional; the counter's settings fill the rest).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // documentation of ScanRequest's wire shape
+pub(crate) struct FaceAuthBody {
+    /// 用码业务类型, e.g. `01101` 挂号, `01301` 结算, `02121` 药店购药.
+    business_type: Option<String>,
+    operator_id: Option<String>,
+    operator_name: Option<String>,
+    office_id: Option<String>,
+    office_name: Option<String>,
+}
+
+/// Start a face scan on this counter's terminal and wait for the identity.
+#[utoipa::path(
+    post,
+    path = "/v1/face-auth",
+    tag = "刷脸",
+    request_body(content = Option<FaceAuthBody>, description = "empty body: the counter's settings"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")),
+    responses(
+        (status = 201, description = "identified", body = HisFaceAuth),
+        (status = 409, description = "a scan is already waiting on this counter (`scan_in_progress`, with its outBizNo)", body = ErrorBody),
+        (status = 422, description = "a field is invalid", body = ErrorBody),
+        (status = 502, description = "the terminal refused (its code and message)", body = ErrorBody),
+        (status = 503, description = "the terminal cannot be reached; nothing was sent", body = ErrorBody),
+        (status = 504, description = "no answer in time: the visit is 待确认, collect it with GET /v1/visits/{outBizNo}", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn face_auth(
+    State(app): State<App>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let client = super::caller(&peer, &headers);
+    let desk = app.desk();
+    super::post_with(
+        &app,
+        "POST /v1/face-auth",
+        &headers,
+        body,
+        move |text| async move {
+            let mut scan: ScanRequest = if text.is_empty() {
+                ScanRequest::by(Source::His)
+            } else {
+                text.json()?
+            };
+            scan.source = Source::His;
+            match desk.face_auth_for(scan, std::future::pending()).await {
+                Ok(outcome) => {
+                    let visit = desk.disclose_visit(&outcome.out_biz_no, &client)?;
+                    let identity = visit.identity.ok_or_else(|| {
+                        ApiError::from(DeskError::Internal("身份已取得却无法读出".into()))
+                    })?;
+                    Ok((
+                        StatusCode::CREATED,
+                        HisFaceAuth {
+                            visit_id: outcome.visit_id,
+                            out_biz_no: outcome.out_biz_no,
+                            auth_no: outcome.auth_no,
+                            identity,
+                        },
+                    ))
+                }
+                Err(e) => {
+                    let visit = match &e {
+                        DeskError::Terminal { call_id, .. } | DeskError::Cancelled { call_id } => {
+                            desk.visit_of_call(*call_id).ok().flatten()
+                        }
+                        _ => None,
+                    };
+                    let api = ApiError::from(e);
+                    let named = api.body.out_biz_no.clone().or(visit);
+                    Err(api.out_biz_no(named))
+                }
+            }
+        },
+    )
+    .await
+}
+
+/// A visit's state and identity, for a HIS that stopped waiting.
+#[utoipa::path(
+    get,
+    path = "/v1/visits/{outBizNo}",
+    tag = "刷脸",
+    params(("outBizNo" = String, Path, description = "as POST /v1/face-auth returned it")),
+    responses(
+        (status = 200, description = "the visit; `identity` once identified (audited)", body = HisVisit),
+        (status = 404, description = "no such visit", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn visit(
+    State(app): State<App>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(out_biz_no): Path<String>,
+) -> Response {
+    if out_biz_no.chars().count() > 64 || out_biz_no.chars().any(char::is_control) {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "outBizNo 最长 64 个字符",
+        )
+        .field("outBizNo")
+        .into_response();
+    }
+    let client = super::caller(&peer, &headers);
+    match app.desk().disclose_visit(&out_biz_no, &client) {
+        Ok(visit) => super::json(StatusCode::OK, &visit),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

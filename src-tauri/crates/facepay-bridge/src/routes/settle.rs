@@ -1,0 +1,152 @@
+//! `POST /v1/settlements` and `POST /v1/settlements/{id}/refund`: the HIS's
+//! 2207 / 2208 result, recorded and shown on the terminal.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use facepay_core::api::{
+    Checkout, DeskError, NotifyReceipt, RefundRequest, SettlementId, Source, parse_json,
+};
+
+use crate::body::{Text, syntax};
+use crate::error::{ApiError, ErrorBody};
+use crate::server::App;
+use crate::setlinfo::{HisRefund, HisSettlement, his_name};
+
+/// Either form of a settlement (documentation of the body).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, clippy::large_enum_variant)]
+pub(crate) enum SettlementBody {
+    /// The HIS's 2207 output under `setlinfo`.
+    Setlinfo(HisSettlement),
+    /// settle.notify's own field names (as `facepay notify` takes them).
+    Wire(Checkout),
+}
+
+/// Whether the body is an object with a `setlinfo` member.
+fn has_setlinfo(text: &Text) -> Result<bool, ApiError> {
+    syntax(&text.text)?;
+    let body = text.text.strip_prefix('\u{FEFF}').unwrap_or(&text.text);
+    let members: Map<String, Value> = serde_json::from_str(body).map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "请求体应为 JSON 对象",
+        )
+        .field(".")
+    })?;
+    Ok(members.contains_key("setlinfo"))
+}
+
+/// Errors about a settle.notify field are named as the HIS sent it.
+fn in_his_words(mut e: ApiError) -> ApiError {
+    if let Some(his) = e.body.field.as_deref().and_then(his_name) {
+        e.body.field = Some(format!("setlinfo.{his}"));
+    }
+    e
+}
+
+fn wire_text(map: Map<String, Value>) -> String {
+    Value::Object(map).to_string()
+}
+
+/// Record a settlement the HIS made and show it on the terminal.
+#[utoipa::path(
+    post,
+    path = "/v1/settlements",
+    tag = "结算",
+    request_body(content = SettlementBody, description = "a 2207 `setlinfo`, or settle.notify's fields"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")),
+    responses(
+        (status = 201, description = "recorded; `delivery` says whether the terminal has shown it (`delivered`), will be retried (`pending`) or waits for the cashier's F4 (`held`)", body = NotifyReceipt),
+        (status = 409, description = "this settlement was recorded before (`duplicate`)", body = ErrorBody),
+        (status = 422, description = "a field is invalid (named as sent); nothing recorded", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn notify(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
+    let desk = app.desk();
+    super::post_with(
+        &app,
+        "POST /v1/settlements",
+        &headers,
+        body,
+        move |text| async move {
+            let his = has_setlinfo(&text)?;
+            let draft: Checkout = if his {
+                let body: HisSettlement = text.json()?;
+                parse_json(&wire_text(body.to_wire()?)).map_err(|e| in_his_words(e.into()))?
+            } else {
+                text.json()?
+            };
+            let receipt = desk.notify_from(draft, Source::His).await.map_err(|e| {
+                let e = ApiError::from(e);
+                if his { in_his_words(e) } else { e }
+            })?;
+            desk.wake_worker();
+            Ok((StatusCode::CREATED, receipt))
+        },
+    )
+    .await
+}
+
+/// 退费 of a recorded SUCCESS: the HIS's 2208 result, or settle.notify's
+/// fields, or nothing (a full refund of what is left).
+#[utoipa::path(
+    post,
+    path = "/v1/settlements/{id}/refund",
+    tag = "结算",
+    params(
+        ("id" = i64, Path, description = "the settlementId of the SUCCESS"),
+        ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer"),
+    ),
+    request_body(content = Option<HisRefund>, description = "a 2208 `setlinfo`, RefundRequest's fields, or empty"),
+    responses(
+        (status = 201, description = "recorded and sent (or to be retried)", body = NotifyReceipt),
+        (status = 404, description = "no such settlement", body = ErrorBody),
+        (status = 422, description = "not refundable, or more than is left", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn refund(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Body,
+) -> Response {
+    let desk = app.desk();
+    let endpoint = format!("POST /v1/settlements/{id}/refund");
+    super::post_with(&app, &endpoint, &headers, body, move |text| async move {
+        let (request, his): (RefundRequest, bool) = if text.is_empty() {
+            (RefundRequest::full(SettlementId(id)), false)
+        } else if has_setlinfo(&text)? {
+            let body: HisRefund = text.json()?;
+            let request =
+                parse_json(&wire_text(body.to_request(id)?)).map_err(|e| in_his_words(e.into()))?;
+            (request, true)
+        } else {
+            let mut fields: Map<String, Value> = text.json()?;
+            match fields.get("settlementId") {
+                Some(v) if v.as_i64() != Some(id) => {
+                    return Err(ApiError::from(DeskError::Invalid {
+                        field: "settlementId",
+                        message: format!("与路径中的结算 {id} 不一致"),
+                    }));
+                }
+                _ => {}
+            }
+            fields.insert("settlementId".into(), Value::from(id));
+            (parse_json(&wire_text(fields))?, false)
+        };
+        let receipt = desk.refund_from(request, Source::His).await.map_err(|e| {
+            let e = ApiError::from(e);
+            if his { in_his_words(e) } else { e }
+        })?;
+        desk.wake_worker();
+        Ok((StatusCode::CREATED, receipt))
+    })
+    .await
+}

@@ -1,0 +1,243 @@
+//! Binding, the token check, and the log of recent requests.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use facepay_core::api::Desk;
+
+use crate::error::ApiError;
+use crate::recent::{Recent, RecentRequest};
+use crate::token::TokenSource;
+
+/// The desk to serve: the panel replaces its desk when settings are saved,
+/// so the bridge asks for the current one on every request.
+pub type DeskSource = Arc<dyn Fn() -> Arc<Desk> + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    #[error("配置项 bridge.listen：只能监听本机地址（127.0.0.1 或 ::1），不能是 {0}")]
+    NotLoopback(SocketAddr),
+    #[error("HIS 接口无法监听 {addr}：{source}（端口可能已被另一个收银台进程或程序占用）")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Clone)]
+pub(crate) struct App {
+    pub desk: DeskSource,
+    pub token: Arc<TokenSource>,
+    pub recent: Arc<Recent>,
+    refusals: Arc<Mutex<Refusals>>,
+}
+
+impl App {
+    pub fn desk(&self) -> Arc<Desk> {
+        (self.desk)()
+    }
+}
+
+/// Refused tokens are audited, at most one row a second (the rest counted
+/// into the next row), so a loop with a stale token cannot flood the journal.
+#[derive(Debug, Default)]
+struct Refusals {
+    last: Option<Instant>,
+    unwritten: u64,
+}
+
+/// A running bridge.
+pub struct Bridge {
+    addr: SocketAddr,
+    app: App,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Bridge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bridge")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bridge {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn token(&self) -> &Arc<TokenSource> {
+        &self.app.token
+    }
+
+    /// The last requests answered, newest first.
+    pub fn recent(&self) -> Vec<RecentRequest> {
+        self.app.recent.list()
+    }
+
+    /// Stop accepting; requests under way finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    /// Until the server ends (for `facepay serve`).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Bind `listen` (loopback only) and serve until stopped.
+pub async fn start(
+    desk: DeskSource,
+    listen: SocketAddr,
+    token: Arc<TokenSource>,
+) -> Result<Bridge, BridgeError> {
+    if !listen.ip().is_loopback() {
+        return Err(BridgeError::NotLoopback(listen));
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| BridgeError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| BridgeError::Bind {
+        addr: listen,
+        source,
+    })?;
+    let app = App {
+        desk,
+        token,
+        recent: Arc::default(),
+        refusals: Arc::default(),
+    };
+    spawn_key_purge(app.desk.clone());
+    let router = crate::routes::router(app.clone())
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!("HIS bridge stopped: {e}");
+        }
+    });
+    tracing::info!(%addr, "HIS bridge listening");
+    Ok(Bridge {
+        addr,
+        app,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// Keys are kept two days (the promise is one), then forgotten, hourly.
+fn spawn_key_purge(desk: DeskSource) {
+    tokio::spawn(async move {
+        loop {
+            let d = desk();
+            let purged =
+                tokio::task::spawn_blocking(move || d.purge_keys(chrono::Duration::hours(48)))
+                    .await;
+            if let Ok(Err(e)) = purged {
+                tracing::warn!("idempotency keys not purged: {e}");
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+}
+
+/// Who is calling: the peer address and a bounded, printable User-Agent.
+pub(crate) fn client(peer: Option<SocketAddr>, headers: &HeaderMap) -> String {
+    let agent: String = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    match peer {
+        Some(p) => format!("{p} {agent}"),
+        None => agent,
+    }
+}
+
+/// Every request: the bearer token, then the handler, then a line in the
+/// recent log and the trace (method, path, status, time — never a body).
+async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let client = client(peer, request.headers());
+    let method = request.method().to_string();
+    let path: String = request.uri().path().chars().take(200).collect();
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let authorized = presented.is_some_and(|t| app.token.current().matches(t));
+    let response = if authorized {
+        next.run(request).await
+    } else {
+        audit_refusal(&app, &client, &method, &path).await;
+        ApiError::unauthorized().into_response()
+    };
+    let status = response.status().as_u16();
+    let code = response
+        .headers()
+        .get("x-error-code")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(%method, %path, status, millis, "bridge request");
+    app.recent.push(RecentRequest {
+        at: app.desk().now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        method,
+        path,
+        status,
+        millis,
+        client,
+        code,
+    });
+    response
+}
+
+async fn audit_refusal(app: &App, client: &str, method: &str, path: &str) {
+    let detail = {
+        let mut r = app.refusals.lock().unwrap_or_else(|p| p.into_inner());
+        r.unwritten += 1;
+        if r.last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+            return;
+        }
+        r.last = Some(Instant::now());
+        let n = std::mem::take(&mut r.unwritten);
+        format!("{method} {path} from {client} ({n} refused since the last row)")
+    };
+    let desk = app.desk();
+    let written = tokio::task::spawn_blocking(move || {
+        desk.audit_bridge("bridge_unauthorized", None, Some(&detail))
+    })
+    .await;
+    if let Ok(Err(e)) = written {
+        tracing::warn!("refused bridge request not audited: {e}");
+    }
+}

@@ -1,0 +1,177 @@
+//! The real bridge on loopback, over a desk on the simulator (real HTTP) and
+//! a real SQLite file; a plain HTTP client plays the HIS.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use facepay_bridge::{Bridge, TokenSource};
+use facepay_core::api::{Desk, DeskConfig, FileConfig, HisNotify};
+use facepay_sim::SimServer;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+pub const TOKEN: &str = "test-token-0123456789abcdef0123456789";
+
+pub struct His {
+    pub sim: SimServer,
+    pub dir: tempfile::TempDir,
+    pub desk: Arc<Desk>,
+    pub bridge: Option<Bridge>,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: HeaderMap,
+}
+
+pub fn config(dir: &std::path::Path, url: &str, his_notify: HisNotify) -> DeskConfig {
+    let mut file = FileConfig::default();
+    file.override_from(|k| {
+        Some(match k {
+            "FACEPAY_DB" => dir.join("facepay.db").display().to_string(),
+            "FACEPAY_TERMINAL_URL" => url.to_owned(),
+            "FACEPAY_ORG_ID" => "H44170200001".into(),
+            "FACEPAY_HOSPITAL_NAME" => "阳江市妇幼保健院".into(),
+            "FACEPAY_COUNTER_ID" => "W01".into(),
+            "FACEPAY_OPERATOR_ID" => "0107".into(),
+            "FACEPAY_OPERATOR_NAME" => "林晓燕".into(),
+            "FACEPAY_OFFICE_ID" => "0301".into(),
+            "FACEPAY_OFFICE_NAME" => "挂号收费处".into(),
+            _ => return None,
+        })
+    });
+    file.timeouts = Some(nhsa_timeouts());
+    file.bridge.his_notify = Some(his_notify);
+    file.hospital.hif_includes_acct = Some(false);
+    file.validate().unwrap()
+}
+
+fn nhsa_timeouts() -> facepay_core::api::Timeouts {
+    facepay_core::api::Timeouts {
+        face_auth: Duration::from_secs(2),
+        other: Duration::from_secs(2),
+    }
+}
+
+impl His {
+    pub async fn start() -> Self {
+        Self::with(HisNotify::AtOnce, Some(TOKEN)).await
+    }
+
+    /// A counter whose token lives in its file (`None`) or is fixed.
+    pub async fn with(his_notify: HisNotify, token: Option<&str>) -> Self {
+        let sim = SimServer::loopback().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let desk =
+            Arc::new(Desk::open(config(dir.path(), &sim.url(), his_notify), "test").unwrap());
+        let mut his = Self {
+            sim,
+            dir,
+            desk,
+            bridge: None,
+            base: String::new(),
+            http: reqwest::Client::new(),
+            token: String::new(),
+        };
+        his.serve(token).await;
+        his
+    }
+
+    /// (Re)start the bridge over the current desk.
+    pub async fn serve(&mut self, token: Option<&str>) {
+        let path = self.dir.path().join("bridge.token");
+        let source = Arc::new(TokenSource::open(&path, token).unwrap());
+        self.token = source.current().reveal().to_owned();
+        let desk = Arc::clone(&self.desk);
+        let bridge = facepay_bridge::start(
+            Arc::new(move || Arc::clone(&desk)),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            source,
+        )
+        .await
+        .unwrap();
+        self.base = format!("http://{}", bridge.addr());
+        self.bridge = Some(bridge);
+    }
+
+    /// Stop the bridge and close the desk, as a killed or restarted process does.
+    pub async fn restart(&mut self, his_notify: HisNotify) {
+        if let Some(b) = self.bridge.take() {
+            b.stop().await;
+        }
+        let cfg = config(self.dir.path(), &self.sim.url(), his_notify);
+        self.desk = Arc::new(Desk::open(cfg, "test").unwrap());
+        self.serve(Some(TOKEN)).await;
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let r = request.send().await.unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub fn authed(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        r.bearer_auth(&self.token)
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.authed(self.http.get(format!("{}{path}", self.base))))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: &str, key: Option<&str>) -> Answer {
+        let mut r = self
+            .authed(self.http.post(format!("{}{path}", self.base)))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        self.send(r).await
+    }
+
+    /// The settle.notify requests the terminal received.
+    pub fn notifies(&self) -> Vec<Value> {
+        self.sim
+            .sim
+            .received()
+            .into_iter()
+            .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
+            .filter_map(|r| r.data())
+            .collect()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.desk
+            .with_journal(|j| j.conn().query_row(sql, [], |r| r.get(0)).unwrap())
+    }
+}
+
+/// A 2207 result as a HIS receives it: numbers and strings mixed, nulls,
+/// fields we do not map.
+pub fn setlinfo_2207(out_biz_no: &str, setl_time: &str) -> String {
+    format!(
+        r#"{{"outBizNo":"{out_biz_no}","medicalSettleState":"SUCCESS","setlinfo":{{
+            "setl_id":"441700G0000012345678","mdtrt_id":"441700M0000000001","psn_no":"44000000000000000001",
+            "psn_name":"should-not-matter","insutype":"310","setl_time":"{setl_time}",
+            "medfee_sumamt":120.5,"fulamt_ownpay_amt":0,"psn_cash_pay":"20.50",
+            "fund_pay_sumamt":80.00,"acct_pay":20,"hifp_pay":"80.00","hifmi_pay":null,
+            "cvlserv_pay":0.0,"maf_pay":null,"hosp_part_amt":"","balc":1234.56,
+            "acct_mulaid_pay":0,"clr_type":"11","medins_setl_id":"H-0001"}}}}"#
+    )
+}

@@ -1,0 +1,264 @@
+//! What the HIS is told through the bridge, and what the panel shows of the
+//! HIS at work. The HIS gets identities unmasked — it needs them for 1101 and
+//! 2207 — and every such disclosure is audited with the client that asked.
+
+use serde::Serialize;
+
+use facepay_journal::calls::{self, Call};
+use facepay_journal::history::{self, SettlementRow};
+use facepay_journal::idempotency::{self, Begun};
+use facepay_journal::visits::{self, Disclosed, Visit};
+use facepay_journal::{CallId, CallStatus, Source, VisitId, audit, outbox};
+use nhsa_terminal::protocol::{Identity, TransType};
+
+use crate::desk::Desk;
+use crate::error::DeskError;
+use crate::views::IdentityView;
+
+/// The insured person as the HIS needs them: unmasked.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HisIdentity {
+    pub user_name: String,
+    pub id_no: String,
+    pub id_type: Option<String>,
+    pub gender: Option<String>,
+    pub birthday: Option<String>,
+    pub insu_org: Option<String>,
+    /// The 电子凭证 token 1101 may take (`mdtrt_cert_type=01`).
+    pub ec_token: Option<String>,
+}
+
+impl std::fmt::Debug for HisIdentity {
+    /// Never in full in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use nhsa_terminal::mask::{Kind, mask};
+        f.debug_struct("HisIdentity")
+            .field("user_name", &mask(Kind::Name, &self.user_name))
+            .field("id_no", &mask(Kind::IdNo, &self.id_no))
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<Disclosed> for HisIdentity {
+    fn from(d: Disclosed) -> Self {
+        Self {
+            user_name: d.user_name,
+            id_no: d.id_no,
+            id_type: d.id_type,
+            gender: d.gender,
+            birthday: d.birthday,
+            insu_org: d.insu_org,
+            ec_token: d.ec_token,
+        }
+    }
+}
+
+/// Where a visit stands, read from its calls.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitState {
+    /// The terminal is scanning the face.
+    Scanning,
+    /// The scan succeeded; the identity is being fetched (or fetching failed: retry).
+    Authorized,
+    /// The identity is known.
+    Identified,
+    /// The scan ended without an answer: 待确认, never counted as failed.
+    Pending,
+    /// The scan or the identity check failed with the terminal's code.
+    Failed,
+}
+
+/// A visit as the HIS collects it (`GET /v1/visits/{outBizNo}`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HisVisit {
+    pub visit_id: VisitId,
+    pub out_biz_no: String,
+    pub state: VisitState,
+    pub source: Source,
+    pub auth_no: Option<String>,
+    pub identity: Option<HisIdentity>,
+    /// The terminal's code and message when the state is failed or pending.
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub settlements: Vec<SettlementRow>,
+}
+
+/// The HIS's newest visit as the panel shows it: masked.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HisActivity {
+    pub visit_id: VisitId,
+    pub out_biz_no: String,
+    pub state: VisitState,
+    pub started_at: String,
+    pub auth_no: Option<String>,
+    pub identity: Option<IdentityView>,
+    pub error_message: Option<String>,
+    pub settlements: Vec<SettlementRow>,
+}
+
+/// The state of a visit from its calls, oldest first.
+fn state_of<'a>(visit: &Visit, calls: &'a [Call]) -> (VisitState, Option<&'a Call>) {
+    let scan = calls.iter().find(|c| c.trans_type == TransType::EcAuth);
+    let last_check = calls
+        .iter()
+        .rev()
+        .find(|c| c.trans_type == TransType::AuthCheck);
+    if visit.id_no.is_some() {
+        return (VisitState::Identified, None);
+    }
+    match scan.map(|c| c.status) {
+        None | Some(CallStatus::InFlight) => (VisitState::Scanning, None),
+        Some(CallStatus::Unknown) => (VisitState::Pending, scan),
+        Some(CallStatus::Failed) => (VisitState::Failed, scan),
+        Some(CallStatus::Ok) => match last_check {
+            Some(c) if c.status == CallStatus::Failed => (VisitState::Failed, Some(c)),
+            Some(c) if c.status == CallStatus::Unknown => (VisitState::Pending, Some(c)),
+            _ => (VisitState::Authorized, None),
+        },
+    }
+}
+
+impl Desk {
+    /// A visit for the HIS, identity unmasked; the disclosure is audited
+    /// with `client` (what the HIS said it is, and its address).
+    pub fn disclose_visit(&self, out_biz_no: &str, client: &str) -> Result<HisVisit, DeskError> {
+        let detail = self
+            .read(|c| history::visit_detail(c, out_biz_no))
+            .map_err(|e| match e {
+                DeskError::Journal(facepay_journal::JournalError::NotFound(m)) => {
+                    DeskError::NotFound(m)
+                }
+                e => e,
+            })?;
+        let visit = detail.visit;
+        let (state, cause) = state_of(&visit, &detail.calls);
+        let (error_code, error_message) = cause.map_or((None, None), |c| {
+            (c.error_code.clone(), c.error_message.clone())
+        });
+        let identity = if state == VisitState::Identified {
+            self.write(|tx, now, _| {
+                audit::append(
+                    tx,
+                    now,
+                    "his",
+                    "his_disclosure",
+                    Some(&visit.out_biz_no),
+                    Some(client),
+                )?;
+                Ok(visits::disclose(tx, visit.id.get())?)
+            })?
+            .map(HisIdentity::from)
+        } else {
+            None
+        };
+        Ok(HisVisit {
+            visit_id: visit.id,
+            out_biz_no: visit.out_biz_no,
+            state,
+            source: visit.source,
+            auth_no: visit.auth_no,
+            identity,
+            error_code,
+            error_message,
+            settlements: detail.settlements,
+        })
+    }
+
+    /// The HIS's newest visit, for the panel to follow (masked). Reads only.
+    pub fn his_activity(&self) -> Result<Option<HisActivity>, DeskError> {
+        let today = self.now().date();
+        self.read(|c| {
+            let Some(visit) = visits::latest_from(c, Source::His)? else {
+                return Ok(None);
+            };
+            let detail = history::visit_detail(c, &visit.out_biz_no)?;
+            let (state, cause) = state_of(&visit, &detail.calls);
+            let identity = match visits::disclose(c, visit.id.get())? {
+                Some(d) => Some(IdentityView::of(
+                    &Identity::stored(
+                        &d.user_name,
+                        &d.id_no,
+                        d.id_type,
+                        d.gender,
+                        d.birthday,
+                        d.insu_org,
+                    ),
+                    today,
+                )),
+                None => None,
+            };
+            Ok(Some(HisActivity {
+                visit_id: visit.id,
+                out_biz_no: visit.out_biz_no,
+                state,
+                started_at: visit.created_at,
+                auth_no: visit.auth_no,
+                identity,
+                error_message: cause.and_then(|c| c.error_message.clone()),
+                settlements: detail.settlements,
+            }))
+        })
+    }
+
+    /// How many settlements wait for the cashier's F4.
+    pub fn held_count(&self) -> Result<u64, DeskError> {
+        self.read(outbox::count_held)
+    }
+}
+
+/// The bridge's bookkeeping: idempotency keys and audit rows of its own.
+impl Desk {
+    /// Claim an Idempotency-Key for a request (see [`idempotency::begin`]).
+    pub fn claim_key(
+        &self,
+        key: &str,
+        endpoint: &str,
+        request_hash: &str,
+    ) -> Result<Begun, DeskError> {
+        self.write(|tx, now, _| Ok(idempotency::begin(tx, key, endpoint, request_hash, now)?))
+    }
+
+    /// Store the answer given under a claimed key.
+    pub fn settle_key(&self, key: &str, status: u16, response: &str) -> Result<(), DeskError> {
+        self.write(|tx, now, _| Ok(idempotency::finish(tx, key, status, response, now)?))
+    }
+
+    /// Free a key whose request changed nothing.
+    pub fn release_key(&self, key: &str) -> Result<(), DeskError> {
+        self.write(|tx, _, _| Ok(idempotency::abandon(tx, key)?))
+    }
+
+    /// Forget keys older than `age` (they are kept at least a day).
+    pub fn purge_keys(&self, age: chrono::Duration) -> Result<usize, DeskError> {
+        let before = facepay_journal::clock::stamp(self.now() - age);
+        self.write(|tx, _, _| Ok(idempotency::purge(tx, &before)?))
+    }
+
+    /// An audit row of the bridge's (refused tokens, rotations).
+    pub fn audit_bridge(
+        &self,
+        action: &str,
+        subject: Option<&str>,
+        detail: Option<&str>,
+    ) -> Result<(), DeskError> {
+        self.write(|tx, now, _| {
+            audit::append(tx, now, "his", action, subject, detail)?;
+            Ok(())
+        })
+    }
+
+    /// The outBizNo of the visit a call belongs to (to name it in an error).
+    pub fn visit_of_call(&self, call_id: CallId) -> Result<Option<String>, DeskError> {
+        self.read(|c| calls::visit_out_biz_no(c, call_id.get()))
+    }
+}
