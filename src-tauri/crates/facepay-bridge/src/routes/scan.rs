@@ -25,25 +25,12 @@ pub struct HisFaceAuth {
     pub identity: HisIdentity,
 }
 
-/// The face scan body (all optional; the counter's settings fill the rest).
-#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // documentation of ScanRequest's wire shape
-pub(crate) struct FaceAuthBody {
-    /// 用码业务类型, e.g. `01101` 挂号, `01301` 结算, `02121` 药店购药.
-    business_type: Option<String>,
-    operator_id: Option<String>,
-    operator_name: Option<String>,
-    office_id: Option<String>,
-    office_name: Option<String>,
-}
-
 /// Start a face scan on this counter's terminal and wait for the identity.
 #[utoipa::path(
     post,
     path = "/v1/face-auth",
     tag = "刷脸",
-    request_body(content = Option<FaceAuthBody>, description = "empty body: the counter's settings"),
+    request_body(content = Option<ScanRequest>, description = "empty body: the counter's settings"),
     params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")),
     responses(
         (status = 201, description = "identified", body = HisFaceAuth),

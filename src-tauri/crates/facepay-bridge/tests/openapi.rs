@@ -1,0 +1,43 @@
+//! The committed OpenAPI document is the one the code generates: a HIS vendor
+//! reading docs/his-bridge.openapi.json reads what the bridge does.
+//! `UPDATE_OPENAPI=1 cargo test -p facepay-bridge --test openapi` rewrites it
+//! (scripts/bindings.sh does, with the TypeScript bindings).
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+#[test]
+fn the_committed_openapi_document_is_current() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../docs/his-bridge.openapi.json");
+    let generated = format!("{}\n", facepay_bridge::openapi::document());
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/his-bridge.openapi.json is stale: run UPDATE_OPENAPI=1 cargo test -p facepay-bridge --test openapi"
+    );
+    // It describes every endpoint, its errors and the token.
+    let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    for path in [
+        "/v1/face-auth",
+        "/v1/visits/{outBizNo}",
+        "/v1/settlements",
+        "/v1/settlements/{id}/refund",
+        "/v1/summary",
+        "/v1/health",
+        "/v1/openapi.json",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Bounded fields carry their length from the protocol's own types.
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["ScanRequest"]["properties"]["operatorId"].is_object());
+    assert_eq!(schemas["OperatorId"]["maxLength"], 20);
+    assert_eq!(schemas["MedicalSettleState"]["enum"][0], "SUCCESS");
+}

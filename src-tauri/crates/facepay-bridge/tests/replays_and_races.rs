@@ -1,0 +1,206 @@
+//! What happens when HIS programs retry, race the cashier, or give up waiting.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{His, setlinfo_2207};
+use facepay_core::api::{DeskError, HisNotify, TransType};
+use facepay_sim::{Behaviour, Script};
+use reqwest::StatusCode;
+
+fn now() -> String {
+    chrono::Local::now()
+        .naive_local()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+fn scans(his: &His) -> usize {
+    his.sim
+        .sim
+        .received()
+        .iter()
+        .filter(|r| r.trans_type.as_deref() == Some(TransType::EcAuth.as_str()))
+        .count()
+}
+
+#[tokio::test]
+async fn a_replayed_key_answers_the_first_response_across_a_restart() {
+    let mut his = His::start().await;
+    let body = setlinfo_2207("H44170200001-W01-R1", &now());
+    let first = his.post("/v1/settlements", &body, Some("order-4711")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert!(first.headers.get("idempotent-replayed").is_none());
+
+    // The process stops and starts again on the same journal.
+    his.restart(HisNotify::AtOnce).await;
+    let again = his.post("/v1/settlements", &body, Some("order-4711")).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.body, first.body, "the first answer, byte for byte");
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(his.notifies().len(), 1, "no second terminal call");
+    assert_eq!(his.count("SELECT count(*) FROM settlements"), 1);
+
+    // The same key with another body is a conflict, and changes nothing.
+    let other = setlinfo_2207("H44170200001-W01-R2", &now());
+    let conflict = his
+        .post("/v1/settlements", &other, Some("order-4711"))
+        .await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT);
+    assert_eq!(conflict.body["code"], "idempotency_conflict");
+    assert_eq!(conflict.body["field"], "Idempotency-Key");
+    // ... so does the same body on another endpoint.
+    let elsewhere = his.post("/v1/face-auth", &body, Some("order-4711")).await;
+    assert_eq!(elsewhere.body["code"], "idempotency_conflict");
+    assert_eq!(his.count("SELECT count(*) FROM settlements"), 1);
+    assert_eq!(scans(&his), 0);
+
+    // Without a key, the journal itself still refuses a double settlement.
+    let twice = his.post("/v1/settlements", &body, None).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert_eq!(twice.body["code"], "duplicate");
+    assert_eq!(his.notifies().len(), 1);
+}
+
+#[tokio::test]
+async fn a_face_scan_replayed_under_its_key_is_not_scanned_twice() {
+    let his = His::start().await;
+    let a = his.post("/v1/face-auth", "", Some("scan-1")).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let b = his.post("/v1/face-auth", "", Some("scan-1")).await;
+    assert_eq!(b.body, a.body);
+    assert_eq!(scans(&his), 1);
+    // A retry while the first is still waiting is told so.
+    his.sim
+        .sim
+        .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(600));
+    let (first, second) = tokio::join!(his.post("/v1/face-auth", "", Some("scan-2")), async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        his.post("/v1/face-auth", "", Some("scan-2")).await
+    });
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    assert_eq!(second.body["code"], "idempotency_in_progress");
+    assert_eq!(scans(&his), 2);
+}
+
+#[tokio::test]
+async fn two_his_scans_at_once_start_one_and_name_it_to_the_other() {
+    let his = His::start().await;
+    his.sim
+        .sim
+        .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(500));
+    let (a, b) = tokio::join!(his.post("/v1/face-auth", "", None), async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        his.post("/v1/face-auth", "", None).await
+    });
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(b.status, StatusCode::CONFLICT, "{}", b.body);
+    assert_eq!(b.body["code"], "scan_in_progress");
+    assert_eq!(b.body["outBizNo"], a.body["outBizNo"]);
+    assert_eq!(scans(&his), 1);
+}
+
+#[tokio::test]
+async fn the_cashier_pressing_f2_during_a_his_scan_is_told_whose_scan_runs() {
+    let his = His::start().await;
+    his.sim
+        .sim
+        .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(500));
+    let desk = his.desk.clone();
+    let (a, f2) = tokio::join!(his.post("/v1/face-auth", "", None), async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        desk.face_auth(std::future::pending()).await
+    });
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    match f2 {
+        Err(DeskError::ScanInProgress { out_biz_no }) => assert_eq!(out_biz_no, a.body["outBizNo"]),
+        other => panic!("{other:?}"),
+    }
+    // The panel follows the HIS's visit: masked.
+    let seen = his.desk.his_activity().unwrap().unwrap();
+    assert_eq!(seen.out_biz_no, a.body["outBizNo"]);
+    let shown = seen.identity.unwrap();
+    assert!(shown.id_no.contains('*'), "{shown:?}");
+    assert_eq!(scans(&his), 1);
+}
+
+#[tokio::test]
+async fn a_scan_that_times_out_is_504_pending_and_collectable_later() {
+    let his = His::start().await;
+    his.sim
+        .sim
+        .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Hang));
+    let a = his.post("/v1/face-auth", "", None).await;
+    assert_eq!(a.status, StatusCode::GATEWAY_TIMEOUT, "{}", a.body);
+    assert_eq!(a.body["code"], "transport_timeout");
+    let out_biz_no = a.body["outBizNo"].as_str().unwrap().to_owned();
+    // Later: the visit is 待确认, never failed.
+    let v = his.get(&format!("/v1/visits/{out_biz_no}")).await;
+    assert_eq!(v.status, StatusCode::OK);
+    assert_eq!(v.body["state"], "pending");
+    assert!(v.body["identity"].is_null());
+    assert_eq!(his.desk.pending().unwrap().len(), 1);
+    // A terminal refusal is 502 with its own code and message, the visit failed.
+    his.sim.sim.push_script(Script::for_trans(
+        TransType::EcAuth,
+        Behaviour::Error {
+            code: -2,
+            message: "用户取消".into(),
+        },
+    ));
+    let refused = his.post("/v1/face-auth", "", None).await;
+    assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{}", refused.body);
+    assert_eq!(refused.body["code"], "terminal");
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("用户取消")
+    );
+    let v = his
+        .get(&format!(
+            "/v1/visits/{}",
+            refused.body["outBizNo"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(v.body["state"], "failed");
+    assert_eq!(v.body["errorCode"], "-2");
+    assert_eq!(
+        his.get("/v1/visits/NOPE").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_terminal_is_503_and_the_settlement_still_recorded() {
+    let his = His::start().await;
+    // Face scan: nothing could be sent.
+    his.sim.sim.push_script(Script::for_trans(
+        TransType::EcAuth,
+        Behaviour::HttpStatus {
+            status: 503,
+            body: String::new(),
+        },
+    ));
+    let a = his.post("/v1/face-auth", "", None).await;
+    assert!(a.status.is_server_error(), "{}", a.body);
+    // A settlement is recorded whatever the terminal does; delivery retries.
+    his.sim.sim.push_script(Script::any(Behaviour::HttpStatus {
+        status: 500,
+        body: String::new(),
+    }));
+    let s = his
+        .post(
+            "/v1/settlements",
+            &setlinfo_2207("H44170200001-W01-U1", &now()),
+            None,
+        )
+        .await;
+    assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
+    assert_eq!(s.body["delivery"]["status"], "pending");
+    assert_eq!(his.get("/v1/health").await.body["undelivered"], 1);
+}
