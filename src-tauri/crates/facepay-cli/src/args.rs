@@ -91,6 +91,19 @@ pub enum Command {
     },
     /// 待确认: calls whose outcome is unknown.
     Pending,
+    /// The HIS bridge without the panel (docs/his-bridge.md), on the same
+    /// journal, until Ctrl-C or SIGTERM. Prints one JSON line when listening.
+    Serve {
+        /// Loopback address; default `[bridge] listen`, else 127.0.0.1:17321.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Print the HIS bridge's bearer token (for the HIS configuration);
+    /// --rotate replaces it (the old one stops working at once).
+    BridgeToken {
+        #[arg(long)]
+        rotate: bool,
+    },
     /// Resolve a 待确认 call (audited).
     Resolve {
         #[arg(long)]

@@ -5,6 +5,7 @@
 
 mod args;
 mod run;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -35,10 +36,18 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The bridge answers several HIS requests at once; a command does one thing.
+    let runtime = if matches!(args.command, args::Command::Serve { .. }) {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => {
             print_json(&json!({"code": "runtime", "message": e.to_string()}));

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use facepay_core::api::{
     CallId, Checkout, Desk, DeskConfig, DeskError, ExportFormat, ExportRequest, HistoryFilter,
-    RefundRequest, Resolution, SettlementId, parse_json,
+    RefundRequest, Resolution, ScanRequest, SettlementId, Source, parse_json,
 };
 
 use crate::args::{Cli, Command, Format, Outcome};
@@ -37,12 +37,14 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             let cancel = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            to_json(desk.face_auth(cancel).await?)
+            to_json(desk.face_auth_for(ScanRequest::by(Source::Cli), cancel).await?)
         }
+        Command::Serve { listen } => crate::serve::serve(desk, listen.as_deref()).await,
+        Command::BridgeToken { rotate } => crate::serve::token(&desk, rotate),
         Command::Identity { visit } => to_json(desk.fetch_identity(&visit).await?),
         Command::Notify { json } => {
             let draft: Checkout = parse_json(&read_json(&json)?)?;
-            to_json(desk.notify(draft).await?)
+            to_json(desk.notify_from(draft, Source::Cli).await?)
         }
         Command::Refund { settlement, json } => {
             let id = SettlementId(settlement);
@@ -57,7 +59,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                     parse_json(&changes.to_string())?
                 }
             };
-            to_json(desk.refund(request).await?)
+            to_json(desk.refund_from(request, Source::Cli).await?)
         }
         Command::History(a) => {
             let a = *a;
