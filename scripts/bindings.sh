@@ -12,7 +12,7 @@ fi
 rm -rf "$out"
 log=$(mktemp)
 # ts-rs notes every serde attribute it does not interpret; show them only on failure.
-if ! cargo test -q --locked -p nhsa-terminal -p facepay-journal -p facepay-core -p facepay-desk \
+if ! cargo test -q --locked -p nhsa-terminal -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-desk \
   --features facepay-desk/ts --lib export_bindings >"$log" 2>&1; then
   cat "$log" >&2
   exit 1

@@ -24,6 +24,11 @@ fn main() {
             "get_settings",
             "save_settings",
             "test_connection",
+            "bridge_info",
+            "copy_bridge_token",
+            "rotate_bridge_token",
+            "his_activity",
+            "release_settlement",
         ]),
     ))
     .unwrap_or_else(|e| panic!("tauri-build failed: {e}"));

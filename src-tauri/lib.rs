@@ -2,6 +2,7 @@
 //! service (`facepay-core`), map errors to `{code, message}`. Everything that
 //! matters lives in the engine crates under `crates/`.
 
+mod bridge;
 mod commands;
 mod ipc_error;
 mod logging;
@@ -41,6 +42,11 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::settings::get_settings,
         commands::settings::save_settings,
         commands::settings::test_connection,
+        commands::bridge::bridge_info,
+        commands::bridge::copy_bridge_token,
+        commands::bridge::rotate_bridge_token,
+        commands::bridge::his_activity,
+        commands::bridge::release_settlement,
     ])
 }
 
@@ -62,6 +68,8 @@ pub fn run(started: std::time::Instant) {
             let mut state = AppState::start(app.path().app_config_dir().ok())?;
             state.started = started;
             state.spawn_worker();
+            // Binding a loopback port is quick; the panel shows why if it fails.
+            tauri::async_runtime::block_on(state.bridge.follow(state.desk_cell()));
             app.manage(state);
             if let Some(main) = app.get_webview_window("main") {
                 window::dock_right_on_first_run(app.handle(), &main);

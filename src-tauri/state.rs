@@ -8,8 +8,16 @@ use std::time::Instant;
 use facepay_core::api::{Desk, DeskConfig, DeskError, outbox_worker};
 use tokio::sync::oneshot;
 
+use crate::bridge::BridgeSlot;
+
+/// The current desk, shared with the HIS bridge (which asks for it on every
+/// request, so saving 设置 switches both).
+pub type DeskCell = Arc<RwLock<Arc<Desk>>>;
+
 pub struct AppState {
-    desk: RwLock<Arc<Desk>>,
+    desk: DeskCell,
+    /// The HIS bridge the panel serves, when `[bridge] listen` is set.
+    pub bridge: BridgeSlot,
     /// Where 设置 are saved: `FACEPAY_CONFIG`, or `facepay.toml` in the app's config folder.
     pub settings_file: Option<PathBuf>,
     /// A configuration that could not be used at start (the panel runs in 演示模式 and says so).
@@ -69,7 +77,8 @@ impl AppState {
 
     pub fn with_desk(desk: Desk, settings_file: Option<PathBuf>) -> Self {
         Self {
-            desk: RwLock::new(Arc::new(desk)),
+            desk: Arc::new(RwLock::new(Arc::new(desk))),
+            bridge: BridgeSlot::default(),
             settings_file,
             startup_error: None,
             started: Instant::now(),
@@ -82,6 +91,10 @@ impl AppState {
 
     pub fn desk(&self) -> Arc<Desk> {
         Arc::clone(&self.desk.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn desk_cell(&self) -> DeskCell {
+        Arc::clone(&self.desk)
     }
 
     /// New settings: a new service over the new transport; the worker follows.

@@ -281,3 +281,98 @@ fn every_command_is_registered_and_permitted() {
         "generate_handler! vs capabilities/default.json"
     );
 }
+
+#[test]
+fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = FileConfig::default();
+    file.journal.path = Some(dir.path().join("facepay.db"));
+    file.bridge.listen = Some("127.0.0.1:0".into());
+    file.bridge.his_notify = Some(facepay_core::api::HisNotify::Cashier);
+    let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
+    let state = AppState::with_desk(desk, Some(dir.path().join("facepay.toml")));
+    tauri::async_runtime::block_on(state.bridge.follow(state.desk_cell()));
+    let addr = state.bridge.addr().expect("serving");
+    let app = app_builder(mock_builder())
+        .manage(state)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    let info = call(&w, "bridge_info", json!({})).unwrap();
+    assert_eq!(info["serving"], addr.to_string());
+    let masked = info["tokenMasked"].as_str().unwrap().to_owned();
+    assert!(masked.ends_with("****"), "{masked}");
+    let token = call(&w, "copy_bridge_token", json!({})).unwrap();
+    let token = token.as_str().unwrap().to_owned();
+    assert!(token.starts_with(&masked[..4]));
+
+    // The HIS scans and pushes its 2207 result over HTTP.
+    let base = format!("http://{addr}");
+    let (scan, settled) = tauri::async_runtime::block_on(async {
+        let http = reqwest::Client::new();
+        let scan: Value = http
+            .post(format!("{base}/v1/face-auth"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let now = chrono::Local::now()
+            .naive_local()
+            .format("%Y-%m-%d %H:%M:%S");
+        let body = format!(
+            r#"{{"outBizNo":"{}","medicalSettleState":"SUCCESS","setlinfo":{{"medfee_sumamt":35,
+            "psn_cash_pay":5,"fund_pay_sumamt":30,"acct_pay":0,"hifp_pay":30,"setl_id":"S-1","setl_time":"{now}"}}}}"#,
+            scan["outBizNo"].as_str().unwrap()
+        );
+        let settled: Value = http
+            .post(format!("{base}/v1/settlements"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (scan, settled)
+    });
+    // The panel sees the HIS's visit, masked, with its settlement held for F4.
+    let seen = call(&w, "his_activity", json!({})).unwrap();
+    assert_eq!(seen["outBizNo"], scan["outBizNo"]);
+    assert_eq!(seen["state"], "identified");
+    assert!(seen["identity"]["idNo"].as_str().unwrap().contains('*'));
+    assert_eq!(seen["settlements"][0]["delivery"], "held");
+    assert_eq!(call(&w, "status", json!({})).unwrap()["held"], 1);
+    let sent = call(
+        &w,
+        "release_settlement",
+        json!({"settlementId": settled["settlementId"]}),
+    )
+    .unwrap();
+    assert_eq!(sent["status"], "delivered");
+    let info = call(&w, "bridge_info", json!({})).unwrap();
+    let recent = info["recent"].as_array().unwrap();
+    assert_eq!(recent.len(), 2);
+    assert_eq!(recent[0]["path"], "/v1/settlements");
+    assert_eq!(recent[0]["status"], 201);
+    // 重新生成: the old token stops working.
+    let rotated = call(&w, "rotate_bridge_token", json!({})).unwrap();
+    assert_ne!(rotated["tokenMasked"], info["tokenMasked"]);
+    let old = tauri::async_runtime::block_on(async {
+        reqwest::Client::new()
+            .get(format!("{base}/v1/health"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(old, 401);
+}

@@ -69,6 +69,12 @@ pub struct Status {
     /// Why the journal could only be opened for reading (full or read-only disk).
     pub journal_read_only: Option<String>,
     pub operator_name: String,
+    /// Settlements the HIS pushed that wait for the cashier's F4.
+    pub held: u64,
+    /// Where the panel serves the HIS bridge, if it does.
+    pub bridge: Option<String>,
+    /// Why the configured HIS bridge is not serving.
+    pub bridge_error: Option<String>,
 }
 
 #[tauri::command]
@@ -86,6 +92,9 @@ pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
         clock_warning: desk.clock_warning(),
         journal_read_only: desk.degraded().map(str::to_owned),
         operator_name: desk.config().operator_name.as_str().into(),
+        held: desk.held_count()?,
+        bridge: state.bridge.addr().map(|a| a.to_string()),
+        bridge_error: state.bridge.error(),
     })
 }
 

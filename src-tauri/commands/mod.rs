@@ -1,6 +1,7 @@
 //! IPC commands, grouped by screen. Thin: read state, call the service, map errors.
 
 pub mod app;
+pub mod bridge;
 pub mod cashier;
 pub mod records;
 pub mod settings;

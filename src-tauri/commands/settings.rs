@@ -19,7 +19,11 @@ pub async fn save_settings(
     form: SettingsForm,
 ) -> Result<AppInfo, IpcError> {
     let config = form.save(state.desk().config(), state.settings_file.as_deref())?;
+    let bridge_changed = config.bridge != state.desk().config().bridge;
     state.replace_desk(Desk::open(config, "facepay-desk")?);
+    if bridge_changed {
+        state.bridge.follow(state.desk_cell()).await;
+    }
     tracing::info!("settings saved");
     Ok(info(&state))
 }

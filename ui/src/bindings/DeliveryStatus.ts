@@ -3,4 +3,4 @@
 /**
  * Where a settlement's notification stands.
  */
-export type DeliveryStatus = "pending" | "delivered" | "gave_up";
+export type DeliveryStatus = "held" | "pending" | "delivered" | "gave_up";

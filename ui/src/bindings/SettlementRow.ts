@@ -3,6 +3,7 @@ import type { BizType } from "./BizType";
 import type { DeliveryStatus } from "./DeliveryStatus";
 import type { SettleState } from "./SettleState";
 import type { SettlementId } from "./SettlementId";
+import type { Source } from "./Source";
 import type { VisitId } from "./VisitId";
 
 /**
@@ -24,4 +25,8 @@ refundedFee: string | null,
 /**
  * Of a SUCCESS: what may still be refunded.
  */
-refundableFee: string | null, };
+refundableFee: string | null, 
+/**
+ * Who recorded it: the cashier, a script or the HIS.
+ */
+source: Source, };

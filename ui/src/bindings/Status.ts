@@ -19,4 +19,16 @@ clockWarning: string | null,
 /**
  * Why the journal could only be opened for reading (full or read-only disk).
  */
-journalReadOnly: string | null, operatorName: string, };
+journalReadOnly: string | null, operatorName: string, 
+/**
+ * Settlements the HIS pushed that wait for the cashier's F4.
+ */
+held: number, 
+/**
+ * Where the panel serves the HIS bridge, if it does.
+ */
+bridge: string | null, 
+/**
+ * Why the configured HIS bridge is not serving.
+ */
+bridgeError: string | null, };

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 const KEEP: usize = 50;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecentRequest {

@@ -37,7 +37,10 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             let cancel = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            to_json(desk.face_auth_for(ScanRequest::by(Source::Cli), cancel).await?)
+            to_json(
+                desk.face_auth_for(ScanRequest::by(Source::Cli), cancel)
+                    .await?,
+            )
         }
         Command::Serve { listen } => crate::serve::serve(desk, listen.as_deref()).await,
         Command::BridgeToken { rotate } => crate::serve::token(&desk, rotate),

@@ -96,7 +96,10 @@ pub fn token(desk: &Desk, rotate: bool) -> Result<Value, DeskError> {
         desk.audit_bridge(
             "bridge_token_rotated",
             None,
-            Some(&format!("facepay bridge-token --rotate; now {}", token.masked())),
+            Some(&format!(
+                "facepay bridge-token --rotate; now {}",
+                token.masked()
+            )),
         )?;
         token
     } else {

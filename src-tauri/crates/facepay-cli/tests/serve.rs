@@ -29,10 +29,16 @@ async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
     assert!(token.ok, "{}", token.stderr);
     let first = token.json["token"].as_str().unwrap().to_owned();
     assert_eq!(first.len(), 64);
-    assert!(token.json["file"].as_str().unwrap().ends_with("bridge.token"));
+    assert!(
+        token.json["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("bridge.token")
+    );
 
     let mut cmd = facepay(&db, &sim.url());
-    cmd.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (ready, mut lines) = tokio::task::spawn_blocking(move || {
@@ -56,8 +62,14 @@ async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
         .await
         .unwrap();
     let out_biz_no = scan["outBizNo"].as_str().unwrap().to_owned();
-    assert_eq!(scan["identity"]["idNo"].as_str().unwrap().len(), 18, "{scan}");
-    let now = chrono::Local::now().naive_local().format("%Y-%m-%d %H:%M:%S");
+    assert_eq!(
+        scan["identity"]["idNo"].as_str().unwrap().len(),
+        18,
+        "{scan}"
+    );
+    let now = chrono::Local::now()
+        .naive_local()
+        .format("%Y-%m-%d %H:%M:%S");
     let settled = http
         .post(format!("{base}/v1/settlements"))
         .bearer_auth(&first)
@@ -89,9 +101,7 @@ async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
         .write(true)
         .open(rotated.json["file"].as_str().unwrap())
         .unwrap();
-    touch
-        .set_modified(std::time::SystemTime::now())
-        .unwrap();
+    touch.set_modified(std::time::SystemTime::now()).unwrap();
     let old = http
         .get(format!("{base}/v1/health"))
         .bearer_auth(&first)
@@ -109,7 +119,13 @@ async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
 
     // SIGTERM: a clean stop.
     let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let (status, rest) = tokio::task::spawn_blocking(move || {
         let rest: Vec<String> = lines.by_ref().map_while(Result::ok).collect();
         (child.wait().unwrap(), rest.join("\n"))
@@ -125,8 +141,16 @@ async fn serve_refuses_an_address_off_this_machine() {
     let sim = SimServer::loopback().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("f.db");
-    let r = run(cli(&db, &sim.url(), &["serve", "--listen", "0.0.0.0:17321"]), None).await;
+    let r = run(
+        cli(&db, &sim.url(), &["serve", "--listen", "0.0.0.0:17321"]),
+        None,
+    )
+    .await;
     assert!(!r.ok);
     assert_eq!(r.json["code"], "config");
-    assert!(r.json["message"].as_str().unwrap().contains("--listen"), "{}", r.json);
+    assert!(
+        r.json["message"].as_str().unwrap().contains("--listen"),
+        "{}",
+        r.json
+    );
 }

@@ -7,9 +7,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use nhsa_terminal::Timeouts;
+use nhsa_terminal::protocol::AcctRule;
 use nhsa_terminal::transport::{self, Charset, TransportConfig};
 
-use crate::config::{ConfigError, DeskConfig, FileConfig};
+use crate::config::{ConfigError, DeskConfig, FileConfig, HisNotify, bridge_listen};
 
 /// How the terminal is reached.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -55,6 +56,10 @@ pub struct SettingsForm {
     pub center_url: String,
     pub face_auth_timeout: u32,
     pub other_timeout: u32,
+    /// Where the panel serves the HIS bridge; empty: it does not.
+    pub bridge_listen: String,
+    /// Whether a settlement the HIS pushes is sent at once or on F4.
+    pub his_notify: HisNotify,
 }
 
 /// 测试连接's answer.
@@ -98,6 +103,8 @@ impl SettingsForm {
             center_url,
             face_auth_timeout: c.timeouts.face_auth.as_secs() as u32,
             other_timeout: c.timeouts.other.as_secs() as u32,
+            bridge_listen: c.bridge.listen.map(|a| a.to_string()).unwrap_or_default(),
+            his_notify: c.bridge.his_notify,
         }
     }
 
@@ -153,6 +160,22 @@ impl SettingsForm {
             other: Duration::from_secs(self.other_timeout.into()),
         });
         f.journal.path = Some(current.db_path.clone());
+        // What the form does not show stays as it is.
+        f.hospital.hif_includes_acct = match current.acct_rule {
+            AcctRule::Either => None,
+            AcctRule::HifIncludesAcct => Some(true),
+            AcctRule::Separate => Some(false),
+        };
+        f.outbox.first_retry_ms = Some(current.backoff.first.as_millis() as u64);
+        f.outbox.max_retry_ms = Some(current.backoff.max.as_millis() as u64);
+        f.outbox.max_attempts = Some(current.backoff.max_attempts);
+        let listen = self.bridge_listen.trim();
+        if !listen.is_empty() {
+            bridge_listen(listen, "bridgeListen")?;
+            f.bridge.listen = Some(listen.to_owned());
+        }
+        f.bridge.his_notify = Some(self.his_notify);
+        f.bridge.token_file = Some(current.bridge.token_file.clone());
         Ok(f)
     }
 
@@ -230,6 +253,7 @@ fn form_field(config_key: &str) -> &str {
         "counter.business_type" => "businessType",
         "counter.biz_type" => "bizType",
         "terminal.url" => "httpUrl",
+        "bridge.listen" => "bridgeListen",
         other => other,
     }
 }
