@@ -3,6 +3,7 @@
 //! Builds (or reuses) a journal of N generated settlements and measures what
 //! the targets in BENCHMARKS.md name. Prints a Markdown table.
 
+mod bridge;
 mod generate;
 
 use std::path::PathBuf;
@@ -31,27 +32,35 @@ struct Args {
     /// Where the generated journal is kept between runs.
     #[arg(long, default_value = "target/bench-data")]
     data: PathBuf,
+    /// Only compare a notify through the HIS bridge with the same call in-process.
+    #[arg(long)]
+    bridge: bool,
 }
 
 /// The `percent`-th percentile (nearest rank).
-fn pct(mut v: Vec<Duration>, percent: usize) -> Duration {
+pub(crate) fn pct(mut v: Vec<Duration>, percent: usize) -> Duration {
     v.sort();
     v[(v.len() - 1) * percent / 100]
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     let us = d.as_micros();
     format!("{}.{:02} ms", us / 1000, us % 1000 / 10)
 }
 
 #[allow(clippy::print_stdout)]
-fn row(what: &str, measured: String, target: &str) {
+pub(crate) fn row(what: &str, measured: String, target: &str) {
     println!("| {what} | {measured} | {target} |");
 }
 
 fn main() {
     let args = Args::parse();
     println!("| measure | p95 (or as stated) | target |\n|---|---|---|");
+    if args.bridge {
+        let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+        rt.block_on(bridge::overhead(args.samples));
+        return;
+    }
     // First, on a quiet machine: the generated journal's writes would still be
     // flushing and inflate every fsync.
     let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -247,7 +256,7 @@ fn main() {
 }
 
 /// A desk on `db` talking to the simulator at `url`, and a bare terminal beside it.
-fn desk_on(db: &std::path::Path, url: &str) -> (Arc<Desk>, Terminal) {
+pub(crate) fn desk_on(db: &std::path::Path, url: &str) -> (Arc<Desk>, Terminal) {
     let transport = Arc::new(HttpTransport::new(url).unwrap_or_else(|e| panic!("{e}")));
     let bare = Terminal::new(samples::org_id(), transport.clone(), Default::default());
     let mut cfg = facepay_core::config::FileConfig::default();
