@@ -46,7 +46,7 @@ async fn eight_his_clients_for_thirty_seconds_lose_and_double_nothing() {
             while Instant::now() < until {
                 i += 1;
                 let started = Instant::now();
-                if i % 3 == 0 {
+                if i.is_multiple_of(3) {
                     let out_biz_no = format!("H44170200001-L{client}-{i}");
                     let body = common::setlinfo_2207(&out_biz_no, &setl_time);
                     let key = format!("load-{client}-{i}");
@@ -57,7 +57,7 @@ async fn eight_his_clients_for_thirty_seconds_lose_and_double_nothing() {
                         continue;
                     }
                     // Every fourth is retried, as a HIS that lost the answer does.
-                    if i % 4 == 0 {
+                    if i.is_multiple_of(4) {
                         let again = his.post("/v1/settlements", &body, Some(&key)).await;
                         if again.body != a.body
                             || again.headers.get("idempotent-replayed").is_none()
