@@ -16,7 +16,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "engine crates never depend on Tauri or WebKit"
-engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake -p facepay-journal -p facepay-core -p facepay-cli -p facepay-bench)
+engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-cli -p facepay-bench)
 if cargo tree "${engine[@]}" -e normal,build,dev --prefix none | grep -Eiq '^(tauri|webkit|gtk|wry)'; then
   echo "an engine crate pulls in Tauri/WebKit:" >&2
   cargo tree "${engine[@]}" -e normal,build,dev -i tauri 2>&1 | head -20 >&2
@@ -27,7 +27,7 @@ step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p facepay-desk --features ts --all-targets --locked -- -D warnings
 
-step "tests (all but the end-to-end crate, which needs a display: see below)"
+step "tests (all but the end-to-end crate, which needs a display: see below); they include the HIS bridge's 30 s load test and its OpenAPI document check"
 cargo test --workspace --exclude facepay-e2e --locked
 
 step "fuzz smoke: every cargo-fuzz target briefly (the long runs are scripts/fuzz.sh; figures in RELIABILITY.md)"
@@ -35,6 +35,7 @@ scripts/fuzz.sh --smoke
 
 step "benchmark smoke (a small journal; the real figures are in BENCHMARKS.md)"
 cargo run -q -p facepay-bench --locked -- --rows 5000 --samples 10 --data target/bench-smoke
+cargo run -q -p facepay-bench --locked -- --bridge --samples 10
 
 step "TypeScript bindings match the Rust types"
 scripts/bindings.sh --check
