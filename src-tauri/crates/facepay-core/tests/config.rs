@@ -30,6 +30,27 @@ fn the_documented_example_is_valid() {
     assert_eq!(c.backoff.max_attempts, 12);
     assert!(matches!(c.transport, TransportConfig::Http { .. }));
     assert_eq!(c.db_path, Path::new("/var/lib/facepay/facepay.db"));
+    // The HIS bridge: loopback, its token beside the journal, the province's rule.
+    assert_eq!(c.bridge.listen, Some("127.0.0.1:17321".parse().unwrap()));
+    assert_eq!(
+        c.bridge.token_file,
+        Path::new("/var/lib/facepay/bridge.token")
+    );
+    assert_eq!(c.bridge.his_notify, facepay_core::api::HisNotify::AtOnce);
+    assert_eq!(
+        c.acct_rule,
+        nhsa_terminal::protocol::AcctRule::HifIncludesAcct
+    );
+}
+
+#[test]
+fn a_bridge_off_this_machine_is_refused_naming_the_setting() {
+    let env = |k: &str| (k == "FACEPAY_BRIDGE_LISTEN").then(|| "0.0.0.0:17321".to_owned());
+    let e = DeskConfig::load_with(Some(Path::new(EXAMPLE)), env).unwrap_err();
+    assert_eq!(e.field, "bridge.listen");
+    let env = |k: &str| (k == "FACEPAY_BRIDGE_LISTEN").then(|| "localhost".to_owned());
+    let e = DeskConfig::load_with(Some(Path::new(EXAMPLE)), env).unwrap_err();
+    assert_eq!(e.field, "bridge.listen");
 }
 
 #[test]
