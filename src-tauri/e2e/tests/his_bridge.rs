@@ -1,0 +1,137 @@
+//! The HIS drives the real panel through the bridge: a HIS program (here,
+//! plain HTTP) starts a scan, the window shows it waiting and then the
+//! identity marked HIS 发起; the HIS posts its 2207 `setlinfo`, the window
+//! shows it delivered. Run by scripts/e2e.sh.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use facepay_e2e::{Driver, free_port, root, shot, wait_for, wait_text};
+use facepay_sim::{Behaviour, Script, SimServer};
+use serde_json::Value;
+
+const TOKEN: &str = "e2e-bridge-token-0123456789abcdef";
+
+fn screens() -> std::path::PathBuf {
+    std::env::var("E2E_SCREENSHOTS")
+        .map_or_else(|_| root().join("ci-artifacts/screenshots"), Into::into)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_his_drives_the_panel_through_the_bridge() {
+    let sim = SimServer::loopback().await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = home.path().join("facepay.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[hospital]\norg_id = \"H44170200001\"\nname = \"阳江市妇幼保健院\"\n\
+             [counter]\nid = \"W02\"\noperator_id = \"0108\"\noperator_name = \"陈美玲\"\noffice_id = \"0301\"\noffice_name = \"挂号收费处\"\n\
+             [terminal]\nkind = \"http\"\nurl = \"{}\"\n[timeouts]\nface_auth = 20\nother = 3\n\
+             [journal]\npath = \"{}\"\n[bridge]\nlisten = \"127.0.0.1:{port}\"\n",
+            sim.url(),
+            home.path().join("facepay.db").display()
+        ),
+    )
+    .unwrap();
+    let h = home.path().display().to_string();
+    let driver = Driver::start(&[
+        ("FACEPAY_CONFIG", config.display().to_string()),
+        ("FACEPAY_BRIDGE_TOKEN", TOKEN.into()),
+        ("XDG_CONFIG_HOME", format!("{h}/config")),
+        ("XDG_DATA_HOME", format!("{h}/data")),
+        ("HOME", h.clone()),
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "0".into()),
+    ]);
+    let c = driver
+        .connect(&root().join("target/debug/facepay-desk"))
+        .await;
+    let shots = screens();
+    wait_for(&c, "#scan").await;
+    wait_text(&c, "#status-bar", "终端在线").await;
+
+    // The HIS starts the scan; the patient takes a few seconds.
+    sim.sim.push_script(
+        Script::for_trans(facepay_sim_trans("cn.nhsa.ec.auth"), Behaviour::Normal).delayed(3000),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let scan = tokio::spawn({
+        let http = http.clone();
+        let url = format!("{base}/v1/face-auth");
+        async move {
+            http.post(url)
+                .bearer_auth(TOKEN)
+                .header("content-type", "application/json")
+                .body(r#"{"officeName":"儿科门诊"}"#)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    });
+    wait_text(&c, "#his-waiting", "HIS").await;
+    shot(&c, &shots, "20-panel-his-scan-waiting").await;
+    let scan = scan.await.unwrap();
+    let out_biz_no = scan["outBizNo"].as_str().unwrap().to_owned();
+    assert_eq!(scan["identity"]["idNo"].as_str().unwrap().len(), 18);
+    // The window shows the identity, masked, marked as the HIS's.
+    wait_for(&c, "#his-badge").await;
+    let id = wait_for(&c, "#identity-id").await.text().await.unwrap();
+    assert!(id.contains('*'), "masked on screen: {id}");
+    shot(&c, &shots, "21-panel-his-identity").await;
+
+    // The HIS posts its 2207 result; the window shows it delivered.
+    let now = chrono_now();
+    let body = format!(
+        r#"{{"outBizNo":"{out_biz_no}","medicalSettleState":"SUCCESS","setlinfo":{{"setl_id":"441700G0000077777777",
+        "setl_time":"{now}","medfee_sumamt":86.4,"psn_cash_pay":"16.40","fund_pay_sumamt":60,"acct_pay":10,
+        "hifp_pay":60,"hifmi_pay":null,"balc":512.3,"mdtrt_id":"M-1"}}}}"#
+    );
+    let settled: Value = http
+        .post(format!("{base}/v1/settlements"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .header("idempotency-key", "e2e-1")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settled["delivery"]["status"], "delivered", "{settled}");
+    wait_text(&c, "#his-settlement", "已通知终端").await;
+    wait_text(&c, "#his-settlement", "86.40").await;
+    shot(&c, &shots, "22-panel-his-settlement-delivered").await;
+    let notify = sim
+        .sim
+        .received()
+        .into_iter()
+        .rev()
+        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
+        .unwrap()
+        .data()
+        .unwrap();
+    assert_eq!(notify["totalFee"], "86.40");
+    assert_eq!(notify["acctAmt"], "10.00");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    c.close().await.unwrap();
+}
+
+fn facepay_sim_trans(name: &str) -> facepay_sim::TransType {
+    facepay_sim::TransType::parse(name).unwrap()
+}
+
+/// The local time as the HIS writes setl_time.
+fn chrono_now() -> String {
+    let out = std::process::Command::new("date")
+        .arg("+%Y-%m-%d %H:%M:%S")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
