@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing FacePay Desk needs on Debian 12
-# or Ubuntu 22.04+: the WebKitGTK stack, Xvfb and a CJK font. Safe to re-run.
+# or Ubuntu 22.04+: the WebKitGTK stack, OpenSSL's libcrypto (SQLCipher encrypts
+# the journal with it), Xvfb and a CJK font. Safe to re-run.
 set -euo pipefail
 
 packages=(
   build-essential pkg-config curl
+  libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev
   xvfb xauth webkit2gtk-driver imagemagick faketime
   fonts-noto-cjk

@@ -12,6 +12,7 @@ use tauri::webview::InvokeRequest;
 fn app(dir: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
     let mut file = FileConfig::default();
     file.journal.path = Some(dir.join("facepay.db"));
+    file.journal.key_file = Some(dir.join("keys").join("journal.key"));
     // No terminal configured: the embedded simulator, as on a newcomer's machine.
     let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
     let state = AppState::with_desk(desk, Some(dir.join("facepay.toml")));
@@ -287,6 +288,7 @@ fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
     let dir = tempfile::tempdir().unwrap();
     let mut file = FileConfig::default();
     file.journal.path = Some(dir.path().join("facepay.db"));
+    file.journal.key_file = Some(dir.path().join("keys").join("journal.key"));
     file.bridge.listen = Some("127.0.0.1:0".into());
     file.bridge.his_notify = Some(facepay_core::api::HisNotify::Cashier);
     let desk = Desk::open(file.validate().unwrap(), "test").unwrap();

@@ -76,7 +76,8 @@ fn main() {
     let db = args.data.join(format!("bench-{}.db", args.rows));
     let clock = Arc::new(FixedClock::at("2026-11-25 18:00:00"));
     let started = Instant::now();
-    let mut journal = Journal::open(&db, "bench", clock).unwrap_or_else(|e| panic!("{e}"));
+    let mut journal =
+        Journal::open(&db, &bench_key(&db), "bench", clock).unwrap_or_else(|e| panic!("{e}"));
     let existing: u64 = journal
         .conn()
         .query_row("SELECT count(*) FROM settlements", [], |r| r.get(0))
@@ -256,12 +257,28 @@ fn main() {
 }
 
 /// A desk on `db` talking to the simulator at `url`, and a bare terminal beside it.
+/// The key of a bench journal, in the key file its desk uses too.
+fn bench_key(db: &std::path::Path) -> facepay_journal::JournalKey {
+    let file = facepay_keystore::KeyFile::at(db.with_extension("keys").join("journal.key"));
+    let fresh = facepay_journal::JournalKey::generate().unwrap_or_else(|e| panic!("{e}"));
+    let hex = file
+        .create(&fresh.to_hex())
+        .unwrap_or_else(|e| panic!("{e}"));
+    facepay_journal::JournalKey::from_hex(&hex).unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub(crate) fn desk_on(db: &std::path::Path, url: &str) -> (Arc<Desk>, Terminal) {
     let transport = Arc::new(HttpTransport::new(url).unwrap_or_else(|e| panic!("{e}")));
     let bare = Terminal::new(samples::org_id(), transport.clone(), Default::default());
     let mut cfg = facepay_core::config::FileConfig::default();
     cfg.override_from(|k| match k {
         "FACEPAY_DB" => Some(db.display().to_string()),
+        "FACEPAY_JOURNAL_KEY_FILE" => Some(
+            db.with_extension("keys")
+                .join("journal.key")
+                .display()
+                .to_string(),
+        ),
         "FACEPAY_TERMINAL_URL" => Some(url.to_owned()),
         "FACEPAY_ORG_ID" => Some(samples::ORG_ID.into()),
         "FACEPAY_HOSPITAL_NAME" => Some(samples::HOSPITAL_NAME.into()),

@@ -98,6 +98,9 @@ pub enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
+    /// Re-encrypt the journal under a new key (close the panel and every
+    /// other facepay process first). Crash-safe: a kill leaves it usable.
+    Rekey,
     /// Print the HIS bridge's bearer token (for the HIS configuration);
     /// --rotate replaces it (the old one stops working at once).
     BridgeToken {

@@ -31,6 +31,12 @@ fn read_json(source: &std::path::Path) -> Result<String, DeskError> {
 
 pub async fn run(cli: Cli) -> Result<Value, DeskError> {
     let config = DeskConfig::load(cli.config.as_deref())?;
+    if matches!(cli.command, Command::Rekey) {
+        return to_json(facepay_core::api::rekey(
+            &config,
+            std::sync::Arc::new(facepay_core::api::SystemClock),
+        )?);
+    }
     let desk = Desk::open(config, "facepay-cli")?;
     match cli.command {
         Command::Auth => {
@@ -44,6 +50,8 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
         }
         Command::Serve { listen } => crate::serve::serve(desk, listen.as_deref()).await,
         Command::BridgeToken { rotate } => crate::serve::token(&desk, rotate),
+        // Handled above, before this process opened the journal itself.
+        Command::Rekey => Err(DeskError::Internal("rekey 不应在此处理".into())),
         Command::Identity { visit } => to_json(desk.fetch_identity(&visit).await?),
         Command::Notify { json } => {
             let draft: Checkout = parse_json(&read_json(&json)?)?;

@@ -216,6 +216,7 @@ fn with_journal<T>(db: &std::path::Path, f: impl FnOnce(&Journal) -> T) -> T {
     // Opening runs the recovery a restarted panel would run.
     let j = Journal::open(
         db,
+        &common::journal_key(db),
         "crash-check",
         Arc::new(FixedClock::at("2026-11-25 12:00:00")),
     )

@@ -10,6 +10,7 @@ pub use crate::config::{
 pub use crate::desk::Desk;
 pub use crate::error::{DeskError, ErrorCode};
 pub use crate::his::{HisActivity, HisIdentity, HisVisit, VisitState};
+pub use crate::keys::{Rekeyed, rekey};
 pub use crate::requests::{ExportRequest, RefundRequest, ScanRequest};
 pub use crate::settings::{ConnectionTest, SettingsForm, TransportKind};
 pub use crate::views::{
@@ -20,6 +21,7 @@ pub use crate::worker::outbox_worker;
 
 // Views and closed sets defined where they are stored or spoken.
 pub use facepay_journal::calls::Call;
+pub use facepay_journal::clock::{Clock, SystemClock};
 pub use facepay_journal::export::ExportFormat;
 pub use facepay_journal::history::{HistoryFilter, HistoryPage, SettlementRow, VisitDetail};
 pub use facepay_journal::idempotency::Begun;

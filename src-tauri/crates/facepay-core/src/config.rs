@@ -162,6 +162,9 @@ pub fn bridge_listen(text: &str, field: &str) -> Result<std::net::SocketAddr, Co
 #[serde(deny_unknown_fields, default)]
 pub struct JournalSection {
     pub path: Option<PathBuf>,
+    /// The encryption key's file; default `journal.key` in the user's
+    /// configuration folder (never beside the database).
+    pub key_file: Option<PathBuf>,
 }
 
 /// Validated settings of one counter.
@@ -180,6 +183,7 @@ pub struct DeskConfig {
     pub timeouts: Timeouts,
     pub backoff: Backoff,
     pub db_path: PathBuf,
+    pub key_file: PathBuf,
     pub acct_rule: AcctRule,
     pub bridge: BridgeConfig,
 }
@@ -214,6 +218,9 @@ const ENV_OVERRIDES: &[(&str, Setter)] = &[
         f.counter.office_name = Some(v)
     }),
     ("FACEPAY_BRIDGE_LISTEN", |f, v| f.bridge.listen = Some(v)),
+    ("FACEPAY_JOURNAL_KEY_FILE", |f, v| {
+        f.journal.key_file = Some(v.into())
+    }),
 ];
 
 impl FileConfig {
@@ -313,6 +320,19 @@ impl FileConfig {
                 .join("facepay-desk")
                 .join("facepay.db"),
         };
+        let key_file = match self.journal.key_file {
+            Some(p) => p,
+            None => dirs::config_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("facepay-desk")
+                .join("journal.key"),
+        };
+        if key_file.parent() == db_path.parent() {
+            return Err(ConfigError::new(
+                "journal.key_file",
+                "密钥文件不能与记录库放在同一文件夹（否则拿到文件夹就能解密）",
+            ));
+        }
         let acct_rule = match h.hif_includes_acct {
             None => AcctRule::Either,
             Some(true) => AcctRule::HifIncludesAcct,
@@ -328,6 +348,7 @@ impl FileConfig {
                 .map_or_else(|| PathBuf::from("bridge.token"), |d| d.join("bridge.token"))
         });
         Ok(DeskConfig {
+            key_file,
             acct_rule,
             bridge: BridgeConfig {
                 listen,

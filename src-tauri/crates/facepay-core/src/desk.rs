@@ -30,8 +30,10 @@ struct Degraded {
 pub struct Desk {
     pub(crate) config: DeskConfig,
     pub(crate) terminal: Terminal,
-    journal: Mutex<Journal>,
+    /// Before the writer: dropped first, so the writer is the last
+    /// connection and checkpoints the WAL into the file when it closes.
     readers: Readers,
+    journal: Mutex<Journal>,
     clock: Arc<dyn Clock>,
     clock_watch: ClockWatch,
     /// Why the journal was opened read-only (a full or read-only disk).
@@ -52,15 +54,16 @@ impl Desk {
         clock: Arc<dyn Clock>,
         program: &str,
     ) -> Result<Self, DeskError> {
-        let journal = match Journal::open(&config.db_path, program, Arc::clone(&clock)) {
+        let journal = match crate::keys::open_journal(&config, program, Arc::clone(&clock), false) {
             Ok(journal) => journal,
             // A journal that cannot be written still answers what was recorded.
             Err(cause @ (JournalError::ReadOnly(_) | JournalError::DiskFull(_))) => {
                 tracing::error!("journal opened read-only: {cause}");
-                let journal = match Journal::open_read_only(&config.db_path, Arc::clone(&clock)) {
-                    Ok(journal) => journal,
-                    Err(_) => return Err(cause.into()),
-                };
+                let journal =
+                    match crate::keys::open_journal(&config, program, Arc::clone(&clock), true) {
+                        Ok(journal) => journal,
+                        Err(_) => return Err(cause.into()),
+                    };
                 return Ok(Self::assemble(
                     config,
                     transport,
@@ -91,8 +94,8 @@ impl Desk {
         Self {
             config,
             terminal,
-            journal: Mutex::new(journal),
             readers,
+            journal: Mutex::new(journal),
             clock,
             clock_watch: ClockWatch::default(),
             degraded: degraded.map(|e| Degraded {

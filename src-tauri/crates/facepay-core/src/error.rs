@@ -63,6 +63,8 @@ pub enum ErrorCode {
     JournalMigration,
     JournalTooNew,
     JournalCorrupt,
+    JournalWrongKey,
+    JournalKeyInvalid,
     JournalReadOnly,
     DiskFull,
     Io,
@@ -97,6 +99,8 @@ impl ErrorCode {
             ErrorCode::JournalMigration => "journal_migration",
             ErrorCode::JournalTooNew => "journal_too_new",
             ErrorCode::JournalCorrupt => "journal_corrupt",
+            ErrorCode::JournalWrongKey => "journal_wrong_key",
+            ErrorCode::JournalKeyInvalid => "journal_key_invalid",
             ErrorCode::JournalReadOnly => "journal_read_only",
             ErrorCode::DiskFull => "disk_full",
             ErrorCode::Io => "io",
@@ -143,6 +147,8 @@ impl ErrorCode {
             JournalError::Migration(_) => ErrorCode::JournalMigration,
             JournalError::TooNew { .. } => ErrorCode::JournalTooNew,
             JournalError::Corrupt { .. } => ErrorCode::JournalCorrupt,
+            JournalError::WrongKey(_) => ErrorCode::JournalWrongKey,
+            JournalError::KeyInvalid(_) => ErrorCode::JournalKeyInvalid,
             JournalError::Busy(_) => ErrorCode::Busy,
             JournalError::Duplicate(_) => ErrorCode::Duplicate,
             JournalError::NotFound(_) => ErrorCode::NotFound,
@@ -220,6 +226,9 @@ impl DeskError {
                 "记录库不能写入（只读或磁盘已满）：请联系信息科检查文件权限和磁盘；历史、日结、导出和待确认仍可查看"
             }
             DeskError::NotFound(_) => "请在“历史”中核对记录",
+            DeskError::Journal(JournalError::WrongKey(_) | JournalError::KeyInvalid(_)) => {
+                "记录库的密钥与本机保存的不一致：请勿删除或替换密钥文件，联系信息科恢复原密钥文件"
+            }
             DeskError::Journal(_) | DeskError::Internal(_) => return None,
         })
     }

@@ -10,6 +10,7 @@ mod desk;
 mod error;
 mod face;
 mod his;
+mod keys;
 mod records;
 mod requests;
 mod settings;

@@ -160,6 +160,7 @@ impl SettingsForm {
             other: Duration::from_secs(self.other_timeout.into()),
         });
         f.journal.path = Some(current.db_path.clone());
+        f.journal.key_file = Some(current.key_file.clone());
         // What the form does not show stays as it is.
         f.hospital.hif_includes_acct = match current.acct_rule {
             AcctRule::Either => None,

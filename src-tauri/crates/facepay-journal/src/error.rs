@@ -13,6 +13,13 @@ pub enum JournalError {
     Migration(String),
     #[error("数据库由更新版本的程序创建（结构版本 {found}，本程序支持 {supported}），请升级本程序")]
     TooNew { found: i64, supported: i64 },
+    /// The file is encrypted under another key (or is not a journal at all).
+    #[error(
+        "记录库 {0} 无法用本机的密钥打开：密钥不对，或文件不是收银台的记录库。未做任何改动，请联系信息科"
+    )]
+    WrongKey(PathBuf),
+    #[error("密钥无效：{0}")]
+    KeyInvalid(String),
     #[error("数据库文件 {path} 已损坏（{detail}），请联系信息科从备份恢复")]
     Corrupt { path: PathBuf, detail: String },
     /// The same action is already under way: a double click, a second window.
@@ -43,6 +50,8 @@ impl JournalError {
             JournalError::Migration(_) => "journal_migration",
             JournalError::TooNew { .. } => "journal_too_new",
             JournalError::Corrupt { .. } => "journal_corrupt",
+            JournalError::WrongKey(_) => "journal_wrong_key",
+            JournalError::KeyInvalid(_) => "journal_key_invalid",
             JournalError::Busy(_) => "busy",
             JournalError::Duplicate(_) => "duplicate",
             JournalError::NotFound(_) => "not_found",

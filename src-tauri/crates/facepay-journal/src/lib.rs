@@ -12,9 +12,11 @@ mod error;
 pub mod export;
 pub mod history;
 pub mod idempotency;
+mod key;
 mod kinds;
 mod open;
 pub mod outbox;
+pub mod rewrite;
 pub mod sequence;
 mod session;
 pub mod settlements;
@@ -28,6 +30,7 @@ use rusqlite::TransactionBehavior;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::JournalError;
+pub use key::JournalKey;
 pub use kinds::{CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, Source, VisitId};
 pub use open::SCHEMA_VERSION;
 pub use rusqlite::{Connection, Transaction};
@@ -39,6 +42,7 @@ pub struct Journal {
     conn: Connection,
     session: Session,
     path: PathBuf,
+    key: Arc<JournalKey>,
     clock: Arc<dyn Clock>,
     /// Opened by `open_read_only`: it serves reads, every write is refused.
     read_only: bool,
@@ -55,13 +59,19 @@ impl Drop for Journal {
 impl Journal {
     /// Open (creating if needed) the journal at `path`: integrity check,
     /// migrations, and recovery of calls left in flight by dead processes.
-    pub fn open(path: &Path, program: &str, clock: Arc<dyn Clock>) -> Result<Self, JournalError> {
-        let mut conn = open::connect(path)?;
+    pub fn open(
+        path: &Path,
+        key: &JournalKey,
+        program: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, JournalError> {
+        let mut conn = open::connect(path, key)?;
         let session = Session::start(&mut conn, path, program, &*clock)?;
         let journal = Self {
             conn,
             session,
             path: path.to_owned(),
+            key: Arc::new(key.clone()),
             clock,
             read_only: false,
         };
@@ -79,8 +89,12 @@ impl Journal {
     /// Open a journal that cannot be written (a read-only file or disk, a
     /// full disk): history, 日结, exports and 待确认 still work; writes fail
     /// with [`JournalError::ReadOnly`]. Nothing is migrated or recovered.
-    pub fn open_read_only(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, JournalError> {
-        let conn = open::reader(path)?;
+    pub fn open_read_only(
+        path: &Path,
+        key: &JournalKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, JournalError> {
+        let conn = open::reader(path, key)?;
         open::integrity(&conn, "quick_check", path)?;
         let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if found != SCHEMA_VERSION {
@@ -92,6 +106,7 @@ impl Journal {
             conn,
             session: Session::read_only(),
             path: path.to_owned(),
+            key: Arc::new(key.clone()),
             clock,
             read_only: true,
         })
@@ -150,10 +165,16 @@ impl Journal {
         session::recover_orphans(&self.conn, &self.path, &self.session, &*self.clock)
     }
 
+    /// How many other processes have this journal open right now.
+    pub fn other_live_sessions(&self) -> usize {
+        session::others_alive(&self.path, &self.session)
+    }
+
     /// Read-only connections to this journal, for the read paths.
     pub fn readers(&self) -> Readers {
         Readers {
             path: self.path.clone(),
+            key: Arc::clone(&self.key),
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -178,6 +199,7 @@ pub fn latest_entry_at(conn: &Connection) -> Result<Option<chrono::NaiveDateTime
 #[derive(Debug)]
 pub struct Readers {
     path: PathBuf,
+    key: Arc<JournalKey>,
     idle: Mutex<Vec<Connection>>,
 }
 
@@ -192,7 +214,7 @@ impl Readers {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => open::reader(&self.path)?,
+            None => open::reader(&self.path, &self.key)?,
         };
         let result = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::JournalError;
+use crate::{JournalError, JournalKey};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
@@ -16,12 +16,21 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes (SQLite `user_version`).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-pub(crate) fn connect(path: &Path) -> Result<Connection, JournalError> {
+pub(crate) fn connect(path: &Path, key: &JournalKey) -> Result<Connection, JournalError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
+    crate::rewrite::encrypt_if_plaintext(path, key)?;
+    // The key is proved on a connection that cannot write: closing a
+    // read-write connection that holds the wrong key would checkpoint the
+    // WAL through it.
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+        let probe = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        apply_key(&probe, key, path)?;
+    }
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;
+    apply_key(&conn, key, path)?;
     // A page that fails to read is corruption, not an empty database.
     integrity(&conn, "quick_check", path)?;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -84,11 +93,12 @@ fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
 /// A connection that can only read. On a read-only disk, where SQLite cannot
 /// create the WAL index beside the file, the file is read as immutable (what
 /// was checkpointed, which after a clean exit is everything).
-pub(crate) fn reader(path: &Path) -> Result<Connection, JournalError> {
+pub(crate) fn reader(path: &Path, key: &JournalKey) -> Result<Connection, JournalError> {
     use rusqlite::OpenFlags;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let usable = |conn: Connection| -> rusqlite::Result<Connection> {
         conn.busy_timeout(Duration::from_secs(5))?;
+        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))?;
         conn.pragma_update(None, "query_only", "ON")?;
         conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
             r.get::<_, i64>(0)
@@ -113,9 +123,34 @@ pub(crate) fn reader(path: &Path) -> Result<Connection, JournalError> {
             let uri = format!("file:{escaped}?immutable=1");
             Ok(
                 Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
-                    .and_then(usable)?,
+                    .and_then(usable)
+                    .map_err(|e| match e.sqlite_error_code() {
+                        Some(rusqlite::ErrorCode::NotADatabase) => {
+                            JournalError::WrongKey(path.to_owned())
+                        }
+                        _ => e.into(),
+                    })?,
             )
         }
+    }
+}
+
+/// Give the connection its key, and prove it is the right one: SQLCipher
+/// only finds out when it first reads a page.
+pub(crate) fn apply_key(
+    conn: &Connection,
+    key: &JournalKey,
+    path: &Path,
+) -> Result<(), JournalError> {
+    conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            Err(JournalError::WrongKey(path.to_owned()))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -163,3 +163,19 @@ pub(crate) fn end(conn: &Connection, me: &Session) {
         [me.id()],
     );
 }
+
+/// How many other processes hold a live session on the journal at `db`.
+pub(crate) fn others_alive(db: &Path, me: &Session) -> usize {
+    let dir = sessions_dir(db);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".lock").map(str::to_owned)
+        })
+        .filter(|id| id != me.id() && !is_dead(&dir, id))
+        .count()
+}

@@ -11,9 +11,18 @@ use facepay_journal::calls::{self, NewCall, Outcome};
 use facepay_journal::{CallStatus, FixedClock, Journal, JournalError, Resolution, SCHEMA_VERSION};
 use nhsa_terminal::protocol::TransType;
 
+/// A raw connection to an (encrypted) test journal.
+fn keyed(path: &std::path::Path) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))
+        .unwrap();
+    c
+}
+
 fn open(path: &std::path::Path) -> Result<Journal, JournalError> {
     Journal::open(
         path,
+        &facepay_journal::JournalKey::from_hex(&"5a".repeat(32)).unwrap(),
         "test",
         Arc::new(FixedClock::at("2026-11-25 09:00:00")),
     )
@@ -77,7 +86,17 @@ fn a_schema_1_journal_is_migrated_and_keeps_its_settlements() {
         )
         .unwrap();
     }
+    assert!(facepay_journal::rewrite::is_plaintext(&path).unwrap());
     let j = open(&path).unwrap();
+    // The plaintext journal of an older version is now encrypted, in place.
+    assert!(!facepay_journal::rewrite::is_plaintext(&path).unwrap());
+    assert!(
+        !std::fs::read(&path)
+            .unwrap()
+            .windows(6)
+            .any(|w| w == "林晓燕".as_bytes()[..6].as_ref())
+    );
+    assert!(!path.with_extension("db.encrypting").exists());
     let version: i64 = j
         .conn()
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -344,7 +363,7 @@ fn sessions_that_made_no_call_and_lock_files_of_dead_processes_are_cleaned() {
     let sessions_dir = std::path::PathBuf::from(format!("{}.sessions", path.display()));
     // A process killed before it made a call: its row and its (unlocked) lock file stay behind.
     {
-        let c = rusqlite::Connection::open(&path).unwrap();
+        let c = keyed(&path);
         c.execute(
             "INSERT INTO sessions (id, program, pid, started_at) VALUES ('dead', 'cli', 1, '2026-11-25 08:00:00.000')",
             [],
@@ -362,7 +381,7 @@ fn sessions_that_made_no_call_and_lock_files_of_dead_processes_are_cleaned() {
     let files: Vec<_> = std::fs::read_dir(&sessions_dir).unwrap().collect();
     assert_eq!(files.len(), 1, "only the live session's lock file");
     drop(live);
-    let c = rusqlite::Connection::open(&path).unwrap();
+    let c = keyed(&path);
     let rows: i64 = c
         .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
         .unwrap();

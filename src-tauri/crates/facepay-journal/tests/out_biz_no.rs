@@ -20,6 +20,7 @@ fn at(text: &str) -> NaiveDateTime {
 fn open(path: &Path) -> Journal {
     Journal::open(
         path,
+        &facepay_journal::JournalKey::from_hex(&"5a".repeat(32)).unwrap(),
         "test",
         Arc::new(FixedClock::at("2026-11-25 09:00:00")),
     )

@@ -37,6 +37,9 @@ pub fn config(dir: &std::path::Path, url: &str, his_notify: HisNotify) -> DeskCo
     file.override_from(|k| {
         Some(match k {
             "FACEPAY_DB" => dir.join("facepay.db").display().to_string(),
+            "FACEPAY_JOURNAL_KEY_FILE" => {
+                dir.join("keys").join("journal.key").display().to_string()
+            }
             "FACEPAY_TERMINAL_URL" => url.to_owned(),
             "FACEPAY_ORG_ID" => "H44170200001".into(),
             "FACEPAY_HOSPITAL_NAME" => "阳江市妇幼保健院".into(),

@@ -19,10 +19,21 @@ pub fn facepay_at(offset: &str, db: &Path, url: &str) -> Command {
     configured(cmd, db, url)
 }
 
+/// Where the tests keep the journal's key: a folder of its own beside the journal's.
+pub fn key_file(db: &Path) -> PathBuf {
+    db.parent().unwrap().join("keys").join("journal.key")
+}
+
+/// The key the CLI created for the journal at `db` (a plain hex file off Windows).
+pub fn journal_key(db: &Path) -> facepay_journal::JournalKey {
+    facepay_journal::JournalKey::from_hex(&std::fs::read_to_string(key_file(db)).unwrap()).unwrap()
+}
+
 fn configured(mut cmd: Command, db: &Path, url: &str) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("FACEPAY_DB", db)
+        .env("FACEPAY_JOURNAL_KEY_FILE", key_file(db))
         .env("FACEPAY_TERMINAL_URL", url)
         .env("FACEPAY_ORG_ID", "H44170200001")
         .env("FACEPAY_HOSPITAL_NAME", "阳江市妇幼保健院")

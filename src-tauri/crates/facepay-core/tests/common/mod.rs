@@ -26,6 +26,13 @@ pub fn config(db: &std::path::Path, url: &str) -> DeskConfig {
     file.override_from(|k| {
         Some(match k {
             "FACEPAY_DB" => db.display().to_string(),
+            "FACEPAY_JOURNAL_KEY_FILE" => db
+                .parent()
+                .unwrap()
+                .join("keys")
+                .join("journal.key")
+                .display()
+                .to_string(),
             "FACEPAY_TERMINAL_URL" => url.to_owned(),
             "FACEPAY_ORG_ID" => "H44170200001".into(),
             "FACEPAY_HOSPITAL_NAME" => "阳江市妇幼保健院".into(),

@@ -19,12 +19,23 @@ pub struct Fixture {
 pub fn journal_at(now: &str) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::at(now));
-    let journal = Journal::open(&dir.path().join("facepay.db"), "test", clock.clone()).unwrap();
+    let journal = Journal::open(
+        &dir.path().join("facepay.db"),
+        &key(),
+        "test",
+        clock.clone(),
+    )
+    .unwrap();
     Fixture {
         dir,
         clock,
         journal,
     }
+}
+
+/// The key every journal test uses (real keys come from the key file).
+pub fn key() -> facepay_journal::JournalKey {
+    facepay_journal::JournalKey::from_hex(&"5a".repeat(32)).unwrap()
 }
 
 pub fn draft(out_biz_no: &str, state: &str, setl_time: &str) -> SettleNotifyDraft {

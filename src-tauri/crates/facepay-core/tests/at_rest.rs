@@ -1,0 +1,184 @@
+//! The journal at rest: after a whole session nothing personal can be read
+//! from the database, its WAL or its index — with a positive control showing
+//! the same scan finds it all in a decrypted copy; a wrong key changes
+//! nothing; a rotation interrupted by a kill completes on the next start.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{harness, never, success};
+use facepay_core::api::{Desk, ErrorCode, ExportFormat, ExportRequest, RefundRequest};
+use facepay_journal::JournalKey;
+use facepay_journal::rewrite;
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    !n.is_empty() && haystack.windows(n.len()).any(|w| w == n)
+}
+
+fn files_of(db: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|suffix| {
+            let p = format!("{}{suffix}", db.display());
+            std::fs::read(&p).ok().map(|b| (p, b))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn nothing_personal_is_readable_in_the_files_after_a_whole_session() {
+    let h = harness("2026-11-28 09:30:00").await;
+    let mut secrets = Vec::new();
+    for i in 0..3 {
+        let visit = h.desk.face_auth(never()).await.unwrap();
+        let his = h.desk.disclose_visit(&visit.out_biz_no, "test").unwrap();
+        let who = his.identity.unwrap();
+        secrets.push(who.user_name.clone());
+        secrets.push(who.id_no.clone());
+        secrets.push(who.ec_token.clone().unwrap());
+        let mut draft = success(&visit.out_biz_no);
+        draft.setl_time = format!("2026-11-28 09:2{i}:00");
+        let receipt = h.desk.notify(draft).await.unwrap();
+        if i == 0 {
+            let mut refund = RefundRequest::full(receipt.settlement_id);
+            refund.total_fee = Some("20.50".into());
+            refund.own_amt = Some("20.50".into());
+            refund.hif_amt = Some("0.00".into());
+            refund.acct_amt = Some("0.00".into());
+            refund.hifp_amt = Some("0.00".into());
+            h.desk.refund(refund).await.unwrap();
+        }
+    }
+    let export = h.dir.path().join("export.csv");
+    h.desk
+        .export(
+            &ExportRequest {
+                from: "2026-11-28".into(),
+                to: "2026-11-28".into(),
+                format: ExportFormat::Csv,
+                unmasked: false,
+            },
+            &export,
+            |_| {},
+        )
+        .unwrap();
+    let db = h.dir.path().join("facepay.db");
+    // While the desk is open: the WAL holds this session's pages.
+    let open_files = files_of(&db);
+    assert!(
+        open_files
+            .iter()
+            .any(|(p, b)| p.ends_with("-wal") && !b.is_empty())
+    );
+    let mut scanned = open_files;
+    scanned.push((
+        export.display().to_string(),
+        std::fs::read(&export).unwrap(),
+    ));
+    for (path, bytes) in &scanned {
+        for s in &secrets {
+            assert!(!contains(bytes, s), "{path} holds {s}");
+        }
+    }
+    // Positive control: the same scan over a decrypted copy finds every one.
+    let key_file = h.dir.path().join("keys").join("journal.key");
+    let key = JournalKey::from_hex(&std::fs::read_to_string(key_file).unwrap()).unwrap();
+    let plain = h.dir.path().join("plain.db");
+    rewrite::decrypt_copy(&db, &key, &plain).unwrap();
+    let bytes = std::fs::read(&plain).unwrap();
+    for s in &secrets {
+        assert!(contains(&bytes, s), "the control misses {s}");
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_a_clear_error_that_changes_nothing() {
+    let h = harness("2026-11-28 09:30:00").await;
+    h.desk.face_auth(never()).await.unwrap();
+    // The files as a power cut leaves them: the session's pages still in the WAL.
+    let mut config = h.desk.config().clone();
+    let db = h.dir.path().join("cut").join("facepay.db");
+    let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    std::fs::copy(&config.db_path, &db).unwrap();
+    std::fs::copy(format!("{}-wal", config.db_path.display()), &wal).unwrap();
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    config.db_path = db.clone();
+    config.key_file = h.dir.path().join("other-keys").join("journal.key");
+    std::fs::create_dir_all(config.key_file.parent().unwrap()).unwrap();
+    let digest = |p: &std::path::Path| {
+        std::fs::read(p).map(|b| {
+            let sum = b
+                .iter()
+                .fold(0u64, |h, x| h.wrapping_mul(31).wrapping_add(u64::from(*x)));
+            (b.len(), sum)
+        })
+    };
+    let before = (digest(&db).unwrap(), digest(&wal).unwrap());
+    // Someone put another key in the key file.
+    let other = JournalKey::generate().unwrap();
+    std::fs::write(&config.key_file, other.to_hex().as_bytes()).unwrap();
+    let err = Desk::open(config.clone(), "test").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::JournalWrongKey, "{err}");
+    assert!(err.to_string().contains("未做任何改动"), "{err}");
+    let after = (digest(&db).unwrap(), digest(&wal).unwrap());
+    assert_eq!(after, before, "the file and its WAL are untouched");
+    // The key file gone altogether: refused, and no new key is made up.
+    std::fs::remove_file(&config.key_file).unwrap();
+    let err = Desk::open(config.clone(), "test").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::JournalKeyInvalid, "{err}");
+    assert!(!config.key_file.exists());
+    // With the right key the cut files open, the WAL's session included.
+    config.key_file = h.desk.config().key_file.clone();
+    let desk = Desk::open(config, "test").unwrap();
+    assert_eq!(desk.backlog().unwrap().pending, 0);
+}
+
+#[tokio::test]
+async fn a_rotation_interrupted_after_the_rewrite_completes_on_the_next_start() {
+    let h = harness("2026-11-28 09:30:00").await;
+    let visit = h.desk.face_auth(never()).await.unwrap();
+    let config = h.desk.config().clone();
+    drop(h.desk);
+    let store = facepay_keystore::KeyFile::at(&config.key_file);
+    let old = JournalKey::from_hex(&store.read().unwrap().unwrap()).unwrap();
+    let new = JournalKey::generate().unwrap();
+    // The steps of `facepay rekey`, killed before the new key was promoted.
+    store.write_pending(&new.to_hex()).unwrap();
+    rewrite::rekey(&config.db_path, &old, &new).unwrap();
+    let desk = Desk::open(config.clone(), "test").unwrap();
+    assert_eq!(
+        desk.visit(&visit.out_biz_no).unwrap().visit.id,
+        visit.visit_id
+    );
+    assert_eq!(
+        store.read().unwrap().unwrap().as_str(),
+        new.to_hex().as_str()
+    );
+    assert!(store.pending().unwrap().is_none());
+    drop(desk);
+    // Killed before the rewrite: the old key stays, the pending one is dropped.
+    let newer = JournalKey::generate().unwrap();
+    store.write_pending(&newer.to_hex()).unwrap();
+    let desk = Desk::open(config.clone(), "test").unwrap();
+    assert!(desk.visit(&visit.out_biz_no).is_ok());
+    assert_eq!(
+        store.read().unwrap().unwrap().as_str(),
+        new.to_hex().as_str()
+    );
+    assert!(store.pending().unwrap().is_none());
+    // A whole rotation, refused while another process has the journal open.
+    let busy =
+        facepay_core::api::rekey(&config, std::sync::Arc::new(facepay_core::api::SystemClock));
+    assert!(busy.is_err(), "the desk above is still open");
+    drop(desk);
+    facepay_core::api::rekey(&config, std::sync::Arc::new(facepay_core::api::SystemClock)).unwrap();
+    assert_ne!(
+        store.read().unwrap().unwrap().as_str(),
+        new.to_hex().as_str()
+    );
+    let desk = Desk::open(config, "test").unwrap();
+    assert!(desk.visit(&visit.out_biz_no).is_ok());
+}

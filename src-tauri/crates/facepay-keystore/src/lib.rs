@@ -1,0 +1,236 @@
+//! The journal's key at rest. It never sits in plaintext beside the
+//! database: it lives in the user's configuration folder (not the data
+//! folder), in a file only that user can read (0600); on Windows its bytes
+//! are further sealed with DPAPI for the user, so a copied file is useless
+//! on another account or machine.
+//!
+//! A rotation (`facepay rekey`) writes the new key as *pending* first; the
+//! caller re-encrypts, then [`KeyFile::promote`]s it. Whichever moment a
+//! kill lands, one of the two keys opens the journal.
+
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+mod protect;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("无法读写密钥文件 {path}：{source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("密钥文件 {0} 的内容无法使用（损坏，或来自另一台电脑、另一个 Windows 账户）")]
+    Unreadable(PathBuf),
+}
+
+/// The key file of one journal, and its pending successor.
+#[derive(Debug, Clone)]
+pub struct KeyFile {
+    path: PathBuf,
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+impl KeyFile {
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn pending_path(&self) -> PathBuf {
+        sibling(&self.path, ".next")
+    }
+
+    /// The key in force, if there is one. `key` is 64 hex digits.
+    pub fn read(&self) -> Result<Option<Zeroizing<String>>, KeyError> {
+        read(&self.path)
+    }
+
+    /// The key of a rotation that may not have finished.
+    pub fn pending(&self) -> Result<Option<Zeroizing<String>>, KeyError> {
+        read(&self.pending_path())
+    }
+
+    /// Keep `hex` as the key of a new journal — unless another process got
+    /// there first: the key in force is returned, whichever it is.
+    pub fn create(&self, hex: &str) -> Result<Zeroizing<String>, KeyError> {
+        let unique = sibling(
+            &self.path,
+            &format!(".{}-{:x}", std::process::id(), random_u64()),
+        );
+        write(&unique, hex)?;
+        // A hard link fails if the name exists: creation is atomic.
+        let linked = std::fs::hard_link(&unique, &self.path);
+        let _ = std::fs::remove_file(&unique);
+        match linked {
+            Ok(()) => sync_dir(&self.path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => {
+                return Err(KeyError::Io {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        }
+        self.read()?
+            .ok_or_else(|| KeyError::Unreadable(self.path.clone()))
+    }
+
+    /// Keep `hex` as the pending key of a rotation.
+    pub fn write_pending(&self, hex: &str) -> Result<(), KeyError> {
+        write(&self.pending_path(), hex)
+    }
+
+    /// The rotation is done: the pending key is the key.
+    pub fn promote(&self) -> Result<(), KeyError> {
+        let from = self.pending_path();
+        std::fs::rename(&from, &self.path).map_err(|source| KeyError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        sync_dir(&self.path);
+        Ok(())
+    }
+
+    /// The rotation never reached the journal: forget its key.
+    pub fn discard_pending(&self) -> Result<(), KeyError> {
+        match std::fs::remove_file(self.pending_path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(KeyError::Io {
+                path: self.pending_path(),
+                source: e,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+fn read(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
+    let sealed = match std::fs::read(path) {
+        Ok(b) => Zeroizing::new(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(KeyError::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let plain = protect::unseal(&sealed).ok_or_else(|| KeyError::Unreadable(path.to_owned()))?;
+    let text = std::str::from_utf8(&plain).map_err(|_| KeyError::Unreadable(path.to_owned()))?;
+    let text = text.trim();
+    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(KeyError::Unreadable(path.to_owned()));
+    }
+    Ok(Some(Zeroizing::new(text.to_owned())))
+}
+
+/// Written beside and renamed into place, readable by this user only.
+fn write(path: &Path, hex: &str) -> Result<(), KeyError> {
+    use std::io::Write;
+    let io = |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    let sealed =
+        protect::seal(hex.as_bytes()).ok_or_else(|| KeyError::Unreadable(path.to_owned()))?;
+    let tmp = sibling(path, ".partial");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io)?;
+    }
+    file.write_all(&sealed).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    drop(file);
+    std::fs::rename(&tmp, path).map_err(io)?;
+    sync_dir(path);
+    Ok(())
+}
+
+fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    const B: &str = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+
+    #[test]
+    fn a_key_is_kept_for_this_user_only_and_rotated_through_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = KeyFile::at(dir.path().join("cfg").join("journal.key"));
+        assert!(k.read().unwrap().is_none());
+        assert_eq!(k.create(A).unwrap().as_str(), A);
+        // A second process creating at the same time gets the first one's key.
+        assert_eq!(k.create(B).unwrap().as_str(), A);
+        assert_eq!(k.read().unwrap().unwrap().as_str(), A);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(k.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        k.write_pending(B).unwrap();
+        assert_eq!(k.read().unwrap().unwrap().as_str(), A, "still in force");
+        assert_eq!(k.pending().unwrap().unwrap().as_str(), B);
+        k.promote().unwrap();
+        assert_eq!(k.read().unwrap().unwrap().as_str(), B);
+        assert!(k.pending().unwrap().is_none());
+        k.discard_pending().unwrap();
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_refused_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let k = KeyFile::at(dir.path().join("journal.key"));
+        std::fs::write(k.path(), b"not a key").unwrap();
+        assert!(matches!(k.read(), Err(KeyError::Unreadable(_))));
+    }
+}
