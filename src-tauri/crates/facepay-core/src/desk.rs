@@ -191,7 +191,10 @@ impl Desk {
         let mut j = self.journal();
         let now = j.now();
         let session = j.session().id().to_owned();
-        j.write(|tx| f(tx, &now, &session))
+        j.write(|tx| f(tx, &now, &session)).map_err(|e| match e {
+            DeskError::Journal(e) => DeskError::Journal(e.on_disk_of(&self.config.db_path)),
+            e => e,
+        })
     }
 
     pub(crate) fn operator(&self) -> &str {

@@ -101,3 +101,47 @@ pub(crate) fn violated_index(e: &rusqlite::Error) -> Option<&str> {
         _ => None,
     }
 }
+
+impl JournalError {
+    /// SQLCipher reports a full disk as a plain I/O error: when the disk the
+    /// journal lives on has (almost) no room left, that is what it is.
+    pub fn on_disk_of(self, path: &std::path::Path) -> Self {
+        match &self {
+            JournalError::Sqlite(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure)
+                    && nearly_full(path) =>
+            {
+                JournalError::DiskFull(e.to_string())
+            }
+            _ => self,
+        }
+    }
+}
+
+/// Whether the file system holding `path` has under 1 MiB free.
+fn nearly_full(path: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+            return false;
+        };
+        let mut st = std::mem::MaybeUninit::<libc::statvfs>::zeroed();
+        // SAFETY: a valid NUL-terminated path and a buffer of the right type.
+        if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
+            return false;
+        }
+        // SAFETY: statvfs succeeded and filled it.
+        let st = unsafe { st.assume_init() };
+        (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) < 1024 * 1024
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}

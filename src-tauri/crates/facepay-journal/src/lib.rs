@@ -65,8 +65,9 @@ impl Journal {
         program: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, JournalError> {
-        let mut conn = open::connect(path, key)?;
-        let session = Session::start(&mut conn, path, program, &*clock)?;
+        let disk = |e: JournalError| e.on_disk_of(path);
+        let mut conn = open::connect(path, key).map_err(disk)?;
+        let session = Session::start(&mut conn, path, program, &*clock).map_err(disk)?;
         let journal = Self {
             conn,
             session,
@@ -143,12 +144,14 @@ impl Journal {
     where
         E: From<JournalError>,
     {
+        let path = self.path.clone();
+        let disk = |e: rusqlite::Error| E::from(JournalError::from(e).on_disk_of(&path));
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| E::from(e.into()))?;
+            .map_err(disk)?;
         let value = f(&tx)?;
-        tx.commit().map_err(|e| E::from(e.into()))?;
+        tx.commit().map_err(disk)?;
         Ok(value)
     }
 

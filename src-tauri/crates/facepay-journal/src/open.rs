@@ -20,13 +20,28 @@ pub(crate) fn connect(path: &Path, key: &JournalKey) -> Result<Connection, Journ
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
+    // A file that cannot be written (a read-only disk or file) is said so
+    // plainly: the caller then opens it for reading only.
+    if path.exists()
+        && let Err(e) = std::fs::OpenOptions::new().append(true).open(path)
+    {
+        return Err(match e.kind() {
+            std::io::ErrorKind::PermissionDenied => JournalError::ReadOnly(e.to_string()),
+            _ => e.into(),
+        });
+    }
     crate::rewrite::encrypt_if_plaintext(path, key)?;
     // The key is proved on a connection that cannot write: closing a
     // read-write connection that holds the wrong key would checkpoint the
     // WAL through it.
-    if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
-        let probe = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        apply_key(&probe, key, path)?;
+    // A probe that cannot open at all (a read-only disk without the WAL
+    // index) proves nothing: the read-write open below says what is wrong.
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > 0)
+        && let Ok(probe) =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        && let Err(e @ JournalError::WrongKey(_)) = apply_key(&probe, key, path)
+    {
+        return Err(e);
     }
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(5))?;

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// Which masking rule applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// 证件号码: first 3 and last 4 characters kept (the last 4 are what staff search by).
+    /// 证件号码: the last 4 characters only (what staff search by). The
+    /// first digits are the region, which with 参保地 and a birth date beside
+    /// them would give most of the number back.
     IdNo,
     /// 姓名: the surname kept, the rest starred.
     Name,
@@ -30,7 +32,9 @@ pub fn mask(kind: Kind, value: &str) -> String {
         out
     };
     match kind {
-        Kind::IdNo => keep(3, 4),
+        // A short number would be mostly shown by its last 4.
+        Kind::IdNo if n < 8 => "*".repeat(n),
+        Kind::IdNo => keep(0, 4),
         Kind::Token => keep(4, 4),
         Kind::Name if n <= 1 => "*".repeat(n),
         Kind::Name => {
@@ -168,8 +172,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn id_numbers_keep_head_and_the_searchable_tail() {
-        assert_eq!(mask(Kind::IdNo, "44170219980101123X"), "441***********123X");
+    fn id_numbers_keep_only_the_searchable_tail() {
+        assert_eq!(mask(Kind::IdNo, "44170219980101123X"), "**************123X");
         assert_eq!(mask(Kind::IdNo, "1234567"), "*******");
     }
 
@@ -191,8 +195,8 @@ mod tests {
     #[test]
     fn formatting_a_personal_value_masks_it() {
         let id = IdNo::new("44170219980101123X");
-        assert_eq!(format!("{id}"), "441***********123X");
-        assert_eq!(format!("{id:?}"), "\"441***********123X\"");
+        assert_eq!(format!("{id}"), "**************123X");
+        assert_eq!(format!("{id:?}"), "\"**************123X\"");
         assert_eq!(id.reveal(), "44170219980101123X");
         assert_eq!(
             serde_json::to_string(&id).unwrap(),
@@ -227,7 +231,7 @@ mod tests {
             r#"{"idNo":"44170219980101123X","authNo":"ano3728680187894374401630000","n":"12345"}"#;
         let scrubbed = scrub_id_numbers(raw);
         assert!(!scrubbed.contains("44170219980101123X"));
-        assert!(scrubbed.contains("441***********123X"));
+        assert!(scrubbed.contains("**************123X"));
         // authNo digits run 25 long: not an ID number, left alone.
         assert!(scrubbed.contains("ano3728680187894374401630000"));
         assert!(scrubbed.contains("12345"));
