@@ -133,6 +133,27 @@ impl Desk {
             to: Some(request.to.clone()),
             ..HistoryFilter::default()
         };
+        // The audit row is committed before a byte of the file is written: an
+        // export that happened is always on record, even if it is killed.
+        let audited = if self.degraded().is_none() {
+            let detail = serde_json::json!({
+                "from": request.from, "to": request.to,
+                "format": request.format, "unmasked": request.unmasked,
+                "file": out.display().to_string(),
+            });
+            Some(self.write(|tx, now, _| {
+                Ok(audit::append(
+                    tx,
+                    now,
+                    self.operator(),
+                    "export",
+                    None,
+                    Some(&detail.to_string()),
+                )?)
+            })?)
+        } else {
+            None
+        };
         let rows = std::thread::scope(|scope| {
             scope
                 .spawn(|| {
@@ -144,29 +165,11 @@ impl Desk {
                 .join()
         })
         .map_err(|_| DeskError::Internal("导出线程异常结束".into()))??;
-        if let Some(cause) = self.degraded() {
+        match audited {
+            Some(audit_id) => tracing::info!(rows, audit_id, "export written"),
             // A masked export reveals no one; it is not withheld for want of an audit row.
-            tracing::warn!(
-                rows,
-                "masked export not audited: the journal is read-only ({cause})"
-            );
-            return Ok(rows);
+            None => tracing::warn!(rows, "masked export not audited: the journal is read-only"),
         }
-        let detail = serde_json::json!({
-            "from": request.from, "to": request.to, "rows": rows,
-            "format": request.format, "unmasked": request.unmasked,
-            "file": out.display().to_string(),
-        });
-        self.write(|tx, now, _| {
-            Ok(audit::append(
-                tx,
-                now,
-                self.operator(),
-                "export",
-                None,
-                Some(&detail.to_string()),
-            )?)
-        })?;
         Ok(rows)
     }
 }

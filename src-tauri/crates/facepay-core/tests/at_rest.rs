@@ -182,3 +182,45 @@ async fn a_rotation_interrupted_after_the_rewrite_completes_on_the_next_start() 
     let desk = Desk::open(config, "test").unwrap();
     assert!(desk.visit(&visit.out_biz_no).is_ok());
 }
+
+#[tokio::test]
+async fn exports_are_audited_before_they_are_written_and_run_no_formulas() {
+    let h = harness("2026-11-28 09:30:00").await;
+    let visit = h.desk.face_auth(never()).await.unwrap();
+    let mut draft = success(&visit.out_biz_no);
+    draft.doctor_name = Some("=HYPERLINK(\"http://x\",\"点我\")".into());
+    draft.office_name = Some("@SUM(1+1)".into());
+    draft.setl_time = "2026-11-28 09:20:00".into();
+    h.desk.notify(draft).await.unwrap();
+    let request = ExportRequest {
+        from: "2026-11-28".into(),
+        to: "2026-11-28".into(),
+        format: ExportFormat::Csv,
+        unmasked: false,
+    };
+    let audits = |desk: &Desk| {
+        desk.with_journal(|j| {
+            j.conn()
+                .query_row(
+                    "SELECT count(*) FROM audit WHERE action = 'export'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+        })
+    };
+    // A file that cannot be written: the attempt is on record all the same.
+    let nowhere = h.dir.path().join("no-such-folder").join("x.csv");
+    assert!(h.desk.export(&request, &nowhere, |_| {}).is_err());
+    assert_eq!(audits(&h.desk), 1);
+    let out = h.dir.path().join("export.csv");
+    h.desk.export(&request, &out, |_| {}).unwrap();
+    assert_eq!(audits(&h.desk), 2);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert!(text.contains("'@SUM(1+1)"), "{text}");
+    assert!(
+        !text.contains(",=HYPERLINK") && !text.contains(",\"=HYPERLINK"),
+        "{text}"
+    );
+}

@@ -95,6 +95,16 @@ fn cells(r: &SettlementRow, full: Option<&(Option<String>, Option<String>)>) -> 
     ]
 }
 
+/// A text cell a spreadsheet will not run: one that starts like a formula
+/// (`= + - @`, or a tab or carriage return before one) gets a leading `'`.
+/// A doctor's name typed as `=HYPERLINK(...)` stays text.
+pub fn inert(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
 /// Make the calling thread background work: the scheduler then prefers the
 /// counter's threads (a face scan's journal write) over an export's. Threads
 /// it spawns inherit this. Call it on a thread of its own: a thread cannot
@@ -231,6 +241,14 @@ impl Sink {
     }
 
     fn row(&mut self, n: u64, cells: &[String; COLUMNS]) -> Result<(), JournalError> {
+        let cells: [String; COLUMNS] = std::array::from_fn(|c| {
+            if MONEY.contains(&c) {
+                cells[c].clone()
+            } else {
+                inert(&cells[c])
+            }
+        });
+        let cells = &cells;
         match self {
             Sink::Csv(w) => w
                 .write_record(cells)
