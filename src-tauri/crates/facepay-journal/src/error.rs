@@ -137,7 +137,7 @@ fn nearly_full(path: &std::path::Path) -> bool {
         }
         // SAFETY: statvfs succeeded and filled it.
         let st = unsafe { st.assume_init() };
-        (st.f_bavail as u64).saturating_mul(st.f_frsize as u64) < 1024 * 1024
+        u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize)) < 1024 * 1024
     }
     #[cfg(not(unix))]
     {
