@@ -137,7 +137,10 @@ fn nearly_full(path: &std::path::Path) -> bool {
         }
         // SAFETY: statvfs succeeded and filled it.
         let st = unsafe { st.assume_init() };
-        u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize)) < 1024 * 1024
+        // The field types differ between platforms (u32 on some 32-bit ones).
+        #[allow(clippy::useless_conversion)]
+        let free = u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize));
+        free < 1024 * 1024
     }
     #[cfg(not(unix))]
     {
