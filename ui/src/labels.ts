@@ -10,6 +10,9 @@ import type { SettleState } from "./bindings/SettleState";
 import type { TransType } from "./bindings/TransType";
 import type { TransportKind } from "./bindings/TransportKind";
 import type { Charset } from "./bindings/Charset";
+import type { HisNotify } from "./bindings/HisNotify";
+import type { Source } from "./bindings/Source";
+import type { VisitState } from "./bindings/VisitState";
 
 const STATE: Record<SettleState, string> = {
   SUCCESS: "结算成功",
@@ -19,7 +22,17 @@ const STATE: Record<SettleState, string> = {
 };
 const BIZ: Record<BizType, string> = { register: "挂号窗口", settle: "诊间", drugStore: "药店" };
 const TRANSPORT: Record<TransportKind, string> = { simulator: "模拟终端（演示模式）", http: "HTTP 接口", library: "动态库" };
-const DELIVERY: Record<DeliveryStatus, string> = { delivered: "已送达", pending: "待重发", gave_up: "未送达" };
+const DELIVERY: Record<DeliveryStatus, string> = {
+  held: "待收款员确认（按 F4 通知终端）",
+  delivered: "已送达",
+  pending: "待重发",
+  gave_up: "未送达",
+};
+const SOURCE: Record<Source, string> = { panel: "收银台", cli: "脚本", his: "HIS" };
+const VISIT_STATE: Record<VisitState, string> = {
+  scanning: "刷脸中", authorized: "已授权", identified: "已识别", pending: "待确认", failed: "失败",
+};
+const HIS_NOTIFY: Record<HisNotify, string> = { at_once: "立即通知终端", cashier: "等收款员按 F4" };
 const TRANS: Record<TransType, string> = { "cn.nhsa.ec.auth": "刷脸授权", "cn.nhsa.auth.check": "获取身份", "cn.nhsa.settle.notify": "结算通知" };
 const CALL_STATUS: Record<CallStatus, string> = { ok: "成功", failed: "失败", unknown: "结果未知", in_flight: "进行中" };
 const RESOLUTION: Record<Resolution, string> = { confirmed_ok: "确认终端已处理", confirmed_failed: "确认终端未处理", superseded: "已被后续调用取代" };
@@ -29,6 +42,7 @@ const pairs = <K extends string>(table: Record<K, string>) => Object.entries(tab
 export const STATES = pairs(STATE);
 export const BIZ_TYPES = pairs(BIZ);
 export const TRANSPORTS = pairs(TRANSPORT);
+export const HIS_NOTIFIES = pairs(HIS_NOTIFY);
 /** Windows bridges often answer in GBK without saying so. */
 export const CHARSETS: [Charset, string][] = [["utf-8", "UTF-8"], ["gbk", "GBK（Windows 中文）"], ["gb18030", "GB18030"]];
 export const BUSINESS_TYPES: [string, string][] = [
@@ -43,6 +57,8 @@ export const stateLabel = (c: SettleState) => STATE[c];
 export const bizLabel = (c: BizType) => BIZ[c];
 export const regionLabel = (c: string | null) => (c ? (REGIONS[c] ? `${REGIONS[c]}（${c}）` : c) : "—");
 export const deliveryLabel = (c: DeliveryStatus) => DELIVERY[c];
+export const sourceLabel = (c: Source) => SOURCE[c];
+export const visitStateLabel = (c: VisitState) => VISIT_STATE[c];
 export const transLabel = (c: TransType) => TRANS[c];
 export const callStatusLabel = (c: CallStatus) => CALL_STATUS[c];
 export const resolutionLabel = (c: Resolution) => RESOLUTION[c];

@@ -26,3 +26,19 @@ export function wireTime(input: string): string {
 
 /** "2026-11-28 10:05:03" → "2026-11-28T10:05:03", for prefilling an input. */
 export const inputTime = (wire: string) => wire.trim().replace(" ", "T");
+
+const WIRE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/;
+
+/** "2026-11-28 10:05:03.250" (the journal's stamps, milliseconds optional) → a local Date. */
+export function parseWire(wire: string): Date | null {
+  const m = WIRE.exec(wire.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number);
+  return new Date(y, mo - 1, d, h, mi, s, Number((m[7] ?? "0").padEnd(3, "0")));
+}
+
+/** Whole seconds since a journal stamp, never negative; 0 when it does not parse. */
+export function secondsSince(wire: string, now = Date.now()): number {
+  const t = parseWire(wire);
+  return t ? Math.max(0, Math.floor((now - t.getTime()) / 1000)) : 0;
+}

@@ -2,6 +2,7 @@
 // directly, so they also run in a plain browser against the fake one.
 
 import type { AppInfo } from "../bindings/AppInfo";
+import type { BridgeInfo } from "../bindings/BridgeInfo";
 import type { Call } from "../bindings/Call";
 import type { ConnectionTest } from "../bindings/ConnectionTest";
 import type { DaySummary } from "../bindings/DaySummary";
@@ -9,6 +10,7 @@ import type { DeliveryReport } from "../bindings/DeliveryReport";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportResult } from "../bindings/ExportResult";
 import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
+import type { HisActivity } from "../bindings/HisActivity";
 import type { HistoryFilter } from "../bindings/HistoryFilter";
 import type { HistoryPage } from "../bindings/HistoryPage";
 import type { IpcError } from "../bindings/IpcError";
@@ -52,6 +54,16 @@ export interface Backend {
   getSettings(): Promise<SettingsForm>;
   saveSettings(form: SettingsForm): Promise<AppInfo>;
   testConnection(form: SettingsForm): Promise<ConnectionTest>;
+  /** 设置 → HIS 接口: where the bridge serves, its token (masked), recent requests. */
+  bridgeInfo(): Promise<BridgeInfo>;
+  /** The whole bridge token, for IT to paste into the HIS (audited). */
+  copyBridgeToken(): Promise<string>;
+  /** A new bridge token; the HIS must be given it (audited). */
+  rotateBridgeToken(): Promise<BridgeInfo>;
+  /** The HIS's newest visit (masked), for the panel to follow; null before the HIS ever scanned. */
+  hisActivity(): Promise<HisActivity | null>;
+  /** F4 on a settlement the HIS pushed and the counter holds for the cashier. */
+  releaseSettlement(settlementId: number): Promise<DeliveryReport>;
 }
 
 export type { IpcError };

@@ -39,4 +39,9 @@ export const tauriBackend: Backend = {
   getSettings: () => invoke("get_settings"),
   saveSettings: (form) => invoke("save_settings", { form }),
   testConnection: (form) => invoke("test_connection", { form }),
+  bridgeInfo: () => invoke("bridge_info"),
+  copyBridgeToken: () => invoke("copy_bridge_token"),
+  rotateBridgeToken: () => invoke("rotate_bridge_token"),
+  hisActivity: () => invoke("his_activity"),
+  releaseSettlement: (settlementId) => invoke("release_settlement", { settlementId }),
 };

@@ -3,4 +3,4 @@
 /**
  * The closed set of error codes the panel and scripts see.
  */
-export type ErrorCode = "validation" | "config" | "cancelled" | "scan_in_progress" | "not_found" | "invalid_input" | "internal" | "busy" | "duplicate" | "journal" | "journal_migration" | "journal_too_new" | "journal_corrupt" | "journal_read_only" | "disk_full" | "io" | "export" | "terminal" | "malformed_reply" | "reply_mismatch" | "transport_timeout" | "transport_refused" | "transport_http_status" | "transport_redirected" | "transport_too_large" | "transport_undecodable" | "transport_library" | "transport_io";
+export type ErrorCode = "validation" | "config" | "cancelled" | "scan_in_progress" | "not_found" | "invalid_input" | "internal" | "busy" | "duplicate" | "journal" | "journal_migration" | "journal_too_new" | "journal_corrupt" | "journal_wrong_key" | "journal_key_invalid" | "journal_read_only" | "disk_full" | "io" | "export" | "terminal" | "malformed_reply" | "reply_mismatch" | "transport_timeout" | "transport_refused" | "transport_http_status" | "transport_redirected" | "transport_too_large" | "transport_undecodable" | "transport_library" | "transport_io";

@@ -7,4 +7,8 @@ import type { VisitState } from "./VisitState";
 /**
  * The HIS's newest visit as the panel shows it: masked.
  */
-export type HisActivity = { visitId: VisitId, outBizNo: string, state: VisitState, startedAt: string, authNo: string | null, identity: IdentityView | null, errorMessage: string | null, settlements: Array<SettlementRow>, };
+export type HisActivity = { visitId: VisitId, outBizNo: string, state: VisitState, startedAt: string, authNo: string | null, identity: IdentityView | null, 
+/**
+ * The terminal's code and message when the state is failed or pending.
+ */
+errorCode: string | null, errorMessage: string | null, settlements: Array<SettlementRow>, };

@@ -3,7 +3,12 @@
 /**
  * The insured person as the cashier sees them.
  */
-export type IdentityView = { userName: string, idNo: string, idType: string | null, gender: string | null, birthday: string | null, age: number | null, 
+export type IdentityView = { userName: string, idNo: string, idType: string | null, gender: string | null, 
+/**
+ * The age, never the birth date: with 参保地 and the last 4 it would
+ * give the 证件号 back.
+ */
+age: number | null, 
 /**
  * 参保地医保区划, e.g. `441702`.
  */

@@ -3,6 +3,7 @@ import type { Source } from "./Source";
 import type { VisitId } from "./VisitId";
 
 /**
- * A visit as shown: personal fields masked.
+ * A visit as shown: personal fields masked, no birth date (with 参保地 it
+ * would give most of the 证件号 back).
  */
-export type Visit = { id: VisitId, outBizNo: string, counterId: string, operatorId: string, operatorName: string, officeId: string, officeName: string, businessType: string, authNo: string | null, userName: string | null, idNo: string | null, idType: string | null, gender: string | null, birthday: string | null, insuOrg: string | null, identifiedAt: string | null, createdAt: string, source: Source, };
+export type Visit = { id: VisitId, outBizNo: string, counterId: string, operatorId: string, operatorName: string, officeId: string, officeName: string, businessType: string, authNo: string | null, userName: string | null, idNo: string | null, idType: string | null, gender: string | null, insuOrg: string | null, identifiedAt: string | null, createdAt: string, source: Source, };

@@ -2,16 +2,35 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { asIpcError, backend, type IpcError } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
+import type { HisActivity } from "../bindings/HisActivity";
 import type { NotifyReceipt } from "../bindings/NotifyReceipt";
 import { useKeys } from "../keys";
 import { ErrorBox } from "../ErrorBox";
+import { usePoll } from "../poll";
 import { Receipt } from "../Receipt";
+import { focusOf, HisProblem, HisSettlement, HisStrip, HisWaiting, inProgress } from "./HisVisit";
 import { IdentityCard } from "./IdentityCard";
 import { newSettlement, SettleForm, toDraft, type Settlement } from "./SettleForm";
 
 type Phase = "idle" | "waiting" | "identified" | "sending" | "done";
 
-/** 收款: 刷脸 (F2) → identity → settlement → 通知终端 (F4); 新患者 (Esc). */
+/** How often the panel asks what the HIS is doing. */
+const FOLLOW_MS = 1000;
+
+/** The HIS's visit as if the cashier had scanned it, once the identity is known. */
+const outcomeOf = (a: HisActivity): FaceAuthOutcome | null =>
+  a.identity && { visitId: a.visitId, outBizNo: a.outBizNo, authNo: a.authNo ?? "", identity: a.identity };
+
+/** Changes the status bar should hear of at once (held / delivered counts). */
+const deliveries = (a: HisActivity | null) => (a ? a.settlements.map((s) => `${s.id}:${s.delivery}`).join() : "");
+
+/**
+ * 收款: 刷脸 (F2) → identity → settlement → 通知终端 (F4); 新患者 (Esc).
+ * Between the cashier's own scans the panel follows the HIS: a scan the HIS
+ * starts through the bridge shows here marked HIS 发起, then the identity
+ * (the form ready to settle by hand), then what the HIS pushed; F4
+ * releases a settlement held for the cashier.
+ */
 export function Checkout({ info }: { info: AppInfo }) {
   const [phase, setPhase] = useState<Phase>("idle");
   const [visit, setVisit] = useState<FaceAuthOutcome | null>(null);
@@ -19,6 +38,13 @@ export function Checkout({ info }: { info: AppInfo }) {
   const [receipt, setReceipt] = useState<NotifyReceipt | null>(null);
   const [form, setForm] = useState<Settlement | null>(null);
   const [elapsed, setElapsed] = useState(0);
+  /** The HIS's visit the panel is following. */
+  const [his, setHis] = useState<HisActivity | null>(null);
+  const [releasing, setReleasing] = useState(false);
+  /** HIS visits up to this id are not shown (older than the panel, or done with); null before the first answer. */
+  const shownUpTo = useRef<number | null>(null);
+  /** The cashier's own scan or submit is under way: set at once, before the next render. */
+  const busy = useRef(false);
   const first = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -33,6 +59,9 @@ export function Checkout({ info }: { info: AppInfo }) {
 
   const changed = () => dispatchEvent(new Event("facepay:changed"));
   const reset = () => {
+    // Done with the HIS's visit: it never comes back.
+    if (his) shownUpTo.current = Math.max(shownUpTo.current ?? 0, his.visitId);
+    setHis(null);
     setPhase("idle");
     setVisit(null);
     setError(null);
@@ -40,10 +69,11 @@ export function Checkout({ info }: { info: AppInfo }) {
     setForm(null);
   };
   const scan = async () => {
-    if (phase === "waiting" || phase === "sending") return;
+    if (phase === "waiting" || phase === "sending" || busy.current) return;
     reset();
     setElapsed(0);
     setPhase("waiting");
+    busy.current = true;
     try {
       setVisit(await backend.faceAuth());
       setForm(newSettlement(info));
@@ -52,6 +82,7 @@ export function Checkout({ info }: { info: AppInfo }) {
       setError(asIpcError(e));
       setPhase("idle");
     } finally {
+      busy.current = false;
       changed();
     }
   };
@@ -60,6 +91,7 @@ export function Checkout({ info }: { info: AppInfo }) {
     if (phase !== "identified" || !visit || !form) return;
     setPhase("sending");
     setError(null);
+    busy.current = true;
     try {
       setReceipt(await backend.notify(toDraft(form, visit.outBizNo)));
       setPhase("done");
@@ -67,18 +99,84 @@ export function Checkout({ info }: { info: AppInfo }) {
       setError(asIpcError(e));
       setPhase("identified");
     } finally {
+      busy.current = false;
       changed();
     }
   };
+
+  /** One answer of his_activity: adopt a newer HIS visit, or follow the one shown. */
+  const follow = (a: HisActivity | null) => {
+    if (busy.current) return;
+    if (shownUpTo.current === null) {
+      // What the HIS did before the panel started stays in 历史, unless its scan is still going on.
+      shownUpTo.current = a === null ? 0 : inProgress(a) ? a.visitId - 1 : a.visitId;
+    }
+    if (a === null || a.visitId <= shownUpTo.current) return;
+    const fresh = his?.visitId !== a.visitId;
+    // Unchanged: no render every second under the cashier's typing.
+    if (!fresh && JSON.stringify(a) === JSON.stringify(his)) return;
+    // A newer HIS visit takes over from whatever the panel showed (never from the cashier's own scan or form: no polling then).
+    let now = phase;
+    if (fresh) {
+      setError(null);
+      setReceipt(null);
+      setForm(null);
+      setVisit(null);
+      now = "idle";
+    }
+    setHis(a);
+    const outcome = outcomeOf(a);
+    if (outcome && (fresh || !visit)) setVisit(outcome);
+    const settled = a.settlements.length > 0;
+    if (outcome && !settled && now === "idle" && (fresh || !visit)) {
+      // Identified and not settled yet: the form is ready, should the cashier settle by hand.
+      setForm(newSettlement(info));
+      now = "identified";
+    } else if (settled && now === "identified") {
+      // Settled meanwhile (by the HIS): the form would only settle it twice.
+      setForm(null);
+      now = "idle";
+    }
+    if (now !== phase) setPhase(now);
+    if (deliveries(a) !== deliveries(fresh ? null : his)) changed();
+  };
+  // Follow the HIS whenever the panel is not busy with the cashier's own scan, form or submit.
+  const following = phase === "idle" || phase === "done" || (phase === "identified" && his !== null);
+  usePoll(following && !releasing, FOLLOW_MS, () => backend.hisActivity(), follow);
+
+  /** The HIS's settlements not already shown as the cashier's own receipt. */
+  const hisSettlements = his ? his.settlements.filter((s) => s.id !== receipt?.settlementId) : [];
+  const focus = phase === "waiting" ? null : focusOf(hisSettlements);
+  const held = focus?.delivery === "held";
+  const release = async () => {
+    if (!focus || focus.delivery !== "held" || releasing) return;
+    setReleasing(true);
+    setError(null);
+    try {
+      const r = await backend.releaseSettlement(focus.id);
+      setHis((h) => h && { ...h, settlements: h.settlements.map((s) => (s.id === r.settlementId ? { ...s, delivery: r.status } : s)) });
+    } catch (e) {
+      setError(asIpcError(e));
+    } finally {
+      setReleasing(false);
+      changed();
+    }
+  };
+
+  const hisShown = his !== null && phase !== "waiting";
+  /** The HIS's scan is under way: the HIS owns it, so no 刷脸, 取消 or 新患者 here. */
+  const hisScanning = his !== null && inProgress(his) && phase === "idle";
+  const hisFailed = his !== null && (his.state === "failed" || his.state === "pending") && phase === "idle";
   useKeys({
-    F2: phase === "idle" || phase === "done" ? scan : undefined,
-    F4: phase === "identified" ? send : undefined,
-    Escape: phase === "waiting" ? cancel : phase === "sending" ? undefined : reset,
+    F2: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scan : undefined,
+    // A settlement held for the cashier comes first: it is what the patient waits for.
+    F4: held ? release : phase === "identified" ? send : undefined,
+    Escape: phase === "waiting" ? cancel : phase === "sending" || hisScanning || releasing ? undefined : reset,
   });
 
   return (
     <div class="flow">
-      {phase === "idle" && (
+      {phase === "idle" && !his && (
         <button class="primary huge" id="scan" onClick={scan}>
           刷脸 <kbd>F2</kbd>
         </button>
@@ -93,8 +191,12 @@ export function Checkout({ info }: { info: AppInfo }) {
           </button>
         </div>
       )}
+      {hisShown && <HisStrip activity={his} />}
+      {hisScanning && <HisWaiting activity={his} />}
+      {hisFailed && <HisProblem activity={his} />}
       {error && <ErrorBox error={error} />}
-      {visit && phase !== "waiting" && <IdentityCard visit={visit} />}
+      {visit && phase !== "waiting" && <IdentityCard key={visit.visitId} visit={visit} his={hisShown} />}
+      {hisShown && hisSettlements.length > 0 && <HisSettlement settlements={hisSettlements} releasing={releasing} onRelease={() => void release()} />}
       {visit && form && (phase === "identified" || phase === "sending") && (
         <>
           <SettleForm value={form} onChange={setForm} badField={error?.field ?? null} firstRef={first} />
@@ -110,8 +212,8 @@ export function Checkout({ info }: { info: AppInfo }) {
         </>
       )}
       {phase === "done" && receipt && form && <Receipt id="receipt" receipt={receipt} selfPay={form.selfPay} />}
-      {phase === "done" && (
-        <button class="secondary" id="next" onClick={reset}>
+      {(phase === "done" || (phase === "idle" && his !== null && !hisScanning)) && (
+        <button class="secondary" id="next" disabled={releasing} onClick={reset}>
           新患者 <kbd>Esc</kbd>
         </button>
       )}

@@ -4,8 +4,8 @@ import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
 import type { RevealedIdentity } from "../bindings/RevealedIdentity";
 import { regionLabel } from "../labels";
 
-/** Who is at the counter. Masked; 显示 reveals (and is audited). */
-export function IdentityCard({ visit }: { visit: FaceAuthOutcome }) {
+/** Who is at the counter. Masked; 显示 reveals (and is audited). `his`: the HIS started the scan. */
+export function IdentityCard({ visit, his = false }: { visit: FaceAuthOutcome; his?: boolean }) {
   const [full, setFull] = useState<RevealedIdentity | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const id = visit.identity;
@@ -18,7 +18,7 @@ export function IdentityCard({ visit }: { visit: FaceAuthOutcome }) {
     }
   };
   return (
-    <section class="card identity" id="identity">
+    <section class={his ? "card identity his" : "card identity"} id="identity">
       <div class="name-row">
         <span class="name" id="identity-name">{full?.userName ?? id.userName}</span>
         <span class="chip">{id.gender ?? "—"}</span>
@@ -30,10 +30,8 @@ export function IdentityCard({ visit }: { visit: FaceAuthOutcome }) {
         <dd id="identity-id" class="id-no">{full?.idNo ?? id.idNo}</dd>
         <dt>证件类型</dt>
         <dd>{id.idType ?? "—"}</dd>
-        <dt>出生</dt>
-        <dd>{id.birthday ?? "—"}</dd>
         <dt>参保地</dt>
-        <dd class="span">{regionLabel(id.insuOrg)}</dd>
+        <dd>{regionLabel(id.insuOrg)}</dd>
       </dl>
       {err && <div class="warn">{err}</div>}
     </section>

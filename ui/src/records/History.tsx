@@ -79,6 +79,15 @@ export function History() {
       setError(asIpcError(e));
     }
   };
+  /** The cashier confirms a settlement the HIS pushed (as F4 in the panel). */
+  const release = async (r: SettlementRow) => {
+    try {
+      await backend.releaseSettlement(r.id);
+      await reload();
+    } catch (e) {
+      setError(asIpcError(e));
+    }
+  };
 
   return (
     <div class="history">
@@ -105,7 +114,7 @@ export function History() {
           </thead>
           <tbody>
             {page && underOriginals(page.rows).map((p) => (
-              <HistoryRow {...p} onOpen={(r) => void open(r)} onResend={(r) => void resend(r)} onRefund={(r) => setRefunding(r.id)} />
+              <HistoryRow {...p} onOpen={(r) => void open(r)} onResend={(r) => void resend(r)} onRelease={(r) => void release(r)} onRefund={(r) => setRefunding(r.id)} />
             ))}
             {page && page.rows.length === 0 && (
               <tr><td colSpan={HISTORY_WIDTH} class="muted">没有符合条件的记录</td></tr>

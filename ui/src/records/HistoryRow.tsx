@@ -20,20 +20,26 @@ export const HISTORY_WIDTH = 15;
 type Props = Placed & {
   onOpen: (r: SettlementRow) => void;
   onResend: (r: SettlementRow) => void;
+  /** 通知终端 for a settlement the HIS pushed and the counter holds for the cashier. */
+  onRelease: (r: SettlementRow) => void;
   onRefund: (r: SettlementRow) => void;
 };
 
 /** One settlement in 历史; a refund under its original is indented. */
-export function HistoryRow({ row: r, nested, onOpen, onResend, onRefund }: Props) {
+export function HistoryRow({ row: r, nested, onOpen, onResend, onRelease, onRefund }: Props) {
   const cls = [r.delivery !== "delivered" && "owed", r.originalId !== null && "refund", nested && "nested"].filter(Boolean).join(" ");
   const mark = refundOf(r);
   return (
     <tr class={cls} id={`settlement-${r.id}`} onDblClick={() => onOpen(r)}>
-      <td class="no">{mark ? <span class="refund-of" title={`结算 #${r.id}`}>{nested ? `↳ ${mark}` : mark}</span> : `#${r.id}`}</td>
+      <td class="no">
+        {mark ? <span class="refund-of" title={`结算 #${r.id}`}>{nested ? `↳ ${mark}` : mark}</span> : `#${r.id}`}
+        {r.source === "his" && <span class="badge his" title="由 HIS 通过接口推送">HIS</span>}
+      </td>
       <td class="row-actions">
         {/* Actions come first, in view however wide the table; 详情 leads. */}
         <button class="link" onClick={() => onOpen(r)}>详情</button>
-        {r.delivery !== "delivered" && <button class="link" name="resend" onClick={() => onResend(r)}>重发</button>}
+        {r.delivery === "held" && <button class="link" name="release" onClick={() => onRelease(r)}>通知终端</button>}
+        {r.delivery !== "delivered" && r.delivery !== "held" && <button class="link" name="resend" onClick={() => onResend(r)}>重发</button>}
         {canRefund(r) && <button class="link refund-button" name="refund" onClick={() => onRefund(r)}>退费</button>}
       </td>
       <td>{r.setlTime}</td>

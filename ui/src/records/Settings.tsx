@@ -2,13 +2,17 @@ import { useEffect, useState } from "preact/hooks";
 import { asIpcError, backend, type IpcError } from "../backend";
 import type { SettingsForm } from "../bindings/SettingsForm";
 import { ErrorBox } from "../ErrorBox";
-import { BIZ_TYPES, BUSINESS_TYPES, CHARSETS, TRANSPORTS } from "../labels";
+import { BIZ_TYPES, BUSINESS_TYPES, CHARSETS, HIS_NOTIFIES, TRANSPORTS } from "../labels";
+import { BridgeRecent, BridgeStatus, useBridgeInfo } from "./Bridge";
 
-/** 设置: validated with the field named; 测试连接 sends no transaction. */
+/** 设置: validated with the field named; 测试连接 sends no transaction; HIS 接口 below. */
 export function Settings() {
   const [form, setForm] = useState<SettingsForm | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  /** Bumped on 保存: the bridge may have moved or stopped. */
+  const [saved, setSaved] = useState(0);
+  const [bridge, setBridge] = useBridgeInfo(saved);
   useEffect(() => void backend.getSettings().then(setForm), []);
   if (!form) return <div class="muted">…</div>;
   const set = (k: keyof SettingsForm, numeric = false) => (e: Event) => {
@@ -36,6 +40,7 @@ export function Settings() {
       if (what === "save") {
         const info = await backend.saveSettings(form);
         setNote(`已保存。当前终端：${info.transport}`);
+        setSaved(saved + 1);
         dispatchEvent(new Event("facepay:changed"));
       } else {
         const r = await backend.testConnection(form);
@@ -67,10 +72,23 @@ export function Settings() {
         {text("faceAuthTimeout", "刷脸超时（秒）", true)}
         {text("otherTimeout", "其他交易超时（秒）", true)}
       </div>
+      <section class="bridge-settings" id="bridge-settings">
+        <h3>HIS 接口</h3>
+        <div class="grid wide-grid">
+          <label class={error?.field === "bridgeListen" ? "bad" : ""}>
+            <span>监听地址（留空 = 不启用）</span>
+            <input name="bridgeListen" value={form.bridgeListen} placeholder="127.0.0.1:17321" onInput={set("bridgeListen")} />
+            <small class="hint">仅本机地址：HIS 须与收银台在同一台电脑上</small>
+          </label>
+          {choose("hisNotify", "HIS 推送的结算", HIS_NOTIFIES)}
+        </div>
+        <BridgeStatus info={bridge} onInfo={setBridge} />
+      </section>
       <div class="actions">
         <button class="secondary" id="test-connection" onClick={() => void run("test")}>测试连接</button>
         <button class="primary" id="save-settings" onClick={() => void run("save")}>保存</button>
       </div>
+      <BridgeRecent info={bridge} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import type { SettlementRow } from "../bindings/SettlementRow";
 import type { VisitDetail } from "../bindings/VisitDetail";
-import { callStatusLabel, deliveryLabel, resolutionLabel, stateLabel, transLabel } from "../labels";
+import { callStatusLabel, deliveryLabel, resolutionLabel, sourceLabel, stateLabel, transLabel } from "../labels";
 import { PayKind } from "../PayKind";
 import { refundedText, refundOf, underOriginals } from "./settlements";
 
@@ -24,7 +24,7 @@ function Settlement({ row: r, nested }: { row: SettlementRow; nested: boolean })
       {r.medicalSettleNo && <div class="muted">医保单据流水号 {r.medicalSettleNo}</div>}
       {refunded && <div class="refunded">{refunded}</div>}
       {r.failReason && <div class="warn">失败原因：{r.failReason}</div>}
-      <div class="muted">终端通知：{deliveryLabel(r.delivery)} · 收款员 {r.operatorName}</div>
+      <div class="muted">终端通知：{deliveryLabel(r.delivery)} · 收款员 {r.operatorName} · 来源 {sourceLabel(r.source)}</div>
     </div>
   );
 }
@@ -37,7 +37,9 @@ export function VisitDrawer({ detail, onClose }: { detail: VisitDetail; onClose:
         <strong>就诊 {detail.visit.outBizNo}</strong>
         <button class="link" id="detail-close" onClick={onClose}>关闭</button>
       </div>
-      <div class="muted">{detail.visit.userName ?? "—"} · {detail.visit.idNo ?? "—"} · {detail.visit.createdAt}</div>
+      <div class="muted">
+        {detail.visit.userName ?? "—"} · {detail.visit.idNo ?? "—"} · {detail.visit.createdAt} · 发起 {sourceLabel(detail.visit.source)}
+      </div>
       <h4>结算</h4>
       {detail.settlements.length === 0 && <div class="muted">本次就诊没有结算记录</div>}
       {underOriginals(detail.settlements).map((p) => (

@@ -102,6 +102,8 @@ pub struct HisActivity {
     pub started_at: String,
     pub auth_no: Option<String>,
     pub identity: Option<IdentityView>,
+    /// The terminal's code and message when the state is failed or pending.
+    pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub settlements: Vec<SettlementRow>,
 }
@@ -204,6 +206,7 @@ impl Desk {
                 started_at: visit.created_at,
                 auth_no: visit.auth_no,
                 identity,
+                error_code: cause.and_then(|c| c.error_code.clone()),
                 error_message: cause.and_then(|c| c.error_message.clone()),
                 settlements: detail.settlements,
             }))

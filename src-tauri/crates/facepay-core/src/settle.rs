@@ -341,6 +341,13 @@ impl Desk {
 
     /// 重发: a person asks to send an undelivered notification again now.
     pub async fn resend(&self, settlement_id: SettlementId) -> Result<DeliveryReport, DeskError> {
+        let held = self
+            .read(|c| outbox::entry(c, settlement_id.get()))?
+            .is_some_and(|e| e.status == DeliveryStatus::Held);
+        if held {
+            // A held settlement's first sending is the cashier's F4.
+            return self.release(settlement_id).await;
+        }
         self.write(|tx, now, _| {
             outbox::requeue(tx, settlement_id.get(), now)?;
             audit::append(

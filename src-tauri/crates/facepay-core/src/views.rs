@@ -19,7 +19,8 @@ pub struct IdentityView {
     pub id_no: String,
     pub id_type: Option<String>,
     pub gender: Option<String>,
-    pub birthday: Option<String>,
+    /// The age, never the birth date: with 参保地 and the last 4 it would
+    /// give the 证件号 back.
     pub age: Option<u32>,
     /// 参保地医保区划, e.g. `441702`.
     pub insu_org: Option<String>,
@@ -33,7 +34,6 @@ impl IdentityView {
             id_no: who.id_no.masked(),
             id_type: who.id_type_label(),
             gender: who.gender.clone(),
-            birthday: who.birthday.clone(),
             age: who.age_on((today.year().unsigned_abs(), today.month(), today.day())),
             insu_org: who.insu_org.clone(),
         }

@@ -104,10 +104,11 @@ pub fn undelivered(conn: &Connection) -> Result<Vec<OutboxEntry>, JournalError> 
     list(conn, "o.status <> 'delivered' ORDER BY o.settlement_id", [])
 }
 
-/// How many notifications are not yet delivered (the status bar).
+/// How many notifications are owed and not yet delivered (the status bar);
+/// settlements held for the cashier's F4 are counted apart.
 pub fn count_undelivered(conn: &Connection) -> Result<u64, JournalError> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM outbox WHERE status <> 'delivered'",
+        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'gave_up')",
         [],
         |r| r.get(0),
     )?)

@@ -84,7 +84,8 @@ pub fn last4(id_no: &str) -> String {
         .to_uppercase()
 }
 
-/// A visit as shown: personal fields masked.
+/// A visit as shown: personal fields masked, no birth date (with 参保地 it
+/// would give most of the 证件号 back).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -102,7 +103,6 @@ pub struct Visit {
     pub id_no: Option<String>,
     pub id_type: Option<String>,
     pub gender: Option<String>,
-    pub birthday: Option<String>,
     pub insu_org: Option<String>,
     pub identified_at: Option<String>,
     pub created_at: String,
@@ -110,7 +110,7 @@ pub struct Visit {
 }
 
 const COLUMNS: &str = "id, out_biz_no, counter_id, operator_id, operator_name, office_id, office_name,
-    business_type, auth_no, user_name, id_no, id_type, gender, birthday, insu_org, identified_at, created_at, source";
+    business_type, auth_no, user_name, id_no, id_type, gender, insu_org, identified_at, created_at, source";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
     let name: Option<String> = r.get(9)?;
@@ -129,11 +129,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
         id_no: id_no.map(|n| mask(Kind::IdNo, &n)),
         id_type: r.get(11)?,
         gender: r.get(12)?,
-        birthday: r.get(13)?,
-        insu_org: r.get(14)?,
-        identified_at: r.get(15)?,
-        created_at: r.get(16)?,
-        source: r.get(17)?,
+        insu_org: r.get(13)?,
+        identified_at: r.get(14)?,
+        created_at: r.get(15)?,
+        source: r.get(16)?,
     })
 }
 

@@ -103,7 +103,7 @@ pub struct Health {
     pub version: String,
     pub terminal_reachable: bool,
     pub terminal_error: Option<String>,
-    /// Settlements not yet shown on the terminal (retrying, given up or held).
+    /// Settlements owed to the terminal and not yet shown there (retrying or given up).
     pub undelivered: u64,
     /// Settlements the HIS pushed that wait for the cashier's F4.
     pub held: u64,
