@@ -20,8 +20,10 @@ pub struct AppState {
     pub bridge: BridgeSlot,
     /// Where 设置 are saved: `FACEPAY_CONFIG`, or `facepay.toml` in the app's config folder.
     pub settings_file: Option<PathBuf>,
-    /// A configuration that could not be used at start (the panel runs in 演示模式 and says so).
-    pub startup_error: Option<String>,
+    /// A configuration that could not be used at start: the panel shows the
+    /// setup screen (the simulator behind it, on its own demo journal).
+    /// Cleared once 设置 are saved: the panel then leaves its setup screen.
+    pub startup_error: Mutex<Option<String>>,
     pub started: Instant,
     /// Smoke tests and start-time measurement: exit once the page is interactive.
     pub exit_after_ready: bool,
@@ -69,7 +71,7 @@ impl AppState {
             };
         let desk = Desk::open(config, "facepay-desk")?;
         let mut state = Self::with_desk(desk, settings_file);
-        state.startup_error = startup_error;
+        state.startup_error = Mutex::new(startup_error);
         state.exit_after_ready = env("FACEPAY_EXIT_AFTER_READY").is_some();
         state.export_dir = env("FACEPAY_EXPORT_DIR").map(PathBuf::from);
         Ok(state)
@@ -80,7 +82,7 @@ impl AppState {
             desk: Arc::new(RwLock::new(Arc::new(desk))),
             bridge: BridgeSlot::default(),
             settings_file,
-            startup_error: None,
+            startup_error: Mutex::new(None),
             started: Instant::now(),
             exit_after_ready: false,
             export_dir: None,

@@ -378,3 +378,48 @@ fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
     });
     assert_eq!(old, 401);
 }
+
+#[test]
+fn a_configuration_that_cannot_be_used_keeps_the_setup_screen_until_settings_are_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = FileConfig::default();
+    file.journal.path = Some(dir.path().join("facepay.db"));
+    file.journal.key_file = Some(dir.path().join("keys").join("journal.key"));
+    let config = file.validate().unwrap();
+    // The simulator behind the setup screen writes to its own demo journal.
+    assert!(config.db_path.ends_with("facepay-demo.db"));
+    let state = AppState::with_desk(
+        Desk::open(config, "test").unwrap(),
+        Some(dir.path().join("facepay.toml")),
+    );
+    *state.startup_error.lock().unwrap() = Some("配置项 terminal.url：不是网址".into());
+    let app = app_builder(mock_builder())
+        .manage(state)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let info = call(&w, "app_info", json!({})).unwrap();
+    assert!(
+        info["startupError"]
+            .as_str()
+            .unwrap()
+            .contains("terminal.url")
+    );
+    let mut form = call(&w, "get_settings", json!({})).unwrap();
+    form["operatorName"] = json!("林".repeat(31));
+    assert!(call(&w, "save_settings", json!({ "form": form.clone() })).is_err());
+    let info = call(&w, "app_info", json!({})).unwrap();
+    assert!(
+        info["startupError"].is_string(),
+        "a refused save changes nothing"
+    );
+    form["operatorName"] = json!("陈美玲");
+    let info = call(&w, "save_settings", json!({ "form": form })).unwrap();
+    assert!(info["startupError"].is_null(), "{info}");
+    assert!(
+        !dir.path().join("facepay.db").exists(),
+        "no production journal was made"
+    );
+}

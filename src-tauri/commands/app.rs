@@ -42,7 +42,11 @@ pub fn info(state: &AppState) -> AppInfo {
         office_id: c.office_id.as_str().into(),
         office_name: c.office_name.as_str().into(),
         export_dir: state.export_dir.as_ref().map(|d| d.display().to_string()),
-        startup_error: state.startup_error.clone(),
+        startup_error: state
+            .startup_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
     }
 }
 

@@ -21,6 +21,10 @@ pub async fn save_settings(
     let config = form.save(state.desk().config(), state.settings_file.as_deref())?;
     let bridge_changed = config.bridge != state.desk().config().bridge;
     state.replace_desk(Desk::open(config, "facepay-desk")?);
+    *state
+        .startup_error
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = None;
     if bridge_changed {
         state.bridge.follow(state.desk_cell()).await;
     }

@@ -3,6 +3,6 @@ import type { SettlementRow } from "./SettlementRow";
 
 export type HistoryPage = { rows: Array<SettlementRow>, 
 /**
- * Pass as `before` for the next page; absent on the last page.
+ * Pass as `before` for the next page; null on the last page.
  */
 nextCursor: string | null, };

@@ -10,6 +10,12 @@ export function Panel() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [onTop, setOnTop] = useState(false);
   useEffect(() => void backend.appInfo().then(setInfo), []);
+  // On the setup screen, notice when 设置 (in the other window) fix it.
+  useEffect(() => {
+    if (!info?.startupError) return;
+    const timer = setInterval(() => void backend.appInfo().then(setInfo), 2000);
+    return () => clearInterval(timer);
+  }, [info?.startupError]);
   const open = (tab: string) => void backend.openRecords(tab);
   useKeys({ F6: () => open("history"), F7: () => open("day"), F8: () => open("pending"), F9: () => open("settings") });
   const toggleTop = () => {
@@ -27,9 +33,23 @@ export function Panel() {
           {onTop ? "已置顶" : "置顶"}
         </button>
       </header>
-      {info?.demo && <div class="demo" id="demo-banner">演示模式 · 模拟终端，不产生真实结算</div>}
-      {info?.startupError && <div class="alert">设置未生效：{info.startupError}</div>}
-      <main class="checkout">{info && <Checkout info={info} />}</main>
+      {info?.demo && !info.startupError && <div class="demo" id="demo-banner">演示模式 · 模拟终端，不产生真实结算</div>}
+      {info?.startupError ? (
+        // A configuration that cannot be used never falls back to the
+        // simulator for real patients: the counter is set up first.
+        <main class="checkout">
+          <section class="card error" id="setup-needed" role="alert">
+            <div class="msg">设置有误，收银台未连接终端</div>
+            <div>{info.startupError}</div>
+            <div class="advice">请在“设置”中更正并保存（或联系信息科）；更正前不能刷脸和通知终端。</div>
+            <button class="primary big" id="open-setup" onClick={() => open("settings")}>
+              打开设置 <kbd>F9</kbd>
+            </button>
+          </section>
+        </main>
+      ) : (
+        <main class="checkout">{info && <Checkout info={info} />}</main>
+      )}
       <nav class="links">
         <button onClick={() => open("history")}>历史 <kbd>F6</kbd></button>
         <button onClick={() => open("day")}>日结 <kbd>F7</kbd></button>

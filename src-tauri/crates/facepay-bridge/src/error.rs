@@ -116,9 +116,7 @@ fn status_of(e: &DeskError) -> StatusCode {
         | ErrorCode::Busy
         | ErrorCode::Duplicate => StatusCode::CONFLICT,
         // Nothing reached the terminal, or the journal cannot take the record.
-        ErrorCode::TransportRefused | ErrorCode::TransportLibrary if !unknown(e) => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
+        ErrorCode::TransportRefused => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::JournalReadOnly | ErrorCode::DiskFull => StatusCode::SERVICE_UNAVAILABLE,
         _ if matches!(e, DeskError::Connect(_)) => StatusCode::SERVICE_UNAVAILABLE,
         // The terminal may have acted: the outcome is unknown (待确认).

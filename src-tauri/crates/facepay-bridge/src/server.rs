@@ -192,8 +192,9 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     let authorized = presented.is_some_and(|t| app.token.current().matches(t));
     let response = if authorized {
         next.run(request).await

@@ -258,6 +258,14 @@ impl HisRefund {
             None => MedicalSettleState::RefundSuccess,
         };
         let mut out = mapped(&self.setlinfo, s.carries_amounts(), true)?;
+        // What the 2208 result does not give is left out, not taken from
+        // the original (its balance is not the balance after the refund).
+        if s.carries_amounts() {
+            for (_, wire) in AMOUNTS.iter().filter(|(_, w)| *w != "totalFee") {
+                out.entry(*wire)
+                    .or_insert_with(|| Value::String(String::new()));
+            }
+        }
         out.insert("settlementId".into(), Value::from(settlement_id));
         out.insert("medicalSettleState".into(), Value::String(s.code().into()));
         if let Some(v) = &self.fail_reason {

@@ -40,4 +40,8 @@ fn the_committed_openapi_document_is_current() {
     assert!(schemas["ScanRequest"]["properties"]["operatorId"].is_object());
     assert_eq!(schemas["OperatorId"]["maxLength"], 20);
     assert_eq!(schemas["MedicalSettleState"]["enum"][0], "SUCCESS");
+    // Closed sets as the wire spells them, and the settlement body unwrapped.
+    assert_eq!(schemas["DeliveryStatus"]["enum"][3], "gave_up");
+    assert_eq!(schemas["Source"]["enum"][2], "his");
+    assert!(schemas["SettlementBody"]["oneOf"][0]["$ref"].is_string());
 }

@@ -106,6 +106,9 @@ pub enum Command {
     BridgeToken {
         #[arg(long)]
         rotate: bool,
+        /// Print the token alone, for `TOKEN=$(facepay bridge-token --raw)`.
+        #[arg(long)]
+        raw: bool,
     },
     /// Resolve a 待确认 call (audited).
     Resolve {

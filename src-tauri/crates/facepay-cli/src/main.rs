@@ -68,8 +68,12 @@ fn main() -> ExitCode {
 
 fn print_json(value: &serde_json::Value) {
     use std::io::Write;
-    let text = serde_json::to_string_pretty(value)
-        .unwrap_or_else(|e| format!("{{\"code\":\"encode\",\"message\":\"{e}\"}}"));
+    // A bare string (`bridge-token --raw`) prints as itself, for `$(…)`.
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        v => serde_json::to_string_pretty(v)
+            .unwrap_or_else(|e| format!("{{\"code\":\"encode\",\"message\":\"{e}\"}}")),
+    };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");
     let _ = out.flush();

@@ -49,7 +49,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             )
         }
         Command::Serve { listen } => crate::serve::serve(desk, listen.as_deref()).await,
-        Command::BridgeToken { rotate } => crate::serve::token(&desk, rotate),
+        Command::BridgeToken { rotate, raw } => crate::serve::token(&desk, rotate, raw),
         // Handled above, before this process opened the journal itself.
         Command::Rekey => Err(DeskError::Internal("rekey 不应在此处理".into())),
         Command::Identity { visit } => to_json(desk.fetch_identity(&visit).await?),

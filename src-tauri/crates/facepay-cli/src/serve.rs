@@ -84,7 +84,7 @@ async fn stopped() {
     }
 }
 
-pub fn token(desk: &Desk, rotate: bool) -> Result<Value, DeskError> {
+pub fn token(desk: &Desk, rotate: bool, raw: bool) -> Result<Value, DeskError> {
     let source = token_source(desk)?;
     let token = if rotate {
         let token = source.rotate().map_err(|message| {
@@ -105,6 +105,9 @@ pub fn token(desk: &Desk, rotate: bool) -> Result<Value, DeskError> {
     } else {
         source.current()
     };
+    if raw {
+        return Ok(Value::String(token.reveal().to_owned()));
+    }
     Ok(json!({
         "token": token.reveal(),
         "file": source.path().display().to_string(),

@@ -26,6 +26,7 @@ pub use facepay_journal::export::ExportFormat;
 pub use facepay_journal::history::{HistoryFilter, HistoryPage, SettlementRow, VisitDetail};
 pub use facepay_journal::idempotency::Begun;
 pub use facepay_journal::outbox::OutboxEntry;
+pub use facepay_journal::retention::Purged;
 pub use facepay_journal::summary::{DaySummary, StateTotals, Totals};
 pub use facepay_journal::visits::Visit;
 pub use facepay_journal::{

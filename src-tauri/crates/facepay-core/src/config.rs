@@ -165,6 +165,8 @@ pub struct JournalSection {
     /// The encryption key's file; default `journal.key` in the user's
     /// configuration folder (never beside the database).
     pub key_file: Option<PathBuf>,
+    /// Days names and 证件号 are kept (default 180); masked forms stay.
+    pub retention_days: Option<u32>,
 }
 
 /// Validated settings of one counter.
@@ -184,6 +186,8 @@ pub struct DeskConfig {
     pub backoff: Backoff,
     pub db_path: PathBuf,
     pub key_file: PathBuf,
+    /// How long names and 证件号 are kept.
+    pub retention: chrono::Duration,
     pub acct_rule: AcctRule,
     pub bridge: BridgeConfig,
 }
@@ -320,6 +324,13 @@ impl FileConfig {
                 .join("facepay-desk")
                 .join("facepay.db"),
         };
+        // The simulator never writes into the production journal: 演示模式
+        // keeps a file of its own beside it.
+        let db_path = if demo {
+            demo_journal(&db_path)
+        } else {
+            db_path
+        };
         let key_file = match self.journal.key_file {
             Some(p) => p,
             None => dirs::config_dir()
@@ -347,8 +358,16 @@ impl FileConfig {
                 .parent()
                 .map_or_else(|| PathBuf::from("bridge.token"), |d| d.join("bridge.token"))
         });
+        let retention_days = self.journal.retention_days.unwrap_or(180);
+        if !(1..=3650).contains(&retention_days) {
+            return Err(ConfigError::new(
+                "journal.retention_days",
+                "应在 1 到 3650 天之间",
+            ));
+        }
         Ok(DeskConfig {
             key_file,
+            retention: chrono::Duration::days(i64::from(retention_days)),
             acct_rule,
             bridge: BridgeConfig {
                 listen,
@@ -370,6 +389,22 @@ impl FileConfig {
             db_path,
         })
     }
+}
+
+/// `facepay.db` → `facepay-demo.db` (a name already ending in `-demo` stays).
+fn demo_journal(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "facepay".into());
+    if stem.ends_with("-demo") {
+        return path.to_owned();
+    }
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-demo.{}", ext.to_string_lossy()),
+        None => format!("{stem}-demo"),
+    };
+    path.with_file_name(name)
 }
 
 fn named(field: &'static str) -> impl Fn(nhsa_terminal::ValidationError) -> ConfigError {

@@ -10,6 +10,7 @@ mod desk;
 mod error;
 mod face;
 mod his;
+mod housekeeping;
 mod keys;
 mod records;
 mod requests;

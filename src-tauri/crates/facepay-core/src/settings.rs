@@ -161,6 +161,7 @@ impl SettingsForm {
         });
         f.journal.path = Some(current.db_path.clone());
         f.journal.key_file = Some(current.key_file.clone());
+        f.journal.retention_days = u32::try_from(current.retention.num_days()).ok();
         // What the form does not show stays as it is.
         f.hospital.hif_includes_acct = match current.acct_rule {
             AcctRule::Either => None,

@@ -125,3 +125,13 @@ fn bad_values_name_the_setting() {
     let err = DeskConfig::load_with(Some(&dir.path().join("missing.toml")), no_env).unwrap_err();
     assert!(err.to_string().contains("无法读取"), "{err}");
 }
+
+#[test]
+fn the_simulator_keeps_a_journal_of_its_own() {
+    let env = |k: &str| (k == "FACEPAY_DB").then(|| "/srv/facepay/facepay.db".to_owned());
+    let demo = DeskConfig::load_with(None, env).unwrap();
+    assert!(demo.is_demo());
+    assert_eq!(demo.db_path, Path::new("/srv/facepay/facepay-demo.db"));
+    let real = DeskConfig::load_with(Some(Path::new(EXAMPLE)), env).unwrap();
+    assert_eq!(real.db_path, Path::new("/srv/facepay/facepay.db"));
+}

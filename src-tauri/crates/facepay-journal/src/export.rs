@@ -8,7 +8,6 @@ use rusqlite::Connection;
 use rust_xlsxwriter::{Format, Workbook};
 
 use nhsa_terminal::mask::{Kind, mask};
-use nhsa_terminal::protocol::SettleNotify;
 
 use crate::JournalError;
 use crate::history::{HistoryFilter, ROW_COLUMNS, SettlementRow, row, where_clause};
@@ -132,9 +131,15 @@ pub fn export(
     mut progress: impl FnMut(u64),
 ) -> Result<u64, JournalError> {
     let (clause, params) = where_clause(filter)?;
-    let payload = if unmasked { "s.payload" } else { "NULL" };
+    // The full name and 证件号 live in the visit only (payloads hold neither).
+    let full = if unmasked {
+        "(SELECT v.user_name FROM visits v WHERE v.id = s.visit_id),
+         (SELECT v.id_no FROM visits v WHERE v.id = s.visit_id)"
+    } else {
+        "NULL, NULL"
+    };
     let sql = format!(
-        "SELECT {ROW_COLUMNS}, {payload} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
+        "SELECT {ROW_COLUMNS}, {full} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
          WHERE {clause} ORDER BY s.business_day, s.id"
     );
     let mut stmt = conn.prepare(&sql)?;
@@ -157,13 +162,14 @@ pub fn export(
         let read = (|| -> Result<(), JournalError> {
             while let Some(r) = rows.next()? {
                 let listed = row(r)?;
+                // Unmasked, what the visit still holds (retention may have
+                // purged it); otherwise the masked forms.
                 let full = if unmasked {
-                    let text: String = r.get(27)?;
-                    let notify: SettleNotify = serde_json::from_str(&text)
-                        .map_err(|e| JournalError::Export(e.to_string()))?;
+                    let name: Option<String> = r.get(27)?;
+                    let id_no: Option<String> = r.get(28)?;
                     Some((
-                        notify.user_name().map(|u| u.reveal().to_owned()),
-                        notify.id_no().map(|i| i.reveal().to_owned()),
+                        name.or_else(|| listed.user_name.clone()),
+                        id_no.or_else(|| listed.id_no.clone()),
                     ))
                 } else {
                     None

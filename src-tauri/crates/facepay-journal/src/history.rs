@@ -86,7 +86,7 @@ pub struct SettlementRow {
 #[serde(rename_all = "camelCase")]
 pub struct HistoryPage {
     pub rows: Vec<SettlementRow>,
-    /// Pass as `before` for the next page; absent on the last page.
+    /// Pass as `before` for the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 

@@ -16,6 +16,7 @@ mod key;
 mod kinds;
 mod open;
 pub mod outbox;
+pub mod retention;
 pub mod rewrite;
 pub mod sequence;
 mod session;

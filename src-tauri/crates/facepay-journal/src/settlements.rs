@@ -192,8 +192,12 @@ pub fn record_from(
         check_refund(n, o)?;
     }
     let original_id = original.map(|o| o.id);
-    let payload =
-        serde_json::to_string(&n.to_draft()).map_err(|e| JournalError::Export(e.to_string()))?;
+    // The payload is what re-sending needs, less the person: name and 证件号
+    // are taken from the visit when a notification is sent again.
+    let mut kept = n.to_draft();
+    kept.user_name = None;
+    kept.id_no = None;
+    let payload = serde_json::to_string(&kept).map_err(|e| JournalError::Export(e.to_string()))?;
     let a = n.result.amounts();
     let fen = |f: fn(&SettleAmounts) -> Amount| a.map(|a| f(a).fen() as i64);
     let inserted = tx.execute(
@@ -264,8 +268,24 @@ pub fn payload(
         )
         .optional()?
         .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {settlement_id}")))?;
-    serde_json::from_str(&text).map_err(|e| JournalError::Corrupt {
+    let corrupt = |detail: String| JournalError::Corrupt {
         path: "settlements.payload".into(),
-        detail: format!("结算 {settlement_id}：{e}"),
-    })
+        detail: format!("结算 {settlement_id}：{detail}"),
+    };
+    let mut draft: nhsa_terminal::protocol::SettleNotifyDraft =
+        serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+    // The person, from the visit, while the visit still holds them.
+    let visit: Option<i64> = conn.query_row(
+        "SELECT visit_id FROM settlements WHERE id = ?1",
+        [settlement_id],
+        |r| r.get(0),
+    )?;
+    if draft.id_no.is_none()
+        && let Some(visit) = visit
+        && let Some((name, id_no)) = crate::visits::reveal(conn, visit)?
+    {
+        draft.user_name = Some(name);
+        draft.id_no = Some(id_no);
+    }
+    SettleNotify::try_from(draft).map_err(|e| corrupt(e.to_string()))
 }

@@ -36,6 +36,7 @@ fn bad_query(e: QueryRejection) -> Response {
         ("authNo" = Option<String>, Query),
         ("medicalSettleNo" = Option<String>, Query),
         ("idLast4" = Option<String>, Query, description = "the last 4 characters of the 证件号"),
+        ("userName" = Option<String>, Query, description = "the full name or its beginning"),
         ("before" = Option<String>, Query, description = "nextCursor of the previous page"),
         ("limit" = Option<u32>, Query, description = "at most 500, default 50"),
     ),

@@ -18,6 +18,7 @@ use crate::setlinfo::{HisRefund, HisSettlement, his_name};
 
 /// Either form of a settlement (documentation of the body).
 #[derive(utoipa::ToSchema)]
+#[serde(untagged)]
 #[allow(dead_code, clippy::large_enum_variant)]
 pub(crate) enum SettlementBody {
     /// The HIS's 2207 output under `setlinfo`.
