@@ -224,3 +224,82 @@ async fn exports_are_audited_before_they_are_written_and_run_no_formulas() {
         "{text}"
     );
 }
+
+fn one(desk: &Desk, sql: &str) -> Option<String> {
+    use rusqlite::OptionalExtension;
+    desk.with_journal(|j| {
+        j.conn()
+            .query_row(sql, [], |r| r.get::<_, Option<String>>(0))
+            .optional()
+            .unwrap()
+            .flatten()
+    })
+}
+
+#[tokio::test]
+async fn tokens_go_after_settlement_and_identities_after_the_retention() {
+    let h = harness("2026-05-01 09:00:00").await;
+    // Settled: its ecToken goes at the next housekeeping.
+    let settled = h.desk.face_auth(never()).await.unwrap();
+    let mut draft = success(&settled.out_biz_no);
+    draft.setl_time = "2026-05-01 08:59:00".into();
+    h.desk.notify(draft).await.unwrap();
+    // Not settled: kept for the HIS's 1101 for a day.
+    let waiting = h.desk.face_auth(never()).await.unwrap();
+    let token_of = |v: &facepay_core::api::FaceAuthOutcome| {
+        one(
+            &h.desk,
+            &format!("SELECT ec_token FROM visits WHERE id = {}", v.visit_id),
+        )
+    };
+    assert!(token_of(&settled).is_some());
+    let purged = h.desk.housekeeping().unwrap();
+    assert_eq!((purged.visits, purged.settlements), (0, 0));
+    assert!(token_of(&settled).is_none(), "settled: token dropped");
+    assert!(
+        token_of(&waiting).is_some(),
+        "not yet settled, within a day: kept"
+    );
+    h.clock.set("2026-05-02 09:00:01");
+    h.desk.housekeeping().unwrap();
+    assert!(token_of(&waiting).is_none(), "a day old: dropped");
+
+    // 181 days on: names and 证件号 go, masked forms and amounts stay.
+    let full_name = h.desk.reveal(settled.visit_id).unwrap().user_name;
+    h.clock.set("2026-10-29 09:00:00");
+    let purged = h.desk.housekeeping().unwrap();
+    assert_eq!((purged.visits, purged.settlements), (2, 1));
+    assert!(one(&h.desk, "SELECT id_no FROM visits WHERE id_no IS NOT NULL").is_none());
+    let shown = h
+        .desk
+        .history(&facepay_core::api::HistoryFilter::default())
+        .unwrap();
+    let row = &shown.rows[0];
+    assert_eq!(row.total_fee, "120.50");
+    assert!(row.user_name.as_deref().unwrap().ends_with('*'));
+    assert!(row.id_no.as_deref().unwrap().starts_with("**********"));
+    assert!(
+        h.desk.reveal(settled.visit_id).is_err(),
+        "nothing left to reveal"
+    );
+    let audit = one(
+        &h.desk,
+        "SELECT detail FROM audit WHERE action = 'purge_identities'",
+    )
+    .unwrap();
+    assert!(audit.contains("\"visits\":2"), "{audit}");
+    // Nothing of the person is left in the file's tables.
+    let plain = h.dir.path().join("plain.db");
+    let key_file = h.dir.path().join("keys").join("journal.key");
+    let key = JournalKey::from_hex(&std::fs::read_to_string(key_file).unwrap()).unwrap();
+    drop(h.desk);
+    rewrite::decrypt_copy(&h.dir.path().join("facepay.db"), &key, &plain).unwrap();
+    let c = rusqlite::Connection::open(&plain).unwrap();
+    c.execute_batch("VACUUM").unwrap();
+    drop(c);
+    let bytes = std::fs::read(&plain).unwrap();
+    assert!(
+        !contains(&bytes, &full_name),
+        "{full_name} still in the journal"
+    );
+}
