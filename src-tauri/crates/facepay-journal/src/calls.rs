@@ -154,7 +154,7 @@ pub fn finish(
             outcome.status(),
             kind,
             code,
-            message,
+            message.map(|m| nhsa_terminal::mask::scrub_text(m)),
             reply.map(|r| mask_raw(r)),
             now
         ],

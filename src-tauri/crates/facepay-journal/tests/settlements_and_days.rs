@@ -29,10 +29,20 @@ fn a_settlement_and_its_outbox_row_are_recorded_together() {
         (owed[0].settlement_id, owed[0].status.as_str()),
         (rec.settlement_id, "pending")
     );
-    assert_eq!(
-        settlements::payload(f.journal.conn(), rec.settlement_id).unwrap(),
-        n
-    );
+    // The payload re-sends the notification; the person is not in it (a
+    // settlement without a visit is re-sent without them).
+    let kept = settlements::payload(f.journal.conn(), rec.settlement_id).unwrap();
+    assert!(kept.id_no().is_none() && kept.user_name().is_none());
+    let mut expected = n.to_draft();
+    expected.id_no = None;
+    expected.user_name = None;
+    assert_eq!(kept.to_draft(), expected);
+    let raw: String = f
+        .journal
+        .conn()
+        .query_row("SELECT payload FROM settlements", [], |r| r.get(0))
+        .unwrap();
+    assert!(!raw.contains("123X") && !raw.contains("欧阳"), "{raw}");
 }
 
 #[test]
@@ -228,10 +238,37 @@ fn seed_history(f: &mut common::Fixture) {
         if d.medical_settle_no.is_some() {
             d.medical_settle_no = Some(format!("SETL{i:04}"));
         }
-        record(
-            &mut f.journal,
-            &nhsa_terminal::protocol::SettleNotify::try_from(d).unwrap(),
+        // The person is kept by the visit, not the settlement's payload.
+        let who = nhsa_terminal::protocol::Identity::stored(
+            d.user_name.as_deref().unwrap(),
+            d.id_no.as_deref().unwrap(),
+            Some("01".into()),
+            None,
+            None,
+            None,
         );
+        let n = nhsa_terminal::protocol::SettleNotify::try_from(d).unwrap();
+        let now = f.journal.now();
+        f.journal
+            .write(|tx| {
+                let visit = facepay_journal::visits::insert(
+                    tx,
+                    &facepay_journal::visits::NewVisit {
+                        out_biz_no: n.out_biz_no.as_str(),
+                        counter_id: "W01",
+                        operator_id: n.operator_id.as_str(),
+                        operator_name: n.operator_name.as_str(),
+                        office_id: "0301",
+                        office_name: "挂号收费处",
+                        business_type: "01101",
+                        source: facepay_journal::Source::Panel,
+                    },
+                    &now,
+                )?;
+                facepay_journal::visits::set_identity(tx, visit, &who, &now)?;
+                settlements::record(tx, &n, Some(facepay_journal::VisitId(visit)), None, &now)
+            })
+            .unwrap();
     }
 }
 

@@ -16,6 +16,8 @@ pub enum Kind {
     Name,
     /// Tokens: first 4 and last 4 kept.
     Token,
+    /// Nothing kept (a birth date, an e-mail address).
+    Whole,
 }
 
 /// Mask `value` by `kind`. Short values are starred whole rather than half shown.
@@ -36,6 +38,7 @@ pub fn mask(kind: Kind, value: &str) -> String {
         Kind::IdNo if n < 8 => "*".repeat(n),
         Kind::IdNo => keep(0, 4),
         Kind::Token => keep(4, 4),
+        Kind::Whole => "*".repeat(n),
         Kind::Name if n <= 1 => "*".repeat(n),
         Kind::Name => {
             let mut out: String = chars[..1].iter().collect();
@@ -80,6 +83,9 @@ const PERSONAL_FIELDS: &[(&str, Kind)] = &[
     ("ecToken", Kind::Token),
     ("fToken", Kind::Token),
     ("ecQrCode", Kind::Token),
+    ("ecIndexNo", Kind::Token),
+    ("birthday", Kind::Whole),
+    ("email", Kind::Whole),
 ];
 
 /// A copy of a raw request or reply fit for the journal and logs: personal
@@ -91,7 +97,38 @@ pub fn mask_raw(text: &str) -> String {
             mask_value(&mut value);
             scrub_id_numbers(&value.to_string())
         }
-        Err(_) => scrub_id_numbers(text),
+        // What cannot be parsed cannot be masked field by field: it may hold
+        // a name anywhere. Kept as its size and fingerprint, for support.
+        Err(_) => fingerprint(text),
+    }
+}
+
+/// `<未能解析：N 字节，SHA-256 …>` — what support can match against the
+/// vendor's logs without the journal keeping the text.
+pub fn fingerprint(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hash: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("<未能解析：{} 字节，SHA-256 {hash}>", text.len())
+}
+
+/// Free text from outside (an error message): ID numbers masked, and any
+/// JSON it carries masked field by field.
+pub fn scrub_text(text: &str) -> String {
+    match text.find('{') {
+        Some(start) => {
+            let (head, tail) = text.split_at(start);
+            match serde_json::from_str::<serde_json::Value>(tail) {
+                Ok(mut value) => {
+                    mask_value(&mut value);
+                    scrub_id_numbers(&format!("{head}{value}"))
+                }
+                Err(_) => scrub_id_numbers(text),
+            }
+        }
+        None => scrub_id_numbers(text),
     }
 }
 
@@ -235,5 +272,36 @@ mod tests {
         // authNo digits run 25 long: not an ID number, left alone.
         assert!(scrubbed.contains("ano3728680187894374401630000"));
         assert!(scrubbed.contains("12345"));
+    }
+
+    #[test]
+    fn a_reply_that_cannot_be_parsed_is_kept_as_its_size_and_hash() {
+        let broken = r#"{"userName":"阿炳","idNo":"44170219980101123X","#;
+        let kept = mask_raw(broken);
+        assert!(!kept.contains("阿炳") && !kept.contains("123X"), "{kept}");
+        assert!(
+            kept.starts_with("<未能解析：") && kept.contains("SHA-256"),
+            "{kept}"
+        );
+        assert_eq!(
+            kept,
+            mask_raw(broken),
+            "the same text, the same fingerprint"
+        );
+    }
+
+    #[test]
+    fn error_texts_lose_names_tokens_and_birth_dates_carried_as_json() {
+        let text = r#"终端返回错误：{"userName":"阿炳","birthday":"1998.01.01","ecToken":"630000ec7ioqup8p1o0761820a0000f1f8b13d","idNo":"44170219980101123X"}"#;
+        let scrubbed = scrub_text(text);
+        for secret in [
+            "阿炳",
+            "1998.01.01",
+            "ec7ioqup8p1o0761820a0000f1f8",
+            "441702199801",
+        ] {
+            assert!(!scrubbed.contains(secret), "{secret} in {scrubbed}");
+        }
+        assert!(scrubbed.starts_with("终端返回错误："));
     }
 }
