@@ -1,6 +1,7 @@
-//! Logs: stderr and a daily file, 30 days kept. Log lines carry outBizNo,
-//! codes and timings — never a name or a full 证件号 (the engine only
-//! formats personal data masked).
+//! Logs: stderr and a daily file, 180 days kept, in a folder only this user
+//! can open. Log lines carry outBizNo, codes and timings — never a name or a
+//! full 证件号 (the engine only formats personal data masked; the end-to-end
+//! test scans the panel's log for the people it served).
 
 use std::path::PathBuf;
 
@@ -10,7 +11,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, fmt};
 
-pub const KEEP_DAYS: usize = 30;
+pub const KEEP_DAYS: usize = 180;
 
 /// Keeps the file writer flushing for the life of the app.
 pub struct Guard(#[allow(dead_code)] pub Option<WorkerGuard>);
@@ -20,6 +21,11 @@ pub fn init(dir: Option<PathBuf>) -> Option<WorkerGuard> {
     let stderr = fmt::layer().with_writer(std::io::stderr);
     let file = dir.and_then(|dir| {
         std::fs::create_dir_all(&dir).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        }
         Builder::new()
             .rotation(Rotation::DAILY)
             .filename_prefix("facepay-desk")

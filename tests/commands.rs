@@ -109,6 +109,15 @@ fn errors_cross_ipc_as_code_and_message_naming_the_field() {
             .unwrap()
             .contains("陈美玲")
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("facepay.toml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the settings file is this user's only");
+    }
 }
 
 /// The draft exactly as the panel's form builds it (ui/src/panel/SettleForm.tsx).

@@ -121,6 +121,43 @@ async fn the_his_drives_the_panel_through_the_bridge() {
     assert_eq!(notify["acctAmt"], "10.00");
     tokio::time::sleep(Duration::from_millis(200)).await;
     c.close().await.unwrap();
+    drop(driver);
+
+    // The person the HIS was told about is in no file the panel wrote: its
+    // log, its journal and WAL (encrypted), its settings.
+    let name = scan["identity"]["userName"].as_str().unwrap().to_owned();
+    let id_no = scan["identity"]["idNo"].as_str().unwrap().to_owned();
+    let token = scan["identity"]["ecToken"].as_str().unwrap().to_owned();
+    let mut scanned = Vec::new();
+    let mut logs = 0;
+    scan_files(home.path(), &mut |path, bytes| {
+        for secret in [&name, &id_no, &token] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds {secret}",
+                path.display()
+            );
+        }
+        logs += usize::from(path.extension().is_some_and(|e| e == "log"));
+        scanned.push(path.to_owned());
+    });
+    assert!(logs >= 1, "the panel's log was scanned: {scanned:?}");
+    assert!(
+        scanned
+            .iter()
+            .any(|p| p.ends_with("facepay.db-wal") || p.ends_with("facepay.db"))
+    );
+}
+
+fn scan_files(dir: &std::path::Path, f: &mut impl FnMut(&std::path::Path, &[u8])) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            scan_files(&path, f);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            f(&path, &bytes);
+        }
+    }
 }
 
 fn facepay_sim_trans(name: &str) -> facepay_sim::TransType {

@@ -45,6 +45,7 @@ pub(crate) fn connect(path: &Path, key: &JournalKey) -> Result<Connection, Journ
         return Err(e);
     }
     let mut conn = Connection::open(path)?;
+    user_only(path);
     conn.busy_timeout(Duration::from_secs(5))?;
     apply_key(&conn, key, path)?;
     // A page that fails to read is corruption, not an empty database.
@@ -66,6 +67,20 @@ pub(crate) fn connect(path: &Path, key: &JournalKey) -> Result<Connection, Journ
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// The journal file is this user's alone (SQLite gives its WAL and index the
+/// same mode). Encrypted or not, nobody else needs to read it.
+fn user_only(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(path = %path.display(), "journal mode not set to 0600: {e}");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Switch to WAL. On a new file several processes starting together race to

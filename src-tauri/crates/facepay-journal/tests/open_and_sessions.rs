@@ -51,6 +51,21 @@ fn a_new_file_gets_the_schema_in_wal_with_full_sync() {
     f.journal.integrity_check().unwrap();
 }
 
+#[cfg(unix)]
+#[test]
+fn the_journal_and_its_wal_are_this_users_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = common::journal_at("2026-11-25 09:00:00");
+    let path = f.journal.path().to_owned();
+    for file in [
+        path.clone(),
+        std::path::PathBuf::from(format!("{}-wal", path.display())),
+    ] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+    }
+}
+
 #[test]
 fn reopening_keeps_data_and_does_not_migrate_twice() {
     let f = common::journal_at("2026-11-25 09:00:00");
