@@ -1,13 +1,12 @@
 //! 历史 (with 退费), 日结, 待确认, exports.
 
-use std::path::PathBuf;
-
 use facepay_core::api::{
     Call, CallId, DaySummary, DeliveryReport, DeskError, ExportRequest, HistoryFilter, HistoryPage,
     NotifyReceipt, RefundDraft, RefundRequest, Resolution, SettlementId, VisitDetail,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
 
 use crate::{AppState, IpcError};
 
@@ -79,32 +78,45 @@ pub struct ExportResult {
     pub file: String,
 }
 
-/// Export, reporting progress as `export-progress` events (`{rows}`). `path`
-/// is the save dialog's choice; without it the file goes to FACEPAY_EXPORT_DIR.
+/// Export, reporting progress as `export-progress` events (`{rows}`). The
+/// file goes to FACEPAY_EXPORT_DIR, or where the cashier chooses in a save
+/// dialog opened from here — never to a path the webview names. `None`: the
+/// dialog was cancelled.
 #[tauri::command]
 pub async fn export<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     request: ExportRequest,
-    path: Option<String>,
-) -> Result<ExportResult, IpcError> {
-    let path = match (path, &state.export_dir) {
-        (Some(p), _) => PathBuf::from(p),
-        (None, Some(dir)) => dir.join(format!(
-            "结算明细_{}_{}.{}",
-            request.from,
-            request.to,
-            serde_json::to_value(request.format)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        )),
-        (None, None) => {
-            return Err(DeskError::Invalid {
-                field: "path",
-                message: "请选择保存位置".into(),
+) -> Result<Option<ExportResult>, IpcError> {
+    let ext = serde_json::to_value(request.format)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let name = format!("结算明细_{}_{}.{ext}", request.from, request.to);
+    let path = match &state.export_dir {
+        Some(dir) => dir.join(name),
+        None => {
+            let dialog = app.dialog().clone();
+            let chosen = tauri::async_runtime::spawn_blocking(move || {
+                dialog
+                    .file()
+                    .set_file_name(&name)
+                    .add_filter(ext.to_uppercase(), &[ext.as_str()])
+                    .blocking_save_file()
+            })
+            .await
+            .map_err(|e| IpcError::internal(e.to_string()))?;
+            match chosen.map(|p| p.into_path()) {
+                None => return Ok(None),
+                Some(Ok(path)) => path,
+                Some(Err(e)) => {
+                    return Err(DeskError::Invalid {
+                        field: "path",
+                        message: format!("无法使用所选的保存位置：{e}"),
+                    }
+                    .into());
+                }
             }
-            .into());
         }
     };
     let desk = state.desk();
@@ -116,10 +128,10 @@ pub async fn export<R: Runtime>(
     })
     .await
     .map_err(|e| IpcError::internal(e.to_string()))??;
-    Ok(ExportResult {
+    Ok(Some(ExportResult {
         rows: rows as u32,
         file,
-    })
+    }))
 }
 
 #[tauri::command]

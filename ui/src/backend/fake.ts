@@ -264,8 +264,7 @@ export const fakeBackend: Backend = {
     return [s];
   },
   closeDay: async (date) => ({ ...(await fakeBackend.summary(date))[0], closedAt: `${date} 18:00:00`, closedBy: settings.operatorId }),
-  chooseExportPath: async (name) => `/tmp/${name}`,
-  export: async (req, path, onProgress) => { onProgress(rows.length); return { rows: rows.length, file: path ?? `/tmp/结算明细_${req.from}_${req.to}.${req.format}` }; },
+  export: async (req, onProgress) => { onProgress(rows.length); return { rows: rows.length, file: `/tmp/结算明细_${req.from}_${req.to}.${req.format}` }; },
   pending: async () => calls,
   resolve: async (id) => { const i = calls.findIndex((c) => c.id === id); return calls.splice(i, 1)[0]; },
   getSettings: async () => settings,

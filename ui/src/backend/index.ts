@@ -45,10 +45,9 @@ export interface Backend {
   resend(settlementId: number): Promise<DeliveryReport>;
   summary(date: string, operatorId?: string): Promise<DaySummary[]>;
   closeDay(date: string): Promise<DaySummary>;
-  /** Where to save an export; null when the cashier cancels the dialog. */
-  chooseExportPath(defaultName: string): Promise<string | null>;
-  /** `path` is the save dialog's choice; null exports into the configured folder. */
-  export(request: ExportRequest, path: string | null, onProgress: (rows: number) => void): Promise<ExportResult>;
+  /** Export into the configured folder, or where the cashier chooses in a
+   * save dialog the Rust side opens; null when the dialog is cancelled. */
+  export(request: ExportRequest, onProgress: (rows: number) => void): Promise<ExportResult | null>;
   pending(): Promise<Call[]>;
   resolve(callId: number, resolution: Exclude<Resolution, "superseded">, reason: string): Promise<Call>;
   getSettings(): Promise<SettingsForm>;

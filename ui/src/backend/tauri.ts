@@ -1,6 +1,5 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import { save } from "@tauri-apps/plugin-dialog";
 import type { Backend } from "./index";
 
 export const tauriBackend: Backend = {
@@ -21,15 +20,10 @@ export const tauriBackend: Backend = {
   resend: (settlementId) => invoke("resend", { settlementId }),
   summary: (date, operatorId) => invoke("summary", { date, operatorId: operatorId || null }),
   closeDay: (date) => invoke("close_day", { date }),
-  chooseExportPath: async (defaultName) => {
-    const ext = defaultName.split(".").pop() ?? "csv";
-    const path = await save({ defaultPath: defaultName, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] });
-    return path ?? null;
-  },
-  export: async (request, path, onProgress) => {
+  export: async (request, onProgress) => {
     const stop = await listen<number>("export-progress", (e) => onProgress(e.payload));
     try {
-      return await invoke("export", { request, path });
+      return await invoke("export", { request });
     } finally {
       stop();
     }

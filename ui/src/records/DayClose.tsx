@@ -55,13 +55,10 @@ export function DayClose() {
   };
   const exportRange = async () => {
     setError(null);
-    const name = `结算明细_${from}_${to}.${format}`;
     try {
-      const path = info?.exportDir ? null : await backend.chooseExportPath(name);
-      if (!info?.exportDir && !path) return;
-      setProgress("正在导出…");
-      const r = await backend.export({ from, to, format, unmasked: false }, path, (n) => setProgress(`已导出 ${n} 行…`));
-      setProgress(`已导出 ${r.rows} 行：${r.file}`);
+      setProgress(info?.exportDir ? "正在导出…" : "请选择保存位置…");
+      const r = await backend.export({ from, to, format, unmasked: false }, (n) => setProgress(`已导出 ${n} 行…`));
+      setProgress(r ? `已导出 ${r.rows} 行：${r.file}` : null);
     } catch (e) {
       setProgress(null);
       setError(asIpcError(e));
