@@ -17,7 +17,7 @@ use libfuzzer_sys::fuzz_target;
 use nhsa_terminal::mask::mask_raw;
 use nhsa_terminal::protocol::envelope::encode;
 use nhsa_terminal::protocol::validation::from_json;
-use nhsa_terminal::protocol::{OrgId, SettleNotify, SettleNotifyDraft, SettleResult};
+use nhsa_terminal::protocol::{AcctRule, OrgId, SettleNotify, SettleNotifyDraft, SettleResult};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -40,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let _ = (format!("{notify:?}"), notify.amount_warnings());
+    let _ = format!("{notify:?}");
+    for rule in [AcctRule::Either, AcctRule::HifIncludesAcct, AcctRule::Separate] {
+        let _ = notify.amount_warnings(rule);
+    }
 
     // The journal's copy.
     let draft = notify.to_draft();
