@@ -89,11 +89,22 @@ impl ApiError {
     }
 }
 
+/// At most `max` characters of text from outside, ID numbers masked: an
+/// error never echoes a request (or a terminal's message) at length.
+fn bounded(text: &str, max: usize) -> String {
+    let scrubbed = facepay_core::api::scrub_text(text);
+    let mut out: String = scrubbed.chars().take(max).collect();
+    if scrubbed.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
 impl From<DeskError> for ApiError {
     fn from(e: DeskError) -> Self {
         let status = status_of(&e);
-        let mut api = ApiError::new(status, e.code().as_str(), e.to_string());
-        api.body.field = e.field().map(str::to_owned);
+        let mut api = ApiError::new(status, e.code().as_str(), bounded(&e.to_string(), 300));
+        api.body.field = e.field().map(|f| bounded(f, 64));
         api.body.advice = e.advice().map(str::to_owned);
         if let DeskError::ScanInProgress { out_biz_no } = &e {
             api.body.out_biz_no = Some(out_biz_no.clone());

@@ -204,3 +204,103 @@ async fn an_unreachable_terminal_is_503_and_the_settlement_still_recorded() {
     assert_eq!(s.body["delivery"]["status"], "pending");
     assert_eq!(his.get("/v1/health").await.body["undelivered"], 1);
 }
+
+#[tokio::test]
+async fn a_replayed_scan_is_disclosed_again_audited_and_not_kept_under_its_key() {
+    let his = His::start().await;
+    let first = his.post("/v1/face-auth", "", Some("scan-replay")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let id_no = first.body["identity"]["idNo"].as_str().unwrap().to_owned();
+    let again = his.post("/v1/face-auth", "", Some("scan-replay")).await;
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(
+        his.count("SELECT count(*) FROM audit WHERE action = 'his_disclosure'"),
+        2,
+        "the replay disclosed the identity again: audited"
+    );
+    assert_eq!(
+        his.count(&format!(
+            "SELECT count(*) FROM idempotency_keys WHERE instr(response, '{id_no}') > 0"
+        )),
+        0,
+        "the key keeps no identity"
+    );
+}
+
+#[tokio::test]
+async fn nothing_left_to_refund_is_refused_and_a_remainder_needs_its_own_split() {
+    let his = His::start().await;
+    let s = his
+        .post(
+            "/v1/settlements",
+            &setlinfo_2207("H44170200001-W01-F1", &now()),
+            None,
+        )
+        .await;
+    let id = s.body["settlementId"].as_i64().unwrap();
+    let path = format!("/v1/settlements/{id}/refund");
+    // Part of it, with the 2208 split.
+    let part = his
+        .post(
+            &path,
+            r#"{"setlinfo":{"medfee_sumamt":-20.5,"psn_cash_pay":-20.5,"fund_pay_sumamt":0,"acct_pay":0,"hifp_pay":0}}"#,
+            None,
+        )
+        .await;
+    assert_eq!(part.status, StatusCode::CREATED, "{}", part.body);
+    // The rest without a split: the original's split would be wrong.
+    let rest = his.post(&path, "", None).await;
+    assert_eq!(
+        rest.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        rest.body
+    );
+    // With its split, it goes through; then nothing is left.
+    let rest = his
+        .post(
+            &path,
+            r#"{"setlinfo":{"medfee_sumamt":-100,"psn_cash_pay":0,"fund_pay_sumamt":-80,"acct_pay":-20,"hifp_pay":-80}}"#,
+            None,
+        )
+        .await;
+    assert_eq!(rest.status, StatusCode::CREATED, "{}", rest.body);
+    let nothing = his.post(&path, "", None).await;
+    assert_eq!(
+        nothing.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        nothing.body
+    );
+    assert_eq!(nothing.body["field"], "totalFee");
+    let zero = his
+        .post(&path, r#"{"setlinfo":{"medfee_sumamt":"-0","psn_cash_pay":0,"fund_pay_sumamt":0,"acct_pay":0,"hifp_pay":0}}"#, None)
+        .await;
+    assert_eq!(
+        zero.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        zero.body
+    );
+    assert_eq!(
+        his.notifies().len(),
+        3,
+        "the original and two refunds, nothing more"
+    );
+}
+
+#[tokio::test]
+async fn bad_paths_and_long_echoes_answer_in_the_error_shape() {
+    let his = His::start().await;
+    let a = his.post("/v1/settlements/abc/refund", "", None).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.body["code"], "not_found");
+    let huge = format!("{{\"{}\":1}}", "k".repeat(100_000));
+    let b = his.post("/v1/face-auth", &huge, None).await;
+    assert_eq!(b.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        b.body.to_string().len() < 2_000,
+        "an error does not echo the request at length"
+    );
+}

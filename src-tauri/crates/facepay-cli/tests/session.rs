@@ -210,8 +210,18 @@ async fn self_pay_and_refunds_from_the_command_line() {
     );
     assert_eq!(sim.sim.received().len(), sent);
 
-    // Without --json: the full rest.
-    let rest = run(cli(&["refund", "--settlement", &id]), None).await;
+    // Without --json, after a partial refund: refused, the rest's split is needed.
+    let bare = run(cli(&["refund", "--settlement", &id]), None).await;
+    assert_eq!(bare.json["code"], "invalid_input", "{}", bare.json);
+    // The full rest with its split.
+    let rest = run(
+        cli(&["refund", "--settlement", &id, "--json", "-"]),
+        Some(
+            r#"{"ownAmt": "0.00", "hifAmt": "80.00", "acctAmt": "20.00", "hifpAmt": "80.00"}"#
+                .into(),
+        ),
+    )
+    .await;
     assert!(rest.ok, "{}", rest.json);
     let history = run(cli(&["history", "--out-biz-no", &visit]), None).await;
     let original = history.json["rows"]

@@ -13,7 +13,7 @@ use facepay_journal::settlements::{self, Original, Recorded};
 use facepay_journal::{CallId, DeliveryStatus, JournalError, SettlementId, Source, Transaction};
 use facepay_journal::{audit, visits};
 use nhsa_terminal::Prepared;
-use nhsa_terminal::protocol::{MedicalSettleState, SettleNotify, SettleNotifyDraft};
+use nhsa_terminal::protocol::{Amount, MedicalSettleState, SettleNotify, SettleNotifyDraft};
 
 use crate::config::HisNotify;
 use crate::desk::Desk;
@@ -383,6 +383,12 @@ fn refund_draft(
             message: "退费应为退费成功（REFUND_SUCCESS）或退费失败（REFUND_FAIL）".into(),
         });
     }
+    if state == MedicalSettleState::RefundSuccess && original.refundable() == Amount::ZERO {
+        return Err(DeskError::Invalid {
+            field: "totalFee",
+            message: format!("结算 {} 已全部退费，没有可退的金额", original.id),
+        });
+    }
     d.medical_settle_state = state.code().to_owned();
     d.operator_id.clear();
     d.operator_name.clear();
@@ -395,6 +401,28 @@ fn refund_draft(
     let insured = state.carries_amounts() && !original.self_pay;
     // The request names its amounts as the wire does: read them by those names.
     let given = serde_json::to_value(&r).map_err(|e| DeskError::Internal(e.to_string()))?;
+    // The original's split is the split of a whole refund only: once part
+    // was refunded, what is left has a split the HIS must say.
+    let partly_refunded = original.refundable() != original.total_fee;
+    // More than is left is refused below, naming totalFee.
+    let too_much = Amount::parse_field("totalFee", &d.total_fee)
+        .map_or(true, |asked| asked > original.refundable());
+    if insured
+        && partly_refunded
+        && !too_much
+        && !d.amounts_mut().into_iter().any(|(field, _)| {
+            given
+                .get(field)
+                .and_then(Value::as_str)
+                .is_some_and(|v| !v.is_empty())
+        })
+    {
+        return Err(DeskError::Invalid {
+            field: "ownAmt",
+            message: "原结算已部分退费：请填写本次退费的自费、医保报销、个人帐户和统筹基金金额"
+                .into(),
+        });
+    }
     for (field, slot) in d.amounts_mut() {
         let given = given.get(field).and_then(Value::as_str);
         if !insured && given.is_some_and(|v| !v.is_empty()) {

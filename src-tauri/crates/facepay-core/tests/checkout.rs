@@ -141,12 +141,20 @@ async fn a_refund_from_history_goes_under_the_original_visit_and_is_linked() {
     assert_eq!(invalid_field(err), "totalFee");
     assert_eq!(h.sim.sim.received().len(), before);
 
-    // The rest, in full; then nothing is left.
-    let rest = h
+    // The rest without its split is refused (the original's split would be
+    // wrong now); with it, in full; then nothing is left.
+    let err = h
         .desk
         .refund(RefundRequest::full(original.settlement_id))
         .await
-        .unwrap();
+        .unwrap_err();
+    assert_eq!(invalid_field(err), "ownAmt");
+    let mut whole = RefundRequest::full(original.settlement_id);
+    whole.own_amt = Some("0.00".into());
+    whole.hif_amt = Some("80.00".into());
+    whole.acct_amt = Some("20.00".into());
+    whole.hifp_amt = Some("80.00".into());
+    let rest = h.desk.refund(whole).await.unwrap();
     assert_eq!(notifies(&h).pop().unwrap()["totalFee"], "100.00");
     let page = h
         .desk

@@ -121,6 +121,18 @@ fn check_refund(n: &SettleNotify, original: &Original) -> Result<(), JournalErro
         };
         return Err(invalid("selfPay", format!("原结算为{was}，不能按{is}退费")));
     }
+    if n.result.state() == MedicalSettleState::RefundSuccess
+        && n.total_fee == nhsa_terminal::protocol::Amount::ZERO
+    {
+        return Err(invalid(
+            "totalFee",
+            if original.refundable() == nhsa_terminal::protocol::Amount::ZERO {
+                format!("结算 {} 已全部退费，没有可退的金额", original.id)
+            } else {
+                "退费成功的金额不能为 0.00".into()
+            },
+        ));
+    }
     if n.result.state() == MedicalSettleState::RefundSuccess && n.total_fee > original.refundable()
     {
         return Err(invalid(

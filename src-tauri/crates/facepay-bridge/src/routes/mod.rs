@@ -57,11 +57,15 @@ pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Response {
 /// A POST: read the body, honour its Idempotency-Key, run `work` (detached,
 /// so a HIS that hangs up cannot cut a journaled call in half), store the
 /// answer under the key.
+/// `disclosed_to`: the answer holds an identity disclosed to this client —
+/// it is kept under the key without the identity, and a replay discloses
+/// it again from the visit, audited like the first time.
 pub(crate) async fn post_with<F, Fut, T>(
     app: &App,
     endpoint: &str,
     headers: &HeaderMap,
     body: Body,
+    disclosed_to: Option<&str>,
     work: F,
 ) -> Response
 where
@@ -90,6 +94,13 @@ where
         match idempotency::claim(&desk, key, endpoint, &hash, stale) {
             Ok(Claim::Go) => {}
             Ok(Claim::Replay { status, body }) => {
+                let body = match disclosed_to {
+                    Some(client) => match redisclose(&desk, &body, client) {
+                        Ok(body) => body,
+                        Err(e) => return e.into_response(),
+                    },
+                    None => body,
+                };
                 let mut r = (status, body).into_response();
                 let h = r.headers_mut();
                 h.insert(
@@ -124,7 +135,17 @@ where
         ),
     };
     if let Some(key) = &key {
-        idempotency::finish(&desk, key, status, &body, changed_nothing);
+        let kept = match (
+            disclosed_to,
+            serde_json::from_str::<serde_json::Value>(&body),
+        ) {
+            (Some(_), Ok(mut v)) if v.get("identity").is_some() => {
+                v["identity"] = serde_json::Value::Null;
+                v.to_string()
+            }
+            _ => body.clone(),
+        };
+        idempotency::finish(&desk, key, status, &kept, changed_nothing);
     }
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
@@ -137,6 +158,27 @@ where
         r.headers_mut().insert("x-error-code", code);
     }
     r
+}
+
+/// A stored face-auth answer with the identity disclosed again (audited).
+fn redisclose(
+    desk: &facepay_core::api::Desk,
+    stored: &str,
+    client: &str,
+) -> Result<String, ApiError> {
+    let mut v: serde_json::Value = serde_json::from_str(stored)
+        .map_err(|e| ApiError::from(facepay_core::api::DeskError::Internal(e.to_string())))?;
+    if let Some(no) = v
+        .get("outBizNo")
+        .and_then(|n| n.as_str())
+        .map(str::to_owned)
+        && v.get("identity").is_some()
+    {
+        let visit = desk.disclose_visit(&no, &format!("{client} (replay)"))?;
+        v["identity"] = serde_json::to_value(visit.identity)
+            .map_err(|e| ApiError::from(facepay_core::api::DeskError::Internal(e.to_string())))?;
+    }
+    Ok(v.to_string())
 }
 
 /// Who is calling, for the audit of a disclosure.

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -49,12 +50,14 @@ pub(crate) async fn face_auth(
     body: Body,
 ) -> Response {
     let client = super::caller(&peer, &headers);
+    let replay_client = client.clone();
     let desk = app.desk();
     super::post_with(
         &app,
         "POST /v1/face-auth",
         &headers,
         body,
+        Some(&replay_client),
         move |text| async move {
             let mut scan: ScanRequest = if text.is_empty() {
                 ScanRequest::by(Source::His)
@@ -111,8 +114,17 @@ pub(crate) async fn visit(
     State(app): State<App>,
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(out_biz_no): Path<String>,
+    out_biz_no: Result<Path<String>, PathRejection>,
 ) -> Response {
+    let Ok(Path(out_biz_no)) = out_biz_no else {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "outBizNo 不是有效的文本",
+        )
+        .field("outBizNo")
+        .into_response();
+    };
     if out_biz_no.chars().count() > 64 || out_biz_no.chars().any(char::is_control) {
         return ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -2,9 +2,10 @@
 //! 2207 / 2208 result, recorded and shown on the terminal.
 
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use facepay_core::api::{
@@ -75,6 +76,7 @@ pub(crate) async fn notify(State(app): State<App>, headers: HeaderMap, body: Bod
         "POST /v1/settlements",
         &headers,
         body,
+        None,
         move |text| async move {
             let his = has_setlinfo(&text)?;
             let draft: Checkout = if his {
@@ -115,39 +117,55 @@ pub(crate) async fn notify(State(app): State<App>, headers: HeaderMap, body: Bod
 pub(crate) async fn refund(
     State(app): State<App>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    id: Result<Path<i64>, PathRejection>,
     body: Body,
 ) -> Response {
+    let Ok(Path(id)) = id else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "结算编号应为数字（GET /v1/settlements 的 id）",
+        )
+        .field("id")
+        .into_response();
+    };
     let desk = app.desk();
     let endpoint = format!("POST /v1/settlements/{id}/refund");
-    super::post_with(&app, &endpoint, &headers, body, move |text| async move {
-        let (request, his): (RefundRequest, bool) = if text.is_empty() {
-            (RefundRequest::full(SettlementId(id)), false)
-        } else if has_setlinfo(&text)? {
-            let body: HisRefund = text.json()?;
-            let request =
-                parse_json(&wire_text(body.to_request(id)?)).map_err(|e| in_his_words(e.into()))?;
-            (request, true)
-        } else {
-            let mut fields: Map<String, Value> = text.json()?;
-            match fields.get("settlementId") {
-                Some(v) if v.as_i64() != Some(id) => {
-                    return Err(ApiError::from(DeskError::Invalid {
-                        field: "settlementId",
-                        message: format!("与路径中的结算 {id} 不一致"),
-                    }));
+    super::post_with(
+        &app,
+        &endpoint,
+        &headers,
+        body,
+        None,
+        move |text| async move {
+            let (request, his): (RefundRequest, bool) = if text.is_empty() {
+                (RefundRequest::full(SettlementId(id)), false)
+            } else if has_setlinfo(&text)? {
+                let body: HisRefund = text.json()?;
+                let request = parse_json(&wire_text(body.to_request(id)?))
+                    .map_err(|e| in_his_words(e.into()))?;
+                (request, true)
+            } else {
+                let mut fields: Map<String, Value> = text.json()?;
+                match fields.get("settlementId") {
+                    Some(v) if v.as_i64() != Some(id) => {
+                        return Err(ApiError::from(DeskError::Invalid {
+                            field: "settlementId",
+                            message: format!("与路径中的结算 {id} 不一致"),
+                        }));
+                    }
+                    _ => {}
                 }
-                _ => {}
-            }
-            fields.insert("settlementId".into(), Value::from(id));
-            (parse_json(&wire_text(fields))?, false)
-        };
-        let receipt = desk.refund_from(request, Source::His).await.map_err(|e| {
-            let e = ApiError::from(e);
-            if his { in_his_words(e) } else { e }
-        })?;
-        desk.wake_worker();
-        Ok((StatusCode::CREATED, receipt))
-    })
+                fields.insert("settlementId".into(), Value::from(id));
+                (parse_json(&wire_text(fields))?, false)
+            };
+            let receipt = desk.refund_from(request, Source::His).await.map_err(|e| {
+                let e = ApiError::from(e);
+                if his { in_his_words(e) } else { e }
+            })?;
+            desk.wake_worker();
+            Ok((StatusCode::CREATED, receipt))
+        },
+    )
     .await
 }
