@@ -163,34 +163,9 @@ fn load_or_create(path: &Path) -> Result<BridgeToken, String> {
     Ok(token)
 }
 
-/// Write `text` so only this user can read it, atomically (beside, then renamed).
-/// On Windows the file lives in the user's own profile, whose ACL admits only
-/// the user, SYSTEM and administrators; it inherits that.
-pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("token.partial");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
-    #[cfg(unix)]
-    {
-        // An existing partial file keeps its old mode: set it again.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(text.as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
+/// The token file, this user's only (a line of text).
+fn write_private(path: &Path, token: &str) -> std::io::Result<()> {
+    facepay_keystore::write_private(path, format!("{token}\n").as_bytes())
 }
 
 #[cfg(test)]

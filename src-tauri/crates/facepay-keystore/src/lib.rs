@@ -146,7 +146,6 @@ fn read(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
 
 /// Written beside and renamed into place, readable by this user only.
 fn write(path: &Path, hex: &str) -> Result<(), KeyError> {
-    use std::io::Write;
     let io = |source| KeyError::Io {
         path: path.to_owned(),
         source,
@@ -161,6 +160,17 @@ fn write(path: &Path, hex: &str) -> Result<(), KeyError> {
     }
     let sealed =
         protect::seal(hex.as_bytes()).ok_or_else(|| KeyError::Unreadable(path.to_owned()))?;
+    write_private(path, &sealed).map_err(io)
+}
+
+/// Write `bytes` to `path` readable by this user only (0600; on Windows the
+/// user-profile folder's ACL), beside and renamed into place, flushed: a
+/// crash leaves the old file or the new one. For keys, tokens and settings.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     let tmp = sibling(path, ".partial");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -169,17 +179,17 @@ fn write(path: &Path, hex: &str) -> Result<(), KeyError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&tmp).map_err(io)?;
+    let mut file = options.open(&tmp)?;
     #[cfg(unix)]
     {
+        // A leftover partial file keeps its old mode: set it again.
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    file.write_all(&sealed).map_err(io)?;
-    file.sync_all().map_err(io)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
     drop(file);
-    std::fs::rename(&tmp, path).map_err(io)?;
+    std::fs::rename(&tmp, path)?;
     sync_dir(path);
     Ok(())
 }
