@@ -10,6 +10,10 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev
   xvfb xauth webkit2gtk-driver imagemagick faketime
   fonts-noto-cjk
+  # Packaging (scripts/package.sh, scripts/package-test.sh): the .deb, the Windows
+  # cross builds (mingw-w64 linkers), the NSIS installer and its inspection.
+  dpkg-dev file desktop-file-utils nsis p7zip-full
+  gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
 )
 # The UI builds with Node.js 18 or newer (Debian 12 ships 18).
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
@@ -33,4 +37,12 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "installing the Rust toolchain with rustup (Debian's packaged cargo is too old)"
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
   fi
+fi
+
+# The Windows targets the packaging cross-builds for (their linkers: the mingw-w64 packages above).
+rustup=$(command -v rustup || echo "$HOME/.cargo/bin/rustup")
+if [ -x "$rustup" ]; then
+  for target in x86_64-pc-windows-gnu i686-pc-windows-gnu; do
+    "$rustup" target list --installed | grep -qx "$target" || "$rustup" target add "$target"
+  done
 fi
