@@ -47,6 +47,19 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::bridge::rotate_bridge_token,
         commands::bridge::his_activity,
         commands::bridge::release_settlement,
+        commands::access::seat,
+        commands::access::sign_in,
+        commands::access::create_first_admin,
+        commands::access::lock,
+        commands::access::unlock,
+        commands::access::shift_summary,
+        commands::access::hand_over,
+        commands::access::change_pin,
+        commands::access::list_operators,
+        commands::access::add_operator,
+        commands::access::update_operator,
+        commands::access::audit_log,
+        commands::access::purge,
     ])
 }
 

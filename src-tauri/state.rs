@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use facepay_core::api::{Desk, DeskConfig, DeskError, outbox_worker};
+use facepay_core::api::{Admin, Desk, DeskConfig, DeskError, Operator, Role, outbox_worker};
 use tokio::sync::oneshot;
 
+use crate::IpcError;
 use crate::bridge::BridgeSlot;
 
 /// The current desk, shared with the HIS bridge (which asks for it on every
@@ -95,12 +96,45 @@ impl AppState {
         Arc::clone(&self.desk.read().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// The signed-in operator, for a cashier's action (a click: it keeps the panel awake).
+    pub fn cashier(&self) -> Result<Operator, IpcError> {
+        Ok(self.desk().require(Role::Cashier)?)
+    }
+
+    /// The signed-in operator, for what the panel polls (it does not keep an idle panel awake).
+    pub fn polled(&self) -> Result<Operator, IpcError> {
+        Ok(self.desk().check(Role::Cashier)?)
+    }
+
+    /// The signed-in administrator.
+    pub fn admin(&self) -> Result<Admin, IpcError> {
+        Ok(self.desk().require_admin()?)
+    }
+
+    /// 设置: an administrator's — except while the configuration could not be
+    /// used at start, when the setup screen is open to whoever installs the
+    /// counter (no journal of the hospital is open then: the panel runs on
+    /// its demo journal).
+    pub fn settings_access(&self) -> Result<Option<Admin>, IpcError> {
+        let broken = self
+            .startup_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        if broken {
+            return Ok(None);
+        }
+        self.admin().map(Some)
+    }
+
     pub fn desk_cell(&self) -> DeskCell {
         Arc::clone(&self.desk)
     }
 
-    /// New settings: a new service over the new transport; the worker follows.
+    /// New settings: a new service over the new transport (the operator
+    /// stays signed in); the worker follows.
     pub fn replace_desk(&self, desk: Desk) {
+        let desk = desk.keep_seat_of(&self.desk());
         *self.desk.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(desk);
         self.spawn_worker();
     }

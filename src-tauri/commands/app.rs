@@ -1,6 +1,6 @@
 //! The app itself: what it is connected to, the status bar, windows.
 
-use facepay_core::api::TransportKind;
+use facepay_core::api::{SeatView, TransportKind};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -72,7 +72,11 @@ pub struct Status {
     pub clock_warning: Option<String>,
     /// Why the journal could only be opened for reading (full or read-only disk).
     pub journal_read_only: Option<String>,
+    /// The signed-in operator's name (the configured one when nobody is).
     pub operator_name: String,
+    /// Who is signed in, whether the panel is locked, whether the first
+    /// administrator is still to be created.
+    pub seat: SeatView,
     /// Settlements the HIS pushed that wait for the cashier's F4.
     pub held: u64,
     /// Where the panel serves the HIS bridge, if it does.
@@ -86,6 +90,7 @@ pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
     let desk = state.desk();
     let probe = desk.probe().await;
     let backlog = desk.backlog()?;
+    let seat = desk.seat_view()?;
     Ok(Status {
         demo: desk.config().is_demo(),
         transport: desk.transport_description(),
@@ -95,7 +100,11 @@ pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
         pending: backlog.pending,
         clock_warning: desk.clock_warning(),
         journal_read_only: desk.degraded().map(str::to_owned),
-        operator_name: desk.config().operator_name.as_str().into(),
+        operator_name: seat.operator.as_ref().map_or_else(
+            || desk.config().operator_name.as_str().into(),
+            |o| o.name.clone(),
+        ),
+        seat,
         held: desk.held_count()?,
         bridge: state.bridge.addr().map(|a| a.to_string()),
         bridge_error: state.bridge.error(),
@@ -116,7 +125,17 @@ pub fn ui_ready<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> u6
 
 /// 历史 / 日结 / 待确认 / 设置 open in a wider second window.
 #[tauri::command]
-pub async fn open_records<R: Runtime>(app: AppHandle<R>, tab: String) -> Result<(), IpcError> {
+pub async fn open_records<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    tab: String,
+) -> Result<(), IpcError> {
+    // 设置 is the setup screen's way out too; everything else needs a signed-in operator.
+    if tab == "settings" {
+        state.settings_access()?;
+    } else {
+        state.cashier()?;
+    }
     let tab: String = tab.chars().filter(char::is_ascii_alphabetic).collect();
     if let Some(w) = app.get_webview_window("records") {
         let _ = w.eval(format!("location.hash = '#/records/{tab}'"));

@@ -1,7 +1,7 @@
 //! 设置 → HIS 接口, and the panel following the HIS at work.
 
 use facepay_bridge::RecentRequest;
-use facepay_core::api::{DeliveryReport, HisActivity, HisNotify, SettlementId};
+use facepay_core::api::{DeliveryReport, HisActivity, HisNotify, Role, SettlementId};
 use serde::Serialize;
 use tauri::State;
 
@@ -44,33 +44,39 @@ fn info(state: &AppState) -> BridgeInfo {
 
 #[tauri::command]
 pub async fn bridge_info(state: State<'_, AppState>) -> Result<BridgeInfo, IpcError> {
+    // Polled while 设置 → HIS 接口 is open: it must not keep an idle panel awake.
+    state.desk().check(Role::Admin)?.admin()?;
     Ok(info(&state))
 }
 
 /// 复制: the whole token, for IT to paste into the HIS (audited).
 #[tauri::command]
 pub async fn copy_bridge_token(state: State<'_, AppState>) -> Result<String, IpcError> {
+    let admin = state.admin()?;
     let token = state
         .bridge
         .token()
         .ok_or_else(|| IpcError::internal("令牌不可用，请查看 HIS 接口的错误信息"))?;
-    state
-        .desk()
-        .audit_bridge("bridge_token_copied", None, Some("设置 → HIS 接口 → 复制"))?;
+    state.desk().audit_admin(
+        &admin,
+        "bridge_token_copied",
+        Some("设置 → HIS 接口 → 复制"),
+    )?;
     Ok(token.current().reveal().to_owned())
 }
 
 /// 重新生成: a new token; the HIS must be given it (audited).
 #[tauri::command]
 pub async fn rotate_bridge_token(state: State<'_, AppState>) -> Result<BridgeInfo, IpcError> {
+    let admin = state.admin()?;
     let token = state
         .bridge
         .token()
         .ok_or_else(|| IpcError::internal("令牌不可用，请查看 HIS 接口的错误信息"))?;
     let new = token.rotate().map_err(IpcError::internal)?;
-    state.desk().audit_bridge(
+    state.desk().audit_admin(
+        &admin,
         "bridge_token_rotated",
-        None,
         Some(&format!("设置 → HIS 接口 → 重新生成; now {}", new.masked())),
     )?;
     Ok(info(&state))
@@ -79,6 +85,7 @@ pub async fn rotate_bridge_token(state: State<'_, AppState>) -> Result<BridgeInf
 /// The HIS's newest visit, for the panel to show (masked).
 #[tauri::command]
 pub async fn his_activity(state: State<'_, AppState>) -> Result<Option<HisActivity>, IpcError> {
+    state.polled()?;
     Ok(state.desk().his_activity()?)
 }
 
@@ -88,5 +95,6 @@ pub async fn release_settlement(
     state: State<'_, AppState>,
     settlement_id: SettlementId,
 ) -> Result<DeliveryReport, IpcError> {
+    state.cashier()?;
     Ok(state.desk().release(settlement_id).await?)
 }

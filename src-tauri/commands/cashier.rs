@@ -7,6 +7,7 @@ use crate::{AppState, IpcError};
 
 #[tauri::command]
 pub async fn face_auth(state: State<'_, AppState>) -> Result<FaceAuthOutcome, IpcError> {
+    state.cashier()?;
     let cancel = state.arm_cancel();
     let result = state.desk().face_auth(cancel).await;
     state.disarm_cancel();
@@ -16,6 +17,7 @@ pub async fn face_auth(state: State<'_, AppState>) -> Result<FaceAuthOutcome, Ip
 /// 取消: stop waiting for the face scan (the outcome goes to 待确认).
 #[tauri::command]
 pub async fn cancel_face_auth(state: State<'_, AppState>) -> Result<bool, IpcError> {
+    state.cashier()?;
     Ok(state.cancel_face_auth())
 }
 
@@ -24,6 +26,7 @@ pub async fn fetch_identity(
     state: State<'_, AppState>,
     out_biz_no: String,
 ) -> Result<FaceAuthOutcome, IpcError> {
+    state.cashier()?;
     Ok(state.desk().fetch_identity(&out_biz_no).await?)
 }
 
@@ -33,6 +36,7 @@ pub async fn reveal_identity(
     state: State<'_, AppState>,
     visit_id: VisitId,
 ) -> Result<RevealedIdentity, IpcError> {
+    state.cashier()?;
     Ok(state.desk().reveal(visit_id)?)
 }
 
@@ -41,6 +45,7 @@ pub async fn notify(
     state: State<'_, AppState>,
     draft: Checkout,
 ) -> Result<NotifyReceipt, IpcError> {
+    state.cashier()?;
     let desk = state.desk();
     let receipt = desk.notify(draft).await?;
     desk.wake_worker();

@@ -15,6 +15,7 @@ pub async fn history(
     state: State<'_, AppState>,
     filter: HistoryFilter,
 ) -> Result<HistoryPage, IpcError> {
+    state.cashier()?;
     Ok(state.desk().history(&filter)?)
 }
 
@@ -23,6 +24,7 @@ pub async fn visit_detail(
     state: State<'_, AppState>,
     out_biz_no: String,
 ) -> Result<VisitDetail, IpcError> {
+    state.cashier()?;
     Ok(state.desk().visit(&out_biz_no)?)
 }
 
@@ -32,6 +34,7 @@ pub async fn refund_draft(
     state: State<'_, AppState>,
     settlement_id: SettlementId,
 ) -> Result<RefundDraft, IpcError> {
+    state.cashier()?;
     Ok(state.desk().refund_draft(settlement_id)?)
 }
 
@@ -41,6 +44,7 @@ pub async fn refund(
     state: State<'_, AppState>,
     request: RefundRequest,
 ) -> Result<NotifyReceipt, IpcError> {
+    state.cashier()?;
     let desk = state.desk();
     let receipt = desk.refund(request).await?;
     desk.wake_worker();
@@ -53,6 +57,7 @@ pub async fn resend(
     state: State<'_, AppState>,
     settlement_id: SettlementId,
 ) -> Result<DeliveryReport, IpcError> {
+    state.cashier()?;
     Ok(state.desk().resend(settlement_id).await?)
 }
 
@@ -62,11 +67,13 @@ pub async fn summary(
     date: String,
     operator_id: Option<String>,
 ) -> Result<Vec<DaySummary>, IpcError> {
+    state.cashier()?;
     Ok(state.desk().summary(&date, operator_id.as_deref())?)
 }
 
 #[tauri::command]
 pub async fn close_day(state: State<'_, AppState>, date: String) -> Result<DaySummary, IpcError> {
+    state.cashier()?;
     Ok(state.desk().close_day(&date)?)
 }
 
@@ -88,6 +95,13 @@ pub async fn export<R: Runtime>(
     state: State<'_, AppState>,
     request: ExportRequest,
 ) -> Result<Option<ExportResult>, IpcError> {
+    // Checked before any dialog opens: a cashier never picks a place for an unmasked file.
+    let admin = if request.unmasked {
+        Some(state.admin()?)
+    } else {
+        state.cashier()?;
+        None
+    };
     let ext = serde_json::to_value(request.format)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -122,9 +136,14 @@ pub async fn export<R: Runtime>(
     let desk = state.desk();
     let file = path.display().to_string();
     let rows = tauri::async_runtime::spawn_blocking(move || {
-        desk.export(&request, &path, |rows| {
-            let _ = app.emit("export-progress", rows);
-        })
+        desk.export(
+            &request,
+            &path,
+            |rows| {
+                let _ = app.emit("export-progress", rows);
+            },
+            admin.as_ref(),
+        )
     })
     .await
     .map_err(|e| IpcError::internal(e.to_string()))??;
@@ -136,6 +155,7 @@ pub async fn export<R: Runtime>(
 
 #[tauri::command]
 pub async fn pending(state: State<'_, AppState>) -> Result<Vec<Call>, IpcError> {
+    state.cashier()?;
     Ok(state.desk().pending()?)
 }
 
@@ -147,5 +167,6 @@ pub async fn resolve(
     resolution: Resolution,
     reason: String,
 ) -> Result<Call, IpcError> {
-    Ok(state.desk().resolve(call_id, resolution, &reason)?)
+    let admin = state.admin()?;
+    Ok(state.desk().resolve(&admin, call_id, resolution, &reason)?)
 }

@@ -8,6 +8,7 @@ use crate::{AppState, IpcError};
 
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsForm, IpcError> {
+    state.settings_access()?;
     Ok(SettingsForm::of(state.desk().config()))
 }
 
@@ -18,6 +19,7 @@ pub async fn save_settings(
     state: State<'_, AppState>,
     form: SettingsForm,
 ) -> Result<AppInfo, IpcError> {
+    let admin = state.settings_access()?;
     let config = form.save(state.desk().config(), state.settings_file.as_deref())?;
     let bridge_changed = config.bridge != state.desk().config().bridge;
     state.replace_desk(Desk::open(config, "facepay-desk")?);
@@ -27,6 +29,11 @@ pub async fn save_settings(
         .unwrap_or_else(|p| p.into_inner()) = None;
     if bridge_changed {
         state.bridge.follow(state.desk_cell()).await;
+    }
+    let desk = state.desk();
+    match &admin {
+        Some(admin) => desk.audit_admin(admin, "save_settings", None)?,
+        None => desk.audit_setup("save_settings")?,
     }
     tracing::info!("settings saved");
     Ok(info(&state))
@@ -38,5 +45,6 @@ pub async fn test_connection(
     state: State<'_, AppState>,
     form: SettingsForm,
 ) -> Result<ConnectionTest, IpcError> {
+    state.settings_access()?;
     Ok(form.test_connection(state.desk().config()).await?)
 }

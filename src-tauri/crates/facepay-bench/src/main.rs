@@ -377,7 +377,7 @@ async fn round_trips_during_export(db: &std::path::Path, samples: usize) {
             };
             let t = Instant::now();
             let rows = desk
-                .export(&request, &file, |_| {})
+                .export(&request, &file, |_| {}, None)
                 .unwrap_or_else(|e| panic!("{e}"));
             (rows, t.elapsed())
         })

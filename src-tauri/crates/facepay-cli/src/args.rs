@@ -14,6 +14,11 @@ pub struct Cli {
     /// Configuration file (TOML). Also FACEPAY_CONFIG; FACEPAY_* variables override it.
     #[arg(long, global = true, env = "FACEPAY_CONFIG")]
     pub config: Option<PathBuf>,
+    /// 管理员工号 for the commands that need one (resolve, export --unmasked,
+    /// operators, audit, purge, bridge-token, rekey). The PIN comes from
+    /// FACEPAY_ADMIN_PIN, else it is asked for on the terminal.
+    #[arg(long, global = true, env = "FACEPAY_ADMIN_ID")]
+    pub admin: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -110,6 +115,33 @@ pub enum Command {
         #[arg(long)]
         raw: bool,
     },
+    /// 操作员: list, add, change (管理员). The first operator, added while
+    /// there is none, must be an administrator and needs no credential.
+    #[command(subcommand)]
+    Operators(OperatorsCommand),
+    /// 审计: the audit log, newest first (管理员).
+    Audit {
+        /// First day (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        operator: Option<String>,
+        /// An exact action, e.g. sign_in_failed, export, reveal_identity.
+        #[arg(long)]
+        action: Option<String>,
+        /// At most this many (1–500).
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// 清除: purge names and 证件号 older than the retention now (管理员).
+    Purge {
+        /// Instead of `[journal] retention_days`.
+        #[arg(long)]
+        older_than_days: Option<u32>,
+    },
     /// Resolve a 待确认 call (audited).
     Resolve {
         #[arg(long)]
@@ -119,6 +151,43 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorsCommand {
+    List,
+    /// The new operator's PIN comes from FACEPAY_NEW_PIN, else it is asked for twice.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Change an operator; --reset-pin takes the new PIN like `add`.
+    Update {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+        #[arg(long)]
+        disable: bool,
+        #[arg(long)]
+        reset_pin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// 收款员
+    Cashier,
+    /// 管理员
+    Admin,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -3,6 +3,7 @@
 //! JSON on stdout. On failure: a non-zero exit and `{"code", "message"}` on
 //! stdout (2 for a usage error, 1 otherwise). Logs go to stderr.
 
+mod admin;
 mod args;
 mod run;
 mod serve;

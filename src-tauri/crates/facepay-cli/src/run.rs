@@ -5,10 +5,11 @@ use std::io::Read;
 use serde_json::{Value, json};
 
 use facepay_core::api::{
-    CallId, Checkout, Desk, DeskConfig, DeskError, ExportFormat, ExportRequest, HistoryFilter,
-    RefundRequest, Resolution, ScanRequest, SettlementId, Source, parse_json,
+    AuditFilter, CallId, Checkout, Desk, DeskConfig, DeskError, ExportFormat, ExportRequest,
+    HistoryFilter, RefundRequest, Resolution, ScanRequest, SettlementId, Source, parse_json,
 };
 
+use crate::admin::{admin, operators};
 use crate::args::{Cli, Command, Format, Outcome};
 
 fn to_json(v: impl serde::Serialize) -> Result<Value, DeskError> {
@@ -32,6 +33,11 @@ fn read_json(source: &std::path::Path) -> Result<String, DeskError> {
 pub async fn run(cli: Cli) -> Result<Value, DeskError> {
     let config = DeskConfig::load(cli.config.as_deref())?;
     if matches!(cli.command, Command::Rekey) {
+        // The credential is checked on the journal as it is, which is then closed for the rewrite.
+        admin(
+            &Desk::open(config.clone(), "facepay-cli")?,
+            cli.admin.as_deref(),
+        )?;
         return to_json(facepay_core::api::rekey(
             &config,
             std::sync::Arc::new(facepay_core::api::SystemClock),
@@ -49,7 +55,33 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             )
         }
         Command::Serve { listen } => crate::serve::serve(desk, listen.as_deref()).await,
-        Command::BridgeToken { rotate, raw } => crate::serve::token(&desk, rotate, raw),
+        Command::BridgeToken { rotate, raw } => {
+            let admin = admin(&desk, cli.admin.as_deref())?;
+            crate::serve::token(&desk, &admin, rotate, raw)
+        }
+        Command::Operators(command) => operators(&desk, cli.admin.as_deref(), command),
+        Command::Audit {
+            from,
+            to,
+            operator,
+            action,
+            limit,
+        } => {
+            let admin = admin(&desk, cli.admin.as_deref())?;
+            let filter = AuditFilter {
+                from,
+                to,
+                operator_id: operator,
+                action,
+                before_id: None,
+                limit,
+            };
+            to_json(desk.audit_log(&admin, &filter)?)
+        }
+        Command::Purge { older_than_days } => {
+            let admin = admin(&desk, cli.admin.as_deref())?;
+            to_json(desk.purge(&admin, older_than_days)?)
+        }
         // Handled above, before this process opened the journal itself.
         Command::Rekey => Err(DeskError::Internal("rekey 不应在此处理".into())),
         Command::Identity { visit } => to_json(desk.fetch_identity(&visit).await?),
@@ -110,7 +142,17 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                 },
                 unmasked,
             };
-            let rows = desk.export(&request, &out, |n| tracing::info!(rows = n, "exporting"))?;
+            let admin = if unmasked {
+                Some(admin(&desk, cli.admin.as_deref())?)
+            } else {
+                None
+            };
+            let rows = desk.export(
+                &request,
+                &out,
+                |n| tracing::info!(rows = n, "exporting"),
+                admin.as_ref(),
+            )?;
             Ok(json!({"rows": rows, "file": out.display().to_string(), "masked": !unmasked}))
         }
         Command::Outbox { deliver } => {
@@ -132,7 +174,8 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                 Outcome::Ok => Resolution::ConfirmedOk,
                 Outcome::Failed => Resolution::ConfirmedFailed,
             };
-            to_json(desk.resolve(CallId(call), resolution, &reason)?)
+            let admin = admin(&desk, cli.admin.as_deref())?;
+            to_json(desk.resolve(&admin, CallId(call), resolution, &reason)?)
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use facepay_bridge::TokenSource;
 use facepay_core::api::{
-    ConfigError, DEFAULT_BRIDGE_LISTEN, Desk, DeskError, bridge_listen, outbox_worker,
+    Admin, ConfigError, DEFAULT_BRIDGE_LISTEN, Desk, DeskError, bridge_listen, outbox_worker,
 };
 
 fn token_source(desk: &Desk) -> Result<TokenSource, DeskError> {
@@ -84,7 +84,7 @@ async fn stopped() {
     }
 }
 
-pub fn token(desk: &Desk, rotate: bool, raw: bool) -> Result<Value, DeskError> {
+pub fn token(desk: &Desk, admin: &Admin, rotate: bool, raw: bool) -> Result<Value, DeskError> {
     let source = token_source(desk)?;
     let token = if rotate {
         let token = source.rotate().map_err(|message| {
@@ -93,9 +93,9 @@ pub fn token(desk: &Desk, rotate: bool, raw: bool) -> Result<Value, DeskError> {
                 message,
             })
         })?;
-        desk.audit_bridge(
+        desk.audit_admin(
+            admin,
             "bridge_token_rotated",
-            None,
             Some(&format!(
                 "facepay bridge-token --rotate; now {}",
                 token.masked()
@@ -105,6 +105,9 @@ pub fn token(desk: &Desk, rotate: bool, raw: bool) -> Result<Value, DeskError> {
     } else {
         source.current()
     };
+    if !rotate {
+        desk.audit_admin(admin, "bridge_token_shown", Some("facepay bridge-token"))?;
+    }
     if raw {
         return Ok(Value::String(token.reveal().to_owned()));
     }

@@ -3,6 +3,9 @@
 //! shows; closed sets are enums and ids newtypes, with TypeScript bindings.
 //! Nothing here needs the caller to know the journal or the protocol crates.
 
+pub use crate::access::{
+    Admin, Operator, OperatorView, PIN_ATTEMPTS, Pin, Role, SeatView, StaffId,
+};
 pub use crate::config::{
     BridgeConfig, ConfigError, DEFAULT_BRIDGE_LISTEN, DeskConfig, FileConfig, HisNotify,
     bridge_listen,
@@ -11,6 +14,7 @@ pub use crate::desk::Desk;
 pub use crate::error::{DeskError, ErrorCode};
 pub use crate::his::{HisActivity, HisIdentity, HisVisit, VisitState};
 pub use crate::keys::{Rekeyed, rekey};
+pub use crate::operators::{NewOperatorRequest, OperatorUpdate};
 pub use crate::requests::{ExportRequest, RefundRequest, ScanRequest};
 pub use crate::settings::{ConnectionTest, SettingsForm, TransportKind};
 pub use crate::views::{
@@ -20,14 +24,16 @@ pub use crate::views::{
 pub use crate::worker::outbox_worker;
 
 // Views and closed sets defined where they are stored or spoken.
+pub use facepay_journal::audit::{AuditEntry, AuditFilter};
 pub use facepay_journal::calls::Call;
 pub use facepay_journal::clock::{Clock, SystemClock};
 pub use facepay_journal::export::ExportFormat;
 pub use facepay_journal::history::{HistoryFilter, HistoryPage, SettlementRow, VisitDetail};
 pub use facepay_journal::idempotency::Begun;
+pub use facepay_journal::operators::OperatorInfo;
 pub use facepay_journal::outbox::OutboxEntry;
 pub use facepay_journal::retention::Purged;
-pub use facepay_journal::summary::{DaySummary, StateTotals, Totals};
+pub use facepay_journal::summary::{DaySummary, ShiftSummary, StateTotals, Totals};
 pub use facepay_journal::visits::Visit;
 pub use facepay_journal::{
     CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, Source, VisitId,

@@ -97,6 +97,8 @@ pub struct CounterSection {
     pub office_name: Option<String>,
     pub business_type: Option<String>,
     pub biz_type: Option<String>,
+    /// Minutes without a click before the panel locks; 0 never locks. Default 5.
+    pub idle_lock_minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +192,8 @@ pub struct DeskConfig {
     pub retention: chrono::Duration,
     pub acct_rule: AcctRule,
     pub bridge: BridgeConfig,
+    /// The panel locks after this long without activity (`None`: never).
+    pub idle_lock: Option<std::time::Duration>,
 }
 
 type Setter = fn(&mut FileConfig, String);
@@ -358,6 +362,15 @@ impl FileConfig {
                 .parent()
                 .map_or_else(|| PathBuf::from("bridge.token"), |d| d.join("bridge.token"))
         });
+        let idle_minutes = c.idle_lock_minutes.unwrap_or(5);
+        if idle_minutes > 480 {
+            return Err(ConfigError::new(
+                "counter.idle_lock_minutes",
+                "应在 0（不锁定）到 480 分钟之间",
+            ));
+        }
+        let idle_lock = (idle_minutes > 0)
+            .then(|| std::time::Duration::from_secs(u64::from(idle_minutes) * 60));
         let retention_days = self.journal.retention_days.unwrap_or(180);
         if !(1..=3650).contains(&retention_days) {
             return Err(ConfigError::new(
@@ -366,6 +379,7 @@ impl FileConfig {
             ));
         }
         Ok(DeskConfig {
+            idle_lock,
             key_file,
             retention: chrono::Duration::days(i64::from(retention_days)),
             acct_rule,

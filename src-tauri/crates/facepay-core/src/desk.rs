@@ -14,6 +14,7 @@ use facepay_journal::{SettlementId, VisitId};
 use nhsa_terminal::transport::{self, Transport};
 use nhsa_terminal::{Prepared, Reply, Terminal, TerminalError};
 
+use crate::access::Seat;
 use crate::clock_watch::ClockWatch;
 use crate::config::DeskConfig;
 use crate::error::DeskError;
@@ -39,6 +40,9 @@ pub struct Desk {
     /// Why the journal was opened read-only (a full or read-only disk).
     degraded: Option<Degraded>,
     pub(crate) wake: tokio::sync::Notify,
+    /// Who is signed in at the panel; shared with the desk that replaces this
+    /// one when 设置 are saved.
+    pub(crate) seat: Arc<Seat>,
 }
 
 impl Desk {
@@ -90,6 +94,8 @@ impl Desk {
         degraded: Option<JournalError>,
     ) -> Self {
         let readers = journal.readers();
+        let seat = Arc::new(Seat::default());
+        seat.set_idle_after(config.idle_lock);
         let terminal = Terminal::new(config.org_id.clone(), transport, config.timeouts);
         Self {
             config,
@@ -103,6 +109,7 @@ impl Desk {
                 cause: e.to_string(),
             }),
             wake: tokio::sync::Notify::new(),
+            seat,
         }
     }
 
@@ -197,8 +204,40 @@ impl Desk {
         })
     }
 
-    pub(crate) fn operator(&self) -> &str {
-        self.config.operator_id.as_str()
+    /// Take over the seat of the desk this one replaces: saving 设置 keeps
+    /// the operator signed in (under the new idle time).
+    pub fn keep_seat_of(mut self, previous: &Desk) -> Self {
+        self.seat = Arc::clone(&previous.seat);
+        self.seat.set_idle_after(self.config.idle_lock);
+        self
+    }
+
+    /// Whom actions are recorded under: the signed-in operator, else the
+    /// configured one (the CLI and the HIS bridge, which never sign in).
+    pub(crate) fn operator(&self) -> String {
+        match self.seat.occupant() {
+            Some(op) => op.id.as_str().to_owned(),
+            None => self.config.operator_id.as_str().to_owned(),
+        }
+    }
+
+    /// The operator's 工号 and name as the terminal and settlements record them.
+    pub(crate) fn operator_fields(
+        &self,
+    ) -> (
+        nhsa_terminal::protocol::OperatorId,
+        nhsa_terminal::protocol::OperatorName,
+    ) {
+        match self.seat.occupant() {
+            Some(op) => match nhsa_terminal::protocol::OperatorId::new(op.id.as_str()) {
+                Ok(id) => (id, op.name),
+                Err(_) => (self.config.operator_id.clone(), op.name),
+            },
+            None => (
+                self.config.operator_id.clone(),
+                self.config.operator_name.clone(),
+            ),
+        }
     }
 
     /// Journal the intent of sending `prepared`: its transaction, number and

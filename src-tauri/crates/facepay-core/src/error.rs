@@ -38,6 +38,21 @@ pub enum DeskError {
         field: &'static str,
         message: String,
     },
+    /// Nobody is signed in at this panel.
+    #[error("请先登录")]
+    NotSignedIn,
+    /// The panel is locked (锁定, or left idle): the operator's PIN opens it.
+    #[error("收银台已锁定，请输入 PIN 解锁")]
+    SeatLocked,
+    /// The signed-in operator's role may not do this.
+    #[error("此操作需要{}权限", needs.label())]
+    Forbidden { needs: facepay_journal::Role },
+    /// 工号 or PIN wrong; `left` more tries before a lockout.
+    #[error("工号或 PIN 不正确（再错 {left} 次将锁定 5 分钟）")]
+    WrongPin { left: u32 },
+    /// Too many wrong PINs: this 工号 waits until `until`.
+    #[error("PIN 错误次数过多，工号已锁定至 {until}")]
+    PinLocked { until: String },
     /// Something that should not happen did (a bug or the machine), said plainly.
     #[error("内部错误：{0}")]
     Internal(String),
@@ -53,6 +68,11 @@ pub enum ErrorCode {
     Config,
     Cancelled,
     ScanInProgress,
+    NotSignedIn,
+    SeatLocked,
+    Forbidden,
+    WrongPin,
+    PinLocked,
     NotFound,
     #[serde(rename = "invalid_input")]
     Invalid,
@@ -90,6 +110,11 @@ impl ErrorCode {
             ErrorCode::Config => "config",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::ScanInProgress => "scan_in_progress",
+            ErrorCode::NotSignedIn => "not_signed_in",
+            ErrorCode::SeatLocked => "seat_locked",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::WrongPin => "wrong_pin",
+            ErrorCode::PinLocked => "pin_locked",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Invalid => "invalid_input",
             ErrorCode::Internal => "internal",
@@ -176,6 +201,11 @@ impl DeskError {
             DeskError::Journal(e) => ErrorCode::of_journal(e),
             DeskError::Cancelled { .. } => ErrorCode::Cancelled,
             DeskError::ScanInProgress { .. } => ErrorCode::ScanInProgress,
+            DeskError::NotSignedIn => ErrorCode::NotSignedIn,
+            DeskError::SeatLocked => ErrorCode::SeatLocked,
+            DeskError::Forbidden { .. } => ErrorCode::Forbidden,
+            DeskError::WrongPin { .. } => ErrorCode::WrongPin,
+            DeskError::PinLocked { .. } => ErrorCode::PinLocked,
             DeskError::NotFound(_) => ErrorCode::NotFound,
             DeskError::Invalid { .. } => ErrorCode::Invalid,
             DeskError::Internal(_) => ErrorCode::Internal,
@@ -189,6 +219,7 @@ impl DeskError {
             DeskError::Config(c) => Some(&c.field),
             DeskError::Journal(JournalError::Invalid { field, .. })
             | DeskError::Invalid { field, .. } => Some(field),
+            DeskError::WrongPin { .. } | DeskError::SeatLocked => Some("pin"),
             _ => None,
         }
     }
@@ -226,6 +257,10 @@ impl DeskError {
                 "记录库不能写入（只读或磁盘已满）：请联系信息科检查文件权限和磁盘；历史、日结、导出和待确认仍可查看"
             }
             DeskError::NotFound(_) => "请在“历史”中核对记录",
+            DeskError::NotSignedIn | DeskError::SeatLocked => "请用本人的工号和 PIN 登录",
+            DeskError::Forbidden { .. } => "请管理员登录后操作",
+            DeskError::WrongPin { .. } => "请核对工号和 PIN；忘记 PIN 请找管理员重置",
+            DeskError::PinLocked { .. } => "请稍后再试，或请管理员重置 PIN",
             DeskError::Journal(JournalError::WrongKey(_) | JournalError::KeyInvalid(_)) => {
                 "记录库的密钥与本机保存的不一致：请勿删除或替换密钥文件，联系信息科恢复原密钥文件"
             }

@@ -18,18 +18,13 @@ impl Desk {
     /// caller named in place of the configured values.
     fn scan_request(&self, out_biz_no: OutBizNo, r: &ScanRequest) -> EcAuth {
         let c = &self.config;
+        let (operator_id, operator_name) = self.operator_fields();
         EcAuth {
             org_id: c.org_id.clone(),
             out_biz_no,
             business_type: r.business_type.unwrap_or(c.business_type),
-            operator_id: r
-                .operator_id
-                .clone()
-                .unwrap_or_else(|| c.operator_id.clone()),
-            operator_name: r
-                .operator_name
-                .clone()
-                .unwrap_or_else(|| c.operator_name.clone()),
+            operator_id: r.operator_id.clone().unwrap_or(operator_id),
+            operator_name: r.operator_name.clone().unwrap_or(operator_name),
             office_id: r.office_id.clone().unwrap_or_else(|| c.office_id.clone()),
             office_name: r
                 .office_name

@@ -3,6 +3,7 @@
 //! refund with a durable outbox, recovery of unknown outcomes, history, 日结
 //! and exports — every step journaled.
 
+mod access;
 pub mod api;
 mod clock_watch;
 pub mod config;
@@ -12,6 +13,7 @@ mod face;
 mod his;
 mod housekeeping;
 mod keys;
+mod operators;
 mod records;
 mod requests;
 mod settings;

@@ -11,6 +11,7 @@ use facepay_journal::outbox::{self, OutboxEntry};
 use facepay_journal::summary::{self, DaySummary};
 use facepay_journal::{CallId, Resolution, VisitId, audit, visits};
 
+use crate::access::{Admin, Role};
 use crate::desk::Desk;
 use crate::error::DeskError;
 use crate::requests::ExportRequest;
@@ -22,10 +23,11 @@ impl Desk {
         self.read(calls::pending)
     }
 
-    /// Resolve a 待确认 call with a reason (audited). Confirming that a
-    /// notification reached the terminal stops its retries.
+    /// Resolve a 待确认 call with a reason (audited under the administrator).
+    /// Confirming that a notification reached the terminal stops its retries.
     pub fn resolve(
         &self,
+        admin: &Admin,
         call_id: CallId,
         resolution: Resolution,
         reason: &str,
@@ -37,7 +39,7 @@ impl Desk {
             });
         }
         self.write(|tx, now, _| {
-            let call = calls::resolve(tx, call_id.get(), resolution, reason, self.operator(), now)?;
+            let call = calls::resolve(tx, call_id.get(), resolution, reason, admin.id(), now)?;
             if let (Resolution::ConfirmedOk, Some(settlement_id)) = (resolution, call.settlement_id)
             {
                 outbox::mark_delivered(tx, settlement_id.get(), now)?;
@@ -62,7 +64,7 @@ impl Desk {
             audit::append(
                 tx,
                 now,
-                self.operator(),
+                &self.operator(),
                 "reveal_identity",
                 Some(&format!("visit:{visit_id}")),
                 None,
@@ -90,9 +92,9 @@ impl Desk {
         self.write(|tx, now, _| {
             Ok(summary::close_day(
                 tx,
-                self.operator(),
+                &self.operator(),
                 day,
-                self.operator(),
+                &self.operator(),
                 now,
             )?)
         })
@@ -113,7 +115,8 @@ impl Desk {
         })
     }
 
-    /// Export to `out`, audited (an unmasked export says so in the audit log).
+    /// Export to `out`, audited (an unmasked export says so in the audit log;
+    /// only an administrator may make one).
     /// The rows are read on a connection of their own, on threads that yield
     /// the CPU to the counter: a face scan never waits behind a long export.
     pub fn export(
@@ -121,7 +124,11 @@ impl Desk {
         request: &ExportRequest,
         out: &Path,
         progress: impl FnMut(u64) + Send,
+        admin: Option<&Admin>,
     ) -> Result<u64, DeskError> {
+        if request.unmasked && admin.is_none() {
+            return Err(DeskError::Forbidden { needs: Role::Admin });
+        }
         if request.unmasked && self.degraded().is_some() {
             return Err(DeskError::Invalid {
                 field: "unmasked",
@@ -145,7 +152,9 @@ impl Desk {
                 Ok(audit::append(
                     tx,
                     now,
-                    self.operator(),
+                    admin
+                        .map_or(self.operator(), |a| a.id().to_owned())
+                        .as_str(),
                     "export",
                     None,
                     Some(&detail.to_string()),

@@ -68,7 +68,7 @@ impl Desk {
                 audit::append(
                     tx,
                     now,
-                    self.operator(),
+                    &self.operator(),
                     "release_notify",
                     Some(&format!("settlement:{settlement_id}")),
                     None,
@@ -146,7 +146,7 @@ impl Desk {
             audit::append(
                 tx,
                 now,
-                self.operator(),
+                &self.operator(),
                 if refund_of.is_some() {
                     "refund"
                 } else {
@@ -212,8 +212,9 @@ impl Desk {
                 *slot = v.to_owned();
             }
         };
-        fill(&mut d.operator_id, c.operator_id.as_str());
-        fill(&mut d.operator_name, c.operator_name.as_str());
+        let (operator_id, operator_name) = self.operator_fields();
+        fill(&mut d.operator_id, operator_id.as_str());
+        fill(&mut d.operator_name, operator_name.as_str());
         fill(&mut d.hospital_name, c.hospital_name.as_str());
         fill(&mut d.biz_type, c.biz_type.code());
         fill(
@@ -353,7 +354,7 @@ impl Desk {
             audit::append(
                 tx,
                 now,
-                self.operator(),
+                &self.operator(),
                 "resend_notify",
                 Some(&format!("settlement:{settlement_id}")),
                 None,

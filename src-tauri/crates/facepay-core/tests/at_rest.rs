@@ -62,6 +62,7 @@ async fn nothing_personal_is_readable_in_the_files_after_a_whole_session() {
             },
             &export,
             |_| {},
+            None,
         )
         .unwrap();
     let db = h.dir.path().join("facepay.db");
@@ -211,10 +212,10 @@ async fn exports_are_audited_before_they_are_written_and_run_no_formulas() {
     };
     // A file that cannot be written: the attempt is on record all the same.
     let nowhere = h.dir.path().join("no-such-folder").join("x.csv");
-    assert!(h.desk.export(&request, &nowhere, |_| {}).is_err());
+    assert!(h.desk.export(&request, &nowhere, |_| {}, None).is_err());
     assert_eq!(audits(&h.desk), 1);
     let out = h.dir.path().join("export.csv");
-    h.desk.export(&request, &out, |_| {}).unwrap();
+    h.desk.export(&request, &out, |_| {}, None).unwrap();
     assert_eq!(audits(&h.desk), 2);
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains("'=HYPERLINK"), "{text}");

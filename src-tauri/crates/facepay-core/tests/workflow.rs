@@ -259,7 +259,12 @@ async fn cancelling_a_face_scan_records_an_unknown_outcome() {
     assert_eq!(pending[0].error_kind.as_deref(), Some("cancelled"));
     let resolved = h
         .desk
-        .resolve(call_id, Resolution::ConfirmedFailed, "患者未完成刷脸已离开")
+        .resolve(
+            &common::admin(&h.desk),
+            call_id,
+            Resolution::ConfirmedFailed,
+            "患者未完成刷脸已离开",
+        )
         .unwrap();
     assert_eq!(resolved.resolved_by.as_deref(), Some("0107"));
     // The counter is free again.

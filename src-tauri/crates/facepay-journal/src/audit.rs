@@ -1,7 +1,7 @@
 //! The append-only log of operator actions (triggers refuse edits and deletes).
 
 use rusqlite::{Connection, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::JournalError;
 
@@ -20,6 +20,7 @@ pub fn append(
     Ok(tx.last_insert_rowid())
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
@@ -46,5 +47,66 @@ pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, JournalE
             detail: r.get(5)?,
         })
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// 审计 tab's filters; every one optional. Dates are YYYY-MM-DD, inclusive.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuditFilter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub operator_id: Option<String>,
+    /// An exact action, e.g. `sign_in_failed`.
+    pub action: Option<String>,
+    /// Entries older than this id (the next page).
+    pub before_id: Option<i64>,
+    /// At most this many (1–500, default 100).
+    pub limit: Option<u32>,
+}
+
+/// Entries matching `filter`, newest first.
+pub fn search(conn: &Connection, filter: &AuditFilter) -> Result<Vec<AuditEntry>, JournalError> {
+    for (field, day) in [("from", &filter.from), ("to", &filter.to)] {
+        if let Some(day) = day
+            && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err()
+        {
+            return Err(JournalError::Invalid {
+                field,
+                message: format!("日期“{day}”应为 YYYY-MM-DD"),
+            });
+        }
+    }
+    let limit = filter.limit.unwrap_or(100).clamp(1, 500);
+    // `to` is a whole day: everything before the next day's first instant.
+    let to = filter.to.as_ref().map(|d| format!("{d}~"));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, operator_id, action, subject, detail FROM audit
+         WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR at < ?2)
+           AND (?3 IS NULL OR operator_id = ?3) AND (?4 IS NULL OR action = ?4)
+           AND (?5 IS NULL OR id < ?5)
+         ORDER BY id DESC LIMIT ?6",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            filter.from,
+            to,
+            filter.operator_id.as_deref().filter(|v| !v.is_empty()),
+            filter.action.as_deref().filter(|v| !v.is_empty()),
+            filter.before_id,
+            limit
+        ],
+        |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                operator_id: r.get(2)?,
+                action: r.get(3)?,
+                subject: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        },
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

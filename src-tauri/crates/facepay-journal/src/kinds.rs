@@ -173,3 +173,22 @@ column_enum!(
         His = "his",
     }
 );
+
+column_enum!(
+    /// What a signed-in operator may do.
+    Role {
+        /// 收款员: scans, settles, refunds, looks back; no settings, no unmasked export.
+        Cashier = "cashier",
+        /// 管理员: everything, including settings, operators, the audit log and purges.
+        Admin = "admin",
+    }
+);
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Cashier => "收款员",
+            Role::Admin => "管理员",
+        }
+    }
+}

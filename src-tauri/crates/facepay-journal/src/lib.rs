@@ -15,6 +15,7 @@ pub mod idempotency;
 mod key;
 mod kinds;
 mod open;
+pub mod operators;
 pub mod outbox;
 pub mod retention;
 pub mod rewrite;
@@ -32,7 +33,9 @@ use rusqlite::TransactionBehavior;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::JournalError;
 pub use key::JournalKey;
-pub use kinds::{CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, Source, VisitId};
+pub use kinds::{
+    CallId, CallStatus, DeliveryStatus, Resolution, Role, SettlementId, Source, VisitId,
+};
 pub use open::SCHEMA_VERSION;
 pub use rusqlite::{Connection, Transaction};
 pub use session::Session;

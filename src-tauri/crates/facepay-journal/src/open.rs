@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_self_pay_and_refunds.sql"),
     include_str!("migrations/003_his_bridge.sql"),
     include_str!("migrations/004_less_kept.sql"),
+    include_str!("migrations/005_operators.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).

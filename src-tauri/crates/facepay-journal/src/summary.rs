@@ -156,12 +156,7 @@ pub fn day(
             ));
         }
         if let Some((summary, net)) = out.last_mut() {
-            let sign = match state {
-                MedicalSettleState::Success => 1,
-                MedicalSettleState::RefundSuccess => -1,
-                MedicalSettleState::Fail | MedicalSettleState::RefundFail => 0,
-            };
-            net[usize::from(self_pay)].add(sign, fen);
+            net[usize::from(self_pay)].add(state_sign(state), fen);
             summary.by_state.push(StateTotals {
                 state,
                 self_pay,
@@ -171,15 +166,95 @@ pub fn day(
     }
     Ok(out
         .into_iter()
-        .map(|(mut s, [insured, self_pay])| {
-            let mut all = insured;
-            all.add(1, self_pay);
-            s.net = all.totals();
-            s.net_insured = insured.totals();
-            s.net_self_pay = self_pay.totals();
+        .map(|(mut s, nets)| {
+            (s.net, s.net_insured, s.net_self_pay) = netted(nets);
             s
         })
         .collect())
+}
+
+/// How a state counts in the takings.
+fn state_sign(state: MedicalSettleState) -> i64 {
+    match state {
+        MedicalSettleState::Success => 1,
+        MedicalSettleState::RefundSuccess => -1,
+        MedicalSettleState::Fail | MedicalSettleState::RefundFail => 0,
+    }
+}
+
+/// (all, 医保, 自费) from the 医保 and 自费 nets.
+fn netted([insured, self_pay]: [Fen; 2]) -> (Totals, Totals, Totals) {
+    let mut all = insured;
+    all.add(1, self_pay);
+    (all.totals(), insured.totals(), self_pay.totals())
+}
+
+/// 交班: what one operator recorded during a shift.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShiftSummary {
+    pub operator_id: String,
+    pub operator_name: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub by_state: Vec<StateTotals>,
+    pub net: Totals,
+    pub net_insured: Totals,
+    pub net_self_pay: Totals,
+}
+
+/// The summary of `operator_id`'s settlements recorded in [`from`, `to`)
+/// (to now when `to` is None).
+pub fn shift(
+    conn: &Connection,
+    operator_id: &str,
+    operator_name: &str,
+    from: &str,
+    to: Option<&str>,
+) -> Result<ShiftSummary, JournalError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT state, self_pay, count(*), coalesce(sum(total_fee_fen), 0),
+                coalesce(sum(hif_fen), 0), coalesce(sum(acct_fen), 0), coalesce(sum(own_fen), 0)
+         FROM settlements
+         WHERE operator_id = ?1 AND created_at >= ?2 AND (?3 IS NULL OR created_at < ?3)
+         GROUP BY state, self_pay ORDER BY state, self_pay",
+    )?;
+    let rows = stmt.query_map(params![operator_id, from, to], |r| {
+        Ok((
+            code(r, 0, |c| MedicalSettleState::parse(c).ok())?,
+            r.get::<_, bool>(1)?,
+            Fen {
+                count: r.get(2)?,
+                total: r.get(3)?,
+                hif: r.get(4)?,
+                acct: r.get(5)?,
+                own: r.get(6)?,
+            },
+        ))
+    })?;
+    let mut by_state = Vec::new();
+    let mut nets = [Fen::default(); 2];
+    for row in rows {
+        let (state, self_pay, fen) = row?;
+        nets[usize::from(self_pay)].add(state_sign(state), fen);
+        by_state.push(StateTotals {
+            state,
+            self_pay,
+            totals: fen.totals(),
+        });
+    }
+    let (net, net_insured, net_self_pay) = netted(nets);
+    Ok(ShiftSummary {
+        operator_id: operator_id.to_owned(),
+        operator_name: operator_name.to_owned(),
+        started_at: from.to_owned(),
+        ended_at: to.map(str::to_owned),
+        by_state,
+        net,
+        net_insured,
+        net_self_pay,
+    })
 }
 
 /// Close an operator's day: its totals are frozen in the closure, and any

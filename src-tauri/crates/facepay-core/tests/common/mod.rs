@@ -90,3 +90,23 @@ pub fn success(out_biz_no: &str) -> SettleNotifyDraft {
 pub fn never() -> std::future::Pending<()> {
     std::future::pending()
 }
+
+pub const ADMIN_PIN: &str = "246810";
+
+/// The counter's first administrator, 0107 林晓燕 (the configured operator),
+/// created on demand; their credential as the CLI would present it.
+pub fn admin(desk: &Desk) -> facepay_core::api::Admin {
+    use facepay_core::api::{NewOperatorRequest, Pin, Role, StaffId};
+    let id = StaffId::new("0107").unwrap();
+    let pin = Pin::new(ADMIN_PIN).unwrap();
+    if desk.seat_view().unwrap().needs_first_admin {
+        desk.create_first_admin(NewOperatorRequest {
+            id: id.clone(),
+            name: "林晓燕".into(),
+            role: Role::Admin,
+            pin: pin.clone(),
+        })
+        .unwrap();
+    }
+    desk.authenticate_admin(&id, &pin).unwrap()
+}

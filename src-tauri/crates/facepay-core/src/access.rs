@@ -1,0 +1,325 @@
+//! Who is at the counter: 工号, PIN and role as types, and the seat the
+//! signed-in operator occupies (locked when left idle). The journal keeps
+//! operators; this module owns the rules.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+pub use facepay_journal::Role;
+use nhsa_terminal::protocol::OperatorName;
+
+use crate::error::DeskError;
+
+/// Wrong PINs in a row before an operator is locked out.
+pub const PIN_ATTEMPTS: u32 = 5;
+/// How long a lockout lasts.
+pub const PIN_LOCKOUT: chrono::Duration = chrono::Duration::minutes(5);
+
+fn invalid(field: &'static str, message: impl Into<String>) -> DeskError {
+    DeskError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// 工号: 1–20 ASCII letters, digits, `-` or `_` (the terminal's operatorId
+/// takes at most 20, and it is typed at a keyboard all day).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct StaffId(String);
+
+impl StaffId {
+    pub fn new(value: impl Into<String>) -> Result<Self, DeskError> {
+        let value = value.into();
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(invalid("staffId", "请输入工号"));
+        }
+        if value.chars().count() > 20
+            || !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid("staffId", "工号应为 1–20 位字母、数字、“-”或“_”"));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for StaffId {
+    type Error = String;
+    fn try_from(v: String) -> Result<Self, String> {
+        Self::new(v).map_err(|e| e.to_string())
+    }
+}
+
+impl From<StaffId> for String {
+    fn from(v: StaffId) -> String {
+        v.0
+    }
+}
+
+impl std::fmt::Display for StaffId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A PIN: 4–12 digits. Never printed, wiped from memory when dropped.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Pin(Zeroizing<String>);
+
+impl Pin {
+    pub fn new(value: impl Into<String>) -> Result<Self, DeskError> {
+        Self::named(value, "pin")
+    }
+
+    /// A PIN checked under another form field's name (`newPin`, `adminPin`…).
+    pub fn named(value: impl Into<String>, field: &'static str) -> Result<Self, DeskError> {
+        let value = Zeroizing::new(value.into());
+        if !(4..=12).contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(field, "PIN 应为 4–12 位数字"));
+        }
+        Ok(Self(value))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    /// The argon2id hash kept in the journal (PHC string, its own random salt).
+    pub(crate) fn hash(&self) -> Result<String, DeskError> {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt)
+            .map_err(|e| DeskError::Internal(format!("系统随机数不可用：{e}")))?;
+        let salt = SaltString::encode_b64(&salt)
+            .map_err(|e| DeskError::Internal(format!("PIN 盐值：{e}")))?;
+        argon2::Argon2::default()
+            .hash_password(self.bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| DeskError::Internal(format!("PIN 无法加密保存：{e}")))
+    }
+
+    /// Whether this PIN matches a stored hash. A hash that cannot be read
+    /// matches nothing.
+    pub(crate) fn matches(&self, stored: &str) -> bool {
+        PasswordHash::new(stored).is_ok_and(|h| {
+            argon2::Argon2::default()
+                .verify_password(self.bytes(), &h)
+                .is_ok()
+        })
+    }
+}
+
+impl TryFrom<String> for Pin {
+    type Error = String;
+    fn try_from(v: String) -> Result<Self, String> {
+        Self::new(v).map_err(|e| e.to_string())
+    }
+}
+
+impl std::fmt::Debug for Pin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pin(****)")
+    }
+}
+
+/// A signed-in (or just authenticated) operator. Only the desk makes one,
+/// after checking a PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub(crate) id: StaffId,
+    pub(crate) name: OperatorName,
+    pub(crate) role: Role,
+}
+
+impl Operator {
+    pub fn id(&self) -> &StaffId {
+        &self.id
+    }
+
+    pub fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The administrator's proof, or `forbidden` naming what is missing.
+    pub fn admin(&self) -> Result<Admin, DeskError> {
+        match self.role {
+            Role::Admin => Ok(Admin(self.clone())),
+            Role::Cashier => Err(DeskError::Forbidden { needs: Role::Admin }),
+        }
+    }
+
+    pub fn view(&self) -> OperatorView {
+        OperatorView {
+            id: self.id.as_str().to_owned(),
+            name: self.name.as_str().to_owned(),
+            role: self.role,
+        }
+    }
+}
+
+/// Proof that an administrator authenticated: what admin-only desk methods
+/// take, so none of them can be reached without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admin(Operator);
+
+impl Admin {
+    pub fn operator(&self) -> &Operator {
+        &self.0
+    }
+
+    pub fn id(&self) -> &str {
+        self.0.id.as_str()
+    }
+}
+
+/// The signed-in operator, as the panel shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorView {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Who sits at the counter, for the status bar and the lock screen.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatView {
+    pub operator: Option<OperatorView>,
+    /// Locked (by 锁定 or idle time): the PIN of `operator` opens it again.
+    pub locked: bool,
+    /// No operator exists yet: the first start creates the administrator.
+    pub needs_first_admin: bool,
+    /// Idle minutes before the panel locks (0: never).
+    pub idle_lock_minutes: u32,
+}
+
+#[derive(Debug)]
+struct Sitting {
+    operator: Operator,
+    shift_id: i64,
+    last_active: Instant,
+    locked: bool,
+}
+
+/// The seat of one panel. The CLI and the HIS bridge never sit: they act
+/// with an administrator credential or as the HIS.
+#[derive(Debug, Default)]
+pub struct Seat {
+    sitting: Mutex<Option<Sitting>>,
+    idle_after: Mutex<Option<Duration>>,
+}
+
+impl Seat {
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, Option<Sitting>> {
+        self.sitting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn set_idle_after(&self, idle: Option<Duration>) {
+        *self.idle_after.lock().unwrap_or_else(|p| p.into_inner()) = idle;
+    }
+
+    pub(crate) fn idle_after(&self) -> Option<Duration> {
+        *self.idle_after.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Lock a seat left idle too long (checked whenever anyone looks).
+    fn lapse(&self, s: &mut Sitting) {
+        if let Some(idle) = self.idle_after()
+            && !s.locked
+            && s.last_active.elapsed() >= idle
+        {
+            s.locked = true;
+            tracing::info!(operator = %s.operator.id, "panel locked after idle time");
+        }
+    }
+
+    /// The signed-in operator allowed to do `role`'s work; counts as activity
+    /// when `touch` (a click, not a poll).
+    pub(crate) fn require(&self, role: Role, touch: bool) -> Result<Operator, DeskError> {
+        let mut state = self.lock_state();
+        let Some(s) = state.as_mut() else {
+            return Err(DeskError::NotSignedIn);
+        };
+        self.lapse(s);
+        if s.locked {
+            return Err(DeskError::SeatLocked);
+        }
+        if role == Role::Admin && s.operator.role != Role::Admin {
+            return Err(DeskError::Forbidden { needs: Role::Admin });
+        }
+        if touch {
+            s.last_active = Instant::now();
+        }
+        Ok(s.operator.clone())
+    }
+
+    /// Who is signed in, locked or not (the operator actions are attributed to).
+    pub(crate) fn occupant(&self) -> Option<Operator> {
+        self.lock_state().as_ref().map(|s| s.operator.clone())
+    }
+
+    pub(crate) fn shift_id(&self) -> Option<i64> {
+        self.lock_state().as_ref().map(|s| s.shift_id)
+    }
+
+    pub(crate) fn view(&self) -> (Option<OperatorView>, bool) {
+        let mut state = self.lock_state();
+        match state.as_mut() {
+            Some(s) => {
+                self.lapse(s);
+                (Some(s.operator.view()), s.locked)
+            }
+            None => (None, false),
+        }
+    }
+
+    pub(crate) fn sit(&self, operator: Operator, shift_id: i64) {
+        *self.lock_state() = Some(Sitting {
+            operator,
+            shift_id,
+            last_active: Instant::now(),
+            locked: false,
+        });
+    }
+
+    pub(crate) fn lock(&self) -> bool {
+        match self.lock_state().as_mut() {
+            Some(s) => {
+                s.locked = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn unlock(&self) {
+        if let Some(s) = self.lock_state().as_mut() {
+            s.locked = false;
+            s.last_active = Instant::now();
+        }
+    }
+
+    pub(crate) fn leave(&self) -> Option<(Operator, i64)> {
+        self.lock_state().take().map(|s| (s.operator, s.shift_id))
+    }
+}

@@ -1,0 +1,472 @@
+//! Sign-in, lock, 交班 and the administrator's 操作员 and 审计 screens. PINs
+//! are checked against argon2id hashes; wrong ones are counted in the journal,
+//! so a lockout holds across restarts and for the CLI as for the panel.
+
+use facepay_journal::audit::{self, AuditEntry, AuditFilter};
+use facepay_journal::clock::stamp;
+use facepay_journal::operators::{self, NewOperator, OperatorChange, OperatorInfo, ShiftEnd};
+use facepay_journal::summary::{self, ShiftSummary};
+use nhsa_terminal::protocol::OperatorName;
+use serde::Deserialize;
+
+use crate::access::{Admin, Operator, PIN_ATTEMPTS, PIN_LOCKOUT, Pin, Role, SeatView, StaffId};
+use crate::desk::Desk;
+use crate::error::DeskError;
+
+/// A new operator, as the administrator types it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewOperatorRequest {
+    pub id: StaffId,
+    pub name: String,
+    pub role: Role,
+    pub pin: Pin,
+}
+
+/// What an administrator changes about an operator; absent fields stay.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct OperatorUpdate {
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub name: Option<String>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub role: Option<Role>,
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub active: Option<bool>,
+    /// A new PIN (重置 PIN); it also lifts a lockout.
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub pin: Option<Pin>,
+}
+
+fn operator_name(name: &str) -> Result<OperatorName, DeskError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(DeskError::Invalid {
+            field: "name",
+            message: "请输入姓名".into(),
+        });
+    }
+    OperatorName::new(name).map_err(|e| DeskError::Invalid {
+        field: "name",
+        message: e.problem.to_string(),
+    })
+}
+
+impl Desk {
+    /// Who sits at the panel (and whether the first administrator is still to be created).
+    pub fn seat_view(&self) -> Result<SeatView, DeskError> {
+        let (operator, locked) = self.seat.view();
+        let needs_first_admin = operator.is_none() && self.read(operators::count)? == 0;
+        Ok(SeatView {
+            operator,
+            locked,
+            needs_first_admin,
+            idle_lock_minutes: self
+                .seat
+                .idle_after()
+                .map_or(0, |d| u32::try_from(d.as_secs() / 60).unwrap_or(u32::MAX)),
+        })
+    }
+
+    /// The signed-in operator, if the panel is unlocked and their role may do
+    /// `role`'s work. Counts as activity (the idle lock starts again).
+    pub fn require(&self, role: Role) -> Result<Operator, DeskError> {
+        self.seat.require(role, true)
+    }
+
+    /// Like [`Desk::require`], for what the panel polls: it does not keep
+    /// an idle panel awake.
+    pub fn check(&self, role: Role) -> Result<Operator, DeskError> {
+        self.seat.require(role, false)
+    }
+
+    /// The signed-in administrator's proof.
+    pub fn require_admin(&self) -> Result<Admin, DeskError> {
+        self.seat.require(Role::Admin, true)?.admin()
+    }
+
+    /// Check `pin` for `id`: wrong PINs count towards a lockout, every
+    /// outcome is audited. What the CLI's administrator credential uses.
+    pub fn authenticate(&self, id: &StaffId, pin: &Pin) -> Result<Operator, DeskError> {
+        let now = self.now();
+        let record = self.read(|c| operators::get(c, id.as_str()))?;
+        let Some(record) = record.filter(|r| r.active) else {
+            // Unknown and disabled 工号 answer like a wrong PIN: the screen
+            // does not tell a stranger which 工号 exist.
+            self.write(|tx, at, _| {
+                audit::append(tx, at, id.as_str(), "sign_in_failed", None, Some("unknown"))?;
+                Ok(())
+            })?;
+            return Err(DeskError::WrongPin { left: PIN_ATTEMPTS });
+        };
+        if let Some(until) = &record.locked_until
+            && until.as_str() > stamp(now).as_str()
+        {
+            return Err(DeskError::PinLocked {
+                until: until.get(11..16).unwrap_or(until).to_owned(),
+            });
+        }
+        if !pin.matches(&record.pin_hash) {
+            let lock_until = stamp(now + PIN_LOCKOUT);
+            let failed = self.write(|tx, at, _| {
+                let failed =
+                    operators::record_wrong_pin(tx, id.as_str(), PIN_ATTEMPTS, &lock_until, at)?;
+                let action = if failed == 0 {
+                    "pin_locked"
+                } else {
+                    "sign_in_failed"
+                };
+                audit::append(tx, at, id.as_str(), action, None, None)?;
+                Ok(failed)
+            })?;
+            return Err(if failed == 0 {
+                DeskError::PinLocked {
+                    until: lock_until.get(11..16).unwrap_or(&lock_until).to_owned(),
+                }
+            } else {
+                DeskError::WrongPin {
+                    left: PIN_ATTEMPTS - failed,
+                }
+            });
+        }
+        self.write(|tx, at, _| Ok(operators::clear_wrong_pins(tx, id.as_str(), at)?))?;
+        Ok(Operator {
+            id: id.clone(),
+            name: operator_name(&record.name)?,
+            role: record.role,
+        })
+    }
+
+    /// An administrator's credential (CLI): authenticated and an administrator.
+    pub fn authenticate_admin(&self, id: &StaffId, pin: &Pin) -> Result<Admin, DeskError> {
+        let operator = self.authenticate(id, pin)?;
+        operator.admin().inspect_err(|_| {
+            let _ = self.write(|tx, at, _| {
+                audit::append(tx, at, id.as_str(), "forbidden", None, Some("cli admin"))?;
+                Ok(())
+            });
+        })
+    }
+
+    /// 登录: sit at the panel and start a shift. Whoever sat before (a locked
+    /// seat left by a colleague) ends their shift as replaced.
+    pub fn sign_in(&self, id: &StaffId, pin: &Pin) -> Result<Operator, DeskError> {
+        let operator = self.authenticate(id, pin)?;
+        self.start_shift(&operator)?;
+        Ok(operator)
+    }
+
+    fn start_shift(&self, operator: &Operator) -> Result<(), DeskError> {
+        let previous = self.seat.occupant();
+        let shift_id = self.write(|tx, now, session| {
+            let shift_id = operators::start_shift(tx, operator.id.as_str(), session, now)?;
+            let detail = previous
+                .as_ref()
+                .filter(|p| p.id != operator.id)
+                .map(|p| format!("replaced {}", p.id));
+            audit::append(
+                tx,
+                now,
+                operator.id.as_str(),
+                "sign_in",
+                Some(&format!("shift:{shift_id}")),
+                detail.as_deref(),
+            )?;
+            Ok(shift_id)
+        })?;
+        self.seat.sit(operator.clone(), shift_id);
+        Ok(())
+    }
+
+    /// The panel's first start: create the administrator and sign them in.
+    pub fn sign_in_first_admin(&self, request: NewOperatorRequest) -> Result<Operator, DeskError> {
+        let operator = self.create_first_admin(request)?;
+        self.start_shift(&operator)?;
+        Ok(operator)
+    }
+
+    /// Create the first operator, an administrator, while none exists (the
+    /// panel's first start, or `facepay operators add` at installation).
+    pub fn create_first_admin(&self, request: NewOperatorRequest) -> Result<Operator, DeskError> {
+        if request.role != Role::Admin {
+            return Err(DeskError::Invalid {
+                field: "role",
+                message: "第一个操作员必须是管理员".into(),
+            });
+        }
+        let name = operator_name(&request.name)?;
+        let hash = request.pin.hash()?;
+        self.write(|tx, now, _| {
+            if operators::count(tx)? > 0 {
+                return Err(DeskError::Forbidden { needs: Role::Admin });
+            }
+            operators::insert(
+                tx,
+                &NewOperator {
+                    id: request.id.as_str(),
+                    name: name.as_str(),
+                    role: Role::Admin,
+                    pin_hash: &hash,
+                },
+                request.id.as_str(),
+                now,
+            )?;
+            audit::append(
+                tx,
+                now,
+                request.id.as_str(),
+                "create_operator",
+                Some(&format!("operator:{}", request.id)),
+                Some("first administrator"),
+            )?;
+            Ok(())
+        })?;
+        Ok(Operator {
+            id: request.id,
+            name,
+            role: Role::Admin,
+        })
+    }
+
+    /// 锁定: the operator stays signed in; their PIN opens the panel again.
+    pub fn lock(&self) -> Result<(), DeskError> {
+        let Some(operator) = self.seat.occupant() else {
+            return Err(DeskError::NotSignedIn);
+        };
+        self.seat.lock();
+        self.write(|tx, now, _| {
+            audit::append(tx, now, operator.id.as_str(), "lock", None, None)?;
+            Ok(())
+        })
+    }
+
+    /// 解锁 with the signed-in operator's own PIN.
+    pub fn unlock(&self, pin: &Pin) -> Result<Operator, DeskError> {
+        let Some(operator) = self.seat.occupant() else {
+            return Err(DeskError::NotSignedIn);
+        };
+        self.authenticate(&operator.id, pin)?;
+        self.seat.unlock();
+        self.write(|tx, now, _| {
+            audit::append(tx, now, operator.id.as_str(), "unlock", None, None)?;
+            Ok(())
+        })?;
+        Ok(operator)
+    }
+
+    /// 交班: end the shift, sign out, and return what the shift recorded.
+    pub fn hand_over(&self) -> Result<ShiftSummary, DeskError> {
+        let operator = self.seat.require(Role::Cashier, true)?;
+        let shift_id = self.seat.shift_id().ok_or(DeskError::NotSignedIn)?;
+        let summary = self.write(|tx, now, _| {
+            let shift = operators::end_shift(tx, shift_id, ShiftEnd::Handover, now)?;
+            let summary = summary::shift(
+                tx,
+                operator.id.as_str(),
+                operator.name(),
+                &shift.started_at,
+                shift.ended_at.as_deref(),
+            )?;
+            audit::append(
+                tx,
+                now,
+                operator.id.as_str(),
+                "hand_over",
+                Some(&format!("shift:{shift_id}")),
+                Some(&format!(
+                    "{} settlements, net {}",
+                    summary.by_state.iter().map(|s| s.totals.count).sum::<u64>(),
+                    summary.net.total_fee
+                )),
+            )?;
+            Ok(summary)
+        })?;
+        self.seat.leave();
+        Ok(summary)
+    }
+
+    /// The summary of the shift under way, for the 交班 confirmation.
+    pub fn shift_so_far(&self) -> Result<ShiftSummary, DeskError> {
+        let operator = self.seat.require(Role::Cashier, true)?;
+        let shift_id = self.seat.shift_id().ok_or(DeskError::NotSignedIn)?;
+        self.read(|c| {
+            let shift = operators::shift(c, shift_id)?
+                .ok_or_else(|| facepay_journal::JournalError::NotFound("班次不存在".into()))?;
+            summary::shift(
+                c,
+                operator.id.as_str(),
+                operator.name(),
+                &shift.started_at,
+                None,
+            )
+        })
+    }
+
+    /// 修改 PIN: the signed-in operator changes their own.
+    pub fn change_own_pin(&self, old: &Pin, new: &Pin) -> Result<(), DeskError> {
+        let operator = self.seat.require(Role::Cashier, true)?;
+        self.authenticate(&operator.id, old)?;
+        let hash = new.hash()?;
+        self.write(|tx, now, _| {
+            operators::update(
+                tx,
+                operator.id.as_str(),
+                &OperatorChange {
+                    pin_hash: Some(&hash),
+                    ..OperatorChange::default()
+                },
+                now,
+            )?;
+            audit::append(tx, now, operator.id.as_str(), "change_pin", None, None)?;
+            Ok(())
+        })
+    }
+
+    pub fn operators(&self, _admin: &Admin) -> Result<Vec<OperatorInfo>, DeskError> {
+        self.read(operators::list)
+    }
+
+    pub fn add_operator(
+        &self,
+        admin: &Admin,
+        request: NewOperatorRequest,
+    ) -> Result<OperatorInfo, DeskError> {
+        let name = operator_name(&request.name)?;
+        let hash = request.pin.hash()?;
+        self.write(|tx, now, _| {
+            operators::insert(
+                tx,
+                &NewOperator {
+                    id: request.id.as_str(),
+                    name: name.as_str(),
+                    role: request.role,
+                    pin_hash: &hash,
+                },
+                admin.id(),
+                now,
+            )?;
+            audit::append(
+                tx,
+                now,
+                admin.id(),
+                "create_operator",
+                Some(&format!("operator:{}", request.id)),
+                Some(request.role.as_str()),
+            )?;
+            Ok(())
+        })?;
+        self.operator_info(request.id.as_str())
+    }
+
+    /// Change an operator; the last active administrator can be neither
+    /// demoted nor disabled (the counter would have no one to manage it).
+    pub fn update_operator(
+        &self,
+        admin: &Admin,
+        id: &StaffId,
+        update: OperatorUpdate,
+    ) -> Result<OperatorInfo, DeskError> {
+        let name = update.name.as_deref().map(operator_name).transpose()?;
+        let hash = update.pin.as_ref().map(Pin::hash).transpose()?;
+        let demotes = update.role == Some(Role::Cashier) || update.active == Some(false);
+        self.write(|tx, now, _| {
+            let Some(current) = operators::get(tx, id.as_str())? else {
+                return Err(DeskError::NotFound(format!("没有工号 {id}")));
+            };
+            if demotes
+                && current.role == Role::Admin
+                && current.active
+                && operators::other_active_admins(tx, id.as_str())? == 0
+            {
+                return Err(DeskError::Invalid {
+                    field: if update.active == Some(false) {
+                        "active"
+                    } else {
+                        "role"
+                    },
+                    message: "这是唯一的管理员，不能停用或改为收款员".into(),
+                });
+            }
+            operators::update(
+                tx,
+                id.as_str(),
+                &OperatorChange {
+                    name: name.as_ref().map(OperatorName::as_str),
+                    role: update.role,
+                    active: update.active,
+                    pin_hash: hash.as_deref(),
+                },
+                now,
+            )?;
+            let changed: Vec<&str> = [
+                name.as_ref().map(|_| "name"),
+                update.role.map(Role::as_str),
+                update
+                    .active
+                    .map(|a| if a { "enabled" } else { "disabled" }),
+                hash.as_ref().map(|_| "pin reset"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            audit::append(
+                tx,
+                now,
+                admin.id(),
+                "update_operator",
+                Some(&format!("operator:{id}")),
+                Some(&changed.join(", ")),
+            )?;
+            Ok(())
+        })?;
+        // A disabled or demoted operator who is signed in loses the seat's powers now.
+        if let Some(seated) = self.seat.occupant()
+            && seated.id == *id
+            && demotes
+        {
+            self.seat.leave();
+        }
+        self.operator_info(id.as_str())
+    }
+
+    fn operator_info(&self, id: &str) -> Result<OperatorInfo, DeskError> {
+        self.read(operators::list)?
+            .into_iter()
+            .find(|o| o.id == id)
+            .ok_or_else(|| DeskError::NotFound(format!("没有工号 {id}")))
+    }
+
+    /// 审计: the audit log with filters, newest first.
+    pub fn audit_log(
+        &self,
+        _admin: &Admin,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEntry>, DeskError> {
+        self.read(|c| audit::search(c, filter))
+    }
+
+    /// Record a change made on the setup screen, open to whoever installs
+    /// while the configuration could not be used at start.
+    pub fn audit_setup(&self, action: &str) -> Result<(), DeskError> {
+        self.write(|tx, now, _| {
+            audit::append(tx, now, "setup", action, None, Some("setup screen"))?;
+            Ok(())
+        })
+    }
+
+    /// Record an administrator's action done outside the desk (settings
+    /// saved, the bridge token copied or rotated).
+    pub fn audit_admin(
+        &self,
+        admin: &Admin,
+        action: &str,
+        detail: Option<&str>,
+    ) -> Result<(), DeskError> {
+        self.write(|tx, now, _| {
+            audit::append(tx, now, admin.id(), action, None, detail)?;
+            Ok(())
+        })
+    }
+}
