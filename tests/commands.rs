@@ -42,6 +42,14 @@ fn call(
     .map(|b| b.deserialize::<Value>().unwrap())
 }
 
+const ADMIN_PIN: &str = "246810";
+
+/// The first start: the administrator 0001 is created and signed in.
+fn sign_in_admin(w: &tauri::WebviewWindow<tauri::test::MockRuntime>) {
+    let request = json!({"id": "0001", "name": "周建国", "role": "admin", "pin": ADMIN_PIN});
+    call(w, "create_first_admin", json!({ "request": request })).unwrap();
+}
+
 #[test]
 fn a_visit_through_the_commands() {
     let dir = tempfile::tempdir().unwrap();
@@ -49,6 +57,7 @@ fn a_visit_through_the_commands() {
     let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
+    sign_in_admin(&w);
 
     let info = call(&w, "app_info", json!({})).unwrap();
     assert_eq!(info["demo"], true);
@@ -82,6 +91,7 @@ fn errors_cross_ipc_as_code_and_message_naming_the_field() {
     let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
+    sign_in_admin(&w);
     let draft = json!({"outBizNo": "V-1", "medicalSettleState": "SUCCESS", "totalFee": "1.234",
         "bizType": "", "operatorId": "", "operatorName": "", "hospitalName": "", "setlTime": ""});
     let err = call(&w, "notify", json!({ "draft": draft })).unwrap_err();
@@ -149,6 +159,7 @@ fn the_panel_form_stores_its_office_id_and_self_pay_and_refunds_from_history() {
     let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
+    sign_in_admin(&w);
     let info = call(&w, "app_info", json!({})).unwrap();
     assert_eq!(
         info["officeId"], "0001",
@@ -311,6 +322,7 @@ fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
     let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
+    sign_in_admin(&w);
 
     let info = call(&w, "bridge_info", json!({})).unwrap();
     assert_eq!(info["serving"], addr.to_string());
@@ -431,4 +443,200 @@ fn a_configuration_that_cannot_be_used_keeps_the_setup_screen_until_settings_are
         !dir.path().join("facepay.db").exists(),
         "no production journal was made"
     );
+}
+
+/// Commands anyone at the panel may call: the sign-in and lock screens,
+/// the status bar, the window itself.
+const PUBLIC: &[&str] = &[
+    "app_info",
+    "status",
+    "ui_ready",
+    "set_always_on_top",
+    "seat",
+    "sign_in",
+    "create_first_admin",
+    "lock",
+    "unlock",
+];
+/// 管理员 only.
+const ADMIN: &[&str] = &[
+    "get_settings",
+    "save_settings",
+    "test_connection",
+    "bridge_info",
+    "copy_bridge_token",
+    "rotate_bridge_token",
+    "resolve",
+    "list_operators",
+    "add_operator",
+    "update_operator",
+    "audit_log",
+    "purge",
+];
+/// A signed-in operator of either role.
+const CASHIER: &[&str] = &[
+    "open_records",
+    "face_auth",
+    "cancel_face_auth",
+    "fetch_identity",
+    "reveal_identity",
+    "notify",
+    "history",
+    "visit_detail",
+    "refund_draft",
+    "refund",
+    "resend",
+    "summary",
+    "close_day",
+    "export",
+    "pending",
+    "his_activity",
+    "release_settlement",
+    "shift_summary",
+    "hand_over",
+    "change_pin",
+];
+
+/// Well-formed arguments for each command: the role check, not argument
+/// parsing, must be what refuses.
+fn sample_args(cmd: &str, form: &Value) -> Value {
+    let export =
+        json!({"from": "2026-11-28", "to": "2026-11-28", "format": "csv", "unmasked": false});
+    match cmd {
+        "open_records" => json!({"tab": "history"}),
+        "fetch_identity" | "visit_detail" => json!({"outBizNo": "H44170200001-W01-X"}),
+        "reveal_identity" => json!({"visitId": 1}),
+        "notify" => json!({"draft": panel_draft("H44170200001-W01-X", false, "")}),
+        "history" => json!({"filter": {}}),
+        "refund_draft" | "resend" | "release_settlement" => json!({"settlementId": 1}),
+        "refund" => json!({"request": {"settlementId": 1}}),
+        "summary" | "close_day" => json!({"date": "2026-11-28"}),
+        "export" => json!({ "request": export }),
+        "resolve" => json!({"callId": 1, "resolution": "confirmed_ok", "reason": "终端已显示"}),
+        "save_settings" | "test_connection" => json!({ "form": form }),
+        "add_operator" => {
+            json!({"request": {"id": "0003", "name": "王芳", "role": "cashier", "pin": "1357"}})
+        }
+        "update_operator" => json!({"staffId": "0002", "update": {"active": false}}),
+        "audit_log" => json!({"filter": {}}),
+        "purge" => json!({"olderThanDays": null}),
+        "change_pin" => json!({"oldPin": "1357", "newPin": "2468"}),
+        "sign_in" => json!({"staffId": "0002", "pin": "1357"}),
+        "unlock" => json!({"pin": "1357"}),
+        "create_first_admin" => {
+            json!({"request": {"id": "0009", "name": "李四", "role": "admin", "pin": "1357"}})
+        }
+        _ => json!({}),
+    }
+}
+
+fn code_of(w: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> String {
+    match call(w, cmd, args) {
+        Ok(v) => format!("ok: {v}"),
+        Err(e) => e["code"].as_str().unwrap_or("?").to_owned(),
+    }
+}
+
+#[test]
+fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administrator() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::fs::read_to_string(root.join("src-tauri/lib.rs")).unwrap();
+    let handlers: std::collections::BTreeSet<&str> = lib
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("commands::"))
+        .map(|l| l.trim_end_matches(',').rsplit("::").next().unwrap())
+        .collect();
+    let classified: std::collections::BTreeSet<&str> =
+        PUBLIC.iter().chain(ADMIN).chain(CASHIER).copied().collect();
+    assert_eq!(
+        handlers, classified,
+        "every command is public, a cashier's or an administrator's"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    // Nobody yet: the first start must create the administrator.
+    assert_eq!(
+        call(&w, "seat", json!({})).unwrap()["needsFirstAdmin"],
+        true
+    );
+    assert_eq!(code_of(&w, "face_auth", json!({})), "not_signed_in");
+    sign_in_admin(&w);
+    let form = call(&w, "get_settings", json!({})).unwrap();
+    call(
+        &w,
+        "add_operator",
+        json!({"request": {"id": "0002", "name": "林晓燕", "role": "cashier", "pin": "1357"}}),
+    )
+    .unwrap();
+    // A second first administrator is refused once one exists.
+    assert_eq!(
+        code_of(
+            &w,
+            "create_first_admin",
+            sample_args("create_first_admin", &form)
+        ),
+        "forbidden"
+    );
+    call(&w, "hand_over", json!({})).unwrap();
+
+    for cmd in ADMIN.iter().chain(CASHIER) {
+        assert_eq!(
+            code_of(&w, cmd, sample_args(cmd, &form)),
+            "not_signed_in",
+            "{cmd} without anyone signed in"
+        );
+    }
+
+    let cashier = call(&w, "sign_in", sample_args("sign_in", &form)).unwrap();
+    assert_eq!(cashier["role"], "cashier");
+    for cmd in ADMIN {
+        assert_eq!(
+            code_of(&w, cmd, sample_args(cmd, &form)),
+            "forbidden",
+            "{cmd} by a cashier"
+        );
+    }
+    let unmasked = json!({"request": {"from": "2026-11-28", "to": "2026-11-28", "format": "csv", "unmasked": true}});
+    assert_eq!(code_of(&w, "export", unmasked), "forbidden");
+    // 设置 stays closed to a cashier; 历史 opens.
+    assert_eq!(
+        code_of(&w, "open_records", json!({"tab": "settings"})),
+        "forbidden"
+    );
+    assert!(call(&w, "history", json!({"filter": {}})).is_ok());
+
+    call(&w, "lock", json!({})).unwrap();
+    for cmd in CASHIER {
+        assert_eq!(
+            code_of(&w, cmd, sample_args(cmd, &form)),
+            "seat_locked",
+            "{cmd} while locked"
+        );
+    }
+    let seat = call(&w, "seat", json!({})).unwrap();
+    assert_eq!(
+        (seat["locked"].as_bool(), seat["operator"]["id"].as_str()),
+        (Some(true), Some("0002"))
+    );
+    assert_eq!(code_of(&w, "unlock", json!({"pin": "9999"})), "wrong_pin");
+    call(&w, "unlock", json!({"pin": "1357"})).unwrap();
+    assert!(call(&w, "pending", json!({})).is_ok());
+
+    // What the cashier was refused is on record under their 工号.
+    call(&w, "hand_over", json!({})).unwrap();
+    call(&w, "sign_in", json!({"staffId": "0001", "pin": ADMIN_PIN})).unwrap();
+    let audit = call(&w, "audit_log", json!({"filter": {"operatorId": "0002"}})).unwrap();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in ["sign_in", "lock", "sign_in_failed", "unlock", "hand_over"] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
 }
