@@ -62,17 +62,12 @@ impl LibraryTransport {
         // this transport.
         let library = unsafe { libloading::Library::new(path) }
             .map_err(|e| config(format!("无法加载终端动态库 {}：{e}", path.display())))?;
-        // SAFETY: the symbol is declared with the vendor's documented signature.
-        let entry: NationEcTrans = unsafe {
-            *library
-                .get::<NationEcTrans>(b"NationEcTrans\0")
-                .map_err(|e| {
-                    config(format!(
-                        "动态库 {} 中没有 NationEcTrans：{e}",
-                        path.display()
-                    ))
-                })?
-        };
+        let entry = entry_point(&library).map_err(|e| {
+            config(format!(
+                "动态库 {} 中没有 NationEcTrans：{e}",
+                path.display()
+            ))
+        })?;
         let center_url_c = gb18030_cstring(center_url)
             .ok_or_else(|| config("电子凭证中台地址含有非法字符".into()))?;
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -104,6 +99,30 @@ impl LibraryTransport {
             }),
         })
     }
+}
+
+/// The names the entry point is exported under. A Rust or `.def`-file build
+/// exports it plain; a 32-bit MSVC build of a `__stdcall` function without a
+/// `.def` file exports it decorated, with or without the leading underscore
+/// (`@12`: three 4-byte pointer arguments).
+const ENTRY_NAMES: [&[u8]; 3] = [
+    b"NationEcTrans\0",
+    b"_NationEcTrans@12\0",
+    b"NationEcTrans@12\0",
+];
+
+fn entry_point(library: &libloading::Library) -> Result<NationEcTrans, libloading::Error> {
+    let mut first_error = None;
+    for name in ENTRY_NAMES {
+        // SAFETY: the symbol is declared with the vendor's documented signature.
+        match unsafe { library.get::<NationEcTrans>(name) } {
+            Ok(symbol) => return Ok(*symbol),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or(libloading::Error::DlSymUnknown))
 }
 
 fn gb18030_cstring(text: &str) -> Option<CString> {
@@ -176,14 +195,12 @@ fn call_blocking(
     }
 }
 
-#[async_trait::async_trait]
-impl super::Transport for LibraryTransport {
-    async fn exchange(
-        &self,
-        _trans_type: TransType,
-        envelope: &str,
-        timeout: Duration,
-    ) -> Result<String, TransportError> {
+impl LibraryTransport {
+    /// One envelope through the library, for callers that hold the envelope
+    /// as text (the `nation-ec-host` process): the library does not need the
+    /// transaction type. When `timeout` passes, or this future is dropped,
+    /// before the library's thread takes the call, the call is never made.
+    pub async fn send(&self, envelope: &str, timeout: Duration) -> Result<String, TransportError> {
         let input = gb18030_cstring(envelope).ok_or_else(|| TransportError::Io {
             detail: "请求中含有 NUL 字符".into(),
         })?;
@@ -209,6 +226,18 @@ impl super::Transport for LibraryTransport {
                 Err(TransportError::Timeout { after: timeout })
             }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Transport for LibraryTransport {
+    async fn exchange(
+        &self,
+        _trans_type: TransType,
+        envelope: &str,
+        timeout: Duration,
+    ) -> Result<String, TransportError> {
+        self.send(envelope, timeout).await
     }
 
     fn describe(&self) -> String {
