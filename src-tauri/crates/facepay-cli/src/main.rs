@@ -61,7 +61,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            print_json(&json!({"code": e.code(), "message": e.to_string(), "advice": e.advice()}));
+            print_json(
+                &json!({"code": e.code(), "message": e.to_string(), "field": e.field(), "advice": e.advice()}),
+            );
             ExitCode::FAILURE
         }
     }

@@ -73,6 +73,7 @@ async fn a_full_then_read_only_disk_keeps_history_and_refuses_new_work_with_advi
     let url = sim.url();
     let db = dir.path().join("facepay.db");
 
+    common::first_admin(&db, &url).await;
     let auth = cli(&db, &url, &["auth"], None).await;
     assert!(auth.ok, "{}", auth.json);
     let visit = auth.json["outBizNo"].as_str().unwrap().to_owned();
@@ -186,5 +187,8 @@ async fn a_full_then_read_only_disk_keeps_history_and_refuses_new_work_with_advi
         "an unmasked export that cannot be audited: {}",
         unmasked.json
     );
+    // Refused for want of an audit row, not for want of a credential: the
+    // administrator signs in on a read-only journal too.
+    assert_eq!(unmasked.json["field"], "unmasked", "{}", unmasked.json);
     disk.remount("rw");
 }

@@ -104,6 +104,7 @@ async fn rekey_rotates_the_key_and_keeps_everything() {
     let auth = run(cli(&db, &sim.url(), &["auth"]), None).await;
     assert!(auth.ok, "{}", auth.stderr);
     let key_before = std::fs::read_to_string(common::key_file(&db)).unwrap();
+    common::first_admin(&db, &sim.url()).await;
     let r = run(cli(&db, &sim.url(), &["rekey"]), None).await;
     assert!(r.ok, "{} {}", r.json, r.stderr);
     let key_after = std::fs::read_to_string(common::key_file(&db)).unwrap();

@@ -24,6 +24,7 @@ async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("facepay.db");
 
+    common::first_admin(&db, &sim.url()).await;
     // The token is created on first use, beside the journal, and printed for IT.
     let token = run(cli(&db, &sim.url(), &["bridge-token"]), None).await;
     assert!(token.ok, "{}", token.stderr);

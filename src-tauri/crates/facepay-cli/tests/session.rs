@@ -18,6 +18,7 @@ async fn auth_notify_history_summary_export_pending_resolve() {
         c
     };
 
+    common::first_admin(&db, &url).await;
     let auth = run(cli(&["auth"]), None).await;
     assert!(auth.ok, "{}", auth.json);
     let visit = auth.json["outBizNo"].as_str().unwrap().to_owned();

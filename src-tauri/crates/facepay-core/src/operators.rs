@@ -13,6 +13,9 @@ use crate::access::{Admin, Operator, PIN_ATTEMPTS, PIN_LOCKOUT, Pin, Role, SeatV
 use crate::desk::Desk;
 use crate::error::DeskError;
 
+/// The seat's shift when the journal could not record one (read-only).
+const NO_SHIFT: i64 = -1;
+
 /// A new operator, as the administrator types it.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Deserialize)]
@@ -95,7 +98,7 @@ impl Desk {
         let Some(record) = record.filter(|r| r.active) else {
             // Unknown and disabled 工号 answer like a wrong PIN: the screen
             // does not tell a stranger which 工号 exist.
-            self.write(|tx, at, _| {
+            self.write_if_writable(|tx, at| {
                 audit::append(tx, at, id.as_str(), "sign_in_failed", None, Some("unknown"))?;
                 Ok(())
             })?;
@@ -110,17 +113,25 @@ impl Desk {
         }
         if !pin.matches(&record.pin_hash) {
             let lock_until = stamp(now + PIN_LOCKOUT);
-            let failed = self.write(|tx, at, _| {
-                let failed =
-                    operators::record_wrong_pin(tx, id.as_str(), PIN_ATTEMPTS, &lock_until, at)?;
-                let action = if failed == 0 {
-                    "pin_locked"
-                } else {
-                    "sign_in_failed"
-                };
-                audit::append(tx, at, id.as_str(), action, None, None)?;
-                Ok(failed)
-            })?;
+            let failed = self
+                .write_if_writable(|tx, at| {
+                    let failed = operators::record_wrong_pin(
+                        tx,
+                        id.as_str(),
+                        PIN_ATTEMPTS,
+                        &lock_until,
+                        at,
+                    )?;
+                    let action = if failed == 0 {
+                        "pin_locked"
+                    } else {
+                        "sign_in_failed"
+                    };
+                    audit::append(tx, at, id.as_str(), action, None, None)?;
+                    Ok(failed)
+                })?
+                // A read-only journal cannot count: the PIN is refused all the same.
+                .unwrap_or(1);
             return Err(if failed == 0 {
                 DeskError::PinLocked {
                     until: lock_until.get(11..16).unwrap_or(&lock_until).to_owned(),
@@ -131,7 +142,9 @@ impl Desk {
                 }
             });
         }
-        self.write(|tx, at, _| Ok(operators::clear_wrong_pins(tx, id.as_str(), at)?))?;
+        if record.failed_pins > 0 || record.locked_until.is_some() {
+            self.write_if_writable(|tx, at| Ok(operators::clear_wrong_pins(tx, id.as_str(), at)?))?;
+        }
         Ok(Operator {
             id: id.clone(),
             name: operator_name(&record.name)?,
@@ -158,8 +171,26 @@ impl Desk {
         Ok(operator)
     }
 
+    /// A write that a read-only journal skips (`None`): signing in must still
+    /// work there, so staff can read what was recorded.
+    fn write_if_writable<T>(
+        &self,
+        f: impl FnOnce(&facepay_journal::Transaction<'_>, &str) -> Result<T, DeskError>,
+    ) -> Result<Option<T>, DeskError> {
+        if self.degraded().is_some() {
+            tracing::warn!("journal read-only: sign-in bookkeeping not recorded");
+            return Ok(None);
+        }
+        self.write(|tx, now, _| f(tx, now)).map(Some)
+    }
+
     fn start_shift(&self, operator: &Operator) -> Result<(), DeskError> {
         let previous = self.seat.occupant();
+        if self.degraded().is_some() {
+            // No shift can be recorded: the seat holds none (交班 then just signs out).
+            self.seat.sit(operator.clone(), NO_SHIFT);
+            return Ok(());
+        }
         let shift_id = self.write(|tx, now, session| {
             let shift_id = operators::start_shift(tx, operator.id.as_str(), session, now)?;
             let detail = previous
@@ -260,6 +291,12 @@ impl Desk {
     pub fn hand_over(&self) -> Result<ShiftSummary, DeskError> {
         let operator = self.seat.require(Role::Cashier, true)?;
         let shift_id = self.seat.shift_id().ok_or(DeskError::NotSignedIn)?;
+        if shift_id == NO_SHIFT {
+            self.seat.leave();
+            return Err(DeskError::Journal(facepay_journal::JournalError::ReadOnly(
+                "已退出登录，但班次未能记录".into(),
+            )));
+        }
         let summary = self.write(|tx, now, _| {
             let shift = operators::end_shift(tx, shift_id, ShiftEnd::Handover, now)?;
             let summary = summary::shift(

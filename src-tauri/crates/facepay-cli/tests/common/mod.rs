@@ -43,6 +43,9 @@ fn configured(mut cmd: Command, db: &Path, url: &str) -> Command {
         .env("FACEPAY_OFFICE_ID", "0301")
         .env("FACEPAY_OFFICE_NAME", "挂号收费处")
         .env("FACEPAY_LOG", "info")
+        // The administrator's credential for protected commands (see `first_admin`).
+        .env("FACEPAY_ADMIN_ID", "0107")
+        .env("FACEPAY_ADMIN_PIN", ADMIN_PIN)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
@@ -85,6 +88,28 @@ pub async fn run(mut cmd: Command, stdin: Option<String>) -> Run {
     })
     .await
     .unwrap()
+}
+
+pub const ADMIN_PIN: &str = "246810";
+
+/// Create the counter's first administrator, 0107 林晓燕, as IT would at
+/// installation: `facepay operators add` needs no credential while there is none.
+pub async fn first_admin(db: &Path, url: &str) {
+    let mut cmd = facepay(db, url);
+    cmd.args([
+        "operators",
+        "add",
+        "--id",
+        "0107",
+        "--name",
+        "林晓燕",
+        "--role",
+        "admin",
+    ])
+    .env("FACEPAY_NEW_PIN", ADMIN_PIN);
+    let r = run(cmd, None).await;
+    assert!(r.ok, "first administrator: {} {}", r.json, r.stderr);
+    assert_eq!(r.json["role"], "admin");
 }
 
 pub fn settle_json(out_biz_no: &str, setl_time: &str) -> String {
