@@ -224,6 +224,32 @@ async fn exports_are_audited_before_they_are_written_and_run_no_formulas() {
         !text.contains(",=HYPERLINK") && !text.contains(",\"=HYPERLINK"),
         "{text}"
     );
+    // The XLSX holds them as text cells, never as formulas.
+    let xlsx = h.dir.path().join("export.xlsx");
+    let request = ExportRequest {
+        format: ExportFormat::Xlsx,
+        ..request
+    };
+    h.desk.export(&request, &xlsx, |_| {}, None).unwrap();
+    let mut book = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut book.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    let strings = match book.by_name("xl/sharedStrings.xml") {
+        Ok(mut f) => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+            s
+        }
+        Err(_) => String::new(),
+    };
+    let cells = format!("{sheet}{strings}");
+    assert!(!sheet.contains("<f>"), "no formula cell: {sheet}");
+    assert!(cells.contains("'=HYPERLINK"), "{cells}");
+    assert!(cells.contains("'@SUM(1+1)"), "{cells}");
 }
 
 fn one(desk: &Desk, sql: &str) -> Option<String> {
