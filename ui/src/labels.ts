@@ -13,6 +13,7 @@ import type { Charset } from "./bindings/Charset";
 import type { HisNotify } from "./bindings/HisNotify";
 import type { Source } from "./bindings/Source";
 import type { VisitState } from "./bindings/VisitState";
+import type { Role } from "./bindings/Role";
 
 const STATE: Record<SettleState, string> = {
   SUCCESS: "结算成功",
@@ -36,6 +37,20 @@ const HIS_NOTIFY: Record<HisNotify, string> = { at_once: "立即通知终端", c
 const TRANS: Record<TransType, string> = { "cn.nhsa.ec.auth": "刷脸授权", "cn.nhsa.auth.check": "获取身份", "cn.nhsa.settle.notify": "结算通知" };
 const CALL_STATUS: Record<CallStatus, string> = { ok: "成功", failed: "失败", unknown: "结果未知", in_flight: "进行中" };
 const RESOLUTION: Record<Resolution, string> = { confirmed_ok: "确认终端已处理", confirmed_failed: "确认终端未处理", superseded: "已被后续调用取代" };
+const ROLE: Record<Role, string> = { cashier: "收款员", admin: "管理员" };
+/**
+ * The journal's audit actions (facepay-core, facepay-journal, the bridge and
+ * the CLI append them); one missing here shows raw, so 审计 still lists it.
+ */
+const AUDIT_ACTION: Record<string, string> = {
+  sign_in: "登录", sign_in_failed: "登录失败", pin_locked: "PIN 锁定", lock: "锁定", unlock: "解锁",
+  hand_over: "交班", change_pin: "修改 PIN", create_operator: "新增操作员", update_operator: "修改操作员",
+  forbidden: "越权被拒", reveal_identity: "显示身份", export: "导出", resolve_unknown: "待确认处理",
+  notify: "结算通知", refund: "退费", resend_notify: "重发通知", release_notify: "F4 通知终端",
+  close_day: "日结", save_settings: "保存设置", purge_identities: "清除过期身份",
+  bridge_token_copied: "复制接口令牌", bridge_token_rotated: "重新生成接口令牌", bridge_token_shown: "显示接口令牌",
+  bridge_unauthorized: "接口拒绝访问", his_disclosure: "HIS 获取身份", clock_jump: "时钟跳变", journal_rekeyed: "记录库换密钥",
+};
 
 /** [code, label] in display order, for selects and segmented choices. */
 const pairs = <K extends string>(table: Record<K, string>) => Object.entries(table) as [K, string][];
@@ -43,6 +58,8 @@ export const STATES = pairs(STATE);
 export const BIZ_TYPES = pairs(BIZ);
 export const TRANSPORTS = pairs(TRANSPORT);
 export const HIS_NOTIFIES = pairs(HIS_NOTIFY);
+export const ROLES = pairs(ROLE);
+export const AUDIT_ACTIONS = pairs(AUDIT_ACTION);
 /** Windows bridges often answer in GBK without saying so. */
 export const CHARSETS: [Charset, string][] = [["utf-8", "UTF-8"], ["gbk", "GBK（Windows 中文）"], ["gb18030", "GB18030"]];
 export const BUSINESS_TYPES: [string, string][] = [
@@ -64,3 +81,5 @@ export const callStatusLabel = (c: CallStatus) => CALL_STATUS[c];
 export const resolutionLabel = (c: Resolution) => RESOLUTION[c];
 /** 医保 or 自费: whether the settlement went through 医保 at all. */
 export const payKindLabel = (selfPay: boolean) => (selfPay ? "自费" : "医保");
+export const roleLabel = (c: Role) => ROLE[c];
+export const auditActionLabel = (c: string) => AUDIT_ACTION[c] ?? c;

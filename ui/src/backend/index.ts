@@ -2,6 +2,8 @@
 // directly, so they also run in a plain browser against the fake one.
 
 import type { AppInfo } from "../bindings/AppInfo";
+import type { AuditEntry } from "../bindings/AuditEntry";
+import type { AuditFilter } from "../bindings/AuditFilter";
 import type { BridgeInfo } from "../bindings/BridgeInfo";
 import type { Call } from "../bindings/Call";
 import type { ConnectionTest } from "../bindings/ConnectionTest";
@@ -14,13 +16,19 @@ import type { HisActivity } from "../bindings/HisActivity";
 import type { HistoryFilter } from "../bindings/HistoryFilter";
 import type { HistoryPage } from "../bindings/HistoryPage";
 import type { IpcError } from "../bindings/IpcError";
+import type { NewOperatorRequest } from "../bindings/NewOperatorRequest";
 import type { NotifyReceipt } from "../bindings/NotifyReceipt";
+import type { OperatorInfo } from "../bindings/OperatorInfo";
+import type { OperatorUpdate } from "../bindings/OperatorUpdate";
+import type { OperatorView } from "../bindings/OperatorView";
 import type { RefundDraft } from "../bindings/RefundDraft";
 import type { RefundRequest } from "../bindings/RefundRequest";
 import type { Resolution } from "../bindings/Resolution";
 import type { RevealedIdentity } from "../bindings/RevealedIdentity";
+import type { SeatView } from "../bindings/SeatView";
 import type { SettingsForm } from "../bindings/SettingsForm";
 import type { SettleNotifyDraft } from "../bindings/SettleNotifyDraft";
+import type { ShiftSummary } from "../bindings/ShiftSummary";
 import type { Status } from "../bindings/Status";
 import type { VisitDetail } from "../bindings/VisitDetail";
 import { fakeBackend } from "./fake";
@@ -63,7 +71,31 @@ export interface Backend {
   hisActivity(): Promise<HisActivity | null>;
   /** F4 on a settlement the HIS pushed and the counter holds for the cashier. */
   releaseSettlement(settlementId: number): Promise<DeliveryReport>;
+
+  /** Who sits at the panel: what the sign-in and lock screens follow. */
+  seat(): Promise<SeatView>;
+  /** 登录: starts a shift; a colleague's locked shift ends as replaced. */
+  signIn(staffId: string, pin: string): Promise<OperatorView>;
+  /** The first start: the administrator, signed in at once (role must be admin). */
+  createFirstAdmin(request: NewOperatorRequest): Promise<OperatorView>;
+  lock(): Promise<void>;
+  unlock(pin: string): Promise<OperatorView>;
+  /** The shift so far, for the 交班 confirmation. */
+  shiftSummary(): Promise<ShiftSummary>;
+  /** 交班: ends the shift and signs out; the shift's own summary. */
+  handOver(): Promise<ShiftSummary>;
+  changePin(oldPin: string, newPin: string): Promise<void>;
+  listOperators(): Promise<OperatorInfo[]>;
+  addOperator(request: NewOperatorRequest): Promise<OperatorInfo>;
+  updateOperator(staffId: string, update: OperatorUpdate): Promise<OperatorInfo>;
+  /** Newest first; `beforeId` pages on. */
+  auditLog(filter: AuditFilter): Promise<AuditEntry[]>;
+  /** 清除: names and 证件号 older than the retention (or `olderThanDays`), now. */
+  purge(olderThanDays: number | null): Promise<Purged>;
 }
+
+/** What 清除 replaced by masked forms (no generated binding: the shell's own struct). */
+export type Purged = { visits: number; settlements: number };
 
 export type { IpcError };
 
@@ -73,5 +105,25 @@ export function asIpcError(e: unknown): IpcError {
   return { code: "internal", message: String(e), field: null, advice: null };
 }
 
+/**
+ * Fired when a command was refused because of who sits at the panel (nobody,
+ * locked, or a role that may not): the gate asks the seat again at once
+ * instead of waiting for its next poll, in whichever window it happened.
+ */
+export const SEAT_EVENT = "facepay:seat";
+const SEAT_CODES = new Set<string>(["not_signed_in", "seat_locked", "forbidden"]);
+
+function watched(b: Backend): Backend {
+  const out: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(b) as [string, (...a: unknown[]) => Promise<unknown>][]) {
+    out[name] = (...args: unknown[]) =>
+      f(...args).catch((e: unknown) => {
+        if (SEAT_CODES.has(asIpcError(e).code)) dispatchEvent(new Event(SEAT_EVENT));
+        throw e;
+      });
+  }
+  return out as unknown as Backend;
+}
+
 const inTauri = typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
-export const backend: Backend = inTauri ? tauriBackend : fakeBackend;
+export const backend: Backend = watched(inTauri ? tauriBackend : fakeBackend);

@@ -29,9 +29,10 @@ const deliveries = (a: HisActivity | null) => (a ? a.settlements.map((s) => `${s
  * Between the cashier's own scans the panel follows the HIS: a scan the HIS
  * starts through the bridge shows here marked HIS 发起, then the identity
  * (the form ready to settle by hand), then what the HIS pushed; F4
- * releases a settlement held for the cashier.
+ * releases a settlement held for the cashier. `paused` (locked, or a dialog
+ * over it): kept as it is, but deaf to keys and not following the HIS.
  */
-export function Checkout({ info }: { info: AppInfo }) {
+export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boolean }) {
   const [phase, setPhase] = useState<Phase>("idle");
   const [visit, setVisit] = useState<FaceAuthOutcome | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
@@ -142,7 +143,7 @@ export function Checkout({ info }: { info: AppInfo }) {
   };
   // Follow the HIS whenever the panel is not busy with the cashier's own scan, form or submit.
   const following = phase === "idle" || phase === "done" || (phase === "identified" && his !== null);
-  usePoll(following && !releasing, FOLLOW_MS, () => backend.hisActivity(), follow);
+  usePoll(following && !releasing && !paused, FOLLOW_MS, () => backend.hisActivity(), follow);
 
   /** The HIS's settlements not already shown as the cashier's own receipt. */
   const hisSettlements = his ? his.settlements.filter((s) => s.id !== receipt?.settlementId) : [];
@@ -167,12 +168,16 @@ export function Checkout({ info }: { info: AppInfo }) {
   /** The HIS's scan is under way: the HIS owns it, so no 刷脸, 取消 or 新患者 here. */
   const hisScanning = his !== null && inProgress(his) && phase === "idle";
   const hisFailed = his !== null && (his.state === "failed" || his.state === "pending") && phase === "idle";
-  useKeys({
-    F2: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scan : undefined,
-    // A settlement held for the cashier comes first: it is what the patient waits for.
-    F4: held ? release : phase === "identified" ? send : undefined,
-    Escape: phase === "waiting" ? cancel : phase === "sending" || hisScanning || releasing ? undefined : reset,
-  });
+  useKeys(
+    paused
+      ? {}
+      : {
+          F2: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scan : undefined,
+          // A settlement held for the cashier comes first: it is what the patient waits for.
+          F4: held ? release : phase === "identified" ? send : undefined,
+          Escape: phase === "waiting" ? cancel : phase === "sending" || hisScanning || releasing ? undefined : reset,
+        },
+  );
 
   return (
     <div class="flow">

@@ -1,14 +1,23 @@
 import { useEffect, useState } from "preact/hooks";
-import { backend } from "../backend";
+import { asIpcError, backend } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { SeatView } from "../bindings/SeatView";
 import { useKeys } from "../keys";
+import { recheckSeat, sameSeat, useSeat } from "../seat";
 import { Checkout } from "./Checkout";
+import { Gate } from "./Gate";
+import { ChangePinDialog, HandOverDialog, OperatorBar } from "./Shift";
 import { StatusBar } from "./StatusBar";
+
+type Dialog = "hand-over" | "change-pin" | null;
 
 /** The narrow panel docked beside the HIS. */
 export function Panel() {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [onTop, setOnTop] = useState(false);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  // No poll of its own: the status bar's (every 5 s) brings the seat too.
+  const [seat, refreshSeat] = useSeat(0);
   useEffect(() => void backend.appInfo().then(setInfo), []);
   // On the setup screen, notice when 设置 (in the other window) fix it.
   useEffect(() => {
@@ -16,8 +25,43 @@ export function Panel() {
     const timer = setInterval(() => void backend.appInfo().then(setInfo), 2000);
     return () => clearInterval(timer);
   }, [info?.startupError]);
-  const open = (tab: string) => void backend.openRecords(tab);
-  useKeys({ F6: () => open("history"), F7: () => open("day"), F8: () => open("pending"), F9: () => open("settings") });
+  const setup = info?.startupError != null;
+  const op = seat?.operator ?? null;
+  const ready = !setup && op !== null && !seat?.locked;
+  const admin = ready && op?.role === "admin";
+  // The status bar's answer may be older than what the gate just did
+  // (解锁): it only says "look again", the seat's own answer decides.
+  const fromStatus = (s: SeatView) => {
+    if (!sameSeat(s, seat)) recheckSeat();
+  };
+  /** After 登录, 解锁, 交班: the seat and the status bar's operator are new. */
+  const seatChanged = () => {
+    refreshSeat();
+    dispatchEvent(new Event("facepay:changed"));
+  };
+  const open = (tab: string) => void backend.openRecords(tab).catch(() => undefined);
+  const lock = async () => {
+    try {
+      await backend.lock();
+    } catch (e) {
+      // Nobody to lock any more (交班 elsewhere, 停用): the gate shows why.
+      if (asIpcError(e).code !== "not_signed_in") return;
+    }
+    setDialog(null);
+    seatChanged();
+  };
+  const idle = ready && dialog === null;
+  useKeys({
+    F6: idle ? () => open("history") : undefined,
+    F7: idle ? () => open("day") : undefined,
+    F8: idle ? () => open("pending") : undefined,
+    F9: setup || (idle && admin) ? () => open("settings") : undefined,
+    F12: idle ? () => void lock() : undefined,
+  });
+  // A dialog left open over a seat that was locked or emptied meanwhile would act for nobody.
+  useEffect(() => {
+    if (!ready && dialog === "change-pin") setDialog(null);
+  }, [ready, dialog]);
   const toggleTop = () => {
     void backend.setAlwaysOnTop(!onTop);
     setOnTop(!onTop);
@@ -32,9 +76,12 @@ export function Panel() {
         <button class={`pin ${onTop ? "on" : ""}`} title="窗口置顶" onClick={toggleTop}>
           {onTop ? "已置顶" : "置顶"}
         </button>
+        {ready && op && (
+          <OperatorBar operator={op} onLock={() => void lock()} onHandOver={() => setDialog("hand-over")} onChangePin={() => setDialog("change-pin")} />
+        )}
       </header>
       {info?.demo && !info.startupError && <div class="demo" id="demo-banner">演示模式 · 模拟终端，不产生真实结算</div>}
-      {info?.startupError ? (
+      {setup ? (
         // A configuration that cannot be used never falls back to the
         // simulator for real patients: the counter is set up first.
         <main class="checkout">
@@ -48,15 +95,33 @@ export function Panel() {
           </section>
         </main>
       ) : (
-        <main class="checkout">{info && <Checkout info={info} />}</main>
+        <main class="checkout">
+          {info && (
+            <Gate seat={seat} onChange={seatChanged}>
+              {(locked) => <Checkout info={info} paused={locked || dialog !== null} />}
+            </Gate>
+          )}
+        </main>
       )}
-      <nav class="links">
-        <button onClick={() => open("history")}>历史 <kbd>F6</kbd></button>
-        <button onClick={() => open("day")}>日结 <kbd>F7</kbd></button>
-        <button onClick={() => open("pending")}>待确认 <kbd>F8</kbd></button>
-        <button onClick={() => open("settings")}>设置 <kbd>F9</kbd></button>
-      </nav>
-      <StatusBar onOpen={open} />
+      {(setup || ready) && (
+        <nav class="links">
+          {ready && <button id="open-history" onClick={() => open("history")}>历史 <kbd>F6</kbd></button>}
+          {ready && <button id="open-day" onClick={() => open("day")}>日结 <kbd>F7</kbd></button>}
+          {ready && <button id="open-pending" onClick={() => open("pending")}>待确认 <kbd>F8</kbd></button>}
+          {(setup || admin) && <button id="open-settings" onClick={() => open("settings")}>设置 <kbd>F9</kbd></button>}
+        </nav>
+      )}
+      <StatusBar onOpen={open} onSeat={fromStatus} />
+      {dialog === "hand-over" && (
+        <HandOverDialog
+          onCancel={() => setDialog(null)}
+          onDone={() => {
+            setDialog(null);
+            seatChanged();
+          }}
+        />
+      )}
+      {dialog === "change-pin" && <ChangePinDialog onClose={() => setDialog(null)} />}
     </div>
   );
 }

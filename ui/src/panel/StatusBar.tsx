@@ -1,12 +1,26 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { backend } from "../backend";
+import type { SeatView } from "../bindings/SeatView";
 import type { Status } from "../bindings/Status";
+import { roleLabel } from "../labels";
+
+type Props = {
+  onOpen: (tab: string) => void;
+  /** Every answer's seat: how the panel notices the idle lock within one poll. */
+  onSeat?: (seat: SeatView) => void;
+};
 
 /** Transport and mode, reachability, operator, what is still owed; the HIS 接口 when configured. */
-export function StatusBar({ onOpen }: { onOpen: (tab: string) => void }) {
+export function StatusBar({ onOpen, onSeat }: Props) {
   const [s, setS] = useState<Status | null>(null);
+  const latest = useRef(onSeat);
+  latest.current = onSeat;
   useEffect(() => {
-    const poll = () => void backend.status().then(setS).catch(() => undefined);
+    const apply = (st: Status) => {
+      setS(st);
+      latest.current?.(st.seat);
+    };
+    const poll = () => void backend.status().then(apply).catch(() => undefined);
     poll();
     const t = setInterval(poll, 5000);
     addEventListener("facepay:changed", poll);
@@ -16,12 +30,15 @@ export function StatusBar({ onOpen }: { onOpen: (tab: string) => void }) {
     };
   }, []);
   if (!s) return <footer class="status">正在检查终端…</footer>;
+  const op = s.seat.operator;
   return (
     <footer class="status" id="status-bar">
       <span class={s.demo ? "mode demo-mode" : "mode"}>{s.demo ? "演示模式" : "终端"}</span>
       <span class={`dot ${s.reachable ? "ok" : "bad"}`} title={s.unreachableReason ?? s.transport} />
       <span class="reach">{s.reachable ? "终端在线" : "终端离线"}</span>
-      <span class="who">收款员 {s.operatorName}</span>
+      <span class="who" id="status-operator">
+        {op ? `${roleLabel(op.role)} ${op.name}${s.seat.locked ? "（已锁定）" : ""}` : "未登录"}
+      </span>
       {/* Held settlements are counted apart (status.held), shown as 待发送. */}
       {s.undelivered > 0 && (
         <button class="owed" onClick={() => onOpen("history")}>未送达 {s.undelivered}</button>

@@ -3,26 +3,18 @@ import { asIpcError, backend, type IpcError } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { DaySummary } from "../bindings/DaySummary";
 import type { ExportFormat } from "../bindings/ExportFormat";
-import type { Totals } from "../bindings/Totals";
+import type { Role } from "../bindings/Role";
 import { ErrorBox } from "../ErrorBox";
-import { payKindLabel, stateLabel } from "../labels";
 import { today } from "../time";
+import { SummaryTable } from "./SummaryTable";
 
 const FORMATS: [ExportFormat, string][] = [
   ["xlsx", "Excel（XLSX）"],
   ["csv", "CSV（Excel / WPS）"],
 ];
 
-function TotalsRow({ label, t, net = false }: { label: string; t: Totals; net?: boolean }) {
-  return (
-    <tr class={net ? "net" : ""}>
-      <td>{label}</td><td class="num">{t.count}</td><td class="num">{t.totalFee}</td><td class="num">{t.hifAmt}</td><td class="num">{t.acctAmt}</td><td class="num">{t.ownAmt}</td>
-    </tr>
-  );
-}
-
-/** 日结: per operator and day, 医保 and 自费 apart, refunds netted; close the day; export. */
-export function DayClose() {
+/** 日结: per operator and day, 医保 and 自费 apart, refunds netted; close the day; export (未脱敏: 管理员 only). */
+export function DayClose({ role }: { role: Role }) {
   const [date, setDate] = useState(today());
   const [rows, setRows] = useState<DaySummary[] | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
@@ -31,6 +23,9 @@ export function DayClose() {
   const [to, setTo] = useState(today());
   const [format, setFormat] = useState<ExportFormat>("xlsx");
   const [progress, setProgress] = useState<string | null>(null);
+  const [unmasked, setUnmasked] = useState(false);
+  // Only an administrator may, and the shell refuses anyone else: never sent by a cashier.
+  const full = unmasked && role === "admin";
 
   const load = async () => {
     try {
@@ -57,7 +52,7 @@ export function DayClose() {
     setError(null);
     try {
       setProgress(info?.exportDir ? "正在导出…" : "请选择保存位置…");
-      const r = await backend.export({ from, to, format, unmasked: false }, (n) => setProgress(`已导出 ${n} 行…`));
+      const r = await backend.export({ from, to, format, unmasked: full }, (n) => setProgress(`已导出 ${n} 行…`));
       setProgress(r ? `已导出 ${r.rows} 行：${r.file}` : null);
     } catch (e) {
       setProgress(null);
@@ -82,23 +77,11 @@ export function DayClose() {
           <h3>
             {s.operatorName}（{s.operatorId}） · {s.businessDay} {s.closedAt ? `· 已日结 ${s.closedAt}` : "· 未日结"}
           </h3>
-          <table class="table">
-            <thead>
-              <tr><th>状态</th><th class="num">笔数</th><th class="num">总费用</th><th class="num">医保报销</th><th class="num">个人帐户</th><th class="num">自费</th></tr>
-            </thead>
-            <tbody>
-              {s.byState.map((t) => (
-                <TotalsRow label={`${stateLabel(t.state)} · ${payKindLabel(t.selfPay)}`} t={t} />
-              ))}
-              <TotalsRow net label="净额合计（成功 − 退费）" t={s.net} />
-              <TotalsRow net label="其中医保" t={s.netInsured} />
-              <TotalsRow net label="其中自费" t={s.netSelfPay} />
-            </tbody>
-          </table>
+          <SummaryTable s={s} />
         </section>
       ))}
       <section class="card export" id="export">
-        <h3>导出结算明细（证件号、姓名已脱敏）</h3>
+        <h3>导出结算明细（{full ? "含完整姓名和证件号，将记入审计" : "证件号、姓名已脱敏"}）</h3>
         <div class="filters">
           <label><span>开始日期</span><input type="date" name="from" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} /></label>
           <label><span>结束日期</span><input type="date" name="to" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
@@ -108,6 +91,12 @@ export function DayClose() {
               {FORMATS.map(([f, label]) => <option value={f}>{label}</option>)}
             </select>
           </label>
+          {role === "admin" && (
+            <label class={`check${unmasked ? " on" : ""}`} id="export-unmasked">
+              <input type="checkbox" name="unmasked" checked={unmasked} onChange={(e) => setUnmasked(e.currentTarget.checked)} />
+              <span>未脱敏（管理员）</span>
+            </label>
+          )}
           <button class="primary" id="export-button" onClick={exportRange}>导出</button>
         </div>
         {progress && <div class="progress" id="export-progress">{progress}</div>}

@@ -1,34 +1,92 @@
+import { useEffect, useState } from "preact/hooks";
+import { backend } from "../backend";
+import type { AppInfo } from "../bindings/AppInfo";
 import { useKeys } from "../keys";
+import { roleLabel } from "../labels";
+import { useSeat } from "../seat";
+import { Audit } from "./Audit";
 import { DayClose } from "./DayClose";
 import { History } from "./History";
+import { Operators } from "./Operators";
 import { Pending } from "./Pending";
 import { Settings } from "./Settings";
 
-const TABS: [string, string, string][] = [
-  ["history", "历史", "F6"],
-  ["day", "日结", "F7"],
-  ["pending", "待确认", "F8"],
-  ["settings", "设置", "F9"],
+/** [tab, label, key, 管理员 only]. */
+const TABS: [string, string, string, boolean][] = [
+  ["history", "历史", "F6", false],
+  ["day", "日结", "F7", false],
+  ["pending", "待确认", "F8", false],
+  ["settings", "设置", "F9", true],
+  ["audit", "审计", "F10", true],
+  ["operators", "操作员", "F11", true],
 ];
 
-/** The wider window where pharmacy and window staff read tables. */
+/**
+ * How often this window asks who sits at the panel: it has no status bar,
+ * and the seat is locked or handed over in the other window.
+ */
+const SEAT_MS = 3000;
+
+/** The wider window where pharmacy and window staff read tables; it follows the panel's seat. */
 export function Records({ tab }: { tab: string }) {
+  const [seat] = useSeat(SEAT_MS);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  useEffect(() => void backend.appInfo().then(setInfo).catch(() => undefined), []);
+  // The setup screen's 设置 needs nobody signed in; notice when it is fixed.
+  useEffect(() => {
+    if (!info?.startupError) return;
+    const timer = setInterval(() => void backend.appInfo().then(setInfo).catch(() => undefined), 2000);
+    return () => clearInterval(timer);
+  }, [info?.startupError]);
+  const setup = info?.startupError != null;
+  const op = seat?.operator ?? null;
+  const open = !setup && op !== null && !seat?.locked;
+  const admin = open && op?.role === "admin";
+  const tabs = setup ? TABS.filter(([t]) => t === "settings") : open ? TABS.filter(([, , , onlyAdmin]) => admin || !onlyAdmin) : [];
+  const allowed = tabs.some(([t]) => t === tab);
+  // A tab this operator may not see (a cashier sat down after an administrator): back to 历史.
+  useEffect(() => {
+    if (open && !allowed && tabs.length > 0) location.replace(`#/records/${tabs[0][0]}`);
+  }, [open, allowed, tabs.length]);
   const go = (t: string) => () => (location.hash = `#/records/${t}`);
-  useKeys({ F6: go("history"), F7: go("day"), F8: go("pending"), F9: go("settings") });
+  const keys: Record<string, (() => void) | undefined> = {};
+  for (const [t, , key] of tabs) keys[key] = go(t);
+  useKeys(keys);
+
+  if (!info || (!setup && !seat)) return <div class="records"><div class="page muted">…</div></div>;
+  if (!setup && !open) {
+    return (
+      <div class="records">
+        <div class="records-locked" id="records-locked" role="alert">
+          <div class="big">{op ? "收银台已锁定" : "尚未登录"}</div>
+          <div>请先在收银台登录/解锁</div>
+          <div class="muted">登录或解锁后，本窗口自动恢复。</div>
+        </div>
+      </div>
+    );
+  }
   return (
     <div class="records">
       <nav class="tabs">
-        {TABS.map(([t, label, key]) => (
+        {tabs.map(([t, label, key]) => (
           <button class={tab === t ? "tab on" : "tab"} id={`tab-${t}`} onClick={go(t)}>
             {label} <kbd>{key}</kbd>
           </button>
         ))}
+        {op && !setup && (
+          <span class="tabs-who" id="records-operator" title={`工号 ${op.id}`}>
+            {op.name} · {roleLabel(op.role)}
+          </span>
+        )}
       </nav>
-      <div class="page">
-        {tab === "history" && <History />}
-        {tab === "day" && <DayClose />}
-        {tab === "pending" && <Pending />}
-        {tab === "settings" && <Settings />}
+      {/* Another operator starts from a clean page: nothing the last one searched or revealed. */}
+      <div class="page" key={op?.id ?? "setup"}>
+        {allowed && op && tab === "history" && <History />}
+        {allowed && op && tab === "day" && <DayClose role={op.role} />}
+        {allowed && op && tab === "pending" && <Pending role={op.role} />}
+        {allowed && tab === "settings" && <Settings />}
+        {allowed && tab === "audit" && <Audit />}
+        {allowed && tab === "operators" && <Operators self={op?.id ?? ""} />}
       </div>
     </div>
   );
