@@ -337,7 +337,13 @@ async fn call(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    match serve_call(&host, &headers, body).await {
+    let abandoned = Abandoned {
+        started,
+        done: false,
+    };
+    let result = serve_call(&host, &headers, body).await;
+    abandoned.finish();
+    match result {
         Ok((trans_type, reply)) => {
             tracing::info!(
                 trans_type,
@@ -358,6 +364,30 @@ async fn call(
                 "call refused or failed: {e}"
             );
             e.into_response()
+        }
+    }
+}
+
+/// Logs a request whose client went away before its answer: the server
+/// drops the request's future then, and with it the library's queue slot.
+struct Abandoned {
+    started: Instant,
+    done: bool,
+}
+
+impl Abandoned {
+    fn finish(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if !self.done {
+            tracing::warn!(
+                ms = self.started.elapsed().as_millis() as u64,
+                "the client gave up before the answer: a call not yet started is never sent"
+            );
         }
     }
 }

@@ -89,12 +89,13 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<Value, HostError> {
-    let dll = args.dll.display().to_string();
+    let dll_path = into_dll_folder(args.dll);
+    let dll = dll_path.display().to_string();
     let config = Config {
         token: args.token,
         call_timeout: Duration::from_secs(args.call_timeout),
         queue_limit: args.queue_limit,
-        ..Config::new(args.dll, &args.center_url, args.listen)
+        ..Config::new(dll_path, &args.center_url, args.listen)
     };
     let token = config.token.is_some();
     let host = nation_ec_host::start(config).await?;
@@ -110,6 +111,23 @@ async fn run(args: Args) -> Result<Value, HostError> {
     let addr = host.addr();
     host.stop().await;
     Ok(json!({"stopped": addr.to_string()}))
+}
+
+/// Vendor libraries read their configuration files and logs relative to the
+/// working directory as often as to their own folder: this process exists for
+/// the library, so it works in the library's folder, whoever started it.
+/// A bare name (found by the system's search) leaves it where it is.
+fn into_dll_folder(dll: PathBuf) -> PathBuf {
+    if dll.components().count() < 2 {
+        return dll;
+    }
+    let full = std::path::absolute(&dll).unwrap_or(dll);
+    if let Some(folder) = full.parent()
+        && let Err(e) = std::env::set_current_dir(folder)
+    {
+        tracing::warn!("cannot work in {}: {e}", folder.display());
+    }
+    full
 }
 
 fn print_line(value: &Value) {

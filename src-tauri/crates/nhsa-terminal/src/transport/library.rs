@@ -60,7 +60,7 @@ impl LibraryTransport {
         // SAFETY: loading a library runs its initialisers. The path is the
         // vendor library the hospital configured; that trust is the point of
         // this transport.
-        let library = unsafe { libloading::Library::new(path) }
+        let library = unsafe { load(path) }
             .map_err(|e| config(format!("无法加载终端动态库 {}：{e}", path.display())))?;
         let entry = entry_point(&library).map_err(|e| {
             config(format!(
@@ -99,6 +99,34 @@ impl LibraryTransport {
             }),
         })
     }
+}
+
+/// A vendor DLL usually ships with DLLs of its own beside it (SM2/SM4,
+/// device access). Windows looks for those in the loading program's folder,
+/// not the DLL's, unless the DLL is given by full path with
+/// `LOAD_WITH_ALTERED_SEARCH_PATH` (which, unlike the `LOAD_LIBRARY_SEARCH_*`
+/// flags, Windows 7 has without updates). A bare name keeps the standard search.
+///
+/// # Safety
+/// As `libloading::Library::new`: loading runs the library's initialisers.
+#[cfg(windows)]
+unsafe fn load(path: &Path) -> Result<libloading::Library, libloading::Error> {
+    use libloading::os::windows::{LOAD_WITH_ALTERED_SEARCH_PATH, Library};
+    if path.components().count() < 2 {
+        // SAFETY: forwarded to the caller.
+        return unsafe { libloading::Library::new(path) };
+    }
+    let full = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    // SAFETY: forwarded to the caller.
+    unsafe { Library::load_with_flags(&full, LOAD_WITH_ALTERED_SEARCH_PATH) }.map(Into::into)
+}
+
+/// # Safety
+/// As `libloading::Library::new`: loading runs the library's initialisers.
+#[cfg(not(windows))]
+unsafe fn load(path: &Path) -> Result<libloading::Library, libloading::Error> {
+    // SAFETY: forwarded to the caller.
+    unsafe { libloading::Library::new(path) }
 }
 
 /// The names the entry point is exported under. A Rust or `.def`-file build
