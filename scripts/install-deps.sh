@@ -14,6 +14,8 @@ packages=(
   # cross builds (mingw-w64 linkers), the NSIS installer and its inspection.
   dpkg-dev file desktop-file-utils nsis p7zip-full
   gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
+  # nation-ec-host's Windows build run under Wine (scripts/wine-visit.sh); jq reads its JSON.
+  wine64 jq
 )
 # The UI builds with Node.js 18 or newer (Debian 12 ships 18).
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

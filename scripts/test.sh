@@ -16,7 +16,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "engine crates never depend on Tauri or WebKit"
-engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-cli -p facepay-bench)
+engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake -p nation-ec-host -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-cli -p facepay-bench)
 if cargo tree "${engine[@]}" -e normal,build,dev --prefix none | grep -Eiq '^(tauri|webkit|gtk|wry)'; then
   echo "an engine crate pulls in Tauri/WebKit:" >&2
   cargo tree "${engine[@]}" -e normal,build,dev -i tauri 2>&1 | head -20 >&2
@@ -45,3 +45,6 @@ scripts/smoke-window.sh "$artifacts"
 
 step "end-to-end: the real window driven by WebDriver against the simulator"
 E2E_SCREENSHOTS="$PWD/$artifacts/screenshots" scripts/e2e.sh
+
+step "Windows: nation-ec-host under Wine — the x64 host and fake vendor DLL driven by the Linux CLI through a whole visit; the x86 pair built and link-checked"
+scripts/wine-visit.sh
