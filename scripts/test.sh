@@ -47,4 +47,4 @@ step "end-to-end: the real window driven by WebDriver against the simulator"
 E2E_SCREENSHOTS="$PWD/$artifacts/screenshots" scripts/e2e.sh
 
 step "Windows: nation-ec-host under Wine — the x64 host and fake vendor DLL driven by the Linux CLI through a whole visit; the x86 pair built and link-checked"
-scripts/wine-visit.sh
+FACEPAY_BIN_DIR=target/debug scripts/wine-visit.sh

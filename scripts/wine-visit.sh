@@ -8,11 +8,16 @@
 # and its journal. The i686 pair (the usual 32-bit NationECCode.dll) is built
 # and link-checked; it runs under Wine too when 32-bit Wine (wine32) is
 # installed. Installs what it needs; leaves its work in target/wine-visit/.
+#
+# FACEPAY_BIN_DIR=DIR uses the Linux `facepay` and `facepay-sim` already built
+# there (scripts/test.sh passes what its test step built: building them again
+# here under a different feature set would rebuild half their dependencies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 started=$SECONDS
-work=$PWD/target/wine-visit
+target_dir=${CARGO_TARGET_DIR:-$PWD/target}
+work=$target_dir/wine-visit
 verified=()
 
 say() { printf '[wine-visit %3ds] %s\n' $((SECONDS - started)) "$*"; }
@@ -54,14 +59,18 @@ say "build: the host and the fake DLL for both Windows targets (release, as scri
 # The same invocation as scripts/package.sh, so whichever runs second reuses the first's build.
 cargo build --release --locked -q -p nation-ec-host --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
 cargo build --release --locked -q -p nation-ec-fake --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
-cargo build --locked -q -p facepay-cli -p facepay-sim
+bin=${FACEPAY_BIN_DIR:-}
+if [ -z "$bin" ] || [ ! -x "$bin/facepay" ] || [ ! -x "$bin/facepay-sim" ]; then
+  cargo build --locked -q -p facepay-cli -p facepay-sim
+  bin=$target_dir/debug
+fi
 
 rm -rf "$work"
 mkdir -p "$work/x64" "$work/x86" "$work/cli/keys"
 for pair in "x64 x86_64" "x86 i686"; do
   set -- $pair
   arch=$1 cpu=$2
-  out=target/$cpu-pc-windows-gnu/release
+  out=$target_dir/$cpu-pc-windows-gnu/release
   # The fake under the vendor's name, in a folder of its own as vendors ship it.
   mkdir -p "$work/$arch/vendor"
   cp "$out/nation-ec-host.exe" "$work/$arch/"
@@ -122,7 +131,7 @@ visit() {
   unset DISPLAY # no Wine windows: the host is a console program
 
   say "[$arch] simulator (the 电子凭证中台 the fake library forwards to)"
-  target/debug/facepay-sim --listen 127.0.0.1:0 --seed 7 >"$work/sim-$arch.out" 2>"$work/sim-$arch.err" &
+  "$bin/facepay-sim" --listen 127.0.0.1:0 --seed 7 >"$work/sim-$arch.out" 2>"$work/sim-$arch.err" &
   sim_pid=$!
   local sim
   sim=$(wait_line "$work/sim-$arch.out" 20 "$sim_pid") || fail "the simulator did not start"
@@ -157,7 +166,7 @@ visit() {
       FACEPAY_TERMINAL_URL="$url" FACEPAY_ORG_ID=H44170200001 FACEPAY_HOSPITAL_NAME=阳江市妇幼保健院 \
       FACEPAY_COUNTER_ID=W01 FACEPAY_OPERATOR_ID=0107 FACEPAY_OPERATOR_NAME=林晓燕 \
       FACEPAY_OFFICE_ID=0301 FACEPAY_OFFICE_NAME=挂号收费处 FACEPAY_LOG=warn \
-      target/debug/facepay "$@" 2>>"$work/cli-$arch.err"
+      "$bin/facepay" "$@" 2>>"$work/cli-$arch.err"
   }
   # What reached the far end of the library: [{t: transType, d: data}].
   sent() { curl -sf "$sim/_sim/requests" | jq -c '[.[] | {t: .transType, d: (.body | fromjson? | .data)}]'; }
