@@ -173,3 +173,31 @@ pub async fn shot(c: &Client, dir: &Path, name: &str) {
     std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap_or_else(|e| panic!("{e}"));
 }
+
+pub async fn click(c: &Client, css: &str) {
+    wait_for(c, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// The first start: create the 管理员 on the panel's first screen, which
+/// signs them in.
+pub async fn first_admin(c: &Client, id: &str, name: &str, pin: &str) {
+    wait_for(c, "#first-admin").await;
+    fill(c, "staffId", id).await;
+    fill(c, "name", name).await;
+    fill(c, "pin", pin).await;
+    fill(c, "pinAgain", pin).await;
+    click(c, "#first-admin-submit").await;
+    wait_for(c, "#operator-badge").await;
+}
+
+/// Sign in on the sign-in form (shown when nobody is signed in).
+pub async fn sign_in(c: &Client, id: &str, pin: &str) {
+    wait_for(c, "#sign-in").await;
+    fill(c, "staffId", id).await;
+    fill(c, "pin", pin).await;
+    click(c, "#sign-in-submit").await;
+}

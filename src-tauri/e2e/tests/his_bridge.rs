@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use facepay_e2e::{Driver, free_port, root, shot, wait_for, wait_text};
+use facepay_e2e::{Driver, first_admin, free_port, root, shot, wait_for, wait_text};
 use facepay_sim::{Behaviour, Script, SimServer};
 use serde_json::Value;
 
@@ -49,6 +49,8 @@ async fn the_his_drives_the_panel_through_the_bridge() {
         .connect(&root().join("target/debug/facepay-desk"))
         .await;
     let shots = screens();
+    // The HIS is served from the start; the panel follows it once someone signs in.
+    first_admin(&c, "0108", "陈美玲", "802460").await;
     wait_for(&c, "#scan").await;
     wait_text(&c, "#status-bar", "终端在线").await;
 

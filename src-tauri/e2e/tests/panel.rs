@@ -8,8 +8,13 @@
 use std::time::Duration;
 
 use facepay_e2e::fantoccini::{Client, Locator};
-use facepay_e2e::{Driver, fill, press, root, shot, wait_for, wait_text};
+use facepay_e2e::{
+    Driver, click, fill, first_admin, press, root, shot, sign_in, wait_for, wait_text,
+};
 use facepay_sim::{Behaviour, Script, SimServer};
+
+const ADMIN_PIN: &str = "246810";
+const CASHIER_PIN: &str = "1357";
 
 fn screens() -> std::path::PathBuf {
     std::env::var("E2E_SCREENSHOTS")
@@ -71,6 +76,12 @@ async fn the_cashier_panel_end_to_end() {
         .connect(&root().join("target/debug/facepay-desk"))
         .await;
     let shots = screens();
+
+    // The first start asks for the 管理员, who is then signed in.
+    wait_for(&c, "#first-admin").await;
+    shot(&c, &shots, "00-first-admin").await;
+    first_admin(&c, "0107", "林晓燕", ADMIN_PIN).await;
+    wait_text(&c, "#operator-badge", "管理员").await;
 
     // 收款: 刷脸 (F2) → waiting → identity → settlement → 通知终端 (F4).
     wait_for(&c, "#scan").await;
@@ -364,15 +375,70 @@ async fn the_cashier_panel_end_to_end() {
         .await
         .unwrap();
 
-    c.close().await.unwrap();
-}
+    // 审计 (F10, 管理员): the sign-in, the 显示 and the export are on record.
+    press(&c, "F10").await;
+    click(&c, "#audit-search").await;
+    let audit = wait_text(&c, "#audit-table", "导出").await;
+    assert!(audit.contains("登录") && audit.contains("0107"), "{audit}");
+    assert!(c.find(Locator::Css(".audit-row")).await.is_ok());
+    shot(&c, &shots, "12-audit").await;
 
-async fn click(c: &Client, css: &str) {
-    wait_for(c, css)
+    // 操作员 (F11): a 收款员 is added.
+    press(&c, "F11").await;
+    wait_for(&c, "#operators-table").await;
+    fill(&c, "newStaffId", "0002").await;
+    fill(&c, "newName", "王芳").await;
+    c.find(Locator::Css("[name='newRole'] option[value='cashier']"))
         .await
+        .unwrap()
         .click()
         .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        .unwrap();
+    fill(&c, "newPin", CASHIER_PIN).await;
+    click(&c, "#add-operator-submit").await;
+    let operators = wait_text(&c, "#operators-table", "王芳").await;
+    assert!(operators.contains("收款员"), "{operators}");
+    shot(&c, &shots, "13-operators").await;
+
+    // 交班: the shift's own totals, then the sign-in form.
+    switch_to(&c, false).await;
+    click(&c, "#hand-over").await;
+    let shift = wait_text(&c, "#shift-summary", "120.50").await;
+    shot(&c, &shots, "14-hand-over").await;
+    assert!(shift.contains("自费"), "{shift}");
+    click(&c, "#hand-over-confirm").await;
+    wait_for(&c, "#shift-summary-done").await;
+    click(&c, "#shift-summary-close").await;
+
+    // The 收款员: a wrong PIN first (the tries left are shown), then theirs.
+    sign_in(&c, "0002", "9999").await;
+    wait_text(&c, "#sign-in-error", "再错 4 次").await;
+    shot(&c, &shots, "15-sign-in-wrong-pin").await;
+    sign_in(&c, "0002", CASHIER_PIN).await;
+    wait_text(&c, "#operator-badge", "收款员").await;
+    assert!(
+        c.find(Locator::Css("#open-settings")).await.is_err(),
+        "no 设置 for a 收款员"
+    );
+    // 锁定 (F12): only the PIN opens the panel again.
+    press(&c, "F12").await;
+    wait_text(&c, "#lock-screen", "王芳").await;
+    shot(&c, &shots, "16-locked").await;
+    fill(&c, "pin", CASHIER_PIN).await;
+    click(&c, "#unlock-submit").await;
+    wait_for(&c, "#scan").await;
+    // The records window follows the seat: no 设置, 审计 or 操作员 for a 收款员.
+    switch_to(&c, true).await;
+    wait_text(&c, "#records-operator", "王芳").await;
+    wait_for(&c, "#tab-history").await;
+    for admin_tab in ["#tab-settings", "#tab-audit", "#tab-operators"] {
+        assert!(
+            c.find(Locator::Css(admin_tab)).await.is_err(),
+            "{admin_tab} shown to a 收款员"
+        );
+    }
+
+    c.close().await.unwrap();
 }
 
 fn facepay_sim_trans(name: &str) -> facepay_sim::TransType {
