@@ -82,6 +82,16 @@ async fn the_cashier_panel_end_to_end() {
     shot(&c, &shots, "00-first-admin").await;
     first_admin(&c, "0107", "林晓燕", ADMIN_PIN).await;
     wait_text(&c, "#operator-badge", "管理员").await;
+    // 关于 names the build (the version of the root Cargo.toml).
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .unwrap()
+        .trim_end_matches('"');
+    click(&c, "#about").await;
+    wait_text(&c, "#about-version", version).await;
+    click(&c, "#about-close").await;
 
     // 收款: 刷脸 (F2) → waiting → identity → settlement → 通知终端 (F4).
     wait_for(&c, "#scan").await;

@@ -9,7 +9,7 @@ import { Gate } from "./Gate";
 import { ChangePinDialog, HandOverDialog, OperatorBar } from "./Shift";
 import { StatusBar } from "./StatusBar";
 
-type Dialog = "hand-over" | "change-pin" | null;
+type Dialog = "hand-over" | "change-pin" | "about" | null;
 
 /** The narrow panel docked beside the HIS. */
 export function Panel() {
@@ -76,6 +76,9 @@ export function Panel() {
         <button class={`pin ${onTop ? "on" : ""}`} title="窗口置顶" onClick={toggleTop}>
           {onTop ? "已置顶" : "置顶"}
         </button>
+        <button class="pin" id="about" title="关于本程序" onClick={() => setDialog("about")}>
+          关于
+        </button>
         {ready && op && (
           <OperatorBar operator={op} onLock={() => void lock()} onHandOver={() => setDialog("hand-over")} onChangePin={() => setDialog("change-pin")} />
         )}
@@ -122,6 +125,32 @@ export function Panel() {
         />
       )}
       {dialog === "change-pin" && <ChangePinDialog onClose={() => setDialog(null)} />}
+      {dialog === "about" && info && <AboutDialog info={info} onClose={() => setDialog(null)} />}
+    </div>
+  );
+}
+
+/** 关于: which build runs here — what IT is asked first on the phone. */
+function AboutDialog({ info, onClose }: { info: AppInfo; onClose: () => void }) {
+  useKeys({ Escape: onClose });
+  return (
+    <div class="modal-backdrop">
+      <section class="modal narrow" id="about-dialog" role="dialog" aria-modal="true" aria-labelledby="about-title">
+        <h2 id="about-title">医保刷脸收银台</h2>
+        <dl class="about">
+          <dt>版本</dt>
+          <dd id="about-version">{info.version}</dd>
+          <dt>医院</dt>
+          <dd>{info.hospitalName}</dd>
+          <dt>窗口</dt>
+          <dd>{info.counterId} · {info.officeName}</dd>
+          <dt>终端</dt>
+          <dd>{info.demo ? "演示模式（模拟终端）" : info.transport}</dd>
+        </dl>
+        <button class="primary big" id="about-close" onClick={onClose}>
+          关闭 <kbd>Esc</kbd>
+        </button>
+      </section>
     </div>
   );
 }
