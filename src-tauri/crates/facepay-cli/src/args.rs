@@ -234,6 +234,9 @@ pub struct HistoryArgs {
     pub auth_no: Option<String>,
     #[arg(long)]
     pub settle_no: Option<String>,
+    /// 凭证方式: face (刷脸) or qrcode (医保码).
+    #[arg(long)]
+    pub credential: Option<String>,
     /// Rows per page (1–500).
     #[arg(long)]
     pub limit: Option<u32>,

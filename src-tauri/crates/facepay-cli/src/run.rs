@@ -118,6 +118,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                 out_biz_no: a.out_biz_no,
                 auth_no: a.auth_no,
                 medical_settle_no: a.settle_no,
+                credential: a.credential.as_deref().map(code("credential")).transpose()?,
                 before: a.before,
                 limit: a.limit,
             };

@@ -79,6 +79,7 @@ impl Desk {
                     office_name: request.office_name.as_str(),
                     business_type: request.business_type.code(),
                     source: scan.source,
+                    credential: facepay_journal::Credential::Face,
                 },
                 now,
             )?);

@@ -34,7 +34,7 @@ impl std::str::FromStr for ExportFormat {
     }
 }
 
-const COLUMNS: usize = 22;
+const COLUMNS: usize = 23;
 const HEADERS: [&str; COLUMNS] = [
     "结算ID",
     "业务日期",
@@ -58,6 +58,7 @@ const HEADERS: [&str; COLUMNS] = [
     "业务流水号",
     "实人认证流水号",
     "失败原因",
+    "凭证方式",
 ];
 /// Columns holding money (written as numbers in XLSX).
 const MONEY: std::ops::RangeInclusive<usize> = 13..=17;
@@ -91,6 +92,7 @@ fn cells(r: &SettlementRow, full: Option<&(Option<String>, Option<String>)>) -> 
         r.out_biz_no.clone(),
         opt(&r.auth_no),
         opt(&r.fail_reason),
+        r.credential.label().to_owned(),
     ]
 }
 
@@ -165,8 +167,8 @@ pub fn export(
                 // Unmasked, what the visit still holds (retention may have
                 // purged it); otherwise the masked forms.
                 let full = if unmasked {
-                    let name: Option<String> = r.get(27)?;
-                    let id_no: Option<String> = r.get(28)?;
+                    let name: Option<String> = r.get(28)?;
+                    let id_no: Option<String> = r.get(29)?;
                     Some((
                         name.or_else(|| listed.user_name.clone()),
                         id_no.or_else(|| listed.id_no.clone()),

@@ -10,7 +10,7 @@ use nhsa_terminal::protocol::{Amount, BizType, MedicalSettleState};
 use crate::calls::Call;
 use crate::kinds::code;
 use crate::visits::Visit;
-use crate::{DeliveryStatus, JournalError, SettlementId, Source, VisitId};
+use crate::{Credential, DeliveryStatus, JournalError, SettlementId, Source, VisitId};
 
 /// What staff can search by. Every filter is optional; dates are business
 /// days (`YYYY-MM-DD`, inclusive).
@@ -31,6 +31,8 @@ pub struct HistoryFilter {
     pub out_biz_no: Option<String>,
     pub auth_no: Option<String>,
     pub medical_settle_no: Option<String>,
+    /// 凭证方式: 刷脸 or 医保码.
+    pub credential: Option<Credential>,
     /// Keyset cursor: the `next_cursor` of the previous page (opaque).
     pub before: Option<String>,
     pub limit: Option<u32>,
@@ -78,6 +80,8 @@ pub struct SettlementRow {
     pub refundable_fee: Option<String>,
     /// Who recorded it: the cashier, a script or the HIS.
     pub source: Source,
+    /// 凭证方式 of its visit: 刷脸 or 医保码.
+    pub credential: Credential,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -95,7 +99,7 @@ pub(crate) const ROW_COLUMNS: &str = "s.id, s.visit_id, s.original_id, s.out_biz
     s.id_no_last4, s.total_fee_fen, s.own_fen, s.hif_fen, s.acct_fen, s.hifp_fen, s.medical_settle_no,
     s.fail_reason, s.setl_time, s.business_day, coalesce(o.status, 'delivered'), s.self_pay,
     CASE WHEN s.state = 'SUCCESS' THEN (SELECT coalesce(sum(r.total_fee_fen), 0) FROM settlements r
-        WHERE r.original_id = s.id AND r.state = 'REFUND_SUCCESS') END, s.source";
+        WHERE r.original_id = s.id AND r.state = 'REFUND_SUCCESS') END, s.source, s.credential";
 
 pub(crate) fn yuan(fen: i64) -> String {
     Amount::from_fen(fen.unsigned_abs()).to_string()
@@ -142,6 +146,7 @@ pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
         refunded_fee: refunded.map(yuan),
         refundable_fee: refunded.map(|done| yuan((total - done).max(0))),
         source: r.get(26)?,
+        credential: r.get(27)?,
     })
 }
 
@@ -195,6 +200,7 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     eq("s.out_biz_no", &f.out_biz_no);
     eq("s.auth_no", &f.auth_no);
     eq("s.medical_settle_no", &f.medical_settle_no);
+    eq("s.credential", &f.credential.map(|c| c.as_str().to_owned()));
     match (&f.from, &f.to) {
         // One day is an equality, so the (business_day, id) index also gives the order.
         (Some(from), Some(to)) if from == to => eq("s.business_day", &f.from),

@@ -175,6 +175,25 @@ column_enum!(
 );
 
 column_enum!(
+    /// How the patient's identity was obtained (凭证方式).
+    Credential {
+        /// 刷脸: ec.auth then auth.check.
+        Face = "face",
+        /// 医保码: the terminal scanned the 医保电子凭证 (cn.nhsa.qrcode.get).
+        QrCode = "qrcode",
+    }
+);
+
+impl Credential {
+    pub fn label(self) -> &'static str {
+        match self {
+            Credential::Face => "刷脸",
+            Credential::QrCode => "医保码",
+        }
+    }
+}
+
+column_enum!(
     /// What a signed-in operator may do.
     Role {
         /// 收款员: scans, settles, refunds, looks back; no settings, no unmasked export.

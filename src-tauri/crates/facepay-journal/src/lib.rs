@@ -34,7 +34,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::JournalError;
 pub use key::JournalKey;
 pub use kinds::{
-    CallId, CallStatus, DeliveryStatus, Resolution, Role, SettlementId, Source, VisitId,
+    CallId, CallStatus, Credential, DeliveryStatus, Resolution, Role, SettlementId, Source, VisitId,
 };
 pub use open::SCHEMA_VERSION;
 pub use rusqlite::{Connection, Transaction};

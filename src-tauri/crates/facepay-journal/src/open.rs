@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_his_bridge.sql"),
     include_str!("migrations/004_less_kept.sql"),
     include_str!("migrations/005_operators.sql"),
+    include_str!("migrations/006_credential.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).

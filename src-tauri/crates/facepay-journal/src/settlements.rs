@@ -216,9 +216,10 @@ pub fn record_from(
         "INSERT INTO settlements (visit_id, original_id, out_biz_no, auth_no, state, operator_id,
              operator_name, office_id, office_name, doctor_name, biz_type, user_name, id_no_last4,
              total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no, fail_reason,
-             setl_time, business_day, payload, created_at, self_pay, source)
+             setl_time, business_day, payload, created_at, self_pay, source, credential)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,
+                 coalesce((SELECT credential FROM visits WHERE id = ?1), 'face'))",
         params![
             visit_id,
             original_id,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use nhsa_terminal::mask::{Kind, mask};
 use nhsa_terminal::protocol::Identity;
 
-use crate::{JournalError, Source, VisitId};
+use crate::{Credential, JournalError, Source, VisitId};
 
 #[derive(Debug, Clone)]
 pub struct NewVisit<'a> {
@@ -18,13 +18,14 @@ pub struct NewVisit<'a> {
     pub office_name: &'a str,
     pub business_type: &'a str,
     pub source: Source,
+    pub credential: Credential,
 }
 
 pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<i64, JournalError> {
     tx.execute(
         "INSERT INTO visits (out_biz_no, counter_id, operator_id, operator_name, office_id,
-                             office_name, business_type, created_at, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                             office_name, business_type, created_at, source, credential)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             v.out_biz_no,
             v.counter_id,
@@ -34,7 +35,8 @@ pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<i64, Journ
             v.office_name,
             v.business_type,
             now,
-            v.source
+            v.source,
+            v.credential
         ],
     )?;
     Ok(tx.last_insert_rowid())
@@ -107,10 +109,13 @@ pub struct Visit {
     pub identified_at: Option<String>,
     pub created_at: String,
     pub source: Source,
+    /// 凭证方式: 刷脸 or 医保码.
+    pub credential: Credential,
 }
 
 const COLUMNS: &str = "id, out_biz_no, counter_id, operator_id, operator_name, office_id, office_name,
-    business_type, auth_no, user_name, id_no, id_type, gender, insu_org, identified_at, created_at, source";
+    business_type, auth_no, user_name, id_no, id_type, gender, insu_org, identified_at, created_at, source,
+    credential";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
     let name: Option<String> = r.get(9)?;
@@ -133,6 +138,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
         identified_at: r.get(14)?,
         created_at: r.get(15)?,
         source: r.get(16)?,
+        credential: r.get(17)?,
     })
 }
 

@@ -262,6 +262,12 @@ fn seed_history(f: &mut common::Fixture) {
                         office_name: "挂号收费处",
                         business_type: "01101",
                         source: facepay_journal::Source::Panel,
+                        // Every third patient showed a 医保码 instead of a face.
+                        credential: if i % 3 == 2 {
+                            facepay_journal::Credential::QrCode
+                        } else {
+                            facepay_journal::Credential::Face
+                        },
                     },
                     &now,
                 )?;
@@ -574,6 +580,57 @@ fn unmasked_and_xlsx_exports() {
 }
 
 #[test]
+fn history_and_exports_show_and_filter_the_credential() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    seed_history(&mut f);
+    let all = search(
+        f.journal.conn(),
+        &HistoryFilter {
+            limit: Some(500),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let qr = search(
+        f.journal.conn(),
+        &HistoryFilter {
+            credential: Some(facepay_journal::Credential::QrCode),
+            limit: Some(500),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(!qr.rows.is_empty() && qr.rows.len() < all.rows.len());
+    assert!(
+        qr.rows
+            .iter()
+            .all(|r| r.credential == facepay_journal::Credential::QrCode)
+    );
+    let face = all
+        .rows
+        .iter()
+        .filter(|r| r.credential == facepay_journal::Credential::Face)
+        .count();
+    assert_eq!(face + qr.rows.len(), all.rows.len());
+    let out = f.dir.path().join("凭证.csv");
+    export(
+        f.journal.conn(),
+        &HistoryFilter::default(),
+        ExportFormat::Csv,
+        false,
+        &out,
+        |_| {},
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.lines().next().unwrap().ends_with("凭证方式"), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.ends_with(",医保码")).count(),
+        qr.rows.len()
+    );
+}
+
+#[test]
 fn every_history_filter_and_the_refund_lookup_use_an_index() {
     let f = journal_at("2026-11-25 18:00:00");
     let c = f.journal.conn();
@@ -596,6 +653,7 @@ fn every_history_filter_and_the_refund_lookup_use_an_index() {
         "biz_type",
         "user_name",
         "id_no_last4",
+        "credential",
     ] {
         let p = plan(&format!(
             "SELECT id FROM settlements s WHERE s.{column} = 'x' ORDER BY s.id DESC LIMIT 51"
