@@ -277,6 +277,21 @@ visit() {
 
 visit x64 "$wine64"
 
+# The journal key under Windows: facepay-keystore's tests, cross-built, under
+# Wine's DPAPI (CryptProtectData): the key file holds a sealed blob, never the key.
+say "facepay-keystore's tests for x86_64-pc-windows-gnu under Wine (DPAPI)"
+keystore_exe=$(cargo test --locked -q -p facepay-keystore --target x86_64-pc-windows-gnu --no-run --message-format=json 2>/dev/null |
+  jq -r 'select(.profile.test == true and .executable != null) | .executable' | head -n 1)
+[ -f "$keystore_exe" ] || fail "the keystore's Windows test executable was not built"
+cp "$keystore_exe" "$work/x64/keystore-tests.exe"
+export WINEPREFIX=$work/prefix-x64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+"$wine64" "$work/x64/keystore-tests.exe" --test-threads=1 >"$work/keystore.out" 2>"$work/keystore.err" ||
+  fail "facepay-keystore's tests failed under Wine"
+"$(dirname "$wine64")/wineserver" -k 2>/dev/null || true
+grep -q "on_windows_the_key_file_is_sealed_with_dpapi_for_this_user ... ok" "$work/keystore.out" ||
+  fail "the DPAPI test did not run under Wine"
+ok "[x64] facepay-keystore under Wine: $(grep -o '[0-9]* passed' "$work/keystore.out" | head -1), the key file sealed with DPAPI"
+
 # 32-bit Wine needs the i386 architecture and wine32:i386; on the day this was
 # written the Debian security mirror's i386 index failed its size check and
 # wine32 could not be installed (../shared/notes/WINDOWS-ON-THIS-MACHINE.md), so

@@ -236,6 +236,33 @@ mod tests {
         k.discard_pending().unwrap();
     }
 
+    /// Run on Windows (and under Wine by scripts/wine-visit.sh): the key
+    /// file holds a DPAPI blob for this user, never the hex key itself.
+    #[cfg(windows)]
+    #[test]
+    fn on_windows_the_key_file_is_sealed_with_dpapi_for_this_user() {
+        let sealed = protect::seal(A.as_bytes()).unwrap();
+        assert_ne!(sealed.as_slice(), A.as_bytes());
+        assert_eq!(protect::unseal(&sealed).unwrap().as_slice(), A.as_bytes());
+        let mut tampered = sealed.to_vec();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 0x55;
+        assert!(
+            protect::unseal(&tampered).is_none(),
+            "a tampered blob opens nothing"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let k = KeyFile::at(dir.path().join("journal.key"));
+        k.create(A).unwrap();
+        let on_disk = std::fs::read(k.path()).unwrap();
+        assert!(
+            !on_disk.windows(A.len()).any(|w| w == A.as_bytes()),
+            "the key is not readable in the file"
+        );
+        assert_eq!(k.read().unwrap().unwrap().as_str(), A);
+    }
+
     #[test]
     fn a_damaged_key_file_is_refused_not_replaced() {
         let dir = tempfile::tempdir().unwrap();
