@@ -13,14 +13,16 @@ use serde::{Deserialize, Serialize};
 use crate::error::{RawText, TerminalError};
 pub use crate::protocol::envelope::Reply;
 use crate::protocol::envelope::{self, TransType, Transaction};
-use crate::protocol::{AuthCheck, EcAuth, OrgId, OutBizNo, SettleNotify};
+use crate::protocol::{AuthCheck, EcAuth, OrgId, OutBizNo, QrCodeGet, SettleNotify};
 use crate::transport::Transport;
 
-/// Per-transaction deadlines. A face scan waits for a person; the others
-/// only for a machine.
+/// Per-transaction deadlines. A face scan and a 医保码 scan wait for a
+/// person; the others only for a machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", default)]
 pub struct Timeouts {
+    /// Every transaction that waits for the patient
+    /// ([`TransType::waits_for_patient`]): ec.auth and qrcode.get.
     #[serde(with = "secs")]
     pub face_auth: Duration,
     #[serde(with = "secs")]
@@ -38,9 +40,10 @@ impl Default for Timeouts {
 
 impl Timeouts {
     pub fn for_trans(&self, t: TransType) -> Duration {
-        match t {
-            TransType::EcAuth => self.face_auth,
-            TransType::AuthCheck | TransType::SettleNotify => self.other,
+        if t.waits_for_patient() {
+            self.face_auth
+        } else {
+            self.other
         }
     }
 }
@@ -65,13 +68,16 @@ mod secs {
 /// Which outBizNo a request carries, and what its reply must echo back.
 pub trait Numbered: Transaction {
     fn out_biz_no(&self) -> &OutBizNo;
-    /// The field the reply echoes and the value it must hold.
-    fn echo(&self) -> Option<(&'static str, String)> {
-        None
+    /// The fields the reply echoes and the values they must hold. A reply
+    /// that leaves an echo out is accepted (not every terminal sends them);
+    /// one that holds another value is about another request.
+    fn echoes(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
     }
-    /// The reply's echo of that field, when it sent one.
-    fn echoed(_reply: &Self::Reply) -> Option<&str> {
-        None
+    /// Every echo of `field` the reply carries (in `data`, and for some
+    /// transactions in the envelope too).
+    fn echoed<'r>(_reply: &'r Reply<Self::Reply>, _field: &str) -> Vec<&'r str> {
+        Vec::new()
     }
 }
 
@@ -79,11 +85,11 @@ impl Numbered for EcAuth {
     fn out_biz_no(&self) -> &OutBizNo {
         &self.out_biz_no
     }
-    fn echo(&self) -> Option<(&'static str, String)> {
-        Some(("outBizNo", self.out_biz_no.as_str().to_owned()))
+    fn echoes(&self) -> Vec<(&'static str, String)> {
+        vec![("outBizNo", self.out_biz_no.as_str().to_owned())]
     }
-    fn echoed(reply: &Self::Reply) -> Option<&str> {
-        reply.out_biz_no.as_deref()
+    fn echoed<'r>(reply: &'r Reply<Self::Reply>, _field: &str) -> Vec<&'r str> {
+        reply.data.out_biz_no.as_deref().into_iter().collect()
     }
 }
 
@@ -91,11 +97,11 @@ impl Numbered for AuthCheck {
     fn out_biz_no(&self) -> &OutBizNo {
         &self.out_biz_no
     }
-    fn echo(&self) -> Option<(&'static str, String)> {
-        Some(("authNo", self.auth_no.as_str().to_owned()))
+    fn echoes(&self) -> Vec<(&'static str, String)> {
+        vec![("authNo", self.auth_no.as_str().to_owned())]
     }
-    fn echoed(reply: &Self::Reply) -> Option<&str> {
-        reply.auth_no.as_deref()
+    fn echoed<'r>(reply: &'r Reply<Self::Reply>, _field: &str) -> Vec<&'r str> {
+        reply.data.auth_no.as_deref().into_iter().collect()
     }
 }
 
@@ -103,11 +109,36 @@ impl Numbered for SettleNotify {
     fn out_biz_no(&self) -> &OutBizNo {
         &self.out_biz_no
     }
-    fn echo(&self) -> Option<(&'static str, String)> {
-        Some(("outBizNo", self.out_biz_no.as_str().to_owned()))
+    fn echoes(&self) -> Vec<(&'static str, String)> {
+        vec![("outBizNo", self.out_biz_no.as_str().to_owned())]
     }
-    fn echoed(reply: &Self::Reply) -> Option<&str> {
-        reply.out_biz_no.as_deref()
+    fn echoed<'r>(reply: &'r Reply<Self::Reply>, _field: &str) -> Vec<&'r str> {
+        reply.data.out_biz_no.as_deref().into_iter().collect()
+    }
+}
+
+/// A 医保码 reply is an identity: one meant for another request or another
+/// hospital must never be shown or settled. Both the number and the
+/// hospital are checked, the hospital in `data` and in the envelope.
+impl Numbered for QrCodeGet {
+    fn out_biz_no(&self) -> &OutBizNo {
+        &self.out_biz_no
+    }
+    fn echoes(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("outBizNo", self.out_biz_no.as_str().to_owned()),
+            ("orgId", self.org_id.as_str().to_owned()),
+        ]
+    }
+    fn echoed<'r>(reply: &'r Reply<Self::Reply>, field: &str) -> Vec<&'r str> {
+        match field {
+            "outBizNo" => reply.data.out_biz_no.as_deref().into_iter().collect(),
+            "orgId" => [reply.data.org_id.as_deref(), reply.org_id.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -117,7 +148,7 @@ pub struct Prepared<T> {
     pub trans_type: TransType,
     pub out_biz_no: OutBizNo,
     pub envelope: String,
-    echo: Option<(&'static str, String)>,
+    echoes: Vec<(&'static str, String)>,
     _request: PhantomData<fn() -> T>,
 }
 
@@ -150,7 +181,7 @@ impl Terminal {
             trans_type: T::TRANS_TYPE,
             out_biz_no: request.out_biz_no().clone(),
             envelope: envelope::encode(&self.org_id, request),
-            echo: request.echo(),
+            echoes: request.echoes(),
             _request: PhantomData,
         }
     }
@@ -174,15 +205,15 @@ impl Terminal {
         );
         let raw = result?;
         let reply = envelope::decode_reply::<T::Reply>(&raw)?;
-        if let (Some((field, sent)), Some(got)) = (&prepared.echo, T::echoed(&reply.data))
-            && got != sent
-        {
-            return Err(TerminalError::Mismatch {
-                field,
-                sent: sent.clone(),
-                got: got.to_owned(),
-                raw: RawText(raw),
-            });
+        for (field, sent) in &prepared.echoes {
+            if let Some(got) = T::echoed(&reply, field).into_iter().find(|got| got != sent) {
+                return Err(TerminalError::Mismatch {
+                    field,
+                    sent: sent.clone(),
+                    got: got.to_owned(),
+                    raw: RawText(raw),
+                });
+            }
         }
         if let Err(e) = T::check_reply(&reply.data) {
             return Err(TerminalError::Malformed {

@@ -82,7 +82,11 @@ const PERSONAL_FIELDS: &[(&str, Kind)] = &[
     ("userName", Kind::Name),
     ("ecToken", Kind::Token),
     ("fToken", Kind::Token),
+    // The 医保码 value is a credential like ecToken: whoever holds it can
+    // present the patient's 电子凭证 until it expires.
     ("ecQrCode", Kind::Token),
+    // A 亲情账户's guardian (inside qrcode.get's `extra`).
+    ("guardianName", Kind::Name),
     ("ecIndexNo", Kind::Token),
     ("birthday", Kind::Whole),
     ("email", Kind::Whole),
@@ -260,6 +264,38 @@ mod tests {
         );
         let broken = r#"{"idNo":"44170219980101123X","#;
         assert!(!mask_raw(broken).contains("44170219980101123X"));
+    }
+
+    #[test]
+    fn a_qr_code_reply_loses_the_code_value_the_guardian_and_the_child() {
+        let extra = r#"{"accountType":"family","guardianName":"林晓敏","guardianRelation":"母亲"}"#;
+        let inner = serde_json::json!({
+            "userName": "陈思妤",
+            "idNo": "44170220260625024X",
+            "birthday": "2026.06.25",
+            "ecToken": "441700ec7ioqup8p1o0761820a0000f1f8b13d",
+            "ecQrCode": "441702ecqr0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0u1v2w3x4y5z",
+            "extra": extra,
+        })
+        .to_string();
+        let raw = serde_json::json!({"code": 0, "data": inner}).to_string();
+        let masked = mask_raw(&raw);
+        for secret in [
+            "陈思妤",
+            "林晓敏",
+            "2026.06.25",
+            "44170220260625024X",
+            "ecqr0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0u1v2w3x4",
+            "ec7ioqup8p1o0761820a0000f1f8",
+        ] {
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+        }
+        assert!(
+            masked.contains("母亲") && masked.contains("family"),
+            "{masked}"
+        );
+        // The code keeps both ends, like a token: support can still match it.
+        assert!(masked.contains("4417") && masked.contains("5z"), "{masked}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::protocol::notify::SettleNotifyDraft;
 use crate::protocol::{
     AuthCheck, AuthNo, BusinessType, EcAuth, ExtData, OfficeId, OfficeName, OperatorId,
-    OperatorName, OrgId, OutBizNo, SettleNotify,
+    OperatorName, OrgId, OutBizNo, QrCodeGet, SettleNotify,
 };
 
 pub const ORG_ID: &str = "H44170200001";
@@ -29,6 +29,12 @@ pub fn ec_auth(out_biz_no: &str) -> EcAuth {
         office_name: valid(OfficeName::new("挂号收费处")),
         ext_data: ExtData::empty(),
     }
+}
+
+/// The 医保码 scan of the same counter: [`ec_auth`]'s fields, as the
+/// workflow builds it.
+pub fn qrcode_get(out_biz_no: &str) -> QrCodeGet {
+    QrCodeGet::instead_of(ec_auth(out_biz_no))
 }
 
 pub fn auth_check(out_biz_no: &str, auth_no: &AuthNo) -> AuthCheck {

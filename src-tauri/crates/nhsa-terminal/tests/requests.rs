@@ -404,3 +404,86 @@ fn one_maximum_for_every_amount() {
     .unwrap_err();
     assert_eq!(err.field, "totalFee");
 }
+
+// ---- cn.nhsa.qrcode.get (PROTOCOL.md §7) ----
+
+const QRCODE: &str = include_str!("fixtures/qrcode_get_request.json");
+
+#[test]
+fn the_sample_qrcode_request_is_valid_and_encodes_in_the_envelope() {
+    use nhsa_terminal::protocol::{QrCodeGet, TransType};
+    let req: QrCodeGet = from_json(QRCODE).unwrap();
+    assert_eq!(req.business_type, BusinessType::Register);
+    let org = OrgId::new("H44170200001").unwrap();
+    let wire: Value = serde_json::from_str(&envelope::encode(&org, &req)).unwrap();
+    assert_eq!(wire["transType"], "cn.nhsa.qrcode.get");
+    assert_eq!(wire["orgId"], "H44170200001");
+    // Exactly the fields of ec.auth, outBizNo included (our decision, §7).
+    let mut fields: Vec<&str> = wire["data"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "businessType",
+            "extData",
+            "officeId",
+            "officeName",
+            "operatorId",
+            "operatorName",
+            "orgId",
+            "outBizNo"
+        ]
+    );
+    assert_eq!(wire["data"]["outBizNo"], "H44170200001-W01-20261125-000003");
+    assert_eq!(
+        TransType::parse("cn.nhsa.qrcode.get"),
+        Some(TransType::QrCodeGet)
+    );
+    assert!(TransType::ALL.contains(&TransType::QrCodeGet));
+    assert_eq!(
+        serde_json::to_string(&TransType::QrCodeGet).unwrap(),
+        "\"cn.nhsa.qrcode.get\""
+    );
+}
+
+#[test]
+fn a_qrcode_request_is_built_from_the_face_scans_inputs() {
+    use nhsa_terminal::protocol::QrCodeGet;
+    let scan: EcAuth = from_json(EC_AUTH).unwrap();
+    let qr = QrCodeGet::instead_of(scan.clone());
+    assert_eq!(
+        serde_json::to_value(&qr).unwrap(),
+        serde_json::to_value(&scan).unwrap()
+    );
+    assert_eq!(QrCodeGet::from(scan), qr);
+    assert_eq!(
+        nhsa_terminal::samples::qrcode_get("Q1").out_biz_no.as_str(),
+        "Q1"
+    );
+}
+
+#[test]
+fn qrcode_field_rules_are_those_of_ec_auth() {
+    use nhsa_terminal::protocol::QrCodeGet;
+    for (field, value, problem) in [
+        ("orgId", Value::Null, "不能为空"),
+        ("outBizNo", Value::Null, "不能为空"),
+        ("outBizNo", json!("n".repeat(65)), "最多 64 个字符"),
+        ("operatorId", json!("1".repeat(21)), "最多 20 个字符"),
+        ("operatorName", json!("林".repeat(31)), "最多 30 个字符"),
+        ("officeId", json!(""), "不能为空"),
+        ("officeName", json!("科".repeat(31)), "最多 30 个字符"),
+        ("businessType", json!("09999"), "代码表"),
+        ("extData", json!("[1]"), "JSON 对象"),
+        ("operatorName", json!("林\u{0}晓燕"), "控制字符"),
+    ] {
+        let err = from_json::<QrCodeGet>(&with(QRCODE, field, value.clone())).unwrap_err();
+        assert_eq!(err.field, field, "{field}={value}");
+        assert!(err.to_string().contains(problem), "{field}: {err}");
+    }
+}

@@ -300,3 +300,271 @@ async fn a_reply_about_another_request_is_a_definite_mismatch_not_an_identity() 
     );
     assert_eq!(err.code(), "reply_mismatch");
 }
+
+// ---- cn.nhsa.qrcode.get: the 医保码 path ----
+
+#[tokio::test]
+async fn a_qrcode_visit_needs_no_auth_check_and_notify_carries_its_number() {
+    let sim = Arc::new(Simulator::with_seed(42));
+    let t = terminal(&sim, Timeouts::default());
+    let reply = t.call(&samples::qrcode_get("Q1-SCAN")).await.unwrap();
+    let r = reply.data;
+    assert_eq!(r.out_biz_no.as_deref(), Some("Q1-SCAN"));
+    assert_eq!(r.org_id.as_deref(), Some(samples::ORG_ID));
+    assert_eq!(reply.org_id.as_deref(), Some(samples::ORG_ID));
+    assert!(
+        reply.raw.contains("\"data\":\"{"),
+        "data as a string: {}",
+        reply.raw
+    );
+    let who = &r.identity;
+    assert!(is_valid_resident_id(who.id_no.reveal()));
+    assert_eq!(
+        who.birthday.as_deref().unwrap().replace('.', ""),
+        who.id_no.reveal()[6..14]
+    );
+    assert!(who.ec_token.as_ref().unwrap().reveal().len() <= 40);
+    assert!(who.ec_qr_code.as_deref().unwrap().contains("ecqr"));
+    assert_eq!(who.auth_no.as_deref().unwrap().len(), 28);
+    let notify = samples::settle_success("Q1-SCAN", who.auth_no.as_deref());
+    assert_eq!(
+        t.call(&notify).await.unwrap().data.out_biz_no.as_deref(),
+        Some("Q1-SCAN")
+    );
+    let kinds: Vec<_> = sim
+        .received()
+        .iter()
+        .map(|r| r.trans_type.clone().unwrap())
+        .collect();
+    assert_eq!(kinds, ["cn.nhsa.qrcode.get", "cn.nhsa.settle.notify"]);
+    // A second scan under the same number is refused, as for ec.auth.
+    let err = t.call(&samples::qrcode_get("Q1-SCAN")).await.unwrap_err();
+    assert!(
+        matches!(&err, TerminalError::Terminal { code, .. } if *code == simulator::codes::DUPLICATE_OUT_BIZ_NO.to_string())
+    );
+}
+
+#[tokio::test]
+async fn the_roster_children_answer_by_key_with_their_family_account() {
+    let sim = Arc::new(Simulator::with_seed(1));
+    sim.set_today(Some((2026, 11, 25)));
+    assert_eq!(sim.today(), (2026, 11, 25));
+    let t = terminal(&sim, Timeouts::default());
+    for (i, (key, label)) in [
+        ("child-5m", "5个月"),
+        ("child-1y5m", "1岁5个月"),
+        ("child-2y11m", "2岁11个月"),
+        ("child-6y3m", "6岁"),
+        ("child-13y8m", "13岁"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sim.push_script(Script::for_trans(
+            TransType::QrCodeGet,
+            Behaviour::AsPerson { person: key.into() },
+        ));
+        let r = t
+            .call(&samples::qrcode_get(&format!("QK-{i}")))
+            .await
+            .unwrap()
+            .data;
+        let expected = sim.person(key).unwrap();
+        assert_eq!(r.identity.user_name.reveal(), expected.name);
+        assert_eq!(r.identity.id_no.reveal(), expected.id_no);
+        assert_eq!(
+            r.identity.age_label_on(sim.today()).as_deref(),
+            Some(label),
+            "{key}"
+        );
+        let family = r.family_account().unwrap();
+        let guardian = expected.guardian.unwrap();
+        assert_eq!(family.guardian_name.unwrap().reveal(), guardian.name);
+        assert_eq!(family.guardian_relation.as_deref(), Some(guardian.relation));
+    }
+    assert_eq!(sim.person("child-1y5m").unwrap().birthday, "2025.06.25");
+    // An unknown key is refused, and says which.
+    sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::AsPerson {
+            person: "child-99y".into(),
+        },
+    ));
+    match t.call(&samples::qrcode_get("QK-X")).await.unwrap_err() {
+        TerminalError::Terminal { code, message, .. } => {
+            assert_eq!(code, simulator::codes::UNKNOWN_PERSON.to_string());
+            assert!(message.contains("child-99y"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn ages_follow_the_simulators_clock() {
+    let sim = Arc::new(Simulator::with_seed(3));
+    let today = simulator::today_in_china();
+    assert_eq!(sim.today(), today);
+    let infant = sim.person("child-5m").unwrap();
+    let t = terminal(&sim, Timeouts::default());
+    sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::AsPerson {
+            person: "child-5m".into(),
+        },
+    ));
+    let r = t.call(&samples::qrcode_get("QC-1")).await.unwrap().data;
+    assert_eq!(
+        r.identity.birthday.as_deref(),
+        Some(infant.birthday.as_str())
+    );
+    assert_eq!(r.identity.age_in_months_on(today), Some(5));
+}
+
+#[tokio::test]
+async fn unscripted_scans_find_children_and_adults() {
+    let sim = Arc::new(Simulator::with_seed(5));
+    let t = terminal(&sim, Timeouts::default());
+    let (mut children, mut adults) = (0, 0);
+    for i in 0..40 {
+        let r = t
+            .call(&samples::qrcode_get(&format!("QR-{i}")))
+            .await
+            .unwrap()
+            .data;
+        if r.family_account().is_some() {
+            children += 1;
+        } else {
+            assert_eq!(r.extra, None, "\"null\" extra for a self-held code");
+            adults += 1;
+        }
+    }
+    assert!(
+        children > 5 && adults > 5,
+        "{children} children, {adults} adults"
+    );
+}
+
+#[tokio::test]
+async fn qrcode_scripts_error_delay_garbage_and_wrong_echo() {
+    let sim = Arc::new(Simulator::new());
+    let t = terminal(&sim, quick());
+    // An ec.auth in between does not consume a qrcode.get script.
+    sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::qr_code_not_scanned(),
+    ));
+    assert!(t.call(&samples::ec_auth("QS-A")).await.is_ok());
+    match t.call(&samples::qrcode_get("QS-1")).await.unwrap_err() {
+        TerminalError::Terminal { code, message, .. } => {
+            assert_eq!(code, simulator::codes::QR_CODE_NOT_SCANNED.to_string());
+            assert!(message.contains("未扫描到医保码"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::qr_code_invalid(),
+    ));
+    let err = t.call(&samples::qrcode_get("QS-2")).await.unwrap_err();
+    assert!(err.to_string().contains("医保码无效"), "{err}");
+    assert!(!err.outcome_unknown());
+
+    // The patient's wait: 400 ms is inside the long deadline (800 ms), past the short one.
+    sim.push_script(Script::for_trans(TransType::QrCodeGet, Behaviour::Normal).delayed(400));
+    assert!(t.call(&samples::qrcode_get("QS-3")).await.is_ok());
+    sim.push_script(Script::for_trans(TransType::QrCodeGet, Behaviour::Hang));
+    let err = t.call(&samples::qrcode_get("QS-4")).await.unwrap_err();
+    assert_eq!(err.code(), "transport_timeout");
+    assert!(err.outcome_unknown());
+
+    sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::Malformed { body: None },
+    ));
+    let err = t.call(&samples::qrcode_get("QS-5")).await.unwrap_err();
+    assert_eq!(err.code(), "malformed_reply");
+
+    sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::DataAsObject,
+    ));
+    let ok = t.call(&samples::qrcode_get("QS-6")).await.unwrap();
+    assert!(ok.raw.contains("\"data\":{"), "{}", ok.raw);
+    sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::DoubleEncoded,
+    ));
+    assert!(t.call(&samples::qrcode_get("QS-7")).await.is_ok());
+
+    sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::WrongEcho,
+    ));
+    let err = t.call(&samples::qrcode_get("QS-8")).await.unwrap_err();
+    assert!(
+        matches!(&err, TerminalError::Mismatch { field: "outBizNo", got, .. } if got == "QS-8X"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_face_that_cannot_be_used_has_its_own_code() {
+    let sim = Arc::new(Simulator::new());
+    let t = terminal(&sim, quick());
+    sim.push_script(Script::for_trans(
+        TransType::EcAuth,
+        Behaviour::face_unusable(),
+    ));
+    let err = t.call(&samples::ec_auth("F1")).await.unwrap_err();
+    match &err {
+        TerminalError::Terminal { code, message, .. } => {
+            assert_eq!(code, "2002");
+            assert_eq!(code, &simulator::codes::FACE_UNUSABLE.to_string());
+            assert_eq!(message, simulator::codes::FACE_UNUSABLE_MESSAGE);
+            assert!(message.contains("人脸识别失败"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !err.outcome_unknown(),
+        "a definite failure: the cashier may switch to 医保码"
+    );
+    // Then the same patient by 医保码, under a fresh number.
+    assert!(t.call(&samples::qrcode_get("F1-QR")).await.is_ok());
+    // Scripted as JSON, as trainers and the HTTP control API do.
+    let script: Script = serde_json::from_str(
+        r#"{"transType":"cn.nhsa.qrcode.get","reply":"asPerson","person":"child-5m"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        script,
+        Script::for_trans(
+            TransType::QrCodeGet,
+            Behaviour::AsPerson {
+                person: "child-5m".into()
+            }
+        )
+    );
+}
+
+#[test]
+fn an_invalid_qrcode_request_gets_a_code_naming_the_field() {
+    let sim = Simulator::new();
+    for (body, names) in [
+        (
+            r#"{"orgId":"H1","transType":"cn.nhsa.qrcode.get","data":{"orgId":"H1","businessType":"01101","operatorId":"1","operatorName":"甲","officeId":"1","officeName":"科"}}"#,
+            "outBizNo",
+        ),
+        (
+            r#"{"orgId":"H1","transType":"cn.nhsa.qrcode.get","data":{"orgId":"H2","outBizNo":"N1","businessType":"01101","operatorId":"1","operatorName":"甲","officeId":"1","officeName":"科"}}"#,
+            "orgId",
+        ),
+    ] {
+        let simulator::SimOutcome::Reply { body: reply, .. } = sim.handle(body).outcome else {
+            panic!("no reply to {body}");
+        };
+        let v: serde_json::Value = serde_json::from_str(&reply).unwrap();
+        assert_eq!(v["code"], simulator::codes::INVALID_REQUEST, "{body}");
+        assert!(v["message"].as_str().unwrap().contains(names), "{reply}");
+    }
+}

@@ -161,19 +161,49 @@ impl Identity {
         Some(id_type_label(code).map_or_else(|| code.to_owned(), str::to_owned))
     }
 
-    /// Birth date as (year, month, day), from `1998.01.01`, `1998-01-01` or `19980101`.
+    /// Birth date as (year, month, day), from `1998.01.01`, `1998-01-01` or
+    /// `19980101`. Without a readable `birthday`, a valid 居民身份证号 holds
+    /// it (digits 7–14): 医保码 replies for infants are not always complete,
+    /// and an infant's age in months is what the cashier checks.
     pub fn birth_date(&self) -> Option<(u32, u32, u32)> {
-        let digits: String = self
-            .birthday
-            .as_deref()?
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        if digits.len() != 8 {
-            return None;
+        let from_birthday = self.birthday.as_deref().and_then(|b| {
+            let digits: String = b.chars().filter(char::is_ascii_digit).collect();
+            ymd(&digits)
+        });
+        from_birthday.or_else(|| {
+            let id_no = self.id_no.reveal();
+            (self
+                .id_type
+                .as_deref()
+                .is_none_or(|t| t == RESIDENT_ID_CARD)
+                && is_valid_resident_id(id_no))
+            .then(|| ymd(&id_no[6..14]))
+            .flatten()
+        })
+    }
+
+    /// Age in whole months on the given day (`None` before birth).
+    pub fn age_in_months_on(&self, (y, m, d): (u32, u32, u32)) -> Option<u32> {
+        let (by, bm, bd) = self.birth_date()?;
+        let months = (y * 12 + m).checked_sub(by * 12 + bm)?;
+        if d < bd {
+            months.checked_sub(1)
+        } else {
+            Some(months)
         }
-        let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
-        Some((n(0..4)?, n(4..6)?, n(6..8)?))
+    }
+
+    /// Age as the panel shows it: `5个月` under one year, `1岁5个月` under
+    /// three (what a 妇幼 cashier needs for dosing and fees), `28岁` after.
+    pub fn age_label_on(&self, day: (u32, u32, u32)) -> Option<String> {
+        let months = self.age_in_months_on(day)?;
+        Some(match (months / 12, months % 12) {
+            (0, 0) => "未满1个月".to_owned(),
+            (0, m) => format!("{m}个月"),
+            (y, 0) if y < 3 => format!("{y}岁"),
+            (y, m) if y < 3 => format!("{y}岁{m}个月"),
+            (y, _) => format!("{y}岁"),
+        })
     }
 
     /// Age in whole years on the given day.
@@ -196,38 +226,55 @@ impl Transaction for AuthCheck {
     /// the visit impossible to notify later, and a name decoded with the
     /// wrong charset would be shown and sent as garbage.
     fn check_reply(who: &Identity) -> Result<(), ValidationError> {
-        check_reply_text("authNo", who.auth_no.as_deref(), 64)?;
-        check_len("userName", who.user_name.reveal(), 64)?;
-        if who.user_name.reveal().trim().is_empty() {
-            return Err(ValidationError::new("userName", Problem::Missing));
-        }
-        let id_no = who.id_no.reveal();
-        check_len("idNo", id_no, 64)?;
-        if who.id_type.as_deref() == Some(RESIDENT_ID_CARD) && !is_valid_resident_id(id_no) {
-            return Err(ValidationError::new(
-                "idNo",
-                Problem::BadFormat {
-                    expected: "18 位居民身份证号（校验位正确）",
-                },
-            ));
-        }
-        check_reply_text("idType", who.id_type.as_deref(), 2)?;
-        check_reply_text("gender", who.gender.as_deref(), 2)?;
-        check_reply_text("birthday", who.birthday.as_deref(), 10)?;
-        check_reply_text("insuOrg", who.insu_org.as_deref(), 6)?;
-        check_reply_text("ecToken", who.ec_token.as_ref().map(|t| t.reveal()), 40)?;
-        check_reply_text("ecIndexNo", who.ec_index_no.as_deref(), 32)?;
-        for (field, value) in [
-            ("nationality", &who.nationality),
-            ("email", &who.email),
-            ("chnlId", &who.chnl_id),
-            ("ecQrCode", &who.ec_qr_code),
-        ] {
-            check_reply_text(field, value.as_deref(), 256)?;
-        }
-        Ok(())
+        check_identity(who)?;
+        check_reply_text("ecQrCode", who.ec_qr_code.as_deref(), 256)
     }
+}
+
+/// The rules every identity the terminal reports must meet, whichever
+/// transaction brought it (auth.check, qrcode.get). `ecQrCode` is left to
+/// the caller: its length differs between the two.
+pub(crate) fn check_identity(who: &Identity) -> Result<(), ValidationError> {
+    check_reply_text("authNo", who.auth_no.as_deref(), 64)?;
+    check_len("userName", who.user_name.reveal(), 64)?;
+    if who.user_name.reveal().trim().is_empty() {
+        return Err(ValidationError::new("userName", Problem::Missing));
+    }
+    let id_no = who.id_no.reveal();
+    check_len("idNo", id_no, 64)?;
+    if who.id_type.as_deref() == Some(RESIDENT_ID_CARD) && !is_valid_resident_id(id_no) {
+        return Err(ValidationError::new(
+            "idNo",
+            Problem::BadFormat {
+                expected: "18 位居民身份证号（校验位正确）",
+            },
+        ));
+    }
+    check_reply_text("idType", who.id_type.as_deref(), 2)?;
+    check_reply_text("gender", who.gender.as_deref(), 2)?;
+    check_reply_text("birthday", who.birthday.as_deref(), 10)?;
+    check_reply_text("insuOrg", who.insu_org.as_deref(), 6)?;
+    check_reply_text("ecToken", who.ec_token.as_ref().map(|t| t.reveal()), 40)?;
+    check_reply_text("ecIndexNo", who.ec_index_no.as_deref(), 32)?;
+    for (field, value) in [
+        ("nationality", &who.nationality),
+        ("email", &who.email),
+        ("chnlId", &who.chnl_id),
+    ] {
+        check_reply_text(field, value.as_deref(), 256)?;
+    }
+    Ok(())
 }
 
 /// 证件类型 01: 居民身份证.
 const RESIDENT_ID_CARD: &str = "01";
+
+/// `yyyymmdd` as (year, month, day), when it is a plausible date.
+fn ymd(digits: &str) -> Option<(u32, u32, u32)> {
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
+    let (y, m, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+}

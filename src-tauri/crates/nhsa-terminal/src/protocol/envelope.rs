@@ -18,13 +18,18 @@ pub enum TransType {
     AuthCheck,
     #[serde(rename = "cn.nhsa.settle.notify")]
     SettleNotify,
+    /// 终端获取电子凭证: the terminal's scanner reads the patient's 医保码
+    /// (PROTOCOL.md §7), the fallback when a face cannot be scanned.
+    #[serde(rename = "cn.nhsa.qrcode.get")]
+    QrCodeGet,
 }
 
 impl TransType {
-    pub const ALL: [TransType; 3] = [
+    pub const ALL: [TransType; 4] = [
         TransType::EcAuth,
         TransType::AuthCheck,
         TransType::SettleNotify,
+        TransType::QrCodeGet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +37,7 @@ impl TransType {
             TransType::EcAuth => "cn.nhsa.ec.auth",
             TransType::AuthCheck => "cn.nhsa.auth.check",
             TransType::SettleNotify => "cn.nhsa.settle.notify",
+            TransType::QrCodeGet => "cn.nhsa.qrcode.get",
         }
     }
 
@@ -44,6 +50,16 @@ impl TransType {
             TransType::EcAuth => "刷脸授权",
             TransType::AuthCheck => "获取身份信息",
             TransType::SettleNotify => "结算结果通知",
+            TransType::QrCodeGet => "扫码获取电子凭证",
+        }
+    }
+
+    /// True for the transactions that wait for the patient (a face to scan,
+    /// a 医保码 to show), not only for a machine: they get the long timeout.
+    pub fn waits_for_patient(self) -> bool {
+        match self {
+            TransType::EcAuth | TransType::QrCodeGet => true,
+            TransType::AuthCheck | TransType::SettleNotify => false,
         }
     }
 }
@@ -90,11 +106,14 @@ pub fn encode<T: Transaction>(org_id: &OrgId, data: &T) -> String {
         .unwrap_or_else(|e| unreachable!("request types serialize: {e}"))
 }
 
-/// A successful reply: the decoded `data`, the terminal's message and the raw text.
+/// A successful reply: the decoded `data`, the terminal's message, the
+/// envelope's `orgId` (when it sent one) and the raw text.
 #[derive(Debug, Clone)]
 pub struct Reply<R> {
     pub data: R,
     pub message: String,
+    /// The top-level `orgId` of the reply; absent, empty and `"null"` are `None`.
+    pub org_id: Option<String>,
     pub raw: String,
 }
 
@@ -119,6 +138,10 @@ pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, Terminal
     let message = match top.get("message") {
         Some(Value::String(s)) if s != "null" => s.clone(),
         _ => String::new(),
+    };
+    let org_id = match top.get("orgId") {
+        Some(Value::String(s)) if !s.is_empty() && s != "null" => Some(s.clone()),
+        _ => None,
     };
     if code != "0" {
         return Err(TerminalError::Terminal {
@@ -154,6 +177,7 @@ pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, Terminal
     Ok(Reply {
         data,
         message,
+        org_id,
         raw: raw.to_owned(),
     })
 }

@@ -1,4 +1,5 @@
-//! The envelope and the three transactions of the interface spec, typed with
+//! The envelope and the four transactions of the interface spec (three of
+//! the seed, and `cn.nhsa.qrcode.get` of PROTOCOL.md §7), typed with
 //! the spec's wire names. Construction validates; so does deserialization.
 
 pub mod amount;
@@ -8,6 +9,7 @@ pub mod codes;
 pub mod envelope;
 pub mod id_card;
 pub mod notify;
+pub mod qrcode;
 pub mod setl_time;
 pub mod text;
 pub mod validation;
@@ -21,6 +23,7 @@ pub use notify::{
     AcctRule, Payment, SettleAmounts, SettleNotify, SettleNotifyDraft, SettleNotifyReply,
     SettleResult,
 };
+pub use qrcode::{FamilyAccount, QrCodeGet, QrCodeGetReply};
 pub use setl_time::SetlTime;
 pub use text::{
     AuthNo, DoctorName, ExtData, FailReason, HospitalName, MedicalSettleNo, OfficeId, OfficeName,

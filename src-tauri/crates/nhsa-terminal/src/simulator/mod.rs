@@ -1,5 +1,5 @@
-//! A stand-in for the face-scan terminal: answers the three transactions with
-//! realistic Yangjiang data, validates requests like a strict terminal, can be
+//! A stand-in for the face-scan terminal: answers the four transactions with
+//! realistic Yangjiang data (children among its people, for the 医保码 path), validates requests like a strict terminal, can be
 //! scripted to misbehave, and records every request it received.
 //!
 //! This is the brain only; the in-process transport and the `facepay-sim`
@@ -17,12 +17,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use crate::protocol::id_card::{id_check_char, is_valid_resident_id};
-pub use people::YANGJIANG_REGIONS;
+pub use people::{Guardian, Person, YANGJIANG_REGIONS, birth_date_for_age, today_in_china};
 pub use script::{Behaviour, Script};
 
 use crate::protocol::notify::SettleNotifyDraft;
+use crate::protocol::qrcode::FAMILY_ACCOUNT_TYPE;
 use crate::protocol::validation::from_value;
-use crate::protocol::{AuthCheck, EcAuth, SettleNotify, TransType};
+use crate::protocol::{AuthCheck, EcAuth, QrCodeGet, SettleNotify, TransType};
 
 /// Reply codes of the simulator. No official table is public; these only
 /// need to be non-zero and stable so tests and training material can name them.
@@ -30,7 +31,20 @@ pub mod codes {
     pub const INVALID_REQUEST: i64 = 1001;
     pub const UNKNOWN_TRANS_TYPE: i64 = 1002;
     pub const DUPLICATE_OUT_BIZ_NO: i64 = 1003;
+    /// A script named a person the roster does not have.
+    pub const UNKNOWN_PERSON: i64 = 1004;
     pub const UNKNOWN_AUTH_NO: i64 = 2001;
+    /// ec.auth: the face could not be used — not recognised, never enrolled,
+    /// hidden by a mask or glasses, bad light, an infant. This is the code
+    /// the panel treats as "offer 改用医保码 (F3)". PROTOCOL.md §3 defines no
+    /// reply codes and no public table exists, so a real terminal's code for
+    /// this must be configured beside it; `-2` (cancelled) is not this.
+    pub const FACE_UNUSABLE: i64 = 2002;
+    pub const FACE_UNUSABLE_MESSAGE: &str = "人脸识别失败：无法识别人脸，请改用医保码";
+    /// qrcode.get: no 医保码 was shown before the terminal gave up.
+    pub const QR_CODE_NOT_SCANNED: i64 = 2003;
+    /// qrcode.get: the 中台 could not decode the code, or it expired.
+    pub const QR_CODE_INVALID: i64 = 2004;
 }
 
 /// What the simulator answers, before any transport applies it.
@@ -77,6 +91,8 @@ struct State {
     received: Vec<Received>,
     issued: HashMap<String, people::Person>,
     used_out_biz_nos: HashSet<String>,
+    /// The simulator's today, when fixed; otherwise the clock's (UTC+8).
+    today: Option<(u32, u32, u32)>,
 }
 
 impl Default for Simulator {
@@ -101,12 +117,35 @@ impl Simulator {
                 received: Vec::new(),
                 issued: HashMap::new(),
                 used_out_biz_nos: HashSet::new(),
+                today: None,
             }),
         }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Fix the simulator's today (reproducible ages in tests and
+    /// screenshots), or go back to the clock with `None`.
+    pub fn set_today(&self, day: Option<(u32, u32, u32)>) {
+        self.state().today = day;
+    }
+
+    /// The day the roster's ages are counted on: fixed, or today in China.
+    pub fn today(&self) -> (u32, u32, u32) {
+        self.state().today()
+    }
+
+    /// The fixed roster on [`Simulator::today`]: children from 5 months to
+    /// teens, each with a valid 居民身份证号 and a 亲情账户 guardian.
+    pub fn roster(&self) -> Vec<Person> {
+        people::roster(self.today())
+    }
+
+    /// One person of the roster by key, e.g. `child-1y5m`.
+    pub fn person(&self, key: &str) -> Option<Person> {
+        self.roster().into_iter().find(|p| p.key == Some(key))
     }
 
     pub fn push_script(&self, script: Script) {
@@ -164,21 +203,30 @@ impl Simulator {
                     .unwrap_or_else(|| r#"{"code":0,"message":"成功","data":"{\"authNo\":"#.into()))
             }
             Behaviour::Error { code, message } => ok(refusal(code, &message, &org_id)),
-            normal => ok(match st.answer(request.as_ref()) {
-                Err((code, message)) => refusal(code, &message, &org_id),
-                Ok(mut data) => {
-                    if normal == Behaviour::WrongEcho {
-                        for field in ["outBizNo", "authNo"] {
-                            if let Some(v) = data.get_mut(field) {
-                                *v = Value::String(format!("{}X", v.as_str().unwrap_or("")));
+            normal => ok(
+                match st.answer(request.as_ref(), scripted_person(&normal)) {
+                    Err((code, message)) => refusal(code, &message, &org_id),
+                    Ok(mut data) => {
+                        if normal == Behaviour::WrongEcho {
+                            for field in ["outBizNo", "authNo"] {
+                                if let Some(v) = data.get_mut(field) {
+                                    *v = Value::String(format!("{}X", v.as_str().unwrap_or("")));
+                                }
                             }
                         }
+                        success(data, &org_id, &normal)
                     }
-                    success(data, &org_id, &normal)
-                }
-            }),
+                },
+            ),
         };
         SimReply { delay, outcome }
+    }
+}
+
+fn scripted_person(behaviour: &Behaviour) -> Option<&str> {
+    match behaviour {
+        Behaviour::AsPerson { person } => Some(person),
+        _ => None,
     }
 }
 
@@ -199,6 +247,55 @@ fn success(data: Value, org_id: &Value, style: &Behaviour) -> String {
 }
 
 impl State {
+    fn today(&self) -> (u32, u32, u32) {
+        self.today.unwrap_or_else(today_in_china)
+    }
+
+    /// The scripted person, or one the simulator picks: for a 医保码 scan a
+    /// roster child half of the time (a 妇幼 hospital's patients), otherwise a
+    /// random adult.
+    fn pick_person(&mut self, scripted: Option<&str>, children: bool) -> Result<Person, Refusal> {
+        let roster = people::roster(self.today());
+        if let Some(key) = scripted {
+            return roster
+                .into_iter()
+                .find(|p| p.key == Some(key))
+                .ok_or_else(|| {
+                    (
+                        codes::UNKNOWN_PERSON,
+                        format!("模拟器没有编号为 {key} 的人员"),
+                    )
+                });
+        }
+        if children && self.rng.bool() {
+            let i = self.rng.usize(..roster.len());
+            return Ok(roster[i].clone());
+        }
+        Ok(people::random_person(&mut self.rng))
+    }
+
+    /// The identity fields of a reply (auth.check and qrcode.get).
+    fn identity(&mut self, person: &Person) -> serde_json::Map<String, Value> {
+        let region = &person.insu_org[..4];
+        let fields = json!({
+            "userName": person.name,
+            "idNo": person.id_no,
+            "idType": "01",
+            "gender": person.gender,
+            "birthday": person.birthday,
+            "insuOrg": person.insu_org,
+            "ecToken": format!("{region}00ec{}", people::alnum_lower(&mut self.rng, 30)),
+            "ecIndexNo": people::hex_upper(&mut self.rng, 32),
+            "nationality": "null",
+            "email": "",
+            "chnlId": "null",
+        });
+        match fields {
+            Value::Object(map) => map,
+            _ => unreachable!("a JSON object literal"),
+        }
+    }
+
     fn take_script(&mut self, trans_type: Option<&str>) -> Option<Script> {
         let index = self
             .scripts
@@ -213,7 +310,11 @@ impl State {
         }
     }
 
-    fn answer(&mut self, request: Option<&Value>) -> Result<Value, Refusal> {
+    fn answer(
+        &mut self,
+        request: Option<&Value>,
+        scripted: Option<&str>,
+    ) -> Result<Value, Refusal> {
         let invalid = |msg: String| (codes::INVALID_REQUEST, format!("请求参数错误：{msg}"));
         let request = request.ok_or_else(|| invalid("不是有效的 JSON".into()))?;
         let org_id = request.get("orgId").and_then(Value::as_str).unwrap_or("");
@@ -244,7 +345,7 @@ impl State {
                     return Err(invalid("data.orgId 与报文头 orgId 不一致".into()));
                 }
                 self.claim(req.out_biz_no.as_str())?;
-                let person = people::random_person(&mut self.rng);
+                let person = self.pick_person(scripted, false)?;
                 let auth_no = format!("ano{}", people::digits(&mut self.rng, 25));
                 self.issued.insert(auth_no.clone(), person);
                 Ok(json!({
@@ -266,23 +367,47 @@ impl State {
                     ));
                 };
                 self.claim(req.out_biz_no.as_str())?;
-                let region = &person.insu_org[..4];
-                Ok(json!({
-                    "authNo": req.auth_no.as_str(),
-                    "userName": person.name,
-                    "idNo": person.id_no,
-                    "idType": "01",
-                    "gender": person.gender,
-                    "birthday": person.birthday,
-                    "insuOrg": person.insu_org,
-                    "ecToken": format!("{region}00ec{}", people::alnum_lower(&mut self.rng, 30)),
-                    "ecIndexNo": people::hex_upper(&mut self.rng, 32),
-                    "nationality": "null",
-                    "email": "",
-                    "chnlId": "null",
-                    "ecQrCode": "",
-                    "extData": "{}",
-                }))
+                let mut data = self.identity(&person);
+                data.insert("authNo".into(), json!(req.auth_no.as_str()));
+                data.insert("ecQrCode".into(), json!(""));
+                data.insert("extData".into(), json!("{}"));
+                Ok(Value::Object(data))
+            }
+            TransType::QrCodeGet => {
+                let req: QrCodeGet = from_value(data).map_err(bad)?;
+                if req.org_id.as_str() != org_id {
+                    return Err(invalid("data.orgId 与报文头 orgId 不一致".into()));
+                }
+                self.claim(req.out_biz_no.as_str())?;
+                let person = self.pick_person(scripted, true)?;
+                let auth_no = format!("ano{}", people::digits(&mut self.rng, 25));
+                let mut data = self.identity(&person);
+                data.insert("outBizNo".into(), json!(req.out_biz_no.as_str()));
+                data.insert("orgId".into(), json!(req.org_id.as_str()));
+                data.insert("authNo".into(), json!(auth_no));
+                let code = format!(
+                    "{}ecqr{}",
+                    person.insu_org,
+                    people::alnum_lower(&mut self.rng, 54)
+                );
+                data.insert("ecQrCode".into(), json!(code));
+                // 亲情账户: documented in protocol::qrcode::FamilyAccount. As
+                // extData, a JSON object sent as a string; "null" otherwise.
+                let extra = match &person.guardian {
+                    Some(g) => json!({
+                        "accountType": FAMILY_ACCOUNT_TYPE,
+                        "guardianName": g.name,
+                        "guardianRelation": g.relation,
+                    })
+                    .to_string(),
+                    None => "null".to_owned(),
+                };
+                data.insert("extra".into(), json!(extra));
+                data.insert("extData".into(), json!("{}"));
+                // The code's authNo identifies the person to a later
+                // auth.check too, should a caller send one.
+                self.issued.insert(auth_no, person);
+                Ok(Value::Object(data))
             }
             TransType::SettleNotify => {
                 let mut draft: SettleNotifyDraft = from_value(data).map_err(bad)?;
@@ -293,7 +418,8 @@ impl State {
         }
     }
 
-    /// The spec wants every ec.auth / auth.check outBizNo unique.
+    /// The spec wants every request's outBizNo unique (ec.auth, auth.check,
+    /// qrcode.get; a notify reuses its visit's).
     fn claim(&mut self, out_biz_no: &str) -> Result<(), Refusal> {
         if self.used_out_biz_nos.insert(out_biz_no.to_owned()) {
             Ok(())

@@ -69,8 +69,8 @@ pub enum Behaviour {
         #[serde(default)]
         body: Option<String>,
     },
-    /// The default answer, but echoing another outBizNo (ec.auth, notify) or
-    /// authNo (auth.check) than the one asked about.
+    /// The default answer, but echoing another outBizNo (ec.auth, notify,
+    /// qrcode.get) or authNo (auth.check) than the one asked about.
     WrongEcho,
     /// An HTTP status from the bridge instead of an envelope.
     HttpStatus {
@@ -78,4 +78,37 @@ pub enum Behaviour {
         #[serde(default)]
         body: String,
     },
+    /// The default answer, about this person of the fixed roster (key as in
+    /// [`super::Simulator::roster`], e.g. `child-1y5m`): who a 医保码 scan
+    /// (qrcode.get) or a face scan (ec.auth, then its auth.check) reveals.
+    /// An unknown key is refused with [`super::codes::UNKNOWN_PERSON`].
+    AsPerson { person: String },
+}
+
+impl Behaviour {
+    /// The terminal could not use the face (not recognised, not enrolled, a
+    /// mask, the light, an infant): [`super::codes::FACE_UNUSABLE`]. The
+    /// panel offers 改用医保码 on this code.
+    pub fn face_unusable() -> Self {
+        Behaviour::Error {
+            code: super::codes::FACE_UNUSABLE,
+            message: super::codes::FACE_UNUSABLE_MESSAGE.to_owned(),
+        }
+    }
+
+    /// The patient showed no 医保码 before the terminal gave up.
+    pub fn qr_code_not_scanned() -> Self {
+        Behaviour::Error {
+            code: super::codes::QR_CODE_NOT_SCANNED,
+            message: "未扫描到医保码：患者未出示医保电子凭证二维码".to_owned(),
+        }
+    }
+
+    /// The 中台 refused the code (expired screenshot, revoked code).
+    pub fn qr_code_invalid() -> Self {
+        Behaviour::Error {
+            code: super::codes::QR_CODE_INVALID,
+            message: "医保码无效或已过期，请患者刷新医保电子凭证后重试".to_owned(),
+        }
+    }
 }
