@@ -46,5 +46,9 @@ scripts/smoke-window.sh "$artifacts"
 step "end-to-end: the real window driven by WebDriver against the simulator"
 E2E_SCREENSHOTS="$PWD/$artifacts/screenshots" scripts/e2e.sh
 
+step "packages: the .deb, the Windows panel, CLI, host and installer built into dist/ and checked; the installer run under Wine (install, CLI, uninstall keeps the journal); the .deb installed, its panel opened under Xvfb, removed"
+scripts/package.sh
+scripts/package-test.sh "$artifacts"
+
 step "Windows: nation-ec-host under Wine — the x64 host and fake vendor DLL driven by the Linux CLI through a whole visit; the x86 pair built and link-checked"
 FACEPAY_BIN_DIR=target/debug scripts/wine-visit.sh
