@@ -74,8 +74,8 @@ VIAddVersionKey /LANG=2052 "LegalCopyright" "${PUBLISHER}"
 !define MUI_ICON "${STAGE}\icon.ico"
 !define MUI_UNICON "${STAGE}\icon.ico"
 !define MUI_ABORTWARNING
-!define MUI_FINISHPAGE_RUN "$INSTDIR\${MAIN_EXE}"
-!define MUI_FINISHPAGE_RUN_TEXT "打开${PRODUCT}"
+; No "open the panel now" on the finish page: it would run elevated, possibly as another (administrator)
+; account, and create that account's journal. Cashiers open it from the Start menu.
 
 !insertmacro MUI_PAGE_DIRECTORY
 !insertmacro MUI_PAGE_INSTFILES
