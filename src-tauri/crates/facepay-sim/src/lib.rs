@@ -7,7 +7,10 @@
 //! - `POST /_sim/script` — queue a [`Script`] (or a JSON array of them);
 //! - `DELETE /_sim/script` — drop queued scripts;
 //! - `GET /_sim/requests` — every request received, in order;
-//! - `DELETE /_sim/requests` — forget them.
+//! - `DELETE /_sim/requests` — forget them;
+//! - `GET /_sim/people` — the fixed roster (children for the 医保码 path,
+//!   `cn.nhsa.qrcode.get`) on the simulator's today: keys for
+//!   `{"reply":"asPerson","person":"child-1y5m"}` scripts, and what they answer.
 
 pub mod hostile;
 
@@ -25,7 +28,7 @@ use tokio::net::TcpListener;
 
 pub use nhsa_terminal::protocol::TransType;
 use nhsa_terminal::simulator::SimOutcome;
-pub use nhsa_terminal::simulator::{Behaviour, Received, Script, Simulator};
+pub use nhsa_terminal::simulator::{Behaviour, Person, Received, Script, Simulator};
 
 /// The HTTP face of a [`Simulator`].
 pub fn router(sim: Arc<Simulator>) -> Router {
@@ -33,6 +36,7 @@ pub fn router(sim: Arc<Simulator>) -> Router {
         .route("/_sim/script", post(push_script).delete(clear_scripts))
         .route("/_sim/requests", get(list_requests))
         .route("/_sim/requests", delete(clear_requests))
+        .route("/_sim/people", get(list_people))
         .fallback(envelope)
         .with_state(sim)
 }
@@ -83,6 +87,14 @@ async fn clear_scripts(State(sim): State<Arc<Simulator>>) -> StatusCode {
 
 async fn list_requests(State(sim): State<Arc<Simulator>>) -> axum::Json<Vec<Received>> {
     axum::Json(sim.received())
+}
+
+async fn list_people(State(sim): State<Arc<Simulator>>) -> axum::Json<Value> {
+    let (y, m, d) = sim.today();
+    axum::Json(serde_json::json!({
+        "today": format!("{y:04}-{m:02}-{d:02}"),
+        "people": sim.roster(),
+    }))
 }
 
 async fn clear_requests(State(sim): State<Arc<Simulator>>) -> StatusCode {

@@ -123,3 +123,59 @@ async fn an_invalid_envelope_is_refused_with_a_clear_message() {
     assert_eq!(reply["code"], 1002);
     assert!(reply["message"].as_str().unwrap().contains("cn.nhsa.pay"));
 }
+
+#[tokio::test]
+async fn a_qrcode_scan_by_hand_on_a_fixed_day() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_facepay-sim"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            "7",
+            "--today",
+            "2026-11-25",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("facepay-sim listening on ")
+        .unwrap()
+        .to_owned();
+    let sim = Sim {
+        child,
+        url: format!("{base}/api/open"),
+    };
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    http.post(format!("{base}/_sim/script"))
+        .body(r#"{"transType":"cn.nhsa.qrcode.get","reply":"asPerson","person":"child-5m"}"#)
+        .send()
+        .await
+        .unwrap();
+    let reply = post(
+        &sim.url,
+        r#"{"orgId":"H44170200001","transType":"cn.nhsa.qrcode.get","data":{"orgId":"H44170200001","outBizNo":"CURL-Q001","businessType":"01101","operatorId":"0107","operatorName":"林晓燕","officeId":"0301","officeName":"挂号收费处","extData":"{}"}}"#,
+    )
+    .await;
+    assert_eq!(reply["code"], 0, "{reply}");
+    let who = data(&reply);
+    assert_eq!(who["outBizNo"], "CURL-Q001");
+    assert_eq!(who["birthday"], "2026.06.25", "5 months before --today");
+    assert!(nhsa_terminal::simulator::is_valid_resident_id(
+        who["idNo"].as_str().unwrap()
+    ));
+    let extra: Value = serde_json::from_str(who["extra"].as_str().unwrap()).unwrap();
+    assert_eq!(extra["accountType"], "family");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_facepay-sim"))
+        .args(["--listen", "127.0.0.1:0", "--today", "2026-13-01"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}

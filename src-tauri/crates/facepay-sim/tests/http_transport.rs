@@ -258,3 +258,91 @@ async fn probe_tells_a_listening_bridge_from_a_closed_port() {
         Err(TransportError::Refused { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_qrcode_scan_over_http_carries_the_childs_identity_unchanged() {
+    let server = SimServer::loopback().await.unwrap();
+    server.sim.set_today(Some((2026, 11, 25)));
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    // The roster, as a trainer or the window test reads it.
+    let people: serde_json::Value = http
+        .get(format!("{base}/_sim/people"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(people["today"], "2026-11-25");
+    let toddler = people["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == "child-1y5m")
+        .unwrap()
+        .clone();
+    assert_eq!(toddler["birthday"], "2025.06.25");
+    assert!(toddler["guardian"]["name"].is_string());
+    // Scripted through the control API, as JSON.
+    let queued = http
+        .post(format!("{base}/_sim/script"))
+        .body(r#"{"transType":"cn.nhsa.qrcode.get","reply":"asPerson","person":"child-1y5m"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), 200);
+
+    let t = terminal(&server.url(), Timeouts::default());
+    let reply = t.call(&samples::qrcode_get("H-Q1")).await.unwrap();
+    assert!(reply.raw.contains("\"data\":\"{"), "{}", reply.raw);
+    let who = &reply.data.identity;
+    assert_eq!(who.user_name.reveal(), toddler["name"]);
+    assert_eq!(who.id_no.reveal(), toddler["idNo"]);
+    assert_eq!(
+        who.age_label_on((2026, 11, 25)).as_deref(),
+        Some("1岁5个月")
+    );
+    let family = reply.data.family_account().unwrap();
+    assert_eq!(
+        family.guardian_name.unwrap().reveal(),
+        toddler["guardian"]["name"]
+    );
+    assert_eq!(reply.data.out_biz_no.as_deref(), Some("H-Q1"));
+    // Exactly our envelope reached the terminal.
+    let got = server.sim.received();
+    assert_eq!(got[0].trans_type.as_deref(), Some("cn.nhsa.qrcode.get"));
+    let sent: serde_json::Value = serde_json::from_str(&got[0].body).unwrap();
+    let ours: serde_json::Value =
+        serde_json::from_str(&t.prepare(&samples::qrcode_get("H-Q1")).envelope).unwrap();
+    assert_eq!(sent, ours);
+}
+
+#[tokio::test]
+async fn qrcode_faults_over_http() {
+    let server = SimServer::loopback().await.unwrap();
+    let t = terminal(&server.url(), quick());
+    server.sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::qr_code_invalid(),
+    ));
+    let err = t.call(&samples::qrcode_get("H-Q1")).await.unwrap_err();
+    assert!(matches!(&err, TerminalError::Terminal { code, .. } if code == "2004"));
+    // A patient who takes long: inside the long deadline, over the short one.
+    server
+        .sim
+        .push_script(Script::for_trans(TransType::QrCodeGet, Behaviour::Normal).delayed(700));
+    assert!(t.call(&samples::qrcode_get("H-Q2")).await.is_ok());
+    server
+        .sim
+        .push_script(Script::for_trans(TransType::QrCodeGet, Behaviour::Hang));
+    let err = t.call(&samples::qrcode_get("H-Q3")).await.unwrap_err();
+    assert_eq!(err.code(), "transport_timeout");
+    server.sim.push_script(Script::for_trans(
+        TransType::EcAuth,
+        Behaviour::face_unusable(),
+    ));
+    let err = t.call(&samples::ec_auth("H-A9")).await.unwrap_err();
+    assert!(matches!(&err, TerminalError::Terminal { code, .. } if code == "2002"));
+    assert!(err.to_string().contains("人脸识别失败"), "{err}");
+}

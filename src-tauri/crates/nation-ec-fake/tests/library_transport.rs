@@ -201,3 +201,41 @@ fn a_library_without_the_entry_point_is_a_configuration_error() {
     let err = LibraryTransport::open(&fake_library(), "  ").unwrap_err();
     assert!(err.to_string().contains("中台地址"), "{err}");
 }
+
+#[tokio::test]
+async fn a_qrcode_scan_through_the_library_keeps_the_childs_and_guardians_names() {
+    let server = SimServer::loopback().await.unwrap();
+    server.sim.set_today(Some((2026, 11, 25)));
+    let t = terminal(&server.url(), quick());
+    server.sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::AsPerson {
+            person: "child-13y8m".into(),
+        },
+    ));
+    let reply = t.call(&samples::qrcode_get("L-Q1")).await.unwrap();
+    let expected = server.sim.person("child-13y8m").unwrap();
+    // Chinese names out of the simulator, through GB18030, back intact.
+    assert_eq!(reply.data.identity.user_name.reveal(), expected.name);
+    assert_eq!(reply.data.identity.id_no.reveal(), expected.id_no);
+    let family = reply.data.family_account().unwrap();
+    let guardian = expected.guardian.unwrap();
+    assert_eq!(family.guardian_name.unwrap().reveal(), guardian.name);
+    assert_eq!(family.guardian_relation.as_deref(), Some(guardian.relation));
+    assert_eq!(reply.data.out_biz_no.as_deref(), Some("L-Q1"));
+    let got = server.sim.received();
+    assert_eq!(got[0].trans_type.as_deref(), Some("cn.nhsa.qrcode.get"));
+    assert_eq!(got[0].data().unwrap()["officeName"], "挂号收费处");
+    // A scripted refusal passes through the library as the terminal's code.
+    server.sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::qr_code_not_scanned(),
+    ));
+    match t.call(&samples::qrcode_get("L-Q2")).await.unwrap_err() {
+        TerminalError::Terminal { code, message, .. } => {
+            assert_eq!(code, "2003");
+            assert!(message.contains("医保码"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

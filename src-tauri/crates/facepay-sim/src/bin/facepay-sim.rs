@@ -18,6 +18,25 @@ struct Args {
     /// Seed for the generated people and numbers (reproducible training sessions).
     #[arg(long)]
     seed: Option<u64>,
+    /// The day the children's ages are counted on (`YYYY-MM-DD`), for
+    /// reproducible screenshots; today in China by default.
+    #[arg(long, value_parser = parse_day)]
+    today: Option<(u32, u32, u32)>,
+}
+
+fn parse_day(s: &str) -> Result<(u32, u32, u32), String> {
+    let bad = || format!("日期应为 YYYY-MM-DD：{s}");
+    let mut parts = s.split('-').map(|p| p.parse::<u32>().map_err(|_| bad()));
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let (y, m, d) = (y?, m?, d?);
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    Ok((y, m, d))
 }
 
 #[tokio::main]
@@ -30,6 +49,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let args = Args::parse();
     let sim = Arc::new(args.seed.map_or_else(Simulator::new, Simulator::with_seed));
+    sim.set_today(args.today);
     let server = match SimServer::start(args.listen, sim).await {
         Ok(server) => server,
         Err(e) => {
