@@ -1,4 +1,4 @@
-//! Replies of the three transactions, as the client reads them: the envelope
+//! Replies of the four transactions, as the client reads them: the envelope
 //! (`decode_reply`), then the transaction's own field rules (`check_reply`).
 //!
 //! Invariants: nothing panics; an error prints (masked); a non-zero `code` is
@@ -12,7 +12,7 @@ use std::fmt::Debug;
 use libfuzzer_sys::fuzz_target;
 use nhsa_terminal::TerminalError;
 use nhsa_terminal::protocol::envelope::decode_reply;
-use nhsa_terminal::protocol::{AuthCheck, EcAuth, SettleNotify, Transaction};
+use nhsa_terminal::protocol::{AuthCheck, EcAuth, QrCodeGet, SettleNotify, Transaction};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
     exercise::<EcAuth>(raw);
     exercise::<AuthCheck>(raw);
     exercise::<SettleNotify>(raw);
+    exercise::<QrCodeGet>(raw);
 });
 
 fn exercise<T: Transaction>(raw: &str)
