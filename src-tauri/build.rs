@@ -7,6 +7,7 @@ fn main() {
             "open_records",
             "set_always_on_top",
             "face_auth",
+            "qrcode",
             "cancel_face_auth",
             "fetch_identity",
             "reveal_identity",

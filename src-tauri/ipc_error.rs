@@ -14,6 +14,9 @@ pub struct IpcError {
     pub field: Option<String>,
     /// What the cashier should do next.
     pub advice: Option<String>,
+    /// Another way on that the panel offers as a button: `qrcode` (改用医保码)
+    /// when a face scan failed because the face could not be used.
+    pub fallback: Option<String>,
 }
 
 impl From<DeskError> for IpcError {
@@ -23,6 +26,7 @@ impl From<DeskError> for IpcError {
             field: e.field().map(str::to_owned),
             advice: e.advice().map(str::to_owned),
             message: e.to_string(),
+            fallback: None,
         }
     }
 }

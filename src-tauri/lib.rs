@@ -25,6 +25,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         commands::app::open_records,
         commands::app::set_always_on_top,
         commands::cashier::face_auth,
+        commands::cashier::qrcode,
         commands::cashier::cancel_face_auth,
         commands::cashier::fetch_identity,
         commands::cashier::reveal_identity,

@@ -477,6 +477,7 @@ const ADMIN: &[&str] = &[
 const CASHIER: &[&str] = &[
     "open_records",
     "face_auth",
+    "qrcode",
     "cancel_face_auth",
     "fetch_identity",
     "reveal_identity",

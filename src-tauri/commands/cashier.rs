@@ -9,7 +9,27 @@ use crate::{AppState, IpcError};
 pub async fn face_auth(state: State<'_, AppState>) -> Result<FaceAuthOutcome, IpcError> {
     state.cashier()?;
     let cancel = state.arm_cancel();
-    let result = state.desk().face_auth(cancel).await;
+    let desk = state.desk();
+    let result = desk.face_auth(cancel).await;
+    state.disarm_cancel();
+    result.map_err(|e| {
+        let unusable = desk.face_unusable(&e);
+        let mut ipc = IpcError::from(e);
+        if unusable {
+            ipc.fallback = Some("qrcode".into());
+            ipc.advice =
+                Some("终端无法识别人脸：请改用医保码（F3），请患者或家长出示医保电子凭证".into());
+        }
+        ipc
+    })
+}
+
+/// 扫码 (F3): the terminal reads the patient's 医保码; the identity comes with it.
+#[tauri::command]
+pub async fn qrcode(state: State<'_, AppState>) -> Result<FaceAuthOutcome, IpcError> {
+    state.cashier()?;
+    let cancel = state.arm_cancel();
+    let result = state.desk().qrcode(cancel).await;
     state.disarm_cancel();
     Ok(result?)
 }

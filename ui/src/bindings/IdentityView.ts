@@ -10,6 +10,10 @@ export type IdentityView = { userName: string, idNo: string, idType: string | nu
  */
 age: number | null, 
 /**
+ * The age as the counter says it: 1岁5个月 under 3, else 5岁.
+ */
+ageLabel: string | null, 
+/**
  * 参保地医保区划, e.g. `441702`.
  */
 insuOrg: string | null, };

@@ -3,4 +3,4 @@
 /**
  * The transactions this crate speaks.
  */
-export type TransType = "cn.nhsa.ec.auth" | "cn.nhsa.auth.check" | "cn.nhsa.settle.notify";
+export type TransType = "cn.nhsa.ec.auth" | "cn.nhsa.auth.check" | "cn.nhsa.settle.notify" | "cn.nhsa.qrcode.get";

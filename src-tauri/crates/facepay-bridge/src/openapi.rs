@@ -15,6 +15,7 @@ use crate::routes;
     ),
     paths(
         routes::scan::face_auth,
+        routes::scan::qrcode,
         routes::scan::visit,
         routes::settle::notify,
         routes::settle::refund,

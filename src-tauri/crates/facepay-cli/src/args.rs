@@ -27,6 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// 刷脸: start face authorization on the terminal and fetch the identity.
     Auth,
+    /// 扫码: read the patient's 医保码 on the terminal (infants, a face that
+    /// cannot be scanned); the same output as `auth`.
+    Qrcode,
     /// Fetch the identity of a visit again (after auth.check failed), without a second scan.
     Identity {
         /// The visit's (ec.auth) outBizNo.

@@ -54,6 +54,15 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                     .await?,
             )
         }
+        Command::Qrcode => {
+            let cancel = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            to_json(
+                desk.qrcode_for(ScanRequest::by(Source::Cli), cancel)
+                    .await?,
+            )
+        }
         Command::Serve { listen } => crate::serve::serve(desk, listen.as_deref()).await,
         Command::BridgeToken { rotate, raw } => {
             let admin = admin(&desk, cli.admin.as_deref())?;
@@ -118,7 +127,11 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                 out_biz_no: a.out_biz_no,
                 auth_no: a.auth_no,
                 medical_settle_no: a.settle_no,
-                credential: a.credential.as_deref().map(code("credential")).transpose()?,
+                credential: a
+                    .credential
+                    .as_deref()
+                    .map(code("credential"))
+                    .transpose()?,
                 before: a.before,
                 limit: a.limit,
             };

@@ -36,7 +36,7 @@ pub use facepay_journal::retention::Purged;
 pub use facepay_journal::summary::{DaySummary, ShiftSummary, StateTotals, Totals};
 pub use facepay_journal::visits::Visit;
 pub use facepay_journal::{
-    CallId, CallStatus, DeliveryStatus, Resolution, SettlementId, Source, VisitId,
+    CallId, CallStatus, Credential, DeliveryStatus, Resolution, SettlementId, Source, VisitId,
 };
 pub use nhsa_terminal::Timeouts;
 pub use nhsa_terminal::mask::scrub_text;

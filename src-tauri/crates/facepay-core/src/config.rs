@@ -99,6 +99,9 @@ pub struct CounterSection {
     pub biz_type: Option<String>,
     /// Minutes without a click before the panel locks; 0 never locks. Default 5.
     pub idle_lock_minutes: Option<u32>,
+    /// Terminal codes of a face scan that mean the face could not be used:
+    /// the panel then offers 改用医保码. Default ["2002"].
+    pub face_unusable_codes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,6 +197,8 @@ pub struct DeskConfig {
     pub bridge: BridgeConfig,
     /// The panel locks after this long without activity (`None`: never).
     pub idle_lock: Option<std::time::Duration>,
+    /// Terminal codes of a failed face scan after which 医保码 is offered.
+    pub face_unusable_codes: Vec<String>,
 }
 
 type Setter = fn(&mut FileConfig, String);
@@ -378,7 +383,20 @@ impl FileConfig {
                 "应在 1 到 3650 天之间",
             ));
         }
+        let face_unusable_codes = c
+            .face_unusable_codes
+            .clone()
+            .unwrap_or_else(|| vec!["2002".to_owned()]);
+        if face_unusable_codes.iter().any(|code| {
+            code.is_empty() || code.chars().count() > 16 || code.chars().any(char::is_control)
+        }) {
+            return Err(ConfigError::new(
+                "counter.face_unusable_codes",
+                "应为终端返回的错误代码，如 [\"2002\"]",
+            ));
+        }
         Ok(DeskConfig {
+            face_unusable_codes,
             idle_lock,
             key_file,
             retention: chrono::Duration::days(i64::from(retention_days)),

@@ -16,7 +16,7 @@ use crate::views::{FaceAuthOutcome, IdentityView};
 impl Desk {
     /// This counter's face-scan request under a fresh number, with what the
     /// caller named in place of the configured values.
-    fn scan_request(&self, out_biz_no: OutBizNo, r: &ScanRequest) -> EcAuth {
+    pub(crate) fn scan_request(&self, out_biz_no: OutBizNo, r: &ScanRequest) -> EcAuth {
         let c = &self.config;
         let (operator_id, operator_name) = self.operator_fields();
         EcAuth {
@@ -34,7 +34,11 @@ impl Desk {
         }
     }
 
-    fn next_out_biz_no(&self, tx: &Transaction<'_>, now: &str) -> Result<OutBizNo, DeskError> {
+    pub(crate) fn next_out_biz_no(
+        &self,
+        tx: &Transaction<'_>,
+        now: &str,
+    ) -> Result<OutBizNo, DeskError> {
         let c = &self.config;
         Ok(sequence::next_out_biz_no(
             tx,
@@ -196,7 +200,8 @@ impl Desk {
         Ok(FaceAuthOutcome {
             visit_id,
             out_biz_no: visit_out_biz_no.to_owned(),
-            auth_no: auth_no.as_str().to_owned(),
+            auth_no: Some(auth_no.as_str().to_owned()),
+            credential: facepay_journal::Credential::Face,
             identity: IdentityView::of(&reply.data, self.now().date()),
         })
     }

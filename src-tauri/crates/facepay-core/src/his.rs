@@ -110,7 +110,9 @@ pub struct HisActivity {
 
 /// The state of a visit from its calls, oldest first.
 fn state_of<'a>(visit: &Visit, calls: &'a [Call]) -> (VisitState, Option<&'a Call>) {
-    let scan = calls.iter().find(|c| c.trans_type == TransType::EcAuth);
+    let scan = calls
+        .iter()
+        .find(|c| matches!(c.trans_type, TransType::EcAuth | TransType::QrCodeGet));
     let last_check = calls
         .iter()
         .rev()

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use facepay_journal::history::SettlementRow;
 use facepay_journal::outbox::OutboxEntry;
-use facepay_journal::{DeliveryStatus, SettlementId, VisitId};
+use facepay_journal::{Credential, DeliveryStatus, SettlementId, VisitId};
 use nhsa_terminal::protocol::{Identity, MedicalSettleState};
 
 use crate::requests::RefundRequest;
@@ -22,6 +22,8 @@ pub struct IdentityView {
     /// The age, never the birth date: with 参保地 and the last 4 it would
     /// give the 证件号 back.
     pub age: Option<u32>,
+    /// The age as the counter says it: 1岁5个月 under 3, else 5岁.
+    pub age_label: Option<String>,
     /// 参保地医保区划, e.g. `441702`.
     pub insu_org: Option<String>,
 }
@@ -35,6 +37,7 @@ impl IdentityView {
             id_type: who.id_type_label(),
             gender: who.gender.clone(),
             age: who.age_on((today.year().unsigned_abs(), today.month(), today.day())),
+            age_label: who.age_label_on((today.year().unsigned_abs(), today.month(), today.day())),
             insu_org: who.insu_org.clone(),
         }
     }
@@ -46,9 +49,12 @@ impl IdentityView {
 #[serde(rename_all = "camelCase")]
 pub struct FaceAuthOutcome {
     pub visit_id: VisitId,
-    /// The ec.auth outBizNo: settle.notify of this visit carries it.
+    /// The ec.auth (or qrcode.get) outBizNo: settle.notify of this visit carries it.
     pub out_biz_no: String,
-    pub auth_no: String,
+    /// Absent for a 医保码 whose reply carried none.
+    pub auth_no: Option<String>,
+    /// 凭证方式: 刷脸 or 医保码.
+    pub credential: Credential,
     pub identity: IdentityView,
 }
 

@@ -47,7 +47,7 @@ fn invalid_field(e: DeskError) -> String {
 async fn paid(h: &Harness) -> (String, String, NotifyReceipt) {
     let visit = h.desk.face_auth(never()).await.unwrap();
     let receipt = h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
-    (visit.out_biz_no, visit.auth_no, receipt)
+    (visit.out_biz_no, visit.auth_no.unwrap(), receipt)
 }
 
 #[tokio::test]

@@ -1,5 +1,5 @@
-//! The fault matrix: every way the terminal can misbehave during a face scan,
-//! what the cashier is told, and what the journal keeps.
+//! The fault matrix: every way the terminal can misbehave during a scan — of a
+//! face or of a 医保码 — what the cashier is told, and what the journal keeps.
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
@@ -12,23 +12,23 @@ use nhsa_terminal::protocol::TransType;
 
 struct Case {
     name: &'static str,
-    script: Option<Script>,
+    /// What the terminal does, and after how many ms.
+    script: Option<(Behaviour, u64)>,
     /// Point the desk at a closed port instead of the simulator.
     refused: bool,
     code: &'static str,
-    /// How the ec.auth call is journaled.
+    /// How the scan's call is journaled.
     status: &'static str,
     raw_code: Option<&'static str>,
     says: &'static str,
 }
 
-fn ec(b: Behaviour) -> Option<Script> {
-    Some(Script::for_trans(TransType::EcAuth, b))
+fn ec(b: Behaviour) -> Option<(Behaviour, u64)> {
+    Some((b, 0))
 }
 
-#[tokio::test]
-async fn each_fault_is_told_apart_and_journaled_honestly() {
-    let cases = [
+fn cases() -> Vec<Case> {
+    vec![
         Case {
             name: "hangs past the timeout",
             script: ec(Behaviour::Hang),
@@ -40,7 +40,7 @@ async fn each_fault_is_told_apart_and_journaled_honestly() {
         },
         Case {
             name: "answers after our timeout",
-            script: Some(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(2500)),
+            script: Some((Behaviour::Normal, 2500)),
             refused: false,
             code: "transport_timeout",
             status: "unknown",
@@ -89,8 +89,15 @@ async fn each_fault_is_told_apart_and_journaled_honestly() {
             raw_code: None,
             says: "连接被拒绝",
         },
-    ];
-    for case in cases {
+    ]
+}
+
+#[tokio::test]
+async fn each_fault_is_told_apart_and_journaled_honestly() {
+    for (trans, case) in [TransType::EcAuth, TransType::QrCodeGet]
+        .into_iter()
+        .flat_map(|t| cases().into_iter().map(move |c| (t, c)))
+    {
         let h = if case.refused {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .unwrap()
@@ -101,34 +108,40 @@ async fn each_fault_is_told_apart_and_journaled_honestly() {
         } else {
             harness("2026-11-25 09:30:00").await
         };
-        if let Some(s) = case.script.clone() {
-            h.sim.sim.push_script(s);
+        if let Some((b, delay)) = case.script.clone() {
+            h.sim
+                .sim
+                .push_script(Script::for_trans(trans, b).delayed(delay));
         }
-        let err = h.desk.face_auth(never()).await.unwrap_err();
-        assert_eq!(err.code().as_str(), case.code, "{}: {err}", case.name);
-        assert!(err.to_string().contains(case.says), "{}: {err}", case.name);
+        let err = match trans {
+            TransType::QrCodeGet => h.desk.qrcode(never()).await.unwrap_err(),
+            _ => h.desk.face_auth(never()).await.unwrap_err(),
+        };
+        let name = format!("{} ({trans:?})", case.name);
+        assert_eq!(err.code().as_str(), case.code, "{}: {err}", name);
+        assert!(err.to_string().contains(case.says), "{}: {err}", name);
         assert!(
             err.advice().is_some(),
             "{}: the cashier is told what to do",
-            case.name
+            name
         );
         let DeskError::Terminal { call_id, .. } = err else {
-            panic!("{}: {err:?}", case.name)
+            panic!("{}: {err:?}", name)
         };
         let call = h.desk.with_journal(|j| {
             facepay_journal::calls::by_id(j.conn(), call_id.get())
                 .unwrap()
                 .unwrap()
         });
-        assert_eq!(call.status.as_str(), case.status, "{}", case.name);
-        assert_eq!(call.error_code.as_deref(), case.raw_code, "{}", case.name);
-        assert_eq!(call.error_kind.as_deref(), Some(case.code), "{}", case.name);
+        assert_eq!(call.status.as_str(), case.status, "{}", name);
+        assert_eq!(call.error_code.as_deref(), case.raw_code, "{}", name);
+        assert_eq!(call.error_kind.as_deref(), Some(case.code), "{}", name);
         let in_pending = h.desk.pending().unwrap().iter().any(|c| c.id == call_id);
         assert_eq!(
             in_pending,
             case.status == "unknown",
             "{}: 待确认 lists exactly the unknowns",
-            case.name
+            name
         );
     }
 }
@@ -140,7 +153,41 @@ async fn double_encoded_and_object_data_are_not_faults() {
         h.sim.sim.push_script(Script::any(b.clone()));
         h.sim.sim.push_script(Script::any(b.clone()));
         assert!(h.desk.face_auth(never()).await.is_ok(), "{b:?}");
+        h.sim
+            .sim
+            .push_script(Script::for_trans(TransType::QrCodeGet, b.clone()));
+        assert!(h.desk.qrcode(never()).await.is_ok(), "医保码 {b:?}");
     }
+}
+
+#[tokio::test]
+async fn a_face_that_cannot_be_used_offers_the_qrcode_a_cancel_does_not() {
+    let h = harness("2026-11-25 09:30:00").await;
+    h.sim.sim.push_script(Script::for_trans(
+        TransType::EcAuth,
+        Behaviour::face_unusable(),
+    ));
+    let err = h.desk.face_auth(never()).await.unwrap_err();
+    assert!(h.desk.face_unusable(&err), "{err:?}");
+    h.sim.sim.push_script(Script::for_trans(
+        TransType::EcAuth,
+        Behaviour::Error {
+            code: -2,
+            message: "用户取消".into(),
+        },
+    ));
+    let err = h.desk.face_auth(never()).await.unwrap_err();
+    assert!(
+        !h.desk.face_unusable(&err),
+        "a patient who cancelled is asked again"
+    );
+    h.sim.sim.push_script(Script::for_trans(
+        TransType::QrCodeGet,
+        Behaviour::qr_code_not_scanned(),
+    ));
+    let err = h.desk.qrcode(never()).await.unwrap_err();
+    assert_eq!(err.code().as_str(), "terminal");
+    assert!(!h.desk.face_unusable(&err));
 }
 
 async fn refused_harness(port: u16) -> common::Harness {

@@ -48,7 +48,7 @@ async fn face_auth_identity_notify_history_and_day_close() {
         .unwrap();
     let data = notify.data().unwrap();
     assert_eq!(data["outBizNo"], visit.out_biz_no.as_str());
-    assert_eq!(data["authNo"], visit.auth_no.as_str());
+    assert_eq!(data["authNo"], visit.auth_no.as_deref().unwrap());
     assert_eq!(data["operatorName"], "林晓燕");
     assert_eq!(data["hospitalName"], "阳江市妇幼保健院");
     assert_eq!(data["setlTime"], "2026-11-25 09:30:00");

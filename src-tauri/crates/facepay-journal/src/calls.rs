@@ -316,12 +316,13 @@ pub(crate) fn supersede_unknown_deliveries(
     )?)
 }
 
-/// The outBizNo of the face scan this counter is waiting for, if any.
+/// The outBizNo of the scan (face or 医保码) this counter is waiting for, if any.
 pub fn scan_in_flight(conn: &Connection, counter_id: &str) -> Result<Option<String>, JournalError> {
     Ok(conn
         .query_row(
             "SELECT out_biz_no FROM calls
-             WHERE counter_id = ?1 AND status = 'in_flight' AND trans_type = 'cn.nhsa.ec.auth'",
+             WHERE counter_id = ?1 AND status = 'in_flight'
+               AND trans_type IN ('cn.nhsa.ec.auth', 'cn.nhsa.qrcode.get')",
             [counter_id],
             |r| r.get(0),
         )

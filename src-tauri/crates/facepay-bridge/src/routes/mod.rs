@@ -23,6 +23,7 @@ use crate::server::App;
 pub(crate) fn router(app: App) -> Router {
     Router::new()
         .route("/v1/face-auth", post(scan::face_auth))
+        .route("/v1/qrcode", post(scan::qrcode))
         .route("/v1/visits/{out_biz_no}", get(scan::visit))
         .route(
             "/v1/settlements",

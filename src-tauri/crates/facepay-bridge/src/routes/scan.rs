@@ -1,5 +1,6 @@
-//! `POST /v1/face-auth` and `GET /v1/visits/{outBizNo}`: the scan the HIS
-//! starts, and the identity it needs for 1101 — unmasked, audited.
+//! `POST /v1/face-auth`, `POST /v1/qrcode` and `GET /v1/visits/{outBizNo}`:
+//! the scan the HIS starts, and the identity it needs for 1101 — unmasked,
+//! audited.
 
 use std::net::SocketAddr;
 
@@ -10,19 +11,24 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use facepay_core::api::{DeskError, HisIdentity, HisVisit, ScanRequest, Source, VisitId};
+use facepay_core::api::{
+    Credential, DeskError, HisIdentity, HisVisit, ScanRequest, Source, VisitId,
+};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::server::App;
 
-/// A face scan that yielded an identity.
+/// A scan (face or 医保码) that yielded an identity.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HisFaceAuth {
     pub visit_id: VisitId,
     /// Send the 2207 result under this number (`POST /v1/settlements`).
     pub out_biz_no: String,
-    pub auth_no: String,
+    /// Absent for a 医保码 whose reply carried none.
+    pub auth_no: Option<String>,
+    /// How the identity was obtained: `face` (刷脸) or `qrcode` (医保码).
+    pub credential: Credential,
     pub identity: HisIdentity,
 }
 
@@ -49,12 +55,54 @@ pub(crate) async fn face_auth(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    scan(app, peer, headers, body, Credential::Face).await
+}
+
+/// Read the patient's 医保码 on this counter's terminal (infants, a face that
+/// cannot be scanned): the same request and answer as `/v1/face-auth`. For
+/// 1101 use `mdtrt_cert_type=01` with the ecToken.
+#[utoipa::path(
+    post,
+    path = "/v1/qrcode",
+    tag = "刷脸",
+    request_body(content = Option<ScanRequest>, description = "empty body: the counter's settings"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")),
+    responses(
+        (status = 201, description = "identified", body = HisFaceAuth),
+        (status = 409, description = "a scan is already waiting on this counter (`scan_in_progress`, with its outBizNo)", body = ErrorBody),
+        (status = 422, description = "a field is invalid", body = ErrorBody),
+        (status = 502, description = "the terminal refused (its code and message)", body = ErrorBody),
+        (status = 503, description = "the terminal cannot be reached; nothing was sent", body = ErrorBody),
+        (status = 504, description = "no answer in time: the visit is 待确认, collect it with GET /v1/visits/{outBizNo}", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn qrcode(
+    State(app): State<App>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    scan(app, peer, headers, body, Credential::QrCode).await
+}
+
+async fn scan(
+    app: App,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+    credential: Credential,
+) -> Response {
     let client = super::caller(&peer, &headers);
     let replay_client = client.clone();
     let desk = app.desk();
+    let endpoint = match credential {
+        Credential::Face => "POST /v1/face-auth",
+        Credential::QrCode => "POST /v1/qrcode",
+    };
     super::post_with(
         &app,
-        "POST /v1/face-auth",
+        endpoint,
         &headers,
         body,
         Some(&replay_client),
@@ -65,7 +113,11 @@ pub(crate) async fn face_auth(
                 text.json()?
             };
             scan.source = Source::His;
-            match desk.face_auth_for(scan, std::future::pending()).await {
+            let scanned = match credential {
+                Credential::Face => desk.face_auth_for(scan, std::future::pending()).await,
+                Credential::QrCode => desk.qrcode_for(scan, std::future::pending()).await,
+            };
+            match scanned {
                 Ok(outcome) => {
                     let visit = desk.disclose_visit(&outcome.out_biz_no, &client)?;
                     let identity = visit.identity.ok_or_else(|| {
@@ -77,6 +129,7 @@ pub(crate) async fn face_auth(
                             visit_id: outcome.visit_id,
                             out_biz_no: outcome.out_biz_no,
                             auth_no: outcome.auth_no,
+                            credential: outcome.credential,
                             identity,
                         },
                     ))

@@ -6,3 +6,9 @@ ALTER TABLE visits ADD COLUMN credential TEXT NOT NULL DEFAULT 'face'
 ALTER TABLE settlements ADD COLUMN credential TEXT NOT NULL DEFAULT 'face'
     CHECK (credential IN ('face', 'qrcode'));
 CREATE INDEX settlements_credential ON settlements(credential, id);
+
+-- One scan at a time per counter, whether of a face or of a 医保码: the
+-- terminal has one screen and one patient in front of it.
+DROP INDEX calls_one_face_scan;
+CREATE UNIQUE INDEX calls_one_face_scan ON calls(counter_id)
+    WHERE status = 'in_flight' AND trans_type IN ('cn.nhsa.ec.auth', 'cn.nhsa.qrcode.get');

@@ -1,0 +1,112 @@
+//! 医保码: when a face cannot be scanned (infants, masks, a face never
+//! enrolled), the terminal's scanner reads the patient's 医保电子凭证 and the
+//! reply carries the identity at once (`cn.nhsa.qrcode.get`, PROTOCOL.md §7).
+//! Journaled like a face scan: intent before send, outcome before show, a
+//! timeout or 取消 leaves it 待确认; settle.notify carries its outBizNo.
+
+use std::future::Future;
+
+use facepay_journal::calls::{self, Outcome};
+use facepay_journal::visits::{self, NewVisit};
+use facepay_journal::{Credential, JournalError, VisitId};
+use nhsa_terminal::protocol::QrCodeGet;
+
+use crate::desk::Desk;
+use crate::error::DeskError;
+use crate::requests::ScanRequest;
+use crate::views::{FaceAuthOutcome, IdentityView};
+
+impl Desk {
+    /// Whether a failed face scan means the face could not be used (the
+    /// codes of `[counter] face_unusable_codes`): then 医保码 is the way on.
+    pub fn face_unusable(&self, error: &DeskError) -> bool {
+        match error {
+            DeskError::Terminal {
+                error: nhsa_terminal::TerminalError::Terminal { code, .. },
+                ..
+            } => self.config.face_unusable_codes.iter().any(|c| c == code),
+            _ => false,
+        }
+    }
+
+    /// 扫码 (F3) from the panel, with this counter's settings.
+    pub async fn qrcode(
+        &self,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<FaceAuthOutcome, DeskError> {
+        self.qrcode_for(ScanRequest::by(facepay_journal::Source::Panel), cancel)
+            .await
+    }
+
+    /// Read the patient's 医保码 on the terminal. One scan at a time per
+    /// counter, face or code: a second is refused with the number of the one
+    /// under way.
+    pub async fn qrcode_for(
+        &self,
+        scan: ScanRequest,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<FaceAuthOutcome, DeskError> {
+        let c = &self.config;
+        let started = self.write(|tx, now, session| {
+            let no = self.next_out_biz_no(tx, now)?;
+            let request = QrCodeGet::instead_of(self.scan_request(no.clone(), &scan));
+            let prepared = self.terminal.prepare(&request);
+            let visit_id = VisitId(visits::insert(
+                tx,
+                &NewVisit {
+                    out_biz_no: no.as_str(),
+                    counter_id: &c.counter_id,
+                    operator_id: request.operator_id.as_str(),
+                    operator_name: request.operator_name.as_str(),
+                    office_id: request.office_id.as_str(),
+                    office_name: request.office_name.as_str(),
+                    business_type: request.business_type.code(),
+                    source: scan.source,
+                    credential: Credential::QrCode,
+                },
+                now,
+            )?);
+            let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
+            Ok((visit_id, call_id, prepared))
+        });
+        let (visit_id, call_id, prepared) = match started {
+            Err(DeskError::Journal(JournalError::Busy(why))) => {
+                return Err(
+                    match self.read(|conn| calls::scan_in_flight(conn, &c.counter_id))? {
+                        Some(out_biz_no) => DeskError::ScanInProgress { out_biz_no },
+                        None => DeskError::Journal(JournalError::Busy(why)),
+                    },
+                );
+            }
+            other => other?,
+        };
+        let result = tokio::select! {
+            result = self.terminal.send(&prepared) => result,
+            () = cancel => {
+                let outcome = Outcome::Unknown {
+                    kind: "cancelled".into(),
+                    message: "收银员取消了等待，终端上的扫码可能仍在进行".into(),
+                    reply: None,
+                };
+                self.write(|tx, now, _| Ok(calls::finish(tx, call_id.get(), &outcome, now)?))?;
+                return Err(DeskError::Cancelled { call_id });
+            }
+        };
+        // The reply carries the identity: stored with the call's outcome, in one commit.
+        let reply = self.finish(call_id, result, |tx, reply, now| {
+            let who = &reply.data.identity;
+            if let Some(auth_no) = &who.auth_no {
+                visits::set_auth_no(tx, visit_id.get(), auth_no)?;
+            }
+            visits::set_identity(tx, visit_id.get(), who, now)
+        })?;
+        let who = &reply.data.identity;
+        Ok(FaceAuthOutcome {
+            visit_id,
+            out_biz_no: prepared.out_biz_no.as_str().to_owned(),
+            auth_no: who.auth_no.clone(),
+            credential: Credential::QrCode,
+            identity: IdentityView::of(who, self.now().date()),
+        })
+    }
+}
