@@ -144,6 +144,51 @@ async fn scan_identity_settle_refund_and_look_back() {
 }
 
 #[tokio::test]
+async fn a_childs_qrcode_through_the_bridge_gives_the_his_what_1101_needs() {
+    let his = His::start().await;
+    his.sim.sim.push_script(facepay_sim::Script::for_trans(
+        facepay_sim::TransType::QrCodeGet,
+        facepay_sim::Behaviour::AsPerson {
+            person: "child-5m".into(),
+        },
+    ));
+    let scan = his.post("/v1/qrcode", "", Some("k-qr-1")).await;
+    assert_eq!(scan.status, StatusCode::CREATED, "{}", scan.body);
+    assert_eq!(scan.body["credential"], "qrcode");
+    let id = &scan.body["identity"];
+    assert_eq!(id["userName"], "陈思妤", "unmasked for the HIS: {id}");
+    assert!(
+        id["ecToken"].as_str().is_some_and(|t| !t.is_empty()),
+        "{id}"
+    );
+    let sent: Vec<_> = his
+        .sim
+        .sim
+        .received()
+        .into_iter()
+        .filter_map(|r| r.trans_type)
+        .collect();
+    assert_eq!(sent, ["cn.nhsa.qrcode.get"]);
+    assert_eq!(
+        his.count("SELECT count(*) FROM audit WHERE action = 'his_disclosure'"),
+        1
+    );
+    // The same key on the other scan endpoint is another request.
+    let other = his.post("/v1/face-auth", "", Some("k-qr-1")).await;
+    assert_eq!(other.status, StatusCode::CONFLICT, "{}", other.body);
+    assert_eq!(other.body["code"], "idempotency_conflict");
+    // Its settlement goes out under the 医保码's number.
+    let out_biz_no = scan.body["outBizNo"].as_str().unwrap();
+    let settled = his
+        .post("/v1/settlements", &setlinfo_2207(out_biz_no, &now()), None)
+        .await;
+    assert_eq!(settled.status, StatusCode::CREATED, "{}", settled.body);
+    assert_eq!(his.notifies()[0]["outBizNo"], out_biz_no);
+    let visit = his.get(&format!("/v1/visits/{out_biz_no}")).await;
+    assert_eq!(visit.body["state"], "identified", "{}", visit.body);
+}
+
+#[tokio::test]
 async fn the_token_is_required_checked_and_rotatable() {
     let his = His::with(HisNotify::AtOnce, None).await;
     let url = format!("{}/v1/health", his.base);
