@@ -249,3 +249,54 @@ async fn self_pay_and_refunds_from_the_command_line() {
     // The rest was refunded today (no setlTime given): it counts in today's 日结.
     assert_eq!(summary.json[0]["netInsured"]["totalFee"], "100.00");
 }
+
+#[tokio::test]
+async fn a_qrcode_visit_from_the_command_line() {
+    let sim = SimServer::loopback().await.unwrap();
+    let (_dir, db) = temp_db();
+    let url = sim.url();
+    let cli = |args: &[&str]| {
+        let mut c = facepay(&db, &url);
+        c.args(args);
+        c
+    };
+    sim.sim.push_script(Script::for_trans(
+        facepay_sim::TransType::QrCodeGet,
+        Behaviour::AsPerson {
+            person: "child-1y5m".into(),
+        },
+    ));
+    let scan = run(cli(&["qrcode"]), None).await;
+    assert!(scan.ok, "{}", scan.json);
+    assert_eq!(scan.json["credential"], "qrcode");
+    assert!(
+        scan.json["identity"]["idNo"]
+            .as_str()
+            .unwrap()
+            .contains('*')
+    );
+    assert!(
+        scan.json["identity"]["ageLabel"]
+            .as_str()
+            .unwrap()
+            .starts_with("1岁")
+    );
+    let visit = scan.json["outBizNo"].as_str().unwrap().to_owned();
+    let paid = run(
+        cli(&["notify", "--json", "-"]),
+        Some(settle_json(
+            &visit,
+            &chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        )),
+    )
+    .await;
+    assert!(paid.ok, "{}", paid.json);
+    let listed = run(cli(&["history", "--credential", "qrcode"]), None).await;
+    let rows = listed.json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{}", listed.json);
+    assert_eq!(rows[0]["outBizNo"], visit.as_str());
+    let faces = run(cli(&["history", "--credential", "face"]), None).await;
+    assert!(faces.json["rows"].as_array().unwrap().is_empty());
+    let bad = run(cli(&["history", "--credential", "card"]), None).await;
+    assert_eq!(bad.json["field"], "credential", "{}", bad.json);
+}
