@@ -201,3 +201,32 @@ pub async fn sign_in(c: &Client, id: &str, pin: &str) {
     fill(c, "pin", pin).await;
     click(c, "#sign-in-submit").await;
 }
+
+/// Where screenshots go: E2E_SCREENSHOTS, else ci-artifacts/screenshots.
+pub fn screens() -> PathBuf {
+    std::env::var("E2E_SCREENSHOTS")
+        .map_or_else(|_| root().join("ci-artifacts/screenshots"), Into::into)
+}
+
+/// Make the panel (`records == false`) or the records window current.
+pub async fn switch_to(c: &Client, records: bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let handles = c.windows().await.unwrap_or_else(|e| panic!("{e}"));
+        for h in handles {
+            c.switch_to_window(h)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let url = c.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+            if url.as_str().contains("records") == records {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {} window",
+            if records { "records" } else { "main" }
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

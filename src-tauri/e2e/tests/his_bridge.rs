@@ -7,16 +7,11 @@
 
 use std::time::Duration;
 
-use facepay_e2e::{Driver, first_admin, free_port, root, shot, wait_for, wait_text};
+use facepay_e2e::{Driver, first_admin, free_port, root, screens, shot, wait_for, wait_text};
 use facepay_sim::{Behaviour, Script, SimServer};
 use serde_json::Value;
 
 const TOKEN: &str = "e2e-bridge-token-0123456789abcdef";
-
-fn screens() -> std::path::PathBuf {
-    std::env::var("E2E_SCREENSHOTS")
-        .map_or_else(|_| root().join("ci-artifacts/screenshots"), Into::into)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_his_drives_the_panel_through_the_bridge() {

@@ -7,39 +7,15 @@
 
 use std::time::Duration;
 
-use facepay_e2e::fantoccini::{Client, Locator};
+use facepay_e2e::fantoccini::Locator;
 use facepay_e2e::{
-    Driver, click, fill, first_admin, press, root, shot, sign_in, wait_for, wait_text,
+    Driver, click, fill, first_admin, press, root, screens, shot, sign_in, switch_to, wait_for,
+    wait_text,
 };
 use facepay_sim::{Behaviour, Script, SimServer};
 
 const ADMIN_PIN: &str = "246810";
 const CASHIER_PIN: &str = "1357";
-
-fn screens() -> std::path::PathBuf {
-    std::env::var("E2E_SCREENSHOTS")
-        .map_or_else(|_| root().join("ci-artifacts/screenshots"), Into::into)
-}
-
-async fn switch_to(c: &Client, records: bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let handles = c.windows().await.unwrap();
-        for h in handles {
-            c.switch_to_window(h).await.unwrap();
-            let url = c.current_url().await.unwrap();
-            if url.as_str().contains("records") == records {
-                return;
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {} window",
-            if records { "records" } else { "main" }
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cashier_panel_end_to_end() {
