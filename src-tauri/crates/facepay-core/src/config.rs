@@ -214,6 +214,7 @@ const ENV_OVERRIDES: &[(&str, Setter)] = &[
                 url,
                 charset: Charset::default(),
                 allow_hosts: Vec::new(),
+                token: None,
             });
         }
     }),
@@ -310,6 +311,7 @@ impl FileConfig {
             url,
             charset,
             allow_hosts,
+            ..
         } = &transport
         {
             nhsa_terminal::transport::HttpTransport::with_options(url, *charset, allow_hosts)

@@ -144,6 +144,11 @@ impl SettingsForm {
                     TransportConfig::Http { allow_hosts, .. } => allow_hosts.clone(),
                     _ => Vec::new(),
                 },
+                // Set in the file by IT, not in 设置: kept as it is.
+                token: match &current.transport {
+                    TransportConfig::Http { token, .. } => token.clone(),
+                    _ => None,
+                },
             },
             TransportKind::Library => {
                 if self.library_path.trim().is_empty() {

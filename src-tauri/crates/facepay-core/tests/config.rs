@@ -70,6 +70,7 @@ fn environment_overrides_the_file() {
             url: "http://127.0.0.1:9999/api/open".into(),
             charset: Default::default(),
             allow_hosts: Vec::new(),
+            token: None,
         }
     );
 }

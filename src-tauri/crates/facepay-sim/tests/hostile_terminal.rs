@@ -242,6 +242,7 @@ fn plain_http_goes_only_to_this_machine_or_an_allowed_host() {
             url: url.into(),
             charset: Charset::Utf8,
             allow_hosts: allow.iter().map(|s| (*s).to_owned()).collect(),
+            token: None,
         })
     };
     for ok in [

@@ -366,6 +366,37 @@ async fn with_a_token_every_request_needs_it() {
 }
 
 #[tokio::test]
+async fn the_panels_http_transport_sends_the_configured_token() {
+    let server = SimServer::loopback().await.unwrap();
+    let host = host_with(&server.url(), |c| c.token = Some("k7Qw-2x".into())).await;
+    let with =
+        |token: Option<&str>| {
+            Terminal::new(
+                samples::org_id(),
+                Arc::new(HttpTransport::new(&host.url()).unwrap().with_token(
+                    token.map(|t| nhsa_terminal::transport::BearerToken::new(t).unwrap()),
+                )),
+                quick(),
+            )
+        };
+    let refused = with(None)
+        .send(&with(None).prepare(&samples::ec_auth("H-K2")))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("401"), "{refused}");
+    let terminal = with(Some("k7Qw-2x"));
+    terminal
+        .send(&terminal.prepare(&samples::ec_auth("H-K3")))
+        .await
+        .unwrap();
+    assert_eq!(
+        sent(&server),
+        ["H-K3"],
+        "only the call with the token reached the library"
+    );
+}
+
+#[tokio::test]
 async fn malformed_requests_are_refused_before_the_library() {
     let server = SimServer::loopback().await.unwrap();
     let host = host_with(&server.url(), |_| {}).await;

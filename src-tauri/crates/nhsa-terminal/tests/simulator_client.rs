@@ -239,6 +239,7 @@ fn transport_configuration_errors_surface_at_connect() {
         url: "ftp://127.0.0.1/x".into(),
         charset: Default::default(),
         allow_hosts: Vec::new(),
+        token: None,
     };
     assert_eq!(transport::connect(&bad_url).unwrap_err().code(), "config");
     let no_lib = TransportConfig::Library {

@@ -17,6 +17,7 @@ pub struct HttpTransport {
     url: reqwest::Url,
     /// How replies that declare no charset are read.
     charset: Charset,
+    token: Option<super::BearerToken>,
 }
 
 impl HttpTransport {
@@ -62,7 +63,15 @@ impl HttpTransport {
             client,
             url,
             charset,
+            token: None,
         })
+    }
+
+    /// Send `Authorization: Bearer …` with every call (a bridge such as
+    /// `nation-ec-host --token` that other local users must not use).
+    pub fn with_token(mut self, token: Option<super::BearerToken>) -> Self {
+        self.token = token;
+        self
     }
 
     pub fn url(&self) -> &reqwest::Url {
@@ -110,14 +119,19 @@ impl super::Transport for HttpTransport {
         timeout: Duration,
     ) -> Result<String, TransportError> {
         let call = async {
-            let mut response = self
+            let request = self
                 .client
                 .post(self.url.clone())
                 .header(
                     reqwest::header::CONTENT_TYPE,
                     "application/json;charset=UTF-8",
                 )
-                .body(envelope.to_owned())
+                .body(envelope.to_owned());
+            let request = match &self.token {
+                Some(t) => request.bearer_auth(t.reveal()),
+                None => request,
+            };
+            let mut response = request
                 .send()
                 .await
                 .map_err(|e| self.classify(&e, timeout))?;

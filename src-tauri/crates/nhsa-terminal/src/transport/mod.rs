@@ -46,6 +46,47 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// A bridge's bearer token: printable ASCII, at most 256 characters, never
+/// shown in full (Debug and logs print its length only).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BearerToken(String);
+
+impl BearerToken {
+    pub fn new(value: impl Into<String>) -> Result<Self, TerminalError> {
+        let value = value.into();
+        if value.is_empty() || value.len() > 256 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(TerminalError::Config(
+                "终端令牌（terminal.token）应为 1–256 个可见 ASCII 字符".into(),
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for BearerToken {
+    type Error = String;
+    fn try_from(v: String) -> Result<Self, String> {
+        Self::new(v).map_err(|e| e.to_string())
+    }
+}
+
+impl From<BearerToken> for String {
+    fn from(v: BearerToken) -> String {
+        v.0
+    }
+}
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BearerToken({} chars)", self.0.len())
+    }
+}
+
 /// The transport section of the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -62,6 +103,10 @@ pub enum TransportConfig {
         /// Hosts besides this machine that may be reached over plain http.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         allow_hosts: Vec<String>,
+        /// Sent as `Authorization: Bearer …` to a bridge that asks for one
+        /// (`nation-ec-host --token`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<BearerToken>,
     },
     /// The vendor library and the 电子凭证中台 URL it is given on every call.
     Library { path: PathBuf, center_url: String },
@@ -76,7 +121,10 @@ pub fn connect(config: &TransportConfig) -> Result<Arc<dyn Transport>, TerminalE
             url,
             charset,
             allow_hosts,
-        } => Arc::new(HttpTransport::with_options(url, *charset, allow_hosts)?),
+            token,
+        } => Arc::new(
+            HttpTransport::with_options(url, *charset, allow_hosts)?.with_token(token.clone()),
+        ),
         TransportConfig::Library { path, center_url } => {
             Arc::new(LibraryTransport::open(path, center_url)?)
         }
