@@ -4,14 +4,23 @@ use std::future::Future;
 
 use facepay_journal::calls::{self, Outcome};
 use facepay_journal::visits::{self, NewVisit};
-use facepay_journal::{CallId, JournalError, Transaction, VisitId, sequence};
-use nhsa_terminal::Prepared;
+use facepay_journal::{CallId, Credential, JournalError, Transaction, VisitId, sequence};
+use nhsa_terminal::client::Numbered;
 use nhsa_terminal::protocol::{AuthCheck, AuthNo, EcAuth, ExtData, OutBizNo};
+use nhsa_terminal::{Prepared, Reply, TerminalError};
 
 use crate::desk::Desk;
 use crate::error::DeskError;
 use crate::requests::ScanRequest;
 use crate::views::{FaceAuthOutcome, IdentityView};
+
+/// A scan sent: its visit, its call, what was sent and what came back.
+pub(crate) type ScanSent<T> = (
+    VisitId,
+    CallId,
+    Prepared<T>,
+    Result<Reply<<T as nhsa_terminal::protocol::Transaction>::Reply>, TerminalError>,
+);
 
 impl Desk {
     /// This counter's face-scan request under a fresh number, with what the
@@ -67,11 +76,47 @@ impl Desk {
         scan: ScanRequest,
         cancel: impl Future<Output = ()>,
     ) -> Result<FaceAuthOutcome, DeskError> {
+        let (visit_id, call_id, scanned, result) = self
+            .scan(&scan, Credential::Face, |request| request, cancel)
+            .await?;
+        // The outcome of the scan and the intent of the identity check: one commit.
+        let (auth_no, check_id, check) = match result {
+            Ok(reply) => self.write(|tx, now, session| {
+                let auth_no = reply.data.auth_no.clone();
+                calls::finish(tx, call_id.get(), &Outcome::ok(&reply.raw), now)?;
+                visits::set_auth_no(tx, visit_id.get(), auth_no.as_str())?;
+                let (check_id, prepared) =
+                    self.journal_check(tx, now, session, visit_id, &auth_no)?;
+                Ok((auth_no, check_id, prepared))
+            })?,
+            Err(error) => return Err(self.failed(call_id, error)),
+        };
+        self.send_check(
+            visit_id,
+            scanned.out_biz_no.as_str(),
+            &auth_no,
+            check_id,
+            check,
+        )
+        .await
+    }
+
+    /// Start a scan — of a face, or of a 医保码 (`make` turns the counter's
+    /// scan request into the transaction) — and wait for the terminal: the
+    /// visit and the call's intent in one commit before sending; 取消 leaves
+    /// the call unknown (待确认). One scan at a time per counter: a second is
+    /// refused with the number of the one under way.
+    pub(crate) async fn scan<T: Numbered>(
+        &self,
+        scan: &ScanRequest,
+        credential: Credential,
+        make: impl FnOnce(EcAuth) -> T,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<ScanSent<T>, DeskError> {
         let c = &self.config;
         let started = self.write(|tx, now, session| {
             let no = self.next_out_biz_no(tx, now)?;
-            let request = self.scan_request(no.clone(), &scan);
-            let prepared = self.terminal.prepare(&request);
+            let request = self.scan_request(no.clone(), scan);
             let visit_id = VisitId(visits::insert(
                 tx,
                 &NewVisit {
@@ -83,10 +128,11 @@ impl Desk {
                     office_name: request.office_name.as_str(),
                     business_type: request.business_type.code(),
                     source: scan.source,
-                    credential: facepay_journal::Credential::Face,
+                    credential,
                 },
                 now,
             )?);
+            let prepared = self.terminal.prepare(&make(request));
             let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
             Ok((visit_id, call_id, prepared))
         });
@@ -106,33 +152,14 @@ impl Desk {
             () = cancel => {
                 let outcome = Outcome::Unknown {
                     kind: "cancelled".into(),
-                    message: "收银员取消了等待，终端上的刷脸可能仍在进行".into(),
+                    message: "收银员取消了等待，终端上的刷脸或扫码可能仍在进行".into(),
                     reply: None,
                 };
                 self.write(|tx, now, _| Ok(calls::finish(tx, call_id.get(), &outcome, now)?))?;
                 return Err(DeskError::Cancelled { call_id });
             }
         };
-        // The outcome of the scan and the intent of the identity check: one commit.
-        let (auth_no, check_id, check) = match result {
-            Ok(reply) => self.write(|tx, now, session| {
-                let auth_no = reply.data.auth_no.clone();
-                calls::finish(tx, call_id.get(), &Outcome::ok(&reply.raw), now)?;
-                visits::set_auth_no(tx, visit_id.get(), auth_no.as_str())?;
-                let (check_id, prepared) =
-                    self.journal_check(tx, now, session, visit_id, &auth_no)?;
-                Ok((auth_no, check_id, prepared))
-            })?,
-            Err(error) => return Err(self.failed(call_id, error)),
-        };
-        self.send_check(
-            visit_id,
-            prepared.out_biz_no.as_str(),
-            &auth_no,
-            check_id,
-            check,
-        )
-        .await
+        Ok((visit_id, call_id, prepared, result))
     }
 
     /// Fetch (again) the identity of a visit whose face scan succeeded, e.g.

@@ -6,9 +6,8 @@
 
 use std::future::Future;
 
-use facepay_journal::calls::{self, Outcome};
-use facepay_journal::visits::{self, NewVisit};
-use facepay_journal::{Credential, JournalError, VisitId};
+use facepay_journal::Credential;
+use facepay_journal::visits;
 use nhsa_terminal::protocol::QrCodeGet;
 
 use crate::desk::Desk;
@@ -39,59 +38,15 @@ impl Desk {
     }
 
     /// Read the patient's 医保码 on the terminal. One scan at a time per
-    /// counter, face or code: a second is refused with the number of the one
-    /// under way.
+    /// counter, face or code.
     pub async fn qrcode_for(
         &self,
         scan: ScanRequest,
         cancel: impl Future<Output = ()>,
     ) -> Result<FaceAuthOutcome, DeskError> {
-        let c = &self.config;
-        let started = self.write(|tx, now, session| {
-            let no = self.next_out_biz_no(tx, now)?;
-            let request = QrCodeGet::instead_of(self.scan_request(no.clone(), &scan));
-            let prepared = self.terminal.prepare(&request);
-            let visit_id = VisitId(visits::insert(
-                tx,
-                &NewVisit {
-                    out_biz_no: no.as_str(),
-                    counter_id: &c.counter_id,
-                    operator_id: request.operator_id.as_str(),
-                    operator_name: request.operator_name.as_str(),
-                    office_id: request.office_id.as_str(),
-                    office_name: request.office_name.as_str(),
-                    business_type: request.business_type.code(),
-                    source: scan.source,
-                    credential: Credential::QrCode,
-                },
-                now,
-            )?);
-            let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
-            Ok((visit_id, call_id, prepared))
-        });
-        let (visit_id, call_id, prepared) = match started {
-            Err(DeskError::Journal(JournalError::Busy(why))) => {
-                return Err(
-                    match self.read(|conn| calls::scan_in_flight(conn, &c.counter_id))? {
-                        Some(out_biz_no) => DeskError::ScanInProgress { out_biz_no },
-                        None => DeskError::Journal(JournalError::Busy(why)),
-                    },
-                );
-            }
-            other => other?,
-        };
-        let result = tokio::select! {
-            result = self.terminal.send(&prepared) => result,
-            () = cancel => {
-                let outcome = Outcome::Unknown {
-                    kind: "cancelled".into(),
-                    message: "收银员取消了等待，终端上的扫码可能仍在进行".into(),
-                    reply: None,
-                };
-                self.write(|tx, now, _| Ok(calls::finish(tx, call_id.get(), &outcome, now)?))?;
-                return Err(DeskError::Cancelled { call_id });
-            }
-        };
+        let (visit_id, call_id, prepared, result) = self
+            .scan(&scan, Credential::QrCode, QrCodeGet::instead_of, cancel)
+            .await?;
         // The reply carries the identity: stored with the call's outcome, in one commit.
         let reply = self.finish(call_id, result, |tx, reply, now| {
             let who = &reply.data.identity;
