@@ -16,6 +16,8 @@ pub struct IpcError {
     pub advice: Option<String>,
     /// Another way on that the panel offers as a button: `qrcode` (改用医保码)
     /// when a face scan failed because the face could not be used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub fallback: Option<String>,
 }
 

@@ -4,6 +4,7 @@
 
 import type { BizType } from "./bindings/BizType";
 import type { CallStatus } from "./bindings/CallStatus";
+import type { Credential } from "./bindings/Credential";
 import type { DeliveryStatus } from "./bindings/DeliveryStatus";
 import type { Resolution } from "./bindings/Resolution";
 import type { SettleState } from "./bindings/SettleState";
@@ -34,7 +35,8 @@ const VISIT_STATE: Record<VisitState, string> = {
   scanning: "刷脸中", authorized: "已授权", identified: "已识别", pending: "待确认", failed: "失败",
 };
 const HIS_NOTIFY: Record<HisNotify, string> = { at_once: "立即通知终端", cashier: "等收款员按 F4" };
-const TRANS: Record<TransType, string> = { "cn.nhsa.ec.auth": "刷脸授权", "cn.nhsa.auth.check": "获取身份", "cn.nhsa.settle.notify": "结算通知" };
+const TRANS: Record<TransType, string> = { "cn.nhsa.ec.auth": "刷脸授权", "cn.nhsa.auth.check": "获取身份", "cn.nhsa.settle.notify": "结算通知", "cn.nhsa.qrcode.get": "扫医保码" };
+export const CREDENTIAL: Record<Credential, string> = { face: "刷脸", qrcode: "医保码" };
 const CALL_STATUS: Record<CallStatus, string> = { ok: "成功", failed: "失败", unknown: "结果未知", in_flight: "进行中" };
 const RESOLUTION: Record<Resolution, string> = { confirmed_ok: "确认终端已处理", confirmed_failed: "确认终端未处理", superseded: "已被后续调用取代" };
 const ROLE: Record<Role, string> = { cashier: "收款员", admin: "管理员" };
@@ -56,6 +58,7 @@ const AUDIT_ACTION: Record<string, string> = {
 const pairs = <K extends string>(table: Record<K, string>) => Object.entries(table) as [K, string][];
 export const STATES = pairs(STATE);
 export const BIZ_TYPES = pairs(BIZ);
+export const CREDENTIALS = pairs(CREDENTIAL);
 export const TRANSPORTS = pairs(TRANSPORT);
 export const HIS_NOTIFIES = pairs(HIS_NOTIFY);
 export const ROLES = pairs(ROLE);

@@ -56,7 +56,11 @@ const now = () => wireTime(localDateTime(new Date()));
 const stampAt = (d: Date) => `${wireTime(localDateTime(d))}.${String(d.getMilliseconds()).padStart(3, "0")}`;
 const stampNow = () => stampAt(new Date());
 const outBizNo = (n: number) => `H44170200001-W01-${today().replace(/-/g, "")}-${String(n).padStart(8, "0")}`;
-const DEMO_IDENTITY = { userName: "陈**", idNo: "**************123X", idType: "居民身份证", gender: "男", age: 38, insuOrg: "441702" };
+const DEMO_IDENTITY = { userName: "陈**", idNo: "**************123X", idType: "居民身份证", gender: "男", age: 38, ageLabel: "38岁", insuOrg: "441702" };
+/** A 亲情账户 child read from a parent's phone. */
+const DEMO_CHILD = { userName: "黄**", idNo: "**************2417", idType: "居民身份证", gender: "男", age: 1, ageLabel: "1岁5个月", insuOrg: "441702" };
+/** Every other fake face scan fails as a terminal that cannot use the face does. */
+let faceTries = 0;
 
 const invalid = (field: string, message: string): IpcError => ({ code: "validation", message, field, advice: "请更正标出的字段后再提交" });
 const notFound = (message: string): IpcError => ({ code: "not_found", message, field: null, advice: null });
@@ -103,8 +107,8 @@ const fakeHis = {
   /** POST /v1/face-auth: the patient is identified after `ms`. */
   scan(ms = 4000) {
     seq += 1;
-    const v = { visitId: seq, outBizNo: outBizNo(seq), authNo: `ano${String(seq).padStart(25, "0")}`, identity: DEMO_IDENTITY, source: "his" as const };
-    his = { visitId: v.visitId, outBizNo: v.outBizNo, state: "scanning", startedAt: stampNow(), authNo: null, identity: null, errorCode: null, errorMessage: null };
+    const v = { visitId: seq, outBizNo: outBizNo(seq), authNo: `ano${String(seq).padStart(25, "0")}`, identity: DEMO_IDENTITY, credential: "face" as const, source: "his" as const };
+    his = { visitId: v.visitId, outBizNo: v.outBizNo, state: "scanning", startedAt: stampNow(), authNo: null, identity: null, errorCode: null, errorMessage: null, credential: "face" };
     setTimeout(() => {
       if (his?.visitId !== v.visitId) return;
       his = { ...his, state: "identified", authNo: v.authNo, identity: v.identity };
@@ -130,7 +134,7 @@ const fakeHis = {
       officeId: settings.officeId, officeName: settings.officeName, doctorName: null, bizType: "register",
       userName: "陈**", idNo: "**************123X", selfPay: false, totalFee: amount("totalFee", totalFee),
       ownAmt: null, hifAmt: null, acctAmt: null, hifpAmt: null, medicalSettleNo: "441700G0000077777777", failReason: null,
-      setlTime: now(), refundedFee: "0.00", refundableFee: amount("totalFee", totalFee), source: "his",
+      setlTime: now(), refundedFee: "0.00", refundableFee: amount("totalFee", totalFee), source: "his", credential: "face",
     }, settings.hisNotify === "cashier" ? "held" : "delivered");
     request("POST", "/v1/settlements", 201);
     return r;
@@ -289,7 +293,25 @@ const desk: Backend = {
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         seq += 1;
-        const v: FaceAuthOutcome = { visitId: seq, outBizNo: outBizNo(seq), authNo: `ano${String(seq).padStart(25, "0")}`, identity: DEMO_IDENTITY };
+        faceTries += 1;
+        if (faceTries % 2 === 0) {
+          reject({
+            code: "terminal", message: "终端返回错误（代码 2002）：人脸识别失败：无法识别人脸，请改用医保码", field: null,
+            advice: "终端无法识别人脸：请改用医保码（F3），请患者或家长出示医保电子凭证", fallback: "qrcode",
+          } satisfies IpcError);
+          return;
+        }
+        const v: FaceAuthOutcome = { visitId: seq, outBizNo: outBizNo(seq), authNo: `ano${String(seq).padStart(25, "0")}`, credential: "face", identity: DEMO_IDENTITY };
+        visits.set(v.outBizNo, { ...v, source: "panel" });
+        resolve(v);
+      }, 1500);
+      cancel = () => { clearTimeout(timer); reject({ code: "cancelled", message: "已取消等待", field: null, advice: null } satisfies IpcError); };
+    }),
+  qrcode: () =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        seq += 1;
+        const v: FaceAuthOutcome = { visitId: seq, outBizNo: outBizNo(seq), authNo: null, credential: "qrcode", identity: DEMO_CHILD };
         visits.set(v.outBizNo, { ...v, source: "panel" });
         resolve(v);
       }, 1500);
@@ -318,6 +340,7 @@ const desk: Backend = {
       medicalSettleNo: d.selfPay ? null : (d.medicalSettleNo ?? null), failReason: d.failReason ?? null,
       setlTime: d.setlTime || now(),
       refundedFee: state === "SUCCESS" ? "0.00" : null, refundableFee: state === "SUCCESS" ? totalFee : null, source: "panel",
+      credential: visits.get(d.outBizNo)?.credential ?? "face",
     });
     log(actor(), "notify", `settlement:${receipt.settlementId}`, `${state} ${totalFee}`);
     return receipt;
@@ -357,7 +380,7 @@ const desk: Backend = {
       ...o, originalId: o.id, state: q.medicalSettleState, totalFee, setlTime: take(q.setlTime, null) ?? now(),
       ownAmt: part("ownAmt"), hifAmt: part("hifAmt"), acctAmt: part("acctAmt"), hifpAmt: part("hifpAmt"),
       medicalSettleNo: ok ? take(q.medicalSettleNo, o.medicalSettleNo) : null, failReason: ok ? null : take(q.failReason, null),
-      refundedFee: null, refundableFee: null, source: "panel",
+      refundedFee: null, refundableFee: null, source: "panel", credential: o.credential,
     });
     if (ok) {
       o.refundedFee = yuan((fen(o.refundedFee ?? "0") ?? 0) + (fen(totalFee) ?? 0));
@@ -375,7 +398,7 @@ const desk: Backend = {
       visit: {
         id: v.visitId, outBizNo, counterId: settings.counterId, operatorId: settings.operatorId, operatorName: settings.operatorName,
         officeId: settings.officeId, officeName: settings.officeName, businessType: settings.businessType, authNo: v.authNo,
-        ...v.identity, identifiedAt: at, createdAt: at, source: v.source,
+        ...v.identity, identifiedAt: at, createdAt: at, source: v.source, credential: v.credential,
       },
       settlements: rows.filter((r) => r.outBizNo === outBizNo).reverse(),
       calls: calls.filter((c) => c.outBizNo === outBizNo),
@@ -538,7 +561,7 @@ type Access = "public" | "cashier" | "polled" | "admin" | "admin-polled" | "sett
 const ACCESS: Record<keyof Backend, Access> = {
   appInfo: "public", status: "public", uiReady: "public", setAlwaysOnTop: "public",
   seat: "public", signIn: "public", createFirstAdmin: "public", lock: "public", unlock: "public",
-  openRecords: "cashier", faceAuth: "cashier", cancelFaceAuth: "cashier", fetchIdentity: "cashier", revealIdentity: "cashier",
+  openRecords: "cashier", faceAuth: "cashier", qrcode: "cashier", cancelFaceAuth: "cashier", fetchIdentity: "cashier", revealIdentity: "cashier",
   notify: "cashier", refundDraft: "cashier", refund: "cashier", history: "cashier", visitDetail: "cashier", resend: "cashier",
   summary: "cashier", closeDay: "cashier", export: "cashier", pending: "cashier", releaseSettlement: "cashier",
   shiftSummary: "cashier", handOver: "cashier", changePin: "cashier",

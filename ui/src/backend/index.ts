@@ -41,6 +41,8 @@ export interface Backend {
   openRecords(tab: string): Promise<void>;
   setAlwaysOnTop(on: boolean): Promise<void>;
   faceAuth(): Promise<FaceAuthOutcome>;
+  /** 扫码: the terminal reads the patient's 医保码; the identity comes with it. */
+  qrcode(): Promise<FaceAuthOutcome>;
   cancelFaceAuth(): Promise<boolean>;
   fetchIdentity(outBizNo: string): Promise<FaceAuthOutcome>;
   revealIdentity(visitId: number): Promise<RevealedIdentity>;

@@ -9,6 +9,7 @@ export const tauriBackend: Backend = {
   openRecords: (tab) => invoke("open_records", { tab }),
   setAlwaysOnTop: (on) => invoke("set_always_on_top", { on }),
   faceAuth: () => invoke("face_auth"),
+  qrcode: () => invoke("qrcode"),
   cancelFaceAuth: () => invoke("cancel_face_auth"),
   fetchIdentity: (outBizNo) => invoke("fetch_identity", { outBizNo }),
   revealIdentity: (visitId) => invoke("reveal_identity", { visitId }),

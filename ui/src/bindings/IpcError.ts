@@ -18,4 +18,4 @@ advice: string | null,
  * Another way on that the panel offers as a button: `qrcode` (改用医保码)
  * when a face scan failed because the face could not be used.
  */
-fallback: string | null, };
+fallback?: string, };

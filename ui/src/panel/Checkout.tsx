@@ -13,19 +13,22 @@ import { IdentityCard } from "./IdentityCard";
 import { newSettlement, SettleForm, toDraft, type Settlement } from "./SettleForm";
 
 type Phase = "idle" | "waiting" | "identified" | "sending" | "done";
+/** What the terminal is asked to read: a face (刷脸) or the patient's 医保码 (扫码). */
+type ScanKind = "face" | "qrcode";
 
 /** How often the panel asks what the HIS is doing. */
 const FOLLOW_MS = 1000;
 
 /** The HIS's visit as if the cashier had scanned it, once the identity is known. */
 const outcomeOf = (a: HisActivity): FaceAuthOutcome | null =>
-  a.identity && { visitId: a.visitId, outBizNo: a.outBizNo, authNo: a.authNo ?? "", identity: a.identity };
+  a.identity && { visitId: a.visitId, outBizNo: a.outBizNo, authNo: a.authNo, credential: a.credential, identity: a.identity };
 
 /** Changes the status bar should hear of at once (held / delivered counts). */
 const deliveries = (a: HisActivity | null) => (a ? a.settlements.map((s) => `${s.id}:${s.delivery}`).join() : "");
 
 /**
- * 收款: 刷脸 (F2) → identity → settlement → 通知终端 (F4); 新患者 (Esc).
+ * 收款: 刷脸 (F2) or 扫码 (F3, the 医保码: infants, a face that cannot be
+ * used) → identity → settlement → 通知终端 (F4); 新患者 (Esc).
  * Between the cashier's own scans the panel follows the HIS: a scan the HIS
  * starts through the bridge shows here marked HIS 发起, then the identity
  * (the form ready to settle by hand), then what the HIS pushed; F4
@@ -39,6 +42,7 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   const [receipt, setReceipt] = useState<NotifyReceipt | null>(null);
   const [form, setForm] = useState<Settlement | null>(null);
   const [elapsed, setElapsed] = useState(0);
+  const [kind, setKind] = useState<ScanKind>("face");
   /** The HIS's visit the panel is following. */
   const [his, setHis] = useState<HisActivity | null>(null);
   const [releasing, setReleasing] = useState(false);
@@ -69,14 +73,15 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     setReceipt(null);
     setForm(null);
   };
-  const scan = async () => {
+  const scan = async (what: ScanKind = "face") => {
     if (phase === "waiting" || phase === "sending" || busy.current) return;
     reset();
     setElapsed(0);
+    setKind(what);
     setPhase("waiting");
     busy.current = true;
     try {
-      setVisit(await backend.faceAuth());
+      setVisit(await (what === "qrcode" ? backend.qrcode() : backend.faceAuth()));
       setForm(newSettlement(info));
       setPhase("identified");
     } catch (e) {
@@ -87,6 +92,8 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
       changed();
     }
   };
+  const scanFace = () => void scan("face");
+  const scanCode = () => void scan("qrcode");
   const cancel = () => void backend.cancelFaceAuth();
   const send = async () => {
     if (phase !== "identified" || !visit || !form) return;
@@ -172,7 +179,8 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     paused
       ? {}
       : {
-          F2: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scan : undefined,
+          F2: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scanFace : undefined,
+          F3: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scanCode : undefined,
           // A settlement held for the cashier comes first: it is what the patient waits for.
           F4: held ? release : phase === "identified" ? send : undefined,
           Escape: phase === "waiting" ? cancel : phase === "sending" || hisScanning || releasing ? undefined : reset,
@@ -182,14 +190,19 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   return (
     <div class="flow">
       {phase === "idle" && !his && (
-        <button class="primary huge" id="scan" onClick={scan}>
-          刷脸 <kbd>F2</kbd>
-        </button>
+        <div class="scan-row">
+          <button class="primary huge" id="scan" onClick={scanFace}>
+            刷脸 <kbd>F2</kbd>
+          </button>
+          <button class="secondary huge" id="scan-qrcode" onClick={scanCode} title="婴幼儿、无法刷脸时：请患者或家长在终端上出示医保码">
+            扫码 <kbd>F3</kbd>
+          </button>
+        </div>
       )}
       {phase === "waiting" && (
         <div class="waiting" id="waiting">
           <div class="spinner" />
-          <div class="big">请患者在终端上刷脸…</div>
+          <div class="big">{kind === "qrcode" ? "请患者（或家长）在终端上出示医保码…" : "请患者在终端上刷脸…"}</div>
           <div class="elapsed">已等待 {elapsed} 秒</div>
           <button class="secondary" id="cancel" onClick={cancel}>
             取消 <kbd>Esc</kbd>
@@ -200,6 +213,11 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
       {hisScanning && <HisWaiting activity={his} />}
       {hisFailed && <HisProblem activity={his} />}
       {error && <ErrorBox error={error} />}
+      {error?.fallback === "qrcode" && phase === "idle" && (
+        <button class="primary big" id="use-qrcode" onClick={scanCode}>
+          改用医保码 <kbd>F3</kbd>
+        </button>
+      )}
       {visit && phase !== "waiting" && <IdentityCard key={visit.visitId} visit={visit} his={hisShown} />}
       {hisShown && hisSettlements.length > 0 && <HisSettlement settlements={hisSettlements} releasing={releasing} onRelease={() => void release()} />}
       {visit && form && (phase === "identified" || phase === "sending") && (

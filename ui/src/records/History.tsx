@@ -5,7 +5,7 @@ import type { HistoryPage } from "../bindings/HistoryPage";
 import type { SettlementRow } from "../bindings/SettlementRow";
 import type { VisitDetail } from "../bindings/VisitDetail";
 import { ErrorBox } from "../ErrorBox";
-import { BIZ_TYPES, STATES } from "../labels";
+import { BIZ_TYPES, CREDENTIALS, STATES } from "../labels";
 import { today } from "../time";
 import { HISTORY_WIDTH, HistoryHead, HistoryRow } from "./HistoryRow";
 import { RefundDialog } from "./RefundDialog";
@@ -98,6 +98,7 @@ export function History() {
         {field("officeId", "科室编号")}
         {select("state", "状态", STATES)}
         {select("bizType", "业务场景", BIZ_TYPES)}
+        {select("credential", "凭证方式", CREDENTIALS)}
         {field("userName", "姓名")}
         {field("idLast4", "证件号后4位")}
         {field("outBizNo", "业务流水号")}

@@ -1,5 +1,5 @@
 import type { SettlementRow } from "../bindings/SettlementRow";
-import { bizLabel, deliveryLabel, stateLabel } from "../labels";
+import { bizLabel, CREDENTIAL, deliveryLabel, stateLabel } from "../labels";
 import { PayKind } from "../PayKind";
 import { canRefund, refundedText, refundOf, type Placed } from "./settlements";
 
@@ -7,7 +7,7 @@ import { canRefund, refundedText, refundOf, type Placed } from "./settlements";
 export function HistoryHead() {
   return (
     <tr>
-      <th>编号</th><th>操作</th><th>结算时间</th><th>状态</th><th>方式</th><th>姓名</th><th>证件号</th>
+      <th>编号</th><th>操作</th><th>结算时间</th><th>状态</th><th>方式</th><th>凭证</th><th>姓名</th><th>证件号</th>
       <th class="num">总费用</th><th class="num">已退/可退</th><th class="num">医保报销</th><th class="num">个人帐户</th><th class="num">自费金额</th>
       <th>业务场景</th><th>收款员</th><th>终端通知</th>
     </tr>
@@ -15,7 +15,7 @@ export function HistoryHead() {
 }
 
 /** Columns, for a row that spans the table. */
-export const HISTORY_WIDTH = 15;
+export const HISTORY_WIDTH = 16;
 
 type Props = Placed & {
   onOpen: (r: SettlementRow) => void;
@@ -45,6 +45,7 @@ export function HistoryRow({ row: r, nested, onOpen, onResend, onRelease, onRefu
       <td>{r.setlTime}</td>
       <td>{stateLabel(r.state)}</td>
       <td><PayKind selfPay={r.selfPay} /></td>
+      <td class="credential">{CREDENTIAL[r.credential]}</td>
       <td>{r.userName ?? "—"}</td>
       <td>{r.idNo ?? "—"}</td>
       <td class="num">{r.totalFee}</td>

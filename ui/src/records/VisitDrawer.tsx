@@ -1,6 +1,6 @@
 import type { SettlementRow } from "../bindings/SettlementRow";
 import type { VisitDetail } from "../bindings/VisitDetail";
-import { callStatusLabel, deliveryLabel, resolutionLabel, sourceLabel, stateLabel, transLabel } from "../labels";
+import { callStatusLabel, CREDENTIAL, deliveryLabel, resolutionLabel, sourceLabel, stateLabel, transLabel } from "../labels";
 import { PayKind } from "../PayKind";
 import { refundedText, refundOf, underOriginals } from "./settlements";
 
@@ -38,7 +38,7 @@ export function VisitDrawer({ detail, onClose }: { detail: VisitDetail; onClose:
         <button class="link" id="detail-close" onClick={onClose}>关闭</button>
       </div>
       <div class="muted">
-        {detail.visit.userName ?? "—"} · {detail.visit.idNo ?? "—"} · {detail.visit.createdAt} · 发起 {sourceLabel(detail.visit.source)}
+        {detail.visit.userName ?? "—"} · {detail.visit.idNo ?? "—"} · {detail.visit.createdAt} · 发起 {sourceLabel(detail.visit.source)} · 凭证 {CREDENTIAL[detail.visit.credential]}
       </div>
       <h4>结算</h4>
       {detail.settlements.length === 0 && <div class="muted">本次就诊没有结算记录</div>}

@@ -106,6 +106,8 @@ pub struct HisActivity {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub settlements: Vec<SettlementRow>,
+    /// 刷脸, or 医保码 (`POST /v1/qrcode`).
+    pub credential: facepay_journal::Credential,
 }
 
 /// The state of a visit from its calls, oldest first.
@@ -211,6 +213,7 @@ impl Desk {
                 error_code: cause.and_then(|c| c.error_code.clone()),
                 error_message: cause.and_then(|c| c.error_message.clone()),
                 settlements: detail.settlements,
+                credential: visit.credential,
             }))
         })
     }
