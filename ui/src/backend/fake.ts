@@ -2,7 +2,8 @@
 // (`npm run dev`). It keeps its records in memory and answers like the app,
 // refund rules included; it validates only what the screens need to show.
 // The HIS is played from the devtools console: `fakeHis.scan()` starts a
-// scan as the HIS would through the bridge, `fakeHis.settle("86.40")` pushes
+// scan as the HIS would through the bridge (`fakeHis.qrcode()` its 医保码
+// scan, POST /v1/qrcode), `fakeHis.settle("86.40")` pushes
 // its settlement (held for F4 when 设置 says 等收款员按 F4).
 // Operators as in the app: it starts with none (the first start creates the
 // 管理员), checks PINs, locks a 工号 out after 5 wrong ones and the seat after
@@ -12,6 +13,7 @@
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { BridgeInfo } from "../bindings/BridgeInfo";
 import type { Call } from "../bindings/Call";
+import type { Credential } from "../bindings/Credential";
 import type { DeliveryStatus } from "../bindings/DeliveryStatus";
 import type { DaySummary } from "../bindings/DaySummary";
 import type { ErrorCode } from "../bindings/ErrorCode";
@@ -24,6 +26,7 @@ import type { NotifyReceipt } from "../bindings/NotifyReceipt";
 import type { OperatorInfo } from "../bindings/OperatorInfo";
 import type { OperatorView } from "../bindings/OperatorView";
 import type { RecentRequest } from "../bindings/RecentRequest";
+import type { RevealedIdentity } from "../bindings/RevealedIdentity";
 import type { RefundRequest } from "../bindings/RefundRequest";
 import type { Role } from "../bindings/Role";
 import type { SeatView } from "../bindings/SeatView";
@@ -61,6 +64,13 @@ const DEMO_IDENTITY = { userName: "陈**", idNo: "**************123X", idType: "
 const DEMO_CHILD = { userName: "黄**", idNo: "**************2417", idType: "居民身份证", gender: "男", age: 1, ageLabel: "1岁5个月", insuOrg: "441702" };
 /** Every other fake face scan fails as a terminal that cannot use the face does. */
 let faceTries = 0;
+/** 医保码 scans alternate between the child and an adult whose face failed. */
+let codeTries = 0;
+/** What 显示 reveals, by the masked 证件号 the card shows. */
+const FULL: Record<string, RevealedIdentity> = {
+  [DEMO_IDENTITY.idNo]: { userName: "陈家明", idNo: "44170219880314123X" },
+  [DEMO_CHILD.idNo]: { userName: "黄梓睿", idNo: "441702202406182417" },
+};
 
 const invalid = (field: string, message: string): IpcError => ({ code: "validation", message, field, advice: "请更正标出的字段后再提交" });
 const notFound = (message: string): IpcError => ({ code: "not_found", message, field: null, advice: null });
@@ -105,17 +115,26 @@ const bridgeInfo = (): BridgeInfo => ({
 /** The HIS, played from the console (see the top of this file). */
 const fakeHis = {
   /** POST /v1/face-auth: the patient is identified after `ms`. */
-  scan(ms = 4000) {
+  scan(ms = 4000, credential: Credential = "face") {
     seq += 1;
-    const v = { visitId: seq, outBizNo: outBizNo(seq), authNo: `ano${String(seq).padStart(25, "0")}`, identity: DEMO_IDENTITY, credential: "face" as const, source: "his" as const };
-    his = { visitId: v.visitId, outBizNo: v.outBizNo, state: "scanning", startedAt: stampNow(), authNo: null, identity: null, errorCode: null, errorMessage: null, credential: "face" };
+    const code = credential === "qrcode";
+    const path = code ? "/v1/qrcode" : "/v1/face-auth";
+    const v = {
+      visitId: seq, outBizNo: outBizNo(seq), authNo: code ? null : `ano${String(seq).padStart(25, "0")}`,
+      identity: code ? DEMO_CHILD : DEMO_IDENTITY, credential, source: "his" as const,
+    };
+    his = { visitId: v.visitId, outBizNo: v.outBizNo, state: "scanning", startedAt: stampNow(), authNo: null, identity: null, errorCode: null, errorMessage: null, credential };
     setTimeout(() => {
       if (his?.visitId !== v.visitId) return;
       his = { ...his, state: "identified", authNo: v.authNo, identity: v.identity };
       visits.set(v.outBizNo, v);
-      request("POST", "/v1/face-auth", 201);
+      request("POST", path, 201);
     }, ms);
     return v.outBizNo;
+  },
+  /** POST /v1/qrcode: a child's 医保码 (亲情账户), read after `ms`. */
+  qrcode(ms = 4000) {
+    return fakeHis.scan(ms, "qrcode");
   },
   /** POST /v1/face-auth ending in the terminal's refusal. */
   fail(message = "用户取消刷脸") {
@@ -132,9 +151,9 @@ const fakeHis = {
     const r = record({
       visitId: his.visitId, originalId: null, outBizNo: his.outBizNo, authNo: his.authNo, state: "SUCCESS",
       officeId: settings.officeId, officeName: settings.officeName, doctorName: null, bizType: "register",
-      userName: "陈**", idNo: "**************123X", selfPay: false, totalFee: amount("totalFee", totalFee),
+      userName: his.identity?.userName ?? null, idNo: his.identity?.idNo ?? null, selfPay: false, totalFee: amount("totalFee", totalFee),
       ownAmt: null, hifAmt: null, acctAmt: null, hifpAmt: null, medicalSettleNo: "441700G0000077777777", failReason: null,
-      setlTime: now(), refundedFee: "0.00", refundableFee: amount("totalFee", totalFee), source: "his", credential: "face",
+      setlTime: now(), refundedFee: "0.00", refundableFee: amount("totalFee", totalFee), source: "his", credential: his.credential,
     }, settings.hisNotify === "cashier" ? "held" : "delivered");
     request("POST", "/v1/settlements", 201);
     return r;
@@ -311,7 +330,9 @@ const desk: Backend = {
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         seq += 1;
-        const v: FaceAuthOutcome = { visitId: seq, outBizNo: outBizNo(seq), authNo: null, credential: "qrcode", identity: DEMO_CHILD };
+        codeTries += 1;
+        const identity = codeTries % 2 === 1 ? DEMO_CHILD : DEMO_IDENTITY;
+        const v: FaceAuthOutcome = { visitId: seq, outBizNo: outBizNo(seq), authNo: null, credential: "qrcode", identity };
         visits.set(v.outBizNo, { ...v, source: "panel" });
         resolve(v);
       }, 1500);
@@ -321,7 +342,8 @@ const desk: Backend = {
   fetchIdentity: async () => { throw notFound("假后端不支持"); },
   revealIdentity: async (visitId) => {
     log(actor(), "reveal_identity", `visit:${visitId}`);
-    return { userName: "陈家明", idNo: "44170219880314123X" };
+    const v = [...visits.values()].find((x) => x.visitId === visitId);
+    return FULL[v?.identity.idNo ?? ""] ?? FULL[DEMO_IDENTITY.idNo];
   },
   notify: async (d) => {
     await wait(300);
@@ -335,7 +357,7 @@ const desk: Backend = {
     const receipt = record({
       visitId: visits.get(d.outBizNo)?.visitId ?? null, originalId: null, outBizNo: d.outBizNo, authNo: d.authNo ?? null,
       state, officeId: d.officeId ?? null, officeName: d.officeName ?? null, doctorName: d.doctorName ?? null,
-      bizType, userName: "陈**", idNo: "**************123X", selfPay: d.selfPay, totalFee,
+      bizType, userName: visits.get(d.outBizNo)?.identity.userName ?? null, idNo: visits.get(d.outBizNo)?.identity.idNo ?? null, selfPay: d.selfPay, totalFee,
       ownAmt: part("ownAmt"), hifAmt: part("hifAmt"), acctAmt: part("acctAmt"), hifpAmt: part("hifpAmt"),
       medicalSettleNo: d.selfPay ? null : (d.medicalSettleNo ?? null), failReason: d.failReason ?? null,
       setlTime: d.setlTime || now(),

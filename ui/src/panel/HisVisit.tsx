@@ -30,6 +30,9 @@ export function HisStrip({ activity }: { activity: HisActivity }) {
   );
 }
 
+/** What the HIS asked the terminal to read (POST /v1/face-auth or /v1/qrcode). */
+const scanWord = (a: HisActivity) => (a.credential === "qrcode" ? "扫码" : "刷脸");
+
 /** The HIS's scan: no 取消 here, the HIS owns it (and its timeout). */
 export function HisWaiting({ activity }: { activity: HisActivity }) {
   const [now, setNow] = useState(Date.now());
@@ -38,11 +41,12 @@ export function HisWaiting({ activity }: { activity: HisActivity }) {
     return () => clearInterval(t);
   }, []);
   const scanning = activity.state === "scanning";
+  const ask = activity.credential === "qrcode" ? "请患者（或家长）在终端上出示医保码" : "请患者在终端上刷脸";
   return (
     <div class="waiting his" id="his-waiting">
       <div class="spinner" />
-      <div class="big">{scanning ? "请患者在终端上刷脸…" : "已授权，正在获取身份…"}</div>
-      <div class="his-note">{scanning ? "由 HIS 发起，请患者在终端上刷脸" : "由 HIS 发起，请稍候"}</div>
+      <div class="big">{scanning ? `${ask}…` : "已授权，正在获取身份…"}</div>
+      <div class="his-note">{scanning ? `由 HIS 发起，${ask}` : "由 HIS 发起，请稍候"}</div>
       <div class="elapsed">已等待 {secondsSince(activity.startedAt, now)} 秒</div>
     </div>
   );
@@ -51,9 +55,10 @@ export function HisWaiting({ activity }: { activity: HisActivity }) {
 /** The HIS's scan failed, or ended without an answer (待确认, never counted as failed). */
 export function HisProblem({ activity }: { activity: HisActivity }) {
   const failed = activity.state === "failed";
+  const word = scanWord(activity);
   return (
     <div class="error" id="his-error" role="alert">
-      <div class="msg">{failed ? "HIS 发起的刷脸失败" : "HIS 发起的刷脸结果未知"}</div>
+      <div class="msg">{failed ? `HIS 发起的${word}失败` : `HIS 发起的${word}结果未知`}</div>
       {activity.errorMessage && (
         <div>
           {activity.errorMessage}
@@ -61,7 +66,9 @@ export function HisProblem({ activity }: { activity: HisActivity }) {
         </div>
       )}
       <div class="advice">
-        {failed ? "请让 HIS 重新发起刷脸" : "终端没有答复，结果待确认（待确认 F8）；HIS 可稍后查询本次就诊或重新发起刷脸"}
+        {failed
+          ? `请让 HIS 重新发起${word}`
+          : `终端没有答复，结果待确认（待确认 F8）；HIS 可稍后查询本次就诊或重新发起${word}`}
       </div>
     </div>
   );
