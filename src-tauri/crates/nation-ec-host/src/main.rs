@@ -1,7 +1,7 @@
-//! `nation-ec-host --dll PATH --center-url URL [--listen 127.0.0.1:4302] [--token T]`:
+//! `nation-ec-host --dll PATH --center-url URL [--listen 127.0.0.1:4302] [--token T] [--exit-on-stdin-close]`:
 //! see the library's documentation and `docs/nation-ec-host.md`.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +42,11 @@ struct Args {
     /// Requests that may run or wait at once; more are refused (503).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_QUEUE_LIMIT)]
     queue_limit: usize,
+    /// Stop when standard input closes: the panel that started this host
+    /// holds it open, so the host ends with the panel even when the panel
+    /// crashes or is killed.
+    #[arg(long)]
+    exit_on_stdin_close: bool,
 }
 
 fn main() -> ExitCode {
@@ -107,7 +112,7 @@ async fn run(args: Args) -> Result<Value, HostError> {
         "centerUrl": args.center_url,
         "token": token,
     }));
-    stopped().await;
+    stopped(args.exit_on_stdin_close).await;
     let addr = host.addr();
     host.stop().await;
     Ok(json!({"stopped": addr.to_string()}))
@@ -136,20 +141,61 @@ fn print_line(value: &Value) {
     let _ = out.flush();
 }
 
+/// A signal (see [`signalled`]), or with `stdin_close` standard input closing.
+async fn stopped(stdin_close: bool) {
+    if !stdin_close {
+        return signalled().await;
+    }
+    let (closed, on_close) = tokio::sync::oneshot::channel::<()>();
+    // A plain thread, not spawn_blocking: a read blocked on stdin must not
+    // hold up the runtime's shutdown once a signal has stopped the host.
+    let watching = std::thread::Builder::new()
+        .name("stdin-watch".into())
+        .spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            let mut sink = [0u8; 256];
+            loop {
+                match stdin.read(&mut sink) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = closed.send(());
+        });
+    if let Err(e) = watching {
+        tracing::warn!("cannot watch standard input: {e}");
+        return signalled().await;
+    }
+    tokio::select! {
+        _ = signalled() => {}
+        _ = on_close => tracing::info!("standard input closed: stopping"),
+    }
+}
+
+/// Waits for ever when no handler can be installed (e.g. no console): the
+/// host must not stop the moment it started.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Ctrl-C, or SIGTERM (Unix), or Ctrl-Break / the console closing (Windows).
-async fn stopped() {
+async fn signalled() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         match signal(SignalKind::terminate()) {
             Ok(mut term) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
+                    _ = ctrl_c() => {}
                     _ = term.recv() => {}
                 }
             }
             Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                ctrl_c().await;
             }
         }
     }
@@ -160,18 +206,18 @@ async fn stopped() {
         match (ctrl_break(), ctrl_close()) {
             (Ok(mut brk), Ok(mut close)) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
+                    _ = ctrl_c() => {}
                     _ = brk.recv() => {}
                     _ = close.recv() => {}
                 }
             }
             _ => {
-                let _ = tokio::signal::ctrl_c().await;
+                ctrl_c().await;
             }
         }
     }
     #[cfg(not(any(unix, windows)))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        ctrl_c().await;
     }
 }

@@ -78,6 +78,10 @@ impl HttpTransport {
         &self.url
     }
 
+    pub fn token(&self) -> Option<&super::BearerToken> {
+        self.token.as_ref()
+    }
+
     fn classify(&self, e: &reqwest::Error, timeout: Duration) -> TransportError {
         if e.is_timeout() {
             return TransportError::Timeout { after: timeout };

@@ -1,7 +1,9 @@
-//! How a hospital reaches its terminal. One trait, three ways, chosen by
+//! How a hospital reaches its terminal. One trait, four ways, chosen by
 //! configuration: a vendor HTTP bridge, the vendor library
-//! (`NationECCode.dll` / `.so`), or the built-in simulator.
+//! (`NationECCode.dll` / `.so`) in-process or through a `nation-ec-host`
+//! child process (a 32-bit DLL for a 64-bit panel), or the built-in simulator.
 
+mod host;
 mod http;
 mod library;
 mod simulator;
@@ -12,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use host::{HostTransport, READY_TIMEOUT, TOKEN_ENV, default_host_path};
 pub use http::{HttpTransport, MAX_REPLY_BYTES};
 pub use library::{LibraryTransport, OUTPUT_BUFFER_BYTES};
 pub use simulator::SimulatorTransport;
@@ -110,6 +113,21 @@ pub enum TransportConfig {
     },
     /// The vendor library and the 电子凭证中台 URL it is given on every call.
     Library { path: PathBuf, center_url: String },
+    /// The vendor library through a `nation-ec-host` the panel starts as a
+    /// child process and stops with the transport: a 32-bit DLL for a 64-bit
+    /// panel, configured like `library`.
+    Host {
+        /// The vendor library (`NationECCode.dll`).
+        path: PathBuf,
+        center_url: String,
+        /// The host program; default [`default_host_path`] (the installer's
+        /// `nation-ec-host\x86\nation-ec-host.exe` beside the panel).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<PathBuf>,
+        /// A fixed loopback port; default: one the host picks.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+    },
 }
 
 /// Build the configured transport. Configuration errors surface here, at
@@ -128,6 +146,17 @@ pub fn connect(config: &TransportConfig) -> Result<Arc<dyn Transport>, TerminalE
         TransportConfig::Library { path, center_url } => {
             Arc::new(LibraryTransport::open(path, center_url)?)
         }
+        TransportConfig::Host {
+            path,
+            center_url,
+            host,
+            port,
+        } => Arc::new(HostTransport::start(
+            path,
+            center_url,
+            host.as_deref(),
+            *port,
+        )?),
     })
 }
 

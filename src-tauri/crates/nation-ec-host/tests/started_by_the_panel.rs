@@ -1,0 +1,275 @@
+//! `[terminal] kind = "host"`: the panel's transport starts this crate's
+//! `nation-ec-host` binary as a child process (the Linux fake of the vendor
+//! library in front of the simulator), goes through a whole visit, and the
+//! child ends when the transport is dropped — killed and reaped.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use facepay_sim::SimServer;
+use nhsa_terminal::transport::{self, HostTransport, TransportConfig};
+use nhsa_terminal::{Terminal, TerminalError, Timeouts, samples};
+
+mod common;
+use common::fake_library;
+
+fn host_exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_nation-ec-host"))
+}
+
+fn config(center_url: &str) -> TransportConfig {
+    TransportConfig::Host {
+        path: fake_library(),
+        center_url: center_url.into(),
+        host: Some(host_exe()),
+        port: None,
+    }
+}
+
+/// Running or a zombie, a process has an entry under /proc; reaped, it has none.
+#[cfg(target_os = "linux")]
+fn process_exists(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(target_os = "linux")]
+fn gone_within(pid: u32, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if !process_exists(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_panel_starts_the_host_goes_through_a_visit_and_stops_it() {
+    let server = SimServer::loopback().await.unwrap();
+    let host =
+        HostTransport::start(&fake_library(), &server.url(), Some(&host_exe()), None).unwrap();
+    let pid = host.pid();
+    let url = host.url().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/api/open"),
+        "{url}"
+    );
+    assert!(
+        nhsa_terminal::transport::Transport::describe(&host)
+            .contains(&format!("经 nation-ec-host，PID {pid}")),
+    );
+    #[cfg(target_os = "linux")]
+    {
+        // The token went through the environment, never the command line.
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        let token = host.token().unwrap().reveal().to_owned();
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        assert!(!cmdline.contains(&token));
+        assert!(cmdline.contains("--exit-on-stdin-close"), "{cmdline}");
+    }
+
+    // Without the token, the host refuses: another local user cannot drive it.
+    let bare = reqwest::Client::builder().no_proxy().build().unwrap();
+    let refused = bare.post(&url).body("{}").send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let wrong = bare
+        .post(&url)
+        .bearer_auth("not-the-token")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+
+    let t = Terminal::new(
+        samples::org_id(),
+        std::sync::Arc::new(host),
+        Timeouts::default(),
+    );
+    t.transport().probe(Duration::from_secs(3)).await.unwrap();
+    let auth_no = t
+        .call(&samples::ec_auth("P-A1"))
+        .await
+        .unwrap()
+        .data
+        .auth_no;
+    let who = t
+        .call(&samples::auth_check("P-C1", &auth_no))
+        .await
+        .unwrap()
+        .data;
+    assert!(
+        who.user_name
+            .reveal()
+            .chars()
+            .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    );
+    let ack = t
+        .call(&samples::settle_success("P-A1", Some(auth_no.as_str())))
+        .await
+        .unwrap();
+    assert_eq!(ack.data.out_biz_no.as_deref(), Some("P-A1"));
+    let kinds: Vec<_> = server
+        .sim
+        .received()
+        .iter()
+        .map(|r| r.trans_type.clone().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+
+    // The desk is replaced (设置 saved) or the program exits: the child ends
+    // with the transport, and is reaped (no zombie under /proc).
+    drop(t);
+    #[cfg(target_os = "linux")]
+    assert!(
+        gone_within(pid, Duration::from_secs(1)),
+        "PID {pid} still there"
+    );
+}
+
+#[tokio::test]
+async fn connect_starts_a_host_from_the_configuration_and_drop_ends_it() {
+    let server = SimServer::loopback().await.unwrap();
+    // As IT writes it in facepay.toml's [terminal] (no port: the host picks one).
+    let text = format!(
+        "kind = \"host\"\npath = {:?}\ncenter_url = {:?}\nhost = {:?}\n",
+        fake_library().display().to_string(),
+        server.url(),
+        host_exe().display().to_string(),
+    );
+    let parsed: TransportConfig = toml::from_str(&text).unwrap();
+    assert_eq!(parsed, config(&server.url()));
+    let transport = transport::connect(&parsed).unwrap();
+    let described = transport.describe();
+    assert!(
+        described.starts_with("终端库（经 nation-ec-host，PID "),
+        "{described}"
+    );
+    transport.probe(Duration::from_secs(3)).await.unwrap();
+    let pid: u32 = described
+        .split("PID ")
+        .nth(1)
+        .unwrap()
+        .split('）')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    #[cfg(target_os = "linux")]
+    assert!(process_exists(pid));
+    drop(transport);
+    #[cfg(target_os = "linux")]
+    assert!(
+        gone_within(pid, Duration::from_secs(1)),
+        "PID {pid} still there"
+    );
+}
+
+#[test]
+fn a_missing_host_executable_or_library_is_a_clear_config_error() {
+    let missing_host = TransportConfig::Host {
+        path: fake_library(),
+        center_url: "http://127.0.0.1:9/".into(),
+        host: Some(PathBuf::from("/nonexistent/nation-ec-host")),
+        port: None,
+    };
+    let err = transport::connect(&missing_host).unwrap_err();
+    assert!(matches!(err, TerminalError::Config(_)), "{err}");
+    assert!(err.to_string().contains("terminal.host"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/nation-ec-host"),
+        "{err}"
+    );
+
+    let missing_dll = TransportConfig::Host {
+        path: PathBuf::from("/nonexistent/NationECCode.so"),
+        center_url: "http://127.0.0.1:9/".into(),
+        host: Some(host_exe()),
+        port: None,
+    };
+    let err = transport::connect(&missing_dll).unwrap_err();
+    assert!(matches!(err, TerminalError::Config(_)), "{err}");
+    assert!(err.to_string().contains("terminal.path"), "{err}");
+}
+
+#[test]
+fn a_library_the_host_cannot_load_names_terminal_path() {
+    // It exists, so the host is started; loading it fails in the host, which
+    // says so on its one line and exits.
+    let not_a_library =
+        std::env::temp_dir().join(format!("not-a-library-{}.so", std::process::id()));
+    std::fs::write(&not_a_library, b"not an ELF file").unwrap();
+    let err = transport::connect(&TransportConfig::Host {
+        path: not_a_library.clone(),
+        center_url: "http://127.0.0.1:9/".into(),
+        host: Some(host_exe()),
+        port: None,
+    })
+    .unwrap_err();
+    let _ = std::fs::remove_file(&not_a_library);
+    assert!(matches!(err, TerminalError::Config(_)), "{err}");
+    assert!(err.to_string().contains("terminal.path"), "{err}");
+    assert!(err.to_string().contains("无法加载"), "{err}");
+}
+
+#[test]
+fn a_host_that_exits_without_a_ready_line_is_a_config_error() {
+    // `true` stands in for a host that cannot run here (a wrong build).
+    let Some(stand_in) = ["/bin/true", "/usr/bin/true"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.exists())
+    else {
+        return;
+    };
+    let err = HostTransport::start(&fake_library(), "http://127.0.0.1:9/", Some(stand_in), None)
+        .unwrap_err();
+    assert!(err.to_string().contains("terminal.host"), "{err}");
+}
+
+/// Orphans: when the panel dies without dropping the transport (crash, Task
+/// Manager), the pipe it held closes and the host ends by itself.
+#[test]
+fn the_host_stops_when_its_parents_pipe_closes() {
+    let mut child = Command::new(host_exe())
+        .arg("--dll")
+        .arg(fake_library())
+        .args([
+            "--center-url",
+            "http://127.0.0.1:9/",
+            "--listen",
+            "127.0.0.1:0",
+            "--exit-on-stdin-close",
+        ])
+        .env_remove("NATION_EC_HOST_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap(); // ready
+    drop(child.stdin.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the host outlived its parent's pipe");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("\"stopped\""), "{rest}");
+}
