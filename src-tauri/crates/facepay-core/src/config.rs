@@ -317,6 +317,23 @@ impl FileConfig {
             nhsa_terminal::transport::HttpTransport::with_options(url, *charset, allow_hosts)
                 .map_err(|e| ConfigError::new("terminal.url", e.to_string()))?;
         }
+        // The host and the library are checked when the host starts (connect);
+        // what is plainly missing is named here, before anything runs.
+        if let TransportConfig::Library { path, center_url }
+        | TransportConfig::Host {
+            path, center_url, ..
+        } = &transport
+        {
+            if path.as_os_str().is_empty() {
+                return Err(ConfigError::new("terminal.path", "请填写终端动态库的路径"));
+            }
+            if center_url.trim().is_empty() {
+                return Err(ConfigError::new(
+                    "terminal.center_url",
+                    "请填写电子凭证中台地址",
+                ));
+            }
+        }
         let defaults = Backoff::default();
         let ms = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_millis);
         let backoff = Backoff {

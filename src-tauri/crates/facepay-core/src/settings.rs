@@ -23,6 +23,9 @@ pub enum TransportKind {
     Http,
     /// The vendor's NationECCode library.
     Library,
+    /// The vendor library through a nation-ec-host the panel starts (a
+    /// 32-bit DLL for the 64-bit panel).
+    Host,
 }
 
 impl TransportKind {
@@ -31,6 +34,7 @@ impl TransportKind {
             TransportConfig::Simulator => TransportKind::Simulator,
             TransportConfig::Http { .. } => TransportKind::Http,
             TransportConfig::Library { .. } => TransportKind::Library,
+            TransportConfig::Host { .. } => TransportKind::Host,
         }
     }
 }
@@ -80,7 +84,10 @@ impl SettingsForm {
         let (http_url, library_path, center_url) = match &c.transport {
             TransportConfig::Simulator => (String::new(), String::new(), String::new()),
             TransportConfig::Http { url, .. } => (url.clone(), String::new(), String::new()),
-            TransportConfig::Library { path, center_url } => (
+            TransportConfig::Library { path, center_url }
+            | TransportConfig::Host {
+                path, center_url, ..
+            } => (
                 String::new(),
                 path.display().to_string(),
                 center_url.clone(),
@@ -157,6 +164,23 @@ impl SettingsForm {
                 TransportConfig::Library {
                     path: self.library_path.trim().into(),
                     center_url: self.center_url.trim().into(),
+                }
+            }
+            TransportKind::Host => {
+                if self.library_path.trim().is_empty() {
+                    return Err(err("libraryPath", "请填写终端动态库的路径"));
+                }
+                // Where the host is and its port are set in the file by IT
+                // (the defaults suit the installer): kept as they are.
+                let (host, port) = match &current.transport {
+                    TransportConfig::Host { host, port, .. } => (host.clone(), *port),
+                    _ => (None, None),
+                };
+                TransportConfig::Host {
+                    path: self.library_path.trim().into(),
+                    center_url: self.center_url.trim().into(),
+                    host,
+                    port,
                 }
             }
         });
@@ -257,6 +281,8 @@ fn form_field(config_key: &str) -> &str {
         "counter.business_type" => "businessType",
         "counter.biz_type" => "bizType",
         "terminal.url" => "httpUrl",
+        "terminal.path" => "libraryPath",
+        "terminal.center_url" => "centerUrl",
         "bridge.listen" => "bridgeListen",
         other => other,
     }

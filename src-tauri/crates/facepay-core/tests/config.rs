@@ -136,3 +136,74 @@ fn the_simulator_keeps_a_journal_of_its_own() {
     let real = DeskConfig::load_with(Some(Path::new(EXAMPLE)), env).unwrap();
     assert_eq!(real.db_path, Path::new("/srv/facepay/facepay.db"));
 }
+
+/// The example with its `[terminal]` replaced by `terminal` (TOML lines).
+fn example_with_terminal(dir: &Path, terminal: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(EXAMPLE).unwrap();
+    let text = text.replacen(
+        "kind = \"http\"",
+        &format!("{terminal}\n# kind = \"http\""),
+        1,
+    );
+    let text = text.replacen("\nurl = ", "\n# url = ", 1);
+    let path = dir.join("facepay.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_host_terminal_is_read_shown_in_the_form_and_kept_on_save() {
+    use facepay_core::api::{SettingsForm, TransportKind};
+    let dir = tempfile::tempdir().unwrap();
+    let file = example_with_terminal(
+        dir.path(),
+        "kind = \"host\"\npath = 'C:\\NationECCode\\NationECCode.dll'\ncenter_url = \"http://10.1.2.3:8080/c\"\nhost = 'D:\\h\\nation-ec-host.exe'\nport = 4302",
+    );
+    let c = DeskConfig::load_with(Some(&file), no_env).unwrap();
+    assert_eq!(
+        c.transport,
+        TransportConfig::Host {
+            path: "C:\\NationECCode\\NationECCode.dll".into(),
+            center_url: "http://10.1.2.3:8080/c".into(),
+            host: Some("D:\\h\\nation-ec-host.exe".into()),
+            port: Some(4302),
+        }
+    );
+    let form = SettingsForm::of(&c);
+    assert_eq!(form.transport, TransportKind::Host);
+    assert_eq!(form.library_path, "C:\\NationECCode\\NationECCode.dll");
+    assert_eq!(form.center_url, "http://10.1.2.3:8080/c");
+    // What IT set in the file and the form does not show stays.
+    let (saved, _) = form.validate(&c).unwrap();
+    assert_eq!(saved.terminal, Some(c.transport.clone()));
+
+    // Blank fields name the form's field, and the file's key.
+    let blank = SettingsForm {
+        library_path: " ".into(),
+        ..form.clone()
+    };
+    assert_eq!(blank.validate(&c).unwrap_err().field, "libraryPath");
+    let blank = SettingsForm {
+        center_url: String::new(),
+        ..form.clone()
+    };
+    assert_eq!(blank.validate(&c).unwrap_err().field, "centerUrl");
+    let file = example_with_terminal(
+        dir.path(),
+        "kind = \"host\"\npath = ''\ncenter_url = \"http://10.1.2.3:8080/c\"",
+    );
+    let e = DeskConfig::load_with(Some(&file), no_env).unwrap_err();
+    assert_eq!(e.field, "terminal.path");
+
+    // Switching to 终端库（经 nation-ec-host） from another kind: the defaults.
+    let from_http = DeskConfig::load_with(Some(Path::new(EXAMPLE)), no_env).unwrap();
+    let (saved, _) = form.validate(&from_http).unwrap();
+    assert!(matches!(
+        saved.terminal,
+        Some(TransportConfig::Host {
+            host: None,
+            port: None,
+            ..
+        })
+    ));
+}
