@@ -23,7 +23,7 @@ const STATE: Record<SettleState, string> = {
   REFUND_FAIL: "退费失败",
 };
 const BIZ: Record<BizType, string> = { register: "挂号窗口", settle: "诊间", drugStore: "药店" };
-const TRANSPORT: Record<TransportKind, string> = { simulator: "模拟终端（演示模式）", http: "HTTP 接口", library: "动态库" };
+const TRANSPORT: Record<TransportKind, string> = { simulator: "模拟终端（演示模式）", http: "HTTP 接口", library: "动态库", host: "32 位终端库（经 nation-ec-host）" };
 const DELIVERY: Record<DeliveryStatus, string> = {
   held: "待收款员确认（按 F4 通知终端）",
   delivered: "已送达",

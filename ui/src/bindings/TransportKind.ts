@@ -3,4 +3,4 @@
 /**
  * How the terminal is reached.
  */
-export type TransportKind = "simulator" | "http" | "library";
+export type TransportKind = "simulator" | "http" | "library" | "host";

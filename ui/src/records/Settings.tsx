@@ -67,8 +67,9 @@ export function Settings() {
         {choose("transport", "终端连接方式", TRANSPORTS)}
         {form.transport === "http" && text("httpUrl", "终端接口地址")}
         {form.transport === "http" && choose("httpCharset", "终端回复字符集（未声明时）", CHARSETS)}
-        {form.transport === "library" && text("libraryPath", "动态库路径")}
-        {form.transport === "library" && text("centerUrl", "电子凭证中台地址")}
+        {/* The host kind loads the same DLL, through nation-ec-host the panel starts. */}
+        {(form.transport === "library" || form.transport === "host") && text("libraryPath", "动态库路径")}
+        {(form.transport === "library" || form.transport === "host") && text("centerUrl", "电子凭证中台地址")}
         {text("faceAuthTimeout", "刷脸超时（秒）", true)}
         {text("otherTimeout", "其他交易超时（秒）", true)}
       </div>
