@@ -8,8 +8,10 @@
 //! GB18030 both ways, a 256 KiB output buffer, `"0000"` = went through, the
 //! export looked up plain and stdcall-decorated) and serves exactly the shape
 //! the panel's `http` transport already speaks: `POST /api/open` with the
-//! envelope as JSON, the reply JSON back. The panel is configured with
-//! `[terminal] kind = "http"`, `url = "http://127.0.0.1:PORT/api/open"`.
+//! envelope as JSON, the reply JSON back. The panel starts it itself with
+//! `[terminal] kind = "host"` (`nhsa_terminal::transport::HostTransport`), or
+//! reaches one started at logon with `kind = "http"`,
+//! `url = "http://127.0.0.1:PORT/api/open"`.
 //!
 //! The contract of a call:
 //! - one call reaches the library at a time, in arrival order; at most
@@ -35,8 +37,10 @@
 //! configuration from the user's profile or the working folder, and some show
 //! their own dialogs, none of which work there. It would also give the vendor
 //! code LocalSystem rights it does not need. So the host runs as the user who
-//! runs the panel, started at logon (or by the panel), and listens on
-//! loopback only. See `docs/nation-ec-host.md`.
+//! runs the panel — started by the panel as its child (`kind = "host"`:
+//! a fresh token, stopped with the panel), or at logon where the CLI and the
+//! panel share one host — and listens on loopback only. See
+//! `docs/nation-ec-host.md`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
