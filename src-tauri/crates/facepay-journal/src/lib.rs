@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod calls;
 pub mod clock;
+mod crypto;
 mod error;
 pub mod export;
 pub mod history;

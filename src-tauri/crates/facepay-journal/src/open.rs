@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub(crate) fn connect(path: &Path, key: &JournalKey) -> Result<Connection, JournalError> {
+    crate::crypto::keep_through_exit();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -128,6 +129,7 @@ fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
 /// was checkpointed, which after a clean exit is everything).
 pub(crate) fn reader(path: &Path, key: &JournalKey) -> Result<Connection, JournalError> {
     use rusqlite::OpenFlags;
+    crate::crypto::keep_through_exit();
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let usable = |conn: Connection| -> rusqlite::Result<Connection> {
         conn.busy_timeout(Duration::from_secs(5))?;

@@ -117,6 +117,7 @@ pub(crate) fn encrypt_if_plaintext(path: &Path, key: &JournalKey) -> Result<(), 
 /// process has it open and keeps `new` safe before calling (a kill after
 /// the rename leaves the file under `new` only).
 pub fn rekey(path: &Path, old: &JournalKey, new: &JournalKey) -> Result<(), JournalError> {
+    crate::crypto::keep_through_exit();
     let _lock = rewrite_lock(path)?;
     let copy = sibling(path, ".rekeying");
     {
@@ -134,6 +135,7 @@ pub fn rekey(path: &Path, old: &JournalKey, new: &JournalKey) -> Result<(), Jour
 /// An unencrypted copy of the journal at `out` (for support and tests that
 /// must prove the encrypted file hides what the plaintext shows).
 pub fn decrypt_copy(path: &Path, key: &JournalKey, out: &Path) -> Result<(), JournalError> {
+    crate::crypto::keep_through_exit();
     let conn = Connection::open(path)?;
     crate::open::apply_key(&conn, key, path)?;
     let _ = std::fs::remove_file(out);
