@@ -273,3 +273,95 @@ fn the_host_stops_when_its_parents_pipe_closes() {
     stdout.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("\"stopped\""), "{rest}");
 }
+
+/// SIGKILL, as the vendor library crashing the host or Task Manager would.
+#[cfg(target_os = "linux")]
+fn kill_hard(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// A host that ended between calls is started again by the next call, which
+/// then goes through; the ended one is reaped.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_host_that_died_is_started_again_by_the_next_call() {
+    let server = SimServer::loopback().await.unwrap();
+    let host = std::sync::Arc::new(
+        HostTransport::start(&fake_library(), &server.url(), Some(&host_exe()), None).unwrap(),
+    );
+    let first = host.pid();
+    let t = Terminal::new(samples::org_id(), host.clone(), Timeouts::default());
+    t.call(&samples::ec_auth("R-A1")).await.unwrap();
+
+    kill_hard(first);
+    // Killed, not yet reaped: the transport reaps it when it replaces it.
+    let start = Instant::now();
+    while std::fs::read_to_string(format!("/proc/{first}/stat"))
+        .is_ok_and(|stat| !stat.contains(") Z "))
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "PID {first} did not die"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let auth_no = t
+        .call(&samples::ec_auth("R-A2"))
+        .await
+        .unwrap()
+        .data
+        .auth_no;
+    let second = host.pid();
+    assert_ne!(second, first);
+    assert_eq!(host.restarts(), 1);
+    assert!(
+        gone_within(first, Duration::from_secs(1)),
+        "PID {first} not reaped"
+    );
+    // The new host has a token of its own; the transport uses it.
+    t.call(&samples::auth_check("R-C2", &auth_no))
+        .await
+        .unwrap();
+    t.transport().probe(Duration::from_secs(3)).await.unwrap();
+    assert_eq!(host.restarts(), 1, "a living host is not restarted");
+    assert_eq!(server.sim.received().len(), 3);
+
+    drop(t);
+    drop(host);
+    assert!(gone_within(second, Duration::from_secs(1)));
+}
+
+/// When the host cannot be started again, the call is refused — nothing was
+/// sent, so it is a definite failure, not 待确认 — and says why.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_host_that_died_and_cannot_start_again_refuses_the_call() {
+    let server = SimServer::loopback().await.unwrap();
+    let copy = std::env::temp_dir().join(format!("nation-ec-host-copy-{}", std::process::id()));
+    std::fs::copy(host_exe(), &copy).unwrap();
+    let host = HostTransport::start(&fake_library(), &server.url(), Some(&copy), None).unwrap();
+    let pid = host.pid();
+    let t = Terminal::new(
+        samples::org_id(),
+        std::sync::Arc::new(host),
+        Timeouts::default(),
+    );
+    std::fs::remove_file(&copy).unwrap();
+    kill_hard(pid);
+    std::thread::sleep(Duration::from_millis(200));
+
+    let err = t.call(&samples::ec_auth("R-B1")).await.unwrap_err();
+    assert_eq!(err.code(), "transport_refused", "{err}");
+    assert!(!err.outcome_unknown());
+    let text = err.to_string();
+    assert!(text.contains(&format!("PID {pid}")), "{text}");
+    assert!(
+        text.contains("重新启动失败") && text.contains("terminal.host"),
+        "{text}"
+    );
+    assert!(server.sim.received().is_empty());
+}

@@ -19,7 +19,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use super::{BearerToken, HttpTransport, Transport};
@@ -54,9 +55,28 @@ pub fn default_host_path() -> Option<PathBuf> {
 
 #[derive(Debug)]
 pub struct HostTransport {
+    spec: HostSpec,
+    /// The host now serving; replaced when it is found to have ended.
+    running: Mutex<Arc<Running>>,
+    /// One restart at a time: calls that find the host ended together share it.
+    restart: tokio::sync::Mutex<()>,
+    restarts: AtomicU32,
+}
+
+/// What the host is started with, kept to start it again.
+#[derive(Debug, Clone)]
+struct HostSpec {
+    dll: PathBuf,
+    center_url: String,
+    host: PathBuf,
+    port: Option<u16>,
+}
+
+/// One started host and the HTTP client that speaks to it with its token.
+#[derive(Debug)]
+struct Running {
     http: HttpTransport,
     child: HostChild,
-    dll: PathBuf,
 }
 
 /// The running host: killed and reaped when dropped, so neither an orphan
@@ -127,6 +147,99 @@ impl HostTransport {
                 )
             })?,
         };
+        let spec = HostSpec {
+            dll: dll.to_owned(),
+            center_url: center_url.to_owned(),
+            host,
+            port,
+        };
+        let running = Running::start(&spec)?;
+        Ok(Self {
+            spec,
+            running: Mutex::new(Arc::new(running)),
+            restart: tokio::sync::Mutex::new(()),
+            restarts: AtomicU32::new(0),
+        })
+    }
+
+    fn current(&self) -> Arc<Running> {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The running host, started again first if it has ended (the vendor
+    /// library crashed it, or someone ended it in Task Manager). Only a host
+    /// found ended *before* a call is restarted: a call it was serving when it
+    /// died stays unknown (待确认), and is never sent a second time.
+    async fn serving(&self) -> Result<Arc<Running>, TransportError> {
+        let running = self.current();
+        if running.child.exited().is_none() {
+            return Ok(running);
+        }
+        let _gate = self.restart.lock().await;
+        let running = self.current();
+        let Some(status) = running.child.exited() else {
+            // Another call restarted it while this one waited.
+            return Ok(running);
+        };
+        let ended = format!(
+            "nation-ec-host（PID {}，已退出：{status}）",
+            running.child.pid
+        );
+        tracing::warn!(pid = running.child.pid, %status, "nation-ec-host had ended; starting it again");
+        let spec = self.spec.clone();
+        let fresh = tokio::task::spawn_blocking(move || Running::start(&spec))
+            .await
+            .map_err(|e| TerminalError::Config(format!("nation-ec-host 重新启动中断：{e}")))
+            .and_then(|started| started);
+        match fresh {
+            Ok(fresh) => {
+                let fresh = Arc::new(fresh);
+                *self.running.lock().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+                self.restarts.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(pid = fresh.child.pid, "nation-ec-host started again");
+                Ok(fresh)
+            }
+            // Nothing was sent: refused, naming what ended and why it stays down.
+            Err(e) => Err(TransportError::Refused {
+                target: format!("{ended}，重新启动失败：{e}"),
+            }),
+        }
+    }
+
+    /// How many times the host was found ended and started again.
+    pub fn restarts(&self) -> u32 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    /// The host's process id (for the status line and tests).
+    pub fn pid(&self) -> u32 {
+        self.current().child.pid
+    }
+
+    /// Where the host listens, e.g. `http://127.0.0.1:49731/api/open`.
+    pub fn url(&self) -> reqwest::Url {
+        self.current().http.url().clone()
+    }
+
+    /// The host's token, for tests and a CLI sharing this host.
+    pub fn token(&self) -> Option<BearerToken> {
+        self.current().http.token().cloned()
+    }
+}
+
+impl Running {
+    /// Start the host and wait up to [`READY_TIMEOUT`] for its ready line.
+    fn start(spec: &HostSpec) -> Result<Self, TerminalError> {
+        let config = |msg: String| TerminalError::Config(msg);
+        let HostSpec {
+            dll,
+            center_url,
+            host,
+            port,
+        } = spec;
         if !host.is_file() {
             return Err(config(format!(
                 "找不到 nation-ec-host：{}（terminal.host）",
@@ -141,7 +254,7 @@ impl HostTransport {
             )));
         }
         let token = fresh_token()?;
-        let mut command = Command::new(&host);
+        let mut command = Command::new(host);
         command
             .arg("--dll")
             .arg(dll)
@@ -213,26 +326,7 @@ impl HostTransport {
         let http =
             HttpTransport::new(&format!("http://{addr}{HOST_PATH}"))?.with_token(Some(token));
         tracing::info!(pid, %addr, dll = %dll.display(), "nation-ec-host ready");
-        Ok(Self {
-            http,
-            child: guard,
-            dll: dll.to_owned(),
-        })
-    }
-
-    /// The host's process id (for the status line and tests).
-    pub fn pid(&self) -> u32 {
-        self.child.pid
-    }
-
-    /// Where the host listens, e.g. `http://127.0.0.1:49731/api/open`.
-    pub fn url(&self) -> &reqwest::Url {
-        self.http.url()
-    }
-
-    /// The host's token, for tests and a CLI sharing this host.
-    pub fn token(&self) -> Option<&BearerToken> {
-        self.http.token()
+        Ok(Self { http, child: guard })
     }
 
     /// A refused connection to a host that has ended says so.
@@ -351,21 +445,28 @@ impl Transport for HostTransport {
         envelope: &str,
         timeout: Duration,
     ) -> Result<String, TransportError> {
-        self.http
+        let running = self.serving().await?;
+        running
+            .http
             .exchange(trans_type, envelope, timeout)
             .await
-            .map_err(|e| self.explain(e))
+            .map_err(|e| running.explain(e))
     }
 
     async fn probe(&self, timeout: Duration) -> Result<(), TransportError> {
-        self.http.probe(timeout).await.map_err(|e| self.explain(e))
+        let running = self.serving().await?;
+        running
+            .http
+            .probe(timeout)
+            .await
+            .map_err(|e| running.explain(e))
     }
 
     fn describe(&self) -> String {
         format!(
             "终端库（经 nation-ec-host，PID {}）：{}",
-            self.child.pid,
-            self.dll.display()
+            self.pid(),
+            self.spec.dll.display()
         )
     }
 }
