@@ -46,5 +46,5 @@ pub async fn test_connection(
     form: SettingsForm,
 ) -> Result<ConnectionTest, IpcError> {
     state.settings_access()?;
-    Ok(form.test_connection(state.desk().config()).await?)
+    Ok(form.test_connection(&state.desk()).await?)
 }

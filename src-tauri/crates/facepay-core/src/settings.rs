@@ -2,6 +2,7 @@
 //! it and testing a connection, shared by the panel and the CLI.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use nhsa_terminal::Timeouts;
 use nhsa_terminal::protocol::AcctRule;
 use nhsa_terminal::transport::{self, Charset, TransportConfig};
 
+use crate::Desk;
 use crate::config::{ConfigError, DeskConfig, FileConfig, HisNotify, bridge_listen};
 
 /// How the terminal is reached.
@@ -239,16 +241,21 @@ impl SettingsForm {
         Ok(config)
     }
 
-    /// 测试连接 with the settings as typed (not yet saved). Sends no transaction.
-    pub async fn test_connection(
-        &self,
-        current: &DeskConfig,
-    ) -> Result<ConnectionTest, ConfigError> {
+    /// 测试连接 with the settings as typed (not yet saved). Sends no
+    /// transaction. An unchanged terminal is probed through the desk's own
+    /// transport: a second one would, for `kind = "host"`, start a second
+    /// nation-ec-host that loads the vendor DLL beside the running one.
+    pub async fn test_connection(&self, desk: &Desk) -> Result<ConnectionTest, ConfigError> {
+        let current = desk.config();
         let (_, config) = self.validate(current)?;
-        let transport = transport::connect(&config.transport).map_err(|e| ConfigError {
-            field: "transport".into(),
-            message: e.to_string(),
-        })?;
+        let transport = if config.transport == current.transport {
+            Arc::clone(desk.terminal.transport())
+        } else {
+            transport::connect(&config.transport).map_err(|e| ConfigError {
+                field: "transport".into(),
+                message: e.to_string(),
+            })?
+        };
         Ok(match transport.probe(Duration::from_secs(3)).await {
             Ok(()) => ConnectionTest {
                 ok: true,

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+mod common;
+
 use facepay_core::DeskConfig;
 use nhsa_terminal::protocol::{BizType, BusinessType};
 use nhsa_terminal::transport::TransportConfig;
@@ -206,4 +208,46 @@ fn a_host_terminal_is_read_shown_in_the_form_and_kept_on_save() {
             ..
         })
     ));
+}
+
+/// 测试连接 with the terminal unchanged probes the desk's running transport
+/// (for `kind = "host"`, no second nation-ec-host loads the vendor DLL); with
+/// the terminal changed it connects to what was typed.
+#[tokio::test]
+async fn test_connection_reuses_the_running_terminal_unless_it_changed() {
+    use std::sync::Arc;
+
+    use facepay_core::Desk;
+    use facepay_core::api::SettingsForm;
+    use facepay_journal::FixedClock;
+    use nhsa_terminal::transport::HttpTransport;
+
+    let running = facepay_sim::SimServer::loopback().await.unwrap();
+    // The configuration names a port where nothing listens; the desk's
+    // transport reaches the simulator. Which one answered tells them apart.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}/api", closed.local_addr().unwrap());
+    drop(closed);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(&dir.path().join("facepay.db"), &closed_url);
+    let desk = Desk::with_parts(
+        cfg,
+        Arc::new(HttpTransport::new(&running.url()).unwrap()),
+        Arc::new(FixedClock::at("2026-11-28 09:00:00")),
+        "test",
+    )
+    .unwrap();
+
+    let form = SettingsForm::of(desk.config());
+    let same = form.test_connection(&desk).await.unwrap();
+    assert!(same.ok, "{}", same.message);
+    assert!(same.message.contains(&running.url()), "{}", same.message);
+
+    let changed = SettingsForm {
+        http_url: format!("{closed_url}/other"),
+        ..form
+    };
+    let other = changed.test_connection(&desk).await.unwrap();
+    assert!(!other.ok, "{}", other.message);
+    assert!(other.message.contains("连接被拒绝"), "{}", other.message);
 }
