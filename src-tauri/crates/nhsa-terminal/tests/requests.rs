@@ -388,6 +388,31 @@ fn control_characters_and_replacement_marks_are_refused_with_the_field_named() {
 }
 
 #[test]
+fn invisible_formatting_marks_are_refused_and_a_visible_middle_dot_is_not() {
+    for (field, value, mark) in [
+        // "1202" shown as "2021" by a right-to-left override.
+        ("medicalSettleNo", "441700G000001234\u{202E}1202", "U+202E"),
+        ("userName", "欧阳\u{200B}娜娜", "U+200B"),
+        ("operatorName", "林\u{2067}晓燕\u{2069}", "U+2067"),
+        ("officeName", "\u{FEFF}挂号收费处", "U+FEFF"),
+    ] {
+        let err = notify(&with(NOTIFY_SUCCESS, field, json!(value))).unwrap_err();
+        assert_eq!(err.field, field, "{value:?}");
+        assert!(matches!(err.problem, Problem::BadCharacter { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("不可见的格式字符") && text.contains(mark),
+            "{text}"
+        );
+    }
+    let ok = notify(&with(NOTIFY_SUCCESS, "userName", json!("阿卜杜·热合曼"))).unwrap();
+    assert_eq!(
+        ok.user_name().map(|n| n.reveal().to_owned()),
+        Some("阿卜杜·热合曼".into())
+    );
+}
+
+#[test]
 fn one_maximum_for_every_amount() {
     let at_max = notify(&with(NOTIFY_SUCCESS, "totalFee", json!("99999999.99"))).unwrap();
     assert_eq!(at_max.total_fee, Amount::MAX);

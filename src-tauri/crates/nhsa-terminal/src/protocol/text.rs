@@ -16,8 +16,9 @@ pub(crate) fn check_required(
 }
 
 /// Lengths in the spec are characters, not bytes: 30 Chinese characters fit
-/// in `operatorName`. No field of the spec holds a control character, and
-/// U+FFFD means text was decoded with the wrong charset: both are refused.
+/// in `operatorName`. No field of the spec holds a control character or an
+/// invisible formatting mark, and U+FFFD means text was decoded with the
+/// wrong charset: all are refused.
 pub(crate) fn check_len(
     field: &'static str,
     value: &str,
@@ -34,15 +35,35 @@ pub(crate) fn check_len(
     Ok(())
 }
 
-/// Refuse control characters and U+FFFD in a text value.
+/// Refuse control characters, invisible formatting marks and U+FFFD in a
+/// text value.
 pub fn check_characters(field: &str, value: &str) -> Result<(), ValidationError> {
     match value
         .chars()
-        .find(|c| c.is_control() || *c == char::REPLACEMENT_CHARACTER)
+        .find(|&c| c.is_control() || invisible(c) || c == char::REPLACEMENT_CHARACTER)
     {
         Some(found) => Err(ValidationError::new(field, Problem::BadCharacter { found })),
         None => Ok(()),
     }
+}
+
+/// Characters that change how text around them is shown without being seen:
+/// bidirectional overrides and isolates (U+202E turns `1202` into `2021` on
+/// screen and in a spreadsheet), zero-width spaces and joiners, the BOM.
+/// Two names that look alike would otherwise differ in the journal and in a
+/// search. U+00B7 (the middle dot of names such as 阿卜杜·热合曼) is visible and
+/// stays allowed.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 macro_rules! bounded_text {

@@ -71,8 +71,11 @@ impl fmt::Display for Problem {
             Problem::BadCharacter { found } if *found == char::REPLACEMENT_CHARACTER => {
                 write!(f, "含有无法识别的字符（可能是编码错误，如 GBK 当作 UTF-8）")
             }
-            Problem::BadCharacter { found } => {
+            Problem::BadCharacter { found } if found.is_control() => {
                 write!(f, "含有控制字符 U+{:04X}", u32::from(*found))
+            }
+            Problem::BadCharacter { found } => {
+                write!(f, "含有不可见的格式字符 U+{:04X}", u32::from(*found))
             }
             Problem::Invalid { detail } => write!(f, "无效：{detail}"),
         }
