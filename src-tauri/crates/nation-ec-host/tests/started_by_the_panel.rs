@@ -274,7 +274,8 @@ fn the_host_stops_when_its_parents_pipe_closes() {
     assert!(rest.contains("\"stopped\""), "{rest}");
 }
 
-/// SIGKILL, as the vendor library crashing the host or Task Manager would.
+/// SIGKILL, as the vendor library crashing the host or Task Manager would;
+/// returns once the process is dead (a zombie until its parent reaps it).
 #[cfg(target_os = "linux")]
 fn kill_hard(pid: u32) {
     let status = Command::new("kill")
@@ -282,6 +283,16 @@ fn kill_hard(pid: u32) {
         .status()
         .unwrap();
     assert!(status.success());
+    let start = Instant::now();
+    while std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| !stat.contains(") Z "))
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "PID {pid} did not die"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// A host that ended between calls is started again by the next call, which
@@ -352,7 +363,6 @@ async fn a_host_that_died_and_cannot_start_again_refuses_the_call() {
     );
     std::fs::remove_file(&copy).unwrap();
     kill_hard(pid);
-    std::thread::sleep(Duration::from_millis(200));
 
     let err = t.call(&samples::ec_auth("R-B1")).await.unwrap_err();
     assert_eq!(err.code(), "transport_refused", "{err}");
@@ -363,5 +373,35 @@ async fn a_host_that_died_and_cannot_start_again_refuses_the_call() {
         text.contains("重新启动失败") && text.contains("terminal.host"),
         "{text}"
     );
+    assert!(server.sim.received().is_empty());
+}
+
+/// A call given up while the host is being started again (a cancelled scan)
+/// does not waste the restart: the next call finds the new host running.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_restart_outlives_the_call_that_was_given_up_during_it() {
+    use nhsa_terminal::transport::Transport;
+    let server = SimServer::loopback().await.unwrap();
+    let host =
+        HostTransport::start(&fake_library(), &server.url(), Some(&host_exe()), None).unwrap();
+    let first = host.pid();
+    kill_hard(first);
+    // Given up after 1 ms: long before a host can load its library and listen.
+    let given_up =
+        tokio::time::timeout(Duration::from_millis(1), host.probe(Duration::from_secs(3))).await;
+    assert!(given_up.is_err(), "the restart finished within 1 ms?");
+    let start = Instant::now();
+    while host.restarts() == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the restart was dropped with the call"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = host.pid();
+    assert_ne!(second, first);
+    host.probe(Duration::from_secs(3)).await.unwrap();
+    assert_eq!(host.restarts(), 1);
     assert!(server.sim.received().is_empty());
 }

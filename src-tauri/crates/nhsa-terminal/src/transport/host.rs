@@ -57,10 +57,10 @@ pub fn default_host_path() -> Option<PathBuf> {
 pub struct HostTransport {
     spec: HostSpec,
     /// The host now serving; replaced when it is found to have ended.
-    running: Mutex<Arc<Running>>,
+    running: Arc<Mutex<Arc<Running>>>,
     /// One restart at a time: calls that find the host ended together share it.
-    restart: tokio::sync::Mutex<()>,
-    restarts: AtomicU32,
+    restart: Arc<tokio::sync::Mutex<()>>,
+    restarts: Arc<AtomicU32>,
 }
 
 /// What the host is started with, kept to start it again.
@@ -156,9 +156,9 @@ impl HostTransport {
         let running = Running::start(&spec)?;
         Ok(Self {
             spec,
-            running: Mutex::new(Arc::new(running)),
-            restart: tokio::sync::Mutex::new(()),
-            restarts: AtomicU32::new(0),
+            running: Arc::new(Mutex::new(Arc::new(running))),
+            restart: Arc::new(tokio::sync::Mutex::new(())),
+            restarts: Arc::new(AtomicU32::new(0)),
         })
     }
 
@@ -178,7 +178,7 @@ impl HostTransport {
         if running.child.exited().is_none() {
             return Ok(running);
         }
-        let _gate = self.restart.lock().await;
+        let gate = Arc::clone(&self.restart).lock_owned().await;
         let running = self.current();
         let Some(status) = running.child.exited() else {
             // Another call restarted it while this one waited.
@@ -189,24 +189,30 @@ impl HostTransport {
             running.child.pid
         );
         tracing::warn!(pid = running.child.pid, %status, "nation-ec-host had ended; starting it again");
-        let spec = self.spec.clone();
-        let fresh = tokio::task::spawn_blocking(move || Running::start(&spec))
-            .await
-            .map_err(|e| TerminalError::Config(format!("nation-ec-host 重新启动中断：{e}")))
-            .and_then(|started| started);
-        match fresh {
-            Ok(fresh) => {
-                let fresh = Arc::new(fresh);
-                *self.running.lock().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
-                self.restarts.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(pid = fresh.child.pid, "nation-ec-host started again");
-                Ok(fresh)
-            }
-            // Nothing was sent: refused, naming what ended and why it stays down.
-            Err(e) => Err(TransportError::Refused {
-                target: format!("{ended}，重新启动失败：{e}"),
-            }),
-        }
+        drop(running);
+        // The restart finishes and is installed even if this call is given up
+        // meanwhile (a cancelled scan, a caller's timeout): the next call then
+        // finds the host running instead of starting yet another one.
+        let (spec, slot, restarts) = (
+            self.spec.clone(),
+            Arc::clone(&self.running),
+            Arc::clone(&self.restarts),
+        );
+        let restarted = tokio::task::spawn_blocking(move || {
+            let _gate = gate;
+            let fresh = Arc::new(Running::start(&spec)?);
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&fresh);
+            restarts.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(pid = fresh.child.pid, "nation-ec-host started again");
+            Ok::<_, TerminalError>(fresh)
+        })
+        .await
+        .map_err(|e| TerminalError::Config(format!("nation-ec-host 重新启动中断：{e}")))
+        .and_then(|started| started);
+        // Nothing was sent: refused, naming what ended and why it stays down.
+        restarted.map_err(|e| TransportError::Refused {
+            target: format!("{ended}，重新启动失败：{e}"),
+        })
     }
 
     /// How many times the host was found ended and started again.
