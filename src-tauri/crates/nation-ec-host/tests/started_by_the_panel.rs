@@ -275,7 +275,9 @@ fn the_host_stops_when_its_parents_pipe_closes() {
 }
 
 /// SIGKILL, as the vendor library crashing the host or Task Manager would;
-/// returns once the process is dead (a zombie until its parent reaps it).
+/// returns once the whole process is dead and only waits to be reaped. The
+/// main thread shows as a zombie while the host's other threads (and its
+/// listening socket) still live, so its threads are counted too.
 #[cfg(target_os = "linux")]
 fn kill_hard(pid: u32) {
     let status = Command::new("kill")
@@ -283,10 +285,14 @@ fn kill_hard(pid: u32) {
         .status()
         .unwrap();
     assert!(status.success());
+    let dead = || {
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| stat.contains(") Z "));
+        let threads = std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, Iterator::count);
+        zombie && threads <= 1
+    };
     let start = Instant::now();
-    while std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| !stat.contains(") Z "))
-    {
+    while !dead() {
         assert!(
             start.elapsed() < Duration::from_secs(5),
             "PID {pid} did not die"
@@ -352,8 +358,11 @@ async fn a_host_that_died_is_started_again_by_the_next_call() {
 #[tokio::test]
 async fn a_host_that_died_and_cannot_start_again_refuses_the_call() {
     let server = SimServer::loopback().await.unwrap();
-    let copy = std::env::temp_dir().join(format!("nation-ec-host-copy-{}", std::process::id()));
-    std::fs::copy(host_exe(), &copy).unwrap();
+    // A link, not a copy: a file just written may still be open in a process
+    // another test thread forked meanwhile, and exec then fails (ETXTBSY).
+    let copy = std::env::temp_dir().join(format!("nation-ec-host-link-{}", std::process::id()));
+    let _ = std::fs::remove_file(&copy);
+    std::os::unix::fs::symlink(host_exe(), &copy).unwrap();
     let host = HostTransport::start(&fake_library(), &server.url(), Some(&copy), None).unwrap();
     let pid = host.pid();
     let t = Terminal::new(
@@ -390,7 +399,10 @@ async fn a_restart_outlives_the_call_that_was_given_up_during_it() {
     // Given up after 1 ms: long before a host can load its library and listen.
     let given_up =
         tokio::time::timeout(Duration::from_millis(1), host.probe(Duration::from_secs(3))).await;
-    assert!(given_up.is_err(), "the restart finished within 1 ms?");
+    assert!(
+        given_up.is_err(),
+        "the restart finished within 1 ms: {given_up:?}"
+    );
     let start = Instant::now();
     while host.restarts() == 0 {
         assert!(
