@@ -339,6 +339,11 @@ mod qrcode {
             assert_eq!(err.field, field, "{err}");
             assert!(err.to_string().contains(says), "{field}: {err}");
         }
+        // The platform's data is taken as it is, invisible marks included
+        // (refusing them would leave an authorised patient unsettleable).
+        let mut v = base.clone();
+        v["data"]["userName"] = json!("黄\u{200B}英");
+        read(&v.to_string());
         // A long code value that auth.check would refuse is fine here.
         let mut v = base.clone();
         v["data"]["ecQrCode"] = json!("q".repeat(400));

@@ -392,7 +392,8 @@ fn invisible_formatting_marks_are_refused_and_a_visible_middle_dot_is_not() {
     for (field, value, mark) in [
         // "1202" shown as "2021" by a right-to-left override.
         ("medicalSettleNo", "441700G000001234\u{202E}1202", "U+202E"),
-        ("userName", "欧阳\u{200B}娜娜", "U+200B"),
+        ("failReason", "余额\u{200B}不足", "U+200B"),
+        ("doctorName", "陈医生\u{2028}", "U+2028"),
         ("operatorName", "林\u{2067}晓燕\u{2069}", "U+2067"),
         ("officeName", "\u{FEFF}挂号收费处", "U+FEFF"),
     ] {
@@ -410,6 +411,13 @@ fn invisible_formatting_marks_are_refused_and_a_visible_middle_dot_is_not() {
         ok.user_name().map(|n| n.reveal().to_owned()),
         Some("阿卜杜·热合曼".into())
     );
+    // The patient's name and 证件号 are the platform's own data, carried back
+    // as it reported them: a zero-width space there does not block the notify.
+    let ok = notify(&with(NOTIFY_SUCCESS, "userName", json!("欧阳\u{200B}娜娜"))).unwrap();
+    assert!(ok.user_name().is_some());
+    // Control characters stay refused there too.
+    let err = notify(&with(NOTIFY_SUCCESS, "userName", json!("欧阳\u{7}娜娜"))).unwrap_err();
+    assert_eq!(err.field, "userName");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::auth::EcAuth;
 use super::codes::{BusinessType, id_type_label};
 use super::envelope::{TransType, Transaction, check_reply_text, opt_string};
 use super::id_card::is_valid_resident_id;
-use super::text::check_len;
+use super::text::check_len_as_reported;
 use super::text::{
     AuthNo, ExtData, OfficeId, OfficeName, OperatorId, OperatorName, OrgId, OutBizNo,
 };
@@ -236,12 +236,12 @@ impl Transaction for AuthCheck {
 /// the caller: its length differs between the two.
 pub(crate) fn check_identity(who: &Identity) -> Result<(), ValidationError> {
     check_reply_text("authNo", who.auth_no.as_deref(), 64)?;
-    check_len("userName", who.user_name.reveal(), 64)?;
+    check_len_as_reported("userName", who.user_name.reveal(), 64)?;
     if who.user_name.reveal().trim().is_empty() {
         return Err(ValidationError::new("userName", Problem::Missing));
     }
     let id_no = who.id_no.reveal();
-    check_len("idNo", id_no, 64)?;
+    check_len_as_reported("idNo", id_no, 64)?;
     if who.id_type.as_deref() == Some(RESIDENT_ID_CARD) && !is_valid_resident_id(id_no) {
         return Err(ValidationError::new(
             "idNo",

@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::text::{OrgId, check_len};
+use super::text::{OrgId, check_len_as_reported};
 use super::validation::ValidationError;
 use crate::error::{RawText, TerminalError};
 
@@ -82,7 +82,7 @@ pub(crate) fn check_reply_text(
     value: Option<&str>,
     max: usize,
 ) -> Result<(), ValidationError> {
-    value.map_or(Ok(()), |v| check_len(field, v, max))
+    value.map_or(Ok(()), |v| check_len_as_reported(field, v, max))
 }
 
 /// `{"orgId", "transType", "data"}` as sent.

@@ -16,7 +16,7 @@ use super::envelope::{TransType, Transaction, opt_string};
 use super::setl_time::SetlTime;
 use super::text::{
     AuthNo, DoctorName, FailReason, HospitalName, MedicalSettleNo, OfficeId, OfficeName,
-    OperatorId, OperatorName, OutBizNo, check_len,
+    OperatorId, OperatorName, OutBizNo, check_len_as_reported,
 };
 use super::validation::{Problem, ValidationError};
 use crate::mask::{IdNo, PersonName};
@@ -438,10 +438,10 @@ impl TryFrom<SettleNotifyDraft> for SettleNotify {
         };
         let biz_type = BizType::parse(&d.biz_type)?;
         let id_no = opt(&d.id_no, |v| {
-            check_len("idNo", &v, 64).map(|()| IdNo::new(v))
+            check_len_as_reported("idNo", &v, 64).map(|()| IdNo::new(v))
         })?;
         let user_name = opt(&d.user_name, |v| {
-            check_len("userName", &v, 64).map(|()| PersonName::new(v))
+            check_len_as_reported("userName", &v, 64).map(|()| PersonName::new(v))
         })?;
         let setl_time = SetlTime::new(d.setl_time.clone())?;
         let hospital_name = HospitalName::new(d.hospital_name.clone())?;

@@ -16,7 +16,7 @@ pub(crate) fn check_required(
 }
 
 /// Lengths in the spec are characters, not bytes: 30 Chinese characters fit
-/// in `operatorName`. No field of the spec holds a control character or an
+/// in `operatorName`. No field we send holds a control character or an
 /// invisible formatting mark, and U+FFFD means text was decoded with the
 /// wrong charset: all are refused.
 pub(crate) fn check_len(
@@ -25,6 +25,27 @@ pub(crate) fn check_len(
     max: usize,
 ) -> Result<(), ValidationError> {
     check_characters(field, value)?;
+    check_count(field, value, max)
+}
+
+/// For what the national platform reports (replies, and the patient's name
+/// and 证件号 that a notify carries back to it): control characters and U+FFFD
+/// are refused, invisible formatting marks are not — refusing a patient's
+/// identity over a zero-width space copied into the platform's records would
+/// leave an authorised patient unsettleable (待确认), and we cannot correct
+/// the platform's data.
+pub(crate) fn check_len_as_reported(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<(), ValidationError> {
+    refuse(field, value, |c| {
+        c.is_control() || c == char::REPLACEMENT_CHARACTER
+    })?;
+    check_count(field, value, max)
+}
+
+fn check_count(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
     let actual = value.chars().count();
     if actual > max {
         return Err(ValidationError::new(
@@ -38,10 +59,13 @@ pub(crate) fn check_len(
 /// Refuse control characters, invisible formatting marks and U+FFFD in a
 /// text value.
 pub fn check_characters(field: &str, value: &str) -> Result<(), ValidationError> {
-    match value
-        .chars()
-        .find(|&c| c.is_control() || invisible(c) || c == char::REPLACEMENT_CHARACTER)
-    {
+    refuse(field, value, |c| {
+        c.is_control() || invisible(c) || c == char::REPLACEMENT_CHARACTER
+    })
+}
+
+fn refuse(field: &str, value: &str, bad: impl Fn(char) -> bool) -> Result<(), ValidationError> {
+    match value.chars().find(|&c| bad(c)) {
         Some(found) => Err(ValidationError::new(field, Problem::BadCharacter { found })),
         None => Ok(()),
     }
@@ -49,20 +73,25 @@ pub fn check_characters(field: &str, value: &str) -> Result<(), ValidationError>
 
 /// Characters that change how text around them is shown without being seen:
 /// bidirectional overrides and isolates (U+202E turns `1202` into `2021` on
-/// screen and in a spreadsheet), zero-width spaces and joiners, the BOM.
-/// Two names that look alike would otherwise differ in the journal and in a
-/// search. U+00B7 (the middle dot of names such as 阿卜杜·热合曼) is visible and
-/// stays allowed.
+/// screen and in a spreadsheet), zero-width spaces and joiners, the BOM, the
+/// soft hyphen, invisible operators and tags, and the line and paragraph
+/// separators (line breaks by another name). Two values that look alike
+/// would otherwise differ in the journal and in a search. Visible marks stay
+/// allowed: U+00B7 (the middle dot of names such as 阿卜杜·热合曼), and the
+/// ideographic variation selectors a rare character of a name may carry.
 fn invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{061C}'
+        '\u{00AD}'
+            | '\u{061C}'
             | '\u{180E}'
             | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
+            | '\u{2028}'..='\u{202E}'
             | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
+            | '\u{2066}'..='\u{206F}'
             | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
     )
 }
 
