@@ -275,9 +275,10 @@ fn the_host_stops_when_its_parents_pipe_closes() {
 }
 
 /// SIGKILL, as the vendor library crashing the host or Task Manager would;
-/// returns once the whole process is dead and only waits to be reaped. The
-/// main thread shows as a zombie while the host's other threads (and its
-/// listening socket) still live, so its threads are counted too.
+/// returns once the host has exited as its parent sees it (what `try_wait`
+/// reports), without reaping it — the transport must do that. The main
+/// thread shows as a zombie in /proc while other threads and the listener
+/// still live, so /proc is not asked.
 #[cfg(target_os = "linux")]
 fn kill_hard(pid: u32) {
     let status = Command::new("kill")
@@ -285,19 +286,29 @@ fn kill_hard(pid: u32) {
         .status()
         .unwrap();
     assert!(status.success());
-    let dead = || {
-        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|stat| stat.contains(") Z "));
-        let threads = std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, Iterator::count);
-        zombie && threads <= 1
-    };
     let start = Instant::now();
-    while !dead() {
+    loop {
+        // SAFETY: a zeroed siginfo_t is a valid out-parameter; WNOWAIT leaves
+        // the child reapable.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        assert_eq!(r, 0, "waitid: {}", std::io::Error::last_os_error());
+        // SAFETY: waitid filled in the child's fields (or left them zero).
+        if unsafe { info.si_pid() } == pid as libc::pid_t {
+            return;
+        }
         assert!(
             start.elapsed() < Duration::from_secs(5),
             "PID {pid} did not die"
         );
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -382,6 +393,14 @@ async fn a_host_that_died_and_cannot_start_again_refuses_the_call() {
         text.contains("重新启动失败") && text.contains("terminal.host"),
         "{text}"
     );
+
+    // The host is back, but within the cool-down the next call is refused with
+    // the same reason without another attempt: a DLL that kills its host at
+    // once is not loaded again on every status poll.
+    std::os::unix::fs::symlink(host_exe(), &copy).unwrap();
+    let again = t.call(&samples::ec_auth("R-B2")).await.unwrap_err();
+    assert_eq!(again.to_string(), text);
+    let _ = std::fs::remove_file(&copy);
     assert!(server.sim.received().is_empty());
 }
 
@@ -415,5 +434,17 @@ async fn a_restart_outlives_the_call_that_was_given_up_during_it() {
     assert_ne!(second, first);
     host.probe(Duration::from_secs(3)).await.unwrap();
     assert_eq!(host.restarts(), 1);
+
+    // A call whose own timeout ends while the host is starting again is
+    // refused (nothing was sent), and the restart is installed all the same.
+    kill_hard(second);
+    let err = host.probe(Duration::from_millis(1)).await.unwrap_err();
+    assert!(err.to_string().contains("正在重新启动"), "{err}");
+    let start = Instant::now();
+    while host.restarts() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(10), "restart dropped");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    host.probe(Duration::from_secs(3)).await.unwrap();
     assert!(server.sim.received().is_empty());
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{BearerToken, HttpTransport, Transport};
 use crate::error::{TerminalError, TransportError};
@@ -31,6 +31,10 @@ use crate::protocol::TransType;
 /// vendor DLL takes well under a second; a cold disk or an antivirus scan of
 /// the DLL can take a few.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// After a failed restart, calls are refused for this long before the next
+/// attempt.
+pub const RESTART_COOL_DOWN: Duration = Duration::from_secs(10);
 
 /// The variable the host reads its token from (never the command line).
 pub const TOKEN_ENV: &str = "NATION_EC_HOST_TOKEN";
@@ -61,6 +65,8 @@ pub struct HostTransport {
     /// One restart at a time: calls that find the host ended together share it.
     restart: Arc<tokio::sync::Mutex<()>>,
     restarts: Arc<AtomicU32>,
+    /// When the last restart failed, and what it said.
+    failed: Arc<Mutex<Option<(Instant, String)>>>,
 }
 
 /// What the host is started with, kept to start it again.
@@ -159,6 +165,7 @@ impl HostTransport {
             running: Arc::new(Mutex::new(Arc::new(running))),
             restart: Arc::new(tokio::sync::Mutex::new(())),
             restarts: Arc::new(AtomicU32::new(0)),
+            failed: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -172,47 +179,87 @@ impl HostTransport {
     /// The running host, started again first if it has ended (the vendor
     /// library crashed it, or someone ended it in Task Manager). Only a host
     /// found ended *before* a call is restarted: a call it was serving when it
-    /// died stays unknown (待确认), and is never sent a second time.
-    async fn serving(&self) -> Result<Arc<Running>, TransportError> {
+    /// died stays unknown (待确认), and is never sent a second time. The wait
+    /// for the restart is bounded by the call's `timeout`; the restart itself
+    /// finishes and is installed even if the call is given up meanwhile (a
+    /// cancelled scan), so the next call finds the host running.
+    async fn serving(&self, timeout: Duration) -> Result<Arc<Running>, TransportError> {
         let running = self.current();
         if running.child.exited().is_none() {
             return Ok(running);
         }
+        self.cooling_down()?;
         let gate = Arc::clone(&self.restart).lock_owned().await;
         let running = self.current();
         let Some(status) = running.child.exited() else {
             // Another call restarted it while this one waited.
             return Ok(running);
         };
+        // Another call's restart failed while this one waited.
+        self.cooling_down()?;
         let ended = format!(
             "nation-ec-host（PID {}，已退出：{status}）",
             running.child.pid
         );
         tracing::warn!(pid = running.child.pid, %status, "nation-ec-host had ended; starting it again");
         drop(running);
-        // The restart finishes and is installed even if this call is given up
-        // meanwhile (a cancelled scan, a caller's timeout): the next call then
-        // finds the host running instead of starting yet another one.
-        let (spec, slot, restarts) = (
+        let (spec, slot, restarts, failed) = (
             self.spec.clone(),
             Arc::clone(&self.running),
             Arc::clone(&self.restarts),
+            Arc::clone(&self.failed),
         );
-        let restarted = tokio::task::spawn_blocking(move || {
+        let why = ended.clone();
+        let restart = tokio::task::spawn_blocking(move || {
             let _gate = gate;
-            let fresh = Arc::new(Running::start(&spec)?);
-            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&fresh);
-            restarts.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(pid = fresh.child.pid, "nation-ec-host started again");
-            Ok::<_, TerminalError>(fresh)
-        })
-        .await
-        .map_err(|e| TerminalError::Config(format!("nation-ec-host 重新启动中断：{e}")))
-        .and_then(|started| started);
-        // Nothing was sent: refused, naming what ended and why it stays down.
-        restarted.map_err(|e| TransportError::Refused {
-            target: format!("{ended}，重新启动失败：{e}"),
-        })
+            match Running::start(&spec) {
+                Ok(fresh) => {
+                    let fresh = Arc::new(fresh);
+                    let old = std::mem::replace(
+                        &mut *slot.lock().unwrap_or_else(|p| p.into_inner()),
+                        Arc::clone(&fresh),
+                    );
+                    // Reaped outside the lock.
+                    drop(old);
+                    restarts.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(pid = fresh.child.pid, "nation-ec-host started again");
+                    Ok(fresh)
+                }
+                Err(e) => {
+                    let target = format!("{why}，重新启动失败：{e}");
+                    tracing::warn!("{target}");
+                    *failed.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some((Instant::now(), target.clone()));
+                    Err(target)
+                }
+            }
+        });
+        // Nothing was sent in any of these cases: refused, saying why.
+        match tokio::time::timeout(timeout, restart).await {
+            Ok(Ok(Ok(fresh))) => Ok(fresh),
+            Ok(Ok(Err(target))) => Err(TransportError::Refused { target }),
+            Ok(Err(e)) => Err(TransportError::Refused {
+                target: format!("{ended}，重新启动中断：{e}"),
+            }),
+            Err(_) => Err(TransportError::Refused {
+                target: format!("{ended}，正在重新启动，尚未就绪"),
+            }),
+        }
+    }
+
+    /// A restart that failed within [`RESTART_COOL_DOWN`] is not tried again
+    /// on every call and status poll: a vendor DLL that crashes its host at
+    /// once would otherwise be loaded again and again (and may show a dialog
+    /// each time). The call is refused with what the failed attempt said.
+    fn cooling_down(&self) -> Result<(), TransportError> {
+        match &*self.failed.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some((at, target)) if at.elapsed() < RESTART_COOL_DOWN => {
+                Err(TransportError::Refused {
+                    target: target.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// How many times the host was found ended and started again.
@@ -451,7 +498,7 @@ impl Transport for HostTransport {
         envelope: &str,
         timeout: Duration,
     ) -> Result<String, TransportError> {
-        let running = self.serving().await?;
+        let running = self.serving(timeout).await?;
         running
             .http
             .exchange(trans_type, envelope, timeout)
@@ -460,7 +507,7 @@ impl Transport for HostTransport {
     }
 
     async fn probe(&self, timeout: Duration) -> Result<(), TransportError> {
-        let running = self.serving().await?;
+        let running = self.serving(timeout).await?;
         running
             .http
             .probe(timeout)
