@@ -48,6 +48,9 @@ pub struct Desk {
 impl Desk {
     /// Connect the configured transport and open the journal.
     pub fn open(config: DeskConfig, program: &str) -> Result<Self, DeskError> {
+        // Before a `library` transport loads a vendor library that may bring
+        // libcrypto up first (see facepay_journal's crypto module).
+        facepay_journal::keep_openssl_through_exit();
         let transport = transport::connect(&config.transport).map_err(DeskError::Connect)?;
         Self::with_parts(config, transport, Arc::new(SystemClock), program)
     }

@@ -223,11 +223,10 @@ async fn test_connection_reuses_the_running_terminal_unless_it_changed() {
     use nhsa_terminal::transport::HttpTransport;
 
     let running = facepay_sim::SimServer::loopback().await.unwrap();
-    // The configuration names a port where nothing listens; the desk's
-    // transport reaches the simulator. Which one answered tells them apart.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed_url = format!("http://{}/api", closed.local_addr().unwrap());
-    drop(closed);
+    // The configuration names the discard port, where nothing listens on
+    // loopback; the desk's transport reaches the simulator. Which one
+    // answered tells them apart.
+    let closed_url = "http://127.0.0.1:9/api".to_owned();
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(&dir.path().join("facepay.db"), &closed_url);
     let desk = Desk::with_parts(

@@ -20,9 +20,10 @@ unsafe extern "C" {
     fn OPENSSL_init_crypto(opts: u64, settings: *const std::ffi::c_void) -> std::ffi::c_int;
 }
 
-/// Called before the first connection is opened; only the first call counts,
-/// because OpenSSL reads the option when it initialises.
-pub(crate) fn keep_through_exit() {
+/// Called before the first connection is opened, and by programs before
+/// anything else may initialise libcrypto (a vendor library loaded
+/// in-process could): only the first initialisation reads the option.
+pub fn keep_through_exit() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // SAFETY: a plain initialisation call with a null settings pointer,

@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::TransactionBehavior;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use crypto::keep_through_exit as keep_openssl_through_exit;
 pub use error::JournalError;
 pub use key::JournalKey;
 pub use kinds::{
