@@ -11,8 +11,12 @@ const GIVEN: &[&str] = &[
     "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
 ];
 
-pub fn day_of(i: u64) -> String {
-    chrono_day(i % DAYS)
+/// The business day of row `i` of `total`: rows are appended in time order,
+/// as a counter writes them, so one day's settlements sit together in the
+/// file. (An earlier generator dealt them round-robin over the 90 days,
+/// which no counter does: every row of a day on a page of its own.)
+pub fn day_of(i: u64, total: u64) -> String {
+    chrono_day(i * DAYS / total.max(1))
 }
 
 fn chrono_day(offset: u64) -> String {
@@ -30,7 +34,7 @@ fn chrono_day(offset: u64) -> String {
 }
 
 pub fn day(r: &mut fastrand::Rng) -> String {
-    day_of(r.u64(0..DAYS))
+    chrono_day(r.u64(0..DAYS))
 }
 
 pub fn operator(r: &mut fastrand::Rng) -> String {
@@ -61,7 +65,7 @@ pub fn settle_no(i: u64) -> String {
     format!("441700G{i:013}")
 }
 
-fn draft(i: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
+fn draft(i: u64, rows: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
     let state = match r.u32(0..100) {
         0..85 => "SUCCESS",
         85..93 => "FAIL",
@@ -86,7 +90,7 @@ fn draft(i: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
     ));
     d.setl_time = format!(
         "{} {:02}:{:02}:{:02}",
-        day_of(i),
+        day_of(i, rows),
         8 + r.u32(0..10),
         r.u32(0..60),
         r.u32(0..60)
@@ -122,7 +126,7 @@ pub fn settlements(journal: &mut Journal, from: u64, to: u64) {
         journal
             .write(|tx| {
                 for k in i..end {
-                    let n = SettleNotify::try_from(draft(k, &mut r))
+                    let n = SettleNotify::try_from(draft(k, to, &mut r))
                         .map_err(|e| JournalError::Export(e.to_string()))?;
                     settlements::record(tx, &n, None, None, &now)?;
                 }

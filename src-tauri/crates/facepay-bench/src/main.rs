@@ -73,7 +73,9 @@ fn main() {
         report_round_trips("", round_trips(&desk, &bare, args.samples).await);
     });
     std::fs::create_dir_all(&args.data).unwrap_or_else(|e| panic!("{}: {e}", args.data.display()));
-    let db = args.data.join(format!("bench-{}.db", args.rows));
+    // "by-day": the layout of `generate::day_of` (a journal of the older,
+    // interleaved layout is not reused).
+    let db = args.data.join(format!("bench-{}-by-day.db", args.rows));
     let clock = Arc::new(FixedClock::at("2026-11-25 18:00:00"));
     let started = Instant::now();
     let mut journal =
