@@ -156,6 +156,37 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command may call the terminal, and so connects it. The
+    /// others only read or keep the journal: they run without loading the
+    /// vendor library or starting a `nation-ec-host` beside the panel's, and
+    /// work while the terminal's configuration is broken.
+    pub fn calls_the_terminal(&self) -> bool {
+        match self {
+            Command::Auth
+            | Command::Qrcode
+            | Command::Identity { .. }
+            | Command::Notify { .. }
+            | Command::Refund { .. }
+            | Command::Resend { .. }
+            | Command::Serve { .. } => true,
+            Command::Outbox { deliver } => *deliver,
+            Command::History(_)
+            | Command::Visit { .. }
+            | Command::Summary { .. }
+            | Command::CloseDay { .. }
+            | Command::Export { .. }
+            | Command::Pending
+            | Command::Rekey
+            | Command::BridgeToken { .. }
+            | Command::Operators(_)
+            | Command::Audit { .. }
+            | Command::Purge { .. }
+            | Command::Resolve { .. } => false,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum OperatorsCommand {
     List,

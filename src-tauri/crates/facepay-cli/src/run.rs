@@ -35,7 +35,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
     if matches!(cli.command, Command::Rekey) {
         // The credential is checked on the journal as it is, which is then closed for the rewrite.
         admin(
-            &Desk::open(config.clone(), "facepay-cli")?,
+            &Desk::open_offline(config.clone(), "facepay-cli")?,
             cli.admin.as_deref(),
         )?;
         return to_json(facepay_core::api::rekey(
@@ -43,7 +43,11 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             std::sync::Arc::new(facepay_core::api::SystemClock),
         )?);
     }
-    let desk = Desk::open(config, "facepay-cli")?;
+    let desk = if cli.command.calls_the_terminal() {
+        Desk::open(config, "facepay-cli")?
+    } else {
+        Desk::open_offline(config, "facepay-cli")?
+    };
     match cli.command {
         Command::Auth => {
             let cancel = async {

@@ -55,6 +55,21 @@ impl Desk {
         Self::with_parts(config, transport, Arc::new(SystemClock), program)
     }
 
+    /// Open the journal without connecting the terminal: for work that only
+    /// reads or keeps the journal (history, 日结, exports, 待确认, operators).
+    /// The vendor library is not loaded and no `nation-ec-host` is started —
+    /// the panel's may be running — and a broken terminal configuration does
+    /// not keep anyone from the records. A terminal call is refused.
+    pub fn open_offline(config: DeskConfig, program: &str) -> Result<Self, DeskError> {
+        facepay_journal::keep_openssl_through_exit();
+        Self::with_parts(
+            config,
+            Arc::new(transport::OfflineTransport),
+            Arc::new(SystemClock),
+            program,
+        )
+    }
+
     pub fn with_parts(
         config: DeskConfig,
         transport: Arc<dyn Transport>,

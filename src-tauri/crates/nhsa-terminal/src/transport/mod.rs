@@ -6,6 +6,7 @@
 mod host;
 mod http;
 mod library;
+mod offline;
 mod simulator;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use host::{HostTransport, READY_TIMEOUT, TOKEN_ENV, default_host_path};
 pub use http::{HttpTransport, MAX_REPLY_BYTES};
 pub use library::{LibraryTransport, OUTPUT_BUFFER_BYTES};
+pub use offline::OfflineTransport;
 pub use simulator::SimulatorTransport;
 
 use crate::error::{TerminalError, TransportError};
