@@ -25,7 +25,7 @@ use crate::routes;
         routes::records::openapi,
     ),
     components(schemas(crate::error::ErrorBody)),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &CommonResponses)
 )]
 struct Document;
 
@@ -38,6 +38,83 @@ impl utoipa::Modify for Bearer {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// The answers every endpoint can give besides its own (the guide's section 4),
+/// added where a handler's annotation does not already name the status, or
+/// appended to its description where it does.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            if let Some(op) = item.get.as_mut() {
+                add(op, "401", UNAUTHORIZED);
+                if !op.parameters.as_ref().is_none_or(Vec::is_empty) {
+                    add(
+                        op,
+                        "400",
+                        "a query or path parameter is invalid (`invalid_input`, `field` names it)",
+                    );
+                }
+            }
+            if let Some(op) = item.post.as_mut() {
+                add(op, "401", UNAUTHORIZED);
+                add(
+                    op,
+                    "400",
+                    "not JSON (`malformed_json`), bytes not in the declared charset (`undecodable_body`), or an `Idempotency-Key` of the wrong form (`invalid_input`)",
+                );
+                add(
+                    op,
+                    "409",
+                    "the `Idempotency-Key` was used for another request (`idempotency_conflict`), its first request is still running (`idempotency_in_progress`) or was interrupted (`idempotency_interrupted`)",
+                );
+                add(
+                    op,
+                    "413",
+                    "the body is over 1 MiB (`body_too_large`); nothing read further",
+                );
+                add(
+                    op,
+                    "415",
+                    "the Content-Type is not JSON, or names a charset other than UTF-8, GBK or GB18030 (`unsupported_media_type`)",
+                );
+                add(
+                    op,
+                    "503",
+                    "the journal cannot be written (`journal_read_only`, `disk_full`): nothing recorded",
+                );
+            }
+        }
+    }
+}
+
+const UNAUTHORIZED: &str =
+    "the bearer token is missing or wrong (`unauthorized`); audited, the body is not echoed";
+
+fn add(op: &mut utoipa::openapi::path::Operation, status: &str, text: &str) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    match op.responses.responses.get_mut(status) {
+        Some(RefOr::T(existing)) => {
+            existing.description = format!("{}; or {text}", existing.description);
+        }
+        Some(RefOr::Ref(_)) => {}
+        None => {
+            let response = ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build();
+            op.responses
+                .responses
+                .insert(status.to_owned(), RefOr::T(response));
+        }
     }
 }
 

@@ -34,6 +34,22 @@ fn the_committed_openapi_document_is_current() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    // The answers any endpoint can give are listed on each (the guide's section 4).
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+            let wanted: &[&str] = match method.as_str() {
+                "post" => &["400", "401", "409", "413", "415", "503"],
+                _ => &["401"],
+            };
+            for status in wanted {
+                assert!(
+                    statuses.iter().any(|s| s.as_str() == *status),
+                    "{method} {path} does not document {status}: {statuses:?}"
+                );
+            }
+        }
+    }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     // Bounded fields carry their length from the protocol's own types.
     let schemas = &doc["components"]["schemas"];
