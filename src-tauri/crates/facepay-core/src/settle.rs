@@ -137,32 +137,42 @@ impl Desk {
         let draft = self.complete(draft)?;
         let n = SettleNotify::try_from(draft)?;
         self.check_setl_time(&n)?;
-        let warnings = n.amount_warnings(self.config.acct_rule);
+        let mut warnings = n.amount_warnings(self.config.acct_rule);
         let hold = source == Source::His && self.config.bridge.his_notify == HisNotify::Cashier;
         // The settlement, its outbox row and the intent of its first delivery: one commit.
-        let (recorded, first_delivery): (Recorded, _) = self.write(|tx, now, session| {
-            let visit_id = visits::by_out_biz_no(tx, n.out_biz_no.as_str())?.map(|v| v.id);
-            let recorded = settlements::record_from(tx, &n, visit_id, refund_of, source, now)?;
-            audit::append(
-                tx,
-                now,
-                &self.operator(),
-                if refund_of.is_some() {
-                    "refund"
-                } else {
-                    "notify"
-                },
-                Some(n.out_biz_no.as_str()),
-                Some(n.result.state().code()),
-            )?;
-            if hold {
-                outbox::hold(tx, recorded.settlement_id.get())?;
-                return Ok((recorded, None));
-            }
-            let (call_id, prepared) =
-                self.journal_delivery(tx, now, session, recorded.settlement_id, &n)?;
-            Ok((recorded, Some((call_id, prepared))))
-        })?;
+        let (recorded, first_delivery, visit_id): (Recorded, _, _) =
+            self.write(|tx, now, session| {
+                let visit_id = visits::by_out_biz_no(tx, n.out_biz_no.as_str())?.map(|v| v.id);
+                let recorded = settlements::record_from(tx, &n, visit_id, refund_of, source, now)?;
+                audit::append(
+                    tx,
+                    now,
+                    &self.operator(),
+                    if refund_of.is_some() {
+                        "refund"
+                    } else {
+                        "notify"
+                    },
+                    Some(n.out_biz_no.as_str()),
+                    Some(n.result.state().code()),
+                )?;
+                if hold {
+                    outbox::hold(tx, recorded.settlement_id.get())?;
+                    return Ok((recorded, None, visit_id));
+                }
+                let (call_id, prepared) =
+                    self.journal_delivery(tx, now, session, recorded.settlement_id, &n)?;
+                Ok((recorded, Some((call_id, prepared)), visit_id))
+            })?;
+        if visit_id.is_none() {
+            // Recorded and sent all the same (a visit scanned before this
+            // journal, or on the terminal by hand), but worth a look: a typo
+            // in the outBizNo shows another patient's result, or none.
+            warnings.push(format!(
+                "本窗口没有流水号 {} 的刷脸或扫码记录：请核对流水号，终端可能不认这次结算",
+                n.out_biz_no.as_str()
+            ));
+        }
         let delivery = match first_delivery {
             Some((call_id, prepared)) => {
                 self.send_delivery(recorded.settlement_id, call_id, prepared)

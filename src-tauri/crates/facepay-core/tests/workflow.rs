@@ -141,6 +141,27 @@ async fn the_same_settlement_submitted_twice_is_sent_once() {
     assert_eq!(notifies, 1);
 }
 
+/// A settlement under an outBizNo this counter never scanned (a typo, or a
+/// visit from before this journal) is recorded and sent, with a warning that
+/// names the number; one for a scanned visit carries none.
+#[tokio::test]
+async fn a_settlement_for_a_visit_never_scanned_here_carries_a_warning() {
+    let h = harness("2026-11-25 09:30:00").await;
+    let stranger = "H44170200001-W01-20261125093000000-ZZ";
+    let receipt = h.desk.notify(success(stranger)).await.unwrap();
+    assert_eq!(receipt.delivery.status, DeliveryStatus::Delivered);
+    assert_eq!(receipt.warnings.len(), 1, "{:?}", receipt.warnings);
+    assert!(
+        receipt.warnings[0].contains(stranger) && receipt.warnings[0].contains("核对流水号"),
+        "{:?}",
+        receipt.warnings
+    );
+
+    let visit = h.desk.face_auth(never()).await.unwrap();
+    let scanned = h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
+    assert!(scanned.warnings.is_empty(), "{:?}", scanned.warnings);
+}
+
 #[tokio::test]
 async fn a_notify_failing_several_times_then_succeeding_is_delivered_exactly_once() {
     let h = harness("2026-11-25 09:30:00").await;
