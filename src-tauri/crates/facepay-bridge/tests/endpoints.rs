@@ -264,6 +264,13 @@ async fn bad_bodies_are_refused_with_the_field_named_and_send_nothing() {
             "validation",
             Some("operatorName"),
         ),
+        (
+            // A typo in wire names: refused, not dropped from the patient's screen.
+            r#"{"outBizNo":"X1","medicalSettleState":"SUCCESS","totalFee":"1.00","acctamt":"1.00"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            Some("acctamt"),
+        ),
     ];
     for (body, status, code, field) in cases {
         let a = his

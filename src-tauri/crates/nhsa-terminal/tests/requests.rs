@@ -520,3 +520,17 @@ fn qrcode_field_rules_are_those_of_ec_auth() {
         assert!(err.to_string().contains(problem), "{field}: {err}");
     }
 }
+
+#[test]
+fn a_field_no_request_knows_is_refused_and_named() {
+    // A HIS's typo: the amount would otherwise be dropped without a word.
+    let typo = with(NOTIFY_SUCCESS, "acctamt", json!("20.00"));
+    let err = from_json::<SettleNotifyDraft>(&typo).unwrap_err();
+    assert_eq!(err.field, "acctamt");
+    assert!(err.to_string().contains("不是接口定义的字段"), "{err}");
+    // The first unknown one is named, wherever it is in the document.
+    let err = from_json::<EcAuth>(&with(EC_AUTH, "officeNmae", json!("挂号收费处"))).unwrap_err();
+    assert_eq!(err.field, "officeNmae");
+    // Known fields only: accepted as before.
+    assert!(from_json::<SettleNotifyDraft>(NOTIFY_SUCCESS).is_ok());
+}

@@ -139,11 +139,26 @@ pub fn field_label(field: &str) -> &'static str {
 
 /// Decode one JSON document into a validated type, naming the field of the
 /// first violation. A UTF-8 byte-order mark (Windows Notepad writes one) is
-/// skipped; anything after the document is refused.
+/// skipped; anything after the document is refused, and so is a field the
+/// type does not know: a HIS that writes `acctamt` for `acctAmt` would
+/// otherwise see the amount silently left off the patient's screen. (Types
+/// that take free-form objects, such as a 2207 `setlinfo`, keep every key.)
 pub fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, ValidationError> {
     let json = json.strip_prefix('\u{FEFF}').unwrap_or(json);
     let mut de = serde_json::Deserializer::from_str(json);
-    let value = decode(&mut de)?;
+    let mut unknown: Option<String> = None;
+    let mut note = |path: serde_ignored::Path<'_>| {
+        unknown.get_or_insert_with(|| path.to_string());
+    };
+    let value = decode(serde_ignored::Deserializer::new(&mut de, &mut note))?;
+    if let Some(field) = unknown {
+        return Err(ValidationError::new(
+            field,
+            Problem::Invalid {
+                detail: "不是接口定义的字段（字段名区分大小写，请核对拼写）".into(),
+            },
+        ));
+    }
     de.end().map_err(|_| {
         ValidationError::new(
             ".",
