@@ -148,7 +148,11 @@ pub fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Valida
     let mut de = serde_json::Deserializer::from_str(json);
     let mut unknown: Option<String> = None;
     let mut note = |path: serde_ignored::Path<'_>| {
-        unknown.get_or_insert_with(|| path.to_string());
+        // An empty key (`{"": 7}`) is named as the request itself, as in `decode`.
+        unknown.get_or_insert_with(|| match path.to_string() {
+            p if p.is_empty() => ".".to_owned(),
+            p => p,
+        });
     };
     let value = decode(serde_ignored::Deserializer::new(&mut de, &mut note))?;
     if let Some(field) = unknown {
