@@ -17,7 +17,7 @@ use libfuzzer_sys::fuzz_target;
 use nhsa_terminal::mask::mask_raw;
 use nhsa_terminal::protocol::envelope::encode;
 use nhsa_terminal::protocol::validation::from_json;
-use nhsa_terminal::protocol::{AcctRule, OrgId, SettleNotify, SettleNotifyDraft, SettleResult};
+use nhsa_terminal::protocol::{OrgId, SettleNotify, SettleNotifyDraft, SettleResult};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -41,9 +41,7 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let _ = format!("{notify:?}");
-    for rule in [AcctRule::Either, AcctRule::HifIncludesAcct, AcctRule::Separate] {
-        let _ = notify.amount_warnings(rule);
-    }
+    let _ = notify.amount_warnings();
 
     // The journal's copy.
     let draft = notify.to_draft();

@@ -18,10 +18,16 @@ export function yuan(f: number): string {
   return `${sign}${Math.floor(a / 100)}.${String(a % 100).padStart(2, "0")}`;
 }
 
-/** A warning when the parts do not add up (as in the engine: with or without 个人帐户). */
+/**
+ * A warning when the parts do not add up, as the engine checks them: 医保报销
+ * is the funds without the account, so 总费用 = 自费 + 医保报销 + 个人帐户.
+ */
 export function balanceWarning(total: string, own: string, hif: string, acct: string): string | null {
   const [t, o, h, a] = [fen(total), fen(own), fen(hif), fen(acct)];
   if (t === null || o === null || h === null || a === null) return null;
-  if (o + h === t || o + h + a === t) return null;
+  if (o + h + a === t) return null;
+  if (a > 0 && o + h === t) {
+    return `医保报销 ${yuan(h)} 似乎已含个人帐户 ${yuan(a)}：医保报销应为基金支付，不含个人帐户`;
+  }
   return `自费 ${yuan(o)} + 医保报销 ${yuan(h)} + 个人帐户 ${yuan(a)} ≠ 总费用 ${yuan(t)}，请核对`;
 }

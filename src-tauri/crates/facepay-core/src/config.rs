@@ -42,7 +42,7 @@ use facepay_journal::outbox::Backoff;
 use facepay_journal::sequence::MAX_PREFIX_CHARS;
 use nhsa_terminal::Timeouts;
 use nhsa_terminal::protocol::{
-    AcctRule, BizType, BusinessType, HospitalName, OfficeId, OfficeName, OperatorId, OperatorName,
+    BizType, BusinessType, HospitalName, OfficeId, OfficeName, OperatorId, OperatorName,
     OrgId,
 };
 use nhsa_terminal::transport::{Charset, TransportConfig};
@@ -82,8 +82,10 @@ pub struct FileConfig {
 pub struct HospitalSection {
     pub org_id: Option<String>,
     pub name: Option<String>,
-    /// Whether the province's 基金支付总额 (hifAmt) includes 个人账户 (acctAmt):
-    /// 广东 true. Unset: either sum is accepted without a warning.
+    /// Deprecated and ignored: whether 基金支付总额 holds 个人账户 is read
+    /// from each settlement's own numbers. Still read, so a file that sets
+    /// it loads (with a note), and dropped when 设置 are saved.
+    #[serde(skip_serializing)]
     pub hif_includes_acct: Option<bool>,
 }
 
@@ -193,12 +195,13 @@ pub struct DeskConfig {
     pub key_file: PathBuf,
     /// How long names and 证件号 are kept.
     pub retention: chrono::Duration,
-    pub acct_rule: AcctRule,
     pub bridge: BridgeConfig,
     /// The panel locks after this long without activity (`None`: never).
     pub idle_lock: Option<std::time::Duration>,
     /// Terminal codes of a failed face scan after which 医保码 is offered.
     pub face_unusable_codes: Vec<String>,
+    /// Settings the file still sets that no longer do anything, with what to do.
+    pub deprecations: Vec<String>,
 }
 
 type Setter = fn(&mut FileConfig, String);
@@ -372,11 +375,14 @@ impl FileConfig {
                 "密钥文件不能与记录库放在同一文件夹（否则拿到文件夹就能解密）",
             ));
         }
-        let acct_rule = match h.hif_includes_acct {
-            None => AcctRule::Either,
-            Some(true) => AcctRule::HifIncludesAcct,
-            Some(false) => AcctRule::Separate,
-        };
+        let mut deprecations = Vec::new();
+        if h.hif_includes_acct.is_some() {
+            deprecations.push(
+                "配置项 hospital.hif_includes_acct 已不再使用，可以删除：基金支付总额是否含个人账户，\
+                 现在按每笔结算自己的金额判断"
+                    .to_owned(),
+            );
+        }
         let listen = match &self.bridge.listen {
             Some(text) if !text.trim().is_empty() => Some(bridge_listen(text, "bridge.listen")?),
             _ => None,
@@ -419,7 +425,7 @@ impl FileConfig {
             idle_lock,
             key_file,
             retention: chrono::Duration::days(i64::from(retention_days)),
-            acct_rule,
+            deprecations,
             bridge: BridgeConfig {
                 listen,
                 token_file,
@@ -481,7 +487,11 @@ impl DeskConfig {
             None => FileConfig::default(),
         };
         file.override_from(env);
-        file.validate()
+        let config = file.validate()?;
+        for note in &config.deprecations {
+            tracing::warn!("{note}");
+        }
+        Ok(config)
     }
 
     pub fn is_demo(&self) -> bool {

@@ -8,7 +8,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use nhsa_terminal::Timeouts;
-use nhsa_terminal::protocol::AcctRule;
 use nhsa_terminal::transport::{self, Charset, TransportConfig};
 
 use crate::Desk;
@@ -194,11 +193,6 @@ impl SettingsForm {
         f.journal.key_file = Some(current.key_file.clone());
         f.journal.retention_days = u32::try_from(current.retention.num_days()).ok();
         // What the form does not show stays as it is.
-        f.hospital.hif_includes_acct = match current.acct_rule {
-            AcctRule::Either => None,
-            AcctRule::HifIncludesAcct => Some(true),
-            AcctRule::Separate => Some(false),
-        };
         f.outbox.first_retry_ms = Some(current.backoff.first.as_millis() as u64);
         f.outbox.max_retry_ms = Some(current.backoff.max.as_millis() as u64);
         f.outbox.max_attempts = Some(current.backoff.max_attempts);

@@ -40,7 +40,19 @@ impl Desk {
         draft: SettleNotifyDraft,
         source: Source,
     ) -> Result<NotifyReceipt, DeskError> {
-        self.settle(draft, None, source).await
+        self.settle(draft, None, source, None).await
+    }
+
+    /// [`Desk::notify_from`] for a settlement whose amounts the caller has
+    /// checked in its own words (the HIS's 2207, by the bridge): its
+    /// `warnings` stand in for the notify's own sum.
+    pub async fn notify_checked(
+        &self,
+        draft: SettleNotifyDraft,
+        source: Source,
+        warnings: Vec<String>,
+    ) -> Result<NotifyReceipt, DeskError> {
+        self.settle(draft, None, source, Some(warnings)).await
     }
 
     /// 退费 from 历史: a REFUND_SUCCESS / REFUND_FAIL of a recorded SUCCESS,
@@ -54,10 +66,30 @@ impl Desk {
         request: RefundRequest,
         source: Source,
     ) -> Result<NotifyReceipt, DeskError> {
+        self.refund_with(request, source, None).await
+    }
+
+    /// [`Desk::refund_from`] for a refund whose amounts the caller has
+    /// checked in its own words (the HIS's 2208, by the bridge).
+    pub async fn refund_checked(
+        &self,
+        request: RefundRequest,
+        source: Source,
+        warnings: Vec<String>,
+    ) -> Result<NotifyReceipt, DeskError> {
+        self.refund_with(request, source, Some(warnings)).await
+    }
+
+    async fn refund_with(
+        &self,
+        request: RefundRequest,
+        source: Source,
+        checked: Option<Vec<String>>,
+    ) -> Result<NotifyReceipt, DeskError> {
         let id = request.settlement_id;
         let (original, was) = self.original(id)?;
         let draft = refund_draft(was, &original, request)?;
-        self.settle(draft, Some(id), source).await
+        self.settle(draft, Some(id), source, checked).await
     }
 
     /// F4 on a settlement the HIS pushed and the counter held: send it now.
@@ -128,16 +160,19 @@ impl Desk {
         })
     }
 
+    /// Record and deliver. `checked`: the caller's own check of the amounts
+    /// (in the HIS's words), replacing the notify's sum.
     async fn settle(
         &self,
         draft: SettleNotifyDraft,
         refund_of: Option<SettlementId>,
         source: Source,
+        checked: Option<Vec<String>>,
     ) -> Result<NotifyReceipt, DeskError> {
         let draft = self.complete(draft)?;
         let n = SettleNotify::try_from(draft)?;
         self.check_setl_time(&n)?;
-        let mut warnings = n.amount_warnings(self.config.acct_rule);
+        let mut warnings = checked.unwrap_or_else(|| n.amount_warnings());
         let hold = source == Source::His && self.config.bridge.his_notify == HisNotify::Cashier;
         // The settlement, its outbox row and the intent of its first delivery: one commit.
         let (recorded, first_delivery, visit_id): (Recorded, _, _) =

@@ -39,10 +39,25 @@ fn the_documented_example_is_valid() {
         Path::new("/var/lib/facepay/bridge.token")
     );
     assert_eq!(c.bridge.his_notify, facepay_core::api::HisNotify::AtOnce);
-    assert_eq!(
-        c.acct_rule,
-        nhsa_terminal::protocol::AcctRule::HifIncludesAcct
+    assert!(c.deprecations.is_empty(), "{:?}", c.deprecations);
+}
+
+#[test]
+fn a_file_that_still_sets_hif_includes_acct_loads_with_a_note() {
+    // Whether 基金支付总额 holds 个人账户 is read from each settlement's own
+    // numbers now: the old switch is ignored, not an error.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facepay.toml");
+    let example = std::fs::read_to_string(EXAMPLE).unwrap();
+    let old = example.replace(
+        "name = \"阳江市妇幼保健院\"\n",
+        "name = \"阳江市妇幼保健院\"\nhif_includes_acct = true\n",
     );
+    assert_ne!(old, example);
+    std::fs::write(&path, old).unwrap();
+    let c = DeskConfig::load_with(Some(&path), no_env).unwrap();
+    assert_eq!(c.deprecations.len(), 1);
+    assert!(c.deprecations[0].contains("hospital.hif_includes_acct"));
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use nhsa_terminal::protocol::notify::{Payment, SettleNotifyDraft, SettleResult};
 use nhsa_terminal::protocol::validation::from_json;
 use nhsa_terminal::protocol::{
-    AcctRule, Amount, AuthCheck, BizType, BusinessType, EcAuth, MedicalSettleState, OrgId,
+    Amount, AuthCheck, BizType, BusinessType, EcAuth, MedicalSettleState, OrgId,
     SettleNotify, envelope,
 };
 use nhsa_terminal::{Problem, ValidationError};
@@ -151,7 +151,7 @@ fn the_sample_success_notify_carries_its_amounts() {
     assert_eq!(a.balance, Some(Amount::from_fen(123456)));
     assert_eq!(a.hifmi_amt, None);
     assert!(
-        n.amount_warnings(AcctRule::Either).is_empty(),
+        n.amount_warnings().is_empty(),
         "20.50 + 80.00 + 20.00 = 120.50"
     );
     // On the wire: flat, amounts as two-decimal strings, absent optionals left out.
@@ -250,7 +250,7 @@ fn a_self_pay_success_has_no_amount_block_and_says_so_only_in_the_draft() {
         assert_eq!(n.result, expected, "{state}");
         assert!(n.result.is_self_pay());
         assert_eq!(n.result.amounts(), None);
-        assert!(n.amount_warnings(AcctRule::Either).is_empty());
+        assert!(n.amount_warnings().is_empty());
         // The flag is ours: the wire carries neither it nor any amount but totalFee.
         let wire = serde_json::to_value(&n).unwrap();
         assert!(wire.get("selfPay").is_none(), "{wire}");
@@ -343,19 +343,23 @@ fn personal_fields_format_masked() {
 
 #[test]
 fn amounts_that_do_not_add_up_warn_but_do_not_block() {
+    // 20.50 + 80.00 + 20.00 = 120.50: the national sum.
+    assert!(notify(NOTIFY_SUCCESS).unwrap().amount_warnings().is_empty());
     let n = notify(&with(NOTIFY_SUCCESS, "ownAmt", json!("99.99"))).unwrap();
-    let warnings = n.amount_warnings(AcctRule::Either);
+    let warnings = n.amount_warnings();
     assert_eq!(warnings.len(), 1);
     assert!(warnings[0].contains("120.50"), "{warnings:?}");
-    // Provinces where hifAmt already includes acctAmt: own + hif = total is fine too.
+    // A hifAmt holding the account (own + hif = total) is named as such:
+    // the patient's 医保报销 never includes the account.
     let n = notify(&with(NOTIFY_SUCCESS, "ownAmt", json!("40.50"))).unwrap();
-    assert!(n.amount_warnings(AcctRule::Either).is_empty());
-    // With the province's rule configured, only its sum adds up.
-    assert!(n.amount_warnings(AcctRule::HifIncludesAcct).is_empty());
-    assert_eq!(n.amount_warnings(AcctRule::Separate).len(), 1);
-    let separate = notify(NOTIFY_SUCCESS).unwrap();
-    assert!(separate.amount_warnings(AcctRule::Separate).is_empty());
-    assert_eq!(separate.amount_warnings(AcctRule::HifIncludesAcct).len(), 1);
+    let warnings = n.amount_warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].contains("似乎已含个人帐户"), "{warnings:?}");
+    // 垫支 (hosPreAmt) inside the total balances too.
+    let mut v: Value = serde_json::from_str(NOTIFY_SUCCESS).unwrap();
+    v["totalFee"] = json!("130.50");
+    v["hosPreAmt"] = json!("10.00");
+    assert!(notify(&v.to_string()).unwrap().amount_warnings().is_empty());
 }
 
 #[test]

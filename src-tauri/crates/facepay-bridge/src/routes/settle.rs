@@ -79,16 +79,18 @@ pub(crate) async fn notify(State(app): State<App>, headers: HeaderMap, body: Bod
         None,
         move |text| async move {
             let his = has_setlinfo(&text)?;
-            let draft: Checkout = if his {
+            let receipt = if his {
                 let body: HisSettlement = text.json()?;
-                parse_json(&wire_text(body.to_wire()?)).map_err(|e| in_his_words(e.into()))?
+                let mapped = body.to_wire()?;
+                let draft: Checkout =
+                    parse_json(&wire_text(mapped.wire)).map_err(|e| in_his_words(e.into()))?;
+                desk.notify_checked(draft, Source::His, mapped.warnings)
+                    .await
+                    .map_err(|e| in_his_words(e.into()))?
             } else {
-                text.json()?
+                let draft: Checkout = text.json()?;
+                desk.notify_from(draft, Source::His).await?
             };
-            let receipt = desk.notify_from(draft, Source::His).await.map_err(|e| {
-                let e = ApiError::from(e);
-                if his { in_his_words(e) } else { e }
-            })?;
             desk.wake_worker();
             Ok((StatusCode::CREATED, receipt))
         },
@@ -138,13 +140,14 @@ pub(crate) async fn refund(
         body,
         None,
         move |text| async move {
-            let (request, his): (RefundRequest, bool) = if text.is_empty() {
-                (RefundRequest::full(SettlementId(id)), false)
+            let (request, checked): (RefundRequest, Option<Vec<String>>) = if text.is_empty() {
+                (RefundRequest::full(SettlementId(id)), None)
             } else if has_setlinfo(&text)? {
                 let body: HisRefund = text.json()?;
-                let request = parse_json(&wire_text(body.to_request(id)?))
-                    .map_err(|e| in_his_words(e.into()))?;
-                (request, true)
+                let mapped = body.to_request(id)?;
+                let request =
+                    parse_json(&wire_text(mapped.wire)).map_err(|e| in_his_words(e.into()))?;
+                (request, Some(mapped.warnings))
             } else {
                 let mut fields: Map<String, Value> = text.json()?;
                 match fields.get("settlementId") {
@@ -157,12 +160,15 @@ pub(crate) async fn refund(
                     _ => {}
                 }
                 fields.insert("settlementId".into(), Value::from(id));
-                (parse_json(&wire_text(fields))?, false)
+                (parse_json(&wire_text(fields))?, None)
             };
-            let receipt = desk.refund_from(request, Source::His).await.map_err(|e| {
-                let e = ApiError::from(e);
-                if his { in_his_words(e) } else { e }
-            })?;
+            let receipt = match checked {
+                Some(warnings) => desk
+                    .refund_checked(request, Source::His, warnings)
+                    .await
+                    .map_err(|e| in_his_words(e.into()))?,
+                None => desk.refund_from(request, Source::His).await?,
+            };
             desk.wake_worker();
             Ok((StatusCode::CREATED, receipt))
         },

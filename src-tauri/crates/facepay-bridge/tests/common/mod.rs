@@ -53,7 +53,6 @@ pub fn config(dir: &std::path::Path, url: &str, his_notify: HisNotify) -> DeskCo
     });
     file.timeouts = Some(nhsa_timeouts());
     file.bridge.his_notify = Some(his_notify);
-    file.hospital.hif_includes_acct = Some(false);
     file.validate().unwrap()
 }
 

@@ -20,7 +20,7 @@ pub use check::{AuthCheck, Identity};
 pub use codes::{BizType, BusinessType, MedicalSettleState};
 pub use envelope::{TransType, Transaction};
 pub use notify::{
-    AcctRule, Payment, SettleAmounts, SettleNotify, SettleNotifyDraft, SettleNotifyReply,
+    Payment, SettleAmounts, SettleNotify, SettleNotifyDraft, SettleNotifyReply,
     SettleResult,
 };
 pub use qrcode::{FamilyAccount, QrCodeGet, QrCodeGetReply};

@@ -135,11 +135,12 @@ impl SettleNotify {
         self.user_name.as_ref()
     }
 
-    /// Warnings (never errors: provinces differ on whether hifAmt includes
-    /// acctAmt) when the parts do not add up to totalFee.
-    /// Parts that do not add up to totalFee, by the province's `rule`: a
-    /// warning for the cashier, never a refusal (the HIS has settled).
-    pub fn amount_warnings(&self, rule: AcctRule) -> Vec<String> {
+    /// Parts that do not add up to totalFee: a warning for the cashier,
+    /// never a refusal (the HIS has settled). hifAmt is the funds without
+    /// the account, so totalFee = ownAmt + hifAmt + acctAmt (+ hosPreAmt,
+    /// which some HIS leave out of the total); a hifAmt that seems to hold
+    /// the account is named as such.
+    pub fn amount_warnings(&self) -> Vec<String> {
         let Some(a) = self.result.amounts() else {
             return Vec::new();
         };
@@ -148,37 +149,27 @@ impl SettleNotify {
                 .iter()
                 .try_fold(Amount::ZERO, |acc, p| acc.checked_add(*p))
         };
-        let without_acct = sum(&[a.own_amt, a.hif_amt]);
-        let with_acct = sum(&[a.own_amt, a.hif_amt, a.acct_amt]);
-        let adds_up = match rule {
-            AcctRule::Either => {
-                without_acct == Some(self.total_fee) || with_acct == Some(self.total_fee)
-            }
-            AcctRule::HifIncludesAcct => without_acct == Some(self.total_fee),
-            AcctRule::Separate => with_acct == Some(self.total_fee),
-        };
-        if adds_up {
-            Vec::new()
-        } else {
-            vec![format!(
-                "金额不平：自费 {} + 医保报销 {} + 个人帐户 {} 与总费用 {} 不符，请核对",
-                a.own_amt, a.hif_amt, a.acct_amt, self.total_fee
-            )]
+        let total = Some(self.total_fee);
+        let hos = a.hos_pre_amt.unwrap_or(Amount::ZERO);
+        let paid = sum(&[a.own_amt, a.hif_amt, a.acct_amt]);
+        if paid == total || sum(&[a.own_amt, a.hif_amt, a.acct_amt, hos]) == total {
+            return Vec::new();
         }
+        let without_acct = sum(&[a.own_amt, a.hif_amt]);
+        if a.acct_amt > Amount::ZERO
+            && (without_acct == total || sum(&[a.own_amt, a.hif_amt, hos]) == total)
+        {
+            return vec![format!(
+                "金额不平：医保报销 {} 似乎已含个人帐户 {}（自费 {} + 医保报销 {} = 总费用 {}）。\
+                 患者看到的医保报销应为基金支付，不含个人帐户，请核对",
+                a.hif_amt, a.acct_amt, a.own_amt, a.hif_amt, self.total_fee
+            )];
+        }
+        vec![format!(
+            "金额不平：自费 {} + 医保报销 {} + 个人帐户 {} 与总费用 {} 不符，请核对",
+            a.own_amt, a.hif_amt, a.acct_amt, self.total_fee
+        )]
     }
-}
-
-/// Whether a province's hifAmt (2207 `fund_pay_sumamt`) includes acctAmt
-/// (`acct_pay`): it decides which sum must equal totalFee.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum AcctRule {
-    /// Not configured: either sum is accepted.
-    #[default]
-    Either,
-    /// totalFee = ownAmt + hifAmt (广东).
-    HifIncludesAcct,
-    /// totalFee = ownAmt + hifAmt + acctAmt.
-    Separate,
 }
 
 /// A notification as a form or a JSON file gives it: every value a string,
