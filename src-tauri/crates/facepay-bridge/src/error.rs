@@ -26,6 +26,10 @@ pub struct ErrorBody {
     /// collect it later with `GET /v1/visits/{outBizNo}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_biz_no: Option<String>,
+    /// The settlement already recorded under the same 医保单据流水号
+    /// (`duplicate`), on the visit `outBizNo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_id: Option<i64>,
 }
 
 /// An error with its status.
@@ -45,6 +49,7 @@ impl ApiError {
                 field: None,
                 advice: None,
                 out_biz_no: None,
+                settlement_id: None,
             }),
         }
     }
@@ -108,6 +113,10 @@ impl From<DeskError> for ApiError {
         api.body.advice = e.advice().map(str::to_owned);
         if let DeskError::ScanInProgress { out_biz_no } = &e {
             api.body.out_biz_no = Some(out_biz_no.clone());
+        }
+        if let Some((settlement_id, out_biz_no)) = e.duplicate_of() {
+            api.body.out_biz_no = Some(out_biz_no.to_owned());
+            api.body.settlement_id = Some(settlement_id.get());
         }
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!("bridge: {e}");

@@ -72,7 +72,10 @@ async fn scan_identity_settle_refund_and_look_back() {
     assert_eq!(n["hifAmt"], "80.00");
     assert_eq!(n["acctAmt"], "20.00");
     assert_eq!(n["balance"], "1234.56");
-    assert_eq!(n["medicalSettleNo"], "441700G0000012345678");
+    assert_eq!(
+        n["medicalSettleNo"],
+        nhsa_terminal::samples::setl_id_for(&out_biz_no)
+    );
     assert_eq!(n["authNo"], scan.body["authNo"]);
     assert!(n.get("hifmiAmt").is_none());
     let settlement_id = settled.body["settlementId"].as_i64().unwrap();

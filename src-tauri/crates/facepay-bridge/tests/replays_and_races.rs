@@ -10,6 +10,7 @@ use common::{His, setlinfo_2207};
 use facepay_core::api::{DeskError, HisNotify, TransType};
 use facepay_sim::{Behaviour, Script};
 use reqwest::StatusCode;
+use serde_json::json;
 
 fn now() -> String {
     chrono::Local::now()
@@ -229,7 +230,7 @@ async fn a_replayed_scan_is_disclosed_again_audited_and_not_kept_under_its_key()
 }
 
 #[tokio::test]
-async fn nothing_left_to_refund_is_refused_and_a_remainder_needs_its_own_split() {
+async fn nothing_left_to_refund_is_refused_and_the_rest_is_refunded_item_by_item() {
     let his = His::start().await;
     let s = his
         .post(
@@ -249,23 +250,26 @@ async fn nothing_left_to_refund_is_refused_and_a_remainder_needs_its_own_split()
         )
         .await;
     assert_eq!(part.status, StatusCode::CREATED, "{}", part.body);
-    // The rest without a split: the original's split would be wrong.
+    // The rest with nothing said: each amount is what is left of it.
     let rest = his.post(&path, "", None).await;
-    assert_eq!(
-        rest.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        rest.body
-    );
-    // With its split, it goes through; then nothing is left.
-    let rest = his
-        .post(
-            &path,
-            r#"{"setlinfo":{"medfee_sumamt":-100,"psn_cash_pay":0,"fund_pay_sumamt":-80,"acct_pay":-20,"hifp_pay":-80}}"#,
-            None,
-        )
-        .await;
     assert_eq!(rest.status, StatusCode::CREATED, "{}", rest.body);
+    let sent = his.notifies().pop().unwrap();
+    assert_eq!(
+        (
+            &sent["totalFee"],
+            &sent["ownAmt"],
+            &sent["hifAmt"],
+            &sent["acctAmt"]
+        ),
+        (
+            &json!("100.00"),
+            &json!("0.00"),
+            &json!("80.00"),
+            &json!("20.00")
+        )
+    );
+    // The original's balance was before the refunds: none is sent.
+    assert!(sent.get("balance").is_none(), "{sent}");
     let nothing = his.post(&path, "", None).await;
     assert_eq!(
         nothing.status,

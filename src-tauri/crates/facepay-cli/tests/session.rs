@@ -6,6 +6,7 @@ mod common;
 
 use common::{facepay, run, settle_json, temp_db};
 use facepay_sim::{Behaviour, Script, SimServer};
+use serde_json::json;
 
 #[tokio::test]
 async fn auth_notify_history_summary_export_pending_resolve() {
@@ -211,19 +212,22 @@ async fn self_pay_and_refunds_from_the_command_line() {
     );
     assert_eq!(sim.sim.received().len(), sent);
 
-    // Without --json, after a partial refund: refused, the rest's split is needed.
-    let bare = run(cli(&["refund", "--settlement", &id]), None).await;
-    assert_eq!(bare.json["code"], "invalid_input", "{}", bare.json);
-    // The full rest with its split.
-    let rest = run(
+    // Part of the rest without its split: refused (only the HIS knows it).
+    let part = run(
         cli(&["refund", "--settlement", &id, "--json", "-"]),
-        Some(
-            r#"{"ownAmt": "0.00", "hifAmt": "80.00", "acctAmt": "20.00", "hifpAmt": "80.00"}"#
-                .into(),
-        ),
+        Some(r#"{"totalFee": "50.00"}"#.into()),
     )
     .await;
+    assert_eq!(part.json["code"], "invalid_input", "{}", part.json);
+    // Without --json: all that is left, each amount what is left of it.
+    let rest = run(cli(&["refund", "--settlement", &id]), None).await;
     assert!(rest.ok, "{}", rest.json);
+    let sent = sim.sim.received().last().unwrap().data().unwrap();
+    assert_eq!(
+        (&sent["totalFee"], &sent["ownAmt"], &sent["hifAmt"]),
+        (&json!("100.00"), &json!("0.00"), &json!("80.00"))
+    );
+    assert!(sent.get("balance").is_none(), "{sent}");
     let history = run(cli(&["history", "--out-biz-no", &visit]), None).await;
     let original = history.json["rows"]
         .as_array()

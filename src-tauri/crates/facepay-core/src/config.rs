@@ -42,8 +42,7 @@ use facepay_journal::outbox::Backoff;
 use facepay_journal::sequence::MAX_PREFIX_CHARS;
 use nhsa_terminal::Timeouts;
 use nhsa_terminal::protocol::{
-    BizType, BusinessType, HospitalName, OfficeId, OfficeName, OperatorId, OperatorName,
-    OrgId,
+    BizType, BusinessType, HospitalName, OfficeId, OfficeName, OperatorId, OperatorName, OrgId,
 };
 use nhsa_terminal::transport::{Charset, TransportConfig};
 

@@ -175,7 +175,9 @@ impl ErrorCode {
             JournalError::WrongKey(_) => ErrorCode::JournalWrongKey,
             JournalError::KeyInvalid(_) => ErrorCode::JournalKeyInvalid,
             JournalError::Busy(_) => ErrorCode::Busy,
-            JournalError::Duplicate(_) => ErrorCode::Duplicate,
+            JournalError::Duplicate(_) | JournalError::DuplicateSettlement { .. } => {
+                ErrorCode::Duplicate
+            }
             JournalError::NotFound(_) => ErrorCode::NotFound,
             JournalError::Invalid { .. } => ErrorCode::Invalid,
             JournalError::Io(_) => ErrorCode::Io,
@@ -209,6 +211,19 @@ impl DeskError {
             DeskError::NotFound(_) => ErrorCode::NotFound,
             DeskError::Invalid { .. } => ErrorCode::Invalid,
             DeskError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// The settlement already recorded under the same 医保单据流水号, and its
+    /// visit's outBizNo, when this is that refusal.
+    pub fn duplicate_of(&self) -> Option<(facepay_journal::SettlementId, &str)> {
+        match self {
+            DeskError::Journal(JournalError::DuplicateSettlement {
+                settlement_id,
+                out_biz_no,
+                ..
+            }) => Some((*settlement_id, out_biz_no)),
+            _ => None,
         }
     }
 
@@ -249,6 +264,9 @@ impl DeskError {
             },
             DeskError::Journal(JournalError::Busy(_)) => "请等待当前操作完成",
             DeskError::Journal(JournalError::Duplicate(_)) => "无需重复提交，可在“历史”中查看",
+            DeskError::Journal(JournalError::DuplicateSettlement { .. }) => {
+                "这笔医保结算已记录并通知过：请在“历史”中查看该笔；如确是另一笔结算，请核对 HIS 传入的医保单据流水号"
+            }
             DeskError::Journal(JournalError::Invalid { .. }) => "请更正标出的字段后再提交",
             DeskError::Journal(JournalError::DiskFull(_)) => {
                 "磁盘空间不足：请清理磁盘或联系信息科。已记录的结算不受影响，历史、日结和导出仍可使用"

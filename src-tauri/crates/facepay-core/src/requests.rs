@@ -48,9 +48,10 @@ impl ScanRequest {
 }
 
 /// 退费 of a recorded SUCCESS. It is sent under the original visit's outBizNo
-/// and authNo. For every value: absent (`null`) takes the original's, `""`
+/// and authNo. For every amount: absent (`null`) takes the original's, `""`
 /// leaves the field out, anything else replaces it — so an empty request is
-/// a full refund of what is left.
+/// a full refund of what is left. The balance is never the original's (it
+/// was the balance before the refund): absent sends none.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +95,12 @@ pub struct RefundRequest {
     pub balance: Option<String>,
     #[serde(default)]
     pub fail_reason: Option<String>,
+    /// Who refunds; absent: the signed-in cashier (or the counter's
+    /// configured operator), as for settlements.
+    #[serde(default)]
+    pub operator_id: Option<String>,
+    #[serde(default)]
+    pub operator_name: Option<String>,
 }
 
 fn refund_success() -> MedicalSettleState {
@@ -122,6 +129,8 @@ impl RefundRequest {
             cvlserv_dedc_amt: None,
             balance: None,
             fail_reason: None,
+            operator_id: None,
+            operator_name: None,
         }
     }
 }

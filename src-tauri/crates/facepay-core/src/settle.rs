@@ -88,7 +88,8 @@ impl Desk {
     ) -> Result<NotifyReceipt, DeskError> {
         let id = request.settlement_id;
         let (original, was) = self.original(id)?;
-        let draft = refund_draft(was, &original, request)?;
+        let items = self.read(|c| settlements::items(c, id))?;
+        let draft = refund_draft(was, &original, &items, request)?;
         self.settle(draft, Some(id), source, checked).await
     }
 
@@ -126,11 +127,19 @@ impl Desk {
         let mut request = RefundRequest::full(id);
         request.total_fee = Some(original.refundable().to_string());
         request.setl_time = Some(self.now().format(SETL_TIME_FORMAT).to_string());
-        // The original's amounts, by their wire names, into the request.
+        // What is left of each of the original's amounts, by wire name; its
+        // settlement number as it was; no balance (the original's was before
+        // the refund).
+        let items = self.read(|c| settlements::items(c, id))?;
         let mut fields =
             serde_json::to_value(&request).map_err(|e| DeskError::Internal(e.to_string()))?;
         for (field, value) in was.amounts_mut() {
-            fields[field] = Value::from(value.take());
+            let was_sent = value.take();
+            fields[field] = match items.iter().find(|i| i.field == field) {
+                Some(item) if was_sent.is_some() => Value::from(item.left().to_string()),
+                _ if field == "balance" => Value::Null,
+                _ => Value::from(was_sent),
+            };
         }
         let request: RefundRequest =
             serde_json::from_value(fields).map_err(|e| DeskError::Internal(e.to_string()))?;
@@ -416,10 +425,14 @@ impl Desk {
 }
 
 /// The refund's draft: the original notification with the request applied.
-/// The operator is whoever refunds now (filled by `complete`).
+/// The operator is whoever refunds now (filled by `complete`) unless named.
+/// An amount the request leaves out is what is left of it on the original
+/// when the refund takes all that is left; a part of what is left has a split
+/// only the HIS knows, so the request must give it.
 fn refund_draft(
     mut d: SettleNotifyDraft,
     original: &Original,
+    items: &[settlements::Item],
     mut r: RefundRequest,
 ) -> Result<SettleNotifyDraft, DeskError> {
     let state = r.medical_settle_state;
@@ -429,15 +442,15 @@ fn refund_draft(
             message: "退费应为退费成功（REFUND_SUCCESS）或退费失败（REFUND_FAIL）".into(),
         });
     }
-    if state == MedicalSettleState::RefundSuccess && original.refundable() == Amount::ZERO {
+    if original.refundable() == Amount::ZERO {
         return Err(DeskError::Invalid {
             field: "totalFee",
             message: format!("结算 {} 已全部退费，没有可退的金额", original.id),
         });
     }
     d.medical_settle_state = state.code().to_owned();
-    d.operator_id.clear();
-    d.operator_name.clear();
+    d.operator_id = r.operator_id.take().unwrap_or_default();
+    d.operator_name = r.operator_name.take().unwrap_or_default();
     d.setl_time = r.setl_time.take().unwrap_or_default();
     d.total_fee = r
         .total_fee
@@ -447,31 +460,27 @@ fn refund_draft(
     let insured = state.carries_amounts() && !original.self_pay;
     // The request names its amounts as the wire does: read them by those names.
     let given = serde_json::to_value(&r).map_err(|e| DeskError::Internal(e.to_string()))?;
-    // The original's split is the split of a whole refund only: once part
-    // was refunded, what is left has a split the HIS must say.
-    let partly_refunded = original.refundable() != original.total_fee;
-    // More than is left is refused below, naming totalFee.
-    let too_much = Amount::parse_field("totalFee", &d.total_fee)
-        .map_or(true, |asked| asked > original.refundable());
-    if insured
-        && partly_refunded
-        && !too_much
-        && !d.amounts_mut().into_iter().any(|(field, _)| {
-            given
-                .get(field)
-                .and_then(Value::as_str)
-                .is_some_and(|v| !v.is_empty())
-        })
-    {
+    let given = |field: &str| given.get(field).and_then(Value::as_str).map(str::to_owned);
+    // All that is left (or more, refused by the journal naming totalFee).
+    let whole = Amount::parse_field("totalFee", &d.total_fee)
+        .map_or(true, |asked| asked >= original.refundable());
+    let any_given = d
+        .amounts_mut()
+        .into_iter()
+        .any(|(field, _)| field != "balance" && given(field).is_some_and(|v| !v.is_empty()));
+    if insured && !whole && !any_given {
         return Err(DeskError::Invalid {
             field: "ownAmt",
-            message: "原结算已部分退费：请填写本次退费的自费、医保报销、个人帐户和统筹基金金额"
-                .into(),
+            message: format!(
+                "部分退费（{} / 可退 {}）：请填写本次退费的自费、医保报销、个人帐户和统筹基金金额",
+                d.total_fee,
+                original.refundable()
+            ),
         });
     }
     for (field, slot) in d.amounts_mut() {
-        let given = given.get(field).and_then(Value::as_str);
-        if !insured && given.is_some_and(|v| !v.is_empty()) {
+        let given = given(field);
+        if !insured && given.as_deref().is_some_and(|v| !v.is_empty()) {
             return Err(DeskError::Invalid {
                 field,
                 message: if original.self_pay {
@@ -481,12 +490,20 @@ fn refund_draft(
                 },
             });
         }
-        match given {
-            _ if !insured => *slot = None,
-            None => {}
-            Some("") => *slot = None,
-            Some(v) => *slot = Some(v.to_owned()),
-        }
+        let left = items.iter().find(|i| i.field == field);
+        *slot = match given {
+            _ if !insured => None,
+            Some(v) if v.is_empty() => None,
+            Some(v) => Some(v),
+            // The original's balance was before the refund.
+            None if field == "balance" => None,
+            None if field == "medicalSettleNo" => slot.take(),
+            None if !whole => None,
+            None => match left {
+                Some(item) if slot.is_some() => Some(item.left().to_string()),
+                _ => slot.take(),
+            },
+        };
     }
     Ok(d)
 }

@@ -15,7 +15,7 @@ use facepay_journal::CallStatus;
 use facepay_sim::{Behaviour, Script};
 use nhsa_terminal::TerminalError;
 use nhsa_terminal::protocol::TransType;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The data of every settle.notify the terminal received, in order.
 fn notifies(h: &Harness) -> Vec<Value> {
@@ -104,9 +104,11 @@ async fn a_refund_from_history_goes_under_the_original_visit_and_is_linked() {
     assert_eq!(draft.request.total_fee.as_deref(), Some("120.50"));
     assert_eq!(draft.request.own_amt.as_deref(), Some("20.50"));
     assert_eq!(
-        draft.request.medical_settle_no.as_deref(),
-        Some("441700G0000012345678")
+        draft.request.medical_settle_no,
+        Some(nhsa_terminal::samples::setl_id_for(&out_biz_no))
     );
+    // The original's balance was before the refund: not offered again.
+    assert_eq!(draft.request.balance, None);
     assert_eq!(
         draft.request.setl_time.as_deref(),
         Some("2026-11-25 10:00:00")
@@ -141,21 +143,43 @@ async fn a_refund_from_history_goes_under_the_original_visit_and_is_linked() {
     assert_eq!(invalid_field(err), "totalFee");
     assert_eq!(h.sim.sim.received().len(), before);
 
-    // The rest without its split is refused (the original's split would be
-    // wrong now); with it, in full; then nothing is left.
-    let err = h
+    // Part of the rest without its split is refused (only the HIS knows it);
+    // a 自费 beyond what is left of 自费 too, naming the item.
+    let mut part = RefundRequest::full(original.settlement_id);
+    part.total_fee = Some("50.00".into());
+    let err = h.desk.refund(part).await.unwrap_err();
+    assert_eq!(invalid_field(err), "ownAmt");
+    let mut too_much_own = RefundRequest::full(original.settlement_id);
+    too_much_own.total_fee = Some("10.00".into());
+    too_much_own.own_amt = Some("10.00".into());
+    too_much_own.hif_amt = Some("0.00".into());
+    too_much_own.acct_amt = Some("0.00".into());
+    too_much_own.hifp_amt = Some("0.00".into());
+    let err = h.desk.refund(too_much_own).await.unwrap_err();
+    assert_eq!(invalid_field(err), "ownAmt");
+    assert_eq!(h.sim.sim.received().len(), before);
+    // All that is left, with nothing said: each amount is what is left of it.
+    let rest = h
         .desk
         .refund(RefundRequest::full(original.settlement_id))
         .await
-        .unwrap_err();
-    assert_eq!(invalid_field(err), "ownAmt");
-    let mut whole = RefundRequest::full(original.settlement_id);
-    whole.own_amt = Some("0.00".into());
-    whole.hif_amt = Some("80.00".into());
-    whole.acct_amt = Some("20.00".into());
-    whole.hifp_amt = Some("80.00".into());
-    let rest = h.desk.refund(whole).await.unwrap();
-    assert_eq!(notifies(&h).pop().unwrap()["totalFee"], "100.00");
+        .unwrap();
+    let sent = notifies(&h).pop().unwrap();
+    assert_eq!(sent["totalFee"], "100.00");
+    assert_eq!(
+        (
+            &sent["ownAmt"],
+            &sent["hifAmt"],
+            &sent["acctAmt"],
+            &sent["hifpAmt"]
+        ),
+        (
+            &json!("0.00"),
+            &json!("80.00"),
+            &json!("20.00"),
+            &json!("80.00")
+        )
+    );
     let page = h
         .desk
         .history(&HistoryFilter {
@@ -284,8 +308,14 @@ async fn the_settlement_time_is_the_his_one_and_decides_the_business_day() {
     );
 
     // A little ahead (two clocks) is fine; more than 10 minutes is a typo.
+    // (A second settlement of the visit: a setl_id of its own.)
     let mut ahead = success(&visit.out_biz_no);
+    ahead.medical_settle_no = Some("441700G0000000000002".into());
     ahead.total_fee = "1.00".into();
+    ahead.own_amt = Some("1.00".into());
+    ahead.hif_amt = Some("0.00".into());
+    ahead.acct_amt = Some("0.00".into());
+    ahead.hifp_amt = Some("0.00".into());
     ahead.setl_time = "2026-11-25 00:14:59".into();
     h.desk.notify(ahead).await.unwrap();
     let before = h.sim.sim.received().len();

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use common::{harness, never, success};
 use facepay_core::DeskError;
-use facepay_journal::JournalError;
 use facepay_journal::history::HistoryFilter;
 use facepay_journal::{CallStatus, DeliveryStatus, Resolution};
 use facepay_sim::{Behaviour, Script};
@@ -127,9 +126,12 @@ async fn the_same_settlement_submitted_twice_is_sent_once() {
     let visit = h.desk.face_auth(never()).await.unwrap();
     h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
     let again = h.desk.notify(success(&visit.out_biz_no)).await;
-    assert!(
-        matches!(again, Err(DeskError::Journal(JournalError::Duplicate(_)))),
-        "{again:?}"
+    // Refused naming the settlement already recorded under its setl_id.
+    let again = again.unwrap_err();
+    assert_eq!(again.code().as_str(), "duplicate");
+    assert_eq!(
+        again.duplicate_of().map(|(_, no)| no),
+        Some(visit.out_biz_no.as_str())
     );
     let notifies = h
         .sim

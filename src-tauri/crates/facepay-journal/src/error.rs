@@ -28,6 +28,14 @@ pub enum JournalError {
     /// The same settlement was submitted before.
     #[error("{0}")]
     Duplicate(String),
+    /// A SUCCESS under a 医保单据流水号 (2207 setl_id) already recorded:
+    /// `settlement_id`, on the visit `out_biz_no`.
+    #[error("{message}")]
+    DuplicateSettlement {
+        message: String,
+        settlement_id: crate::SettlementId,
+        out_biz_no: String,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("字段 {field}：{message}")]
@@ -53,7 +61,7 @@ impl JournalError {
             JournalError::WrongKey(_) => "journal_wrong_key",
             JournalError::KeyInvalid(_) => "journal_key_invalid",
             JournalError::Busy(_) => "busy",
-            JournalError::Duplicate(_) => "duplicate",
+            JournalError::Duplicate(_) | JournalError::DuplicateSettlement { .. } => "duplicate",
             JournalError::NotFound(_) => "not_found",
             JournalError::Invalid { .. } => "invalid_input",
             JournalError::Io(_) => "io",

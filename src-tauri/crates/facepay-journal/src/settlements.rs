@@ -59,6 +59,21 @@ pub struct Original {
     pub refunded: Amount,
 }
 
+/// One money item of an original, by wire name: what it paid and what its
+/// refunds took back so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    pub field: &'static str,
+    pub paid: Amount,
+    pub refunded: Amount,
+}
+
+impl Item {
+    pub fn left(&self) -> Amount {
+        self.paid.saturating_sub(self.refunded)
+    }
+}
+
 impl Original {
     /// What may still be refunded.
     pub fn refundable(&self) -> Amount {
@@ -93,9 +108,56 @@ fn fen_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Amount> {
     Ok(Amount::from_fen(fen.unsigned_abs()))
 }
 
-/// The refund rules: only a SUCCESS is refunded, of the same kind (医保 or
-/// 自费), under its own outBizNo, and never by more than is left of it.
-fn check_refund(n: &SettleNotify, original: &Original) -> Result<(), JournalError> {
+/// What an original paid item by item, and what its REFUND_SUCCESS rows
+/// took back (read from the payloads: only four items have columns).
+pub fn items(tx: &Connection, original: SettlementId) -> Result<Vec<Item>, JournalError> {
+    let paid = payload_draft(tx, original)?;
+    let paid = SettleNotify::try_from(paid).map_err(|e| JournalError::Corrupt {
+        path: "settlements.payload".into(),
+        detail: format!("结算 {original}：{e}"),
+    })?;
+    let Some(paid) = paid.result.amounts().map(SettleAmounts::items) else {
+        return Ok(Vec::new());
+    };
+    let mut items: Vec<Item> = paid
+        .iter()
+        .map(|(field, v)| Item {
+            field,
+            paid: v.unwrap_or(Amount::ZERO),
+            refunded: Amount::ZERO,
+        })
+        .collect();
+    let mut stmt = tx.prepare_cached(
+        "SELECT id FROM settlements WHERE original_id = ?1 AND state = 'REFUND_SUCCESS' ORDER BY id",
+    )?;
+    let refunds: Vec<SettlementId> = stmt
+        .query_map([original], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for refund in refunds {
+        let draft = payload_draft(tx, refund)?;
+        let Ok(n) = SettleNotify::try_from(draft) else {
+            continue;
+        };
+        if let Some(a) = n.result.amounts() {
+            for (item, (_, v)) in items.iter_mut().zip(a.items()) {
+                item.refunded = item
+                    .refunded
+                    .checked_add(v.unwrap_or(Amount::ZERO))
+                    .unwrap_or(Amount::MAX);
+            }
+        }
+    }
+    Ok(items)
+}
+
+/// The refund rules: only a SUCCESS with something left is refunded, of the
+/// same kind (医保 or 自费), under its own outBizNo, never by more than is
+/// left of it — in total and item by item.
+fn check_refund(
+    tx: &Connection,
+    n: &SettleNotify,
+    original: &Original,
+) -> Result<(), JournalError> {
     let invalid = |field: &'static str, message: String| JournalError::Invalid { field, message };
     if original.state != MedicalSettleState::Success {
         return Err(invalid(
@@ -121,20 +183,19 @@ fn check_refund(n: &SettleNotify, original: &Original) -> Result<(), JournalErro
         };
         return Err(invalid("selfPay", format!("原结算为{was}，不能按{is}退费")));
     }
-    if n.result.state() == MedicalSettleState::RefundSuccess
-        && n.total_fee == nhsa_terminal::protocol::Amount::ZERO
-    {
+    if original.refundable() == Amount::ZERO {
         return Err(invalid(
             "totalFee",
-            if original.refundable() == nhsa_terminal::protocol::Amount::ZERO {
-                format!("结算 {} 已全部退费，没有可退的金额", original.id)
-            } else {
-                "退费成功的金额不能为 0.00".into()
-            },
+            format!("结算 {} 已全部退费，没有可退的金额", original.id),
         ));
     }
-    if n.result.state() == MedicalSettleState::RefundSuccess && n.total_fee > original.refundable()
-    {
+    if n.result.state() != MedicalSettleState::RefundSuccess {
+        return Ok(());
+    }
+    if n.total_fee == Amount::ZERO {
+        return Err(invalid("totalFee", "退费成功的金额不能为 0.00".into()));
+    }
+    if n.total_fee > original.refundable() {
         return Err(invalid(
             "totalFee",
             format!(
@@ -146,7 +207,73 @@ fn check_refund(n: &SettleNotify, original: &Original) -> Result<(), JournalErro
             ),
         ));
     }
+    if let Some(asked) = n.result.amounts() {
+        let items = items(tx, original.id)?;
+        for (item, (field, v)) in items.iter().zip(asked.items()) {
+            let v = v.unwrap_or(Amount::ZERO);
+            if v > item.left() {
+                return Err(invalid(
+                    field,
+                    format!(
+                        "退费的{} {v} 超过原结算可退的 {}（原结算 {}，已退 {}）",
+                        nhsa_terminal::protocol::validation::field_label(field),
+                        item.left(),
+                        item.paid,
+                        item.refunded
+                    ),
+                ));
+            }
+        }
+    }
     Ok(())
+}
+
+/// The SUCCESS a refund without a named original refers to: the one whose
+/// 医保单据流水号 it carries, else the visit's only SUCCESS with something
+/// left. None is refused: no refund goes out without a settlement behind it.
+fn resolve_original(tx: &Connection, n: &SettleNotify) -> Result<Original, JournalError> {
+    let no = n.out_biz_no.as_str();
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, medical_settle_no FROM settlements
+         WHERE out_biz_no = ?1 AND state = 'SUCCESS' ORDER BY id",
+    )?;
+    let successes: Vec<(SettlementId, Option<String>)> = stmt
+        .query_map([no], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let named = n.result.amounts().map(|a| a.medical_settle_no.as_str());
+    if let Some(named) = named
+        && let Some((id, _)) = successes
+            .iter()
+            .find(|(_, settle_no)| settle_no.as_deref() == Some(named))
+    {
+        return original(tx, *id)?
+            .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {id}")));
+    }
+    let mut open = Vec::new();
+    for (id, _) in &successes {
+        if let Some(o) = original(tx, *id)?
+            && o.refundable() > Amount::ZERO
+        {
+            open.push(o);
+        }
+    }
+    match open.len() {
+        1 => Ok(open.remove(0)),
+        0 => Err(JournalError::Invalid {
+            field: "outBizNo",
+            message: if successes.is_empty() {
+                format!("流水号 {no} 没有结算成功的记录：退费必须对应一笔结算成功")
+            } else {
+                format!("流水号 {no} 的结算已全部退费，没有可退的金额")
+            },
+        }),
+        several => Err(JournalError::Invalid {
+            field: "medicalSettleNo",
+            message: format!(
+                "流水号 {no} 有 {several} 笔未退完的结算：请用 medicalSettleNo 写明原结算的医保单据流水号，或在历史中对该笔退费"
+            ),
+        }),
+    }
 }
 
 /// Record a validated notification and owe its delivery, atomically. A
@@ -186,22 +313,10 @@ pub fn record_from(
             original(tx, id)?
                 .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {id}")))?,
         ),
-        (true, None) => {
-            let last: Option<SettlementId> = tx
-                .query_row(
-                    "SELECT id FROM settlements WHERE out_biz_no = ?1 AND state = 'SUCCESS' ORDER BY id DESC LIMIT 1",
-                    [n.out_biz_no.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match last {
-                Some(id) => original(tx, id)?,
-                None => None,
-            }
-        }
+        (true, None) => Some(resolve_original(tx, n)?),
     };
     if let Some(o) = &original {
-        check_refund(n, o)?;
+        check_refund(tx, n, o)?;
     }
     let original_id = original.map(|o| o.id);
     // The payload is what re-sending needs, less the person: name and 证件号
@@ -251,6 +366,23 @@ pub fn record_from(
     );
     if let Err(e) = inserted {
         return Err(match violated_index(&e) {
+            Some(index) if index.contains("medical_settle_no") => {
+                let settle_no = a.map(|a| a.medical_settle_no.as_str()).unwrap_or_default();
+                let (settlement_id, out_biz_no): (SettlementId, String) = tx.query_row(
+                    "SELECT id, out_biz_no FROM settlements
+                     WHERE state = 'SUCCESS' AND medical_settle_no = ?1 ORDER BY id LIMIT 1",
+                    [settle_no],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                JournalError::DuplicateSettlement {
+                    message: format!(
+                        "医保单据流水号 {settle_no} 已经结算过（结算 {settlement_id}，业务流水号 {out_biz_no}），\
+                         同一笔医保结算只记录和通知一次"
+                    ),
+                    settlement_id,
+                    out_biz_no,
+                }
+            }
             Some(_) => JournalError::Duplicate(format!(
                 "流水号 {} 的这条{}结果已经提交过，不会重复记录和发送",
                 n.out_biz_no,
@@ -265,6 +397,25 @@ pub fn record_from(
         settlement_id,
         business_day: day,
         original_id,
+    })
+}
+
+/// The stored draft of a settlement, without the person.
+fn payload_draft(
+    conn: &Connection,
+    settlement_id: SettlementId,
+) -> Result<nhsa_terminal::protocol::SettleNotifyDraft, JournalError> {
+    let text: String = conn
+        .query_row(
+            "SELECT payload FROM settlements WHERE id = ?1",
+            [settlement_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {settlement_id}")))?;
+    serde_json::from_str(&text).map_err(|e| JournalError::Corrupt {
+        path: "settlements.payload".into(),
+        detail: format!("结算 {settlement_id}：{e}"),
     })
 }
 

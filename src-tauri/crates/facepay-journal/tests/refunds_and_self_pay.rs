@@ -10,10 +10,11 @@ use facepay_journal::export::{ExportFormat, export};
 use facepay_journal::history::{HistoryFilter, search};
 use facepay_journal::settlements::{self, Recorded};
 use facepay_journal::{Journal, JournalError, SettlementId, summary};
-use nhsa_terminal::protocol::SettleNotify;
 use nhsa_terminal::protocol::notify::SettleNotifyDraft;
+use nhsa_terminal::protocol::{Amount, SettleNotify};
 
-/// A refund of `total` (医保 parts scaled down to fit) named by its original.
+/// A refund of `total` named by its original, taken from what is left of
+/// 自费, then 个人帐户, then 医保报销 (统筹 alike), as a HIS's 2208 splits it.
 fn refund_of(
     j: &mut Journal,
     original: SettlementId,
@@ -24,10 +25,29 @@ fn refund_of(
     let mut d = draft("V-1", state, setl_time);
     d.total_fee = total.into();
     if d.own_amt.is_some() {
-        d.own_amt = Some(total.into());
-        d.hif_amt = Some("0.00".into());
-        d.acct_amt = Some("0.00".into());
-        d.hifp_amt = Some("0.00".into());
+        let items = settlements::items(j.conn(), original).unwrap_or_default();
+        // An original without items (a FAIL, 自费) is the journal's to refuse.
+        let left = |field: &str| {
+            items
+                .iter()
+                .find(|i| i.field == field)
+                .map_or(Amount::MAX, |i| i.left())
+        };
+        let mut rest = total.parse::<Amount>().unwrap();
+        let mut take = |field: &str| {
+            let part = rest.min(left(field));
+            rest = rest.saturating_sub(part);
+            Some(part.to_string())
+        };
+        d.own_amt = take("ownAmt");
+        d.acct_amt = take("acctAmt");
+        d.hif_amt = take("hifAmt");
+        d.hifp_amt = d.hif_amt.clone();
+        // More than is left goes on 自费, for the journal to refuse.
+        if rest > Amount::ZERO {
+            let own = d.own_amt.as_deref().unwrap().parse::<Amount>().unwrap();
+            d.own_amt = Some(own.checked_add(rest).unwrap().to_string());
+        }
     }
     write(j, d, Some(original))
 }

@@ -55,7 +55,12 @@ fn the_same_notification_twice_is_refused_not_recorded_twice() {
         .journal
         .write(|tx| settlements::record(tx, &n, None, None, &now));
     match again {
-        Err(e @ JournalError::Duplicate(_)) => assert!(e.to_string().contains("已经提交过"), "{e}"),
+        // Its 医保单据流水号 is recorded already: refused naming the first.
+        Err(JournalError::DuplicateSettlement {
+            settlement_id,
+            out_biz_no,
+            ..
+        }) => assert_eq!((settlement_id.get(), out_biz_no.as_str()), (1, "V-1")),
         other => panic!("{other:?}"),
     }
     let count: i64 = f
@@ -102,13 +107,19 @@ fn a_refund_is_a_new_row_linked_to_its_original() {
 #[test]
 fn day_totals_per_state_and_net() {
     let mut f = journal_at("2026-11-25 18:00:00");
-    for (i, state) in ["SUCCESS", "SUCCESS", "FAIL", "REFUND_SUCCESS"]
-        .iter()
-        .enumerate()
+    // Two settlements, a failure, and a refund of the first.
+    for (i, (visit, state)) in [
+        ("V-0", "SUCCESS"),
+        ("V-1", "SUCCESS"),
+        ("V-2", "FAIL"),
+        ("V-0", "REFUND_SUCCESS"),
+    ]
+    .iter()
+    .enumerate()
     {
         record(
             &mut f.journal,
-            &notify(&format!("V-{i}"), state, &format!("2026-11-25 1{i}:00:00")),
+            &notify(visit, state, &format!("2026-11-25 1{i}:00:00")),
         );
     }
     // Another operator's settlement does not count in 0107's day.

@@ -44,6 +44,16 @@ pub fn auth_check(out_biz_no: &str, auth_no: &AuthNo) -> AuthCheck {
 }
 
 /// A SUCCESS draft of 120.50 whose parts add up.
+/// The 2207 setl_id of the one settlement of the visit `out_biz_no`: the
+/// platform gives every settlement its own.
+pub fn setl_id_for(out_biz_no: &str) -> String {
+    // FNV-1a: stable across builds, unlike std's hasher.
+    let hash = out_biz_no.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("441700G{hash:016X}")
+}
+
 pub fn settle_success_draft(auth_out_biz_no: &str, auth_no: Option<&str>) -> SettleNotifyDraft {
     let s = |v: &str| Some(v.to_owned());
     SettleNotifyDraft {
@@ -58,7 +68,7 @@ pub fn settle_success_draft(auth_out_biz_no: &str, auth_no: Option<&str>) -> Set
         hospital_name: HOSPITAL_NAME.into(),
         office_id: s("0301"),
         office_name: s("挂号收费处"),
-        medical_settle_no: s("441700G0000012345678"),
+        medical_settle_no: Some(setl_id_for(auth_out_biz_no)),
         own_amt: s("20.50"),
         hif_amt: s("80.00"),
         acct_amt: s("20.00"),

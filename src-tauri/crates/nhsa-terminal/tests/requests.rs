@@ -6,8 +6,8 @@
 use nhsa_terminal::protocol::notify::{Payment, SettleNotifyDraft, SettleResult};
 use nhsa_terminal::protocol::validation::from_json;
 use nhsa_terminal::protocol::{
-    Amount, AuthCheck, BizType, BusinessType, EcAuth, MedicalSettleState, OrgId,
-    SettleNotify, envelope,
+    Amount, AuthCheck, BizType, BusinessType, EcAuth, MedicalSettleState, OrgId, SettleNotify,
+    envelope,
 };
 use nhsa_terminal::{Problem, ValidationError};
 use serde_json::{Value, json};

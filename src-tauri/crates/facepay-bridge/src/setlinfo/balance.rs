@@ -113,7 +113,9 @@ pub fn split(f: &Fen) -> Split {
     let (reading, mulaid_apart) = match by_total {
         Some(found) => found,
         None => {
-            let reading = if !funds.is_empty() && !funds_add_up(Reading::National) && p.acct > 0
+            let reading = if !funds.is_empty()
+                && !funds_add_up(Reading::National)
+                && p.acct > 0
                 && funds_add_up(Reading::AccountIncluded)
             {
                 Reading::AccountIncluded
@@ -258,7 +260,12 @@ mod tests {
         ]);
         let s = split(&f);
         assert_eq!(s.warnings.len(), 1);
-        for name in ["medfee_sumamt", "fund_pay_sumamt", "acct_pay", "psn_cash_pay"] {
+        for name in [
+            "medfee_sumamt",
+            "fund_pay_sumamt",
+            "acct_pay",
+            "psn_cash_pay",
+        ] {
             assert!(s.warnings[0].contains(name), "{}", s.warnings[0]);
         }
     }

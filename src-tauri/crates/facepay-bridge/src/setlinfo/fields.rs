@@ -161,7 +161,13 @@ pub const FIELDS: &[Field] = &[
         false,
         "",
     ),
-    field("balc", "余额", Wire("balance"), false, "本次结算后的个人账户余额；2208 没有时不传"),
+    field(
+        "balc",
+        "余额",
+        Wire("balance"),
+        false,
+        "本次结算后的个人账户余额；2208 没有时不传",
+    ),
 ];
 
 /// 2207 output field → settle.notify field, for text.
@@ -169,13 +175,17 @@ pub const TEXTS: &[(&str, &str)] = &[("setl_id", "medicalSettleNo"), ("setl_time
 
 /// The table as docs/his-bridge.md shows it.
 pub fn markdown() -> String {
-    let mut out = String::from("| 2207 `setlinfo` 字段 | 含义 | 通知字段 | 说明 |\n|---|---|---|---|\n");
+    let mut out =
+        String::from("| 2207 `setlinfo` 字段 | 含义 | 通知字段 | 说明 |\n|---|---|---|---|\n");
     for f in FIELDS {
         let feeds = match f.feeds {
             Wire(w) | Sum(w) | Derived(w) => format!("`{w}`"),
             Inside => "—".to_owned(),
         };
-        out.push_str(&format!("| `{}` | {} | {} | {} |\n", f.his, f.label, feeds, f.note));
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            f.his, f.label, feeds, f.note
+        ));
     }
     out
 }

@@ -79,7 +79,6 @@ fn shorten(text: &str) -> String {
     s
 }
 
-
 #[cfg(test)]
 mod tests {
     use axum::http::StatusCode;

@@ -166,10 +166,13 @@ impl His {
 
 /// A 2207 result as a HIS receives it: numbers and strings mixed, nulls,
 /// fields we do not map.
+/// A 2207 result for the visit `out_biz_no`; its setl_id is the visit's
+/// own (one setl_id, one settlement).
 pub fn setlinfo_2207(out_biz_no: &str, setl_time: &str) -> String {
+    let setl_id = nhsa_terminal::samples::setl_id_for(out_biz_no);
     format!(
         r#"{{"outBizNo":"{out_biz_no}","medicalSettleState":"SUCCESS","setlinfo":{{
-            "setl_id":"441700G0000012345678","mdtrt_id":"441700M0000000001","psn_no":"44000000000000000001",
+            "setl_id":"{setl_id}","mdtrt_id":"441700M0000000001","psn_no":"44000000000000000001",
             "psn_name":"should-not-matter","insutype":"310","setl_time":"{setl_time}",
             "medfee_sumamt":120.5,"fulamt_ownpay_amt":0,"psn_cash_pay":"20.50",
             "fund_pay_sumamt":80.00,"acct_pay":20,"hifp_pay":"80.00","hifmi_pay":null,

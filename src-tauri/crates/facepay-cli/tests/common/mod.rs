@@ -115,7 +115,7 @@ pub async fn first_admin(db: &Path, url: &str) {
 pub fn settle_json(out_biz_no: &str, setl_time: &str) -> String {
     serde_json::json!({
         "outBizNo": out_biz_no, "medicalSettleState": "SUCCESS", "totalFee": "120.50",
-        "setlTime": setl_time, "medicalSettleNo": "441700G0000012345678",
+        "setlTime": setl_time, "medicalSettleNo": nhsa_terminal::samples::setl_id_for(out_biz_no),
         "ownAmt": "20.50", "hifAmt": "80.00", "acctAmt": "20.00", "hifpAmt": "80.00"
     })
     .to_string()

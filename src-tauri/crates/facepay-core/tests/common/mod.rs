@@ -78,7 +78,7 @@ pub fn success(out_biz_no: &str) -> SettleNotifyDraft {
         out_biz_no: out_biz_no.into(),
         medical_settle_state: "SUCCESS".into(),
         total_fee: "120.50".into(),
-        medical_settle_no: s("441700G0000012345678"),
+        medical_settle_no: Some(nhsa_terminal::samples::setl_id_for(out_biz_no)),
         own_amt: s("20.50"),
         hif_amt: s("80.00"),
         acct_amt: s("20.00"),

@@ -20,8 +20,7 @@ pub use check::{AuthCheck, Identity};
 pub use codes::{BizType, BusinessType, MedicalSettleState};
 pub use envelope::{TransType, Transaction};
 pub use notify::{
-    Payment, SettleAmounts, SettleNotify, SettleNotifyDraft, SettleNotifyReply,
-    SettleResult,
+    Payment, SettleAmounts, SettleNotify, SettleNotifyDraft, SettleNotifyReply, SettleResult,
 };
 pub use qrcode::{FamilyAccount, QrCodeGet, QrCodeGetReply};
 pub use setl_time::SetlTime;

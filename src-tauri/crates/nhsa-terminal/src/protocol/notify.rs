@@ -39,6 +39,26 @@ pub struct SettleAmounts {
     pub balance: Option<Amount>,
 }
 
+impl SettleAmounts {
+    /// The money of the block by wire name: what a refund takes back item by
+    /// item (the balance and the settlement number are not money paid).
+    pub fn items(&self) -> [(&'static str, Option<Amount>); 11] {
+        [
+            ("ownAmt", Some(self.own_amt)),
+            ("hifAmt", Some(self.hif_amt)),
+            ("acctAmt", Some(self.acct_amt)),
+            ("hifpAmt", Some(self.hifp_amt)),
+            ("hifmiAmt", self.hifmi_amt),
+            ("cvlservAmt", self.cvlserv_amt),
+            ("maAmt", self.ma_amt),
+            ("hosPreAmt", self.hos_pre_amt),
+            ("medOverLmtAmt", self.med_over_lmt_amt),
+            ("mafAmt", self.maf_amt),
+            ("cvlservDedcAmt", self.cvlserv_dedc_amt),
+        ]
+    }
+}
+
 /// How a successful settlement (or refund) was paid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payment {
