@@ -9,6 +9,9 @@ use serde::de::DeserializeOwned;
 use crate::MAX_BODY_BYTES;
 use crate::error::ApiError;
 
+/// How long a client may take to send a body (at most 1 MiB on this machine).
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A body that was read and decoded to text.
 #[derive(Debug)]
 pub struct Text {
@@ -65,8 +68,15 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Text, ApiError> {
         return Err(too_large());
     }
     let encoding = charset(headers)?;
-    let raw = axum::body::to_bytes(body, MAX_BODY_BYTES)
+    let raw = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES))
         .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!("{} 秒内没有收到完整的请求体", BODY_TIMEOUT.as_secs()),
+            )
+        })?
         .map_err(|_| too_large())?;
     let text = encoding
         .decode_without_bom_handling_and_without_replacement(&raw)

@@ -7,7 +7,7 @@
 use axum::http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
 
-use facepay_core::api::{Begun, Desk};
+use facepay_core::api::{Desk, KeyClaim};
 
 use crate::error::ApiError;
 
@@ -49,48 +49,45 @@ pub enum Claim {
     Replay { status: StatusCode, body: String },
 }
 
-/// Claim `key`. A first request still running is 409: a HIS that retries
-/// too soon waits; one whose first request died with its process (older
-/// than `stale_after`) is told to collect the outcome instead.
-pub fn claim(
-    desk: &Desk,
-    key: &str,
-    endpoint: &str,
-    hash: &str,
-    stale_after: chrono::Duration,
-) -> Result<Claim, ApiError> {
+/// Claim `key`. A first request still running is 409 with the visit it
+/// works on, so the HIS can poll it; one whose process died (the only way a
+/// request goes unanswered: a HIS that hangs up does not stop it) is 409
+/// `idempotency_interrupted`, also with its visit.
+pub fn claim(desk: &Desk, key: &str, endpoint: &str, hash: &str) -> Result<Claim, ApiError> {
+    let look = |out_biz_no: &Option<String>| match out_biz_no {
+        Some(no) => format!("请用 GET /v1/visits/{no} 查看这次就诊的结果"),
+        None => "请用 GET /v1/settlements 查询结果".into(),
+    };
     match desk.claim_key(key, endpoint, hash)? {
-        Begun::Fresh => Ok(Claim::Go),
-        Begun::Replay { status, response } => Ok(Claim::Replay {
+        KeyClaim::Fresh => Ok(Claim::Go),
+        KeyClaim::Replay { status, response } => Ok(Claim::Replay {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             body: response,
         }),
-        Begun::Conflict => Err(ApiError::new(
+        KeyClaim::Conflict => Err(ApiError::new(
             StatusCode::CONFLICT,
             "idempotency_conflict",
             "该 Idempotency-Key 已用于另一个请求（接口或内容不同）",
         )
         .field("Idempotency-Key")
         .advice("每笔新业务请使用新的 Idempotency-Key；重试时请原样重发")),
-        Begun::InProgress { since } => {
-            let stale = chrono::NaiveDateTime::parse_from_str(&since, "%Y-%m-%d %H:%M:%S%.3f")
-                .is_ok_and(|at| desk.now() - at > stale_after);
-            Err(if stale {
-                ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_interrupted",
-                    format!("该 Idempotency-Key 的首次请求（{since}）处理中断，结果未知"),
-                )
-                .advice("请用 GET /v1/visits/{outBizNo} 或 GET /v1/settlements 查询结果")
-            } else {
-                ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_in_progress",
-                    "该 Idempotency-Key 的首次请求仍在处理中",
-                )
-                .advice("请等待首次请求返回后再重试")
-            })
-        }
+        KeyClaim::InProgress { since, out_biz_no } => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_in_progress",
+            format!("该 Idempotency-Key 的首次请求（{since}）仍在处理中"),
+        )
+        .advice(format!(
+            "首次请求结束后重发同一请求即得到它的应答；也可以现在就{}",
+            look(&out_biz_no).trim_start_matches("请")
+        ))
+        .out_biz_no(out_biz_no)),
+        KeyClaim::Interrupted { since, out_biz_no } => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_interrupted",
+            format!("该 Idempotency-Key 的首次请求（{since}）所在的程序已退出，应答未能保存"),
+        )
+        .advice(look(&out_biz_no))
+        .out_biz_no(out_biz_no)),
     }
 }
 

@@ -9,6 +9,8 @@
 //! contract, generated from these types.
 
 mod body;
+mod conn;
+mod cors;
 mod error;
 mod idempotency;
 pub mod openapi;

@@ -17,6 +17,7 @@ use crate::routes;
         routes::scan::face_auth,
         routes::scan::qrcode,
         routes::scan::visit,
+        routes::scan::identity,
         routes::settle::notify,
         routes::settle::refund,
         routes::records::history,
@@ -49,6 +50,36 @@ struct CommonResponses;
 impl utoipa::Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
+            for op in [item.get.as_mut(), item.post.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                add(
+                    op,
+                    "400",
+                    "a request head that is not HTTP/1.1 (`malformed_request`), or without a Host (`invalid_host`)",
+                );
+                add(
+                    op,
+                    "403",
+                    "sent from a browser page whose Origin is not in `[bridge] allowed_origins` (`origin_refused`)",
+                );
+                add(
+                    op,
+                    "408",
+                    "the head did not arrive within 5 s, or the body within 10 s (`request_timeout`)",
+                );
+                add(
+                    op,
+                    "421",
+                    "the Host is not this bridge (127.0.0.1, localhost or [::1] with its port): `misdirected_request`",
+                );
+                add(
+                    op,
+                    "431",
+                    "the request head is over 16 KiB or 64 lines (`header_too_large`)",
+                );
+            }
             if let Some(op) = item.get.as_mut() {
                 add(op, "401", UNAUTHORIZED);
                 if !op.parameters.as_ref().is_none_or(Vec::is_empty) {

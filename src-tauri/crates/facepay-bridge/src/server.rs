@@ -5,12 +5,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use facepay_core::api::Desk;
 
+use crate::conn::{self, Gate, HeadError, Ticket};
 use crate::error::ApiError;
 use crate::recent::{Recent, RecentRequest};
 use crate::token::TokenSource;
@@ -36,6 +37,8 @@ pub(crate) struct App {
     pub token: Arc<TokenSource>,
     pub recent: Arc<Recent>,
     refusals: Arc<Mutex<Refusals>>,
+    /// The port the bridge listens on: a request's Host must name it.
+    port: u16,
 }
 
 impl App {
@@ -120,22 +123,13 @@ pub async fn start(
         token,
         recent: Arc::default(),
         refusals: Arc::default(),
+        port: addr.port(),
     };
     spawn_key_purge(app.desk.clone());
     let router = crate::routes::router(app.clone())
-        .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
-        .into_make_service_with_connect_info::<SocketAddr>();
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::error!("HIS bridge stopped: {e}");
-        }
-    });
+    let task = tokio::spawn(accept(listener, router, rx));
     tracing::info!(%addr, "HIS bridge listening");
     Ok(Bridge {
         addr,
@@ -143,6 +137,114 @@ pub async fn start(
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Take connections until told to stop; each is served in a task of its own
+/// (requests under way finish after a stop).
+async fn accept(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let gate = Arc::new(Gate::default());
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stop => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors, most likely: breathe, then go on.
+                tracing::warn!("HIS bridge: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let ticket = gate.admit();
+        let router = router.clone();
+        tokio::spawn(serve(stream, peer, ticket, router));
+    }
+}
+
+/// One connection: its head within the time and size allowed, then the one
+/// request it carries.
+async fn serve(
+    mut stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    ticket: Option<Ticket>,
+    router: axum::Router,
+) {
+    let Some(ticket) = ticket else {
+        conn::refuse(
+            &mut stream,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "HIS 接口的连接已满，请稍后重试",
+        )
+        .await;
+        return;
+    };
+    let head = tokio::select! {
+        head = tokio::time::timeout(conn::HEAD_TIMEOUT, conn::read_head(&mut stream)) => head,
+        () = ticket.evicted.notified() => return,
+    };
+    let head = match head {
+        Ok(Ok(head)) => head,
+        Ok(Err(HeadError::Gone)) => return,
+        Ok(Err(HeadError::TooLarge)) => {
+            let message = format!("请求头超过 {} KiB 或 64 行", conn::MAX_HEAD / 1024);
+            conn::refuse(
+                &mut stream,
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "header_too_large",
+                &message,
+            )
+            .await;
+            return;
+        }
+        Ok(Err(HeadError::Malformed(why))) => {
+            let message = format!("请求头不是有效的 HTTP/1.1：{why}");
+            conn::refuse(
+                &mut stream,
+                StatusCode::BAD_REQUEST,
+                "malformed_request",
+                &message,
+            )
+            .await;
+            return;
+        }
+        Err(_) => {
+            let message = format!("{} 秒内没有收到完整的请求头", conn::HEAD_TIMEOUT.as_secs());
+            conn::refuse(
+                &mut stream,
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                &message,
+            )
+            .await;
+            return;
+        }
+    };
+    ticket.headed();
+    let service =
+        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            let router = router.clone();
+            async move {
+                use tower::ServiceExt;
+                router.oneshot(request.map(axum::body::Body::new)).await
+            }
+        });
+    let io = hyper_util::rt::TokioIo::new(conn::Rewind::new(head, stream));
+    let served = hyper::server::conn::http1::Builder::new()
+        .keep_alive(false)
+        .serve_connection(io, service)
+        .await;
+    if let Err(e) = served {
+        tracing::debug!("HIS bridge connection from {peer}: {e}");
+    }
+    drop(ticket);
 }
 
 /// Keys are kept two days (the promise is one), then forgotten, hourly.
@@ -177,7 +279,8 @@ pub(crate) fn client(peer: Option<SocketAddr>, headers: &HeaderMap) -> String {
     }
 }
 
-/// Every request: the bearer token, then the handler, then a line in the
+/// Every request: the Host it names (DNS rebinding), the browser Origin it
+/// comes from, the bearer token, then the handler, then a line in the
 /// recent log and the trace (method, path, status, time — never a body).
 async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -196,30 +299,56 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
     let authorized = presented.is_some_and(|t| app.token.current().matches(t));
-    let response = if authorized {
+    let origin = match crate::cors::origin(&app.desk(), request.headers()) {
+        Ok(origin) => origin,
+        Err(e) => return app.log(e.into_response(), started, client, method, path),
+    };
+    let response = if let Err(e) = crate::cors::host(request.headers(), request.uri(), app.port) {
+        e.into_response()
+    } else if origin.is_some() && request.method() == axum::http::Method::OPTIONS {
+        crate::cors::preflight()
+    } else if authorized {
         next.run(request).await
     } else {
         audit_refusal(&app, &client, &method, &path).await;
         ApiError::unauthorized().into_response()
     };
-    let status = response.status().as_u16();
-    let code = response
-        .headers()
-        .get("x-error-code")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    tracing::info!(%method, %path, status, millis, "bridge request");
-    app.recent.push(RecentRequest {
-        at: app.desk().now().format("%Y-%m-%d %H:%M:%S").to_string(),
-        method,
-        path,
-        status,
-        millis,
-        client,
-        code,
-    });
-    response
+    let response = match &origin {
+        Some(origin) => crate::cors::allow(response, origin),
+        None => response,
+    };
+    app.log(response, started, client, method, path)
+}
+
+impl App {
+    /// A line in the recent log and the trace for an answered request.
+    fn log(
+        &self,
+        response: Response,
+        started: Instant,
+        client: String,
+        method: String,
+        path: String,
+    ) -> Response {
+        let status = response.status().as_u16();
+        let code = response
+            .headers()
+            .get("x-error-code")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(%method, %path, status, millis, "bridge request");
+        self.recent.push(RecentRequest {
+            at: (self.desk)().now().format("%Y-%m-%d %H:%M:%S").to_string(),
+            method,
+            path,
+            status,
+            millis,
+            client,
+            code,
+        });
+        response
+    }
 }
 
 async fn audit_refusal(app: &App, client: &str, method: &str, path: &str) {

@@ -101,6 +101,7 @@ pub enum Command {
     Pending,
     /// The HIS bridge without the panel (docs/his-bridge.md), on the same
     /// journal, until Ctrl-C or SIGTERM. Prints one JSON line when listening.
+    /// A token from FACEPAY_BRIDGE_TOKEN needs an administrator credential.
     Serve {
         /// Loopback address; default `[bridge] listen`, else 127.0.0.1:17321.
         #[arg(long)]
@@ -110,7 +111,9 @@ pub enum Command {
     /// other facepay process first). Crash-safe: a kill leaves it usable.
     Rekey,
     /// Print the HIS bridge's bearer token (for the HIS configuration);
-    /// --rotate replaces it (the old one stops working at once).
+    /// --rotate replaces it (the old one stops working at once). An
+    /// administrator only (--admin, or FACEPAY_ADMIN_ID and FACEPAY_ADMIN_PIN);
+    /// errors go to stderr, the exit is non-zero.
     BridgeToken {
         #[arg(long)]
         rotate: bool,

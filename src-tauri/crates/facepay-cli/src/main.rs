@@ -1,7 +1,8 @@
 //! `facepay`: the cashier workflow for hospital IT staff and scripts.
 //!
 //! JSON on stdout. On failure: a non-zero exit and `{"code", "message"}` on
-//! stdout (2 for a usage error, 1 otherwise). Logs go to stderr.
+//! stdout (2 for a usage error, 1 otherwise) — on stderr for `bridge-token`,
+//! whose output scripts capture as the token. Logs go to stderr.
 
 mod admin;
 mod args;
@@ -55,15 +56,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // `TOKEN=$(facepay bridge-token --raw)`: an error must never land in
+    // the variable as if it were the token.
+    let errors_to_stderr = matches!(args.command, args::Command::BridgeToken { .. });
     match runtime.block_on(run::run(args)) {
         Ok(value) => {
             print_json(&value);
             ExitCode::SUCCESS
         }
         Err(e) => {
-            print_json(
-                &json!({"code": e.code(), "message": e.to_string(), "field": e.field(), "advice": e.advice()}),
-            );
+            let error = json!({"code": e.code(), "message": e.to_string(), "field": e.field(), "advice": e.advice()});
+            if errors_to_stderr {
+                eprintln!(
+                    "{}",
+                    serde_json::to_string_pretty(&error).unwrap_or_default()
+                );
+            } else {
+                print_json(&error);
+            }
             ExitCode::FAILURE
         }
     }

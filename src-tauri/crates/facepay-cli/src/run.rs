@@ -67,7 +67,14 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                     .await?,
             )
         }
-        Command::Serve { listen } => crate::serve::serve(desk, listen.as_deref()).await,
+        Command::Serve { listen } => {
+            // A token of one's own choosing opens a bridge that discloses
+            // identities: only an administrator may set one.
+            if crate::serve::token_from_environment() {
+                admin(&desk, cli.admin.as_deref())?;
+            }
+            crate::serve::serve(desk, listen.as_deref()).await
+        }
         Command::BridgeToken { rotate, raw } => {
             let admin = admin(&desk, cli.admin.as_deref())?;
             crate::serve::token(&desk, &admin, rotate, raw)

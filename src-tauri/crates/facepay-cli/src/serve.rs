@@ -11,10 +11,19 @@ use facepay_core::api::{
     Admin, ConfigError, DEFAULT_BRIDGE_LISTEN, Desk, DeskError, bridge_listen, outbox_worker,
 };
 
-fn token_source(desk: &Desk) -> Result<TokenSource, DeskError> {
-    let over = std::env::var("FACEPAY_BRIDGE_TOKEN")
+fn token_override() -> Option<String> {
+    std::env::var("FACEPAY_BRIDGE_TOKEN")
         .ok()
-        .filter(|t| !t.trim().is_empty());
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// Whether `FACEPAY_BRIDGE_TOKEN` sets the bridge's token.
+pub fn token_from_environment() -> bool {
+    token_override().is_some()
+}
+
+fn token_source(desk: &Desk) -> Result<TokenSource, DeskError> {
+    let over = token_override();
     TokenSource::open(&desk.config().bridge.token_file, over.as_deref()).map_err(|message| {
         DeskError::Config(ConfigError {
             field: "bridge.token_file".into(),

@@ -96,6 +96,32 @@ async fn protected_commands_need_an_administrators_credential() {
             r.json
         );
     }
+    // `TOKEN=$(facepay bridge-token --raw)` refused: nothing on stdout to
+    // be taken for the token; the error on stderr, a non-zero exit.
+    let mut cmd = facepay(&db, &url);
+    cmd.args(["bridge-token", "--raw"])
+        .env_remove("FACEPAY_ADMIN_ID");
+    let r = run(cmd, None).await;
+    assert_eq!(r.code, Some(1));
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.json["code"], "forbidden", "{}", r.stderr);
+    // A bridge with a token of one's own choosing needs an administrator:
+    // a cashier cannot open one and list identities.
+    let mut cmd = facepay(&db, &url);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .env(
+            "FACEPAY_BRIDGE_TOKEN",
+            "a-token-of-my-own-choosing-0123456789",
+        )
+        .env("FACEPAY_ADMIN_ID", "0002")
+        .env("FACEPAY_ADMIN_PIN", "1357");
+    let r = run(cmd, None).await;
+    assert_eq!(
+        (r.code, r.json["code"].as_str()),
+        (Some(1), Some("forbidden")),
+        "{}",
+        r.json
+    );
     // No PIN and no terminal to ask on: the error says how to give one.
     let mut cmd = facepay(&db, &url);
     cmd.args(["audit"]).env_remove("FACEPAY_ADMIN_PIN");

@@ -12,7 +12,8 @@ pub use crate::config::{
 };
 pub use crate::desk::Desk;
 pub use crate::error::{DeskError, ErrorCode};
-pub use crate::his::{HisActivity, HisIdentity, HisVisit, VisitState};
+pub use crate::face::{ScanStarted, ScanTrack};
+pub use crate::his::{HisActivity, HisIdentity, HisVisit, KeyClaim, VisitState};
 pub use crate::keys::{Rekeyed, rekey};
 pub use crate::operators::{NewOperatorRequest, OperatorUpdate};
 pub use crate::requests::{ExportRequest, RefundRequest, ScanRequest};
@@ -29,7 +30,6 @@ pub use facepay_journal::calls::Call;
 pub use facepay_journal::clock::{Clock, SystemClock};
 pub use facepay_journal::export::ExportFormat;
 pub use facepay_journal::history::{HistoryFilter, HistoryPage, SettlementRow, VisitDetail};
-pub use facepay_journal::idempotency::Begun;
 pub use facepay_journal::operators::OperatorInfo;
 pub use facepay_journal::outbox::OutboxEntry;
 pub use facepay_journal::retention::Purged;

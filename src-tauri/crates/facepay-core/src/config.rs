@@ -120,6 +120,12 @@ pub struct BridgeSection {
     /// Where the bearer token is kept; default `bridge.token` beside the journal.
     pub token_file: Option<PathBuf>,
     pub his_notify: Option<HisNotify>,
+    /// Minutes the HIS may still read a visit's identity unmasked after its
+    /// first settlement reached the terminal (default 30).
+    pub identity_window_minutes: Option<u32>,
+    /// Browser origins (`http://his.example:8080`) a browser-based HIS calls
+    /// the bridge from; any other `Origin` is refused.
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// What happens to a settlement the HIS pushes through the bridge.
@@ -141,6 +147,11 @@ pub struct BridgeConfig {
     pub listen: Option<std::net::SocketAddr>,
     pub token_file: PathBuf,
     pub his_notify: HisNotify,
+    /// How long after its first settlement reached the terminal a visit's
+    /// identity is still given unmasked.
+    pub identity_window: chrono::Duration,
+    /// Browser origins allowed to call the bridge, as `scheme://host[:port]`.
+    pub allowed_origins: Vec<String>,
 }
 
 /// The bridge's address when none is configured (`facepay serve`).
@@ -391,6 +402,21 @@ impl FileConfig {
                 .parent()
                 .map_or_else(|| PathBuf::from("bridge.token"), |d| d.join("bridge.token"))
         });
+        let window = self.bridge.identity_window_minutes.unwrap_or(30);
+        if window > 1440 {
+            return Err(ConfigError::new(
+                "bridge.identity_window_minutes",
+                "应在 0 到 1440 分钟之间",
+            ));
+        }
+        let allowed_origins = self
+            .bridge
+            .allowed_origins
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| origin(&o))
+            .collect::<Result<Vec<_>, _>>()?;
         let idle_minutes = c.idle_lock_minutes.unwrap_or(5);
         if idle_minutes > 480 {
             return Err(ConfigError::new(
@@ -429,6 +455,8 @@ impl FileConfig {
                 listen,
                 token_file,
                 his_notify: self.bridge.his_notify.unwrap_or_default(),
+                identity_window: chrono::Duration::minutes(i64::from(window)),
+                allowed_origins,
             },
             org_id,
             hospital_name,
@@ -445,6 +473,30 @@ impl FileConfig {
             db_path,
         })
     }
+}
+
+/// A browser origin as browsers send it: `http(s)://host[:port]`, lower case,
+/// no path.
+fn origin(text: &str) -> Result<String, ConfigError> {
+    let bad = || {
+        ConfigError::new(
+            "bridge.allowed_origins",
+            format!("“{text}”不是浏览器来源（应为 http://主机[:端口]，不带路径）"),
+        )
+    };
+    let lower = text.trim().to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"))
+        .ok_or_else(bad)?;
+    if rest.is_empty()
+        || !rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        return Err(bad());
+    }
+    Ok(lower)
 }
 
 /// `facepay.db` → `facepay-demo.db` (a name already ending in `-demo` stays).

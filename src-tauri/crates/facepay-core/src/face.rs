@@ -22,6 +22,24 @@ pub(crate) type ScanSent<T> = (
     Result<Reply<<T as nhsa_terminal::protocol::Transaction>::Reply>, TerminalError>,
 );
 
+/// What a caller that does not wait for the terminal learns of a scan it
+/// starts (the HIS bridge: a client that hung up, `Prefer: respond-async`).
+#[derive(Debug, Default)]
+pub struct ScanTrack {
+    /// The Idempotency-Key the scan answers: the key learns the visit in the
+    /// intent's own commit, so a retry finds it even if this process dies.
+    pub idempotency_key: Option<String>,
+    /// Told the visit once its intent is committed, before the terminal answers.
+    pub started: Option<tokio::sync::oneshot::Sender<ScanStarted>>,
+}
+
+/// A scan whose intent is committed: the visit to poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanStarted {
+    pub visit_id: VisitId,
+    pub out_biz_no: String,
+}
+
 impl Desk {
     /// This counter's face-scan request under a fresh number, with what the
     /// caller named in place of the configured values.
@@ -76,8 +94,19 @@ impl Desk {
         scan: ScanRequest,
         cancel: impl Future<Output = ()>,
     ) -> Result<FaceAuthOutcome, DeskError> {
+        self.face_auth_tracked(scan, cancel, ScanTrack::default())
+            .await
+    }
+
+    /// [`Desk::face_auth_for`], telling `track` of the visit as it starts.
+    pub async fn face_auth_tracked(
+        &self,
+        scan: ScanRequest,
+        cancel: impl Future<Output = ()>,
+        track: ScanTrack,
+    ) -> Result<FaceAuthOutcome, DeskError> {
         let (visit_id, call_id, scanned, result) = self
-            .scan(&scan, Credential::Face, |request| request, cancel)
+            .scan(&scan, Credential::Face, |request| request, cancel, track)
             .await?;
         // The outcome of the scan and the intent of the identity check: one commit.
         let (auth_no, check_id, check) = match result {
@@ -112,10 +141,14 @@ impl Desk {
         credential: Credential,
         make: impl FnOnce(EcAuth) -> T,
         cancel: impl Future<Output = ()>,
+        track: ScanTrack,
     ) -> Result<ScanSent<T>, DeskError> {
         let c = &self.config;
         let started = self.write(|tx, now, session| {
             let no = self.next_out_biz_no(tx, now)?;
+            if let Some(key) = &track.idempotency_key {
+                facepay_journal::idempotency::attach(tx, key, no.as_str())?;
+            }
             let request = self.scan_request(no.clone(), scan);
             let visit_id = VisitId(visits::insert(
                 tx,
@@ -147,6 +180,12 @@ impl Desk {
             }
             other => other?,
         };
+        if let Some(started) = track.started {
+            let _ = started.send(ScanStarted {
+                visit_id,
+                out_biz_no: prepared.out_biz_no.as_str().to_owned(),
+            });
+        }
         let result = tokio::select! {
             result = self.terminal.send(&prepared) => result,
             () = cancel => {

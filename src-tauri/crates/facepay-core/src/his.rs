@@ -74,6 +74,26 @@ pub enum VisitState {
     Failed,
 }
 
+impl HisIdentity {
+    /// As 历史 shows a person: name and 证件号 masked, gender; nothing that
+    /// would narrow the 证件号 down (birthday, 参保地) and no token.
+    fn masked(d: &Disclosed) -> Self {
+        use nhsa_terminal::mask::{Kind, mask};
+        Self {
+            user_name: mask(Kind::Name, &d.user_name),
+            id_no: mask(Kind::IdNo, &d.id_no),
+            id_type: d.id_type.clone(),
+            gender: d.gender.clone(),
+            birthday: None,
+            insu_org: None,
+            ec_token: None,
+        }
+    }
+}
+
+/// How long a visit nobody settled keeps its identity open to the HIS.
+const UNSETTLED_OPEN: chrono::Duration = chrono::Duration::hours(24);
+
 /// A visit as the HIS collects it (`GET /v1/visits/{outBizNo}`).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,7 +104,13 @@ pub struct HisVisit {
     pub state: VisitState,
     pub source: Source,
     pub auth_no: Option<String>,
+    /// Unmasked while the visit is open: until its first settlement has
+    /// reached the terminal plus `[bridge] identity_window_minutes` (a visit
+    /// never settled: 24 hours after the identity was fetched). After that
+    /// masked, as 历史 shows it (`identityMasked`); none after the retention purge.
     pub identity: Option<HisIdentity>,
+    /// `identity` is masked: the visit is closed to full disclosure.
+    pub identity_masked: bool,
     /// The terminal's code and message when the state is failed or pending.
     pub error_code: Option<String>,
     pub error_message: Option<String>,
@@ -151,21 +177,31 @@ impl Desk {
         let (error_code, error_message) = cause.map_or((None, None), |c| {
             (c.error_code.clone(), c.error_message.clone())
         });
-        let identity = if state == VisitState::Identified {
-            self.write(|tx, now, _| {
-                audit::append(
-                    tx,
-                    now,
-                    "his",
-                    "his_disclosure",
-                    Some(&visit.out_biz_no),
-                    Some(client),
-                )?;
-                Ok(visits::disclose(tx, visit.id.get())?)
-            })?
-            .map(HisIdentity::from)
-        } else {
-            None
+        let open = self.read(|c| self.identity_open(c, &visit))?;
+        let (identity, identity_masked) = match state {
+            VisitState::Identified if open => (
+                self.write(|tx, now, _| {
+                    audit::append(
+                        tx,
+                        now,
+                        "his",
+                        "his_disclosure",
+                        Some(&visit.out_biz_no),
+                        Some(client),
+                    )?;
+                    Ok(visits::disclose(tx, visit.id.get())?)
+                })?
+                .map(HisIdentity::from),
+                false,
+            ),
+            VisitState::Identified => {
+                let masked = self
+                    .read(|c| visits::disclose(c, visit.id.get()))?
+                    .map(|d| HisIdentity::masked(&d));
+                let any = masked.is_some();
+                (masked, any)
+            }
+            _ => (None, false),
         };
         Ok(HisVisit {
             visit_id: visit.id,
@@ -174,9 +210,30 @@ impl Desk {
             source: visit.source,
             auth_no: visit.auth_no,
             identity,
+            identity_masked,
             error_code,
             error_message,
             settlements: detail.settlements,
+        })
+    }
+
+    /// Whether the HIS may still read `visit`'s identity unmasked: until its
+    /// first SUCCESS reached the terminal plus the configured window; a visit
+    /// never settled for a day after its identity was fetched.
+    fn identity_open(
+        &self,
+        c: &facepay_journal::Connection,
+        visit: &Visit,
+    ) -> Result<bool, facepay_journal::JournalError> {
+        let now = self.now();
+        let delivered = outbox::first_success_delivered(c, visit.id)?;
+        Ok(match delivered {
+            Some(at) => now <= at + self.config.bridge.identity_window,
+            None => visit
+                .identified_at
+                .as_deref()
+                .and_then(facepay_journal::clock::parse)
+                .is_none_or(|at| now <= at + UNSETTLED_OPEN),
         })
     }
 
@@ -224,6 +281,30 @@ impl Desk {
     }
 }
 
+/// What an Idempotency-Key says about a request arriving under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// First time: answer it, then [`Desk::settle_key`] (or release it).
+    Fresh,
+    /// Answered before with the same request: send this again.
+    Replay { status: u16, response: String },
+    /// The key was used for another endpoint or body.
+    Conflict,
+    /// The first request runs in a live process; `out_biz_no` is its visit
+    /// once one is started (poll it).
+    InProgress {
+        since: String,
+        out_biz_no: Option<String>,
+    },
+    /// The process answering the first request died before the answer was
+    /// stored: what it did is in the journal, under `out_biz_no` if it
+    /// started a visit.
+    Interrupted {
+        since: String,
+        out_biz_no: Option<String>,
+    },
+}
+
 /// The bridge's bookkeeping: idempotency keys and audit rows of its own.
 impl Desk {
     /// Claim an Idempotency-Key for a request (see [`idempotency::begin`]).
@@ -232,8 +313,42 @@ impl Desk {
         key: &str,
         endpoint: &str,
         request_hash: &str,
-    ) -> Result<Begun, DeskError> {
-        self.write(|tx, now, _| Ok(idempotency::begin(tx, key, endpoint, request_hash, now)?))
+    ) -> Result<KeyClaim, DeskError> {
+        let begun = self.write(|tx, now, session| {
+            Ok(idempotency::begin(
+                tx,
+                key,
+                endpoint,
+                request_hash,
+                session,
+                now,
+            )?)
+        })?;
+        Ok(match begun {
+            Begun::Fresh => KeyClaim::Fresh,
+            Begun::Replay { status, response } => KeyClaim::Replay { status, response },
+            Begun::Conflict => KeyClaim::Conflict,
+            Begun::InProgress {
+                since,
+                session_id,
+                out_biz_no,
+            } => {
+                let alive = session_id
+                    .as_deref()
+                    .is_some_and(|id| self.with_journal(|j| j.session_alive(id)));
+                if alive {
+                    KeyClaim::InProgress { since, out_biz_no }
+                } else {
+                    KeyClaim::Interrupted { since, out_biz_no }
+                }
+            }
+        })
+    }
+
+    /// Tell a claimed key the visit its request works on (a retry that finds
+    /// the key in progress is told to poll it).
+    pub fn attach_key(&self, key: &str, out_biz_no: &str) -> Result<(), DeskError> {
+        self.write(|tx, _, _| Ok(idempotency::attach(tx, key, out_biz_no)?))
     }
 
     /// Store the answer given under a claimed key.

@@ -12,6 +12,7 @@ use nhsa_terminal::protocol::QrCodeGet;
 
 use crate::desk::Desk;
 use crate::error::DeskError;
+use crate::face::ScanTrack;
 use crate::requests::ScanRequest;
 use crate::views::{FaceAuthOutcome, IdentityView};
 
@@ -44,8 +45,25 @@ impl Desk {
         scan: ScanRequest,
         cancel: impl Future<Output = ()>,
     ) -> Result<FaceAuthOutcome, DeskError> {
+        self.qrcode_tracked(scan, cancel, ScanTrack::default())
+            .await
+    }
+
+    /// [`Desk::qrcode_for`], telling `track` of the visit as it starts.
+    pub async fn qrcode_tracked(
+        &self,
+        scan: ScanRequest,
+        cancel: impl Future<Output = ()>,
+        track: ScanTrack,
+    ) -> Result<FaceAuthOutcome, DeskError> {
         let (visit_id, call_id, prepared, result) = self
-            .scan(&scan, Credential::QrCode, QrCodeGet::instead_of, cancel)
+            .scan(
+                &scan,
+                Credential::QrCode,
+                QrCodeGet::instead_of,
+                cancel,
+                track,
+            )
             .await?;
         // The reply carries the identity: stored with the call's outcome, in one commit.
         let reply = self.finish(call_id, result, |tx, reply, now| {

@@ -15,9 +15,14 @@ pub enum Begun {
     Replay { status: u16, response: String },
     /// The key was used for another endpoint or body.
     Conflict,
-    /// The first request under this key is still being answered (or its
-    /// process died while answering it, `since` tells how long ago).
-    InProgress { since: String },
+    /// The first request under this key is not answered yet: it runs in
+    /// the process `session_id` (or did, if that process died), since
+    /// `since`, for the visit `out_biz_no` once one is started.
+    InProgress {
+        since: String,
+        session_id: Option<String>,
+        out_biz_no: Option<String>,
+    },
 }
 
 /// Claim `key` for a request (`endpoint` + `request_hash`), in the caller's
@@ -27,30 +32,67 @@ pub fn begin(
     key: &str,
     endpoint: &str,
     request_hash: &str,
+    session_id: &str,
     now: &str,
 ) -> Result<Begun, JournalError> {
-    type Row = (String, String, Option<u16>, Option<String>, String);
+    struct Row {
+        endpoint: String,
+        hash: String,
+        status: Option<u16>,
+        response: Option<String>,
+        since: String,
+        session_id: Option<String>,
+        out_biz_no: Option<String>,
+    }
     let found: Option<Row> = tx
         .query_row(
-            "SELECT endpoint, request_hash, status, response, created_at
+            "SELECT endpoint, request_hash, status, response, created_at, session_id, out_biz_no
              FROM idempotency_keys WHERE key = ?1",
             [key],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok(Row {
+                    endpoint: r.get(0)?,
+                    hash: r.get(1)?,
+                    status: r.get(2)?,
+                    response: r.get(3)?,
+                    since: r.get(4)?,
+                    session_id: r.get(5)?,
+                    out_biz_no: r.get(6)?,
+                })
+            },
         )
         .optional()?;
     Ok(match found {
         None => {
             tx.execute(
-                "INSERT INTO idempotency_keys (key, endpoint, request_hash, created_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![key, endpoint, request_hash, now],
+                "INSERT INTO idempotency_keys (key, endpoint, request_hash, created_at, session_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key, endpoint, request_hash, now, session_id],
             )?;
             Begun::Fresh
         }
-        Some((e, h, _, _, _)) if e != endpoint || h != request_hash => Begun::Conflict,
-        Some((_, _, Some(status), Some(response), _)) => Begun::Replay { status, response },
-        Some((_, _, _, _, since)) => Begun::InProgress { since },
+        Some(row) if row.endpoint != endpoint || row.hash != request_hash => Begun::Conflict,
+        Some(Row {
+            status: Some(status),
+            response: Some(response),
+            ..
+        }) => Begun::Replay { status, response },
+        Some(row) => Begun::InProgress {
+            since: row.since,
+            session_id: row.session_id,
+            out_biz_no: row.out_biz_no,
+        },
     })
+}
+
+/// The visit a claimed key's request started: a retry that finds the key
+/// still in progress is told where to look.
+pub fn attach(tx: &Connection, key: &str, out_biz_no: &str) -> Result<(), JournalError> {
+    tx.execute(
+        "UPDATE idempotency_keys SET out_biz_no = ?2 WHERE key = ?1",
+        params![key, out_biz_no],
+    )?;
+    Ok(())
 }
 
 /// Store the answer given under `key`.

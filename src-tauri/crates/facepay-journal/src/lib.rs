@@ -174,6 +174,11 @@ impl Journal {
         session::recover_orphans(&self.conn, &self.path, &self.session, &*self.clock)
     }
 
+    /// Whether the process of session `id` still runs (its lock is held).
+    pub fn session_alive(&self, id: &str) -> bool {
+        session::alive(&self.path, id)
+    }
+
     /// How many other processes have this journal open right now.
     pub fn other_live_sessions(&self) -> usize {
         session::others_alive(&self.path, &self.session)

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_operators.sql"),
     include_str!("migrations/006_credential.sql"),
     include_str!("migrations/007_one_settlement_per_setl_id.sql"),
+    include_str!("migrations/008_idempotency_owner.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).

@@ -231,6 +231,20 @@ pub fn next_due_at(conn: &Connection) -> Result<Option<NaiveDateTime>, JournalEr
     Ok(next.as_deref().and_then(parse))
 }
 
+/// When the first SUCCESS of a visit reached the terminal, if one has.
+pub fn first_success_delivered(
+    conn: &Connection,
+    visit_id: crate::VisitId,
+) -> Result<Option<NaiveDateTime>, JournalError> {
+    let at: Option<String> = conn.query_row(
+        "SELECT min(o.delivered_at) FROM settlements s JOIN outbox o ON o.settlement_id = s.id
+         WHERE s.visit_id = ?1 AND s.state = 'SUCCESS' AND o.status = 'delivered'",
+        [visit_id],
+        |r| r.get(0),
+    )?;
+    Ok(at.as_deref().and_then(crate::clock::parse))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

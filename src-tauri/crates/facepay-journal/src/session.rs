@@ -164,6 +164,11 @@ pub(crate) fn end(conn: &Connection, me: &Session) {
     );
 }
 
+/// Whether the session `id` of the journal at `db` is held by a running process.
+pub(crate) fn alive(db: &Path, id: &str) -> bool {
+    !is_dead(&sessions_dir(db), id)
+}
+
 /// How many other processes hold a live session on the journal at `db`.
 pub(crate) fn others_alive(db: &Path, me: &Session) -> usize {
     let dir = sessions_dir(db);

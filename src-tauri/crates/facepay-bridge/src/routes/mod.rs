@@ -25,6 +25,7 @@ pub(crate) fn router(app: App) -> Router {
         .route("/v1/face-auth", post(scan::face_auth))
         .route("/v1/qrcode", post(scan::qrcode))
         .route("/v1/visits/{out_biz_no}", get(scan::visit))
+        .route("/v1/visits/{out_biz_no}/identity", post(scan::identity))
         .route(
             "/v1/settlements",
             post(settle::notify).get(records::history),
@@ -55,9 +56,58 @@ pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Response {
     (status, axum::Json(value)).into_response()
 }
 
-/// A POST: read the body, honour its Idempotency-Key, run `work` (detached,
-/// so a HIS that hangs up cannot cut a journaled call in half), store the
-/// answer under the key.
+/// What a POST's work answers: a status, a body, and where to look next
+/// (`Location`, for an answer that is not the end of the story).
+pub(crate) struct Answer<T> {
+    pub status: StatusCode,
+    pub body: T,
+    pub location: Option<String>,
+}
+
+impl<T> Answer<T> {
+    pub fn new(status: StatusCode, body: T) -> Self {
+        Self {
+            status,
+            body,
+            location: None,
+        }
+    }
+}
+
+/// A response as sent and stored under its key.
+struct Sent {
+    status: StatusCode,
+    body: String,
+    location: Option<String>,
+    code: Option<String>,
+}
+
+impl Sent {
+    fn into_response(self, replayed: bool) -> Response {
+        let mut r = (self.status, self.body).into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            h.insert(header::LOCATION, location);
+        }
+        if let Some(code) = self.code.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            h.insert("x-error-code", code);
+        }
+        if replayed {
+            h.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        }
+        r
+    }
+}
+
+/// A POST: read the body, honour its Idempotency-Key, run `work`, store the
+/// answer under the key. Work and storing run in a task of their own: a HIS
+/// that hangs up (its client's timeout is often 30 s, a face scan takes up to
+/// 120 s) cuts neither a journaled call in half nor the answer its retry
+/// will get.
 /// `disclosed_to`: the answer holds an identity disclosed to this client —
 /// it is kept under the key without the identity, and a replay discloses
 /// it again from the visit, audited like the first time.
@@ -70,8 +120,8 @@ pub(crate) async fn post_with<F, Fut, T>(
     work: F,
 ) -> Response
 where
-    F: FnOnce(Text) -> Fut,
-    Fut: Future<Output = Result<(StatusCode, T), ApiError>> + Send + 'static,
+    F: FnOnce(Text, Option<String>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Answer<T>, ApiError>> + Send + 'static,
     T: Serialize + Send + 'static,
 {
     let key = match idempotency::key(headers) {
@@ -88,11 +138,7 @@ where
         hashed.push(0);
         hashed.extend_from_slice(&text.raw);
         let hash = idempotency::fingerprint(&hashed);
-        // A first request may wait for a face scan: stale after that and a minute.
-        let stale = chrono::Duration::from_std(desk.config().timeouts.face_auth)
-            .unwrap_or_default()
-            + chrono::Duration::seconds(60);
-        match idempotency::claim(&desk, key, endpoint, &hash, stale) {
+        match idempotency::claim(&desk, key, endpoint, &hash) {
             Ok(Claim::Go) => {}
             Ok(Claim::Replay { status, body }) => {
                 let body = match disclosed_to {
@@ -102,63 +148,70 @@ where
                     },
                     None => body,
                 };
-                let mut r = (status, body).into_response();
-                let h = r.headers_mut();
-                h.insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                h.insert("idempotent-replayed", HeaderValue::from_static("true"));
-                return r;
+                let location = (status == StatusCode::ACCEPTED)
+                    .then(|| location_of(&body))
+                    .flatten();
+                return Sent {
+                    status,
+                    body,
+                    location,
+                    code: None,
+                }
+                .into_response(true);
             }
             Err(e) => return e.into_response(),
         }
     }
-    let task = tokio::spawn(work(text));
-    let result = match task.await {
-        Ok(r) => r,
-        Err(e) => Err(ApiError::new(
+    let holds_identity = disclosed_to.is_some();
+    let task = tokio::spawn(async move {
+        let result = work(text, key.clone()).await;
+        let (sent, changed_nothing) = match result {
+            Ok(answer) => (
+                Sent {
+                    status: answer.status,
+                    body: serde_json::to_string(&answer.body).unwrap_or_else(|_| "null".into()),
+                    location: answer.location,
+                    code: None,
+                },
+                false,
+            ),
+            Err(e) => (
+                Sent {
+                    status: e.status,
+                    body: serde_json::to_string(&e.body).unwrap_or_else(|_| "null".into()),
+                    location: None,
+                    code: Some(e.body.code.clone()),
+                },
+                e.changed_nothing(),
+            ),
+        };
+        if let Some(key) = &key {
+            let kept = match serde_json::from_str::<serde_json::Value>(&sent.body) {
+                Ok(mut v) if holds_identity && v.get("identity").is_some() => {
+                    v["identity"] = serde_json::Value::Null;
+                    v.to_string()
+                }
+                _ => sent.body.clone(),
+            };
+            idempotency::finish(&desk, key, sent.status, &kept, changed_nothing);
+        }
+        sent
+    });
+    match task.await {
+        Ok(sent) => sent.into_response(false),
+        Err(e) => ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             format!("内部错误：{e}"),
-        )),
-    };
-    let (status, body, changed_nothing) = match &result {
-        Ok((status, value)) => (
-            *status,
-            serde_json::to_string(value).unwrap_or_else(|_| "null".into()),
-            false,
-        ),
-        Err(e) => (
-            e.status,
-            serde_json::to_string(&e.body).unwrap_or_else(|_| "null".into()),
-            e.changed_nothing(),
-        ),
-    };
-    if let Some(key) = &key {
-        let kept = match (
-            disclosed_to,
-            serde_json::from_str::<serde_json::Value>(&body),
-        ) {
-            (Some(_), Ok(mut v)) if v.get("identity").is_some() => {
-                v["identity"] = serde_json::Value::Null;
-                v.to_string()
-            }
-            _ => body.clone(),
-        };
-        idempotency::finish(&desk, key, status, &kept, changed_nothing);
+        )
+        .into_response(),
     }
-    let mut r = (status, body).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Err(e) = &result
-        && let Ok(code) = HeaderValue::from_str(&e.body.code)
-    {
-        r.headers_mut().insert("x-error-code", code);
-    }
-    r
+}
+
+/// The visit a 202 answer points at.
+fn location_of(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.get("location")?.as_str().map(str::to_owned)
 }
 
 /// A stored face-auth answer with the identity disclosed again (audited).

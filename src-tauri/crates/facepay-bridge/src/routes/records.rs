@@ -1,9 +1,9 @@
 //! `GET /v1/settlements`, `/v1/summary`, `/v1/health`, `/v1/openapi.json`.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use facepay_core::api::{DaySummary, HistoryFilter, HistoryPage};
@@ -11,13 +11,34 @@ use facepay_core::api::{DaySummary, HistoryFilter, HistoryPage};
 use crate::error::{ApiError, ErrorBody};
 use crate::server::App;
 
-fn bad_query(e: QueryRejection) -> Response {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "invalid_input",
-        format!("查询参数有误：{}", e.body_text()),
-    )
-    .into_response()
+/// The query string read strictly: a parameter the endpoint does not know
+/// (`outbizno` for `outBizNo`) is refused naming it, not ignored — ignoring
+/// it would answer with other patients' settlements.
+fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
+    let text = uri.query().unwrap_or("");
+    let mut unknown = Vec::new();
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
+    let parsed: Result<T, _> = serde_ignored::deserialize(de, |path| {
+        unknown.push(path.to_string());
+    });
+    let value = parsed.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            format!("查询参数有误：{e}"),
+        )
+    })?;
+    if let Some(name) = unknown.first() {
+        let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("不认识的查询参数“{name}”（参数名区分大小写）"),
+        )
+        .field(name)
+        .advice("可用的参数见 /v1/openapi.json"));
+    }
+    Ok(value)
 }
 
 /// The settlements, newest first, personal fields masked (as 历史 shows them).
@@ -37,23 +58,21 @@ fn bad_query(e: QueryRejection) -> Response {
         ("medicalSettleNo" = Option<String>, Query),
         ("idLast4" = Option<String>, Query, description = "the last 4 characters of the 证件号"),
         ("userName" = Option<String>, Query, description = "the full name or its beginning"),
+        ("credential" = Option<String>, Query, description = "`face` (刷脸) or `qrcode` (医保码)"),
         ("before" = Option<String>, Query, description = "nextCursor of the previous page"),
         ("limit" = Option<u32>, Query, description = "at most 500, default 50"),
     ),
     responses(
         (status = 200, body = HistoryPage),
         (status = 400, body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 422, description = "a parameter this endpoint does not know (names are case-sensitive), named in `field`", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
-pub(crate) async fn history(
-    State(app): State<App>,
-    filter: Result<Query<HistoryFilter>, QueryRejection>,
-) -> Response {
-    let Query(filter) = match filter {
+pub(crate) async fn history(State(app): State<App>, uri: Uri) -> Response {
+    let filter: HistoryFilter = match query(&uri) {
         Ok(f) => f,
-        Err(e) => return bad_query(e),
+        Err(e) => return e.into_response(),
     };
     match app.desk().history(&filter) {
         Ok(page) => super::json(StatusCode::OK, &page),
@@ -62,7 +81,7 @@ pub(crate) async fn history(
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct SummaryQuery {
     date: String,
     #[serde(default)]
@@ -78,16 +97,17 @@ pub(crate) struct SummaryQuery {
         ("date" = String, Query, description = "business day YYYY-MM-DD"),
         ("operatorId" = Option<String>, Query),
     ),
-    responses((status = 200, body = Vec<DaySummary>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses(
+        (status = 200, body = Vec<DaySummary>),
+        (status = 400, body = ErrorBody),
+        (status = 422, description = "a parameter this endpoint does not know (names are case-sensitive), named in `field`", body = ErrorBody),
+    ),
     security(("bearer" = []))
 )]
-pub(crate) async fn summary(
-    State(app): State<App>,
-    query: Result<Query<SummaryQuery>, QueryRejection>,
-) -> Response {
-    let Query(q) = match query {
+pub(crate) async fn summary(State(app): State<App>, uri: Uri) -> Response {
+    let q: SummaryQuery = match query(&uri) {
         Ok(q) => q,
-        Err(e) => return bad_query(e),
+        Err(e) => return e.into_response(),
     };
     match app.desk().summary(&q.date, q.operator_id.as_deref()) {
         Ok(days) => super::json(StatusCode::OK, &days),

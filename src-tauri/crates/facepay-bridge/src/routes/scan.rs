@@ -11,12 +11,30 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use facepay_core::api::{
-    Credential, DeskError, HisIdentity, HisVisit, ScanRequest, Source, VisitId,
+    Credential, Desk, DeskError, HisIdentity, HisVisit, ScanRequest, ScanTrack, Source, VisitId,
+    VisitState,
 };
 
 use crate::error::{ApiError, ErrorBody};
 use crate::server::App;
+
+use super::Answer;
+
+/// A scan accepted with `Prefer: respond-async`: poll `location`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HisScanAccepted {
+    pub visit_id: VisitId,
+    /// Send the 2207 result under this number.
+    pub out_biz_no: String,
+    /// `scanning`: the terminal is waiting for the patient.
+    pub state: VisitState,
+    /// `GET` it until `state` is `identified` (or `failed` / `pending`).
+    pub location: String,
+}
 
 /// A scan (face or 医保码) that yielded an identity.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -38,9 +56,13 @@ pub struct HisFaceAuth {
     path = "/v1/face-auth",
     tag = "刷脸",
     request_body(content = Option<ScanRequest>, description = "empty body: the counter's settings"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer"),
+        ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 as soon as the scan has started, and poll the visit"),
+    ),
     responses(
         (status = 201, description = "identified", body = HisFaceAuth),
+        (status = 202, description = "`Prefer: respond-async`: the scan started; poll `Location` (GET /v1/visits/{outBizNo})", body = HisScanAccepted),
         (status = 409, description = "a scan is already waiting on this counter (`scan_in_progress`, with its outBizNo)", body = ErrorBody),
         (status = 422, description = "a field is invalid", body = ErrorBody),
         (status = 502, description = "the terminal refused (its code and message)", body = ErrorBody),
@@ -66,9 +88,13 @@ pub(crate) async fn face_auth(
     path = "/v1/qrcode",
     tag = "刷脸",
     request_body(content = Option<ScanRequest>, description = "empty body: the counter's settings"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "replays the first answer")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer"),
+        ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 as soon as the scan has started, and poll the visit"),
+    ),
     responses(
         (status = 201, description = "identified", body = HisFaceAuth),
+        (status = 202, description = "`Prefer: respond-async`: the scan started; poll `Location` (GET /v1/visits/{outBizNo})", body = HisScanAccepted),
         (status = 409, description = "a scan is already waiting on this counter (`scan_in_progress`, with its outBizNo)", body = ErrorBody),
         (status = 422, description = "a field is invalid", body = ErrorBody),
         (status = 502, description = "the terminal refused (its code and message)", body = ErrorBody),
@@ -86,6 +112,21 @@ pub(crate) async fn qrcode(
     scan(app, peer, headers, body, Credential::QrCode).await
 }
 
+/// Whether the request says `Prefer: respond-async` (RFC 7240).
+fn prefers_async(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+}
+
+/// Where the HIS polls a visit.
+fn visit_location(out_biz_no: &str) -> String {
+    format!("/v1/visits/{out_biz_no}")
+}
+
 async fn scan(
     app: App,
     peer: ConnectInfo<SocketAddr>,
@@ -96,6 +137,7 @@ async fn scan(
     let client = super::caller(&peer, &headers);
     let replay_client = client.clone();
     let desk = app.desk();
+    let respond_async = prefers_async(&headers);
     let endpoint = match credential {
         Credential::Face => "POST /v1/face-auth",
         Credential::QrCode => "POST /v1/qrcode",
@@ -106,49 +148,196 @@ async fn scan(
         &headers,
         body,
         Some(&replay_client),
-        move |text| async move {
+        move |text, key| async move {
             let mut scan: ScanRequest = if text.is_empty() {
                 ScanRequest::by(Source::His)
             } else {
                 text.json()?
             };
             scan.source = Source::His;
-            let scanned = match credential {
-                Credential::Face => desk.face_auth_for(scan, std::future::pending()).await,
-                Credential::QrCode => desk.qrcode_for(scan, std::future::pending()).await,
+            let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+            let track = ScanTrack {
+                idempotency_key: key,
+                started: respond_async.then_some(started_tx),
             };
-            match scanned {
-                Ok(outcome) => {
-                    let visit = desk.disclose_visit(&outcome.out_biz_no, &client)?;
-                    let identity = visit.identity.ok_or_else(|| {
-                        ApiError::from(DeskError::Internal("身份已取得却无法读出".into()))
-                    })?;
-                    Ok((
-                        StatusCode::CREATED,
-                        HisFaceAuth {
-                            visit_id: outcome.visit_id,
-                            out_biz_no: outcome.out_biz_no,
-                            auth_no: outcome.auth_no,
-                            credential: outcome.credential,
-                            identity,
-                        },
-                    ))
-                }
-                Err(e) => {
-                    let visit = match &e {
-                        DeskError::Terminal { call_id, .. } | DeskError::Cancelled { call_id } => {
-                            desk.visit_of_call(*call_id).ok().flatten()
-                        }
-                        _ => None,
+            let run = scanned(desk, scan, credential, track, client);
+            if !respond_async {
+                return run.await;
+            }
+            // The scan goes on in a task of its own; the HIS is answered as
+            // soon as its visit exists, and polls it.
+            let scanning = tokio::spawn(run);
+            match started_rx.await {
+                Ok(started) => {
+                    let location = visit_location(&started.out_biz_no);
+                    let accepted = HisScanAccepted {
+                        visit_id: started.visit_id,
+                        out_biz_no: started.out_biz_no,
+                        state: VisitState::Scanning,
+                        location: location.clone(),
                     };
-                    let api = ApiError::from(e);
-                    let named = api.body.out_biz_no.clone().or(visit);
-                    Err(api.out_biz_no(named))
+                    Ok(Answer {
+                        status: StatusCode::ACCEPTED,
+                        body: serde_json::to_value(accepted).map_err(internal)?,
+                        location: Some(location),
+                    })
                 }
+                // Refused before it started (a scan already waiting, a field): its answer.
+                Err(_) => scanning.await.map_err(internal)?,
             }
         },
     )
     .await
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::from(DeskError::Internal(e.to_string()))
+}
+
+/// Run a scan to its end: the identity, disclosed to `client` (audited).
+async fn scanned(
+    desk: Arc<Desk>,
+    scan: ScanRequest,
+    credential: Credential,
+    track: ScanTrack,
+    client: String,
+) -> Result<Answer<serde_json::Value>, ApiError> {
+    let never = std::future::pending();
+    let scanned = match credential {
+        Credential::Face => desk.face_auth_tracked(scan, never, track).await,
+        Credential::QrCode => desk.qrcode_tracked(scan, never, track).await,
+    };
+    match scanned {
+        Ok(outcome) => identified(
+            &desk,
+            outcome.visit_id,
+            outcome.out_biz_no,
+            outcome.auth_no,
+            outcome.credential,
+            &client,
+        ),
+        Err(e) => Err(scan_failed(&desk, e)),
+    }
+}
+
+/// The 201 of a scan or identity fetch that yielded an identity.
+fn identified(
+    desk: &Desk,
+    visit_id: VisitId,
+    out_biz_no: String,
+    auth_no: Option<String>,
+    credential: Credential,
+    client: &str,
+) -> Result<Answer<serde_json::Value>, ApiError> {
+    let visit = desk.disclose_visit(&out_biz_no, client)?;
+    let identity = visit
+        .identity
+        .ok_or_else(|| ApiError::from(DeskError::Internal("身份已取得却无法读出".into())))?;
+    let body = HisFaceAuth {
+        visit_id,
+        out_biz_no,
+        auth_no,
+        credential,
+        identity,
+    };
+    Ok(Answer::new(
+        StatusCode::CREATED,
+        serde_json::to_value(body).map_err(internal)?,
+    ))
+}
+
+/// A failed scan or identity fetch, naming the visit to look at.
+fn scan_failed(desk: &Desk, e: DeskError) -> ApiError {
+    let visit = match &e {
+        DeskError::Terminal { call_id, .. } | DeskError::Cancelled { call_id } => {
+            desk.visit_of_call(*call_id).ok().flatten()
+        }
+        _ => None,
+    };
+    let api = ApiError::from(e);
+    let named = api.body.out_biz_no.clone().or(visit);
+    api.out_biz_no(named)
+}
+
+/// Fetch the identity of a visit again, after an identity check that failed
+/// or timed out (the face scan itself succeeded: no second scan).
+#[utoipa::path(
+    post,
+    path = "/v1/visits/{outBizNo}/identity",
+    tag = "刷脸",
+    params(
+        ("outBizNo" = String, Path, description = "as POST /v1/face-auth returned it"),
+        ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer"),
+    ),
+    responses(
+        (status = 201, description = "identified", body = HisFaceAuth),
+        (status = 404, description = "no such visit, or its face scan did not succeed", body = ErrorBody),
+        (status = 502, description = "the terminal refused (its code and message), or answered about another person (`reply_mismatch`)", body = ErrorBody),
+        (status = 503, description = "the terminal cannot be reached; nothing was sent", body = ErrorBody),
+        (status = 504, description = "no answer in time: try again", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn identity(
+    State(app): State<App>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    out_biz_no: Result<Path<String>, PathRejection>,
+    body: Body,
+) -> Response {
+    let out_biz_no = match visit_number(out_biz_no) {
+        Ok(no) => no,
+        Err(e) => return e.into_response(),
+    };
+    let client = super::caller(&peer, &headers);
+    let replay_client = client.clone();
+    let desk = app.desk();
+    let endpoint = format!("POST /v1/visits/{out_biz_no}/identity");
+    super::post_with(
+        &app,
+        &endpoint,
+        &headers,
+        body,
+        Some(&replay_client),
+        move |text, key| async move {
+            if !text.is_empty() {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_input",
+                    "请求体应为空",
+                )
+                .field("."));
+            }
+            if let Some(key) = &key {
+                desk.attach_key(key, &out_biz_no)?;
+            }
+            match desk.fetch_identity(&out_biz_no).await {
+                Ok(outcome) => identified(
+                    &desk,
+                    outcome.visit_id,
+                    outcome.out_biz_no,
+                    outcome.auth_no,
+                    outcome.credential,
+                    &client,
+                ),
+                Err(e) => Err(scan_failed(&desk, e)),
+            }
+        },
+    )
+    .await
+}
+
+/// The outBizNo in a path, checked.
+fn visit_number(out_biz_no: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    let bad =
+        |m: &str| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", m).field("outBizNo");
+    let Ok(Path(out_biz_no)) = out_biz_no else {
+        return Err(bad("outBizNo 不是有效的文本"));
+    };
+    if out_biz_no.chars().count() > 64 || out_biz_no.chars().any(char::is_control) {
+        return Err(bad("outBizNo 最长 64 个字符"));
+    }
+    Ok(out_biz_no)
 }
 
 /// A visit's state and identity, for a HIS that stopped waiting.
@@ -169,24 +358,10 @@ pub(crate) async fn visit(
     headers: HeaderMap,
     out_biz_no: Result<Path<String>, PathRejection>,
 ) -> Response {
-    let Ok(Path(out_biz_no)) = out_biz_no else {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_input",
-            "outBizNo 不是有效的文本",
-        )
-        .field("outBizNo")
-        .into_response();
+    let out_biz_no = match visit_number(out_biz_no) {
+        Ok(no) => no,
+        Err(e) => return e.into_response(),
     };
-    if out_biz_no.chars().count() > 64 || out_biz_no.chars().any(char::is_control) {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_input",
-            "outBizNo 最长 64 个字符",
-        )
-        .field("outBizNo")
-        .into_response();
-    }
     let client = super::caller(&peer, &headers);
     match app.desk().disclose_visit(&out_biz_no, &client) {
         Ok(visit) => super::json(StatusCode::OK, &visit),

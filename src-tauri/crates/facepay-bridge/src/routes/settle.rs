@@ -15,6 +15,8 @@ use facepay_core::api::{
 use crate::body::{Text, syntax};
 use crate::error::{ApiError, ErrorBody};
 use crate::server::App;
+
+use super::Answer;
 use crate::setlinfo::{HisRefund, HisSettlement, his_name};
 
 /// Either form of a settlement (documentation of the body).
@@ -77,7 +79,7 @@ pub(crate) async fn notify(State(app): State<App>, headers: HeaderMap, body: Bod
         &headers,
         body,
         None,
-        move |text| async move {
+        move |text, _key| async move {
             let his = has_setlinfo(&text)?;
             let receipt = if his {
                 let body: HisSettlement = text.json()?;
@@ -92,7 +94,7 @@ pub(crate) async fn notify(State(app): State<App>, headers: HeaderMap, body: Bod
                 desk.notify_from(draft, Source::His).await?
             };
             desk.wake_worker();
-            Ok((StatusCode::CREATED, receipt))
+            Ok(Answer::new(StatusCode::CREATED, receipt))
         },
     )
     .await
@@ -139,7 +141,7 @@ pub(crate) async fn refund(
         &headers,
         body,
         None,
-        move |text| async move {
+        move |text, _key| async move {
             let (request, checked): (RefundRequest, Option<Vec<String>>) = if text.is_empty() {
                 (RefundRequest::full(SettlementId(id)), None)
             } else if has_setlinfo(&text)? {
@@ -170,7 +172,7 @@ pub(crate) async fn refund(
                 None => desk.refund_from(request, Source::His).await?,
             };
             desk.wake_worker();
-            Ok((StatusCode::CREATED, receipt))
+            Ok(Answer::new(StatusCode::CREATED, receipt))
         },
     )
     .await

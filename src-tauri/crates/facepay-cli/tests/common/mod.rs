@@ -56,16 +56,27 @@ pub struct Run {
     pub code: Option<i32>,
     pub json: Value,
     pub stderr: String,
+    pub stdout: String,
 }
 
+/// A finished command. `json` is what it printed on stdout — or, when it
+/// printed nothing there (`bridge-token`'s errors), the JSON object that
+/// ends its stderr.
 pub fn finish(out: Output) -> Run {
     let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let json = if text.trim().is_empty() {
+        let start = stderr.rfind("\n{").map_or(0, |i| i + 1);
+        serde_json::from_str(&stderr[start..]).unwrap_or(Value::Null)
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {text}"))
+    };
     Run {
         ok: out.status.success(),
         code: out.status.code(),
-        json: serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {text}")),
-        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        json,
+        stderr,
+        stdout: text,
     }
 }
 
