@@ -130,6 +130,51 @@ fn errors_cross_ipc_as_code_and_message_naming_the_field() {
     }
 }
 
+#[test]
+fn one_setl_id_one_settlement_and_no_refund_without_a_settlement_from_the_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    sign_in_admin(&w);
+    let first = call(&w, "face_auth", json!({})).unwrap();
+    let first = first["outBizNo"].as_str().unwrap().to_owned();
+    let paid = call(
+        &w,
+        "notify",
+        json!({ "draft": panel_draft(&first, false, "") }),
+    )
+    .unwrap();
+    // The same 医保单据流水号 on the next patient (a HIS screen left open).
+    let second = call(&w, "face_auth", json!({})).unwrap();
+    let second = second["outBizNo"].as_str().unwrap().to_owned();
+    let err = call(
+        &w,
+        "notify",
+        json!({ "draft": panel_draft(&second, false, "") }),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "duplicate", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(
+        message.contains(&first) && message.contains(&paid["settlementId"].to_string()),
+        "{message}"
+    );
+    // A refund typed on a visit that was never settled: refused, nothing sent.
+    let mut refund = panel_draft(&second, false, "");
+    refund["medicalSettleState"] = json!("REFUND_SUCCESS");
+    refund["medicalSettleNo"] = json!("441700G2");
+    let err = call(&w, "notify", json!({ "draft": refund })).unwrap_err();
+    assert_eq!(
+        (err["code"].as_str(), err["field"].as_str()),
+        (Some("invalid_input"), Some("outBizNo")),
+        "{err}"
+    );
+    let page = call(&w, "history", json!({"filter": {}})).unwrap();
+    assert_eq!(page["rows"].as_array().unwrap().len(), 1);
+}
+
 /// The draft exactly as the panel's form builds it (ui/src/panel/SettleForm.tsx).
 fn panel_draft(out_biz_no: &str, self_pay: bool, setl_time: &str) -> Value {
     let mut d = json!({"outBizNo": out_biz_no, "medicalSettleState": "SUCCESS", "selfPay": self_pay,

@@ -155,3 +155,84 @@ async fn serve_refuses_an_address_off_this_machine() {
         r.json
     );
 }
+
+/// Start `facepay serve` on the journal; its base URL and the process.
+async fn serve(db: &std::path::Path, url: &str) -> (String, std::process::Child) {
+    let mut cmd = facepay(db, url);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let ready = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let ready: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        // Keep reading so the process never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        ready
+    })
+    .await
+    .unwrap();
+    (
+        format!("http://{}", ready["listening"].as_str().unwrap()),
+        child,
+    )
+}
+
+#[tokio::test]
+async fn a_retry_after_the_bridge_process_died_is_told_the_visit_to_look_at() {
+    use facepay_core::api::TransType;
+    use facepay_sim::{Behaviour, Script};
+    let sim = SimServer::loopback().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("facepay.db");
+    common::first_admin(&db, &sim.url()).await;
+    let token = run(cli(&db, &sim.url(), &["bridge-token"]), None).await;
+    let token = token.json["token"].as_str().unwrap().to_owned();
+    // The patient takes their time; the bridge process is killed meanwhile.
+    sim.sim
+        .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Hang));
+    let (base, mut child) = serve(&db, &sim.url()).await;
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(800))
+        .build()
+        .unwrap();
+    let first = http
+        .post(format!("{base}/v1/face-auth"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "scan-before-the-crash")
+        .send()
+        .await;
+    assert!(first.is_err(), "the HIS gave up waiting");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (base, mut child) = serve(&db, &sim.url()).await;
+    let retry = reqwest::Client::new()
+        .post(format!("{base}/v1/face-auth"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "scan-before-the-crash")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 409);
+    let body: Value = retry.json().await.unwrap();
+    assert_eq!(body["code"], "idempotency_interrupted", "{body}");
+    let out_biz_no = body["outBizNo"].as_str().unwrap().to_owned();
+    assert!(
+        body["advice"].as_str().unwrap().contains(&out_biz_no),
+        "{body}"
+    );
+    // The visit it names is there, 待确认 (the scan may have happened).
+    let visit: Value = reqwest::Client::new()
+        .get(format!("{base}/v1/visits/{out_biz_no}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(visit["state"], "pending", "{visit}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -132,6 +132,75 @@ fn a_schema_1_journal_is_migrated_and_keeps_its_settlements() {
 }
 
 #[test]
+fn a_journal_that_recorded_a_setl_id_twice_keeps_both_and_takes_no_third() {
+    // Before one setl_id meant one settlement, the same 2207 could be
+    // recorded again: the migration keeps such rows (settlements are never
+    // deleted), marks the later ones, and the rule holds from then on.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facepay.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for (i, sql) in [
+            include_str!("../src/migrations/001_initial.sql"),
+            include_str!("../src/migrations/002_self_pay_and_refunds.sql"),
+            include_str!("../src/migrations/003_his_bridge.sql"),
+            include_str!("../src/migrations/004_less_kept.sql"),
+            include_str!("../src/migrations/005_operators.sql"),
+            include_str!("../src/migrations/006_credential.sql"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            c.execute_batch(sql)
+                .unwrap_or_else(|e| panic!("migration {}: {e}", i + 1));
+        }
+        for (visit, time) in [
+            ("V-1", "09:30:00"),
+            ("V-1", "09:45:00"),
+            ("V-2", "10:00:00"),
+        ] {
+            c.execute(
+                "INSERT INTO settlements (out_biz_no, state, operator_id, operator_name, biz_type,
+                     total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no,
+                     setl_time, business_day, payload, created_at)
+                 VALUES (?1, 'SUCCESS', '0107', '林晓燕', 'register', 10000, 0, 10000, 0, 10000,
+                     '441700G0000000000100', ?2, '2026-11-20', '{}', ?2)",
+                rusqlite::params![visit, format!("2026-11-20 {time}")],
+            )
+            .unwrap();
+        }
+        c.pragma_update(None, "user_version", 6).unwrap();
+    }
+    let mut j = open(&path).unwrap();
+    let marked: Vec<(i64, i64)> = j
+        .conn()
+        .prepare("SELECT id, legacy_repeat FROM settlements ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(marked, vec![(1, 0), (2, 2), (3, 3)]);
+    let again = common::notify("V-3", "SUCCESS", "2026-11-20 11:00:00");
+    let mut draft = again.to_draft();
+    draft.medical_settle_no = Some("441700G0000000000100".into());
+    let again = nhsa_terminal::protocol::SettleNotify::try_from(draft).unwrap();
+    let now = j.now();
+    match j.write(|tx| facepay_journal::settlements::record(tx, &again, None, None, &now)) {
+        Err(JournalError::DuplicateSettlement { settlement_id, .. }) => {
+            assert_eq!(settlement_id.get(), 1)
+        }
+        other => panic!("{other:?}"),
+    }
+    // The mark is part of the record: never edited.
+    assert!(
+        j.conn()
+            .execute("UPDATE settlements SET legacy_repeat = 0 WHERE id = 2", [])
+            .is_err()
+    );
+}
+
+#[test]
 fn a_database_from_a_newer_version_is_refused_untouched() {
     let f = common::journal_at("2026-11-25 09:00:00");
     let path = f.journal.path().to_owned();

@@ -33,6 +33,15 @@ pub struct Answer {
 }
 
 pub fn config(dir: &std::path::Path, url: &str, his_notify: HisNotify) -> DeskConfig {
+    config_with(dir, url, |f| f.bridge.his_notify = Some(his_notify))
+}
+
+/// The test counter's settings, changed by `adjust` before validation.
+pub fn config_with(
+    dir: &std::path::Path,
+    url: &str,
+    adjust: impl FnOnce(&mut FileConfig),
+) -> DeskConfig {
     let mut file = FileConfig::default();
     file.override_from(|k| {
         Some(match k {
@@ -52,7 +61,7 @@ pub fn config(dir: &std::path::Path, url: &str, his_notify: HisNotify) -> DeskCo
         })
     });
     file.timeouts = Some(nhsa_timeouts());
-    file.bridge.his_notify = Some(his_notify);
+    adjust(&mut file);
     file.validate().unwrap()
 }
 
@@ -70,10 +79,15 @@ impl His {
 
     /// A counter whose token lives in its file (`None`) or is fixed.
     pub async fn with(his_notify: HisNotify, token: Option<&str>) -> Self {
+        Self::configured(token, |f| f.bridge.his_notify = Some(his_notify)).await
+    }
+
+    /// A counter with settings of its own (`adjust`), its token fixed or in its file.
+    pub async fn configured(token: Option<&str>, adjust: impl FnOnce(&mut FileConfig)) -> Self {
         let sim = SimServer::loopback().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let desk =
-            Arc::new(Desk::open(config(dir.path(), &sim.url(), his_notify), "test").unwrap());
+            Arc::new(Desk::open(config_with(dir.path(), &sim.url(), adjust), "test").unwrap());
         let mut his = Self {
             sim,
             dir,
@@ -134,6 +148,24 @@ impl His {
     pub async fn get(&self, path: &str) -> Answer {
         self.send(self.authed(self.http.get(format!("{}{path}", self.base))))
             .await
+    }
+
+    /// The bridge's port.
+    pub fn port(&self) -> u16 {
+        self.bridge.as_ref().unwrap().addr().port()
+    }
+
+    /// Send raw bytes on a new connection and read what comes back until the
+    /// bridge closes it (or `wait` passes).
+    pub async fn raw(&self, bytes: &[u8], wait: Duration) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", self.port()))
+            .await
+            .unwrap();
+        s.write_all(bytes).await.unwrap();
+        let mut out = Vec::new();
+        let _ = tokio::time::timeout(wait, s.read_to_end(&mut out)).await;
+        String::from_utf8_lossy(&out).into_owned()
     }
 
     pub async fn post(&self, path: &str, body: &str, key: Option<&str>) -> Answer {
