@@ -321,6 +321,8 @@ async fn the_cashier_panel_end_to_end() {
         .unwrap();
     let day = wait_text(&c, ".summary", "其中自费").await;
     assert!(day.contains("20.00"), "自费 net of the day: {day}");
+    // Two 收款 and a 退费, counted apart (not "净额合计 1").
+    assert!(day.contains("收 2 · 退 1"), "{day}");
     wait_text(&c, "#export-progress", "已导出 4 行").await;
     shot(&c, &shots, "09-day-close-and-export").await;
     let file = std::fs::read_dir(&exports)

@@ -271,9 +271,15 @@ function original(settlementId: number): SettlementRow {
 
 /** Refunds net against successes: SUCCESS counts +1, REFUND_SUCCESS −1. */
 const sign = (r: SettlementRow) => (r.state === "SUCCESS" ? 1 : r.state === "REFUND_SUCCESS" ? -1 : 0);
-function totals(rs: SettlementRow[], weight: (r: SettlementRow) => number): Totals {
+/** Sums of rows; a net counts its 收款 and 退费 apart (as facepay-journal's summary does). */
+function totals(rs: SettlementRow[], weight: (r: SettlementRow) => number, net = false): Totals {
   const sum = (k: "totalFee" | "hifAmt" | "acctAmt" | "ownAmt") => yuan(rs.reduce((a, r) => a + weight(r) * (fen(r[k] ?? "0") ?? 0), 0));
-  return { count: rs.reduce((a, r) => a + weight(r), 0), totalFee: sum("totalFee"), hifAmt: sum("hifAmt"), acctAmt: sum("acctAmt"), ownAmt: sum("ownAmt") };
+  const of = (state: string) => rs.filter((r) => r.state === state).length;
+  return {
+    count: net ? of("SUCCESS") : rs.length,
+    refundCount: net ? of("REFUND_SUCCESS") : 0,
+    totalFee: sum("totalFee"), hifAmt: sum("hifAmt"), acctAmt: sum("acctAmt"), ownAmt: sum("ownAmt"),
+  };
 }
 /** Per state and kind, and the nets: what 日结 and 交班 show. */
 function summarize(rs: SettlementRow[]): Pick<DaySummary, "byState" | "net" | "netInsured" | "netSelfPay"> {
@@ -352,8 +358,11 @@ const desk: Backend = {
     const bizType = oneOf(BIZ_TYPES, d.bizType || settings.bizType);
     if (!bizType) throw invalid("bizType", `业务场景无效：${d.bizType}`);
     const totalFee = amount("totalFee", d.totalFee);
-    // 自费 carries no 医保 amounts at all, whatever the draft says.
-    const part = (k: Part) => (d.selfPay || !d[k] ? null : amount(k, d[k]));
+    // 自费 carries no 医保 amounts at all, whatever the draft says: the
+    // patient paid it all (the row's 自费 is its 总费用, as the journal lists it).
+    const paid = state === "SUCCESS" || state === "REFUND_SUCCESS";
+    const cash: Record<Part, string | null> = { ownAmt: totalFee, hifAmt: "0.00", acctAmt: "0.00", hifpAmt: null };
+    const part = (k: Part) => (d.selfPay ? (paid ? cash[k] : null) : !d[k] ? null : amount(k, d[k]));
     const receipt = record({
       visitId: visits.get(d.outBizNo)?.visitId ?? null, originalId: null, outBizNo: d.outBizNo, authNo: d.authNo ?? null,
       state, officeId: d.officeId ?? null, officeName: d.officeName ?? null, doctorName: d.doctorName ?? null,
@@ -375,7 +384,7 @@ const desk: Backend = {
       medicalSettleNo: o.medicalSettleNo, ownAmt: o.ownAmt, hifAmt: o.hifAmt, acctAmt: o.acctAmt, hifpAmt: o.hifpAmt,
       // The fake keeps no optional amounts, so there is nothing to prefill them with.
       hifmiAmt: null, cvlservAmt: null, maAmt: null, hosPreAmt: null, medOverLmtAmt: null, mafAmt: null, cvlservDedcAmt: null, balance: null,
-      failReason: null,
+      failReason: null, operatorId: null, operatorName: null,
     };
     return { original: o, refundable, request };
   },
@@ -394,7 +403,9 @@ const desk: Backend = {
       const given = PARTS.find((k) => q[k]);
       if (given) throw invalid(given, "自费结算的退费不带医保金额");
     }
+    const cash: Record<Part, string | null> = { ownAmt: totalFee, hifAmt: "0.00", acctAmt: "0.00", hifpAmt: null };
     const part = (k: Part) => {
+      if (o.selfPay) return ok ? cash[k] : null;
       const v = take(q[k], o[k]);
       return ok && v !== null ? amount(k, v) : null;
     };
@@ -441,7 +452,7 @@ const desk: Backend = {
   closeDay: async (date) => {
     log(actor(), "close_day", `${actor()}:${date}`);
     const mine = (await desk.summary(date)).find((s) => s.operatorId === actor());
-    const empty = { count: 0, totalFee: "0.00", hifAmt: "0.00", acctAmt: "0.00", ownAmt: "0.00" };
+    const empty = { count: 0, refundCount: 0, totalFee: "0.00", hifAmt: "0.00", acctAmt: "0.00", ownAmt: "0.00" };
     const s = mine ?? { operatorId: actor(), operatorName: sitting?.operator.name ?? "", businessDay: date, byState: [], net: empty, netInsured: empty, netSelfPay: empty, closedAt: null, closedBy: null };
     return { ...s, closedAt: `${date} 18:00:00`, closedBy: actor() };
   },

@@ -4,9 +4,10 @@ import type { SettlementId } from "./SettlementId";
 
 /**
  * 退费 of a recorded SUCCESS. It is sent under the original visit's outBizNo
- * and authNo. For every value: absent (`null`) takes the original's, `""`
+ * and authNo. For every amount: absent (`null`) takes the original's, `""`
  * leaves the field out, anything else replaces it — so an empty request is
- * a full refund of what is left.
+ * a full refund of what is left. The balance is never the original's (it
+ * was the balance before the refund): absent sends none.
  */
 export type RefundRequest = { settlementId: SettlementId, 
 /**
@@ -20,4 +21,9 @@ totalFee: string | null,
 /**
  * When the HIS settled the refund (2208); absent: now.
  */
-setlTime: string | null, medicalSettleNo: string | null, ownAmt: string | null, hifAmt: string | null, acctAmt: string | null, hifpAmt: string | null, hifmiAmt: string | null, cvlservAmt: string | null, maAmt: string | null, hosPreAmt: string | null, medOverLmtAmt: string | null, mafAmt: string | null, cvlservDedcAmt: string | null, balance: string | null, failReason: string | null, };
+setlTime: string | null, medicalSettleNo: string | null, ownAmt: string | null, hifAmt: string | null, acctAmt: string | null, hifpAmt: string | null, hifmiAmt: string | null, cvlservAmt: string | null, maAmt: string | null, hosPreAmt: string | null, medOverLmtAmt: string | null, mafAmt: string | null, cvlservDedcAmt: string | null, balance: string | null, failReason: string | null, 
+/**
+ * Who refunds; absent: the signed-in cashier (or the counter's
+ * configured operator), as for settlements.
+ */
+operatorId: string | null, operatorName: string | null, };

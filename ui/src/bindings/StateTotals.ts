@@ -5,4 +5,12 @@ export type StateTotals = { state: SettleState,
 /**
  * 自费 rows are summed apart from 医保 ones.
  */
-selfPay: boolean, count: number, totalFee: string, hifAmt: string, acctAmt: string, ownAmt: string, };
+selfPay: boolean, 
+/**
+ * Per state: its settlements. In a net: the 收款 (SUCCESS) counted in it.
+ */
+count: number, 
+/**
+ * In a net: the 退费 (REFUND_SUCCESS) taken off it; 0 per state.
+ */
+refundCount: number, totalFee: string, hifAmt: string, acctAmt: string, ownAmt: string, };

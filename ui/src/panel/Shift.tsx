@@ -54,7 +54,7 @@ function ShiftTotals({ s, id }: { s: ShiftSummary; id: string }) {
         </div>
       )}
       <div class="shift-net">
-        净额 <strong>{s.net.totalFee}</strong> 元 · 医保 {s.netInsured.totalFee} · 自费 {s.netSelfPay.totalFee}
+        收款 {s.net.count} 笔 · 退费 {s.net.refundCount} 笔 · 净额 <strong>{s.net.totalFee}</strong> 元 · 医保 {s.netInsured.totalFee} · 自费 {s.netSelfPay.totalFee}
       </div>
     </section>
   );

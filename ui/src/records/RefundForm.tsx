@@ -52,6 +52,8 @@ export function toRequest(f: Refund, d: RefundDraft): RefundRequest {
     medicalSettleNo: part(f.medicalSettleNo), ownAmt: part(f.ownAmt), hifAmt: part(f.hifAmt), acctAmt: part(f.acctAmt), hifpAmt: part(f.hifpAmt),
     ...mapMoreAmounts((k) => part(f.more[k])),
     failReason: f.state === "REFUND_FAIL" ? f.failReason.trim() : null,
+    // The signed-in cashier refunds.
+    operatorId: null, operatorName: null,
   };
 }
 

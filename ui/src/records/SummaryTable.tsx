@@ -2,10 +2,12 @@ import type { DaySummary } from "../bindings/DaySummary";
 import type { Totals } from "../bindings/Totals";
 import { payKindLabel, stateLabel } from "../labels";
 
+/** A net counts its 收款 and 退费 apart: "收 2 · 退 1", never "2 − 1 = 1". */
 function TotalsRow({ label, t, net = false }: { label: string; t: Totals; net?: boolean }) {
+  const count = net ? `收 ${t.count} · 退 ${t.refundCount}` : String(t.count);
   return (
     <tr class={net ? "net" : ""}>
-      <td>{label}</td><td class="num">{t.count}</td><td class="num">{t.totalFee}</td><td class="num">{t.hifAmt}</td><td class="num">{t.acctAmt}</td><td class="num">{t.ownAmt}</td>
+      <td>{label}</td><td class="num">{count}</td><td class="num">{t.totalFee}</td><td class="num">{t.hifAmt}</td><td class="num">{t.acctAmt}</td><td class="num">{t.ownAmt}</td>
     </tr>
   );
 }

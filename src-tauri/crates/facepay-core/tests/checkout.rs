@@ -76,7 +76,15 @@ async fn a_self_pay_settlement_reaches_the_terminal_without_an_amount_block() {
     }
     let row = &h.desk.history(&HistoryFilter::default()).unwrap().rows[0];
     assert!(row.self_pay);
-    assert_eq!(row.hif_amt, None);
+    // The patient paid it all: 总费用 = 医保报销 + 个人帐户 + 自费 on the row too.
+    assert_eq!(
+        (
+            row.own_amt.as_deref(),
+            row.hif_amt.as_deref(),
+            row.acct_amt.as_deref()
+        ),
+        (Some("35.00"), Some("0.00"), Some("0.00"))
+    );
 
     // Amounts with 自费, or a 医保 SUCCESS without them: refused, nothing sent.
     let before = h.sim.sim.received().len();

@@ -117,14 +117,20 @@ pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
     let last4: Option<String> = r.get(13)?;
     let total: i64 = r.get(14)?;
     let refunded: Option<i64> = r.get(25)?;
+    let state = code(r, 5, |c| MedicalSettleState::parse(c).ok())?;
+    let self_pay: bool = r.get(24)?;
+    // A 自费 settlement was paid by the patient in full: its 自费 is its
+    // 总费用, so every row reads 总费用 = 医保报销 + 个人帐户 + 自费.
+    let paid_in_cash = self_pay && state.carries_amounts();
+    let zero = || Some(yuan(0));
     Ok(SettlementRow {
         id: r.get(0)?,
         visit_id: r.get(1)?,
         original_id: r.get(2)?,
         out_biz_no: r.get(3)?,
         auth_no: r.get(4)?,
-        state: code(r, 5, |c| MedicalSettleState::parse(c).ok())?,
-        self_pay: r.get(24)?,
+        state,
+        self_pay,
         operator_id: r.get(6)?,
         operator_name: r.get(7)?,
         office_id: r.get(8)?,
@@ -134,9 +140,13 @@ pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
         user_name: name.map(|n| mask(Kind::Name, &n)),
         id_no: last4.as_deref().map(masked_last4),
         total_fee: yuan(total),
-        own_amt: fen(15)?,
-        hif_amt: fen(16)?,
-        acct_amt: fen(17)?,
+        own_amt: if paid_in_cash {
+            Some(yuan(total))
+        } else {
+            fen(15)?
+        },
+        hif_amt: if paid_in_cash { zero() } else { fen(16)? },
+        acct_amt: if paid_in_cash { zero() } else { fen(17)? },
         hifp_amt: fen(18)?,
         medical_settle_no: r.get(19)?,
         fail_reason: r.get(20)?,

@@ -10,13 +10,19 @@ use crate::JournalError;
 use crate::history::yuan;
 use crate::kinds::code;
 
-/// Money columns summed in 日结 (the 3201 对总账 ones and the patient's cash).
+/// Money columns summed in 日结 (the 3201 对总账 ones and the patient's
+/// cash). A 自费 settlement's 自费 is its 总费用, so 总费用 = 医保报销 + 个人帐户
+/// + 自费 holds for every line.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
+    /// Per state: its settlements. In a net: the 收款 (SUCCESS) counted in it.
     pub count: u64,
+    /// In a net: the 退费 (REFUND_SUCCESS) taken off it; 0 per state.
+    #[serde(default)]
+    pub refund_count: u64,
     pub total_fee: String,
     pub hif_amt: String,
     pub acct_amt: String,
@@ -60,6 +66,8 @@ pub struct DaySummary {
 #[derive(Default, Clone, Copy)]
 struct Fen {
     count: i64,
+    /// REFUND_SUCCESS rows in a net.
+    refunds: i64,
     total: i64,
     hif: i64,
     acct: i64,
@@ -75,17 +83,33 @@ fn signed(fen: i64) -> String {
 }
 
 impl Fen {
-    fn add(&mut self, sign: i64, other: Fen) {
-        self.count += sign * other.count;
+    /// Take `other`, the rows of one state, into a net.
+    fn add(&mut self, state: MedicalSettleState, other: Fen) {
+        let sign = state_sign(state);
+        match state {
+            MedicalSettleState::Success => self.count += other.count,
+            MedicalSettleState::RefundSuccess => self.refunds += other.count,
+            MedicalSettleState::Fail | MedicalSettleState::RefundFail => {}
+        }
         self.total += sign * other.total;
         self.hif += sign * other.hif;
         self.acct += sign * other.acct;
         self.own += sign * other.own;
     }
 
+    fn merge(&mut self, other: Fen) {
+        self.count += other.count;
+        self.refunds += other.refunds;
+        self.total += other.total;
+        self.hif += other.hif;
+        self.acct += other.acct;
+        self.own += other.own;
+    }
+
     fn totals(self) -> Totals {
         Totals {
             count: self.count.unsigned_abs(),
+            refund_count: self.refunds.unsigned_abs(),
             total_fee: signed(self.total),
             hif_amt: signed(self.hif),
             acct_amt: signed(self.acct),
@@ -100,13 +124,13 @@ pub fn day(
     day: &str,
     operator_id: Option<&str>,
 ) -> Result<Vec<DaySummary>, JournalError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT operator_id, state, self_pay, count(*), coalesce(sum(total_fee_fen), 0),
-                coalesce(sum(hif_fen), 0), coalesce(sum(acct_fen), 0), coalesce(sum(own_fen), 0)
+                coalesce(sum(hif_fen), 0), coalesce(sum(acct_fen), 0), coalesce(sum({OWN}), 0)
          FROM settlements
          WHERE business_day = ?1 AND (?2 IS NULL OR operator_id = ?2)
-         GROUP BY operator_id, state, self_pay ORDER BY operator_id, state, self_pay",
-    )?;
+         GROUP BY operator_id, state, self_pay ORDER BY operator_id, state, self_pay"
+    ))?;
     let rows = stmt.query_map(params![day, operator_id], |r| {
         // sum() of integers stays an integer in SQLite (and errors on overflow).
         let int = |i: usize| -> rusqlite::Result<i64> { r.get::<_, i64>(i) };
@@ -116,6 +140,7 @@ pub fn day(
             r.get::<_, bool>(2)?,
             Fen {
                 count: r.get(3)?,
+                refunds: 0,
                 total: int(4)?,
                 hif: int(5)?,
                 acct: int(6)?,
@@ -156,7 +181,7 @@ pub fn day(
             ));
         }
         if let Some((summary, net)) = out.last_mut() {
-            net[usize::from(self_pay)].add(state_sign(state), fen);
+            net[usize::from(self_pay)].add(state, fen);
             summary.by_state.push(StateTotals {
                 state,
                 self_pay,
@@ -185,9 +210,13 @@ fn state_sign(state: MedicalSettleState) -> i64 {
 /// (all, 医保, 自费) from the 医保 and 自费 nets.
 fn netted([insured, self_pay]: [Fen; 2]) -> (Totals, Totals, Totals) {
     let mut all = insured;
-    all.add(1, self_pay);
+    all.merge(self_pay);
     (all.totals(), insured.totals(), self_pay.totals())
 }
+
+/// What the patient paid in cash, summed in 日结's 自费: a 自费
+/// settlement's whole 总费用 (it carries no amount block).
+const OWN: &str = "CASE WHEN self_pay = 1 THEN total_fee_fen ELSE own_fen END";
 
 /// 交班: what one operator recorded during a shift.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -213,19 +242,20 @@ pub fn shift(
     from: &str,
     to: Option<&str>,
 ) -> Result<ShiftSummary, JournalError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT state, self_pay, count(*), coalesce(sum(total_fee_fen), 0),
-                coalesce(sum(hif_fen), 0), coalesce(sum(acct_fen), 0), coalesce(sum(own_fen), 0)
+                coalesce(sum(hif_fen), 0), coalesce(sum(acct_fen), 0), coalesce(sum({OWN}), 0)
          FROM settlements
          WHERE operator_id = ?1 AND created_at >= ?2 AND (?3 IS NULL OR created_at < ?3)
-         GROUP BY state, self_pay ORDER BY state, self_pay",
-    )?;
+         GROUP BY state, self_pay ORDER BY state, self_pay"
+    ))?;
     let rows = stmt.query_map(params![operator_id, from, to], |r| {
         Ok((
             code(r, 0, |c| MedicalSettleState::parse(c).ok())?,
             r.get::<_, bool>(1)?,
             Fen {
                 count: r.get(2)?,
+                refunds: 0,
                 total: r.get(3)?,
                 hif: r.get(4)?,
                 acct: r.get(5)?,
@@ -237,7 +267,7 @@ pub fn shift(
     let mut nets = [Fen::default(); 2];
     for row in rows {
         let (state, self_pay, fen) = row?;
-        nets[usize::from(self_pay)].add(state_sign(state), fen);
+        nets[usize::from(self_pay)].add(state, fen);
         by_state.push(StateTotals {
             state,
             self_pay,
@@ -330,6 +360,42 @@ pub fn closed_totals(
             |r| r.get(0),
         )
         .optional()?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| JournalError::Export(e.to_string())))
-        .transpose()
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let mut summary: DaySummary =
+        serde_json::from_str(&text).map_err(|e| JournalError::Corrupt {
+            path: "day_closures.totals".into(),
+            detail: format!("{operator_id} {business_day}：{e}"),
+        })?;
+    summary.recount();
+    Ok(Some(summary))
+}
+
+impl DaySummary {
+    /// The nets' 收款 and 退费 counts from the per-state rows: a day closed
+    /// by an earlier version kept one count (收款 less 退费) in its nets.
+    fn recount(&mut self) {
+        let count = |self_pay: Option<bool>, state: MedicalSettleState| -> u64 {
+            self.by_state
+                .iter()
+                .filter(|s| s.state == state && self_pay.is_none_or(|p| p == s.self_pay))
+                .map(|s| s.totals.count)
+                .sum()
+        };
+        let recounted = [None, Some(false), Some(true)].map(|p| {
+            (
+                count(p, MedicalSettleState::Success),
+                count(p, MedicalSettleState::RefundSuccess),
+            )
+        });
+        for (net, (collected, refunded)) in
+            [&mut self.net, &mut self.net_insured, &mut self.net_self_pay]
+                .into_iter()
+                .zip(recounted)
+        {
+            net.count = collected;
+            net.refund_count = refunded;
+        }
+    }
 }

@@ -297,7 +297,11 @@ fn a_self_pay_original_takes_only_a_self_pay_refund() {
         .find(|row| row.id == r.settlement_id)
         .unwrap();
     assert!(row.self_pay);
-    assert_eq!((row.own_amt, row.medical_settle_no), (None, None));
+    // Paid back in full in cash: its 自费 is its 总费用; no 医保 number.
+    assert_eq!(
+        (row.own_amt.as_deref(), row.medical_settle_no),
+        (Some("10.00"), None)
+    );
     // And the stored draft rebuilds the same 自费 notification for a re-send.
     assert!(
         settlements::payload(j.conn(), r.settlement_id)
@@ -333,7 +337,15 @@ fn day_totals_and_exports_keep_insured_and_self_pay_apart() {
     assert_eq!(day.net_self_pay.total_fee, "30.00");
     assert_eq!(day.net_self_pay.hif_amt, "0.00", "自费 has no 医保 part");
     assert_eq!(day.net.total_fee, "150.50");
-    assert_eq!(day.net.count, 1, "two successes, one refund");
+    // Two 收款 and one 退费, counted apart.
+    assert_eq!((day.net.count, day.net.refund_count), (2, 1));
+    assert_eq!(
+        (day.net_self_pay.count, day.net_self_pay.refund_count),
+        (1, 1)
+    );
+    // 自费's 自费 is what the patient paid: the lines add up.
+    assert_eq!(day.net_self_pay.own_amt, "30.00");
+    assert_eq!(day.net.own_amt, "50.50");
     let kinds: Vec<_> = day
         .by_state
         .iter()

@@ -100,7 +100,7 @@ fn a_refund_is_a_new_row_linked_to_its_original() {
     assert_eq!(refund.original_id, Some(paid.settlement_id));
     let s = &summary::day(f.journal.conn(), "2026-11-25", Some("0107")).unwrap()[0];
     assert_eq!(s.net.total_fee, "0.00", "refunds are netted");
-    assert_eq!(s.net.count, 0);
+    assert_eq!((s.net.count, s.net.refund_count), (1, 1));
     assert_eq!(s.by_state.len(), 2);
 }
 
@@ -150,8 +150,8 @@ fn day_totals_per_state_and_net() {
         (fail.totals.count, fail.totals.hif_amt.as_str()),
         (1, "0.00")
     );
-    // Two successes minus one refund.
-    assert_eq!(mine.net.count, 1);
+    // Two 收款 and one 退费, counted apart; the money netted.
+    assert_eq!((mine.net.count, mine.net.refund_count), (2, 1));
     assert_eq!(mine.net.total_fee, "120.50");
     assert_eq!(mine.net.hif_amt, "80.00");
 }
@@ -734,4 +734,34 @@ fn a_whole_name_matches_exactly_a_lone_surname_as_a_prefix() {
     };
     assert_eq!(names("黄伟"), ["V-1"]);
     assert_eq!(names("黄"), ["V-3", "V-2", "V-1"]);
+}
+
+#[test]
+fn a_day_closed_by_an_earlier_version_shows_its_collections_and_refunds_apart() {
+    // Its nets kept one count, 收款 less 退费; the per-state rows tell both.
+    let f = journal_at("2026-11-26 09:00:00");
+    let old = r#"{"operatorId":"0107","operatorName":"林晓燕","businessDay":"2026-11-20",
+        "byState":[{"state":"REFUND_SUCCESS","selfPay":false,"count":1,"totalFee":"20.00","hifAmt":"0.00","acctAmt":"0.00","ownAmt":"20.00"},
+                   {"state":"SUCCESS","selfPay":false,"count":2,"totalFee":"241.00","hifAmt":"160.00","acctAmt":"40.00","ownAmt":"41.00"}],
+        "net":{"count":1,"totalFee":"221.00","hifAmt":"160.00","acctAmt":"40.00","ownAmt":"21.00"},
+        "netInsured":{"count":1,"totalFee":"221.00","hifAmt":"160.00","acctAmt":"40.00","ownAmt":"21.00"},
+        "netSelfPay":{"count":0,"totalFee":"0.00","hifAmt":"0.00","acctAmt":"0.00","ownAmt":"0.00"},
+        "closedAt":null,"closedBy":null}"#;
+    f.journal
+        .conn()
+        .execute(
+            "INSERT INTO day_closures (operator_id, business_day, closed_at, closed_by, totals)
+             VALUES ('0107', '2026-11-20', '2026-11-20 18:00:00.000', '0107', ?1)",
+            [old],
+        )
+        .unwrap();
+    let closed = summary::closed_totals(f.journal.conn(), "0107", "2026-11-20")
+        .unwrap()
+        .unwrap();
+    assert_eq!((closed.net.count, closed.net.refund_count), (2, 1));
+    assert_eq!(
+        (closed.net_self_pay.count, closed.net_self_pay.refund_count),
+        (0, 0)
+    );
+    assert_eq!(closed.net.total_fee, "221.00", "the money as it was closed");
 }
