@@ -16,6 +16,8 @@ packages=(
   gcc-mingw-w64-x86-64 gcc-mingw-w64-i686
   # nation-ec-host's Windows build run under Wine (scripts/wine-visit.sh); jq reads its JSON.
   wine64 jq
+  # The HIS guide's Java 8 example, compiled and run by scripts/his-guide-examples.sh.
+  default-jdk-headless
 )
 # The UI builds with Node.js 18 or newer (Debian 12 ships 18).
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -57,6 +57,7 @@ ok "SHA256SUMS matches all $(wc -l <"$dist/SHA256SUMS") files"
 artifact "$deb" 4000000 'Debian binary package*' ".deb"
 artifact "$windir/facepay-desk.exe" 5000000 'PE32+ executable (GUI) x86-64*' "Windows panel"
 artifact "$windir/facepay.exe" 2000000 'PE32+ executable (console) x86-64*' "Windows CLI"
+artifact "$windir/facepay-sim.exe" 1000000 'PE32+ executable (console) x86-64*' "Windows terminal simulator"
 artifact "$windir/WebView2Loader.dll" 100000 'PE32+ executable (DLL)*x86-64*' "WebView2 loader"
 artifact "$windir/facepay.example.toml" 1000 '*text*' "example configuration"
 hosts=()
@@ -71,6 +72,7 @@ else
 fi
 imports_ok "$windir/facepay-desk.exe" x86_64-w64-mingw32-objdump "$windir"
 imports_ok "$windir/facepay.exe" x86_64-w64-mingw32-objdump "$windir"
+imports_ok "$windir/facepay-sim.exe" x86_64-w64-mingw32-objdump "$windir"
 artifact "$setup" 5000000 'PE32+ executable (GUI) x86-64*' "installer"
 7z l "$setup" | grep -x 'Type = Nsis' >/dev/null || fail "7z does not see an NSIS installer in $setup"
 ok "the installer is an NSIS installer"
@@ -79,11 +81,11 @@ ok "the installer is an NSIS installer"
 unpacked=$(mktemp -d)
 trap 'rm -rf "$unpacked"' EXIT
 7z x -y -o"$unpacked" "$setup" >/dev/null || fail "7z cannot unpack $setup"
-for f in facepay-desk.exe WebView2Loader.dll facepay.exe facepay.example.toml icon.ico uninstall.exe "${hosts[@]}"; do
+for f in facepay-desk.exe WebView2Loader.dll facepay.exe facepay-sim.exe facepay.example.toml icon.ico uninstall.exe "${hosts[@]}"; do
   [ -f "$unpacked/$f" ] || fail "the installer lacks $f"
   [ "$f" = uninstall.exe ] || cmp -s "$unpacked/$f" "$windir/$f" || fail "the installer's $f differs from $windir/$f"
 done
-ok "the installer holds the panel, the CLI, the WebView2 loader, the example configuration${hosts:+, the hosts} and an uninstaller"
+ok "the installer holds the panel, the CLI, the simulator, the WebView2 loader, the example configuration${hosts:+, the hosts} and an uninstaller"
 
 echo "== the installer under Wine (wine64): silent install, the installed CLI, silent uninstall keeps the journal =="
 wine=$(command -v wine64 || echo /usr/lib/wine/wine64)
@@ -104,7 +106,7 @@ ok "on Windows 7 the installer refuses (exit code 2, nothing installed)"
 "$wine" winecfg -v win10 >>"$out/wine-install.log" 2>&1
 "$wine" "$PWD/$setup" /S >>"$out/wine-install.log" 2>&1 || fail "the silent install failed: $out/wine-install.log"
 "$wineserver" -w
-for f in facepay-desk.exe WebView2Loader.dll facepay.exe facepay.example.toml "${hosts[@]}"; do
+for f in facepay-desk.exe WebView2Loader.dll facepay.exe facepay-sim.exe facepay.example.toml "${hosts[@]}"; do
   cmp -s "$instdir/$f" "$windir/$f" || fail "the install did not put $f into Program Files\FacePay Desk"
 done
 [ -f "$instdir/uninstall.exe" ] || fail "no uninstall.exe in Program Files\FacePay Desk"
@@ -117,6 +119,7 @@ x86_64-w64-mingw32-gcc -shared -O2 -o "$drive/windows/system32/bcryptprimitives.
 cli=$("$wine" 'C:\Program Files\FacePay Desk\facepay.exe' --version | tr -d '\r')
 [ "$cli" = "facepay $version" ] || fail "the installed facepay.exe --version says '$cli'"
 "$wine" 'C:\Program Files\FacePay Desk\facepay.exe' history --limit 1 >/dev/null || fail "the installed facepay.exe history failed"
+"$wine" 'C:\Program Files\FacePay Desk\facepay-sim.exe' --help 2>&1 | grep -q 'listen' || fail "the installed facepay-sim.exe --help failed"
 journal=("$drive"/users/*/AppData/Local/facepay-desk/facepay-demo.db)
 key=("$drive"/users/*/AppData/Roaming/facepay-desk/journal.key)
 [ -s "${journal[0]}" ] && [ -s "${key[0]}" ] || fail "facepay.exe left no journal and key in the user's profile"
@@ -140,7 +143,7 @@ if installed; then
   echo "facepay-desk was installed before the test: removing it first"
   as_root apt-get remove -y -qq facepay-desk >/dev/null
 fi
-for f in /usr/bin/facepay-desk /usr/bin/facepay; do
+for f in /usr/bin/facepay-desk /usr/bin/facepay /usr/bin/facepay-sim; do
   [ ! -e "$f" ] || fail "$f exists although facepay-desk is not installed: it would hide the package's"
 done
 cleanup() {
@@ -153,7 +156,7 @@ as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock:
 installed || fail "dpkg does not list facepay-desk as installed"
 [ "$(dpkg-query -W -f='${Version}' facepay-desk)" = "${version//-/\~}" ] || fail "the installed version is not $version"
 ok "installed facepay-desk $(dpkg-query -W -f='${Version}' facepay-desk)"
-files=(/usr/bin/facepay-desk /usr/bin/facepay /usr/share/applications/facepay-desk.desktop
+files=(/usr/bin/facepay-desk /usr/bin/facepay /usr/bin/facepay-sim /usr/share/applications/facepay-desk.desktop
   /usr/share/icons/hicolor/512x512/apps/facepay-desk.png /usr/share/doc/facepay-desk/facepay.example.toml)
 for f in "${files[@]}"; do [ -s "$f" ] || fail "$f is not installed"; done
 ok "installed: ${files[*]}"
@@ -161,9 +164,9 @@ ok "installed: ${files[*]}"
 desktop-file-validate /usr/share/applications/facepay-desk.desktop || fail "the desktop entry is invalid"
 grep -qx 'Name=医保刷脸收银台' /usr/share/applications/facepay-desk.desktop || fail "the desktop entry is not named 医保刷脸收银台"
 ok "desktop entry valid, named 医保刷脸收银台, runs facepay-desk"
-missing=$(ldd /usr/bin/facepay-desk /usr/bin/facepay | grep 'not found' || true)
+missing=$(ldd /usr/bin/facepay-desk /usr/bin/facepay /usr/bin/facepay-sim | grep 'not found' || true)
 [ -z "$missing" ] || fail "libraries missing after installing the .deb: $missing"
-ok "every shared library of both binaries resolves"
+ok "every shared library of the binaries resolves"
 
 cli=$(/usr/bin/facepay --version)
 [ "$cli" = "facepay $version" ] || fail "installed facepay --version says '$cli', expected 'facepay $version'"

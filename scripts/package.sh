@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every release artifact into dist/ (gitignored):
-#   facepay-desk_V_amd64.deb           the panel and the `facepay` CLI for Debian 12 / UOS / Kylin (amd64)
-#   facepay-desk_V_windows-x64/        the Windows files as installed: panel, WebView2Loader.dll, facepay.exe,
+#   facepay-desk_V_amd64.deb           the panel, the `facepay` CLI and the terminal simulator `facepay-sim`
+#                                      (the HIS vendor's test mode) for Debian 12 / UOS / Kylin (amd64)
+#   facepay-desk_V_windows-x64/        the Windows files as installed: panel, WebView2Loader.dll, facepay.exe, facepay-sim.exe,
 #                                      the example configuration, nation-ec-host (x86 and x64) when it exists
 #   facepay-desk_V_x64-setup.exe       the NSIS installer of that folder (per machine, installs WebView2 when missing)
 #   SHA256SUMS, LISTING                checksums, and size + checksum of each file
@@ -58,8 +59,8 @@ scripts/build-ui.sh
 
 # ---------------------------------------------------------------- Linux .deb
 package_deb() {
-  step "Linux release build: facepay-desk (embedded UI) and facepay"
-  cargo build --release --locked -p facepay-desk -p facepay-cli --features facepay-desk/custom-protocol
+  step "Linux release build: facepay-desk (embedded UI), facepay and facepay-sim"
+  cargo build --release --locked -p facepay-desk -p facepay-cli -p facepay-sim --features facepay-desk/custom-protocol
 
   step ".deb"
   deb_version=${version//-/\~} # 1.2.0-rc.1 sorts before 1.2.0 as 1.2.0~rc.1
@@ -70,6 +71,7 @@ package_deb() {
   install -d "$root/DEBIAN"
   install -Dm755 target/release/facepay-desk "$root/usr/bin/facepay-desk"
   install -Dm755 target/release/facepay "$root/usr/bin/facepay"
+  install -Dm755 target/release/facepay-sim "$root/usr/bin/facepay-sim"
   install -Dm644 packaging/linux/facepay-desk.desktop "$root/usr/share/applications/facepay-desk.desktop"
   for size in 512 128 48 32; do
     install -d "$root/usr/share/icons/hicolor/${size}x${size}/apps"
@@ -79,7 +81,8 @@ package_deb() {
   install -Dm644 packaging/linux/copyright "$root/usr/share/doc/facepay-desk/copyright"
   find "$root" -type d -exec chmod 0755 {} +
   printf 'Source: facepay-desk\n\nPackage: facepay-desk\nArchitecture: amd64\n' >"$src/debian/control"
-  shlibs=$(cd "$src" && dpkg-shlibdeps -O debian/facepay-desk/usr/bin/facepay-desk debian/facepay-desk/usr/bin/facepay)
+  shlibs=$(cd "$src" && dpkg-shlibdeps -O debian/facepay-desk/usr/bin/facepay-desk debian/facepay-desk/usr/bin/facepay \
+    debian/facepay-desk/usr/bin/facepay-sim)
   depends=${shlibs#shlibs:Depends=}
   for lib in libwebkit2gtk-4.1-0 libgtk-3-0 libssl3 libc6; do
     [[ ", $depends" == *", $lib "* || ", $depends," == *", $lib,"* ]] || die "Depends lacks $lib: $depends"
@@ -97,7 +100,8 @@ Recommends: fonts-noto-cjk | fonts-wqy-microhei | fonts-wqy-zenhei
 Description: 医保刷脸收银台 (FacePay Desk): 医保 face-scan payments at the counter
  The cashier panel that sits beside the HIS and drives the NHSA-certified
  医保 terminal (刷脸, 身份, 结算通知), with an encrypted local journal,
- 历史, 日结 and exports; and the facepay command line for IT and scripts.
+ 历史, 日结 and exports; the facepay command line for IT and scripts; and
+ facepay-sim, a terminal simulator for HIS vendors' tests (docs: 测试模式).
  Example configuration: /usr/share/doc/facepay-desk/facepay.example.toml
 EOF
   dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
@@ -107,13 +111,13 @@ EOF
 
 # ---------------------------------------------------------------- Windows
 package_windows() {
-  step "Windows x64 release build: facepay-desk.exe (embedded UI) and facepay.exe"
+  step "Windows x64 release build: facepay-desk.exe (embedded UI), facepay.exe and facepay-sim.exe"
   win=x86_64-pc-windows-gnu
-  cargo build --release --locked --target "$win" -p facepay-desk -p facepay-cli --features facepay-desk/custom-protocol
+  cargo build --release --locked --target "$win" -p facepay-desk -p facepay-cli -p facepay-sim --features facepay-desk/custom-protocol
 
   windir=$dist/facepay-desk_${version}_windows-x64
   mkdir -p "$windir"
-  cp "target/$win/release/facepay-desk.exe" "target/$win/release/facepay.exe" "$windir/"
+  cp "target/$win/release/facepay-desk.exe" "target/$win/release/facepay.exe" "target/$win/release/facepay-sim.exe" "$windir/"
   # The GNU build of the webview2-com crate loads WebView2Loader.dll at run time (MSVC links it statically):
   # ship the copy of the build that linked the panel.
   loader=$(ls -t target/"$win"/release/build/webview2-com-sys-*/out/x64/WebView2Loader.dll 2>/dev/null | head -1)

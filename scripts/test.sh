@@ -30,6 +30,9 @@ cargo clippy -p facepay-desk --features ts --all-targets --locked -- -D warnings
 step "tests (all but the end-to-end crate, which needs a display: see below); they include the HIS bridge's 30 s load test and its OpenAPI document check"
 cargo test --workspace --exclude facepay-e2e --locked
 
+step "the HIS guide's examples (docs/his-bridge.md): every curl block in order, and the Java 8 client, against facepay serve on the simulator"
+scripts/his-guide-examples.sh
+
 step "fuzz smoke: every cargo-fuzz target briefly (the long runs are scripts/fuzz.sh; figures in RELIABILITY.md)"
 scripts/fuzz.sh --smoke
 

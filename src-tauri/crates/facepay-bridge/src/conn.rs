@@ -145,9 +145,10 @@ pub(crate) async fn refuse(stream: &mut TcpStream, status: StatusCode, code: &st
     };
     let body = serde_json::to_string(&body).unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nx-error-code: {code}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-error-code: {code}\r\nconnection: close\r\n\r\n",
         status.as_u16(),
         status.canonical_reason().unwrap_or(""),
+        crate::JSON,
         body.len()
     );
     let write = async {

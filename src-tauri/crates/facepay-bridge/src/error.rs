@@ -158,8 +158,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = axum::http::HeaderValue::from_str(&self.body.code).ok();
         let mut response = (self.status, axum::Json(*self.body)).into_response();
+        let h = response.headers_mut();
+        h.insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static(crate::JSON),
+        );
         if let Some(code) = code {
-            response.headers_mut().insert("x-error-code", code);
+            h.insert("x-error-code", code);
         }
         response
     }

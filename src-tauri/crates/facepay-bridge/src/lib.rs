@@ -25,5 +25,9 @@ pub use recent::RecentRequest;
 pub use server::{Bridge, BridgeError, DeskSource, start};
 pub use token::{BridgeToken, TokenSource};
 
+/// Every answer's type: JSON, its charset said outright (Windows PowerShell
+/// 5.1 and old HIS libraries read a JSON body without one as Latin-1).
+pub(crate) const JSON: &str = "application/json; charset=utf-8";
+
 /// The largest request body accepted (413 beyond).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

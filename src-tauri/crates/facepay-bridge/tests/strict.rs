@@ -228,3 +228,21 @@ async fn a_thousand_half_open_connections_do_not_keep_health_from_answering() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn every_answer_says_its_charset() {
+    // Windows PowerShell 5.1 reads a JSON body without a charset as Latin-1.
+    let his = His::start().await;
+    for r in [
+        his.get("/v1/health").await,
+        his.get("/v1/settlements?nope=1").await,
+        his.post("/v1/face-auth", "", None).await,
+        his.get("/v1/openapi.json").await,
+    ] {
+        assert_eq!(
+            r.headers["content-type"], "application/json; charset=utf-8",
+            "{}",
+            r.status
+        );
+    }
+}

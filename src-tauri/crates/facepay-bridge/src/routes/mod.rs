@@ -53,7 +53,10 @@ pub(crate) fn router(app: App) -> Router {
 
 /// A JSON answer with its status.
 pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Response {
-    (status, axum::Json(value)).into_response()
+    let mut r = (status, axum::Json(value)).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::JSON));
+    r
 }
 
 /// What a POST's work answers: a status, a body, and where to look next
@@ -86,10 +89,7 @@ impl Sent {
     fn into_response(self, replayed: bool) -> Response {
         let mut r = (self.status, self.body).into_response();
         let h = r.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::JSON));
         if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
             h.insert(header::LOCATION, location);
         }

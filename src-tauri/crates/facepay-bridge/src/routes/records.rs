@@ -178,7 +178,7 @@ pub(crate) async fn health(State(app): State<App>) -> Response {
 )]
 pub(crate) async fn openapi() -> Response {
     (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        [(axum::http::header::CONTENT_TYPE, crate::JSON)],
         crate::openapi::document(),
     )
         .into_response()
