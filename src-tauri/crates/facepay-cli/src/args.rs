@@ -107,8 +107,9 @@ pub enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
-    /// Re-encrypt the journal under a new key (close the panel and every
-    /// other facepay process first). Crash-safe: a kill leaves it usable.
+    /// Re-encrypt the journal under a new key. Refused while the panel or any
+    /// other facepay process has the journal open (and none opens it until
+    /// the rotation is done). Crash-safe: a kill leaves it usable.
     Rekey,
     /// Print the HIS bridge's bearer token (for the HIS configuration);
     /// --rotate replaces it (the old one stops working at once). An

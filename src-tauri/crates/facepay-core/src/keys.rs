@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use facepay_journal::clock::Clock;
 use facepay_journal::rewrite;
-use facepay_journal::{Journal, JournalError, JournalKey};
+use facepay_journal::{Journal, JournalError, JournalKey, KeyChange, OpenGuard, RewriteLock};
 use facepay_keystore::{KeyError, KeyFile};
 
 use crate::config::DeskConfig;
@@ -53,43 +53,59 @@ fn keys(config: &DeskConfig) -> Result<(JournalKey, Option<JournalKey>), Journal
     Ok((current, pending))
 }
 
-/// Open with the key in force; after an interrupted rotation, with the
-/// pending key, which then becomes the key in force.
+/// The key the journal file is under now. A rotation a kill interrupted
+/// left a pending key: the file opens under the key in force (the rewrite
+/// never reached it: the pending key is discarded) or under the pending one
+/// (it did: the pending key becomes the key in force). Called only where no
+/// rewrite can be under way (an [`OpenGuard`] or the [`RewriteLock`] held),
+/// and with `write`, one process at a time.
+fn settle_rotation(config: &DeskConfig, write: bool) -> Result<JournalKey, JournalError> {
+    let (current, pending) = keys(config)?;
+    if pending.is_none() {
+        return Ok(current);
+    }
+    let _turn = if write {
+        Some(KeyChange::lock(&config.db_path)?)
+    } else {
+        None
+    };
+    // Another process may have settled it while this one waited.
+    let (current, pending) = keys(config)?;
+    let Some(pending) = pending else {
+        return Ok(current);
+    };
+    let store = KeyFile::at(&config.key_file);
+    let exists = std::fs::metadata(&config.db_path).is_ok_and(|m| m.len() > 0);
+    if !exists || rewrite::key_opens(&config.db_path, &current)? {
+        if write {
+            store.discard_pending().map_err(key_error)?;
+        }
+        return Ok(current);
+    }
+    if rewrite::key_opens(&config.db_path, &pending)? {
+        if write {
+            store.promote().map_err(key_error)?;
+            tracing::warn!("an interrupted key rotation was completed");
+        }
+        return Ok(pending);
+    }
+    Err(JournalError::WrongKey(config.db_path.clone()))
+}
+
+/// Open the journal under a hold that keeps any rewrite out from before the
+/// key is read until the journal is closed.
 pub(crate) fn open_journal(
     config: &DeskConfig,
     program: &str,
     clock: Arc<dyn Clock>,
     read_only: bool,
 ) -> Result<Journal, JournalError> {
-    let store = KeyFile::at(&config.key_file);
-    let (current, pending) = keys(config)?;
-    let open = |key: &JournalKey| {
-        if read_only {
-            Journal::open_read_only(&config.db_path, key, Arc::clone(&clock))
-        } else {
-            Journal::open(&config.db_path, key, program, Arc::clone(&clock))
-        }
-    };
-    match open(&current) {
-        Ok(journal) => {
-            if pending.is_some() && !read_only {
-                // The rotation never reached the file.
-                store.discard_pending().map_err(key_error)?;
-            }
-            Ok(journal)
-        }
-        Err(JournalError::WrongKey(path)) => match pending {
-            Some(next) => {
-                let journal = open(&next)?;
-                if !read_only {
-                    store.promote().map_err(key_error)?;
-                    tracing::warn!("an interrupted key rotation was completed");
-                }
-                Ok(journal)
-            }
-            None => Err(JournalError::WrongKey(path)),
-        },
-        Err(e) => Err(e),
+    let guard = OpenGuard::shared(&config.db_path)?;
+    let key = settle_rotation(config, !read_only)?;
+    if read_only {
+        Journal::open_read_only_guarded(guard, &config.db_path, &key, clock)
+    } else {
+        Journal::open_guarded(guard, &config.db_path, &key, program, clock)
     }
 }
 
@@ -101,29 +117,32 @@ pub struct Rekeyed {
     pub key_file: String,
 }
 
-/// `facepay rekey`: re-encrypt the journal under a new key. Refused while
-/// another process (a panel, a `facepay serve`) has the journal open.
+/// `facepay rekey`: re-encrypt the journal under a new key. It takes the
+/// journal for itself (refused while any other process has it open, and no
+/// process opens it until it is done), so no other process can adopt or
+/// drop the pending key meanwhile; a kill at any point leaves the file
+/// under the key in force or under the pending one, which the next open
+/// settles.
 pub fn rekey(config: &DeskConfig, clock: Arc<dyn Clock>) -> Result<Rekeyed, DeskError> {
     let store = KeyFile::at(&config.key_file);
-    let old = {
-        let journal = open_journal(config, "facepay-rekey", Arc::clone(&clock), false)?;
-        let others = journal.other_live_sessions();
-        if others > 0 {
-            return Err(DeskError::Journal(JournalError::Busy(format!(
-                "还有 {others} 个收银台或 facepay 进程正在使用记录库：请先全部关闭再更换密钥"
-            ))));
-        }
-        let (current, _) = keys(config)?;
-        current
-    };
+    let held = RewriteLock::exclusive(&config.db_path)?;
+    if std::fs::metadata(&config.db_path).is_ok_and(|m| m.len() > 0)
+        && rewrite::is_plaintext(&config.db_path)?
+    {
+        return Err(DeskError::Journal(JournalError::Busy(
+            "记录库尚未加密：请先打开一次收银台或运行任一 facepay 命令".into(),
+        )));
+    }
+    let old = settle_rotation(config, true)?;
     let new = JournalKey::generate()?;
     store
         .write_pending(&new.to_hex())
         .map_err(|e| DeskError::Journal(key_error(e)))?;
-    rewrite::rekey(&config.db_path, &old, &new)?;
+    rewrite::rekey(&held, &config.db_path, &old, &new)?;
     store
         .promote()
         .map_err(|e| DeskError::Journal(key_error(e)))?;
+    drop(held);
     let mut journal = open_journal(config, "facepay-rekey", clock, false)?;
     let now = journal.now();
     journal.write(|tx| {

@@ -148,7 +148,9 @@ async fn a_rotation_interrupted_after_the_rewrite_completes_on_the_next_start() 
     let new = JournalKey::generate().unwrap();
     // The steps of `facepay rekey`, killed before the new key was promoted.
     store.write_pending(&new.to_hex()).unwrap();
-    rewrite::rekey(&config.db_path, &old, &new).unwrap();
+    let held = facepay_journal::RewriteLock::exclusive(&config.db_path).unwrap();
+    rewrite::rekey(&held, &config.db_path, &old, &new).unwrap();
+    drop(held);
     let desk = Desk::open(config.clone(), "test").unwrap();
     assert_eq!(
         desk.visit(&visit.out_biz_no).unwrap().visit.id,

@@ -11,6 +11,7 @@ pub mod clock;
 mod crypto;
 mod error;
 pub mod export;
+mod guard;
 pub mod history;
 pub mod idempotency;
 mod key;
@@ -34,6 +35,7 @@ use rusqlite::TransactionBehavior;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::keep_through_exit as keep_openssl_through_exit;
 pub use error::JournalError;
+pub use guard::{KeyChange, OpenGuard, RewriteLock};
 pub use key::JournalKey;
 pub use kinds::{
     CallId, CallStatus, Credential, DeliveryStatus, Resolution, Role, SettlementId, Source, VisitId,
@@ -52,6 +54,9 @@ pub struct Journal {
     clock: Arc<dyn Clock>,
     /// Opened by `open_read_only`: it serves reads, every write is refused.
     read_only: bool,
+    /// No rewrite of the file while this journal is open (last: released
+    /// after the connection closes).
+    _guard: OpenGuard,
 }
 
 impl Drop for Journal {
@@ -71,6 +76,17 @@ impl Journal {
         program: &str,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, JournalError> {
+        Self::open_guarded(OpenGuard::shared(path)?, path, key, program, clock)
+    }
+
+    /// [`Journal::open`] under a hold the caller took before it read the key.
+    pub fn open_guarded(
+        guard: OpenGuard,
+        path: &Path,
+        key: &JournalKey,
+        program: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, JournalError> {
         let disk = |e: JournalError| e.on_disk_of(path);
         let mut conn = open::connect(path, key).map_err(disk)?;
         let session = Session::start(&mut conn, path, program, &*clock).map_err(disk)?;
@@ -81,6 +97,7 @@ impl Journal {
             key: Arc::new(key.clone()),
             clock,
             read_only: false,
+            _guard: guard,
         };
         let recovered =
             session::recover_orphans(&journal.conn, path, &journal.session, &*journal.clock)?;
@@ -101,6 +118,16 @@ impl Journal {
         key: &JournalKey,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, JournalError> {
+        Self::open_read_only_guarded(OpenGuard::shared(path)?, path, key, clock)
+    }
+
+    /// [`Journal::open_read_only`] under a hold the caller took before it read the key.
+    pub fn open_read_only_guarded(
+        guard: OpenGuard,
+        path: &Path,
+        key: &JournalKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, JournalError> {
         let conn = open::reader(path, key)?;
         open::integrity(&conn, "quick_check", path)?;
         let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -116,6 +143,7 @@ impl Journal {
             key: Arc::new(key.clone()),
             clock,
             read_only: true,
+            _guard: guard,
         })
     }
 

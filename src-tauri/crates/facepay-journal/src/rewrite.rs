@@ -31,14 +31,6 @@ pub fn is_plaintext(path: &Path) -> Result<bool, JournalError> {
     }
 }
 
-/// One rewrite at a time per journal, across processes; the OS releases the
-/// lock if the holder dies.
-fn rewrite_lock(path: &Path) -> Result<File, JournalError> {
-    let lock = File::create(sibling(path, ".rewrite.lock"))?;
-    lock.lock()?;
-    Ok(lock)
-}
-
 /// Everything in the WAL moved into the file, so the copy is complete. A
 /// reader or writer elsewhere keeps it from completing: then nothing is done.
 fn checkpoint(conn: &Connection) -> Result<(), JournalError> {
@@ -86,12 +78,13 @@ fn replace(copy: &Path, path: &Path) -> Result<(), JournalError> {
 }
 
 /// A journal written by a version before encryption becomes an encrypted
-/// one, in place, on first open. Nothing happens to a file that is not plaintext.
+/// one, in place, on first open. Nothing happens to a file that is not
+/// plaintext. (Processes that open it hold it shared; they take turns here.)
 pub(crate) fn encrypt_if_plaintext(path: &Path, key: &JournalKey) -> Result<(), JournalError> {
     if !is_plaintext(path)? {
         return Ok(());
     }
-    let _lock = rewrite_lock(path)?;
+    let _turn = crate::KeyChange::lock(path)?;
     // Another process may have done it while this one waited.
     if !is_plaintext(path)? {
         return Ok(());
@@ -113,12 +106,16 @@ pub(crate) fn encrypt_if_plaintext(path: &Path, key: &JournalKey) -> Result<(), 
     Ok(())
 }
 
-/// Re-encrypt the journal under `new`. The caller makes sure no other
-/// process has it open and keeps `new` safe before calling (a kill after
-/// the rename leaves the file under `new` only).
-pub fn rekey(path: &Path, old: &JournalKey, new: &JournalKey) -> Result<(), JournalError> {
+/// Re-encrypt the journal under `new`, under the rewrite lock (nobody has
+/// the file open). The caller keeps `new` safe before calling: a kill after
+/// the rename leaves the file under `new` only.
+pub fn rekey(
+    _held: &crate::RewriteLock,
+    path: &Path,
+    old: &JournalKey,
+    new: &JournalKey,
+) -> Result<(), JournalError> {
     crate::crypto::keep_through_exit();
-    let _lock = rewrite_lock(path)?;
     let copy = sibling(path, ".rekeying");
     {
         let conn = Connection::open(path)?;
@@ -130,6 +127,18 @@ pub fn rekey(path: &Path, old: &JournalKey, new: &JournalKey) -> Result<(), Jour
     replace(&copy, path)?;
     tracing::warn!(path = %path.display(), "journal re-encrypted under a new key");
     Ok(())
+}
+
+/// Whether `key` opens the journal at `path` (a rotation's leftovers are
+/// settled by trying).
+pub fn key_opens(path: &Path, key: &JournalKey) -> Result<bool, JournalError> {
+    crate::crypto::keep_through_exit();
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    match crate::open::apply_key(&conn, key, path) {
+        Ok(()) => Ok(true),
+        Err(JournalError::WrongKey(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// An unencrypted copy of the journal at `out` (for support and tests that
