@@ -175,6 +175,61 @@ fn one_setl_id_one_settlement_and_no_refund_without_a_settlement_from_the_panel(
     assert_eq!(page["rows"].as_array().unwrap().len(), 1);
 }
 
+#[test]
+fn the_panel_refuses_an_identity_fetched_again_about_another_person() {
+    // A terminal the test can script: the simulator over HTTP.
+    let (sim, runtime) = {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        (rt.block_on(facepay_sim::SimServer::loopback()).unwrap(), rt)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = FileConfig::default();
+    file.override_from(|k| {
+        Some(match k {
+            "FACEPAY_TERMINAL_URL" => sim.url(),
+            "FACEPAY_ORG_ID" => "H44170200001".into(),
+            "FACEPAY_HOSPITAL_NAME" => "阳江市妇幼保健院".into(),
+            "FACEPAY_COUNTER_ID" => "W01".into(),
+            "FACEPAY_OPERATOR_ID" => "0107".into(),
+            "FACEPAY_OPERATOR_NAME" => "林晓燕".into(),
+            "FACEPAY_OFFICE_ID" => "0301".into(),
+            "FACEPAY_OFFICE_NAME" => "挂号收费处".into(),
+            _ => return None,
+        })
+    });
+    file.journal.path = Some(dir.path().join("facepay.db"));
+    file.journal.key_file = Some(dir.path().join("keys").join("journal.key"));
+    let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
+    let state = AppState::with_desk(desk, Some(dir.path().join("facepay.toml")));
+    let app = app_builder(mock_builder())
+        .manage(state)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    sign_in_admin(&w);
+    let visit = call(&w, "face_auth", json!({})).unwrap();
+    let out_biz_no = visit["outBizNo"].as_str().unwrap().to_owned();
+    call(
+        &w,
+        "notify",
+        json!({ "draft": panel_draft(&out_biz_no, false, "") }),
+    )
+    .unwrap();
+    sim.sim.push_script(facepay_sim::Script::for_trans(
+        facepay_core::api::TransType::AuthCheck,
+        facepay_sim::Behaviour::AsPerson {
+            person: "child-1y5m".into(),
+        },
+    ));
+    let err = call(&w, "fetch_identity", json!({ "outBizNo": out_biz_no })).unwrap_err();
+    assert_eq!(err["code"], "reply_mismatch", "{err}");
+    let again = call(&w, "fetch_identity", json!({ "outBizNo": out_biz_no })).unwrap();
+    assert_eq!(again["identity"]["idNo"], visit["identity"]["idNo"]);
+    drop(runtime);
+}
+
 /// The draft exactly as the panel's form builds it (ui/src/panel/SettleForm.tsx).
 fn panel_draft(out_biz_no: &str, self_pay: bool, setl_time: &str) -> Value {
     let mut d = json!({"outBizNo": out_biz_no, "medicalSettleState": "SUCCESS", "selfPay": self_pay,

@@ -192,6 +192,27 @@ async fn an_identity_check_that_failed_is_fetched_again_without_a_second_scan() 
 }
 
 #[tokio::test]
+async fn an_identity_fetched_again_about_another_person_is_refused() {
+    let his = His::start().await;
+    let scan = his.post("/v1/face-auth", "", None).await;
+    let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    his.post("/v1/settlements", &setlinfo_2207(&out_biz_no, &now()), None)
+        .await;
+    his.sim.sim.push_script(Script::for_trans(
+        TransType::AuthCheck,
+        Behaviour::AsPerson {
+            person: "child-5m".into(),
+        },
+    ));
+    let path = format!("/v1/visits/{out_biz_no}/identity");
+    let refused = his.post(&path, "", None).await;
+    assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{}", refused.body);
+    assert_eq!(refused.body["code"], "reply_mismatch");
+    let visit = his.get(&format!("/v1/visits/{out_biz_no}")).await.body;
+    assert_eq!(visit["identity"]["idNo"], scan.body["identity"]["idNo"]);
+}
+
+#[tokio::test]
 async fn the_identity_is_unmasked_while_the_visit_is_open_and_masked_after() {
     // Window 0: closed as soon as the first settlement reached the terminal.
     let his = His::configured(Some(TOKEN), |f| {

@@ -10,6 +10,38 @@ use common::{facepay, run, settle_json, temp_db};
 use facepay_sim::SimServer;
 
 #[tokio::test]
+async fn an_identity_fetched_again_about_another_person_is_refused() {
+    use facepay_core::api::TransType;
+    use facepay_sim::{Behaviour, Script};
+    let sim = SimServer::loopback().await.unwrap();
+    let (_dir, db) = temp_db();
+    let url = sim.url();
+    common::first_admin(&db, &url).await;
+    let auth = run(
+        {
+            let mut c = facepay(&db, &url);
+            c.arg("auth");
+            c
+        },
+        None,
+    )
+    .await;
+    let visit = auth.json["outBizNo"].as_str().unwrap().to_owned();
+    sim.sim.push_script(Script::for_trans(
+        TransType::AuthCheck,
+        Behaviour::AsPerson {
+            person: "child-13y8m".into(),
+        },
+    ));
+    let mut cmd = facepay(&db, &url);
+    cmd.args(["identity", "--visit", &visit]);
+    let refused = run(cmd, None).await;
+    assert_eq!(refused.code, Some(1));
+    assert_eq!(refused.json["code"], "reply_mismatch", "{}", refused.json);
+    assert!(!refused.stderr.contains("欧阳雨桐"), "{}", refused.stderr);
+}
+
+#[tokio::test]
 async fn a_repeated_setl_id_and_a_refund_of_nothing_are_refused_and_nothing_is_sent() {
     let sim = SimServer::loopback().await.unwrap();
     let (_dir, db) = temp_db();

@@ -222,6 +222,52 @@ impl Desk {
             .await
     }
 
+    /// The refusal of an identity that is not the person the visit already
+    /// knows (from an earlier check, or from the settlements made on it).
+    fn another_person(
+        &self,
+        visit_id: VisitId,
+        who: &nhsa_terminal::protocol::Identity,
+        raw: &str,
+    ) -> Result<Option<TerminalError>, DeskError> {
+        use nhsa_terminal::mask::{Kind, mask};
+        let known = self.read(|c| {
+            Ok(match visits::reveal(c, visit_id.get())? {
+                Some(person) => Some(person),
+                None => facepay_journal::settlements::person_of_visit(c, visit_id)?,
+            })
+        })?;
+        let Some((name, id_no)) = known else {
+            return Ok(None);
+        };
+        let got_id = who.id_no.reveal();
+        // A settlement keeps only the 证件号's last 4 (and the name until its retention ends).
+        let same_id = if id_no.chars().count() == 4 {
+            facepay_journal::visits::last4(got_id) == id_no
+        } else {
+            got_id.eq_ignore_ascii_case(&id_no)
+        };
+        let same_name = name.contains('*') || name == who.user_name.reveal();
+        if same_id && same_name {
+            return Ok(None);
+        }
+        let (field, sent, got) = if same_id {
+            (
+                "userName",
+                mask(Kind::Name, &name),
+                mask(Kind::Name, who.user_name.reveal()),
+            )
+        } else {
+            ("idNo", mask(Kind::IdNo, &id_no), mask(Kind::IdNo, got_id))
+        };
+        Ok(Some(TerminalError::Mismatch {
+            field,
+            sent,
+            got,
+            raw: nhsa_terminal::error::RawText(raw.to_owned()),
+        }))
+    }
+
     /// Allocate a number and journal the intent of an auth.check.
     fn journal_check(
         &self,
@@ -250,7 +296,10 @@ impl Desk {
     }
 
     /// Send the identity check. Its reply is stored only if it is about the
-    /// authNo asked for (the client refuses any other as a mismatch).
+    /// authNo asked for (the client refuses any other as a mismatch), and
+    /// about the person the visit already knows, if it knows one: a visit's
+    /// identity, once fetched, is frozen — its settlements and refunds were
+    /// made for that person.
     async fn send_check(
         &self,
         visit_id: VisitId,
@@ -259,7 +308,23 @@ impl Desk {
         call_id: CallId,
         prepared: Prepared<AuthCheck>,
     ) -> Result<FaceAuthOutcome, DeskError> {
-        let result = self.terminal.send(&prepared).await;
+        let mut result = self.terminal.send(&prepared).await;
+        if let Ok(reply) = &result
+            && let Some(mismatch) = self.another_person(visit_id, &reply.data, &reply.raw)?
+        {
+            self.write(|tx, now, _| {
+                facepay_journal::audit::append(
+                    tx,
+                    now,
+                    &self.operator(),
+                    "identity_mismatch",
+                    Some(visit_out_biz_no),
+                    Some(&mismatch.to_string()),
+                )?;
+                Ok(())
+            })?;
+            result = Err(mismatch);
+        }
         let reply = self.finish(call_id, result, |tx, reply, now| {
             visits::set_identity(tx, visit_id.get(), &reply.data, now)
         })?;

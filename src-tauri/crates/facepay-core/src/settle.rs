@@ -290,10 +290,24 @@ impl Desk {
             if d.auth_no.is_none() {
                 d.auth_no = visit.auth_no;
             }
-            if d.id_no.is_none()
-                && d.user_name.is_none()
-                && let Some((name, id_no)) = full
-            {
+            // The visit's person is the one the terminal shows the result to:
+            // a draft naming another is refused, one naming nobody gets them.
+            if let Some((name, id_no)) = full {
+                if d.id_no
+                    .as_deref()
+                    .is_some_and(|v| !v.eq_ignore_ascii_case(&id_no))
+                {
+                    return Err(DeskError::Invalid {
+                        field: "idNo",
+                        message: "证件号与这次刷脸（扫码）取得的身份不符：结算结果只能通知给这位患者（可不传证件号）".into(),
+                    });
+                }
+                if d.user_name.as_deref().is_some_and(|v| v != name) {
+                    return Err(DeskError::Invalid {
+                        field: "userName",
+                        message: "姓名与这次刷脸（扫码）取得的身份不符：结算结果只能通知给这位患者（可不传姓名）".into(),
+                    });
+                }
                 d.user_name = Some(name);
                 d.id_no = Some(id_no);
             }

@@ -453,3 +453,20 @@ pub fn payload(
     }
     SettleNotify::try_from(draft).map_err(|e| corrupt(e.to_string()))
 }
+
+/// The person the settlements of a visit were made for (name, and the
+/// 证件号's last 4), when the visit itself holds no identity.
+pub fn person_of_visit(
+    conn: &Connection,
+    visit_id: VisitId,
+) -> Result<Option<(String, String)>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT user_name, id_no_last4 FROM settlements
+             WHERE visit_id = ?1 AND user_name IS NOT NULL AND id_no_last4 IS NOT NULL
+             ORDER BY id LIMIT 1",
+            [visit_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}

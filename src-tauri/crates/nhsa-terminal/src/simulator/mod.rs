@@ -360,11 +360,16 @@ impl State {
                 if req.org_id.as_str() != org_id {
                     return Err(invalid("data.orgId 与报文头 orgId 不一致".into()));
                 }
-                let Some(person) = self.issued.get(req.auth_no.as_str()).cloned() else {
+                let Some(issued) = self.issued.get(req.auth_no.as_str()).cloned() else {
                     return Err((
                         codes::UNKNOWN_AUTH_NO,
                         "实人认证业务流水号无效或已过期，请重新刷脸".into(),
                     ));
+                };
+                // A script may make a faulty terminal answer with someone else.
+                let person = match scripted {
+                    Some(_) => self.pick_person(scripted, false)?,
+                    None => issued,
                 };
                 self.claim(req.out_biz_no.as_str())?;
                 let mut data = self.identity(&person);

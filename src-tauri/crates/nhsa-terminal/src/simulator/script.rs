@@ -81,6 +81,8 @@ pub enum Behaviour {
     /// The default answer, about this person of the fixed roster (key as in
     /// [`super::Simulator::roster`], e.g. `child-1y5m`): who a 医保码 scan
     /// (qrcode.get) or a face scan (ec.auth, then its auth.check) reveals.
+    /// Scripted for an auth.check alone, a faulty terminal naming someone
+    /// other than the face it scanned.
     /// An unknown key is refused with [`super::codes::UNKNOWN_PERSON`].
     AsPerson { person: String },
 }
