@@ -23,6 +23,9 @@ pub enum Answer {
     /// 200 with a chunked body of `{"code":0,` then spaces that never ends;
     /// the server stops by itself after `max_bytes` (or when the reader leaves).
     Endless { max_bytes: u64 },
+    /// No answer at all: the request is read and the connection closed,
+    /// as a bridge that crashes or drops a stale connection does.
+    Close,
     /// A 200 JSON body sent `chunk` bytes at a time, one chunk every `every`.
     Slow {
         body: Vec<u8>,
@@ -107,7 +110,7 @@ impl Drop for HostileServer {
 }
 
 /// Read one request: the head, then as many body bytes as it announces.
-async fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+pub(crate) async fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
@@ -158,6 +161,7 @@ async fn serve(mut stream: TcpStream, shared: Arc<Mutex<Shared>>) {
 
 async fn write_answer(stream: &mut TcpStream, answer: Answer) -> std::io::Result<()> {
     match answer {
+        Answer::Close => return stream.shutdown().await,
         Answer::Raw {
             status,
             headers,

@@ -12,6 +12,7 @@
 //!   `cn.nhsa.qrcode.get`) on the simulator's today: keys for
 //!   `{"reply":"asPerson","person":"child-1y5m"}` scripts, and what they answer.
 
+pub mod closing;
 pub mod hostile;
 
 use std::net::SocketAddr;

@@ -259,3 +259,37 @@ fn plain_http_goes_only_to_this_machine_or_an_allowed_host() {
     assert!(http("http://10.1.2.3:4301/api/open", &["10.1.2.3"]).is_ok());
     assert!(http("http://10.1.2.4:4301/api/open", &["10.1.2.3"]).is_err());
 }
+
+#[tokio::test]
+async fn only_an_identity_check_is_sent_again_after_a_connection_closed_without_a_reply() {
+    use nhsa_terminal::protocol::TransType;
+    use nhsa_terminal::transport::Transport;
+    // The identity check is a read: sent once more, it gets its answer.
+    let bridge = HostileServer::start().await.unwrap();
+    bridge.answer(Answer::Close);
+    bridge.answer(Answer::body(Some("application/json"), "{\"code\":0}"));
+    let t = HttpTransport::new(&bridge.url()).unwrap();
+    let got = t
+        .exchange(TransType::AuthCheck, "{}", Duration::from_secs(3))
+        .await
+        .unwrap();
+    assert_eq!(got, "{\"code\":0}");
+    assert_eq!(bridge.requests().len(), 2);
+    // A face scan, a 医保码 read and a notification act on the terminal: never twice.
+    for trans in [
+        TransType::EcAuth,
+        TransType::QrCodeGet,
+        TransType::SettleNotify,
+    ] {
+        let bridge = HostileServer::start().await.unwrap();
+        bridge.answer(Answer::Close);
+        bridge.answer(Answer::body(Some("application/json"), "{\"code\":0}"));
+        let t = HttpTransport::new(&bridge.url()).unwrap();
+        let err = t
+            .exchange(trans, "{}", Duration::from_secs(3))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TransportError::Io { .. }), "{trans:?}: {err}");
+        assert_eq!(bridge.requests().len(), 1, "{trans:?} sent once");
+    }
+}

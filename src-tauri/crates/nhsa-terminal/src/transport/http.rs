@@ -55,6 +55,11 @@ impl HttpTransport {
         let client = reqwest::Client::builder()
             // A workstation proxy must never sit between us and a bridge on the counter.
             .no_proxy()
+            // A connection per call: many embedded bridges close theirs after
+            // each reply without `Connection: close`, and a reused one fails
+            // under a request the terminal never read. On a LAN or loopback a
+            // new connection costs nothing next to a face scan.
+            .pool_max_idle_per_host(0)
             // A redirect would re-send the envelope — a name and 证件号 — elsewhere.
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -114,14 +119,29 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-#[async_trait::async_trait]
-impl super::Transport for HttpTransport {
-    async fn exchange(
+/// How a POST failed: before any reply arrived (the connection refused or
+/// broken under the request), or after.
+enum Sent {
+    NoReply(TransportError),
+    Failed(TransportError),
+}
+
+impl Sent {
+    fn into_error(self) -> TransportError {
+        match self {
+            Sent::NoReply(e) | Sent::Failed(e) => e,
+        }
+    }
+}
+
+impl HttpTransport {
+    /// One POST of the envelope, finished by `deadline`.
+    async fn once(
         &self,
-        _trans_type: TransType,
         envelope: &str,
         timeout: Duration,
-    ) -> Result<String, TransportError> {
+        deadline: tokio::time::Instant,
+    ) -> Result<String, Sent> {
         let call = async {
             let request = self
                 .client
@@ -135,10 +155,14 @@ impl super::Transport for HttpTransport {
                 Some(t) => request.bearer_auth(t.reveal()),
                 None => request,
             };
-            let mut response = request
-                .send()
-                .await
-                .map_err(|e| self.classify(&e, timeout))?;
+            let mut response =
+                request
+                    .send()
+                    .await
+                    .map_err(|e| match self.classify(&e, timeout) {
+                        error @ TransportError::Io { .. } => Sent::NoReply(error),
+                        error => Sent::Failed(error),
+                    })?;
             let status = response.status();
             if status.is_redirection() {
                 let location = response
@@ -146,41 +170,71 @@ impl super::Transport for HttpTransport {
                     .get(reqwest::header::LOCATION)
                     .map(|l| printable(&String::from_utf8_lossy(l.as_bytes())))
                     .unwrap_or_else(|| "（无）".into());
-                return Err(TransportError::Redirected {
+                return Err(Sent::Failed(TransportError::Redirected {
                     status: status.as_u16(),
                     location,
-                });
+                }));
             }
             let charset = declared_charset(response.headers()).unwrap_or(Ok(self.charset));
             let bytes = read_bounded(&mut response)
                 .await
-                .map_err(|e| e.unwrap_or_else(|e| self.classify(&e, timeout)))?;
+                .map_err(|e| Sent::Failed(e.unwrap_or_else(|e| self.classify(&e, timeout))))?;
             if !status.is_success() {
                 // The body of an error page is kept only as something to read.
                 let body = charset
                     .ok()
                     .and_then(|c| c.decode(&bytes))
                     .unwrap_or_else(|| format!("（{} 字节，无法解码）", bytes.len()));
-                return Err(TransportError::HttpStatus {
+                return Err(Sent::Failed(TransportError::HttpStatus {
                     status: status.as_u16(),
                     body: RawText(body),
-                });
+                }));
             }
-            let charset = charset.map_err(|name| TransportError::Undecodable {
-                charset: name,
-                bytes: bytes.len(),
+            let charset = charset.map_err(|name| {
+                Sent::Failed(TransportError::Undecodable {
+                    charset: name,
+                    bytes: bytes.len(),
+                })
             })?;
-            charset
-                .decode(&bytes)
-                .ok_or_else(|| TransportError::Undecodable {
+            charset.decode(&bytes).ok_or_else(|| {
+                Sent::Failed(TransportError::Undecodable {
                     charset: charset.name().into(),
                     bytes: bytes.len(),
                 })
+            })
         };
-        // One deadline for connect + send + the whole body, not per phase.
-        tokio::time::timeout(timeout, call)
+        // One deadline for connect + send + the whole body, not per phase
+        // (and for a resent identity check, shared with the first try).
+        tokio::time::timeout_at(deadline, call)
             .await
-            .unwrap_or(Err(TransportError::Timeout { after: timeout }))
+            .unwrap_or(Err(Sent::Failed(TransportError::Timeout {
+                after: timeout,
+            })))
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Transport for HttpTransport {
+    async fn exchange(
+        &self,
+        trans_type: TransType,
+        envelope: &str,
+        timeout: Duration,
+    ) -> Result<String, TransportError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        match self.once(envelope, timeout, deadline).await {
+            // An identity check only reads what the face scan left on the
+            // 中台: asked again it answers the same. One whose connection
+            // failed before any reply arrived is sent once more; a scan, a
+            // 医保码 read and a notification never are (they act on the terminal).
+            Err(Sent::NoReply(e)) if trans_type == TransType::AuthCheck => {
+                tracing::warn!("identity check sent again after a connection error: {e}");
+                self.once(envelope, timeout, deadline)
+                    .await
+                    .map_err(Sent::into_error)
+            }
+            other => other.map_err(Sent::into_error),
+        }
     }
 
     async fn probe(&self, timeout: Duration) -> Result<(), TransportError> {
