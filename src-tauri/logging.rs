@@ -11,6 +11,8 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, fmt};
 
+use facepay_core::api::ScrubbingWriter;
+
 pub const KEEP_DAYS: usize = 180;
 
 /// Keeps the file writer flushing for the life of the app.
@@ -18,7 +20,8 @@ pub struct Guard(#[allow(dead_code)] pub Option<WorkerGuard>);
 
 pub fn init(dir: Option<PathBuf>) -> Option<WorkerGuard> {
     let filter = EnvFilter::try_from_env("FACEPAY_LOG").unwrap_or_else(|_| "info".into());
-    let stderr = fmt::layer().with_writer(std::io::stderr);
+    // Every line scrubbed: a terminal's message may name a patient.
+    let stderr = fmt::layer().with_writer(|| ScrubbingWriter(std::io::stderr()));
     let file = dir.and_then(|dir| {
         std::fs::create_dir_all(&dir).ok()?;
         #[cfg(unix)]
@@ -37,6 +40,7 @@ pub fn init(dir: Option<PathBuf>) -> Option<WorkerGuard> {
     match file {
         Some(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
+            let writer = move || ScrubbingWriter(writer.clone());
             let _ = tracing_subscriber::registry()
                 .with(filter)
                 .with(stderr)

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("FACEPAY_LOG")
                 .unwrap_or_else(|_| "warn".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| facepay_core::api::ScrubbingWriter(std::io::stderr()))
         .init();
     // The bridge answers several HIS requests at once; a command does one thing.
     let runtime = if matches!(args.command, args::Command::Serve { .. }) {

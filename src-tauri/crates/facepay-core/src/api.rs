@@ -39,7 +39,7 @@ pub use facepay_journal::{
     CallId, CallStatus, Credential, DeliveryStatus, Resolution, SettlementId, Source, VisitId,
 };
 pub use nhsa_terminal::Timeouts;
-pub use nhsa_terminal::mask::scrub_text;
+pub use nhsa_terminal::mask::{ScrubbingWriter, scrub_text};
 pub use nhsa_terminal::protocol::{
     Amount, BizType, MedicalSettleState, SettleNotifyDraft, TransType,
 };

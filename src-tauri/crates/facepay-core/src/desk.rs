@@ -304,8 +304,16 @@ impl Desk {
         }
     }
 
-    /// Journal a failed call; the error to return.
+    /// Journal a failed call; the error to return. What the terminal said is
+    /// scrubbed of the patient's name, 证件号 and token where the visit knows
+    /// them, before it is stored, logged or shown.
     pub(crate) fn failed(&self, call_id: CallId, error: TerminalError) -> DeskError {
+        let known = self
+            .read(|c| calls::known_person(c, call_id.get()))
+            .unwrap_or_default();
+        let known: Vec<(nhsa_terminal::mask::Kind, &str)> =
+            known.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let error = error.scrubbed(&known);
         let recorded = self.write(|tx, now, _| {
             Ok(calls::finish(
                 tx,

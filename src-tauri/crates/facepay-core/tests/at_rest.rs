@@ -299,6 +299,19 @@ async fn tokens_go_after_settlement_and_identities_after_the_retention() {
     let purged = h.desk.housekeeping().unwrap();
     assert_eq!((purged.visits, purged.settlements), (2, 1));
     assert!(one(&h.desk, "SELECT id_no FROM visits WHERE id_no IS NOT NULL").is_none());
+    // The calls' copies of requests and replies go with the identity.
+    assert!(
+        one(
+            &h.desk,
+            "SELECT reply_masked FROM calls WHERE reply_masked IS NOT NULL"
+        )
+        .is_none(),
+        "a call of a purged visit keeps its reply"
+    );
+    assert_eq!(
+        one(&h.desk, "SELECT DISTINCT request_masked FROM calls").as_deref(),
+        Some(facepay_journal::retention::PURGED)
+    );
     let shown = h
         .desk
         .history(&facepay_core::api::HistoryFilter::default())

@@ -339,3 +339,34 @@ pub fn visit_out_biz_no(conn: &Connection, call_id: i64) -> Result<Option<String
         )
         .optional()?)
 }
+
+/// The personal values known of the patient a call was about (the visit's
+/// name, 证件号 and ecToken, or its settlement's visit's), for scrubbing
+/// what the terminal said about them.
+pub fn known_person(
+    conn: &Connection,
+    call_id: i64,
+) -> Result<Vec<(nhsa_terminal::mask::Kind, String)>, JournalError> {
+    use nhsa_terminal::mask::Kind;
+    let row: Option<(Option<String>, Option<String>, Option<String>)> = conn
+        .query_row(
+            "SELECT v.user_name, v.id_no, v.ec_token FROM calls c
+             JOIN visits v ON v.id = coalesce(c.visit_id,
+                 (SELECT s.visit_id FROM settlements s WHERE s.id = c.settlement_id))
+             WHERE c.id = ?1",
+            [call_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((name, id_no, token)) = row else {
+        return Ok(Vec::new());
+    };
+    Ok([
+        (Kind::Name, name),
+        (Kind::IdNo, id_no),
+        (Kind::Token, token),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.filter(|v| !v.contains('*')).map(|v| (k, v)))
+    .collect())
+}

@@ -20,6 +20,9 @@ pub fn drop_tokens(tx: &Connection, before: &str) -> Result<usize, JournalError>
     )?)
 }
 
+/// What stands in a call record for a copy the retention period removed.
+pub const PURGED: &str = "（已按保留期清除）";
+
 /// What a purge did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -43,6 +46,15 @@ pub fn purge_identities(tx: &Connection, before: &str) -> Result<Purged, Journal
             "UPDATE visits SET user_name = ?2, id_no = NULL, birthday = NULL, ec_token = NULL,
                     ec_index_no = NULL WHERE id = ?1",
             params![id, masked],
+        )?;
+        // The calls' copies of what was sent and answered (masked, but with
+        // whatever a terminal put in fields and messages of its own) go too.
+        tx.execute(
+            "UPDATE calls SET request_masked = ?2, reply_masked = NULL,
+                    error_message = CASE WHEN error_message IS NULL THEN NULL ELSE ?2 END
+             WHERE visit_id = ?1
+                OR settlement_id IN (SELECT id FROM settlements WHERE visit_id = ?1)",
+            params![id, PURGED],
         )?;
         out.visits += 1;
     }

@@ -55,7 +55,7 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("NATION_EC_HOST_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| nhsa_terminal::mask::ScrubbingWriter(std::io::stderr()))
         .with_ansi(false)
         .init();
     let args = match Args::try_parse() {

@@ -76,6 +76,19 @@ fn human(d: Duration) -> String {
 }
 
 impl TerminalError {
+    /// The terminal's message with the known personal values of the visit
+    /// (name, 证件号, ecToken) masked wherever they appear.
+    pub fn scrubbed(self, known: &[(crate::mask::Kind, &str)]) -> Self {
+        match self {
+            TerminalError::Terminal { code, message, raw } => TerminalError::Terminal {
+                code,
+                message: crate::mask::scrub_known(&message, known),
+                raw,
+            },
+            other => other,
+        }
+    }
+
     /// A stable, machine-readable code for the UI and scripts.
     pub fn code(&self) -> &'static str {
         match self {

@@ -92,6 +92,53 @@ const PERSONAL_FIELDS: &[(&str, Kind)] = &[
     ("email", Kind::Whole),
 ];
 
+/// Names of people who are not patients: staff and places, kept as sent.
+const NOT_A_PATIENT: &[&str] = &[
+    "operatorname",
+    "officename",
+    "hospitalname",
+    "doctorname",
+    "orgname",
+    "deptname",
+    "fixmedinsname",
+    "fixmedins_name",
+    "dept_name",
+];
+
+/// How a field a terminal sends beyond the spec is masked, by its name: any
+/// name (`psnName`, `certName`, `name`) and any certificate number
+/// (`certNo`, `psnCertNo`, `idCard`) a vendor may add — a copy kept for
+/// support must not become a second, unmasked register of patients.
+fn kind_of(key: &str) -> Option<Kind> {
+    if let Some((_, kind)) = PERSONAL_FIELDS.iter().find(|(k, _)| *k == key) {
+        return Some(*kind);
+    }
+    let k = key.to_ascii_lowercase();
+    if NOT_A_PATIENT.contains(&k.as_str()) {
+        return None;
+    }
+    if k.ends_with("name") {
+        return Some(Kind::Name);
+    }
+    let id_like = [
+        "idno",
+        "id_no",
+        "certno",
+        "cert_no",
+        "idcard",
+        "id_card",
+        "sfzh",
+        "mdtrt_cert_no",
+    ];
+    if id_like.iter().any(|p| k.ends_with(p)) {
+        return Some(Kind::IdNo);
+    }
+    if k.ends_with("token") {
+        return Some(Kind::Token);
+    }
+    None
+}
+
 /// A copy of a raw request or reply fit for the journal and logs: personal
 /// fields masked wherever they sit (including inside `data` sent as a JSON
 /// string), and any stray ID number scrubbed. Unparseable text is scrubbed.
@@ -99,7 +146,7 @@ pub fn mask_raw(text: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(mut value) => {
             mask_value(&mut value);
-            scrub_id_numbers(&value.to_string())
+            scrub_names_beside_ids(&value.to_string())
         }
         // What cannot be parsed cannot be masked field by field: it may hold
         // a name anywhere. Kept as its size and fingerprint, for support.
@@ -118,8 +165,8 @@ pub fn fingerprint(text: &str) -> String {
     format!("<未能解析：{} 字节，SHA-256 {hash}>", text.len())
 }
 
-/// Free text from outside (an error message): ID numbers masked, and any
-/// JSON it carries masked field by field.
+/// Free text from outside (an error message, a log line): ID numbers and
+/// the names beside them masked, and any JSON it carries masked field by field.
 pub fn scrub_text(text: &str) -> String {
     match text.find('{') {
         Some(start) => {
@@ -127,12 +174,12 @@ pub fn scrub_text(text: &str) -> String {
             match serde_json::from_str::<serde_json::Value>(tail) {
                 Ok(mut value) => {
                     mask_value(&mut value);
-                    scrub_id_numbers(&format!("{head}{value}"))
+                    scrub_names_beside_ids(&format!("{head}{value}"))
                 }
-                Err(_) => scrub_id_numbers(text),
+                Err(_) => scrub_names_beside_ids(text),
             }
         }
-        None => scrub_id_numbers(text),
+        None => scrub_names_beside_ids(text),
     }
 }
 
@@ -141,10 +188,10 @@ fn mask_value(value: &mut serde_json::Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                if let Some((_, kind)) = PERSONAL_FIELDS.iter().find(|(k, _)| k == key)
+                if let Some(kind) = kind_of(key)
                     && let Value::String(s) = v
                 {
-                    *s = mask(*kind, s);
+                    *s = mask(kind, s);
                     continue;
                 }
                 mask_value(v);
@@ -157,7 +204,118 @@ fn mask_value(value: &mut serde_json::Value) {
                 *s = inner.to_string();
             }
         }
+        // A message such as "梁晓燕（441702199003152347）的医保电子凭证已失效".
+        Value::String(s) => *s = scrub_names_beside_ids(s),
         _ => {}
+    }
+}
+
+/// Whether `c` can be part of a Chinese name (including the middle dot of
+/// minority names, 阿卜杜·热合曼).
+fn name_char(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) || c == '·'
+}
+
+/// Mask the name a free text puts beside an ID number ("梁晓燕（4417…）",
+/// "梁晓燕 4417…", "姓名：梁晓燕"), and every ID number. Terminal messages
+/// are written for people, so that is where a name shows up in them.
+pub fn scrub_names_beside_ids(text: &str) -> String {
+    let ids = scrub_id_numbers(text);
+    let chars: Vec<char> = ids.chars().collect();
+    let mut out: Vec<char> = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        // "姓名：X" / "姓名:X" / "患者X": the name after the label.
+        let label = ["姓名：", "姓名:", "姓名 ", "患者：", "患者:"]
+            .iter()
+            .find(|l| chars[i..].starts_with(&l.chars().collect::<Vec<_>>()));
+        if let Some(l) = label {
+            let n = l.chars().count();
+            out.extend(&chars[i..i + n]);
+            i += n;
+            let start = i;
+            while i < chars.len() && name_char(chars[i]) && i - start < 6 {
+                i += 1;
+            }
+            let name: String = chars[start..i].iter().collect();
+            out.extend(mask(Kind::Name, &name).chars());
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    // A name run right before a masked ID number (its stars), maybe across a
+    // bracket or a space.
+    let text: String = out.into_iter().collect();
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if name_char(chars[i]) {
+            let start = i;
+            while i < chars.len() && name_char(chars[i]) {
+                i += 1;
+            }
+            let mut j = i;
+            while j < chars.len()
+                && matches!(
+                    chars[j],
+                    '（' | '(' | ' ' | '：' | ':' | '，' | ',' | '[' | '【'
+                )
+            {
+                j += 1;
+            }
+            let before_id = j - i <= 2
+                && chars.get(j) == Some(&'*')
+                && chars[j..].iter().take(8).all(|c| *c == '*');
+            let run: String = chars[start..i].iter().collect();
+            // Only the last (at most 4) characters before the number are the
+            // name: "的医保电子凭证：梁晓燕 ****" keeps its words.
+            if before_id {
+                let run_chars: Vec<char> = run.chars().collect();
+                let keep = run_chars.len().saturating_sub(4);
+                out.extend(&run_chars[..keep]);
+                let name: String = run_chars[keep..].iter().collect();
+                out.push_str(&mask(Kind::Name, &name));
+            } else {
+                out.push_str(&run);
+            }
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Mask every occurrence of the known personal values of a visit (its
+/// name, 证件号, ecToken) in `text`, then what [`scrub_text`] masks.
+pub fn scrub_known(text: &str, known: &[(Kind, &str)]) -> String {
+    let mut out = text.to_owned();
+    for (kind, value) in known {
+        if value.chars().count() >= 2 && out.contains(value) {
+            out = out.replace(value, &mask(*kind, value));
+        }
+    }
+    scrub_text(&out)
+}
+
+/// A log writer that scrubs what it writes ([`scrub_text`]): the logs of the
+/// panel, the CLI and the host never keep an ID number or the name beside it,
+/// whatever a terminal put in a message that ends up in a log line.
+#[derive(Debug, Clone)]
+pub struct ScrubbingWriter<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for ScrubbingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // tracing writes one whole event per call.
+        let text = String::from_utf8_lossy(buf);
+        self.0.write_all(scrub_text(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -211,6 +369,52 @@ impl<const K: u8> std::fmt::Display for Personal<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_terminal_message_loses_the_name_beside_the_id_number() {
+        for (text, name) in [
+            ("梁晓燕（441702199003152347）的医保电子凭证已失效", "梁晓燕"),
+            (
+                "用户 阿卜杜·热合曼 441702199003152347 未授权",
+                "阿卜杜·热合曼",
+            ),
+            ("电子凭证已失效：姓名：欧阳娜娜，请重新激活", "欧阳娜娜"),
+            ("参保人陈思妤:44170220260625024X 状态异常", "陈思妤"),
+        ] {
+            let scrubbed = scrub_text(text);
+            assert!(!scrubbed.contains(name), "{name} in {scrubbed}");
+            assert!(!scrubbed.contains("199003152347"), "{scrubbed}");
+        }
+        // Words that are not beside a number stay.
+        assert_eq!(scrub_text("医保电子凭证已失效"), "医保电子凭证已失效");
+    }
+
+    #[test]
+    fn fields_beyond_the_spec_that_name_a_person_are_masked_in_raw_copies() {
+        let inner = r#"{"psnName":"张伟","psn_name":"张伟","extData":"{\"certName\":\"张伟\",\"certNo\":\"441781197503150010\"}","operatorName":"林晓燕","message":"张伟（441781197503150010）已授权"}"#;
+        let raw = serde_json::json!({"code": 0, "data": inner}).to_string();
+        let masked = mask_raw(&raw);
+        assert!(!masked.contains("张伟"), "{masked}");
+        assert!(!masked.contains("441781197503150010"), "{masked}");
+        assert!(masked.contains("林晓燕"), "staff names stay: {masked}");
+    }
+
+    #[test]
+    fn known_values_of_the_visit_are_masked_wherever_they_appear() {
+        let text = "请核对患者王芳的凭证，令牌 441700ec7ioqup8p1o0761820a0000f1f8b13d 已失效";
+        let scrubbed = scrub_known(
+            text,
+            &[
+                (Kind::Name, "王芳"),
+                (Kind::Token, "441700ec7ioqup8p1o0761820a0000f1f8b13d"),
+            ],
+        );
+        assert!(!scrubbed.contains("王芳"), "{scrubbed}");
+        assert!(
+            !scrubbed.contains("ec7ioqup8p1o0761820a0000f1f8"),
+            "{scrubbed}"
+        );
+    }
 
     #[test]
     fn id_numbers_keep_only_the_searchable_tail() {

@@ -144,9 +144,10 @@ pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, Terminal
         _ => None,
     };
     if code != "0" {
+        // Shown to the cashier, logged and journaled: never a name or 证件号.
         return Err(TerminalError::Terminal {
             code,
-            message,
+            message: crate::mask::scrub_text(&message),
             raw: RawText(raw.to_owned()),
         });
     }
