@@ -54,5 +54,11 @@ impl Desk {
             }
             Ok(purged)
         })
+        .inspect(|purged| {
+            if purged.visits + purged.settlements > 0 {
+                // What was purged must not stay readable in the WAL's older frames.
+                self.with_journal(|j| j.checkpoint_truncate());
+            }
+        })
     }
 }

@@ -7,6 +7,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::{harness, never, success};
 use facepay_core::api::{Desk, ErrorCode, ExportFormat, ExportRequest, RefundRequest};
 use facepay_journal::JournalKey;
@@ -344,4 +346,90 @@ async fn tokens_go_after_settlement_and_identities_after_the_retention() {
         !contains(&bytes, &full_name),
         "{full_name} still in the journal"
     );
+}
+
+/// Every page of an SQLCipher file (the journal, or the frames of its WAL)
+/// decrypted with `key`, as someone holding the key and a copy of the files
+/// could read them — deleted rows and older page versions included.
+fn decrypted_pages(path: &Path, key: &JournalKey, wal: bool) -> Vec<u8> {
+    use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::NoPadding};
+    const PAGE: usize = 4096;
+    const RESERVE: usize = 80; // IV 16 + HMAC 64
+    let raw = std::fs::read(path).unwrap_or_default();
+    let key_bytes: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&key.to_hex()[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let mut pages: Vec<(u32, &[u8])> = Vec::new();
+    if wal {
+        let mut at = 32;
+        while at + 24 + PAGE <= raw.len() {
+            let no = u32::from_be_bytes(raw[at..at + 4].try_into().unwrap());
+            pages.push((no, &raw[at + 24..at + 24 + PAGE]));
+            at += 24 + PAGE;
+        }
+    } else {
+        for (i, page) in raw.chunks_exact(PAGE).enumerate() {
+            pages.push((i as u32 + 1, page));
+        }
+    }
+    let mut out = Vec::new();
+    for (no, page) in pages {
+        let start = if no == 1 { 16 } else { 0 };
+        let iv = &page[PAGE - RESERVE..PAGE - RESERVE + 16];
+        let mut data = page[start..PAGE - RESERVE].to_vec();
+        let cipher = cbc::Decryptor::<aes::Aes256>::new_from_slices(&key_bytes, iv).unwrap();
+        if cipher.decrypt_padded_mut::<NoPadding>(&mut data).is_ok() {
+            out.extend_from_slice(&data);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_purge_leaves_no_identity_in_the_file_or_its_wal_while_another_process_has_it_open() {
+    let h = harness("2026-05-01 09:00:00").await;
+    let visit = h.desk.face_auth(never()).await.unwrap();
+    let mut draft = success(&visit.out_biz_no);
+    draft.setl_time = "2026-05-01 08:59:00".into();
+    h.desk.notify(draft).await.unwrap();
+    let person = h.desk.reveal(visit.visit_id).unwrap();
+    let db = h.dir.path().join("facepay.db");
+    let wal = h.dir.path().join("facepay.db-wal");
+    let key_file = h.dir.path().join("keys").join("journal.key");
+    let key = JournalKey::from_hex(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
+    // The reading works: before the purge the person is there to be found.
+    let before = [
+        decrypted_pages(&db, &key, false),
+        decrypted_pages(&wal, &key, true),
+    ]
+    .concat();
+    assert!(
+        contains(&before, &person.user_name),
+        "the page reader reads the journal"
+    );
+    // Another process (`facepay serve`, a second panel) has the journal open.
+    let other = Desk::open(h.desk.config().clone(), "facepay-serve").unwrap();
+    other
+        .history(&facepay_core::api::HistoryFilter::default())
+        .unwrap();
+    h.clock.set("2026-10-29 09:00:00");
+    let purged = h.desk.housekeeping().unwrap();
+    assert_eq!(purged.visits, 1);
+    let after = [
+        decrypted_pages(&db, &key, false),
+        decrypted_pages(&wal, &key, true),
+    ]
+    .concat();
+    for secret in [person.user_name.as_str(), person.id_no.as_str()] {
+        assert!(
+            !contains(&after, secret),
+            "{secret} readable after the purge"
+        );
+    }
+    assert_eq!(
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
+        0,
+        "the WAL is emptied"
+    );
+    drop(other);
 }

@@ -63,6 +63,7 @@ impl Drop for Journal {
     fn drop(&mut self) {
         if !self.read_only {
             session::end(&self.conn, &self.session);
+            self.checkpoint_truncate();
         }
     }
 }
@@ -200,6 +201,34 @@ impl Journal {
             return Ok(0);
         }
         session::recover_orphans(&self.conn, &self.path, &self.session, &*self.clock)
+    }
+
+    /// Move the WAL into the file and empty it, so older versions of pages
+    /// (a purged name among them) are not left in its frames. Waits briefly
+    /// for readers elsewhere to finish; if they do not, the next checkpoint
+    /// does it. Whether it completed.
+    pub fn checkpoint_truncate(&self) -> bool {
+        if self.read_only {
+            return false;
+        }
+        for _ in 0..40 {
+            match self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    r.get::<_, i64>(0)
+                }) {
+                Ok(0) => return true,
+                Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+                Err(e) => {
+                    tracing::warn!("journal checkpoint: {e}");
+                    return false;
+                }
+            }
+        }
+        tracing::warn!(
+            "journal checkpoint: other connections kept reading; the WAL is emptied later"
+        );
+        false
     }
 
     /// Whether the process of session `id` still runs (its lock is held).

@@ -70,6 +70,9 @@ pub(crate) fn connect(path: &Path, key: &JournalKey) -> Result<Connection, Journ
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // What is deleted or overwritten (a purged name) is zeroed on its page,
+    // not left there for anyone with the key to read back.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     migrate(&mut conn)?;
     Ok(conn)
 }
