@@ -18,6 +18,9 @@ packages=(
   wine64 jq
   # The HIS guide's Java 8 example, compiled and run by scripts/his-guide-examples.sh.
   default-jdk-headless
+  # The journal key in a desktop session's Secret Service: the keyring tests
+  # run a D-Bus session and GNOME Keyring of their own, and read it with secret-tool.
+  dbus gnome-keyring libsecret-1-0 libsecret-tools
 )
 # The UI builds with Node.js 18 or newer (Debian 12 ships 18).
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

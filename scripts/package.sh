@@ -96,7 +96,7 @@ Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Section: misc
 Priority: optional
 Depends: $depends
-Recommends: fonts-noto-cjk | fonts-wqy-microhei | fonts-wqy-zenhei
+Recommends: fonts-noto-cjk | fonts-wqy-microhei | fonts-wqy-zenhei, libsecret-1-0
 Description: 医保刷脸收银台 (FacePay Desk): 医保 face-scan payments at the counter
  The cashier panel that sits beside the HIS and drives the NHSA-certified
  医保 terminal (刷脸, 身份, 结算通知), with an encrypted local journal,

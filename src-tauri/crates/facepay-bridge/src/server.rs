@@ -126,6 +126,17 @@ pub async fn start(
         port: addr.port(),
     };
     spawn_key_purge(app.desk.clone());
+    if app.token.was_loose() {
+        let desk = app.desk();
+        let path = app.token.path().display().to_string();
+        let audited = tokio::task::spawn_blocking(move || {
+            desk.audit_bridge("token_file_mode_fixed", None, Some(&path))
+        })
+        .await;
+        if let Ok(Err(e)) = audited {
+            tracing::warn!("token file mode fix not audited: {e}");
+        }
+    }
     let router = crate::routes::router(app.clone())
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

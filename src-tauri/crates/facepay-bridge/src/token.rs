@@ -76,6 +76,8 @@ pub struct TokenSource {
     path: PathBuf,
     fixed: Option<BridgeToken>,
     cached: Mutex<(Option<SystemTime>, BridgeToken)>,
+    /// The file was readable by others when opened, and was made this user's only.
+    loosened: bool,
 }
 
 impl TokenSource {
@@ -86,6 +88,12 @@ impl TokenSource {
             Some(t) => Some(BridgeToken::parse(t, "FACEPAY_BRIDGE_TOKEN")?),
             None => None,
         };
+        let loosened = fixed.is_none()
+            && facepay_keystore::make_private(path)
+                .map_err(|e| format!("无法修正令牌文件 {} 的权限：{e}", path.display()))?;
+        if loosened {
+            tracing::warn!(path = %path.display(), "the bridge token file was readable by others: made this user's only");
+        }
         let token = match &fixed {
             Some(t) => t.clone(),
             None => load_or_create(path)?,
@@ -94,7 +102,14 @@ impl TokenSource {
             path: path.to_owned(),
             fixed,
             cached: Mutex::new((modified(path), token)),
+            loosened,
         })
+    }
+
+    /// Whether the token file was readable by others when opened (and was
+    /// made this user's only): worth an audit row.
+    pub fn was_loose(&self) -> bool {
+        self.loosened
     }
 
     pub fn path(&self) -> &Path {

@@ -184,6 +184,22 @@ pub struct JournalSection {
     pub key_file: Option<PathBuf>,
     /// Days names and 证件号 are kept (default 180); masked forms stay.
     pub retention_days: Option<u32>,
+    /// Where the key is kept: `auto` (the desktop session's keyring on
+    /// Linux when it has one, else the file) or `file` (for a service
+    /// without a desktop session).
+    pub key_store: Option<KeyStore>,
+}
+
+/// Where the journal's key is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStore {
+    #[default]
+    Auto,
+    File,
+    /// An environment override that is neither: refused at validation.
+    #[serde(skip)]
+    Invalid,
 }
 
 /// Validated settings of one counter.
@@ -203,6 +219,7 @@ pub struct DeskConfig {
     pub backoff: Backoff,
     pub db_path: PathBuf,
     pub key_file: PathBuf,
+    pub key_store: KeyStore,
     /// How long names and 证件号 are kept.
     pub retention: chrono::Duration,
     pub bridge: BridgeConfig,
@@ -247,6 +264,14 @@ const ENV_OVERRIDES: &[(&str, Setter)] = &[
     ("FACEPAY_BRIDGE_LISTEN", |f, v| f.bridge.listen = Some(v)),
     ("FACEPAY_JOURNAL_KEY_FILE", |f, v| {
         f.journal.key_file = Some(v.into())
+    }),
+    ("FACEPAY_KEY_STORE", |f, v| {
+        f.journal.key_store = match v.trim() {
+            "file" => Some(KeyStore::File),
+            "auto" => Some(KeyStore::Auto),
+            // Named in the error when the settings are validated.
+            _ => Some(KeyStore::Invalid),
+        }
     }),
 ];
 
@@ -449,6 +474,15 @@ impl FileConfig {
             face_unusable_codes,
             idle_lock,
             key_file,
+            key_store: match self.journal.key_store.unwrap_or_default() {
+                KeyStore::Invalid => {
+                    return Err(ConfigError::new(
+                        "FACEPAY_KEY_STORE",
+                        "应为 auto（有桌面会话的钥匙环时存入钥匙环）或 file",
+                    ));
+                }
+                store => store,
+            },
             retention: chrono::Duration::days(i64::from(retention_days)),
             deprecations,
             bridge: BridgeConfig {

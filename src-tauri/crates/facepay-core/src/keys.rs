@@ -7,13 +7,22 @@ use std::sync::Arc;
 use facepay_journal::clock::Clock;
 use facepay_journal::rewrite;
 use facepay_journal::{Journal, JournalError, JournalKey, KeyChange, OpenGuard, RewriteLock};
-use facepay_keystore::{KeyError, KeyFile};
+use facepay_keystore::{KeyError, KeyFile, Store};
 
-use crate::config::DeskConfig;
+use crate::config::{DeskConfig, KeyStore};
 use crate::error::DeskError;
 
 fn key_error(e: KeyError) -> JournalError {
     JournalError::KeyInvalid(e.to_string())
+}
+
+/// The journal's key file, keeping new keys where the configuration says.
+fn key_file(config: &DeskConfig) -> KeyFile {
+    let store = match config.key_store {
+        KeyStore::Auto => Store::Keyring,
+        KeyStore::File | KeyStore::Invalid => Store::File,
+    };
+    KeyFile::at(&config.key_file).kept_in(store)
 }
 
 /// Whether the journal file holds data under some key already.
@@ -26,7 +35,7 @@ fn encrypted_journal_exists(config: &DeskConfig) -> Result<bool, JournalError> {
 /// a plaintext one about to be encrypted) gets a new key; an encrypted one
 /// whose key file is gone is an error, never a new key.
 fn keys(config: &DeskConfig) -> Result<(JournalKey, Option<JournalKey>), JournalError> {
-    let store = KeyFile::at(&config.key_file);
+    let store = key_file(config);
     let pending = store
         .pending()
         .map_err(key_error)?
@@ -74,7 +83,7 @@ fn settle_rotation(config: &DeskConfig, write: bool) -> Result<JournalKey, Journ
     let Some(pending) = pending else {
         return Ok(current);
     };
-    let store = KeyFile::at(&config.key_file);
+    let store = key_file(config);
     let exists = std::fs::metadata(&config.db_path).is_ok_and(|m| m.len() > 0);
     if !exists || rewrite::key_opens(&config.db_path, &current)? {
         if write {
@@ -101,12 +110,51 @@ pub(crate) fn open_journal(
     read_only: bool,
 ) -> Result<Journal, JournalError> {
     let guard = OpenGuard::shared(&config.db_path)?;
-    let key = settle_rotation(config, !read_only)?;
     if read_only {
-        Journal::open_read_only_guarded(guard, &config.db_path, &key, clock)
-    } else {
-        Journal::open_guarded(guard, &config.db_path, &key, program, clock)
+        let key = settle_rotation(config, false)?;
+        return Journal::open_read_only_guarded(guard, &config.db_path, &key, clock);
     }
+    let store = key_file(config);
+    let loose = store.make_private().map_err(key_error)?;
+    let key = settle_rotation(config, true)?;
+    let mut journal = Journal::open_guarded(guard, &config.db_path, &key, program, clock)?;
+    // A key kept in the file moves into the desktop session's keyring when
+    // there is one (one process at a time; the others then find its name).
+    let moved = {
+        let _turn = KeyChange::lock(&config.db_path)?;
+        store.move_into_keyring().unwrap_or_else(|e| {
+            tracing::warn!("the journal key stays in its file: {e}");
+            false
+        })
+    };
+    if loose || moved {
+        let now = journal.now();
+        let file = config.key_file.display().to_string();
+        journal.write(|tx| {
+            if loose {
+                facepay_journal::audit::append(
+                    tx,
+                    &now,
+                    "system",
+                    "key_file_mode_fixed",
+                    None,
+                    Some(&file),
+                )?;
+            }
+            if moved {
+                facepay_journal::audit::append(
+                    tx,
+                    &now,
+                    "system",
+                    "journal_key_into_keyring",
+                    None,
+                    Some(&file),
+                )?;
+            }
+            Ok::<_, JournalError>(())
+        })?;
+    }
+    Ok(journal)
 }
 
 /// What `facepay rekey` did.
@@ -124,7 +172,7 @@ pub struct Rekeyed {
 /// under the key in force or under the pending one, which the next open
 /// settles.
 pub fn rekey(config: &DeskConfig, clock: Arc<dyn Clock>) -> Result<Rekeyed, DeskError> {
-    let store = KeyFile::at(&config.key_file);
+    let store = key_file(config);
     let held = RewriteLock::exclusive(&config.db_path)?;
     if std::fs::metadata(&config.db_path).is_ok_and(|m| m.len() > 0)
         && rewrite::is_plaintext(&config.db_path)?

@@ -163,6 +163,10 @@ impl Desk {
         } else {
             None
         };
+        // The file is this user's only before a row is in it (the export
+        // writes beside `out` and renames).
+        facepay_keystore::create_private(&out.with_extension("partial"))
+            .map_err(|e| DeskError::Journal(e.into()))?;
         let rows = std::thread::scope(|scope| {
             scope
                 .spawn(|| {

@@ -212,7 +212,11 @@ impl Sink {
     fn open(format: ExportFormat, path: &Path) -> Result<Self, JournalError> {
         match format {
             ExportFormat::Csv => {
-                let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = std::io::BufWriter::new(options.open(path)?);
                 // Excel and WPS read UTF-8 only with the BOM; without it Chinese is garbled.
                 file.write_all("\u{FEFF}".as_bytes())?;
                 let mut w = csv::Writer::from_writer(file);

@@ -2,7 +2,9 @@
 //! database: it lives in the user's configuration folder (not the data
 //! folder), in a file only that user can read (0600); on Windows its bytes
 //! are further sealed with DPAPI for the user, so a copied file is useless
-//! on another account or machine.
+//! on another account or machine. On Linux, where the desktop session has a
+//! Secret Service ([`Store::Keyring`]), the key is kept in the keyring and
+//! the file only names its item: a copy of the disk holds no key.
 //!
 //! A rotation (`facepay rekey`) writes the new key as *pending* first; the
 //! caller re-encrypts, then [`KeyFile::promote`]s it. Whichever moment a
@@ -12,7 +14,23 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+#[cfg(target_os = "linux")]
+mod keyring;
 mod protect;
+
+/// Where a new key is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Store {
+    /// In the 0600 file (sealed with DPAPI on Windows).
+    #[default]
+    File,
+    /// In the desktop session's keyring when it has one (Linux), else as
+    /// [`Store::File`]. A key already in a file moves into the keyring.
+    Keyring,
+}
+
+/// What a key file holds instead of the key when the key is in the keyring.
+const IN_KEYRING: &str = "secret-service:facepay-desk:";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -23,12 +41,19 @@ pub enum KeyError {
     },
     #[error("密钥文件 {0} 的内容无法使用（损坏，或来自另一台电脑、另一个 Windows 账户）")]
     Unreadable(PathBuf),
+    /// The key is in the desktop session's keyring and this process cannot reach it.
+    #[error(
+        "记录库的密钥保存在系统钥匙环中，但现在无法读取（{0}）：请在收银台电脑的桌面会话中运行；\
+         没有桌面会话的服务请由信息科设置 [journal] key_store = \"file\""
+    )]
+    Keyring(String),
 }
 
 /// The key file of one journal, and its pending successor.
 #[derive(Debug, Clone)]
 pub struct KeyFile {
     path: PathBuf,
+    store: Store,
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
@@ -39,7 +64,57 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 
 impl KeyFile {
     pub fn at(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            store: Store::File,
+        }
+    }
+
+    /// Keep new keys where `store` says.
+    pub fn kept_in(mut self, store: Store) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Whether the key in force is in the keyring (the file names its item).
+    pub fn in_keyring(&self) -> Result<bool, KeyError> {
+        Ok(read_raw(&self.path)?.is_some_and(|raw| raw.starts_with(IN_KEYRING)))
+    }
+
+    /// Move a key kept in the file into the desktop session's keyring, when
+    /// keys belong there and the session has one. Whether it moved.
+    pub fn move_into_keyring(&self) -> Result<bool, KeyError> {
+        if self.store != Store::Keyring {
+            return Ok(false);
+        }
+        let Some(raw) = read_raw(&self.path)? else {
+            return Ok(false);
+        };
+        if raw.starts_with(IN_KEYRING) {
+            return Ok(false);
+        }
+        let hex = self
+            .read()?
+            .ok_or_else(|| KeyError::Unreadable(self.path.clone()))?;
+        let sealed = match seal(Store::Keyring, &hex)? {
+            Some(marker) if marker.starts_with(IN_KEYRING) => marker,
+            _ => return Ok(false),
+        };
+        write_sealed(&self.path, &sealed)?;
+        Ok(true)
+    }
+
+    /// A key file (or a pending one) others may read: made this user's only.
+    /// Whether it had to be (for the caller to audit).
+    pub fn make_private(&self) -> Result<bool, KeyError> {
+        let mut fixed = false;
+        for path in [self.path.clone(), self.pending_path()] {
+            fixed |= make_private(&path).map_err(|source| KeyError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Ok(fixed)
     }
 
     pub fn path(&self) -> &Path {
@@ -67,7 +142,7 @@ impl KeyFile {
             &self.path,
             &format!(".{}-{:x}", std::process::id(), random_u64()),
         );
-        write(&unique, hex)?;
+        write(&unique, self.store, hex)?;
         // A hard link fails if the name exists: creation is atomic.
         let linked = std::fs::hard_link(&unique, &self.path);
         let _ = std::fs::remove_file(&unique);
@@ -87,29 +162,41 @@ impl KeyFile {
 
     /// Keep `hex` as the pending key of a rotation.
     pub fn write_pending(&self, hex: &str) -> Result<(), KeyError> {
-        write(&self.pending_path(), hex)
+        write(&self.pending_path(), self.store, hex)
     }
 
-    /// The rotation is done: the pending key is the key.
+    /// The rotation is done: the pending key is the key (and the replaced
+    /// key's keyring item, if it had one, is forgotten).
     pub fn promote(&self) -> Result<(), KeyError> {
+        let replaced = read_raw(&self.path)?;
         let from = self.pending_path();
         std::fs::rename(&from, &self.path).map_err(|source| KeyError::Io {
             path: self.path.clone(),
             source,
         })?;
         sync_dir(&self.path);
+        if let Some(raw) = replaced {
+            forget(&raw);
+        }
         Ok(())
     }
 
     /// The rotation never reached the journal: forget its key.
     pub fn discard_pending(&self) -> Result<(), KeyError> {
+        let pending = read_raw(&self.pending_path())?;
         match std::fs::remove_file(self.pending_path()) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(KeyError::Io {
-                path: self.pending_path(),
-                source: e,
-            }),
-            _ => Ok(()),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(KeyError::Io {
+                    path: self.pending_path(),
+                    source: e,
+                });
+            }
+            _ => {}
         }
+        if let Some(raw) = pending {
+            forget(&raw);
+        }
+        Ok(())
     }
 }
 
@@ -124,7 +211,8 @@ fn random_u64() -> u64 {
     h.finish()
 }
 
-fn read(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
+/// The file's contents unsealed: the key's hex, or the name of its keyring item.
+fn read_raw(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
     let sealed = match std::fs::read(path) {
         Ok(b) => Zeroizing::new(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -137,15 +225,133 @@ fn read(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
     };
     let plain = protect::unseal(&sealed).ok_or_else(|| KeyError::Unreadable(path.to_owned()))?;
     let text = std::str::from_utf8(&plain).map_err(|_| KeyError::Unreadable(path.to_owned()))?;
-    let text = text.trim();
+    Ok(Some(Zeroizing::new(text.trim().to_owned())))
+}
+
+fn read(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
+    let Some(raw) = read_raw(path)? else {
+        return Ok(None);
+    };
+    let from_keyring;
+    let text = match raw.strip_prefix(IN_KEYRING) {
+        Some(item) => {
+            from_keyring = lookup(item)?
+                .ok_or_else(|| KeyError::Keyring(format!("钥匙环中没有密钥 {item}")))?;
+            from_keyring.trim()
+        }
+        None => raw.as_str(),
+    };
     if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(KeyError::Unreadable(path.to_owned()));
     }
     Ok(Some(Zeroizing::new(text.to_owned())))
 }
 
+/// The key in the keyring under `item`.
+#[cfg(target_os = "linux")]
+fn lookup(item: &str) -> Result<Option<Zeroizing<String>>, KeyError> {
+    let keyring = keyring::Keyring::session().map_err(KeyError::Keyring)?;
+    keyring.lookup(item).map_err(KeyError::Keyring)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lookup(_item: &str) -> Result<Option<Zeroizing<String>>, KeyError> {
+    Err(KeyError::Keyring("此系统不使用钥匙环".into()))
+}
+
+/// What the key file holds for `hex`: the key itself, or — kept in the
+/// session's keyring — the name of its item.
+fn seal(store: Store, hex: &str) -> Result<Option<Zeroizing<String>>, KeyError> {
+    #[cfg(target_os = "linux")]
+    if store == Store::Keyring {
+        match keyring::Keyring::session() {
+            Ok(keyring) => {
+                let item = format!("{:016x}{:016x}", random_u64(), random_u64());
+                keyring
+                    .store(&item, "医保刷脸收银台 记录库密钥", hex)
+                    .map_err(KeyError::Keyring)?;
+                return Ok(Some(Zeroizing::new(format!("{IN_KEYRING}{item}"))));
+            }
+            Err(why) => tracing_free_note(&why),
+        }
+    }
+    let _ = store;
+    Ok(Some(Zeroizing::new(hex.to_owned())))
+}
+
+/// No keyring this time: the key stays in the file, as it always could.
+#[cfg(target_os = "linux")]
+fn tracing_free_note(why: &str) {
+    if std::env::var_os("FACEPAY_KEYSTORE_DEBUG").is_some() {
+        eprintln!("keystore: the key stays in its file ({why})");
+    }
+}
+
+/// Forget the keyring item a replaced key file named, if it named one.
+fn forget(raw: &str) {
+    #[cfg(target_os = "linux")]
+    if let Some(item) = raw.strip_prefix(IN_KEYRING)
+        && let Ok(keyring) = keyring::Keyring::session()
+    {
+        let _ = keyring.clear(item);
+    }
+    let _ = raw;
+}
+
+/// Create (or empty) `path` as a file only this user can open — 0600, or on
+/// Windows an ACL naming this user alone — before anything is written into
+/// it: an export of patients must not be readable by the next account.
+pub fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    drop(options.open(path)?);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(windows)]
+    protect::user_only_acl(path)?;
+    Ok(())
+}
+
+/// Make `path` (if it exists) this user's only: a key or token file others
+/// can read is put right. Whether it had to (the caller audits it).
+pub fn make_private(path: &Path) -> std::io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = match std::fs::metadata(path) {
+            Ok(m) => m.permissions().mode(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(false)
+    }
+}
+
 /// Written beside and renamed into place, readable by this user only.
-fn write(path: &Path, hex: &str) -> Result<(), KeyError> {
+fn write(path: &Path, store: Store, hex: &str) -> Result<(), KeyError> {
+    let sealed = seal(store, hex)?.ok_or_else(|| KeyError::Unreadable(path.to_owned()))?;
+    write_sealed(path, &sealed)
+}
+
+/// `text` sealed to this user into `path`.
+fn write_sealed(path: &Path, text: &str) -> Result<(), KeyError> {
     let io = |source| KeyError::Io {
         path: path.to_owned(),
         source,
@@ -159,7 +365,7 @@ fn write(path: &Path, hex: &str) -> Result<(), KeyError> {
         }
     }
     let sealed =
-        protect::seal(hex.as_bytes()).ok_or_else(|| KeyError::Unreadable(path.to_owned()))?;
+        protect::seal(text.as_bytes()).ok_or_else(|| KeyError::Unreadable(path.to_owned()))?;
     write_private(path, &sealed).map_err(io)
 }
 

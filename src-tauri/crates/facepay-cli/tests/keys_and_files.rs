@@ -1,0 +1,278 @@
+//! Keys and files for their owner only: on Linux the journal's key lives in
+//! the desktop session's keyring (GNOME Keyring here, a real one on a
+//! session bus of the test's own) and the key file only names its item; a
+//! key kept in a file moves there; a session without a keyring cannot open
+//! the journal and says why; a key or token file others could read is made
+//! private and audited; exports are written for this user only.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{facepay, key_file, run, temp_db};
+use facepay_sim::SimServer;
+
+/// A D-Bus session of the test's own with an unlocked GNOME Keyring on it.
+struct Session {
+    address: String,
+    home: PathBuf,
+    dbus_pid: u32,
+    _dir: tempfile::TempDir,
+}
+
+impl Session {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("bus");
+        let out = Command::new("dbus-daemon")
+            .args(["--session", "--fork", "--print-address=1", "--print-pid=1"])
+            .arg(format!("--address=unix:path={}", socket.display()))
+            .stderr(Stdio::null())
+            .output()
+            .expect("dbus-daemon (scripts/install-deps.sh installs dbus)");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let mut lines = text.lines();
+        let address = lines.next().unwrap().to_owned();
+        let dbus_pid = lines.next().unwrap().trim().parse().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--daemonize", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", &home)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (scripts/install-deps.sh installs gnome-keyring)");
+        use std::io::Write;
+        keyring.stdin.take().unwrap().write_all(b"test").unwrap();
+        assert!(keyring.wait().unwrap().success());
+        Self {
+            address,
+            home,
+            dbus_pid,
+            _dir: dir,
+        }
+    }
+
+    fn with(&self, mut cmd: Command) -> Command {
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("HOME", &self.home);
+        cmd
+    }
+
+    /// What the keyring holds under `item`, read with libsecret's own tool.
+    fn lookup(&self, item: &str) -> String {
+        let out = self
+            .with(Command::new("secret-tool"))
+            .args(["lookup", "application", "facepay-desk", "key", item])
+            .output()
+            .expect("secret-tool (scripts/install-deps.sh installs libsecret-tools)");
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // The keyring daemon leaves with its bus.
+        let _ = Command::new("kill").arg(self.dbus_pid.to_string()).status();
+    }
+}
+
+fn key_text(db: &Path) -> String {
+    std::fs::read_to_string(key_file(db)).unwrap()
+}
+
+fn item_of(db: &Path) -> String {
+    key_text(db)
+        .trim()
+        .strip_prefix("secret-service:facepay-desk:")
+        .unwrap_or_else(|| panic!("the key file holds no keyring item: {}", key_text(db)))
+        .to_owned()
+}
+
+async fn history_ok(cmd: Command) -> common::Run {
+    let mut cmd = cmd;
+    cmd.args(["history", "--limit", "1"]);
+    run(cmd, None).await
+}
+
+#[tokio::test]
+async fn in_a_desktop_session_the_key_lives_in_the_keyring_and_the_file_names_it() {
+    let session = Session::start();
+    let sim = SimServer::loopback().await.unwrap();
+    let url = sim.url();
+    let (_dir, db) = temp_db();
+    // The first start in the session: the new key goes into the keyring.
+    let mut add = session.with(facepay(&db, &url));
+    add.args([
+        "operators",
+        "add",
+        "--id",
+        "0107",
+        "--name",
+        "林晓燕",
+        "--role",
+        "admin",
+    ])
+    .env("FACEPAY_NEW_PIN", common::ADMIN_PIN);
+    let added = run(add, None).await;
+    assert!(added.ok, "{} {}", added.json, added.stderr);
+    let item = item_of(&db);
+    let key = session.lookup(&item);
+    assert_eq!(key.trim().len(), 64, "the keyring holds the key");
+    assert!(!key_text(&db).contains(key.trim()), "the file holds no key");
+    assert!(history_ok(session.with(facepay(&db, &url))).await.ok);
+
+    // Outside the session (a service, an SSH login): refused, saying why.
+    let outside = history_ok(facepay(&db, &url)).await;
+    assert_eq!(outside.code, Some(1));
+    assert_eq!(
+        outside.json["code"], "journal_key_invalid",
+        "{}",
+        outside.json
+    );
+    assert!(
+        outside.json["message"].as_str().unwrap().contains("钥匙环"),
+        "{}",
+        outside.json
+    );
+
+    // A rotation keeps the new key in the keyring and forgets the old one.
+    let rekeyed = run(
+        {
+            let mut c = session.with(facepay(&db, &url));
+            c.arg("rekey");
+            c
+        },
+        None,
+    )
+    .await;
+    assert!(rekeyed.ok, "{}", rekeyed.json);
+    let next = item_of(&db);
+    assert_ne!(next, item);
+    assert_eq!(session.lookup(&next).trim().len(), 64);
+    assert_eq!(
+        session.lookup(&item),
+        "",
+        "the replaced key is gone from the keyring"
+    );
+    assert!(history_ok(session.with(facepay(&db, &url))).await.ok);
+}
+
+#[tokio::test]
+async fn a_key_kept_in_a_file_moves_into_the_keyring_unless_it_is_told_to_stay() {
+    let session = Session::start();
+    let sim = SimServer::loopback().await.unwrap();
+    let url = sim.url();
+    let (_dir, db) = temp_db();
+    // Created without a desktop session: the key is in the 0600 file.
+    common::first_admin(&db, &url).await;
+    assert_eq!(key_text(&db).trim().len(), 64);
+    // key_store = "file": it stays there even in a session.
+    let mut stays = session.with(facepay(&db, &url));
+    stays.env("FACEPAY_KEY_STORE", "file");
+    assert!(history_ok(stays).await.ok);
+    assert_eq!(key_text(&db).trim().len(), 64);
+    // The default: the first start in the session moves it, audited.
+    assert!(history_ok(session.with(facepay(&db, &url))).await.ok);
+    let item = item_of(&db);
+    assert_eq!(session.lookup(&item).trim().len(), 64);
+    let mut audit = session.with(facepay(&db, &url));
+    audit.args(["audit", "--action", "journal_key_into_keyring"]);
+    let audit = run(audit, None).await;
+    assert_eq!(
+        audit.json.as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        audit.json
+    );
+}
+
+#[tokio::test]
+async fn key_and_token_files_others_could_read_are_made_private_and_audited() {
+    let sim = SimServer::loopback().await.unwrap();
+    let url = sim.url();
+    let (dir, db) = temp_db();
+    common::first_admin(&db, &url).await;
+    let token = run(
+        {
+            let mut c = facepay(&db, &url);
+            c.arg("bridge-token");
+            c
+        },
+        None,
+    )
+    .await;
+    let token_file = PathBuf::from(token.json["file"].as_str().unwrap());
+    for f in [key_file(&db), token_file.clone()] {
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    assert!(history_ok(facepay(&db, &url)).await.ok);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&key_file(&db)), 0o600);
+    // The bridge opens the token file when it starts.
+    let mut serve = facepay(&db, &url);
+    serve
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped());
+    let mut child = serve.spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.contains("listening"), "{line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(mode(&token_file), 0o600);
+    for action in ["key_file_mode_fixed", "token_file_mode_fixed"] {
+        let mut audit = facepay(&db, &url);
+        audit.args(["audit", "--action", action]);
+        let audit = run(audit, None).await;
+        assert_eq!(
+            audit.json.as_array().map(Vec::len),
+            Some(1),
+            "{action}: {}",
+            audit.json
+        );
+    }
+    // Exports, unmasked ones above all, are this user's only.
+    let settled = run(
+        {
+            let mut c = facepay(&db, &url);
+            c.args(["notify", "--json", "-"]);
+            c
+        },
+        Some(common::settle_json("V-1", "2026-11-25 09:30:00")),
+    )
+    .await;
+    assert!(settled.ok, "{}", settled.json);
+    for unmasked in [false, true] {
+        let out = dir.path().join(format!("export-{unmasked}.csv"));
+        let mut cmd = facepay(&db, &url);
+        cmd.args([
+            "export",
+            "--from",
+            "2026-11-25",
+            "--to",
+            "2026-11-25",
+            "--format",
+            "csv",
+            "--out",
+        ])
+        .arg(&out);
+        if unmasked {
+            cmd.arg("--unmasked");
+        }
+        let exported = run(cmd, None).await;
+        assert!(exported.ok, "{}", exported.json);
+        assert_eq!(mode(&out), 0o600, "unmasked: {unmasked}");
+    }
+}
