@@ -19,6 +19,51 @@ pub const PIN_ATTEMPTS: u32 = 5;
 /// How long a lockout lasts.
 pub const PIN_LOCKOUT: chrono::Duration = chrono::Duration::minutes(5);
 
+/// An argon2id hash with the parameters PINs are hashed with, of a PIN no
+/// operator has: what an unknown 工号's PIN is checked against.
+const NOBODYS_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ZmFjZXBheS11bmtub3duIQ$o5CuyOMf/pY6m5qCkK2m0UQzp12fU6sG72k4Kf8xljg";
+
+/// Attempts counted in this process: for 工号 that do not exist (answered
+/// exactly like existing ones) and for every 工号 while the journal cannot
+/// be written. Kept with the seat, so a desk replaced by 设置 keeps them.
+#[derive(Debug, Default)]
+pub(crate) struct Attempts(
+    Mutex<std::collections::HashMap<String, (u32, Option<chrono::NaiveDateTime>)>>,
+);
+
+impl Attempts {
+    /// Count an attempt before its PIN is checked, as the journal does.
+    pub(crate) fn count(
+        &self,
+        id: &str,
+        now: chrono::NaiveDateTime,
+    ) -> facepay_journal::operators::Attempt {
+        use facepay_journal::operators::Attempt;
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: a flood of made-up 工号 cannot grow it without end.
+        if all.len() > 10_000 {
+            all.retain(|_, (_, until)| until.is_some_and(|u| u > now));
+        }
+        let (failed, locked_until) = all.entry(id.to_owned()).or_default();
+        if let Some(until) = locked_until.filter(|u| *u > now) {
+            return Attempt::Locked(facepay_journal::clock::stamp(until));
+        }
+        *failed += 1;
+        if *failed >= PIN_ATTEMPTS {
+            *failed = 0;
+            *locked_until = Some(now + PIN_LOCKOUT);
+            return Attempt::Counted { left: 0 };
+        }
+        Attempt::Counted {
+            left: PIN_ATTEMPTS - *failed,
+        }
+    }
+
+    pub(crate) fn clear(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> DeskError {
     DeskError::Invalid {
         field,
@@ -109,6 +154,12 @@ impl Pin {
             .hash_password(self.bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| DeskError::Internal(format!("PIN 无法加密保存：{e}")))
+    }
+
+    /// Check this PIN against nobody's hash, with the same work as a real
+    /// check: an unknown 工号 takes as long to refuse as a wrong PIN.
+    pub(crate) fn waste_a_check(&self) {
+        let _ = self.matches(NOBODYS_HASH);
     }
 
     /// Whether this PIN matches a stored hash. A hash that cannot be read
@@ -227,6 +278,8 @@ struct Sitting {
 pub struct Seat {
     sitting: Mutex<Option<Sitting>>,
     idle_after: Mutex<Option<Duration>>,
+    /// Sign-in attempts counted in this process (unknown 工号, a read-only journal).
+    pub(crate) attempts: Attempts,
 }
 
 impl Seat {

@@ -90,65 +90,79 @@ impl Desk {
         self.seat.require(Role::Admin, true)?.admin()
     }
 
-    /// Check `pin` for `id`: wrong PINs count towards a lockout, every
-    /// outcome is audited. What the CLI's administrator credential uses.
+    /// Check `pin` for `id`: every attempt is counted before its PIN is
+    /// checked (in one write transaction), so however many arrive at once at
+    /// most [`PIN_ATTEMPTS`] are checked before the lock; a right PIN clears
+    /// the count. Unknown and disabled 工号 are counted and checked alike
+    /// (against nobody's hash) and answer the same, so neither the text nor
+    /// the time tells a stranger which 工号 exist. Every outcome is audited.
+    /// What the CLI's administrator credential uses too.
     pub fn authenticate(&self, id: &StaffId, pin: &Pin) -> Result<Operator, DeskError> {
+        use facepay_journal::operators::Attempt;
         let now = self.now();
-        let record = self.read(|c| operators::get(c, id.as_str()))?;
-        let Some(record) = record.filter(|r| r.active) else {
-            // Unknown and disabled 工号 answer like a wrong PIN: the screen
-            // does not tell a stranger which 工号 exist.
-            self.write_if_writable(|tx, at| {
-                audit::append(tx, at, id.as_str(), "sign_in_failed", None, Some("unknown"))?;
-                Ok(())
-            })?;
-            return Err(DeskError::WrongPin { left: PIN_ATTEMPTS });
+        let lock_until = stamp(now + PIN_LOCKOUT);
+        let counted = self.write_if_writable(|tx, at| {
+            Ok(operators::count_attempt(
+                tx,
+                id.as_str(),
+                PIN_ATTEMPTS,
+                &lock_until,
+                at,
+            )?)
+        })?;
+        let (attempt, in_journal) = match counted {
+            Some(Attempt::Unknown) => (self.seat.attempts.count(id.as_str(), now), false),
+            Some(attempt) => (attempt, true),
+            // A read-only journal cannot count: this process does.
+            None => (self.seat.attempts.count(id.as_str(), now), false),
         };
-        if let Some(until) = &record.locked_until
-            && until.as_str() > stamp(now).as_str()
-        {
-            return Err(DeskError::PinLocked {
-                until: until.get(11..16).unwrap_or(until).to_owned(),
+        let left = match attempt {
+            Attempt::Locked(until) => {
+                return Err(DeskError::PinLocked {
+                    until: until.get(11..16).unwrap_or(&until).to_owned(),
+                });
+            }
+            Attempt::Counted { left } => left,
+            Attempt::Unknown => PIN_ATTEMPTS,
+        };
+        let record = self
+            .read(|c| operators::get(c, id.as_str()))?
+            .filter(|r| r.active);
+        let right = match &record {
+            Some(r) => pin.matches(&r.pin_hash),
+            None => {
+                pin.waste_a_check();
+                false
+            }
+        };
+        if let (true, Some(record)) = (right, record) {
+            if in_journal {
+                self.write_if_writable(|tx, at| {
+                    Ok(operators::clear_wrong_pins(tx, id.as_str(), at)?)
+                })?;
+            }
+            self.seat.attempts.clear(id.as_str());
+            return Ok(Operator {
+                id: id.clone(),
+                name: operator_name(&record.name)?,
+                role: record.role,
             });
         }
-        if !pin.matches(&record.pin_hash) {
-            let lock_until = stamp(now + PIN_LOCKOUT);
-            let failed = self
-                .write_if_writable(|tx, at| {
-                    let failed = operators::record_wrong_pin(
-                        tx,
-                        id.as_str(),
-                        PIN_ATTEMPTS,
-                        &lock_until,
-                        at,
-                    )?;
-                    let action = if failed == 0 {
-                        "pin_locked"
-                    } else {
-                        "sign_in_failed"
-                    };
-                    audit::append(tx, at, id.as_str(), action, None, None)?;
-                    Ok(failed)
-                })?
-                // A read-only journal cannot count: the PIN is refused all the same.
-                .unwrap_or(1);
-            return Err(if failed == 0 {
-                DeskError::PinLocked {
-                    until: lock_until.get(11..16).unwrap_or(&lock_until).to_owned(),
-                }
+        self.write_if_writable(|tx, at| {
+            let action = if left == 0 {
+                "pin_locked"
             } else {
-                DeskError::WrongPin {
-                    left: PIN_ATTEMPTS - failed,
-                }
-            });
-        }
-        if record.failed_pins > 0 || record.locked_until.is_some() {
-            self.write_if_writable(|tx, at| Ok(operators::clear_wrong_pins(tx, id.as_str(), at)?))?;
-        }
-        Ok(Operator {
-            id: id.clone(),
-            name: operator_name(&record.name)?,
-            role: record.role,
+                "sign_in_failed"
+            };
+            audit::append(tx, at, id.as_str(), action, None, None)?;
+            Ok(())
+        })?;
+        Err(if left == 0 {
+            DeskError::PinLocked {
+                until: lock_until.get(11..16).unwrap_or(&lock_until).to_owned(),
+            }
+        } else {
+            DeskError::WrongPin { left }
         })
     }
 

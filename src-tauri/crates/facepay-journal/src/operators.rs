@@ -126,29 +126,57 @@ pub fn insert(
     }
 }
 
-/// Count a wrong PIN; at `limit` the operator is locked until `lock_until`
-/// and the count starts again. Returns the count after this one (0 when it locked).
-pub fn record_wrong_pin(
+/// What checking a PIN may go on with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// Locked until then: nothing is checked.
+    Locked(String),
+    /// Counted as wrong before it is checked (a right PIN clears it):
+    /// `left` tries remain, 0 when this one locked the 工号.
+    Counted { left: u32 },
+    /// No such active 工号.
+    Unknown,
+}
+
+/// Count an attempt for `id` before its PIN is checked, in the caller's
+/// write transaction: however many attempts arrive at once, at most `limit`
+/// are ever let through to the check before the lock. At `limit` the
+/// operator is locked until `lock_until` and the count starts again.
+pub fn count_attempt(
     tx: &Connection,
     id: &str,
     limit: u32,
     lock_until: &str,
     now: &str,
-) -> Result<u32, JournalError> {
-    let failed: u32 = tx.query_row(
-        "UPDATE operators SET failed_pins = failed_pins + 1, updated_at = ?2
-         WHERE id = ?1 RETURNING failed_pins",
-        params![id, now],
-        |r| r.get(0),
-    )?;
+) -> Result<Attempt, JournalError> {
+    let found: Option<(u32, Option<String>)> = tx
+        .query_row(
+            "SELECT failed_pins, locked_until FROM operators WHERE id = ?1 AND active = 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((failed, locked_until)) = found else {
+        return Ok(Attempt::Unknown);
+    };
+    if let Some(until) = locked_until.filter(|u| u.as_str() > now) {
+        return Ok(Attempt::Locked(until));
+    }
+    let failed = failed + 1;
     if failed >= limit {
         tx.execute(
-            "UPDATE operators SET failed_pins = 0, locked_until = ?2 WHERE id = ?1",
-            params![id, lock_until],
+            "UPDATE operators SET failed_pins = 0, locked_until = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, lock_until, now],
         )?;
-        return Ok(0);
+        return Ok(Attempt::Counted { left: 0 });
     }
-    Ok(failed)
+    tx.execute(
+        "UPDATE operators SET failed_pins = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, failed, now],
+    )?;
+    Ok(Attempt::Counted {
+        left: limit - failed,
+    })
 }
 
 /// A right PIN: wrong ones before it no longer count.
