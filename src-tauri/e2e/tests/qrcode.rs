@@ -78,10 +78,19 @@ async fn a_child_is_served_by_qrcode_after_the_face_scan_fails() {
     click(&c, "#use-qrcode").await;
     wait_text(&c, "#waiting", "医保码").await;
     wait_text(&c, "#credential-badge", "医保码").await;
-    let age = wait_text(&c, "#identity-age", "1岁5个月").await;
-    assert!(!age.contains('*'), "{age}");
+    // Masked: whole years only (months would narrow the birth date to
+    // weeks); 显示 brings the months with the full number.
+    let age = wait_text(&c, "#identity-age", "1岁").await;
+    assert!(!age.contains("个月"), "{age}");
     let id = wait_for(&c, "#identity-id").await.text().await.unwrap();
-    assert!(id.contains('*'), "masked: {id}");
+    assert!(
+        id.contains('*') && id.ends_with('*'),
+        "masked, check digit too: {id}"
+    );
+    click(&c, "#reveal").await;
+    wait_text(&c, "#identity-age", "1岁5个月").await;
+    click(&c, "#reveal").await;
+    wait_text(&c, "#identity-id", "*").await;
     fill(&c, "totalFee", "58.00").await;
     fill(&c, "hifAmt", "40.00").await;
     fill(&c, "hifpAmt", "40.00").await;

@@ -59,17 +59,17 @@ const now = () => wireTime(localDateTime(new Date()));
 const stampAt = (d: Date) => `${wireTime(localDateTime(d))}.${String(d.getMilliseconds()).padStart(3, "0")}`;
 const stampNow = () => stampAt(new Date());
 const outBizNo = (n: number) => `H44170200001-W01-${today().replace(/-/g, "")}-${String(n).padStart(8, "0")}`;
-const DEMO_IDENTITY = { userName: "陈**", idNo: "**************123X", idType: "居民身份证", gender: "男", age: 38, ageLabel: "38岁", insuOrg: "441702" };
+const DEMO_IDENTITY = { userName: "陈**", idNo: "**************123*", idType: "居民身份证", gender: "男", age: 38, ageLabel: "38岁", insuOrg: "441702" };
 /** A 亲情账户 child read from a parent's phone. */
-const DEMO_CHILD = { userName: "黄**", idNo: "**************2417", idType: "居民身份证", gender: "男", age: 1, ageLabel: "1岁5个月", insuOrg: "441702" };
+const DEMO_CHILD = { userName: "黄**", idNo: "**************241*", idType: "居民身份证", gender: "男", age: 1, ageLabel: "1岁", insuOrg: "441702" };
 /** Every other fake face scan fails as a terminal that cannot use the face does. */
 let faceTries = 0;
 /** 医保码 scans alternate between the child and an adult whose face failed. */
 let codeTries = 0;
 /** What 显示 reveals, by the masked 证件号 the card shows. */
 const FULL: Record<string, RevealedIdentity> = {
-  [DEMO_IDENTITY.idNo]: { userName: "陈家明", idNo: "44170219880314123X" },
-  [DEMO_CHILD.idNo]: { userName: "黄梓睿", idNo: "441702202406182417" },
+  [DEMO_IDENTITY.idNo]: { userName: "陈家明", idNo: "44170219880314123X", ageLabel: "38岁" },
+  [DEMO_CHILD.idNo]: { userName: "黄梓睿", idNo: "441702202406182417", ageLabel: "1岁5个月" },
 };
 
 const invalid = (field: string, message: string): IpcError => ({ code: "validation", message, field, advice: "请更正标出的字段后再提交" });

@@ -5,12 +5,12 @@
  */
 export type IdentityView = { userName: string, idNo: string, idType: string | null, gender: string | null, 
 /**
- * The age, never the birth date: with 参保地 and the last 4 it would
- * give the 证件号 back.
+ * The age in whole years, never the birth date: with 参保地 and the
+ * digits shown it would give the 证件号 back.
  */
 age: number | null, 
 /**
- * The age as the counter says it: 1岁5个月 under 3, else 5岁.
+ * The age as shown masked: 未满1岁, 1岁, 28岁 (months come with 显示).
  */
 ageLabel: string | null, 
 /**

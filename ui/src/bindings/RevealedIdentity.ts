@@ -3,4 +3,8 @@
 /**
  * 显示: the full name and 证件号, for the audited reveal only.
  */
-export type RevealedIdentity = { userName: string, idNo: string, };
+export type RevealedIdentity = { userName: string, idNo: string, 
+/**
+ * To the month under 3 (1岁5个月): with the full 证件号 it tells nothing more.
+ */
+ageLabel: string | null, };

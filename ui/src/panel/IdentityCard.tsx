@@ -22,7 +22,7 @@ export function IdentityCard({ visit, his = false }: { visit: FaceAuthOutcome; h
       <div class="name-row">
         <span class="name" id="identity-name">{full?.userName ?? id.userName}</span>
         <span class="chip">{id.gender ?? "—"}</span>
-        <span class="chip" id="identity-age">{id.ageLabel ?? (id.age !== null ? `${id.age}岁` : "—")}</span>
+        <span class="chip" id="identity-age">{full?.ageLabel ?? id.ageLabel ?? (id.age !== null ? `${id.age}岁` : "—")}</span>
         {visit.credential === "qrcode" && (
           <span class="chip credential" id="credential-badge" title="以医保电子凭证（医保码）核验身份">医保码</span>
         )}

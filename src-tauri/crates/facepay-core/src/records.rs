@@ -4,6 +4,9 @@
 
 use std::path::Path;
 
+use chrono::Datelike;
+use nhsa_terminal::protocol::Identity;
+
 use facepay_journal::calls::{self, Call};
 use facepay_journal::export;
 use facepay_journal::history::{self, HistoryFilter, HistoryPage, VisitDetail};
@@ -59,8 +62,18 @@ impl Desk {
     /// 显示: the full name and 证件号 of a visit, audited.
     pub fn reveal(&self, visit_id: VisitId) -> Result<RevealedIdentity, DeskError> {
         self.write(|tx, now, _| {
-            let (user_name, id_no) = visits::reveal(tx, visit_id.get())?
+            let who = visits::disclose(tx, visit_id.get())?
                 .ok_or_else(|| DeskError::NotFound(format!("就诊 {visit_id} 没有身份信息")))?;
+            let today = self.now().date();
+            let age_label = Identity::stored(
+                &who.user_name,
+                &who.id_no,
+                who.id_type,
+                who.gender,
+                who.birthday,
+                who.insu_org,
+            )
+            .age_label_on((today.year().unsigned_abs(), today.month(), today.day()));
             audit::append(
                 tx,
                 now,
@@ -69,7 +82,11 @@ impl Desk {
                 Some(&format!("visit:{visit_id}")),
                 None,
             )?;
-            Ok(RevealedIdentity { user_name, id_no })
+            Ok(RevealedIdentity {
+                user_name: who.user_name,
+                id_no: who.id_no,
+                age_label,
+            })
         })
     }
 

@@ -19,10 +19,10 @@ pub struct IdentityView {
     pub id_no: String,
     pub id_type: Option<String>,
     pub gender: Option<String>,
-    /// The age, never the birth date: with 参保地 and the last 4 it would
-    /// give the 证件号 back.
+    /// The age in whole years, never the birth date: with 参保地 and the
+    /// digits shown it would give the 证件号 back.
     pub age: Option<u32>,
-    /// The age as the counter says it: 1岁5个月 under 3, else 5岁.
+    /// The age as shown masked: 未满1岁, 1岁, 28岁 (months come with 显示).
     pub age_label: Option<String>,
     /// 参保地医保区划, e.g. `441702`.
     pub insu_org: Option<String>,
@@ -37,7 +37,11 @@ impl IdentityView {
             id_type: who.id_type_label(),
             gender: who.gender.clone(),
             age: who.age_on((today.year().unsigned_abs(), today.month(), today.day())),
-            age_label: who.age_label_on((today.year().unsigned_abs(), today.month(), today.day())),
+            age_label: who.age_years_label_on((
+                today.year().unsigned_abs(),
+                today.month(),
+                today.day(),
+            )),
             insu_org: who.insu_org.clone(),
         }
     }
@@ -65,6 +69,8 @@ pub struct FaceAuthOutcome {
 pub struct RevealedIdentity {
     pub user_name: String,
     pub id_no: String,
+    /// To the month under 3 (1岁5个月): with the full 证件号 it tells nothing more.
+    pub age_label: Option<String>,
 }
 
 /// Where a settlement's notification stands.

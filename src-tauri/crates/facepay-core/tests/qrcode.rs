@@ -24,7 +24,10 @@ async fn a_childs_qrcode_needs_no_identity_check_and_its_settlement_carries_its_
     h.sim.sim.push_script(as_child("child-1y5m"));
     let visit = h.desk.qrcode(never()).await.unwrap();
     assert_eq!(visit.credential, Credential::QrCode);
-    assert_eq!(visit.identity.age_label.as_deref(), Some("1岁5个月"));
+    // Masked, whole years; the months come with 显示 (audited).
+    assert_eq!(visit.identity.age_label.as_deref(), Some("1岁"));
+    let full = h.desk.reveal(visit.visit_id).unwrap();
+    assert_eq!(full.age_label.as_deref(), Some("1岁5个月"));
     assert!(visit.identity.id_no.contains('*'));
     let sent: Vec<_> = h
         .sim

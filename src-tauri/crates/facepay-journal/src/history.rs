@@ -105,8 +105,9 @@ pub(crate) fn yuan(fen: i64) -> String {
     Amount::from_fen(fen.unsigned_abs()).to_string()
 }
 
+/// As every masked view shows an 18-digit 证件号 (see [`Kind::IdNo`]).
 pub(crate) fn masked_last4(last4: &str) -> String {
-    format!("{}{last4}", "*".repeat(14))
+    nhsa_terminal::mask::masked_from_last4(last4, 18)
 }
 
 pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
@@ -203,10 +204,6 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     eq("s.office_id", &f.office_id);
     eq("s.state", &f.state.map(|s| s.code().to_owned()));
     eq("s.biz_type", &f.biz_type.map(|b| b.code().to_owned()));
-    eq(
-        "s.id_no_last4",
-        &f.id_last4.as_ref().map(|s| s.to_uppercase()),
-    );
     eq("s.out_biz_no", &f.out_biz_no);
     eq("s.auth_no", &f.auth_no);
     eq("s.medical_settle_no", &f.medical_settle_no);
@@ -222,6 +219,18 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
                 eq_op(&mut clauses, &mut params, "s.business_day <=", to);
             }
         }
+    }
+    if let Some(l4) = &f.id_last4 {
+        // On what the screen shows of it, never the check digit: 11
+        // searches would tell what the mask hides.
+        let shown = nhsa_terminal::mask::shown_of_last4(&l4.to_uppercase());
+        eq_op(&mut clauses, &mut params, "s.id_no_last4 >=", &shown);
+        eq_op(
+            &mut clauses,
+            &mut params,
+            "s.id_no_last4 <",
+            &format!("{shown}\u{10FFFF}"),
+        );
     }
     if let Some(name) = f
         .user_name

@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 /// Which masking rule applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// 证件号码: the last 4 characters only (what staff search by). The
-    /// first digits are the region, which with 参保地 and a birth date beside
-    /// them would give most of the number back.
+    /// 证件号码: 3 characters before the last (an 18-digit number's
+    /// sequence code), nothing else. The region is 参保地's neighbour, the
+    /// birth date is bounded by the age shown, and the last character is the
+    /// check digit: shown, it would cut the birth dates left by 11 (an adult
+    /// shown as `012X`, 30岁 and 441721 was one of 36 numbers). Hidden, every
+    /// day of the age's year remains: at least 365 numbers per person.
     IdNo,
     /// 姓名: the surname kept, the rest starred.
     Name,
@@ -36,7 +39,7 @@ pub fn mask(kind: Kind, value: &str) -> String {
     match kind {
         // A short number would be mostly shown by its last 4.
         Kind::IdNo if n < 8 => "*".repeat(n),
-        Kind::IdNo => keep(0, 4),
+        Kind::IdNo => masked_from_last4(&chars[n - 4..].iter().collect::<String>(), n),
         Kind::Token => keep(4, 4),
         Kind::Whole => "*".repeat(n),
         Kind::Name if n <= 1 => "*".repeat(n),
@@ -46,6 +49,25 @@ pub fn mask(kind: Kind, value: &str) -> String {
             out
         }
     }
+}
+
+/// The masked form of an ID number of `len` characters known only by its
+/// last 4 (what 历史 keeps beside each settlement): the same as [`mask`] of
+/// the whole number, so no two views of one person differ.
+pub fn masked_from_last4(last4: &str, len: usize) -> String {
+    let shown = shown_of_last4(last4);
+    let stars = len.saturating_sub(shown.chars().count() + 1);
+    format!("{}{shown}*", "*".repeat(stars))
+}
+
+/// What of an ID number's last 4 may be shown or matched: the first 3. A
+/// search by the last 4 matches on these alone, or 11 searches would tell
+/// the check digit the screen hides.
+pub fn shown_of_last4(last4: &str) -> String {
+    let chars: Vec<char> = last4.chars().collect();
+    chars[..chars.len().saturating_sub(1).min(3)]
+        .iter()
+        .collect()
 }
 
 /// Replace any run of 15–18 ID-card characters in free text (raw replies, log
@@ -417,9 +439,15 @@ mod tests {
     }
 
     #[test]
-    fn id_numbers_keep_only_the_searchable_tail() {
-        assert_eq!(mask(Kind::IdNo, "44170219980101123X"), "**************123X");
+    fn id_numbers_show_the_sequence_code_but_not_the_check_digit() {
+        assert_eq!(mask(Kind::IdNo, "44170219980101123X"), "**************123*");
+        assert_eq!(mask(Kind::IdNo, "441702980101123"), "***********112*");
         assert_eq!(mask(Kind::IdNo, "1234567"), "*******");
+        assert_eq!(
+            masked_from_last4("123X", 18),
+            mask(Kind::IdNo, "44170219980101123X")
+        );
+        assert_eq!(shown_of_last4("123x"), "123");
     }
 
     #[test]
@@ -440,8 +468,8 @@ mod tests {
     #[test]
     fn formatting_a_personal_value_masks_it() {
         let id = IdNo::new("44170219980101123X");
-        assert_eq!(format!("{id}"), "**************123X");
-        assert_eq!(format!("{id:?}"), "\"**************123X\"");
+        assert_eq!(format!("{id}"), "**************123*");
+        assert_eq!(format!("{id:?}"), "\"**************123*\"");
         assert_eq!(id.reveal(), "44170219980101123X");
         assert_eq!(
             serde_json::to_string(&id).unwrap(),
@@ -463,8 +491,8 @@ mod tests {
         }
         assert!(masked.contains("男"), "non-personal fields stay: {masked}");
         assert!(
-            masked.contains("123X"),
-            "the searchable tail stays: {masked}"
+            masked.contains("123*"),
+            "the sequence code stays, the check digit goes: {masked}"
         );
         let broken = r#"{"idNo":"44170219980101123X","#;
         assert!(!mask_raw(broken).contains("44170219980101123X"));
@@ -508,7 +536,7 @@ mod tests {
             r#"{"idNo":"44170219980101123X","authNo":"ano3728680187894374401630000","n":"12345"}"#;
         let scrubbed = scrub_id_numbers(raw);
         assert!(!scrubbed.contains("44170219980101123X"));
-        assert!(scrubbed.contains("**************123X"));
+        assert!(scrubbed.contains("**************123*"));
         // authNo digits run 25 long: not an ID number, left alone.
         assert!(scrubbed.contains("ano3728680187894374401630000"));
         assert!(scrubbed.contains("12345"));

@@ -56,7 +56,7 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
         ("outBizNo" = Option<String>, Query),
         ("authNo" = Option<String>, Query),
         ("medicalSettleNo" = Option<String>, Query),
-        ("idLast4" = Option<String>, Query, description = "the last 4 characters of the 证件号"),
+        ("idLast4" = Option<String>, Query, description = "the last 4 characters of the 证件号, matched on the first 3 (the check digit, masked everywhere, is not compared)"),
         ("userName" = Option<String>, Query, description = "the full name or its beginning"),
         ("credential" = Option<String>, Query, description = "`face` (刷脸) or `qrcode` (医保码)"),
         ("before" = Option<String>, Query, description = "nextCursor of the previous page"),

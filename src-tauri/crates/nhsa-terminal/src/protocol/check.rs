@@ -193,8 +193,9 @@ impl Identity {
         }
     }
 
-    /// Age as the panel shows it: `5个月` under one year, `1岁5个月` under
-    /// three (what a 妇幼 cashier needs for dosing and fees), `28岁` after.
+    /// Age to the month: `5个月` under one year, `1岁5个月` under three (what
+    /// a 妇幼 cashier needs for dosing and fees), `28岁` after. Shown only
+    /// beside the revealed 证件号: months narrow the birth date to weeks.
     pub fn age_label_on(&self, day: (u32, u32, u32)) -> Option<String> {
         let months = self.age_in_months_on(day)?;
         Some(match (months / 12, months % 12) {
@@ -203,6 +204,15 @@ impl Identity {
             (y, 0) if y < 3 => format!("{y}岁"),
             (y, m) if y < 3 => format!("{y}岁{m}个月"),
             (y, _) => format!("{y}岁"),
+        })
+    }
+
+    /// Age as a masked view shows it: whole years (`未满1岁`, `1岁`), which
+    /// leave a year of birth dates open.
+    pub fn age_years_label_on(&self, day: (u32, u32, u32)) -> Option<String> {
+        Some(match self.age_on(day)? {
+            0 => "未满1岁".to_owned(),
+            y => format!("{y}岁"),
         })
     }
 

@@ -61,9 +61,12 @@ type ChildSpec = (
     &'static str,
 );
 
-/// The children of the roster, from a 5-month-old to a teenager. Ages are
+/// The children of the roster, from a newborn to a teenager. Ages are
 /// kept exact on every day: see [`birth_date_for_age`].
 const CHILDREN: &[ChildSpec] = &[
+    // Born this month: the 妇幼 hospital's youngest, whose age alone would
+    // narrow the birth date most.
+    ("child-0m", "冯小满", "441702", 0, 0, 52, "冯嘉欣", "母亲"),
     ("child-5m", "陈思妤", "441702", 0, 5, 24, "林晓敏", "母亲"),
     ("child-1y5m", "黄子轩", "441704", 1, 5, 13, "黄志强", "父亲"),
     (
