@@ -39,6 +39,7 @@ scripts/fuzz.sh --smoke
 step "benchmark smoke (a small journal; the real figures are in BENCHMARKS.md)"
 cargo run -q -p facepay-bench --locked -- --rows 5000 --samples 10 --data target/bench-smoke
 cargo run -q -p facepay-bench --locked -- --bridge --samples 10
+cargo run -q -p facepay-bench --locked -- --sign-in --samples 10
 
 step "TypeScript bindings match the Rust types"
 scripts/bindings.sh --check

@@ -5,6 +5,7 @@
 
 mod bridge;
 mod generate;
+mod sign_in;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,6 +36,9 @@ struct Args {
     /// Only compare a notify through the HIS bridge with the same call in-process.
     #[arg(long)]
     bridge: bool,
+    /// Only time wrong PINs for an existing and an unknown 工号.
+    #[arg(long)]
+    sign_in: bool,
 }
 
 /// The `percent`-th percentile (nearest rank).
@@ -59,6 +63,10 @@ fn main() {
     if args.bridge {
         let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
         rt.block_on(bridge::overhead(args.samples));
+        return;
+    }
+    if args.sign_in {
+        sign_in::run(args.samples);
         return;
     }
     // First, on a quiet machine: the generated journal's writes would still be
@@ -271,7 +279,17 @@ fn bench_key(db: &std::path::Path) -> facepay_journal::JournalKey {
 
 pub(crate) fn desk_on(db: &std::path::Path, url: &str) -> (Arc<Desk>, Terminal) {
     let transport = Arc::new(HttpTransport::new(url).unwrap_or_else(|e| panic!("{e}")));
-    let bare = Terminal::new(samples::org_id(), transport.clone(), Default::default());
+    let bare = Terminal::new(samples::org_id(), transport, Default::default());
+    (desk_with_clock(db, url, Arc::new(SystemClock)), bare)
+}
+
+/// The bench's counter on a journal at `db`, talking to `url`, on `clock`.
+pub(crate) fn desk_with_clock(
+    db: &std::path::Path,
+    url: &str,
+    clock: Arc<dyn facepay_journal::Clock>,
+) -> Arc<Desk> {
+    let transport = Arc::new(HttpTransport::new(url).unwrap_or_else(|e| panic!("{e}")));
     let mut cfg = facepay_core::config::FileConfig::default();
     cfg.override_from(|k| match k {
         "FACEPAY_DB" => Some(db.display().to_string()),
@@ -292,9 +310,8 @@ pub(crate) fn desk_on(db: &std::path::Path, url: &str) -> (Arc<Desk>, Terminal) 
         _ => None,
     });
     let cfg: DeskConfig = cfg.validate().unwrap_or_else(|e| panic!("{e}"));
-    let desk = Desk::with_parts(cfg, transport, Arc::new(SystemClock), "bench")
-        .unwrap_or_else(|e| panic!("{e}"));
-    (Arc::new(desk), bare)
+    let desk = Desk::with_parts(cfg, transport, clock, "bench").unwrap_or_else(|e| panic!("{e}"));
+    Arc::new(desk)
 }
 
 /// auth + check + notify, `samples` times (after 20 warm-ups): bare HTTP

@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -162,15 +162,49 @@ impl Pin {
         let _ = self.matches(NOBODYS_HASH);
     }
 
-    /// Whether this PIN matches a stored hash. A hash that cannot be read
-    /// matches nothing.
+    /// Whether this PIN matches a stored hash. A hash that cannot be read,
+    /// or that asks for more work than a PIN's ever did, matches nothing.
     pub(crate) fn matches(&self, stored: &str) -> bool {
-        PasswordHash::new(stored).is_ok_and(|h| {
-            argon2::Argon2::default()
-                .verify_password(self.bytes(), &h)
-                .is_ok()
-        })
+        verify(self.bytes(), stored).unwrap_or(false)
     }
+}
+
+/// More argon2 memory than this is not a hash the desk wrote (19 MiB).
+const MAX_PIN_HASH_BLOCKS: usize = 64 * 1024;
+/// The work area of a check is allocated larger than this, which the
+/// allocators map fresh for every allocation (glibc never serves 32 MiB from
+/// its heap; Windows' heap hands such blocks to VirtualAlloc). Every check
+/// then starts on untouched memory: the same work whatever ran before it. A
+/// work area reused from the heap made a check after some journal writes
+/// 2–3 ms faster or slower than one after others — enough to tell an
+/// unknown 工号 from an existing one by the time of the answer.
+const FRESH_ALLOCATION_BLOCKS: usize = 33 * 1024;
+
+fn verify(pin: &[u8], stored: &str) -> Option<bool> {
+    use argon2::password_hash::Output;
+    use argon2::{Algorithm, Argon2, Block, Params, Version};
+    let hash = PasswordHash::new(stored).ok()?;
+    let params = Params::try_from(&hash).ok()?;
+    let blocks = params.block_count();
+    if blocks > MAX_PIN_HASH_BLOCKS {
+        return None;
+    }
+    let algorithm = Algorithm::try_from(hash.algorithm).ok()?;
+    let version = match hash.version {
+        Some(v) => Version::try_from(v).ok()?,
+        None => Version::default(),
+    };
+    let expected = hash.hash?;
+    let mut salt = [0u8; 64];
+    let salt = hash.salt?.decode_b64(&mut salt).ok()?;
+    let mut work: Vec<Block> = Vec::with_capacity(blocks.max(FRESH_ALLOCATION_BLOCKS));
+    work.resize(blocks, Block::default());
+    let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(pin, salt, &mut out, &mut work[..])
+        .ok()?;
+    // Output's equality is constant-time.
+    Some(Output::new(&out).ok()? == expected)
 }
 
 impl TryFrom<String> for Pin {
@@ -278,7 +312,7 @@ struct Sitting {
 pub struct Seat {
     sitting: Mutex<Option<Sitting>>,
     idle_after: Mutex<Option<Duration>>,
-    /// Sign-in attempts counted in this process (unknown 工号, a read-only journal).
+    /// Sign-in attempts counted in this process: a read-only journal cannot.
     pub(crate) attempts: Attempts,
 }
 
@@ -374,5 +408,43 @@ impl Seat {
 
     pub(crate) fn leave(&self) -> Option<(Operator, i64)> {
         self.lock_state().take().map(|s| (s.operator, s.shift_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pin_matches_its_own_hash_only() {
+        let pin = Pin::new("135790").unwrap();
+        let hash = pin.hash().unwrap();
+        assert!(pin.matches(&hash));
+        assert!(!Pin::new("135791").unwrap().matches(&hash));
+        assert!(!pin.matches("not a hash"));
+        assert!(!pin.matches(NOBODYS_HASH));
+    }
+
+    #[test]
+    fn nobodys_hash_costs_what_a_real_one_does() {
+        let real = Pin::new("1234").unwrap().hash().unwrap();
+        let params = |h: &str| {
+            let h = PasswordHash::new(h).unwrap();
+            (
+                h.algorithm.to_string(),
+                h.version,
+                argon2::Params::try_from(&h).unwrap(),
+                h.salt.unwrap().len(),
+                h.hash.unwrap().len(),
+            )
+        };
+        assert_eq!(params(NOBODYS_HASH), params(&real));
+    }
+
+    #[test]
+    fn a_hash_asking_for_more_memory_than_a_pins_is_refused_unchecked() {
+        // 1 GiB: not one the desk wrote; checking it would stall sign-in.
+        let greedy = NOBODYS_HASH.replace("m=19456", "m=1048576");
+        assert!(verify(b"1234", &greedy).is_none());
     }
 }

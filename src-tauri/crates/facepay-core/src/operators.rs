@@ -93,9 +93,10 @@ impl Desk {
     /// Check `pin` for `id`: every attempt is counted before its PIN is
     /// checked (in one write transaction), so however many arrive at once at
     /// most [`PIN_ATTEMPTS`] are checked before the lock; a right PIN clears
-    /// the count. Unknown and disabled 工号 are counted and checked alike
-    /// (against nobody's hash) and answer the same, so neither the text nor
-    /// the time tells a stranger which 工号 exist. Every outcome is audited.
+    /// the count. Unknown and disabled 工号 are counted (in the journal, with
+    /// the same writes) and checked (against nobody's hash) alike and answer
+    /// the same, so neither the text nor the time tells a stranger which 工号
+    /// exist. Every outcome is audited.
     /// What the CLI's administrator credential uses too.
     pub fn authenticate(&self, id: &StaffId, pin: &Pin) -> Result<Operator, DeskError> {
         use facepay_journal::operators::Attempt;
@@ -111,7 +112,6 @@ impl Desk {
             )?)
         })?;
         let (attempt, in_journal) = match counted {
-            Some(Attempt::Unknown) => (self.seat.attempts.count(id.as_str(), now), false),
             Some(attempt) => (attempt, true),
             // A read-only journal cannot count: this process does.
             None => (self.seat.attempts.count(id.as_str(), now), false),
@@ -123,7 +123,6 @@ impl Desk {
                 });
             }
             Attempt::Counted { left } => left,
-            Attempt::Unknown => PIN_ATTEMPTS,
         };
         let record = self
             .read(|c| operators::get(c, id.as_str()))?

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_credential.sql"),
     include_str!("migrations/007_one_settlement_per_setl_id.sql"),
     include_str!("migrations/008_idempotency_owner.sql"),
+    include_str!("migrations/009_unknown_sign_ins.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).

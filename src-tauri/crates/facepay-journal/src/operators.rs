@@ -134,14 +134,14 @@ pub enum Attempt {
     /// Counted as wrong before it is checked (a right PIN clears it):
     /// `left` tries remain, 0 when this one locked the 工号.
     Counted { left: u32 },
-    /// No such active 工号.
-    Unknown,
 }
 
 /// Count an attempt for `id` before its PIN is checked, in the caller's
 /// write transaction: however many attempts arrive at once, at most `limit`
-/// are ever let through to the check before the lock. At `limit` the
-/// operator is locked until `lock_until` and the count starts again.
+/// are ever let through to the check before the lock. At `limit` the 工号 is
+/// locked until `lock_until` and the count starts again. A 工号 no active
+/// operator has is counted alike in a table of its own, with the same
+/// writes, so its answer and its time are an existing one's.
 pub fn count_attempt(
     tx: &Connection,
     id: &str,
@@ -149,33 +149,49 @@ pub fn count_attempt(
     lock_until: &str,
     now: &str,
 ) -> Result<Attempt, JournalError> {
-    let found: Option<(u32, Option<String>)> = tx
-        .query_row(
-            "SELECT failed_pins, locked_until FROM operators WHERE id = ?1 AND active = 1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let Some((failed, locked_until)) = found else {
-        return Ok(Attempt::Unknown);
+    let day_ago = crate::clock::parse(now)
+        .map(|t| crate::clock::stamp(t - chrono::Duration::days(1)))
+        .unwrap_or_default();
+    tx.execute(
+        "DELETE FROM unknown_sign_ins WHERE updated_at < ?1",
+        [&day_ago],
+    )?;
+    let known: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM operators WHERE id = ?1 AND active = 1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    let table = if known {
+        "operators"
+    } else {
+        tx.execute(
+            "INSERT INTO unknown_sign_ins (id, updated_at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+            params![id, now],
+        )?;
+        "unknown_sign_ins"
     };
+    let (failed, locked_until): (u32, Option<String>) = tx.query_row(
+        &format!("SELECT failed_pins, locked_until FROM {table} WHERE id = ?1"),
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     if let Some(until) = locked_until.filter(|u| u.as_str() > now) {
         return Ok(Attempt::Locked(until));
     }
     let failed = failed + 1;
-    if failed >= limit {
-        tx.execute(
-            "UPDATE operators SET failed_pins = 0, locked_until = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, lock_until, now],
-        )?;
-        return Ok(Attempt::Counted { left: 0 });
-    }
+    let (failed, locked) = if failed >= limit {
+        (0, Some(lock_until))
+    } else {
+        (failed, None)
+    };
     tx.execute(
-        "UPDATE operators SET failed_pins = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, failed, now],
+        &format!(
+            "UPDATE {table} SET failed_pins = ?2, locked_until = ?3, updated_at = ?4 WHERE id = ?1"
+        ),
+        params![id, failed, locked, now],
     )?;
     Ok(Attempt::Counted {
-        left: limit - failed,
+        left: if locked.is_some() { 0 } else { limit - failed },
     })
 }
 
