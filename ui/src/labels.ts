@@ -52,6 +52,8 @@ const AUDIT_ACTION: Record<string, string> = {
   close_day: "日结", save_settings: "保存设置", purge_identities: "清除过期身份",
   bridge_token_copied: "复制接口令牌", bridge_token_rotated: "重新生成接口令牌", bridge_token_shown: "显示接口令牌",
   bridge_unauthorized: "接口拒绝访问", his_disclosure: "HIS 获取身份", clock_jump: "时钟跳变", journal_rekeyed: "记录库换密钥",
+  identity_mismatch: "身份与就诊不符被拒", key_file_mode_fixed: "密钥文件权限已收紧", token_file_mode_fixed: "令牌文件权限已收紧",
+  journal_key_into_keyring: "记录库密钥移入系统钥匙串",
 };
 
 /** [code, label] in display order, for selects and segmented choices. */

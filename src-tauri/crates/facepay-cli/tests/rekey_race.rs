@@ -175,6 +175,9 @@ async fn rekey_raced_against_every_command_never_loses_the_journal() {
         others_killed += o;
         rotated += done;
     }
+    eprintln!(
+        "{ROUNDS} rounds: {rotated} rotations done, {rekeys_killed} killed midway, {others_killed} other commands killed; every journal readable"
+    );
     // The race was run: rotations went through, and rotations and other
     // commands were killed midway.
     assert!(
