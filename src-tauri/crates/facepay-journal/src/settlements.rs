@@ -424,20 +424,7 @@ pub fn payload(
     conn: &Connection,
     settlement_id: SettlementId,
 ) -> Result<SettleNotify, JournalError> {
-    let text: String = conn
-        .query_row(
-            "SELECT payload FROM settlements WHERE id = ?1",
-            [settlement_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {settlement_id}")))?;
-    let corrupt = |detail: String| JournalError::Corrupt {
-        path: "settlements.payload".into(),
-        detail: format!("结算 {settlement_id}：{detail}"),
-    };
-    let mut draft: nhsa_terminal::protocol::SettleNotifyDraft =
-        serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+    let mut draft = payload_draft(conn, settlement_id)?;
     // The person, from the visit, while the visit still holds them.
     let visit: Option<i64> = conn.query_row(
         "SELECT visit_id FROM settlements WHERE id = ?1",
@@ -451,7 +438,10 @@ pub fn payload(
         draft.user_name = Some(name);
         draft.id_no = Some(id_no);
     }
-    SettleNotify::try_from(draft).map_err(|e| corrupt(e.to_string()))
+    SettleNotify::try_from(draft).map_err(|e| JournalError::Corrupt {
+        path: "settlements.payload".into(),
+        detail: format!("结算 {settlement_id}：{e}"),
+    })
 }
 
 /// The person the settlements of a visit were made for (name, and the

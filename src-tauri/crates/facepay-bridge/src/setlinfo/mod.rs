@@ -169,18 +169,17 @@ impl HisSettlement {
             Value::String(self.medical_settle_state.clone()),
         );
         out.insert("selfPay".into(), Value::Bool(self.self_pay));
-        for (name, v) in [
-            ("operatorId", &self.operator_id),
-            ("operatorName", &self.operator_name),
-            ("officeId", &self.office_id),
-            ("officeName", &self.office_name),
-            ("doctorName", &self.doctor_name),
-            ("failReason", &self.fail_reason),
-        ] {
-            if let Some(v) = v {
-                out.insert(name.into(), Value::String(v.clone()));
-            }
-        }
+        put_texts(
+            out,
+            [
+                ("operatorId", &self.operator_id),
+                ("operatorName", &self.operator_name),
+                ("officeId", &self.office_id),
+                ("officeName", &self.office_name),
+                ("doctorName", &self.doctor_name),
+                ("failReason", &self.fail_reason),
+            ],
+        );
         Ok(mapped)
     }
 }
@@ -208,16 +207,27 @@ impl HisRefund {
         }
         out.insert("settlementId".into(), Value::from(settlement_id));
         out.insert("medicalSettleState".into(), Value::String(s.code().into()));
-        for (name, v) in [
-            ("operatorId", &self.operator_id),
-            ("operatorName", &self.operator_name),
-            ("failReason", &self.fail_reason),
-        ] {
-            if let Some(v) = v {
-                out.insert(name.into(), Value::String(v.clone()));
-            }
-        }
+        put_texts(
+            out,
+            [
+                ("operatorId", &self.operator_id),
+                ("operatorName", &self.operator_name),
+                ("failReason", &self.fail_reason),
+            ],
+        );
         Ok(mapped)
+    }
+}
+
+/// The HIS's own texts, under their wire names, where it gave them.
+fn put_texts<const N: usize>(
+    out: &mut serde_json::Map<String, Value>,
+    fields: [(&str, &Option<String>); N],
+) {
+    for (name, v) in fields {
+        if let Some(v) = v {
+            out.insert(name.into(), Value::String(v.clone()));
+        }
     }
 }
 
