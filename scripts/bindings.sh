@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Regenerates the TypeScript bindings of the IPC types (ui/src/bindings) from
-# the Rust types with ts-rs. With --check, fails if the committed ones are stale.
+# Regenerates what is generated from the Rust types: the TypeScript bindings
+# of the IPC types (ui/src/bindings, ts-rs) and the HIS bridge's OpenAPI
+# document (docs/his-bridge.openapi.json). With --check, changes nothing and
+# fails if either committed copy is stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 out=ui/src/bindings
-if [ "${1:-}" = "--check" ]; then
-  before=$(mktemp -d)
-  cp -r "$out"/. "$before"/
-fi
-rm -rf "$out"
-log=$(mktemp)
+fresh=$(mktemp -d)
+trap 'rm -rf "$fresh"' EXIT
+log=$fresh/log
+# Into a folder of its own: a failed run leaves the committed bindings as they were.
+export TS_RS_EXPORT_DIR="$fresh/bindings"
 # ts-rs notes every serde attribute it does not interpret; show them only on failure.
 if ! cargo test -q --locked -p nhsa-terminal -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-desk \
   --features facepay-desk/ts --lib export_bindings >"$log" 2>&1; then
@@ -18,9 +19,16 @@ if ! cargo test -q --locked -p nhsa-terminal -p facepay-journal -p facepay-core 
   exit 1
 fi
 if [ "${1:-}" = "--check" ]; then
-  if ! diff -r "$before" "$out"; then
+  if ! diff -r "$out" "$fresh/bindings"; then
     echo "ui/src/bindings is out of date: run scripts/bindings.sh and commit the result" >&2
     exit 1
   fi
   echo "bindings are current ($(ls "$out" | wc -l) types)"
+  cargo test -q --locked -p facepay-bridge --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  echo "the OpenAPI document is current"
+else
+  rm -rf "$out"
+  mv "$fresh/bindings" "$out"
+  UPDATE_OPENAPI=1 cargo test -q --locked -p facepay-bridge --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  echo "regenerated $out ($(ls "$out" | wc -l) types) and docs/his-bridge.openapi.json"
 fi

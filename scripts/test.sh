@@ -16,7 +16,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "engine crates never depend on Tauri or WebKit"
-engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake -p nation-ec-host -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-cli -p facepay-bench)
+engine=(-p nhsa-terminal -p facepay-sim -p nation-ec-fake -p nation-ec-host -p facepay-keystore -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-cli -p facepay-bench)
 if cargo tree "${engine[@]}" -e normal,build,dev --prefix none | grep -Eiq '^(tauri|webkit|gtk|wry)'; then
   echo "an engine crate pulls in Tauri/WebKit:" >&2
   cargo tree "${engine[@]}" -e normal,build,dev -i tauri 2>&1 | head -20 >&2
@@ -41,7 +41,7 @@ cargo run -q -p facepay-bench --locked -- --rows 5000 --samples 10 --data target
 cargo run -q -p facepay-bench --locked -- --bridge --samples 10
 cargo run -q -p facepay-bench --locked -- --sign-in --samples 10
 
-step "TypeScript bindings match the Rust types"
+step "generated files match the Rust types: TypeScript bindings and the OpenAPI document"
 scripts/bindings.sh --check
 
 step "app window under Xvfb: starts and reports ready"

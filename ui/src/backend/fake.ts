@@ -167,7 +167,8 @@ if (typeof window !== "undefined" && !("__TAURI_INTERNALS__" in window)) window.
 
 
 // Who sits at the counter, as facepay-core's Seat and operators keep it.
-const IDLE_LOCK_MINUTES = 10;
+/** As `[counter] idle_lock_minutes` defaults. */
+const IDLE_LOCK_MINUTES = 5;
 const PIN_ATTEMPTS = 5;
 const PIN_LOCKOUT_MS = 5 * 60_000;
 type FakeOperator = OperatorInfo & { pin: string; failed: number };

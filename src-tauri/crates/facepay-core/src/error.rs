@@ -182,6 +182,7 @@ impl ErrorCode {
             JournalError::Invalid { .. } => ErrorCode::Invalid,
             JournalError::Io(_) => ErrorCode::Io,
             JournalError::Export(_) => ErrorCode::Export,
+            JournalError::Internal(_) => ErrorCode::Internal,
         }
     }
 }

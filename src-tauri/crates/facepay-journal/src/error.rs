@@ -47,6 +47,9 @@ pub enum JournalError {
     Io(std::io::Error),
     #[error("导出失败：{0}")]
     Export(String),
+    /// A value of ours that would not serialise: a bug, never the user's doing.
+    #[error("内部错误：{0}")]
+    Internal(String),
 }
 
 impl JournalError {
@@ -66,6 +69,7 @@ impl JournalError {
             JournalError::Invalid { .. } => "invalid_input",
             JournalError::Io(_) => "io",
             JournalError::Export(_) => "export",
+            JournalError::Internal(_) => "internal",
         }
     }
 }

@@ -324,7 +324,8 @@ pub fn record_from(
     let mut kept = n.to_draft();
     kept.user_name = None;
     kept.id_no = None;
-    let payload = serde_json::to_string(&kept).map_err(|e| JournalError::Export(e.to_string()))?;
+    let payload =
+        serde_json::to_string(&kept).map_err(|e| JournalError::Internal(e.to_string()))?;
     let a = n.result.amounts();
     let fen = |f: fn(&SettleAmounts) -> Amount| a.map(|a| f(a).fen() as i64);
     let inserted = tx.execute(

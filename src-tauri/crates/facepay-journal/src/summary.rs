@@ -322,7 +322,7 @@ pub fn close_day(
             closed_by: None,
         });
     let totals =
-        serde_json::to_string(&summary).map_err(|e| JournalError::Export(e.to_string()))?;
+        serde_json::to_string(&summary).map_err(|e| JournalError::Internal(e.to_string()))?;
     let inserted = tx.execute(
         "INSERT INTO day_closures (operator_id, business_day, closed_at, closed_by, totals)
          VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -188,7 +188,8 @@ pub fn latest_from(conn: &Connection, source: Source) -> Result<Option<Visit>, J
 
 /// Everything the terminal said about the person, unmasked: only for the
 /// HIS, which needs it for 1101 / 2207, and only with an audit row beside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` is masked: a log line is not a disclosure.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Disclosed {
     pub user_name: String,
     pub id_no: String,
@@ -197,6 +198,23 @@ pub struct Disclosed {
     pub birthday: Option<String>,
     pub insu_org: Option<String>,
     pub ec_token: Option<String>,
+}
+
+impl std::fmt::Debug for Disclosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Disclosed")
+            .field("user_name", &mask(Kind::Name, &self.user_name))
+            .field("id_no", &mask(Kind::IdNo, &self.id_no))
+            .field("id_type", &self.id_type)
+            .field("gender", &self.gender)
+            .field("birthday", &self.birthday.as_ref().map(|_| "**"))
+            .field("insu_org", &self.insu_org)
+            .field(
+                "ec_token",
+                &self.ec_token.as_deref().map(|t| mask(Kind::Token, t)),
+            )
+            .finish()
+    }
 }
 
 pub fn disclose(conn: &Connection, visit_id: i64) -> Result<Option<Disclosed>, JournalError> {
@@ -218,4 +236,35 @@ pub fn disclose(conn: &Connection, visit_id: i64) -> Result<Option<Disclosed>, J
             },
         )
         .optional()?)
+}
+
+#[cfg(test)]
+mod disclosed_tests {
+    use super::Disclosed;
+
+    #[test]
+    fn a_disclosed_identity_prints_masked() {
+        let d = Disclosed {
+            user_name: "梁晓燕".into(),
+            id_no: "441702199003152347".into(),
+            id_type: Some("01".into()),
+            gender: Some("女".into()),
+            birthday: Some("1990.03.15".into()),
+            insu_org: Some("441702".into()),
+            ec_token: Some("630000ec7ioqup8p1o0761820a0000f1f8b13d".into()),
+        };
+        let printed = format!("{d:?}");
+        for secret in [
+            "晓燕",
+            "441702199003152347",
+            "1990.03.15",
+            "ec7ioqup8p1o0761820a0000f1f8",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(
+            printed.contains("梁**") && printed.contains("234*"),
+            "{printed}"
+        );
+    }
 }
