@@ -61,14 +61,14 @@ artifact "$windir/facepay-sim.exe" 1000000 'PE32+ executable (console) x86-64*' 
 artifact "$windir/WebView2Loader.dll" 100000 'PE32+ executable (DLL)*x86-64*' "WebView2 loader"
 artifact "$windir/facepay.example.toml" 1000 '*text*' "example configuration"
 hosts=()
-if [ -d src-tauri/crates/nation-ec-host ]; then
+if [ -d crates/nation-ec-host ]; then
   artifact "$windir/nation-ec-host/x86/nation-ec-host.exe" 200000 'PE32 executable (console) Intel 80386*' "host x86"
   artifact "$windir/nation-ec-host/x64/nation-ec-host.exe" 200000 'PE32+ executable (console) x86-64*' "host x64"
   hosts=(nation-ec-host/x86/nation-ec-host.exe nation-ec-host/x64/nation-ec-host.exe)
   imports_ok "$windir/nation-ec-host/x86/nation-ec-host.exe" i686-w64-mingw32-objdump "$windir/nation-ec-host/x86"
   imports_ok "$windir/nation-ec-host/x64/nation-ec-host.exe" x86_64-w64-mingw32-objdump "$windir/nation-ec-host/x64"
 else
-  echo "SKIPPED the host checks: src-tauri/crates/nation-ec-host does not exist"
+  echo "SKIPPED the host checks: crates/nation-ec-host does not exist"
 fi
 imports_ok "$windir/facepay-desk.exe" x86_64-w64-mingw32-objdump "$windir"
 imports_ok "$windir/facepay.exe" x86_64-w64-mingw32-objdump "$windir"

@@ -125,13 +125,13 @@ package_windows() {
   cp "$loader" "$windir/"
   cp docs/facepay.example.toml icons/icon.ico "$windir/"
 
-  if [ -d src-tauri/crates/nation-ec-host ]; then
+  if [ -d crates/nation-ec-host ]; then
     step "nation-ec-host for Windows x86 (the usual 32-bit NationECCode.dll) and x64"
     cargo build --release --locked -p nation-ec-host --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
     install -Dm755 target/i686-pc-windows-gnu/release/nation-ec-host.exe "$windir/nation-ec-host/x86/nation-ec-host.exe"
     install -Dm755 target/x86_64-pc-windows-gnu/release/nation-ec-host.exe "$windir/nation-ec-host/x64/nation-ec-host.exe"
   else
-    step "SKIPPED nation-ec-host: src-tauri/crates/nation-ec-host does not exist yet"
+    step "SKIPPED nation-ec-host: crates/nation-ec-host does not exist yet"
   fi
 
   step "Windows installer (makensis)"

@@ -369,7 +369,7 @@ fn chrono_like_now() -> String {
 fn every_command_is_registered_and_permitted() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
-    let lib = read("src-tauri/lib.rs");
+    let lib = read("src-tauri/src/lib.rs");
     let handlers: std::collections::BTreeSet<String> = lib
         .lines()
         .filter_map(|l| l.trim().strip_prefix("commands::"))
@@ -641,7 +641,7 @@ fn code_of(w: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: 
 #[test]
 fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administrator() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = std::fs::read_to_string(root.join("src-tauri/lib.rs")).unwrap();
+    let lib = std::fs::read_to_string(root.join("src-tauri/src/lib.rs")).unwrap();
     let handlers: std::collections::BTreeSet<&str> = lib
         .lines()
         .filter_map(|l| l.trim().strip_prefix("commands::"))

@@ -253,7 +253,7 @@ mod tests {
 
     #[test]
     fn the_guide_shows_this_table() {
-        let guide = include_str!("../../../../../docs/his-bridge.md");
+        let guide = include_str!("../../../../docs/his-bridge.md");
         assert!(
             guide.contains(&markdown()),
             "docs/his-bridge.md must hold the setlinfo table exactly as fields::markdown() prints it:\n{}",

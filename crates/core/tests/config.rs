@@ -14,7 +14,7 @@ use nhsa_terminal::transport::TransportConfig;
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../docs/facepay.example.toml"
+    "/../../docs/facepay.example.toml"
 );
 
 fn no_env(_: &str) -> Option<String> {
