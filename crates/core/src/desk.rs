@@ -318,7 +318,7 @@ impl Desk {
             Ok(calls::finish(
                 tx,
                 call_id.get(),
-                &Outcome::from_error(&error),
+                &crate::outcome::of_error(&error),
                 now,
             )?)
         });

@@ -14,6 +14,7 @@ mod his;
 mod housekeeping;
 mod keys;
 mod operators;
+mod outcome;
 mod qrcode;
 mod records;
 mod requests;

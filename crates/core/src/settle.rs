@@ -364,7 +364,7 @@ impl Desk {
         let result = self.terminal.send(&prepared).await;
         let outcome = match &result {
             Ok(reply) => Outcome::ok(&reply.raw),
-            Err(e) => Outcome::from_error(e),
+            Err(e) => crate::outcome::of_error(e),
         };
         let now_t = self.now();
         let backoff = self.config.backoff;

@@ -3,9 +3,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use nhsa_terminal::TerminalError;
-use nhsa_terminal::mask::mask_raw;
-use nhsa_terminal::protocol::TransType;
+use nhsa_protocol::TransType;
+use nhsa_protocol::mask::mask_raw;
 
 use crate::error::violated_index;
 use crate::kinds::code;
@@ -87,35 +86,6 @@ impl Outcome {
         }
     }
 
-    pub fn from_error(e: &TerminalError) -> Self {
-        let code = match e {
-            TerminalError::Terminal { code, .. } => Some(code.clone()),
-            TerminalError::Transport(nhsa_terminal::TransportError::Library { status, .. }) => {
-                Some(status.clone())
-            }
-            _ => None,
-        };
-        let message = match e {
-            TerminalError::Terminal { message, .. } => message.clone(),
-            other => other.to_string(),
-        };
-        let reply = e.raw_reply().map(str::to_owned);
-        if e.outcome_unknown() {
-            Outcome::Unknown {
-                kind: e.code().into(),
-                message,
-                reply,
-            }
-        } else {
-            Outcome::Failed {
-                kind: e.code().into(),
-                code,
-                message,
-                reply,
-            }
-        }
-    }
-
     pub fn status(&self) -> CallStatus {
         match self {
             Outcome::Ok { .. } => CallStatus::Ok,
@@ -154,7 +124,7 @@ pub fn finish(
             outcome.status(),
             kind,
             code,
-            message.map(|m| nhsa_terminal::mask::scrub_text(m)),
+            message.map(|m| nhsa_protocol::mask::scrub_text(m)),
             reply.map(|r| mask_raw(r)),
             now
         ],
@@ -346,8 +316,8 @@ pub fn visit_out_biz_no(conn: &Connection, call_id: i64) -> Result<Option<String
 pub fn known_person(
     conn: &Connection,
     call_id: i64,
-) -> Result<Vec<(nhsa_terminal::mask::Kind, String)>, JournalError> {
-    use nhsa_terminal::mask::Kind;
+) -> Result<Vec<(nhsa_protocol::mask::Kind, String)>, JournalError> {
+    use nhsa_protocol::mask::Kind;
     let row: Option<(Option<String>, Option<String>, Option<String>)> = conn
         .query_row(
             "SELECT v.user_name, v.id_no, v.ec_token FROM calls c

@@ -7,7 +7,7 @@ use std::path::Path;
 use rusqlite::Connection;
 use rust_xlsxwriter::{Format, Workbook};
 
-use nhsa_terminal::mask::{Kind, mask};
+use nhsa_protocol::mask::{Kind, mask};
 
 use crate::JournalError;
 use crate::history::{HistoryFilter, ROW_COLUMNS, SettlementRow, row, where_clause};

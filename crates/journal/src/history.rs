@@ -4,8 +4,8 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use nhsa_terminal::mask::{Kind, mask};
-use nhsa_terminal::protocol::{Amount, BizType, MedicalSettleState};
+use nhsa_protocol::mask::{Kind, mask};
+use nhsa_protocol::{Amount, BizType, MedicalSettleState};
 
 use crate::calls::Call;
 use crate::kinds::code;
@@ -107,7 +107,7 @@ pub(crate) fn yuan(fen: i64) -> String {
 
 /// As every masked view shows an 18-digit 证件号 (see [`Kind::IdNo`]).
 pub(crate) fn masked_last4(last4: &str) -> String {
-    nhsa_terminal::mask::masked_from_last4(last4, 18)
+    nhsa_protocol::mask::masked_from_last4(last4, 18)
 }
 
 pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
@@ -223,7 +223,7 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     if let Some(l4) = &f.id_last4 {
         // On what the screen shows of it, never the check digit: 11
         // searches would tell what the mask hides.
-        let shown = nhsa_terminal::mask::shown_of_last4(&l4.to_uppercase());
+        let shown = nhsa_protocol::mask::shown_of_last4(&l4.to_uppercase());
         eq_op(&mut clauses, &mut params, "s.id_no_last4 >=", &shown);
         eq_op(
             &mut clauses,

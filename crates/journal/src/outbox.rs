@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use nhsa_terminal::protocol::MedicalSettleState;
+use nhsa_protocol::MedicalSettleState;
 
 use crate::clock::{parse, stamp};
 use crate::kinds::code;

@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, params};
 
-use nhsa_terminal::mask::{Kind, mask};
+use nhsa_protocol::mask::{Kind, mask};
 
 use crate::JournalError;
 

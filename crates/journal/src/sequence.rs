@@ -12,7 +12,7 @@
 use chrono::DateTime;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use nhsa_terminal::protocol::OutBizNo;
+use nhsa_protocol::OutBizNo;
 
 use crate::JournalError;
 use crate::clock::parse;

@@ -4,7 +4,7 @@
 use chrono::{Days, NaiveDate};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use nhsa_terminal::protocol::{Amount, MedicalSettleState, SettleAmounts, SettleNotify};
+use nhsa_protocol::{Amount, MedicalSettleState, SettleAmounts, SettleNotify};
 
 use crate::error::violated_index;
 use crate::kinds::code;
@@ -216,7 +216,7 @@ fn check_refund(
                     field,
                     format!(
                         "退费的{} {v} 超过原结算可退的 {}（原结算 {}，已退 {}）",
-                        nhsa_terminal::protocol::validation::field_label(field),
+                        nhsa_protocol::validation::field_label(field),
                         item.left(),
                         item.paid,
                         item.refunded
@@ -405,7 +405,7 @@ pub fn record_from(
 fn payload_draft(
     conn: &Connection,
     settlement_id: SettlementId,
-) -> Result<nhsa_terminal::protocol::SettleNotifyDraft, JournalError> {
+) -> Result<nhsa_protocol::SettleNotifyDraft, JournalError> {
     let text: String = conn
         .query_row(
             "SELECT payload FROM settlements WHERE id = ?1",

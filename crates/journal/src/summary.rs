@@ -4,7 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use nhsa_terminal::protocol::MedicalSettleState;
+use nhsa_protocol::MedicalSettleState;
 
 use crate::JournalError;
 use crate::history::yuan;

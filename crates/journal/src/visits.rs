@@ -3,8 +3,8 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use nhsa_terminal::mask::{Kind, mask};
-use nhsa_terminal::protocol::Identity;
+use nhsa_protocol::Identity;
+use nhsa_protocol::mask::{Kind, mask};
 
 use crate::{Credential, JournalError, Source, VisitId};
 

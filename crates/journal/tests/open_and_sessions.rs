@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use facepay_journal::calls::{self, NewCall, Outcome};
 use facepay_journal::{CallStatus, FixedClock, Journal, JournalError, Resolution, SCHEMA_VERSION};
-use nhsa_terminal::protocol::TransType;
+use nhsa_protocol::TransType;
 
 /// A raw connection to an (encrypted) test journal.
 fn keyed(path: &std::path::Path) -> rusqlite::Connection {
@@ -184,7 +184,7 @@ fn a_journal_that_recorded_a_setl_id_twice_keeps_both_and_takes_no_third() {
     let again = common::notify("V-3", "SUCCESS", "2026-11-20 11:00:00");
     let mut draft = again.to_draft();
     draft.medical_settle_no = Some("441700G0000000000100".into());
-    let again = nhsa_terminal::protocol::SettleNotify::try_from(draft).unwrap();
+    let again = nhsa_protocol::SettleNotify::try_from(draft).unwrap();
     let now = j.now();
     match j.write(|tx| facepay_journal::settlements::record(tx, &again, None, None, &now)) {
         Err(JournalError::DuplicateSettlement { settlement_id, .. }) => {

@@ -10,8 +10,8 @@ use facepay_journal::export::{ExportFormat, export};
 use facepay_journal::history::{HistoryFilter, search};
 use facepay_journal::settlements::{self, Recorded};
 use facepay_journal::{Journal, JournalError, SettlementId, summary};
-use nhsa_terminal::protocol::notify::SettleNotifyDraft;
-use nhsa_terminal::protocol::{Amount, SettleNotify};
+use nhsa_protocol::notify::SettleNotifyDraft;
+use nhsa_protocol::{Amount, SettleNotify};
 
 /// A refund of `total` named by its original, taken from what is left of
 /// 自费, then 个人帐户, then 医保报销 (统筹 alike), as a HIS's 2208 splits it.

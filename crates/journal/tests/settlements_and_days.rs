@@ -8,7 +8,7 @@ use common::{journal_at, notify, record};
 use facepay_journal::export::{ExportFormat, export};
 use facepay_journal::history::{HistoryFilter, search};
 use facepay_journal::{DeliveryStatus, JournalError, outbox, settlements, summary};
-use nhsa_terminal::protocol::{BizType, MedicalSettleState};
+use nhsa_protocol::{BizType, MedicalSettleState};
 
 #[test]
 fn a_settlement_and_its_outbox_row_are_recorded_together() {
@@ -125,7 +125,7 @@ fn day_totals_per_state_and_net() {
     // Another operator's settlement does not count in 0107's day.
     let mut other = common::draft("V-9", "SUCCESS", "2026-11-25 11:00:00");
     other.operator_id = "0201".into();
-    let other = nhsa_terminal::protocol::SettleNotify::try_from(other).unwrap();
+    let other = nhsa_protocol::SettleNotify::try_from(other).unwrap();
     record(&mut f.journal, &other);
 
     let days = summary::day(f.journal.conn(), "2026-11-25", None).unwrap();
@@ -250,7 +250,7 @@ fn seed_history(f: &mut common::Fixture) {
             d.medical_settle_no = Some(format!("SETL{i:04}"));
         }
         // The person is kept by the visit, not the settlement's payload.
-        let who = nhsa_terminal::protocol::Identity::stored(
+        let who = nhsa_protocol::Identity::stored(
             d.user_name.as_deref().unwrap(),
             d.id_no.as_deref().unwrap(),
             Some("01".into()),
@@ -258,7 +258,7 @@ fn seed_history(f: &mut common::Fixture) {
             None,
             None,
         );
-        let n = nhsa_terminal::protocol::SettleNotify::try_from(d).unwrap();
+        let n = nhsa_protocol::SettleNotify::try_from(d).unwrap();
         let now = f.journal.now();
         f.journal
             .write(|tx| {
@@ -730,7 +730,7 @@ fn a_whole_name_matches_exactly_a_lone_surname_as_a_prefix() {
         d.user_name = Some(name.into());
         record(
             &mut f.journal,
-            &nhsa_terminal::protocol::SettleNotify::try_from(d).unwrap(),
+            &nhsa_protocol::SettleNotify::try_from(d).unwrap(),
         );
     }
     let names = |q: &str| -> Vec<String> {

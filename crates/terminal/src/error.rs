@@ -3,11 +3,10 @@
 //! terminal's own code and message, and a transport timeout or malformed reply
 //! leaves the outcome *unknown* — the terminal may well have acted.
 
-use std::fmt;
 use std::time::Duration;
 
-use crate::mask::scrub_id_numbers;
-use crate::protocol::validation::ValidationError;
+use nhsa_protocol::validation::ValidationError;
+pub use nhsa_protocol::{RawText, ReplyError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TerminalError {
@@ -39,6 +38,17 @@ pub enum TerminalError {
     /// The transport itself is misconfigured (library missing, bad URL).
     #[error("终端连接配置无效：{0}")]
     Config(String),
+}
+
+impl From<ReplyError> for TerminalError {
+    fn from(e: ReplyError) -> Self {
+        match e {
+            ReplyError::Terminal { code, message, raw } => {
+                TerminalError::Terminal { code, message, raw }
+            }
+            ReplyError::Malformed { reason, raw } => TerminalError::Malformed { reason, raw },
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,11 +88,11 @@ fn human(d: Duration) -> String {
 impl TerminalError {
     /// The terminal's message with the known personal values of the visit
     /// (name, 证件号, ecToken) masked wherever they appear.
-    pub fn scrubbed(self, known: &[(crate::mask::Kind, &str)]) -> Self {
+    pub fn scrubbed(self, known: &[(nhsa_protocol::mask::Kind, &str)]) -> Self {
         match self {
             TerminalError::Terminal { code, message, raw } => TerminalError::Terminal {
                 code,
-                message: crate::mask::scrub_known(&message, known),
+                message: nhsa_protocol::mask::scrub_known(&message, known),
                 raw,
             },
             other => other,
@@ -147,30 +157,6 @@ impl TerminalError {
     }
 }
 
-/// Raw text from the terminal, kept whole for the journal. Its `Debug` scrubs
-/// ID numbers, so an error that reaches a log line does not carry one.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RawText(pub String);
-
-impl fmt::Debug for RawText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const MAX: usize = 300;
-        let scrubbed = scrub_id_numbers(&self.0);
-        let shown: String = scrubbed.chars().take(MAX).collect();
-        if scrubbed.chars().count() > MAX {
-            write!(f, "{shown:?}…")
-        } else {
-            write!(f, "{shown:?}")
-        }
-    }
-}
-
-impl From<String> for RawText {
-    fn from(s: String) -> Self {
-        RawText(s)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +180,24 @@ mod tests {
         assert!(!code.outcome_unknown());
         assert_eq!(code.code(), "terminal");
         assert!(code.to_string().contains("授权已过期"));
+    }
+
+    #[test]
+    fn an_unreadable_reply_is_an_unknown_outcome_a_refusal_is_not() {
+        let malformed = TerminalError::from(ReplyError::Malformed {
+            reason: "x".into(),
+            raw: RawText("<html>502 Bad Gateway</html>".into()),
+        });
+        assert!(malformed.outcome_unknown());
+        assert_eq!(malformed.code(), "malformed_reply");
+        assert_eq!(malformed.raw_reply(), Some("<html>502 Bad Gateway</html>"));
+        let refused = TerminalError::from(ReplyError::Terminal {
+            code: "2003".into(),
+            message: "未授权".into(),
+            raw: RawText(String::new()),
+        });
+        assert!(!refused.outcome_unknown());
+        assert_eq!(refused.code(), "terminal");
     }
 
     #[test]

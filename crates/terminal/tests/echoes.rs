@@ -47,10 +47,13 @@ fn terminal(reply: &str) -> (Terminal, Arc<Canned>) {
     (t, canned)
 }
 
-const NORMAL: &str = include_str!("fixtures/qrcode_get_reply.json");
-const WRONG_ECHO: &str = include_str!("fixtures/qrcode_get_reply_wrong_echo.json");
-const OTHER_ORG: &str = include_str!("fixtures/qrcode_get_reply_other_org.json");
-const BAD_CHECK_DIGIT: &str = include_str!("fixtures/qrcode_get_reply_bad_check_digit.json");
+const NORMAL: &str = include_str!("../../protocol/tests/fixtures/qrcode_get_reply.json");
+const WRONG_ECHO: &str =
+    include_str!("../../protocol/tests/fixtures/qrcode_get_reply_wrong_echo.json");
+const OTHER_ORG: &str =
+    include_str!("../../protocol/tests/fixtures/qrcode_get_reply_other_org.json");
+const BAD_CHECK_DIGIT: &str =
+    include_str!("../../protocol/tests/fixtures/qrcode_get_reply_bad_check_digit.json");
 /// The fixtures answer this request.
 const OUT_BIZ_NO: &str = "H44170200001-W01-20261125-000003";
 

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use facepay_journal::{FixedClock, Journal};
-use nhsa_terminal::protocol::SettleNotify;
-use nhsa_terminal::protocol::notify::SettleNotifyDraft;
-use nhsa_terminal::samples;
+use nhsa_protocol::SettleNotify;
+use nhsa_protocol::notify::SettleNotifyDraft;
+use nhsa_protocol::samples;
 
 #[derive(Debug)]
 pub struct Fixture {

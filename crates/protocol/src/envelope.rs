@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::text::{OrgId, check_len_as_reported};
 use super::validation::ValidationError;
-use crate::error::{RawText, TerminalError};
+use crate::reply::{RawText, ReplyError};
 
 /// The transactions this crate speaks.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -119,9 +119,9 @@ pub struct Reply<R> {
 
 /// Read a reply envelope. Accepts `data` as an object or a string holding JSON
 /// (even twice encoded), reads `"null"` as absent, keeps unknown fields, and
-/// turns a non-zero `code` into [`TerminalError::Terminal`].
-pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, TerminalError> {
-    let malformed = |reason: String| TerminalError::Malformed {
+/// turns a non-zero `code` into [`ReplyError::Terminal`].
+pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, ReplyError> {
+    let malformed = |reason: String| ReplyError::Malformed {
         reason,
         raw: RawText(raw.to_owned()),
     };
@@ -145,7 +145,7 @@ pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, Terminal
     };
     if code != "0" {
         // Shown to the cashier, logged and journaled: never a name or 证件号.
-        return Err(TerminalError::Terminal {
+        return Err(ReplyError::Terminal {
             code,
             message: crate::mask::scrub_text(&message),
             raw: RawText(raw.to_owned()),

@@ -3,13 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
-use nhsa_terminal::protocol::notify::{Payment, SettleNotifyDraft, SettleResult};
-use nhsa_terminal::protocol::validation::from_json;
-use nhsa_terminal::protocol::{
+use nhsa_protocol::notify::{Payment, SettleNotifyDraft, SettleResult};
+use nhsa_protocol::validation::from_json;
+use nhsa_protocol::{
     Amount, AuthCheck, BizType, BusinessType, EcAuth, MedicalSettleState, OrgId, SettleNotify,
     envelope,
 };
-use nhsa_terminal::{Problem, ValidationError};
+use nhsa_protocol::{Problem, ValidationError};
 use serde_json::{Value, json};
 
 const EC_AUTH: &str = include_str!("fixtures/ec_auth_request.json");
@@ -448,7 +448,7 @@ const QRCODE: &str = include_str!("fixtures/qrcode_get_request.json");
 
 #[test]
 fn the_sample_qrcode_request_is_valid_and_encodes_in_the_envelope() {
-    use nhsa_terminal::protocol::{QrCodeGet, TransType};
+    use nhsa_protocol::{QrCodeGet, TransType};
     let req: QrCodeGet = from_json(QRCODE).unwrap();
     assert_eq!(req.business_type, BusinessType::Register);
     let org = OrgId::new("H44170200001").unwrap();
@@ -490,7 +490,7 @@ fn the_sample_qrcode_request_is_valid_and_encodes_in_the_envelope() {
 
 #[test]
 fn a_qrcode_request_is_built_from_the_face_scans_inputs() {
-    use nhsa_terminal::protocol::QrCodeGet;
+    use nhsa_protocol::QrCodeGet;
     let scan: EcAuth = from_json(EC_AUTH).unwrap();
     let qr = QrCodeGet::instead_of(scan.clone());
     assert_eq!(
@@ -499,14 +499,14 @@ fn a_qrcode_request_is_built_from_the_face_scans_inputs() {
     );
     assert_eq!(QrCodeGet::from(scan), qr);
     assert_eq!(
-        nhsa_terminal::samples::qrcode_get("Q1").out_biz_no.as_str(),
+        nhsa_protocol::samples::qrcode_get("Q1").out_biz_no.as_str(),
         "Q1"
     );
 }
 
 #[test]
 fn qrcode_field_rules_are_those_of_ec_auth() {
-    use nhsa_terminal::protocol::QrCodeGet;
+    use nhsa_protocol::QrCodeGet;
     for (field, value, problem) in [
         ("orgId", Value::Null, "不能为空"),
         ("outBizNo", Value::Null, "不能为空"),

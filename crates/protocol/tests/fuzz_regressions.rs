@@ -2,8 +2,8 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
-use nhsa_terminal::protocol::notify::SettleNotifyDraft;
-use nhsa_terminal::protocol::validation::from_json;
+use nhsa_protocol::notify::SettleNotifyDraft;
+use nhsa_protocol::validation::from_json;
 
 /// notify_request, crash-c39355c3…: a truncated document whose first key is
 /// empty gave an error naming no field at all.

@@ -110,7 +110,7 @@ macro_rules! bounded_text {
 
             pub fn new(value: impl Into<String>) -> Result<Self, $crate::ValidationError> {
                 let value = value.into();
-                $crate::protocol::text::check_required($field, &value, $max)?;
+                $crate::text::check_required($field, &value, $max)?;
                 Ok(Self(value))
             }
 
@@ -135,9 +135,9 @@ macro_rules! bounded_text {
         impl utoipa::ToSchema for $name {}
 
         impl TryFrom<String> for $name {
-            type Error = $crate::protocol::text::FieldProblem;
+            type Error = $crate::text::FieldProblem;
             fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::new(value).map_err(|e| $crate::protocol::text::FieldProblem(e.problem))
+                Self::new(value).map_err(|e| $crate::text::FieldProblem(e.problem))
             }
         }
 

@@ -1,8 +1,8 @@
 //! Ready-made valid requests of the Yangjiang hospital, for tests, benches
 //! and the simulator's demo. Values follow the samples in PROTOCOL.md.
 
-use crate::protocol::notify::SettleNotifyDraft;
-use crate::protocol::{
+use crate::notify::SettleNotifyDraft;
+use crate::{
     AuthCheck, AuthNo, BusinessType, EcAuth, ExtData, OfficeId, OfficeName, OperatorId,
     OperatorName, OrgId, OutBizNo, QrCodeGet, SettleNotify,
 };
