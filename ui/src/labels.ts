@@ -47,7 +47,7 @@ const ROLE: Record<Role, string> = { cashier: "收款员", admin: "管理员" };
 const AUDIT_ACTION: Record<string, string> = {
   sign_in: "登录", sign_in_failed: "登录失败", pin_locked: "PIN 锁定", lock: "锁定", unlock: "解锁",
   hand_over: "交班", change_pin: "修改 PIN", create_operator: "新增操作员", update_operator: "修改操作员",
-  forbidden: "越权被拒", reveal_identity: "显示身份", export: "导出", resolve_unknown: "待确认处理",
+  forbidden: "越权被拒", reveal_identity: "显示身份", search_by_name: "按姓名查询历史", export: "导出", resolve_unknown: "待确认处理",
   notify: "结算通知", refund: "退费", resend_notify: "重发通知", release_notify: "F4 通知终端",
   close_day: "日结", save_settings: "保存设置", purge_identities: "清除过期身份",
   bridge_token_copied: "复制接口令牌", bridge_token_rotated: "重新生成接口令牌", bridge_token_shown: "显示接口令牌",

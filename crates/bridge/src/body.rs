@@ -4,6 +4,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
+use facepay_core::api::Charset;
 use serde::de::DeserializeOwned;
 
 use crate::MAX_BODY_BYTES;
@@ -36,19 +37,25 @@ impl Text {
 /// 400 when the text is not one JSON document.
 pub fn syntax(text: &str) -> Result<(), ApiError> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
-        .map(|_| ())
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!(
-                    "请求体不是有效的 JSON（第 {} 行第 {} 列）",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!(
+                "请求体不是有效的 JSON（第 {} 行第 {} 列）",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    // A member named twice would be read as whichever came last.
+    facepay_core::api::unique_members(text).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("请求体有歧义：{e}"),
+        )
+    })
 }
 
 /// Read and decode the body of a request.
@@ -78,24 +85,25 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Text, ApiError> {
             )
         })?
         .map_err(|_| too_large())?;
-    let text = encoding
-        .decode_without_bom_handling_and_without_replacement(&raw)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "undecodable_body",
-                format!("请求体不是有效的 {} 文本", encoding.name()),
+    let text = encoding.decode(&raw).ok_or_else(|| {
+        let message = if encoding.mislabelled(&raw) {
+            format!(
+                "请求体声明为 {}，内容却是 UTF-8：按 {0} 读会把中文读成别的字",
+                encoding.name()
             )
+        } else {
+            format!("请求体不是有效的 {} 文本", encoding.name())
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, "undecodable_body", message)
             .advice("请按 Content-Type 声明的字符集发送，或改用 UTF-8")
-        })?
-        .into_owned();
+    })?;
     Ok(Text { raw, text })
 }
 
 /// The charset the body declares. Only JSON is taken.
-fn charset(headers: &HeaderMap) -> Result<&'static encoding_rs::Encoding, ApiError> {
+fn charset(headers: &HeaderMap) -> Result<Charset, ApiError> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
-        return Ok(encoding_rs::UTF_8);
+        return Ok(Charset::Utf8);
     };
     let unsupported = |what: &str| {
         ApiError::new(
@@ -106,27 +114,18 @@ fn charset(headers: &HeaderMap) -> Result<&'static encoding_rs::Encoding, ApiErr
         .advice("请使用 application/json，字符集 UTF-8、GBK 或 GB18030")
     };
     let value = value.to_str().map_err(|_| unsupported("非 ASCII 内容"))?;
-    let mut parts = value.split(';').map(str::trim);
-    let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     if media != "application/json" && media != "text/json" {
         return Err(unsupported(&media.chars().take(64).collect::<String>()));
     }
-    for part in parts {
-        let Some((name, v)) = part.split_once('=') else {
-            continue;
-        };
-        if name.trim().eq_ignore_ascii_case("charset") {
-            let v = v.trim().trim_matches('"').to_ascii_lowercase();
-            return match v.as_str() {
-                "utf-8" | "utf8" => Ok(encoding_rs::UTF_8),
-                // GBK bytes are a subset of GB18030: one decoder reads both.
-                "gbk" | "gb2312" | "gb18030" | "cp936" => Ok(encoding_rs::GB18030),
-                other => Err(unsupported(&format!(
-                    "charset={}",
-                    other.chars().take(32).collect::<String>()
-                ))),
-            };
-        }
+    match Charset::of_content_type(value) {
+        None => Ok(Charset::Utf8),
+        Some(Ok(charset)) => Ok(charset),
+        Some(Err(name)) => Err(unsupported(&format!("charset={name}"))),
     }
-    Ok(encoding_rs::UTF_8)
 }

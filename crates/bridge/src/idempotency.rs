@@ -7,7 +7,7 @@
 use axum::http::{HeaderMap, StatusCode};
 use sha2::{Digest, Sha256};
 
-use facepay_core::api::{Desk, KeyClaim};
+use facepay_core::api::{Desk, KeyClaim, SettlementId};
 
 use crate::error::ApiError;
 
@@ -47,6 +47,9 @@ pub enum Claim {
     Go,
     /// Send this stored answer again.
     Replay { status: StatusCode, body: String },
+    /// The first request recorded this settlement, and its process died
+    /// before the answer was stored: answer with what was recorded.
+    Recorded(SettlementId),
 }
 
 /// Claim `key`. A first request still running is 409 with the visit it
@@ -81,7 +84,13 @@ pub fn claim(desk: &Desk, key: &str, endpoint: &str, hash: &str) -> Result<Claim
             look(&out_biz_no).trim_start_matches("请")
         ))
         .out_biz_no(out_biz_no)),
-        KeyClaim::Interrupted { since, out_biz_no } => Err(ApiError::new(
+        KeyClaim::Interrupted {
+            settlement_id: Some(id),
+            ..
+        } => Ok(Claim::Recorded(id)),
+        KeyClaim::Interrupted {
+            since, out_biz_no, ..
+        } => Err(ApiError::new(
             StatusCode::CONFLICT,
             "idempotency_interrupted",
             format!("该 Idempotency-Key 的首次请求（{since}）所在的程序已退出，应答未能保存"),

@@ -126,7 +126,7 @@ pub async fn start(
         port: addr.port(),
     };
     spawn_key_purge(app.desk.clone());
-    if app.token.was_loose() {
+    if app.token.take_loose() {
         let desk = app.desk();
         let path = app.token.path().display().to_string();
         let audited = tokio::task::spawn_blocking(move || {

@@ -76,8 +76,9 @@ pub struct TokenSource {
     path: PathBuf,
     fixed: Option<BridgeToken>,
     cached: Mutex<(Option<SystemTime>, BridgeToken)>,
-    /// The file was readable by others when opened, and was made this user's only.
-    loosened: bool,
+    /// The file was readable by others when opened, and was made this
+    /// user's only; until someone audits it.
+    loosened: std::sync::atomic::AtomicBool,
 }
 
 impl TokenSource {
@@ -102,14 +103,16 @@ impl TokenSource {
             path: path.to_owned(),
             fixed,
             cached: Mutex::new((modified(path), token)),
-            loosened,
+            loosened: loosened.into(),
         })
     }
 
     /// Whether the token file was readable by others when opened (and was
-    /// made this user's only): worth an audit row.
-    pub fn was_loose(&self) -> bool {
+    /// made this user's only): worth an audit row, which the first to ask
+    /// writes (the CLI before it serves, or the bridge).
+    pub fn take_loose(&self) -> bool {
         self.loosened
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn path(&self) -> &Path {

@@ -9,13 +9,6 @@ use common::{His, setlinfo_2207};
 use facepay_core::api::HisNotify;
 use reqwest::StatusCode;
 
-fn now() -> String {
-    chrono::Local::now()
-        .naive_local()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
 #[tokio::test]
 async fn scan_identity_settle_refund_and_look_back() {
     let his = His::start().await;
@@ -56,7 +49,7 @@ async fn scan_identity_settle_refund_and_look_back() {
     let settled = his
         .post(
             "/v1/settlements",
-            &setlinfo_2207(&out_biz_no, &now()),
+            &setlinfo_2207(&out_biz_no, &common::now()),
             Some("k-settle-1"),
         )
         .await;
@@ -87,7 +80,7 @@ async fn scan_identity_settle_refund_and_look_back() {
             &format!(
                 r#"{{"setlinfo":{{"setl_id":"441700G0000099999999","setl_time":"{}",
                 "medfee_sumamt":-20.5,"psn_cash_pay":-20.5,"fund_pay_sumamt":0,"acct_pay":0,"hifp_pay":0}}}}"#,
-                now()
+                common::now()
             ),
             None,
         )
@@ -133,7 +126,7 @@ async fn scan_identity_settle_refund_and_look_back() {
         !page.body.to_string().contains(id_no),
         "history stays masked"
     );
-    let day = now()[..10].to_owned();
+    let day = common::now()[..10].to_owned();
     let summary = his.get(&format!("/v1/summary?date={day}")).await;
     assert_eq!(summary.status, StatusCode::OK, "{}", summary.body);
     assert_eq!(summary.body[0]["net"]["totalFee"], "0.00");
@@ -183,7 +176,11 @@ async fn a_childs_qrcode_through_the_bridge_gives_the_his_what_1101_needs() {
     // Its settlement goes out under the 医保码's number.
     let out_biz_no = scan.body["outBizNo"].as_str().unwrap();
     let settled = his
-        .post("/v1/settlements", &setlinfo_2207(out_biz_no, &now()), None)
+        .post(
+            "/v1/settlements",
+            &setlinfo_2207(out_biz_no, &common::now()),
+            None,
+        )
         .await;
     assert_eq!(settled.status, StatusCode::CREATED, "{}", settled.body);
     assert_eq!(his.notifies()[0]["outBizNo"], out_biz_no);
@@ -368,7 +365,7 @@ async fn amounts_a_double_based_his_sends_land_on_the_right_fen() {
         r#"{{"outBizNo":"H44170200001-W01-X","medicalSettleState":"SUCCESS","setlinfo":{{
         "medfee_sumamt":0.30000000000000004,"psn_cash_pay":0.1,"fund_pay_sumamt":0.2,
         "acct_pay":0,"hifp_pay":0.2,"setl_id":"S-0001","setl_time":"{}"}}}}"#,
-        now()
+        common::now()
     );
     let a = his.post("/v1/settlements", &body, None).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
@@ -389,7 +386,7 @@ async fn a_counter_set_to_confirm_holds_his_settlements_for_f4() {
     let a = his
         .post(
             "/v1/settlements",
-            &setlinfo_2207("H44170200001-W01-Y", &now()),
+            &setlinfo_2207("H44170200001-W01-Y", &common::now()),
             None,
         )
         .await;

@@ -26,13 +26,6 @@ fn scans(his: &His) -> usize {
         .count()
 }
 
-fn now() -> String {
-    chrono::Local::now()
-        .naive_local()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
 /// A counter whose face scans may take a while.
 async fn patient_counter() -> His {
     His::configured(Some(TOKEN), |f| {
@@ -196,8 +189,12 @@ async fn an_identity_fetched_again_about_another_person_is_refused() {
     let his = His::start().await;
     let scan = his.post("/v1/face-auth", "", None).await;
     let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
-    his.post("/v1/settlements", &setlinfo_2207(&out_biz_no, &now()), None)
-        .await;
+    his.post(
+        "/v1/settlements",
+        &setlinfo_2207(&out_biz_no, &common::now()),
+        None,
+    )
+    .await;
     his.sim.sim.push_script(Script::for_trans(
         TransType::AuthCheck,
         Behaviour::AsPerson {
@@ -226,7 +223,11 @@ async fn the_identity_is_unmasked_while_the_visit_is_open_and_masked_after() {
     assert_eq!(open["identityMasked"], false);
     assert!(open["identity"]["ecToken"].is_string(), "{open}");
     let settled = his
-        .post("/v1/settlements", &setlinfo_2207(&out_biz_no, &now()), None)
+        .post(
+            "/v1/settlements",
+            &setlinfo_2207(&out_biz_no, &common::now()),
+            None,
+        )
         .await;
     assert_eq!(settled.body["delivery"]["status"], "delivered");
     let disclosures = his.count("SELECT count(*) FROM audit WHERE action = 'his_disclosure'");
@@ -246,8 +247,12 @@ async fn the_identity_is_unmasked_while_the_visit_is_open_and_masked_after() {
     let his = His::start().await;
     let scan = his.post("/v1/face-auth", "", None).await;
     let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
-    his.post("/v1/settlements", &setlinfo_2207(&out_biz_no, &now()), None)
-        .await;
+    his.post(
+        "/v1/settlements",
+        &setlinfo_2207(&out_biz_no, &common::now()),
+        None,
+    )
+    .await;
     let still = his.get(&format!("/v1/visits/{out_biz_no}")).await.body;
     assert_eq!(still["identityMasked"], false, "{still}");
 }

@@ -87,6 +87,9 @@ async fn every_fund_of_realistic_2207_outputs_reaches_the_patients_screen_withou
     for (name, fixture) in fixtures() {
         let scan = his.post("/v1/face-auth", "", None).await;
         let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
+        // Settled just now, after the scan, as at the counter.
+        let mut fixture = fixture;
+        fixture["setlinfo"]["setl_time"] = json!(common::now());
         let body = json!({"outBizNo": out_biz_no, "medicalSettleState": "SUCCESS",
             "setlinfo": fixture["setlinfo"]});
         let settled = his.post("/v1/settlements", &body.to_string(), None).await;
@@ -219,9 +222,10 @@ async fn no_refund_goes_out_without_a_settlement_behind_it() {
             None,
         )
         .await;
-    let setl_id = nhsa_terminal::samples::setl_id_for(&visit);
+    // A part of it names its own 2208 setl_id.
+    let setl_id = format!("{}R1", nhsa_terminal::samples::setl_id_for(&visit));
     let too_much_own = json!({"outBizNo": visit, "medicalSettleState": "REFUND_SUCCESS",
-        "totalFee": "10.00", "medicalSettleNo": setl_id, "ownAmt": "50.00", "hifAmt": "0.00",
+        "totalFee": "50.00", "medicalSettleNo": setl_id, "ownAmt": "50.00", "hifAmt": "0.00",
         "acctAmt": "0.00", "hifpAmt": "0.00", "setlTime": "2026-11-28 10:00:00"});
     let refused = his
         .post("/v1/settlements", &too_much_own.to_string(), None)
@@ -258,7 +262,7 @@ async fn a_refund_is_booked_to_the_operator_it_names() {
     let id = paid.body["settlementId"].as_i64().unwrap();
     let path = format!("/v1/settlements/{id}/refund");
     let part = json!({"operatorId": "0230", "operatorName": "何丽", "setlinfo": {
-        "medfee_sumamt": -20.5, "psn_cash_pay": -20.5, "fund_pay_sumamt": 0, "acct_pay": 0,
+        "setl_id": "441700G0000000000R01", "medfee_sumamt": -20.5, "psn_cash_pay": -20.5, "fund_pay_sumamt": 0, "acct_pay": 0,
         "hifp_pay": 0, "setl_time": "2026-11-28 10:00:00"}});
     let r = his.post(&path, &part.to_string(), None).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);

@@ -12,13 +12,6 @@ use facepay_sim::{Behaviour, Script};
 use reqwest::StatusCode;
 use serde_json::json;
 
-fn now() -> String {
-    chrono::Local::now()
-        .naive_local()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
 fn scans(his: &His) -> usize {
     his.sim
         .sim
@@ -31,7 +24,7 @@ fn scans(his: &His) -> usize {
 #[tokio::test]
 async fn a_replayed_key_answers_the_first_response_across_a_restart() {
     let mut his = His::start().await;
-    let body = setlinfo_2207("H44170200001-W01-R1", &now());
+    let body = setlinfo_2207("H44170200001-W01-R1", &common::now());
     let first = his.post("/v1/settlements", &body, Some("order-4711")).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     assert!(first.headers.get("idempotent-replayed").is_none());
@@ -46,7 +39,7 @@ async fn a_replayed_key_answers_the_first_response_across_a_restart() {
     assert_eq!(his.count("SELECT count(*) FROM settlements"), 1);
 
     // The same key with another body is a conflict, and changes nothing.
-    let other = setlinfo_2207("H44170200001-W01-R2", &now());
+    let other = setlinfo_2207("H44170200001-W01-R2", &common::now());
     let conflict = his
         .post("/v1/settlements", &other, Some("order-4711"))
         .await;
@@ -197,7 +190,7 @@ async fn an_unreachable_terminal_is_503_and_the_settlement_still_recorded() {
     let s = his
         .post(
             "/v1/settlements",
-            &setlinfo_2207("H44170200001-W01-U1", &now()),
+            &setlinfo_2207("H44170200001-W01-U1", &common::now()),
             None,
         )
         .await;
@@ -235,7 +228,7 @@ async fn nothing_left_to_refund_is_refused_and_the_rest_is_refunded_item_by_item
     let s = his
         .post(
             "/v1/settlements",
-            &setlinfo_2207("H44170200001-W01-F1", &now()),
+            &setlinfo_2207("H44170200001-W01-F1", &common::now()),
             None,
         )
         .await;
@@ -245,7 +238,7 @@ async fn nothing_left_to_refund_is_refused_and_the_rest_is_refunded_item_by_item
     let part = his
         .post(
             &path,
-            r#"{"setlinfo":{"medfee_sumamt":-20.5,"psn_cash_pay":-20.5,"fund_pay_sumamt":0,"acct_pay":0,"hifp_pay":0}}"#,
+            r#"{"setlinfo":{"setl_id":"441700G0000000000R01","medfee_sumamt":-20.5,"psn_cash_pay":-20.5,"fund_pay_sumamt":0,"acct_pay":0,"hifp_pay":0}}"#,
             None,
         )
         .await;

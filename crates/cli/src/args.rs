@@ -260,10 +260,12 @@ pub struct HistoryArgs {
     /// register, settle, drugStore.
     #[arg(long)]
     pub biz_type: Option<String>,
-    /// The patient's name or its beginning.
+    /// The first character of the patient's name, as masked rows show it
+    /// (a whole name is searched in the panel's 历史, audited).
     #[arg(long)]
     pub name: Option<String>,
-    /// The last 4 characters of the 证件号.
+    /// The last 4 characters of the 证件号 (matched on the 3 shown; the check
+    /// digit, masked everywhere, is not compared).
     #[arg(long)]
     pub id_last4: Option<String>,
     #[arg(long)]

@@ -24,12 +24,23 @@ pub fn token_from_environment() -> bool {
 
 fn token_source(desk: &Desk) -> Result<TokenSource, DeskError> {
     let over = token_override();
-    TokenSource::open(&desk.config().bridge.token_file, over.as_deref()).map_err(|message| {
-        DeskError::Config(ConfigError {
-            field: "bridge.token_file".into(),
-            message,
-        })
-    })
+    let source = TokenSource::open(&desk.config().bridge.token_file, over.as_deref()).map_err(
+        |message| {
+            DeskError::Config(ConfigError {
+                field: "bridge.token_file".into(),
+                message,
+            })
+        },
+    )?;
+    // Whoever first finds the file readable by others says so, here as in the bridge.
+    if source.take_loose() {
+        desk.audit_bridge(
+            "token_file_mode_fixed",
+            None,
+            Some(&source.path().display().to_string()),
+        )?;
+    }
+    Ok(source)
 }
 
 pub async fn serve(desk: Desk, listen: Option<&str>) -> Result<Value, DeskError> {

@@ -62,6 +62,113 @@ impl Attempts {
     pub(crate) fn clear(&self, id: &str) {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
     }
+
+    /// Count an attempt in `file` too, shared by every process of this user
+    /// (a read-only journal cannot count, and a count in memory alone starts
+    /// again with each new process). The stricter of the two answers holds;
+    /// when the file cannot be written either, memory alone.
+    pub(crate) fn count_shared(
+        &self,
+        file: &std::path::Path,
+        id: &str,
+        now: chrono::NaiveDateTime,
+    ) -> facepay_journal::operators::Attempt {
+        use facepay_journal::operators::Attempt;
+        let here = self.count(id, now);
+        let shared = match shared_count(file, id, now, false) {
+            Ok(shared) => shared,
+            Err(e) => {
+                tracing::warn!("sign-in attempts not counted in {}: {e}", file.display());
+                return here;
+            }
+        };
+        match (&here, &shared) {
+            (Attempt::Locked(_), _) => here,
+            (_, Attempt::Locked(_)) => shared,
+            (Attempt::Counted { left: a }, Attempt::Counted { left: b }) => {
+                Attempt::Counted { left: *a.min(b) }
+            }
+        }
+    }
+
+    pub(crate) fn clear_shared(&self, file: &std::path::Path, id: &str) {
+        self.clear(id);
+        let _ = shared_count(file, id, chrono::NaiveDateTime::MIN, true);
+    }
+}
+
+/// One line a 工号 in `file`, `id failed locked-until`, under an exclusive
+/// lock of the file for the read and the write.
+fn shared_count(
+    file: &std::path::Path,
+    id: &str,
+    now: chrono::NaiveDateTime,
+    clear: bool,
+) -> std::io::Result<facepay_journal::operators::Attempt> {
+    use facepay_journal::operators::Attempt;
+    use std::io::{Read, Seek, Write};
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(file)?;
+    f.lock()?;
+    let mut text = String::new();
+    (&mut f).take(1 << 20).read_to_string(&mut text)?;
+    let mut rows: Vec<(String, u32, Option<chrono::NaiveDateTime>)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.split('\t');
+            let who = p.next()?.to_owned();
+            let failed = p.next()?.parse().ok()?;
+            let until = p.next().and_then(facepay_journal::clock::parse);
+            Some((who, failed, until))
+        })
+        .filter(|(_, _, until)| until.is_none_or(|u| u > now - chrono::Duration::days(1)))
+        .collect();
+    rows.retain(|(who, ..)| !(clear && who == id));
+    let answer = if clear {
+        Attempt::Counted { left: PIN_ATTEMPTS }
+    } else {
+        let at = match rows.iter().position(|(who, ..)| who == id) {
+            Some(at) => at,
+            None => {
+                rows.push((id.to_owned(), 0, None));
+                rows.len() - 1
+            }
+        };
+        let (_, failed, until) = &mut rows[at];
+        match until.filter(|u| *u > now) {
+            Some(u) => Attempt::Locked(facepay_journal::clock::stamp(u)),
+            None => {
+                *failed += 1;
+                if *failed >= PIN_ATTEMPTS {
+                    *failed = 0;
+                    *until = Some(now + PIN_LOCKOUT);
+                    Attempt::Counted { left: 0 }
+                } else {
+                    // Not locked: when it was last tried, so a row idle for a day goes.
+                    *until = Some(now);
+                    Attempt::Counted {
+                        left: PIN_ATTEMPTS - *failed,
+                    }
+                }
+            }
+        }
+    };
+    let text: String = rows
+        .iter()
+        .take(10_000)
+        .map(|(who, failed, until)| {
+            let until = until.map(facepay_journal::clock::stamp).unwrap_or_default();
+            format!("{who}\t{failed}\t{until}\n")
+        })
+        .collect();
+    f.rewind()?;
+    f.set_len(0)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(answer)
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> DeskError {

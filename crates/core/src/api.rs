@@ -18,6 +18,7 @@ pub use crate::keys::{Rekeyed, rekey};
 pub use crate::operators::{NewOperatorRequest, OperatorUpdate};
 pub use crate::requests::{ExportRequest, RefundRequest, ScanRequest};
 pub use crate::settings::{ConnectionTest, SettingsForm, TransportKind};
+pub use crate::settle::Submitted;
 pub use crate::views::{
     Backlog, DeliveryReport, FaceAuthOutcome, IdentityView, NotifyReceipt, RefundDraft,
     RevealedIdentity,
@@ -40,6 +41,7 @@ pub use facepay_journal::{
 };
 pub use nhsa_terminal::Timeouts;
 pub use nhsa_terminal::mask::{ScrubbingWriter, scrub_text};
+pub use nhsa_terminal::protocol::json::unique_members;
 pub use nhsa_terminal::protocol::{
     Amount, BizType, MedicalSettleState, SettleNotifyDraft, TransType,
 };

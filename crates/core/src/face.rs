@@ -325,15 +325,27 @@ impl Desk {
             })?;
             result = Err(mismatch);
         }
-        let reply = self.finish(call_id, result, |tx, reply, now| {
+        self.finish(call_id, result, |tx, reply, now| {
             visits::set_identity(tx, visit_id.get(), &reply.data, now)
         })?;
+        // As the journal keeps the person (frozen once settled).
+        let kept = self
+            .read(|c| visits::disclose(c, visit_id.get()))?
+            .ok_or_else(|| DeskError::Internal(format!("就诊 {visit_id} 的身份未能保存")))?;
+        let who = nhsa_terminal::protocol::Identity::stored(
+            &kept.user_name,
+            &kept.id_no,
+            kept.id_type,
+            kept.gender,
+            kept.birthday,
+            kept.insu_org,
+        );
         Ok(FaceAuthOutcome {
             visit_id,
             out_biz_no: visit_out_biz_no.to_owned(),
             auth_no: Some(auth_no.as_str().to_owned()),
             credential: facepay_journal::Credential::Face,
-            identity: IdentityView::of(&reply.data, self.now().date()),
+            identity: IdentityView::of(&who, self.now().date()),
         })
     }
 }

@@ -8,7 +8,7 @@ use facepay_journal::calls::{self, Call};
 use facepay_journal::history::{self, SettlementRow};
 use facepay_journal::idempotency::{self, Begun};
 use facepay_journal::visits::{self, Disclosed, Visit};
-use facepay_journal::{CallId, CallStatus, Source, VisitId, audit, outbox};
+use facepay_journal::{CallId, CallStatus, SettlementId, Source, VisitId, audit, outbox};
 use nhsa_terminal::protocol::{Identity, TransType};
 
 use crate::desk::Desk;
@@ -220,7 +220,7 @@ impl Desk {
     /// Whether the HIS may still read `visit`'s identity unmasked: until its
     /// first SUCCESS reached the terminal plus the configured window; a visit
     /// never settled for a day after its identity was fetched.
-    fn identity_open(
+    pub(crate) fn identity_open(
         &self,
         c: &facepay_journal::Connection,
         visit: &Visit,
@@ -302,6 +302,8 @@ pub enum KeyClaim {
     Interrupted {
         since: String,
         out_biz_no: Option<String>,
+        /// The settlement it recorded before it died, if it got that far.
+        settlement_id: Option<SettlementId>,
     },
 }
 
@@ -332,6 +334,7 @@ impl Desk {
                 since,
                 session_id,
                 out_biz_no,
+                settlement_id,
             } => {
                 let alive = session_id
                     .as_deref()
@@ -339,7 +342,11 @@ impl Desk {
                 if alive {
                     KeyClaim::InProgress { since, out_biz_no }
                 } else {
-                    KeyClaim::Interrupted { since, out_biz_no }
+                    KeyClaim::Interrupted {
+                        since,
+                        out_biz_no,
+                        settlement_id,
+                    }
                 }
             }
         })

@@ -114,7 +114,12 @@ impl Desk {
         let (attempt, in_journal) = match counted {
             Some(attempt) => (attempt, true),
             // A read-only journal cannot count: this process does.
-            None => (self.seat.attempts.count(id.as_str(), now), false),
+            None => (
+                self.seat
+                    .attempts
+                    .count_shared(&self.attempts_file(), id.as_str(), now),
+                false,
+            ),
         };
         let left = match attempt {
             Attempt::Locked(until) => {
@@ -140,7 +145,9 @@ impl Desk {
                     Ok(operators::clear_wrong_pins(tx, id.as_str(), at)?)
                 })?;
             }
-            self.seat.attempts.clear(id.as_str());
+            self.seat
+                .attempts
+                .clear_shared(&self.attempts_file(), id.as_str());
             return Ok(Operator {
                 id: id.clone(),
                 name: operator_name(&record.name)?,
@@ -182,6 +189,21 @@ impl Desk {
         let operator = self.authenticate(id, pin)?;
         self.start_shift(&operator)?;
         Ok(operator)
+    }
+
+    /// Where sign-in attempts are counted while the journal cannot be
+    /// written: beside the key, in this user's configuration folder (not
+    /// the journal's, which is what became read-only).
+    fn attempts_file(&self) -> std::path::PathBuf {
+        let name = self
+            .config
+            .db_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "facepay.db".into());
+        self.config
+            .key_file
+            .with_file_name(format!("{name}.sign-in-attempts"))
     }
 
     /// A write that a read-only journal skips (`None`): signing in must still

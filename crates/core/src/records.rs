@@ -51,7 +51,38 @@ impl Desk {
         })
     }
 
+    /// 历史 for the command line and the HIS. A name is searched by its
+    /// first character, as the masked rows show it: a whole name would tell
+    /// whether a guess at a masked one is right, over as many tries as it
+    /// takes (about 1 400 for a common surname).
     pub fn history(&self, filter: &HistoryFilter) -> Result<HistoryPage, DeskError> {
+        if whole_name(filter).is_some() {
+            return Err(DeskError::Invalid {
+                field: "userName",
+                message: "只能按姓名的第一个字查询（与打码显示的一致）；按完整姓名查询请在收银台面板的“历史”中进行，并记入审计"
+                    .into(),
+            });
+        }
+        self.read(|c| history::search(c, filter))
+    }
+
+    /// 历史 at the panel: the signed-in operator may search by a whole name,
+    /// and each such search is audited (the name masked).
+    pub fn history_at_panel(&self, filter: &HistoryFilter) -> Result<HistoryPage, DeskError> {
+        if let Some(name) = whole_name(filter) {
+            let masked = nhsa_terminal::mask::mask(nhsa_terminal::mask::Kind::Name, name);
+            self.write(|tx, now, _| {
+                audit::append(
+                    tx,
+                    now,
+                    &self.operator(),
+                    "search_by_name",
+                    None,
+                    Some(&masked),
+                )?;
+                Ok(())
+            })?;
+        }
         self.read(|c| history::search(c, filter))
     }
 
@@ -180,21 +211,37 @@ impl Desk {
         } else {
             None
         };
-        // The file is this user's only before a row is in it (the export
-        // writes beside `out` and renames).
-        facepay_keystore::create_private(&out.with_extension("partial"))
+        // A file of its own, this user's only before a row is in it, written
+        // beside `out` and renamed into place.
+        let (tmp, file) = facepay_keystore::create_private_beside(out)
             .map_err(|e| DeskError::Journal(e.into()))?;
-        let rows = std::thread::scope(|scope| {
+        let written = std::thread::scope(|scope| {
             scope
                 .spawn(|| {
                     export::lower_thread_priority();
                     self.read(|c| {
-                        export::export(c, &filter, request.format, request.unmasked, out, progress)
+                        export::export_into(
+                            c,
+                            &filter,
+                            request.format,
+                            request.unmasked,
+                            file,
+                            progress,
+                        )
                     })
                 })
                 .join()
         })
-        .map_err(|_| DeskError::Internal("导出线程异常结束".into()))??;
+        .map_err(|_| DeskError::Internal("导出线程异常结束".into()))
+        .and_then(|r| r)
+        .and_then(|rows| {
+            std::fs::rename(&tmp, out).map_err(|e| DeskError::Journal(e.into()))?;
+            Ok(rows)
+        });
+        // A full disk or a failure midway leaves no half-written file behind.
+        let rows = written.inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })?;
         match audited {
             Some(audit_id) => tracing::info!(rows, audit_id, "export written"),
             // A masked export reveals no one; it is not withheld for want of an audit row.
@@ -202,4 +249,13 @@ impl Desk {
         }
         Ok(rows)
     }
+}
+
+/// The filter's name when it is more than the first character a masked row shows.
+fn whole_name(filter: &HistoryFilter) -> Option<&str> {
+    filter
+        .user_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| n.chars().count() > 1)
 }

@@ -8,12 +8,15 @@ use serde_json::Value;
 use facepay_journal::calls::{self, Outcome};
 use facepay_journal::clock::stamp;
 use facepay_journal::history;
+use facepay_journal::idempotency;
 use facepay_journal::outbox;
 use facepay_journal::settlements::{self, Original, Recorded};
 use facepay_journal::{CallId, DeliveryStatus, JournalError, SettlementId, Source, Transaction};
 use facepay_journal::{audit, visits};
 use nhsa_terminal::Prepared;
-use nhsa_terminal::protocol::{Amount, MedicalSettleState, SettleNotify, SettleNotifyDraft};
+use nhsa_terminal::protocol::{
+    Amount, MedicalSettleState, SettleAmounts, SettleNotify, SettleNotifyDraft,
+};
 
 use crate::config::HisNotify;
 use crate::desk::Desk;
@@ -26,6 +29,28 @@ use crate::views::{DeliveryReport, NotifyReceipt, RefundDraft};
 const SETL_TIME_AHEAD: Span = Span::minutes(10);
 
 const SETL_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// Who submits a settlement or refund, and what comes with it.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub source: Source,
+    /// The caller's own check of the amounts, in its words (the HIS's
+    /// 2207/2208, by the bridge), in place of the notify's sum.
+    pub checked: Option<Vec<String>>,
+    /// The HIS's Idempotency-Key, recorded with the settlement in its
+    /// commit: a retry after the process died is told what was recorded.
+    pub idempotency_key: Option<String>,
+}
+
+impl Submitted {
+    pub fn by(source: Source) -> Self {
+        Self {
+            source,
+            checked: None,
+            idempotency_key: None,
+        }
+    }
+}
 
 impl Desk {
     /// 通知终端 from the panel: validate, record, deliver.
@@ -40,19 +65,17 @@ impl Desk {
         draft: SettleNotifyDraft,
         source: Source,
     ) -> Result<NotifyReceipt, DeskError> {
-        self.settle(draft, None, source, None).await
+        self.settle(draft, None, Submitted::by(source)).await
     }
 
-    /// [`Desk::notify_from`] for a settlement whose amounts the caller has
-    /// checked in its own words (the HIS's 2207, by the bridge): its
-    /// `warnings` stand in for the notify's own sum.
-    pub async fn notify_checked(
+    /// [`Desk::notify_from`] with what else the caller brings (the bridge:
+    /// its own check of the amounts, the HIS's Idempotency-Key).
+    pub async fn notify_as(
         &self,
         draft: SettleNotifyDraft,
-        source: Source,
-        warnings: Vec<String>,
+        submitted: Submitted,
     ) -> Result<NotifyReceipt, DeskError> {
-        self.settle(draft, None, source, Some(warnings)).await
+        self.settle(draft, None, submitted).await
     }
 
     /// 退费 from 历史: a REFUND_SUCCESS / REFUND_FAIL of a recorded SUCCESS,
@@ -66,31 +89,23 @@ impl Desk {
         request: RefundRequest,
         source: Source,
     ) -> Result<NotifyReceipt, DeskError> {
-        self.refund_with(request, source, None).await
+        self.refund_as(request, Submitted::by(source)).await
     }
 
-    /// [`Desk::refund_from`] for a refund whose amounts the caller has
-    /// checked in its own words (the HIS's 2208, by the bridge).
-    pub async fn refund_checked(
+    /// [`Desk::refund_from`] with what else the caller brings (see [`Desk::notify_as`]).
+    pub async fn refund_as(
         &self,
         request: RefundRequest,
-        source: Source,
-        warnings: Vec<String>,
-    ) -> Result<NotifyReceipt, DeskError> {
-        self.refund_with(request, source, Some(warnings)).await
-    }
-
-    async fn refund_with(
-        &self,
-        request: RefundRequest,
-        source: Source,
-        checked: Option<Vec<String>>,
+        submitted: Submitted,
     ) -> Result<NotifyReceipt, DeskError> {
         let id = request.settlement_id;
         let (original, was) = self.original(id)?;
         let items = self.read(|c| settlements::items(c, id))?;
-        let draft = refund_draft(was, &original, &items, request)?;
-        self.settle(draft, Some(id), source, checked).await
+        let mut draft = refund_draft(was, &original, &items, request)?;
+        // The person is the visit's, filled in like any notification's.
+        draft.user_name = None;
+        draft.id_no = None;
+        self.settle(draft, Some(id), submitted).await
     }
 
     /// F4 on a settlement the HIS pushed and the counter held: send it now.
@@ -175,19 +190,35 @@ impl Desk {
         &self,
         draft: SettleNotifyDraft,
         refund_of: Option<SettlementId>,
-        source: Source,
-        checked: Option<Vec<String>>,
+        submitted: Submitted,
     ) -> Result<NotifyReceipt, DeskError> {
-        let draft = self.complete(draft)?;
+        let Submitted {
+            source,
+            checked,
+            idempotency_key,
+        } = submitted;
+        let (draft, about_the_visit) = self.complete(draft, source)?;
         let n = SettleNotify::try_from(draft)?;
         self.check_setl_time(&n)?;
+        // A refund sent as a notification names every item itself.
+        if refund_of.is_none()
+            && n.result.state().is_refund()
+            && let Some(a) = n.result.amounts()
+        {
+            check_refund_parts(a, n.total_fee)?;
+        }
         let mut warnings = checked.unwrap_or_else(|| n.amount_warnings());
+        warnings.extend(about_the_visit);
         let hold = source == Source::His && self.config.bridge.his_notify == HisNotify::Cashier;
         // The settlement, its outbox row and the intent of its first delivery: one commit.
         let (recorded, first_delivery, visit_id): (Recorded, _, _) =
             self.write(|tx, now, session| {
                 let visit_id = visits::by_out_biz_no(tx, n.out_biz_no.as_str())?.map(|v| v.id);
                 let recorded = settlements::record_from(tx, &n, visit_id, refund_of, source, now)?;
+                if let Some(key) = &idempotency_key {
+                    idempotency::attach(tx, key, n.out_biz_no.as_str())?;
+                    idempotency::attach_settlement(tx, key, recorded.settlement_id)?;
+                }
                 audit::append(
                     tx,
                     now,
@@ -202,6 +233,9 @@ impl Desk {
                 )?;
                 if hold {
                     outbox::hold(tx, recorded.settlement_id.get())?;
+                    return Ok((recorded, None, visit_id));
+                }
+                if outbox::waits_behind(tx, recorded.settlement_id.get())?.is_some() {
                     return Ok((recorded, None, visit_id));
                 }
                 let (call_id, prepared) =
@@ -221,6 +255,14 @@ impl Desk {
             Some((call_id, prepared)) => {
                 self.send_delivery(recorded.settlement_id, call_id, prepared)
                     .await?
+            }
+            // Behind an earlier result of the visit that is still owed.
+            None if !hold => {
+                warnings.push(
+                    "这次就诊的前一条结算通知尚未送达终端：这条会在它之后发送，终端上的先后不会颠倒"
+                        .into(),
+                );
+                self.deliver(recorded.settlement_id).await?
             }
             None => self
                 .read(|c| outbox::entry(c, recorded.settlement_id.get()))?
@@ -259,7 +301,11 @@ impl Desk {
 
     /// Fill what this counter knows: operator, hospital, office, the visit's
     /// authNo and identity, and the settlement time when the caller gave none.
-    fn complete(&self, mut d: SettleNotifyDraft) -> Result<SettleNotifyDraft, DeskError> {
+    fn complete(
+        &self,
+        mut d: SettleNotifyDraft,
+        source: Source,
+    ) -> Result<(SettleNotifyDraft, Vec<String>), DeskError> {
         let c = &self.config;
         let fill = |slot: &mut String, v: &str| {
             if slot.trim().is_empty() {
@@ -284,15 +330,70 @@ impl Desk {
                 return Ok(None);
             };
             let full = visits::reveal(conn, visit.id.get())?;
-            Ok(Some((visit, full)))
+            let scanning = calls::scan_in_flight(conn, c.counter_id.as_str())?
+                .is_some_and(|no| no == visit.out_biz_no);
+            let shown_to_caller = match source {
+                // The signed-in cashier, who may reveal it (audited).
+                Source::Panel => true,
+                Source::His => self.identity_open(conn, &visit)?,
+                // The command line never shows a full identity.
+                _ => false,
+            };
+            Ok(Some((visit, full, scanning, shown_to_caller)))
         })?;
-        if let Some((visit, full)) = visit {
-            if d.auth_no.is_none() {
-                d.auth_no = visit.auth_no;
+        let mut warnings = Vec::new();
+        if let Some((visit, full, scanning, shown_to_caller)) = visit {
+            if scanning {
+                return Err(DeskError::ScanInProgress {
+                    out_biz_no: visit.out_biz_no,
+                });
+            }
+            // The HIS settles after the scan: a time well before it is
+            // likely a typo (a year) or another visit's, and counts in that
+            // day's 日结. Recorded as the HIS says, and said.
+            let scanned = facepay_journal::clock::parse(&visit.created_at);
+            let settled = NaiveDateTime::parse_from_str(&d.setl_time, SETL_TIME_FORMAT).ok();
+            if let (Some(scanned), Some(settled)) = (scanned, settled)
+                && settled + SETL_TIME_AHEAD < scanned
+            {
+                warnings.push(format!(
+                    "结算时间 {} 早于这次刷脸（{}），计入 {} 的日结：请核对 HIS 的结算时间",
+                    d.setl_time,
+                    scanned.format(SETL_TIME_FORMAT),
+                    settled.format("%Y-%m-%d")
+                ));
+            }
+            match (&d.auth_no, &visit.auth_no) {
+                (Some(given), Some(known)) if given != known => {
+                    return Err(DeskError::Invalid {
+                        field: "authNo",
+                        message: format!(
+                            "授权号与这次刷脸的授权号 {known} 不符：结算结果通知的是这次刷脸（可不传授权号）"
+                        ),
+                    });
+                }
+                (None, _) => d.auth_no = visit.auth_no.clone(),
+                _ => {}
             }
             // The visit's person is the one the terminal shows the result to:
-            // a draft naming another is refused, one naming nobody gets them.
+            // a draft naming nobody gets them. One naming someone is checked
+            // only by a caller shown the identity: to anyone else the answer
+            // would tell whether a guess at the masked name or 证件号 is right.
             if let Some((name, id_no)) = full {
+                let named = [
+                    ("idNo", d.id_no.is_some()),
+                    ("userName", d.user_name.is_some()),
+                ];
+                if let Some((field, _)) = named.iter().find(|(_, given)| *given)
+                    && !shown_to_caller
+                {
+                    return Err(DeskError::Invalid {
+                        field,
+                        message:
+                            "请不要传姓名和证件号：结算结果总是通知给这次刷脸（扫码）取得身份的患者"
+                                .into(),
+                    });
+                }
                 if d.id_no
                     .as_deref()
                     .is_some_and(|v| !v.eq_ignore_ascii_case(&id_no))
@@ -310,9 +411,42 @@ impl Desk {
                 }
                 d.user_name = Some(name);
                 d.id_no = Some(id_no);
+            } else if d.medical_settle_state == "SUCCESS" {
+                warnings.push(format!(
+                    "流水号 {} 的刷脸没有取得身份（失败或结果待确认）：终端上可能没有这次就诊，请核对",
+                    d.out_biz_no
+                ));
             }
         }
-        Ok(d)
+        Ok((d, warnings))
+    }
+
+    /// The receipt of a recorded settlement, as its first answer gave it
+    /// (less the warnings, which were about its input): for a HIS retrying
+    /// a request whose answer was lost with the process that recorded it.
+    pub fn receipt(&self, settlement_id: SettlementId) -> Result<NotifyReceipt, DeskError> {
+        self.read(|c| {
+            let n = settlements::payload(c, settlement_id)?;
+            let out_biz_no = n.out_biz_no.as_str().to_owned();
+            let row = history::visit_detail(c, &out_biz_no)?
+                .settlements
+                .into_iter()
+                .find(|r| r.id == settlement_id)
+                .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {settlement_id}")))?;
+            let delivery = outbox::entry(c, settlement_id.get())?.ok_or_else(|| {
+                JournalError::NotFound(format!("结算 {settlement_id} 没有发送记录"))
+            })?;
+            Ok(NotifyReceipt {
+                settlement_id,
+                out_biz_no,
+                state: row.state,
+                self_pay: row.self_pay,
+                business_day: row.business_day,
+                original_id: row.original_id,
+                warnings: Vec::new(),
+                delivery: delivery.into(),
+            })
+        })
     }
 
     /// Send a settlement's notification once, now, and journal how it went.
@@ -320,6 +454,19 @@ impl Desk {
         enum Next {
             AlreadyDelivered(DeliveryReport),
             Send(CallId, Prepared<SettleNotify>),
+        }
+        // The visit's earlier result first; one the cashier still holds keeps this one waiting.
+        if let Some((earlier, status)) =
+            self.read(|c| outbox::waits_behind(c, settlement_id.get()))?
+        {
+            let delivered = status == DeliveryStatus::Pending
+                && Box::pin(self.deliver(earlier)).await?.status == DeliveryStatus::Delivered;
+            if !delivered {
+                return self
+                    .read(|c| outbox::entry(c, settlement_id.get()))?
+                    .map(Into::into)
+                    .ok_or_else(|| DeskError::NotFound(format!("没有结算记录 {settlement_id}")));
+            }
         }
         let next = self.write(|tx, now, session| {
             let entry = outbox::entry(tx, settlement_id.get())?
@@ -362,6 +509,16 @@ impl Desk {
         prepared: Prepared<SettleNotify>,
     ) -> Result<DeliveryReport, DeskError> {
         let result = self.terminal.send(&prepared).await;
+        // What the terminal says may quote the patient: their name, 证件号
+        // and token masked before it is stored, shown or logged.
+        let result = match result {
+            Err(e) => {
+                let known = self.read(|c| calls::known_person(c, call_id.get()))?;
+                let known: Vec<_> = known.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                Err(e.scrubbed(&known))
+            }
+            ok => ok,
+        };
         let outcome = match &result {
             Ok(reply) => Outcome::ok(&reply.raw),
             Err(e) => crate::outcome::of_error(e),
@@ -466,22 +623,46 @@ fn refund_draft(
     d.operator_id = r.operator_id.take().unwrap_or_default();
     d.operator_name = r.operator_name.take().unwrap_or_default();
     d.setl_time = r.setl_time.take().unwrap_or_default();
-    d.total_fee = r
-        .total_fee
-        .take()
-        .unwrap_or_else(|| original.refundable().to_string());
     d.fail_reason = r.fail_reason.take().filter(|v| !v.is_empty());
     let insured = state.carries_amounts() && !original.self_pay;
     // The request names its amounts as the wire does: read them by those names.
     let given = serde_json::to_value(&r).map_err(|e| DeskError::Internal(e.to_string()))?;
-    let given = |field: &str| given.get(field).and_then(Value::as_str).map(str::to_owned);
-    // All that is left (or more, refused by the journal naming totalFee).
-    let whole = Amount::parse_field("totalFee", &d.total_fee)
-        .map_or(true, |asked| asked >= original.refundable());
+    let given = |field: &str| {
+        given
+            .get(field)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let money = |field: &str| field != "balance" && field != "medicalSettleNo";
     let any_given = d
         .amounts_mut()
         .into_iter()
-        .any(|(field, _)| field != "balance" && given(field).is_some_and(|v| !v.is_empty()));
+        .any(|(field, _)| money(field) && given(field).is_some());
+    d.total_fee = match r.total_fee.take().filter(|t| !t.is_empty()) {
+        Some(total) => total,
+        // Items without a total are a refund of those items: the total is
+        // their parts' sum, never all that is left (which would send the
+        // terminal more than the HIS refunded).
+        None if insured && any_given => {
+            let mut sum = Amount::ZERO;
+            for part in TOP_LEVEL_PARTS {
+                if let Some(v) = given(part) {
+                    sum = sum
+                        .checked_add(Amount::parse_field(part, &v)?)
+                        .ok_or_else(|| DeskError::Invalid {
+                            field: "totalFee",
+                            message: "退费金额之和超出上限".into(),
+                        })?;
+                }
+            }
+            sum.to_string()
+        }
+        None => original.refundable().to_string(),
+    };
+    // All that is left (or more, refused by the journal naming totalFee).
+    let whole = Amount::parse_field("totalFee", &d.total_fee)
+        .map_or(true, |asked| asked >= original.refundable());
     if insured && !whole && !any_given {
         return Err(DeskError::Invalid {
             field: "ownAmt",
@@ -507,11 +688,12 @@ fn refund_draft(
         let left = items.iter().find(|i| i.field == field);
         *slot = match given {
             _ if !insured => None,
-            Some(v) if v.is_empty() => None,
             Some(v) => Some(v),
             // The original's balance was before the refund.
             None if field == "balance" => None,
             None if field == "medicalSettleNo" => slot.take(),
+            // A part of what is left: what the HIS did not name, it did not refund.
+            None if !whole && REQUIRED_ITEMS.contains(&field) => Some(Amount::ZERO.to_string()),
             None if !whole => None,
             None => match left {
                 Some(item) if slot.is_some() => Some(item.left().to_string()),
@@ -519,5 +701,43 @@ fn refund_draft(
             },
         };
     }
+    if insured && any_given {
+        check_refund_balance(&d)?;
+    }
     Ok(d)
+}
+
+/// The parts a 总费用 is paid in (see `SettleAmounts::pay`).
+const TOP_LEVEL_PARTS: [&str; 4] = ["ownAmt", "hifAmt", "acctAmt", "hosPreAmt"];
+/// The items every insured notification carries (PROTOCOL.md §2.3).
+const REQUIRED_ITEMS: [&str; 4] = ["ownAmt", "hifAmt", "acctAmt", "hifpAmt"];
+
+/// A refund whose items the caller named must add up: the refund rules cap
+/// each item by what is left of it, and items that do not make the total
+/// would let a refund take back more of one than was paid in all.
+fn check_refund_balance(d: &SettleNotifyDraft) -> Result<(), DeskError> {
+    let total = Amount::parse_field("totalFee", &d.total_fee)?;
+    check_refund_parts(&d.amounts()?, total)
+}
+
+fn check_refund_parts(a: &SettleAmounts, total: Amount) -> Result<(), DeskError> {
+    if !a.pay(total) {
+        return Err(DeskError::Invalid {
+            field: "totalFee",
+            message: format!(
+                "退费金额不平：自费 {} + 医保报销 {} + 个人帐户 {} 不等于退费总额 {total}",
+                a.own_amt, a.hif_amt, a.acct_amt
+            ),
+        });
+    }
+    if a.hifp_amt > a.hif_amt {
+        return Err(DeskError::Invalid {
+            field: "hifpAmt",
+            message: format!(
+                "退费的统筹基金 {} 超过退费的医保报销 {}",
+                a.hifp_amt, a.hif_amt
+            ),
+        });
+    }
+    Ok(())
 }

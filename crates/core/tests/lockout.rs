@@ -151,20 +151,32 @@ impl Drop for Tmpfs {
 async fn a_read_only_journal_locks_after_five_wrong_pins_too() {
     let sim = facepay_sim::SimServer::loopback().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
+    // The key (and the count of attempts beside it) in this user's own
+    // folder; the journal on a disk that turns read-only.
+    let keys = tempfile::tempdir().unwrap();
     let disk = Tmpfs::mount(dir.path());
-    let cfg = common::config(&dir.path().join("facepay.db"), &sim.url());
+    let mut cfg = common::config(&dir.path().join("facepay.db"), &sim.url());
+    cfg.key_file = keys.path().join("journal.key");
     {
         let desk = Desk::open(cfg.clone(), "test").unwrap();
         add_cashier(&desk, "0002", "1357");
     }
     disk.read_only();
-    let desk = Desk::open(cfg, "test").unwrap();
-    assert!(desk.degraded().is_some(), "the journal is read-only");
-    for left in (1..=4).rev() {
-        match desk.authenticate(&id("0002"), &pin("0000")) {
-            Err(DeskError::WrongPin { left: l }) => assert_eq!(l, left),
-            other => panic!("{other:?}"),
+    // Three wrong PINs in one process, then a new process: the count goes on.
+    {
+        let desk = Desk::open(cfg.clone(), "test").unwrap();
+        assert!(desk.degraded().is_some(), "the journal is read-only");
+        for left in [4, 3, 2] {
+            match desk.authenticate(&id("0002"), &pin("0000")) {
+                Err(DeskError::WrongPin { left: l }) => assert_eq!(l, left),
+                other => panic!("{other:?}"),
+            }
         }
+    }
+    let desk = Desk::open(cfg, "test").unwrap();
+    match desk.authenticate(&id("0002"), &pin("0000")) {
+        Err(DeskError::WrongPin { left: 1 }) => {}
+        other => panic!("the count started again in a new process: {other:?}"),
     }
     let locked = desk.authenticate(&id("0002"), &pin("0000")).unwrap_err();
     assert_eq!(locked.code(), ErrorCode::PinLocked);
@@ -174,5 +186,12 @@ async fn a_read_only_journal_locks_after_five_wrong_pins_too() {
         ErrorCode::PinLocked,
         "the right PIN waits too"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let counted = keys.path().join("facepay.db.sign-in-attempts");
+        let mode = std::fs::metadata(&counted).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", counted.display());
+    }
     drop(desk);
 }

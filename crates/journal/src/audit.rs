@@ -13,11 +13,25 @@ pub fn append(
     subject: Option<&str>,
     detail: Option<&str>,
 ) -> Result<i64, JournalError> {
+    let (operator_id, subject, detail) = (kept(operator_id), subject.map(kept), detail.map(kept));
     tx.execute(
         "INSERT INTO audit (at, operator_id, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![at, operator_id, action, subject, detail],
     )?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Text as the audit log keeps it: it is never purged, and much of it comes
+/// from outside (a User-Agent, a reason typed in, a refused caller's
+/// header): ID numbers and tokens masked, control and invisible formatting
+/// characters (a U+202E that reverses what follows on screen) dropped,
+/// bounded.
+fn kept(text: &str) -> String {
+    nhsa_protocol::mask::scrub_text(text)
+        .chars()
+        .filter(|c| !c.is_control() && !nhsa_protocol::text::invisible(*c))
+        .take(500)
+        .collect()
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

@@ -130,6 +130,24 @@ pub fn export(
     format: ExportFormat,
     unmasked: bool,
     out: &Path,
+    progress: impl FnMut(u64),
+) -> Result<u64, JournalError> {
+    let (tmp, file) = facepay_keystore::create_private_beside(out)?;
+    let n = export_into(conn, filter, format, unmasked, file, progress).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
+    std::fs::rename(&tmp, out)?;
+    Ok(n)
+}
+
+/// Export into `file` (created by the caller, this user's only); the
+/// caller renames it into place once this returns.
+pub fn export_into(
+    conn: &Connection,
+    filter: &HistoryFilter,
+    format: ExportFormat,
+    unmasked: bool,
+    file: std::fs::File,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, JournalError> {
     let (clause, params) = where_clause(filter)?;
@@ -146,9 +164,7 @@ pub fn export(
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-    // Write beside the target and rename, so a half-written file is never taken for an export.
-    let tmp = out.with_extension("partial");
-    let sink = Sink::open(format, &tmp)?;
+    let sink = Sink::open(format, file)?;
     // Reading rows and writing the file each take about half the time: one
     // thread reads, another writes.
     let (tx, rx) = std::sync::mpsc::sync_channel::<[String; COLUMNS]>(1024);
@@ -158,7 +174,7 @@ pub fn export(
             for (i, cells) in rx.into_iter().enumerate() {
                 sink.row(i as u64 + 1, &cells)?;
             }
-            sink.finish(&tmp)
+            sink.finish()
         });
         let mut n = 0u64;
         let read = (|| -> Result<(), JournalError> {
@@ -194,14 +210,13 @@ pub fn export(
         written?;
         Ok(n)
     })?;
-    std::fs::rename(out.with_extension("partial"), out)?;
     progress(n);
     Ok(n)
 }
 
 enum Sink {
     Csv(Box<csv::Writer<std::io::BufWriter<std::fs::File>>>),
-    Xlsx(Box<Workbook>),
+    Xlsx(Box<Workbook>, std::fs::File),
 }
 
 fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> JournalError {
@@ -209,14 +224,10 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> JournalError {
 }
 
 impl Sink {
-    fn open(format: ExportFormat, path: &Path) -> Result<Self, JournalError> {
+    fn open(format: ExportFormat, file: std::fs::File) -> Result<Self, JournalError> {
         match format {
             ExportFormat::Csv => {
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create(true).truncate(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = std::io::BufWriter::new(options.open(path)?);
+                let mut file = std::io::BufWriter::new(file);
                 // Excel and WPS read UTF-8 only with the BOM; without it Chinese is garbled.
                 file.write_all("\u{FEFF}".as_bytes())?;
                 let mut w = csv::Writer::from_writer(file);
@@ -247,7 +258,7 @@ impl Sink {
                         .set_column_format(col as u16, &money)
                         .map_err(xlsx_err)?;
                 }
-                Ok(Sink::Xlsx(Box::new(book)))
+                Ok(Sink::Xlsx(Box::new(book), file))
             }
         }
     }
@@ -265,7 +276,7 @@ impl Sink {
             Sink::Csv(w) => w
                 .write_record(cells)
                 .map_err(|e| JournalError::Export(e.to_string())),
-            Sink::Xlsx(book) => {
+            Sink::Xlsx(book, _) => {
                 let sheet = book.worksheet_from_index(0).map_err(xlsx_err)?;
                 let r = u32::try_from(n)
                     .map_err(|_| JournalError::Export("行数超过 Excel 上限".into()))?;
@@ -290,7 +301,7 @@ impl Sink {
         }
     }
 
-    fn finish(self, path: &Path) -> Result<(), JournalError> {
+    fn finish(self) -> Result<(), JournalError> {
         match self {
             Sink::Csv(mut w) => {
                 w.flush()?;
@@ -302,7 +313,14 @@ impl Sink {
                     .sync_all()?;
                 Ok(())
             }
-            Sink::Xlsx(mut book) => book.save(path).map_err(xlsx_err),
+            Sink::Xlsx(mut book, file) => {
+                let mut file = std::io::BufWriter::new(file);
+                book.save_to_writer(&mut file).map_err(xlsx_err)?;
+                file.into_inner()
+                    .map_err(|e| JournalError::Export(e.to_string()))?
+                    .sync_all()?;
+                Ok(())
+            }
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum Begun {
         since: String,
         session_id: Option<String>,
         out_biz_no: Option<String>,
+        /// The settlement it recorded, once it has.
+        settlement_id: Option<crate::SettlementId>,
     },
 }
 
@@ -43,10 +45,12 @@ pub fn begin(
         since: String,
         session_id: Option<String>,
         out_biz_no: Option<String>,
+        settlement_id: Option<crate::SettlementId>,
     }
     let found: Option<Row> = tx
         .query_row(
-            "SELECT endpoint, request_hash, status, response, created_at, session_id, out_biz_no
+            "SELECT endpoint, request_hash, status, response, created_at, session_id, out_biz_no,
+                    settlement_id
              FROM idempotency_keys WHERE key = ?1",
             [key],
             |r| {
@@ -58,6 +62,7 @@ pub fn begin(
                     since: r.get(4)?,
                     session_id: r.get(5)?,
                     out_biz_no: r.get(6)?,
+                    settlement_id: r.get(7)?,
                 })
             },
         )
@@ -81,8 +86,22 @@ pub fn begin(
             since: row.since,
             session_id: row.session_id,
             out_biz_no: row.out_biz_no,
+            settlement_id: row.settlement_id,
         },
     })
+}
+
+/// The settlement a claimed key's request recorded, in the same commit.
+pub fn attach_settlement(
+    tx: &Connection,
+    key: &str,
+    settlement_id: crate::SettlementId,
+) -> Result<(), JournalError> {
+    tx.execute(
+        "UPDATE idempotency_keys SET settlement_id = ?2 WHERE key = ?1",
+        params![key, settlement_id],
+    )?;
+    Ok(())
 }
 
 /// The visit a claimed key's request started: a retry that finds the key

@@ -17,6 +17,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_one_settlement_per_setl_id.sql"),
     include_str!("migrations/008_idempotency_owner.sql"),
     include_str!("migrations/009_unknown_sign_ins.sql"),
+    include_str!("migrations/010_setl_id_any_case.sql"),
+    include_str!("migrations/011_idempotency_settlement.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).

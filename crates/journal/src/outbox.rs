@@ -99,6 +99,28 @@ pub fn due(
     )
 }
 
+/// The earliest settlement of the same visit whose notification is still
+/// owed (pending or held), if one was recorded before `settlement_id`: the
+/// terminal must show a visit's results in the order they happened, or a
+/// retried SUCCESS would land after its refund and leave "paid" on screen.
+pub fn waits_behind(
+    conn: &Connection,
+    settlement_id: i64,
+) -> Result<Option<(SettlementId, DeliveryStatus)>, JournalError> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT o.settlement_id, o.status FROM outbox o
+             JOIN settlements s ON s.id = o.settlement_id
+             WHERE s.out_biz_no = (SELECT out_biz_no FROM settlements WHERE id = ?1)
+               AND o.settlement_id < ?1 AND o.status IN ('pending', 'held')
+             ORDER BY o.settlement_id LIMIT 1",
+            [settlement_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// Everything not yet delivered (pending or given up).
 pub fn undelivered(conn: &Connection) -> Result<Vec<OutboxEntry>, JournalError> {
     list(conn, "o.status <> 'delivered' ORDER BY o.settlement_id", [])

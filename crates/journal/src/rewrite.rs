@@ -47,6 +47,14 @@ fn checkpoint(conn: &Connection) -> Result<(), JournalError> {
 /// version, and flush it.
 fn export(conn: &Connection, target: &Path, key: &JournalKey) -> Result<(), JournalError> {
     let _ = std::fs::remove_file(target);
+    // Created empty and this user's only before SQLite writes into it: the
+    // copy then has the journal's mode from its first page on (SQLite would
+    // create it with the process's default, 0644).
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    drop(options.open(target)?);
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     conn.execute(
         "ATTACH DATABASE ?1 AS rewritten KEY ?2",

@@ -43,6 +43,14 @@ impl Session {
     ) -> Result<Self, JournalError> {
         let dir = sessions_dir(db);
         std::fs::create_dir_all(&dir)?;
+        // Dead sessions' lock files are deleted from here: it must be the
+        // journal's own folder, not a link someone put in its place.
+        if !std::fs::symlink_metadata(&dir)?.is_dir() {
+            return Err(JournalError::Io(std::io::Error::other(format!(
+                "会话目录 {} 不是目录（可能是符号链接），已拒绝使用：请删除它后重试",
+                dir.display()
+            ))));
+        }
         let id = format!("{:016x}", fastrand::u64(..));
         let path = dir.join(format!("{id}.lock"));
         // Locked under another name, then renamed into place: a lock file
@@ -132,7 +140,11 @@ fn forget_dead_sessions(conn: &Connection, dir: &Path, me: &Session) -> Result<(
             let Some(id) = path.file_stem().and_then(|s| s.to_str()) else {
                 continue;
             };
-            if id != me.id() && is_dead(dir, id) {
+            // Only lock files of ours: 16 hex digits, a plain file.
+            let ours = id.len() == 16
+                && id.chars().all(|c| c.is_ascii_hexdigit())
+                && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+            if ours && id != me.id() && is_dead(dir, id) {
                 let _ = std::fs::remove_file(&path);
             }
         }

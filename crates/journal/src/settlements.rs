@@ -157,6 +157,7 @@ fn check_refund(
     tx: &Connection,
     n: &SettleNotify,
     original: &Original,
+    source: crate::Source,
 ) -> Result<(), JournalError> {
     let invalid = |field: &'static str, message: String| JournalError::Invalid { field, message };
     if original.state != MedicalSettleState::Success {
@@ -183,29 +184,72 @@ fn check_refund(
         };
         return Err(invalid("selfPay", format!("原结算为{was}，不能按{is}退费")));
     }
+    let (paid_at, paid_no): (String, Option<String>) = tx.query_row(
+        "SELECT setl_time, medical_settle_no FROM settlements WHERE id = ?1",
+        [original.id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let own_no = n
+        .result
+        .amounts()
+        .map(|a| a.medical_settle_no.as_str())
+        .filter(|no| {
+            !paid_no
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(no))
+        });
+    match own_no {
+        Some(no) => check_refund_setl_id(tx, no)?,
+        // A part of what is left is told from the same part sent again only
+        // by its own 2208 setl_id: a HIS retrying with a new key would
+        // otherwise refund twice. (All that is left cannot go twice.)
+        None if source == crate::Source::His
+            && n.result.state() == MedicalSettleState::RefundSuccess
+            && n.result.amounts().is_some()
+            && n.total_fee < original.refundable() =>
+        {
+            return Err(invalid(
+                "medicalSettleNo",
+                "部分退费请传这次 2208 的 setl_id（medicalSettleNo）：重发同一笔退费时据此识别，不会重复退费"
+                    .into(),
+            ));
+        }
+        None => {}
+    }
     if original.refundable() == Amount::ZERO {
         return Err(invalid(
             "totalFee",
             format!("结算 {} 已全部退费，没有可退的金额", original.id),
         ));
     }
-    if n.result.state() != MedicalSettleState::RefundSuccess {
-        return Ok(());
-    }
-    if n.total_fee == Amount::ZERO {
-        return Err(invalid("totalFee", "退费成功的金额不能为 0.00".into()));
+    if n.setl_time.as_str() < paid_at.as_str() {
+        return Err(invalid(
+            "setlTime",
+            format!(
+                "退费时间 {} 早于原结算的结算时间 {paid_at}：退费不能发生在结算之前",
+                n.setl_time.as_str()
+            ),
+        ));
     }
     if n.total_fee > original.refundable() {
         return Err(invalid(
             "totalFee",
             format!(
-                "退费金额 {} 超过可退金额 {}（原结算 {}，已退 {}）",
+                "{}金额 {} 超过可退金额 {}（原结算 {}，已退 {}）",
+                n.result.state().label(),
                 n.total_fee,
                 original.refundable(),
                 original.total_fee,
                 original.refunded
             ),
         ));
+    }
+    if n.result.state() != MedicalSettleState::RefundSuccess {
+        return Ok(());
+    }
+
+    if n.total_fee == Amount::ZERO {
+        return Err(invalid("totalFee", "退费成功的金额不能为 0.00".into()));
     }
     if let Some(asked) = n.result.amounts() {
         let items = items(tx, original.id)?;
@@ -226,6 +270,40 @@ fn check_refund(
         }
     }
     Ok(())
+}
+
+/// A refund under a 医保单据流水号 of its own (the 2208 setl_id) is one
+/// refund: the same setl_id again is the same refund sent twice, and the
+/// setl_id of another settlement is not a refund's.
+fn check_refund_setl_id(tx: &Connection, own_no: &str) -> Result<(), JournalError> {
+    let taken: Option<(SettlementId, String, String)> = tx
+        .query_row(
+            "SELECT id, out_biz_no, state FROM settlements
+             WHERE upper(medical_settle_no) = upper(?1) AND state IN ('SUCCESS', 'REFUND_SUCCESS')
+             ORDER BY id LIMIT 1",
+            [own_no],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    match taken {
+        None => Ok(()),
+        Some((settlement_id, out_biz_no, state)) if state == "REFUND_SUCCESS" => {
+            Err(JournalError::DuplicateSettlement {
+                message: format!(
+                    "退费的医保单据流水号 {own_no} 已经记录过（退费 {settlement_id}，业务流水号 {out_biz_no}），\
+                     同一笔退费只记录和通知一次"
+                ),
+                settlement_id,
+                out_biz_no,
+            })
+        }
+        Some((settlement_id, out_biz_no, _)) => Err(JournalError::Invalid {
+            field: "medicalSettleNo",
+            message: format!(
+                "医保单据流水号 {own_no} 是另一笔结算成功的（结算 {settlement_id}，业务流水号 {out_biz_no}），不是这笔退费的"
+            ),
+        }),
+    }
 }
 
 /// The SUCCESS a refund without a named original refers to: the one whose
@@ -316,7 +394,7 @@ pub fn record_from(
         (true, None) => Some(resolve_original(tx, n)?),
     };
     if let Some(o) = &original {
-        check_refund(tx, n, o)?;
+        check_refund(tx, n, o, source)?;
     }
     let original_id = original.map(|o| o.id);
     // The payload is what re-sending needs, less the person: name and 证件号
@@ -367,11 +445,14 @@ pub fn record_from(
     );
     if let Err(e) = inserted {
         return Err(match violated_index(&e) {
-            Some(index) if index.contains("medical_settle_no") => {
+            Some(index)
+                if index.contains("settlements_one_per_setl_id")
+                    || index.contains("medical_settle_no") =>
+            {
                 let settle_no = a.map(|a| a.medical_settle_no.as_str()).unwrap_or_default();
                 let (settlement_id, out_biz_no): (SettlementId, String) = tx.query_row(
                     "SELECT id, out_biz_no FROM settlements
-                     WHERE state = 'SUCCESS' AND medical_settle_no = ?1 ORDER BY id LIMIT 1",
+                     WHERE state = 'SUCCESS' AND upper(medical_settle_no) = upper(?1) ORDER BY id LIMIT 1",
                     [settle_no],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;

@@ -56,6 +56,22 @@ pub fn set_identity(
     who: &Identity,
     now: &str,
 ) -> Result<(), JournalError> {
+    // Once a settlement was made for the visit its person is frozen, what
+    // the terminal said of them included (gender, birthday, 参保地): a
+    // fetch again only brings a fresh token for the HIS's 1101.
+    let settled: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM settlements WHERE visit_id = ?1) AND
+                EXISTS (SELECT 1 FROM visits WHERE id = ?1 AND id_no IS NOT NULL)",
+        [visit_id],
+        |r| r.get(0),
+    )?;
+    if settled {
+        tx.execute(
+            "UPDATE visits SET ec_token = coalesce(?2, ec_token), identified_at = ?3 WHERE id = ?1",
+            params![visit_id, who.ec_token.as_ref().map(|t| t.reveal()), now],
+        )?;
+        return Ok(());
+    }
     let id_no = who.id_no.reveal();
     tx.execute(
         "UPDATE visits SET user_name = ?2, id_no = ?3, id_no_last4 = ?4, id_type = ?5, gender = ?6,

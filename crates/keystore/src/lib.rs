@@ -298,26 +298,44 @@ fn forget(raw: &str) {
     let _ = raw;
 }
 
-/// Create (or empty) `path` as a file only this user can open — 0600, or on
-/// Windows an ACL naming this user alone — before anything is written into
-/// it: an export of patients must not be readable by the next account.
-pub fn create_private(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+/// A new file beside `target` for writing it in full before it is renamed
+/// into place: created new (never a file or link someone planted under the
+/// name, which a create-or-truncate would follow), this user's only (0600,
+/// or a user-only ACL on Windows) before a byte is in it.
+pub fn create_private_beside(target: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    for attempt in 0..100u32 {
+        let tmp = target.with_file_name(format!(
+            ".{name}.{}-{nanos:08x}-{attempt}.partial",
+            std::process::id()
+        ));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&tmp) {
+            Ok(file) => {
+                #[cfg(windows)]
+                protect::user_only_acl(&tmp)?;
+                return Ok((tmp, file));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
     }
-    drop(options.open(path)?);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    #[cfg(windows)]
-    protect::user_only_acl(path)?;
-    Ok(())
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("无法在 {} 旁创建临时文件", target.display()),
+    ))
 }
 
 /// Make `path` (if it exists) this user's only: a key or token file others
@@ -325,12 +343,32 @@ pub fn create_private(path: &Path) -> std::io::Result<()> {
 pub fn make_private(path: &Path) -> std::io::Result<bool> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = match std::fs::metadata(path) {
-            Ok(m) => m.permissions().mode(),
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(e),
         };
+        // A key or token another account put here (or a link to one) was
+        // never this user's secret: it is not used, whatever its mode.
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if !meta.is_file() || meta.uid() != me {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} 不是本用户自己的文件（属于 uid {}{}），已拒绝使用：请删除它，程序会重新生成",
+                    path.display(),
+                    meta.uid(),
+                    if meta.is_file() {
+                        ""
+                    } else {
+                        "，且不是普通文件"
+                    }
+                ),
+            ));
+        }
+        let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
             return Ok(true);
@@ -377,25 +415,13 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = sibling(path, ".partial");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
-    #[cfg(unix)]
-    {
-        // A leftover partial file keeps its old mode: set it again.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(bytes)?;
-    file.sync_all()?;
+    let (tmp, mut file) = create_private_beside(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
     drop(file);
-    std::fs::rename(&tmp, path)?;
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     sync_dir(path);
     Ok(())
 }

@@ -434,18 +434,9 @@ fn request_charset(headers: &HeaderMap) -> Result<Charset, HostError> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(Charset::Utf8);
     };
-    let value = String::from_utf8_lossy(value.as_bytes());
-    let declared = value.split(';').skip(1).find_map(|param| {
-        let (key, v) = param.split_once('=')?;
-        key.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| v.trim().trim_matches('"').to_owned())
-    });
-    match declared {
+    match Charset::of_content_type(&String::from_utf8_lossy(value.as_bytes())) {
         None => Ok(Charset::Utf8),
-        Some(name) => Charset::from_label(&name).ok_or_else(|| {
-            HostError::UnknownCharset(name.chars().filter(|c| !c.is_control()).take(40).collect())
-        }),
+        Some(found) => found.map_err(HostError::UnknownCharset),
     }
 }
 

@@ -161,24 +161,26 @@ impl Identity {
         Some(id_type_label(code).map_or_else(|| code.to_owned(), str::to_owned))
     }
 
-    /// Birth date as (year, month, day), from `1998.01.01`, `1998-01-01` or
-    /// `19980101`. Without a readable `birthday`, a valid 居民身份证号 holds
-    /// it (digits 7–14): 医保码 replies for infants are not always complete,
-    /// and an infant's age in months is what the cashier checks.
+    /// Birth date as (year, month, day). A valid 居民身份证号 holds it
+    /// (digits 7–14) and is what the platform's records rest on: it wins
+    /// over a `birthday` that disagrees. Without one, `birthday` as
+    /// `1998.01.01`, `1998-01-01` or `19980101` (医保码 replies for infants
+    /// are not always complete, and an infant's age is what the cashier
+    /// checks).
     pub fn birth_date(&self) -> Option<(u32, u32, u32)> {
-        let from_birthday = self.birthday.as_deref().and_then(|b| {
-            let digits: String = b.chars().filter(char::is_ascii_digit).collect();
-            ymd(&digits)
-        });
-        from_birthday.or_else(|| {
-            let id_no = self.id_no.reveal();
-            (self
-                .id_type
-                .as_deref()
-                .is_none_or(|t| t == RESIDENT_ID_CARD)
-                && is_valid_resident_id(id_no))
-            .then(|| ymd(&id_no[6..14]))
-            .flatten()
+        let id_no = self.id_no.reveal();
+        let from_id = (self
+            .id_type
+            .as_deref()
+            .is_none_or(|t| t == RESIDENT_ID_CARD)
+            && is_valid_resident_id(id_no))
+        .then(|| ymd(&id_no[6..14]))
+        .flatten();
+        from_id.or_else(|| {
+            self.birthday.as_deref().and_then(|b| {
+                let digits: String = b.chars().filter(char::is_ascii_digit).collect();
+                ymd(&digits)
+            })
         })
     }
 

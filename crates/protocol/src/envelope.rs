@@ -125,6 +125,12 @@ pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, ReplyErr
         reason,
         raw: RawText(raw.to_owned()),
     };
+    if let Err(e) = crate::json::unique_members(raw) {
+        // (Text that is not JSON at all is described below.)
+        if serde_json::from_str::<serde::de::IgnoredAny>(raw).is_ok() {
+            return Err(malformed(format!("回复有歧义：{e}")));
+        }
+    }
     let mut top = match unwrap_json_string(serde_json::from_str::<Value>(raw)) {
         Ok(Value::Object(map)) => map,
         Ok(_) => return Err(malformed("回复不是 JSON 对象".into())),
@@ -154,10 +160,17 @@ pub fn decode_reply<R: DeserializeOwned>(raw: &str) -> Result<Reply<R>, ReplyErr
     let data = match top.remove("data") {
         None | Some(Value::Null) => Value::Object(Map::new()),
         Some(Value::String(s)) if s.trim().is_empty() || s == "null" => Value::Object(Map::new()),
-        Some(Value::String(s)) => match unwrap_json_string(serde_json::from_str::<Value>(&s)) {
-            Ok(v) => v,
-            Err(e) => return Err(malformed(format!("data 不是有效的 JSON：{e}"))),
-        },
+        Some(Value::String(s)) => {
+            if let Err(e) = crate::json::unique_members(&s)
+                && serde_json::from_str::<serde::de::IgnoredAny>(&s).is_ok()
+            {
+                return Err(malformed(format!("data 有歧义：{e}")));
+            }
+            match unwrap_json_string(serde_json::from_str::<Value>(&s)) {
+                Ok(v) => v,
+                Err(e) => return Err(malformed(format!("data 不是有效的 JSON：{e}"))),
+            }
+        }
         Some(v) => v,
     };
     let Value::Object(mut fields) = data else {

@@ -14,7 +14,22 @@ pub fn id_check_char(first17: &str) -> Option<char> {
     Some(CHECK[(sum % 11) as usize])
 }
 
-/// True when `id` is 18 characters with a correct check character.
+/// True when `id` is 18 characters with a correct check character (an `x`
+/// is the `X` some systems write in lower case).
 pub fn is_valid_resident_id(id: &str) -> bool {
-    id.len() == 18 && id.is_char_boundary(17) && id_check_char(&id[..17]) == id[17..].chars().next()
+    id.len() == 18
+        && id.is_char_boundary(17)
+        && id_check_char(&id[..17]) == id[17..].chars().next().map(|c| c.to_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lower_case_check_character_is_the_same() {
+        assert!(is_valid_resident_id("11010519491231002X"));
+        assert!(is_valid_resident_id("11010519491231002x"));
+        assert!(!is_valid_resident_id("110105194912310021"));
+    }
 }

@@ -9,10 +9,12 @@
 
 pub mod amount;
 pub mod auth;
+pub mod charset;
 pub mod check;
 pub mod codes;
 pub mod envelope;
 pub mod id_card;
+pub mod json;
 pub mod mask;
 pub mod notify;
 pub mod qrcode;

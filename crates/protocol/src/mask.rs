@@ -70,30 +70,137 @@ pub fn shown_of_last4(last4: &str) -> String {
         .collect()
 }
 
-/// Replace any run of 15–18 ID-card characters in free text (raw replies, log
-/// lines) with its masked form. A belt to go with [`Personal`]'s braces.
+/// Replace every ID number in free text (raw replies, log lines, a
+/// terminal's message) with its masked form. A belt to go with
+/// [`Personal`]'s braces. An ID number is 18 characters (17 digits and a
+/// digit or X) or 15 digits, whose birth date is a date, written in ASCII or
+/// full-width digits, whole or in its groups (`441721 19951207 012X`,
+/// `441721-1995-1207-012X`); a longer or shorter run of digits (a
+/// timestamp inside an outBizNo, an amount) is left as it is.
 pub fn scrub_id_numbers(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
-        let is_id_char = |c: char| c.is_ascii_digit() || c == 'X' || c == 'x';
-        if chars[i].is_ascii_digit() {
+        let boundary = i == 0 || !id_char(chars[i - 1]);
+        if boundary
+            && digit(chars[i]).is_some()
+            && let Some(end) = id_number_at(&chars, i)
+        {
+            let found: String = chars[i..end].iter().collect();
+            let digits: String = found.chars().filter(|c| id_char(*c)).collect();
+            out.push_str(&mask(Kind::IdNo, &digits));
+            i = end;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// An ASCII or full-width digit's value.
+fn digit(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => c.to_digit(10),
+        '０'..='９' => Some(c as u32 - '０' as u32),
+        _ => None,
+    }
+}
+
+fn id_char(c: char) -> bool {
+    digit(c).is_some() || matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ')
+}
+
+/// The end of an ID number starting at `start`, if one does: its groups may
+/// be set apart by one space or hyphen, in the shapes people write them.
+fn id_number_at(chars: &[char], start: usize) -> Option<usize> {
+    const SHAPES: [&[usize]; 5] = [&[18], &[6, 8, 4], &[6, 4, 4, 4], &[15], &[6, 6, 3]];
+    'shape: for shape in SHAPES {
+        let mut i = start;
+        let mut digits = String::new();
+        for (g, len) in shape.iter().enumerate() {
+            if g > 0 {
+                if !matches!(chars.get(i), Some(' ' | '-')) {
+                    continue 'shape;
+                }
+                i += 1;
+            }
+            for _ in 0..*len {
+                let Some(&c) = chars.get(i) else {
+                    continue 'shape;
+                };
+                let last = digits.len() == 17;
+                match digit(c) {
+                    Some(d) => digits.push(char::from_digit(d, 10).unwrap_or('0')),
+                    None if last && matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ') => digits.push('X'),
+                    None => continue 'shape,
+                }
+                i += 1;
+            }
+        }
+        // Not a part of a longer run of digits.
+        if chars.get(i).is_some_and(|c| id_char(*c)) {
+            continue;
+        }
+        let birth = match digits.len() {
+            18 => &digits[6..14],
+            15 => &digits[6..12],
+            _ => continue,
+        };
+        if plausible_birth_date(birth) {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// `YYYYMMDD` (or `YYMMDD` of an old 15-digit number) that could be a birth date.
+fn plausible_birth_date(digits: &str) -> bool {
+    let n = |r: std::ops::Range<usize>| digits.get(r).and_then(|d| d.parse::<u32>().ok());
+    let (year_ok, month, day) = match digits.len() {
+        8 => (
+            n(0..4).is_some_and(|y| (1880..=2100).contains(&y)),
+            n(4..6),
+            n(6..8),
+        ),
+        6 => (true, n(2..4), n(4..6)),
+        _ => return false,
+    };
+    year_ok
+        && month.is_some_and(|m| (1..=12).contains(&m))
+        && day.is_some_and(|d| (1..=31).contains(&d))
+}
+
+/// Mask credential-like runs in free text: 32 or more letters and digits
+/// mixed (an ecToken, an ecIndexNo) that a terminal may quote back. A
+/// SHA-256 digest of our own (64 lowercase hex) is left for support.
+fn scrub_tokens(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_alphanumeric() {
             let start = i;
-            while i < chars.len() && is_id_char(chars[i]) {
+            while i < chars.len() && chars[i].is_ascii_alphanumeric() {
                 i += 1;
             }
             let run: String = chars[start..i].iter().collect();
-            let len = i - start;
-            if (15..=18).contains(&len) {
-                out.push_str(&mask(Kind::IdNo, &run));
+            let mixed = run.chars().any(|c| c.is_ascii_digit())
+                && run.chars().any(|c| c.is_ascii_alphabetic());
+            let digest = run.len() == 64
+                && run
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+            if run.len() >= 32 && mixed && !digest {
+                out.push_str(&mask(Kind::Token, &run));
             } else {
                 out.push_str(&run);
             }
-        } else {
-            out.push(chars[i]);
-            i += 1;
+            continue;
         }
+        out.push(chars[i]);
+        i += 1;
     }
     out
 }
@@ -242,7 +349,7 @@ fn name_char(c: char) -> bool {
 /// "梁晓燕 4417…", "姓名：梁晓燕"), and every ID number. Terminal messages
 /// are written for people, so that is where a name shows up in them.
 pub fn scrub_names_beside_ids(text: &str) -> String {
-    let ids = scrub_id_numbers(text);
+    let ids = scrub_tokens(&scrub_id_numbers(text));
     let chars: Vec<char> = ids.chars().collect();
     let mut out: Vec<char> = Vec::with_capacity(chars.len());
     let mut i = 0;
@@ -287,7 +394,10 @@ pub fn scrub_names_beside_ids(text: &str) -> String {
             {
                 j += 1;
             }
-            let before_id = j - i <= 2
+            // "证件号 ****", "身份证 ****": a label, not a name.
+            let label = matches!(chars[i - 1], '号' | '码' | '证');
+            let before_id = !label
+                && j - i <= 2
                 && chars.get(j) == Some(&'*')
                 && chars[j..].iter().take(8).all(|c| *c == '*');
             let run: String = chars[start..i].iter().collect();
@@ -448,6 +558,60 @@ mod tests {
             mask(Kind::IdNo, "44170219980101123X")
         );
         assert_eq!(shown_of_last4("123x"), "123");
+    }
+
+    #[test]
+    fn id_numbers_in_text_are_found_in_every_way_people_write_them() {
+        for (text, gone) in [
+            ("证件号 441721199512070128 已失效", "441721199512070128"),
+            ("证件号 44172119951207012X。", "44172119951207012X"),
+            (
+                "４４１７２１１９９５１２０７０１２Ｘ",
+                "４４１７２１１９９５１２０７０１２Ｘ",
+            ),
+            ("441721 19951207 012X", "19951207"),
+            ("441721-1995-1207-012X", "1995-1207"),
+            ("ID441721199512070128", "441721199512070128"),
+            ("老证 441721951207012", "441721951207012"),
+        ] {
+            let scrubbed = scrub_id_numbers(text);
+            assert!(!scrubbed.contains(gone), "{text} → {scrubbed}");
+        }
+        let named = scrub_text("梁晓燕（441702199003152347）的医保电子凭证已失效");
+        assert!(!named.contains("晓燕"), "{named}");
+    }
+
+    #[test]
+    fn what_only_looks_like_an_id_number_is_left_alone() {
+        for text in [
+            // An outBizNo: its millisecond stamp is 17 digits.
+            "流水号 H44170200001-W99-20261205212345678-MG 请求失败",
+            // 18 digits whose "birth date" is no date.
+            "订单 123456789012345678",
+            // A longer run.
+            "4417211995120701281",
+            "字段 outBizNo 缺失",
+        ] {
+            assert_eq!(scrub_text(text), text);
+        }
+    }
+
+    #[test]
+    fn a_label_before_an_id_number_is_kept() {
+        let scrubbed = scrub_text("证件号 441721199512070128 已失效");
+        assert!(scrubbed.starts_with("证件号 "), "{scrubbed}");
+    }
+
+    #[test]
+    fn tokens_quoted_in_a_message_are_masked_and_our_digests_kept() {
+        let token = "630000ec7ioqup8p1o0761820a0000f1f8b13d";
+        let scrubbed = scrub_text(&format!("ecToken {token} 已过期"));
+        assert!(
+            !scrubbed.contains(token) && scrubbed.contains("6300"),
+            "{scrubbed}"
+        );
+        let digest = fingerprint("x");
+        assert_eq!(scrub_text(&digest), digest);
     }
 
     #[test]

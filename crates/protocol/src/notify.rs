@@ -40,6 +40,19 @@ pub struct SettleAmounts {
 }
 
 impl SettleAmounts {
+    /// Whether these parts pay `total`: 自费 + 医保报销 + 个人帐户, with or
+    /// without what the hospital carries for a 单病种 (hosPreAmt).
+    pub fn pay(&self, total: Amount) -> bool {
+        let sum = |parts: &[Amount]| {
+            parts
+                .iter()
+                .try_fold(Amount::ZERO, |acc, p| acc.checked_add(*p))
+        };
+        let paid = [self.own_amt, self.hif_amt, self.acct_amt];
+        let hos = self.hos_pre_amt.unwrap_or(Amount::ZERO);
+        sum(&paid) == Some(total) || sum(&[paid[0], paid[1], paid[2], hos]) == Some(total)
+    }
+
     /// The money of the block by wire name: what a refund takes back item by
     /// item (the balance and the settlement number are not money paid).
     pub fn items(&self) -> [(&'static str, Option<Amount>); 11] {
@@ -171,8 +184,7 @@ impl SettleNotify {
         };
         let total = Some(self.total_fee);
         let hos = a.hos_pre_amt.unwrap_or(Amount::ZERO);
-        let paid = sum(&[a.own_amt, a.hif_amt, a.acct_amt]);
-        if paid == total || sum(&[a.own_amt, a.hif_amt, a.acct_amt, hos]) == total {
+        if a.pay(self.total_fee) {
             return Vec::new();
         }
         let without_acct = sum(&[a.own_amt, a.hif_amt]);
@@ -394,7 +406,9 @@ impl SettleNotifyDraft {
         ]
     }
 
-    fn amounts(&self) -> Result<SettleAmounts, ValidationError> {
+    /// The amount block alone, validated (for a check before the rest of
+    /// the notification is filled in).
+    pub fn amounts(&self) -> Result<SettleAmounts, ValidationError> {
         let required = |field: &'static str, v: &Option<String>| match v {
             Some(text) => Amount::parse_field(field, text),
             None => Err(ValidationError::new(field, Problem::Missing)),

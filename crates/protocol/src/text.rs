@@ -79,7 +79,7 @@ fn refuse(field: &str, value: &str, bad: impl Fn(char) -> bool) -> Result<(), Va
 /// would otherwise differ in the journal and in a search. Visible marks stay
 /// allowed: U+00B7 (the middle dot of names such as 阿卜杜·热合曼), and the
 /// ideographic variation selectors a rare character of a name may carry.
-fn invisible(c: char) -> bool {
+pub fn invisible(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'
@@ -97,6 +97,9 @@ fn invisible(c: char) -> bool {
 
 macro_rules! bounded_text {
     ($(#[$meta:meta])* $name:ident, $field:literal, $max:literal) => {
+        bounded_text!($(#[$meta])* $name, $field, $max, |_| Ok(()));
+    };
+    ($(#[$meta:meta])* $name:ident, $field:literal, $max:literal, $extra:expr) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -111,6 +114,8 @@ macro_rules! bounded_text {
             pub fn new(value: impl Into<String>) -> Result<Self, $crate::ValidationError> {
                 let value = value.into();
                 $crate::text::check_required($field, &value, $max)?;
+                let extra: fn(&str) -> Result<(), $crate::ValidationError> = $extra;
+                extra(&value)?;
                 Ok(Self(value))
             }
 
@@ -187,8 +192,20 @@ bounded_text!(HospitalName, "hospitalName", 64);
 bounded_text!(DoctorName, "doctorName", 64);
 bounded_text!(FailReason, "failReason", 200);
 bounded_text!(
-    /// 医保单据流水号 (setl_id of national transaction 2207).
-    MedicalSettleNo, "medicalSettleNo", 64
+    /// 医保单据流水号 (setl_id of national transaction 2207). No blanks: one
+    /// setl_id must not pass for another by a padding space.
+    MedicalSettleNo,
+    "medicalSettleNo",
+    64,
+    |v| match v.chars().find(|c| c.is_whitespace()) {
+        Some(_) => Err(ValidationError::new(
+            "medicalSettleNo",
+            Problem::BadFormat {
+                expected: "不含空格的医保单据流水号（HIS 定长字段请去掉补齐的空格）",
+            },
+        )),
+        None => Ok(()),
+    }
 );
 
 /// `extData`: a JSON object serialized as a string. Required on ec.auth and

@@ -171,6 +171,10 @@ pub fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Valida
             },
         )
     })?;
+    // A field given twice would be read as whichever came last.
+    if let Err(detail) = crate::json::unique_members(json) {
+        return Err(ValidationError::new(".", Problem::Invalid { detail }));
+    }
     Ok(value)
 }
 

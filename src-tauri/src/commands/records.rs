@@ -16,7 +16,7 @@ pub async fn history(
     filter: HistoryFilter,
 ) -> Result<HistoryPage, IpcError> {
     state.cashier()?;
-    Ok(state.desk().history(&filter)?)
+    Ok(state.desk().history_at_panel(&filter)?)
 }
 
 #[tauri::command]

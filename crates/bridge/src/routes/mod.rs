@@ -151,13 +151,39 @@ where
                 let location = (status == StatusCode::ACCEPTED)
                     .then(|| location_of(&body))
                     .flatten();
+                // An error replayed says its code in the header as it did the first time.
+                let code = (status.is_client_error() || status.is_server_error())
+                    .then(|| serde_json::from_str::<serde_json::Value>(&body).ok())
+                    .flatten()
+                    .and_then(|v| v["code"].as_str().map(str::to_owned));
                 return Sent {
                     status,
                     body,
                     location,
-                    code: None,
+                    code,
                 }
                 .into_response(true);
+            }
+            Ok(Claim::Recorded(settlement_id)) => {
+                let answer: Result<String, ApiError> = desk
+                    .receipt(settlement_id)
+                    .map_err(ApiError::from)
+                    .map(|receipt| {
+                        serde_json::to_string(&receipt).unwrap_or_else(|_| "null".into())
+                    });
+                return match answer {
+                    Ok(body) => {
+                        idempotency::finish(&desk, key, StatusCode::CREATED, &body, false);
+                        Sent {
+                            status: StatusCode::CREATED,
+                            body,
+                            location: None,
+                            code: None,
+                        }
+                        .into_response(true)
+                    }
+                    Err(e) => e.into_response(),
+                };
             }
             Err(e) => return e.into_response(),
         }

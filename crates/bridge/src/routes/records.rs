@@ -57,7 +57,7 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
         ("authNo" = Option<String>, Query),
         ("medicalSettleNo" = Option<String>, Query),
         ("idLast4" = Option<String>, Query, description = "the last 4 characters of the 证件号, matched on the first 3 (the check digit, masked everywhere, is not compared)"),
-        ("userName" = Option<String>, Query, description = "the full name or its beginning"),
+        ("userName" = Option<String>, Query, description = "the first character of the name, as masked rows show it (a whole name is refused: 422)"),
         ("credential" = Option<String>, Query, description = "`face` (刷脸) or `qrcode` (医保码)"),
         ("before" = Option<String>, Query, description = "nextCursor of the previous page"),
         ("limit" = Option<u32>, Query, description = "at most 500, default 50"),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use facepay_core::api::{
-    Checkout, DeskError, NotifyReceipt, RefundRequest, SettlementId, Source, parse_json,
+    Checkout, DeskError, NotifyReceipt, RefundRequest, SettlementId, Source, Submitted, parse_json,
 };
 
 use crate::body::{Text, syntax};
@@ -79,19 +79,22 @@ pub(crate) async fn notify(State(app): State<App>, headers: HeaderMap, body: Bod
         &headers,
         body,
         None,
-        move |text, _key| async move {
+        move |text, key| async move {
             let his = has_setlinfo(&text)?;
+            let mut submitted = Submitted::by(Source::His);
+            submitted.idempotency_key = key;
             let receipt = if his {
                 let body: HisSettlement = text.json()?;
                 let mapped = body.to_wire()?;
                 let draft: Checkout =
                     parse_json(&wire_text(mapped.wire)).map_err(|e| in_his_words(e.into()))?;
-                desk.notify_checked(draft, Source::His, mapped.warnings)
+                submitted.checked = Some(mapped.warnings);
+                desk.notify_as(draft, submitted)
                     .await
                     .map_err(|e| in_his_words(e.into()))?
             } else {
                 let draft: Checkout = text.json()?;
-                desk.notify_from(draft, Source::His).await?
+                desk.notify_as(draft, submitted).await?
             };
             desk.wake_worker();
             Ok(Answer::new(StatusCode::CREATED, receipt))
@@ -141,7 +144,7 @@ pub(crate) async fn refund(
         &headers,
         body,
         None,
-        move |text, _key| async move {
+        move |text, key| async move {
             let (request, checked): (RefundRequest, Option<Vec<String>>) = if text.is_empty() {
                 (RefundRequest::full(SettlementId(id)), None)
             } else if has_setlinfo(&text)? {
@@ -164,13 +167,16 @@ pub(crate) async fn refund(
                 fields.insert("settlementId".into(), Value::from(id));
                 (parse_json(&wire_text(fields))?, None)
             };
-            let receipt = match checked {
-                Some(warnings) => desk
-                    .refund_checked(request, Source::His, warnings)
-                    .await
-                    .map_err(|e| in_his_words(e.into()))?,
-                None => desk.refund_from(request, Source::His).await?,
+            let his_words = checked.is_some();
+            let submitted = Submitted {
+                source: Source::His,
+                checked,
+                idempotency_key: key,
             };
+            let receipt = desk.refund_as(request, submitted).await.map_err(|e| {
+                let e = ApiError::from(e);
+                if his_words { in_his_words(e) } else { e }
+            })?;
             desk.wake_worker();
             Ok(Answer::new(StatusCode::CREATED, receipt))
         },

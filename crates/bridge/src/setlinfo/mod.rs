@@ -87,8 +87,9 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 fn text(field: &str, raw: &RawValue) -> Result<Option<String>, ApiError> {
     match serde_json::from_str::<Value>(raw.get()) {
         Ok(Value::Null) => Ok(None),
-        Ok(Value::String(s)) if s.is_empty() => Ok(None),
-        Ok(Value::String(s)) => Ok(Some(s)),
+        // A fixed-width HIS column pads with blanks: they are not part of the value.
+        Ok(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Ok(Value::String(s)) => Ok(Some(s.trim().to_owned())),
         Ok(Value::Number(_)) => Ok(Some(raw.get().trim().to_owned())),
         _ => Err(invalid(field, format!("{field} 应为文本"))),
     }
@@ -118,8 +119,21 @@ fn mapped(
             out.insert(wire.to_owned(), Value::String(yuan::text(v)));
         }
         warnings = split.warnings;
-    } else if let Some(total) = fen.get("medfee_sumamt") {
-        out.insert("totalFee".into(), Value::String(yuan::text(*total)));
+    } else {
+        if let Some(total) = fen.get("medfee_sumamt") {
+            out.insert("totalFee".into(), Value::String(yuan::text(*total)));
+        }
+        // A 2207 that paid through 医保, sent as 自费 or as a failure: the
+        // flag is likely wrong, and the patient would not see the 医保 part.
+        for his in ["fund_pay_sumamt", "acct_pay", "hifp_pay"] {
+            if let Some(v) = fen.get(his).filter(|v| **v != 0) {
+                warnings.push(format!(
+                    "这条结果按自费或失败记录，setlinfo 中的 {his}（{}）未发送给终端：如果这是医保结算，请不要传 selfPay，并核对 medicalSettleState",
+                    yuan::text(*v)
+                ));
+                break;
+            }
+        }
     }
     for (his, wire) in TEXTS {
         if *wire == "medicalSettleNo" && !amounts {

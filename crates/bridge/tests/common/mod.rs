@@ -212,3 +212,8 @@ pub fn setlinfo_2207(out_biz_no: &str, setl_time: &str) -> String {
             "acct_mulaid_pay":0,"clr_type":"11","medins_setl_id":"H-0001"}}}}"#
     )
 }
+
+/// The wall clock as a HIS writes setl_time.
+pub fn now() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}

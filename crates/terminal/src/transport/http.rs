@@ -282,14 +282,7 @@ fn allowed(url: &reqwest::Url, allow_hosts: &[String]) -> bool {
 /// The charset a reply declares in `Content-Type`, if any: `Ok` for one we
 /// read, `Err(name)` for one we do not.
 fn declared_charset(headers: &reqwest::header::HeaderMap) -> Option<Result<Charset, String>> {
-    let value = headers.get(reqwest::header::CONTENT_TYPE)?.to_str().ok()?;
-    let name = value.split(';').skip(1).find_map(|param| {
-        let (key, v) = param.split_once('=')?;
-        key.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| v.trim().trim_matches('"').to_owned())
-    })?;
-    Some(Charset::from_label(&name).ok_or_else(|| printable(&name)))
+    Charset::of_content_type(headers.get(reqwest::header::CONTENT_TYPE)?.to_str().ok()?)
 }
 
 /// The body, up to [`MAX_REPLY_BYTES`]: a larger one is refused while it

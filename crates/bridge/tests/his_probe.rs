@@ -1,0 +1,274 @@
+//! What a HIS vendor's engineer, working from docs/his-bridge.md alone, found
+//! counting money wrong or twice, and what the bridge does now: each case as
+//! the HIS sends it, and what reached the terminal.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{His, now, setlinfo_2207};
+use facepay_sim::{Behaviour, Script};
+use nhsa_terminal::protocol::TransType;
+use serde_json::{Value, json};
+
+/// A face scan and its 2207 SUCCESS of 120.50 (20.50 + 80 + 20), settled now.
+async fn paid(his: &His) -> (String, i64) {
+    let scan = his.post("/v1/face-auth", "", None).await;
+    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let paid = his
+        .post("/v1/settlements", &setlinfo_2207(&visit, &now()), None)
+        .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+    (visit, paid.body["settlementId"].as_i64().unwrap())
+}
+
+fn refunds_sent(his: &His) -> Vec<Value> {
+    his.notifies()
+        .into_iter()
+        .filter(|n| n["medicalSettleState"] == "REFUND_SUCCESS")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_2208_without_a_total_refunds_its_items_not_all_that_is_left() {
+    let his = His::start().await;
+    let (_, id) = paid(&his).await;
+    let path = format!("/v1/settlements/{id}/refund");
+    // The 2208 names 20.50 of 自费 and nothing else, and no medfee_sumamt.
+    let part = json!({"setlinfo": {"setl_id": "441700G0000000000R11", "psn_cash_pay": -20.5,
+        "fund_pay_sumamt": 0, "acct_pay": 0, "hifp_pay": 0}});
+    let r = his.post(&path, &part.to_string(), None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let sent = refunds_sent(&his).pop().unwrap();
+    assert_eq!(
+        (&sent["totalFee"], &sent["ownAmt"], &sent["hifAmt"]),
+        (&json!("20.50"), &json!("20.50"), &json!("0.00"))
+    );
+    // The same in settle.notify's words: 10.00 of 统筹.
+    let r = his
+        .post(
+            &path,
+            r#"{"hifAmt":"10.00","hifpAmt":"10.00","medicalSettleNo":"441700G0000000000R12"}"#,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(refunds_sent(&his).pop().unwrap()["totalFee"], "10.00");
+    let left = his.get("/v1/settlements?limit=50").await.body;
+    let original = left["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap();
+    assert_eq!(original["refundableFee"], "90.00");
+}
+
+#[tokio::test]
+async fn the_same_2208_sent_again_is_refused_whatever_its_time_or_key() {
+    let his = His::start().await;
+    let (_, id) = paid(&his).await;
+    let path = format!("/v1/settlements/{id}/refund");
+    let refund = |at: &str| {
+        json!({"setlinfo": {"setl_id": "441700G0000000000R21", "setl_time": at,
+            "medfee_sumamt": -10, "psn_cash_pay": -10, "fund_pay_sumamt": 0, "acct_pay": 0,
+            "hifp_pay": 0}})
+        .to_string()
+    };
+    let first = his.post(&path, &refund(&now()), Some("k-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let sent = refunds_sent(&his).len();
+    for (key, at) in [("k-2", now()), ("k-3", "2026-11-28 10:00:00".into())] {
+        let again = his.post(&path, &refund(&at), Some(key)).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+        assert_eq!(again.body["code"], "duplicate");
+        assert_eq!(again.body["settlementId"], first.body["settlementId"]);
+    }
+    // A part of what is left without a setl_id of its own cannot be told
+    // from a retry: refused, naming the field.
+    let anonymous = json!({"setlinfo": {"medfee_sumamt": -10, "psn_cash_pay": -10,
+        "fund_pay_sumamt": 0, "acct_pay": 0, "hifp_pay": 0}});
+    let r = his.post(&path, &anonymous.to_string(), Some("k-4")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body["field"], "setlinfo.setl_id");
+    assert_eq!(
+        refunds_sent(&his).len(),
+        sent,
+        "nothing more reached the terminal"
+    );
+}
+
+#[tokio::test]
+async fn a_setl_id_padded_or_in_other_letters_is_the_same_settlement() {
+    let his = His::start().await;
+    let (visit, id) = paid(&his).await;
+    let setl_id = nhsa_terminal::samples::setl_id_for(&visit);
+    let again = |no: &str| {
+        setlinfo_2207(&visit, &now()).replace(&format!("\"{setl_id}\""), &format!("\"{no}\""))
+    };
+    for no in [
+        format!(" {setl_id}"),
+        format!("{setl_id}  "),
+        setl_id.to_lowercase(),
+    ] {
+        let r = his.post("/v1/settlements", &again(&no), None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{no:?}: {}", r.body);
+        assert_eq!(r.body["settlementId"], id);
+    }
+    assert_eq!(
+        his.count("SELECT count(*) FROM settlements WHERE state = 'SUCCESS'"),
+        1
+    );
+    // Blanks inside are not padding: refused by field.
+    let inside = setl_id.replacen('G', "G ", 1);
+    let r = his.post("/v1/settlements", &again(&inside), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body["field"], "setlinfo.setl_id");
+}
+
+#[tokio::test]
+async fn refund_items_must_make_their_total_and_a_failure_is_capped_too() {
+    let his = His::start().await;
+    let (_, id) = paid(&his).await;
+    let path = format!("/v1/settlements/{id}/refund");
+    for (body, field) in [
+        // Items over their own total.
+        (
+            json!({"totalFee": "5.00", "ownAmt": "10.50", "hifAmt": "0.00", "acctAmt": "0.00",
+                "hifpAmt": "0.00", "medicalSettleNo": "R31"}),
+            "totalFee",
+        ),
+        // 统筹 over the 医保报销 it is part of.
+        (
+            json!({"totalFee": "1.00", "ownAmt": "0.00", "hifAmt": "1.00", "acctAmt": "0.00",
+                "hifpAmt": "2.00", "medicalSettleNo": "R32"}),
+            "hifpAmt",
+        ),
+        // A refund that failed, for more than was paid.
+        (
+            json!({"medicalSettleState": "REFUND_FAIL", "totalFee": "999.00"}),
+            "totalFee",
+        ),
+        // Before the settlement it refunds.
+        (json!({"setlTime": "2020-01-01 08:00:00"}), "setlTime"),
+    ] {
+        let r = his.post(&path, &body.to_string(), None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.body
+        );
+        assert_eq!(r.body["field"], field, "{body}: {}", r.body);
+    }
+    assert!(refunds_sent(&his).is_empty());
+    assert_eq!(his.count("SELECT count(*) FROM settlements"), 1);
+}
+
+#[tokio::test]
+async fn a_visits_results_reach_the_terminal_in_the_order_they_happened() {
+    let his = His::start().await;
+    let scan = his.post("/v1/face-auth", "", None).await;
+    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    // The terminal refuses the SUCCESS once: it is owed, to be retried.
+    his.sim.sim.push_script(Script::for_trans(
+        TransType::SettleNotify,
+        Behaviour::HttpStatus {
+            status: 503,
+            body: String::new(),
+        },
+    ));
+    let paid = his
+        .post("/v1/settlements", &setlinfo_2207(&visit, &now()), None)
+        .await;
+    assert_eq!(paid.body["delivery"]["status"], "pending", "{}", paid.body);
+    let id = paid.body["settlementId"].as_i64().unwrap();
+    let refund = his
+        .post(&format!("/v1/settlements/{id}/refund"), "", None)
+        .await;
+    assert_eq!(refund.status, StatusCode::CREATED, "{}", refund.body);
+    let states: Vec<String> = his
+        .notifies()
+        .iter()
+        .map(|n| n["medicalSettleState"].as_str().unwrap().to_owned())
+        .collect();
+    // The refused SUCCESS, then the SUCCESS again, then its refund: never
+    // a SUCCESS after the refund, which would leave "paid" on the screen.
+    assert_eq!(
+        states,
+        ["SUCCESS", "SUCCESS", "REFUND_SUCCESS"],
+        "{states:?}"
+    );
+    assert_eq!(refund.body["delivery"]["status"], "delivered");
+}
+
+#[tokio::test]
+async fn what_a_settlement_says_about_its_visit_is_checked_or_said() {
+    let his = His::start().await;
+    let scan = his.post("/v1/face-auth", "", None).await;
+    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let auth_no = scan.body["authNo"].as_str().unwrap().to_owned();
+    // Another authNo than the scan's: refused by field.
+    let other = json!({"outBizNo": visit, "medicalSettleState": "SUCCESS", "selfPay": true,
+        "totalFee": "5.00", "authNo": format!("{auth_no}0")});
+    let r = his.post("/v1/settlements", &other.to_string(), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body["field"], "authNo");
+    // 自费 with a 医保 fund payment in its 2207: recorded as 自费, and said.
+    let self_pay = json!({"outBizNo": visit, "medicalSettleState": "SUCCESS", "selfPay": true,
+        "setlinfo": {"medfee_sumamt": 50, "fund_pay_sumamt": 40, "psn_cash_pay": 10,
+            "setl_time": now()}});
+    let r = his
+        .post("/v1/settlements", &self_pay.to_string(), None)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let warnings = r.body["warnings"].to_string();
+    assert!(warnings.contains("fund_pay_sumamt"), "{warnings}");
+
+    // A visit whose scan failed: recorded, with a warning.
+    his.sim.sim.push_script(Script::for_trans(
+        TransType::EcAuth,
+        Behaviour::Error {
+            code: -2,
+            message: "用户取消".into(),
+        },
+    ));
+    let failed = his.post("/v1/face-auth", "", None).await;
+    let failed_visit = failed.body["outBizNo"].as_str().unwrap().to_owned();
+    let r = his
+        .post(
+            "/v1/settlements",
+            &setlinfo_2207(&failed_visit, &now()),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(
+        r.body["warnings"].to_string().contains("没有取得身份"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn a_settlement_during_its_own_scan_is_refused() {
+    let his = His::start().await;
+    his.sim
+        .sim
+        .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(1500));
+    let started = his
+        .send(
+            his.authed(his.http.post(format!("{}/v1/face-auth", his.base)))
+                .header("prefer", "respond-async"),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let visit = started.body["outBizNo"].as_str().unwrap().to_owned();
+    let r = his
+        .post("/v1/settlements", &setlinfo_2207(&visit, &now()), None)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["code"], "scan_in_progress");
+    assert_eq!(his.count("SELECT count(*) FROM settlements"), 0);
+}
