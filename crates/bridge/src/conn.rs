@@ -78,6 +78,14 @@ impl Gate {
         })
     }
 
+    /// Drop every connection still sending its head (a stop: they asked
+    /// nothing yet, and nothing of theirs is under way).
+    pub(crate) fn evict_reading(&self) {
+        for (_, reading) in self.state().reading.drain(..) {
+            reading.notify_one();
+        }
+    }
+
     #[cfg(test)]
     fn open(&self) -> usize {
         self.state().open

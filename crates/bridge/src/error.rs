@@ -166,6 +166,13 @@ impl IntoResponse for ApiError {
         if let Some(code) = code {
             h.insert("x-error-code", code);
         }
+        // RFC 6750: a 401 names the scheme it wants.
+        if self.status == StatusCode::UNAUTHORIZED {
+            h.insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"facepay-his-bridge\""),
+            );
+        }
         response
     }
 }

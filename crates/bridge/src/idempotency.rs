@@ -26,6 +26,16 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         )
         .field("Idempotency-Key")
     };
+    // Two keys (a client adding its own to a default header) is a request
+    // that could be replayed under either: refused, not guessed.
+    if headers.get_all(HEADER).iter().nth(1).is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+            "请求中有多个 Idempotency-Key，只能有一个",
+        )
+        .field("Idempotency-Key"));
+    }
     let v = v.to_str().map_err(|_| bad())?;
     if v.is_empty() || v.len() > 255 || !v.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(bad());

@@ -22,7 +22,7 @@ mod token;
 
 pub use error::{ApiError, ErrorBody};
 pub use recent::RecentRequest;
-pub use server::{Bridge, BridgeError, DeskSource, start};
+pub use server::{Bridge, BridgeError, DRAIN, DeskSource, start};
 pub use token::{BridgeToken, TokenSource};
 
 /// Every answer's type: JSON, its charset said outright (Windows PowerShell

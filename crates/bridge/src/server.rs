@@ -85,7 +85,8 @@ impl Bridge {
         self.app.recent.list()
     }
 
-    /// Stop accepting; requests under way finish.
+    /// Stop accepting; requests under way finish (for at most [`DRAIN`]),
+    /// connections that have not sent a request yet are closed.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -150,18 +151,26 @@ pub async fn start(
     })
 }
 
-/// Take connections until told to stop; each is served in a task of its own
-/// (requests under way finish after a stop).
+/// How long a stop waits for the requests under way: a face scan may take
+/// its 120 s and the identity check after it. What is still running then is
+/// cut off; its Idempotency-Key answers `idempotency_interrupted`.
+pub const DRAIN: Duration = Duration::from_secs(150);
+
+/// Take connections until told to stop; each is served in a task of its own.
+/// After a stop the requests under way run to their end (within [`DRAIN`]):
+/// a HIS waiting for a patient's identity gets it, not a closed socket.
 async fn accept(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     let gate = Arc::new(Gate::default());
+    let mut connections = tokio::task::JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            _ = &mut stop => return,
+            _ = &mut stop => break,
         };
         let (stream, peer) = match accepted {
             Ok(c) => c,
@@ -174,7 +183,20 @@ async fn accept(
         };
         let ticket = gate.admit();
         let router = router.clone();
-        tokio::spawn(serve(stream, peer, ticket, router));
+        connections.spawn(serve(stream, peer, ticket, router));
+    }
+    drop(listener);
+    gate.evict_reading();
+    let drained = tokio::time::timeout(DRAIN, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            "HIS bridge stopped with {} request(s) still under way after {} s",
+            connections.len(),
+            DRAIN.as_secs()
+        );
     }
 }
 

@@ -115,6 +115,7 @@ async fn respond_async_answers_at_once_and_the_visit_is_polled_until_identified(
     let out_biz_no = r.body["outBizNo"].as_str().unwrap().to_owned();
     let location = format!("/v1/visits/{out_biz_no}");
     assert_eq!(r.headers["location"], location.as_str());
+    assert_eq!(r.headers["preference-applied"], "respond-async");
     assert_eq!(r.body["location"], location.as_str());
     assert_eq!(r.body["state"], "scanning");
     let scanning = his.get(&location).await;
@@ -132,6 +133,7 @@ async fn respond_async_answers_at_once_and_the_visit_is_polled_until_identified(
         .await;
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(again.headers["location"], location.as_str());
+    assert_eq!(again.headers["preference-applied"], "respond-async");
     assert_eq!(again.body["outBizNo"], out_biz_no.as_str());
     assert_eq!(scans(&his), 1);
 }

@@ -45,6 +45,66 @@ async fn a_query_parameter_the_endpoint_does_not_know_is_refused_by_name() {
 }
 
 #[tokio::test]
+async fn a_value_a_parameter_cannot_take_is_refused_naming_the_parameter() {
+    let his = His::start().await;
+    for (path, status, field) in [
+        ("/v1/settlements?state=PAID", 422, "state"),
+        ("/v1/settlements?bizType=shop", 422, "bizType"),
+        ("/v1/settlements?credential=card", 422, "credential"),
+        ("/v1/settlements?limit=abc", 422, "limit"),
+        ("/v1/settlements?limit=0", 422, "limit"),
+        ("/v1/settlements?limit=501", 422, "limit"),
+        ("/v1/summary", 400, "date"),
+        ("/v1/summary?operatorId=0107", 400, "date"),
+    ] {
+        let r = his.get(path).await;
+        assert_eq!(r.status.as_u16(), status, "{path}: {}", r.body);
+        assert_eq!(r.body["field"], field, "{path}: {}", r.body);
+        assert_eq!(r.body["code"], "invalid_input", "{path}: {}", r.body);
+    }
+    for path in ["/v1/settlements?limit=1", "/v1/settlements?limit=500"] {
+        let r = his.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn a_refused_token_names_its_scheme_and_two_keys_are_one_too_many() {
+    let his = His::start().await;
+    let anonymous = his
+        .send(his.http.get(format!("{}/v1/health", his.base)))
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let challenge = anonymous.headers["www-authenticate"].to_str().unwrap();
+    assert!(challenge.starts_with("Bearer "), "{challenge}");
+    // The scheme's case does not matter (RFC 7235).
+    let lower = his
+        .send(
+            his.http
+                .get(format!("{}/v1/health", his.base))
+                .header("authorization", format!("bearer {TOKEN}")),
+        )
+        .await;
+    assert_eq!(lower.status, StatusCode::OK, "{}", lower.body);
+
+    let twice = his
+        .send(
+            his.authed(his.http.post(format!("{}/v1/face-auth", his.base)))
+                .header("content-type", "application/json")
+                .header("Idempotency-Key", "his-a")
+                .header("Idempotency-Key", "his-b")
+                .body("{}"),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::BAD_REQUEST, "{}", twice.body);
+    assert_eq!(twice.body["field"], "Idempotency-Key");
+    assert!(
+        his.sim.sim.received().is_empty(),
+        "nothing reached the terminal"
+    );
+}
+
+#[tokio::test]
 async fn another_host_is_misdirected_and_a_browser_origin_is_refused_unless_allowed() {
     let his = His::start().await;
     let health = format!("{}/v1/health", his.base);

@@ -276,3 +276,95 @@ async fn key_and_token_files_others_could_read_are_made_private_and_audited() {
         assert_eq!(mode(&out), 0o600, "unmasked: {unmasked}");
     }
 }
+
+/// A local user who can write where exports and the token go plants links
+/// under the names our temporary files once had, and a key of their own:
+/// nothing of ours follows a link, and another account's key is not used.
+#[tokio::test]
+async fn planted_links_and_another_accounts_key_change_nothing_of_ours() {
+    let sim = SimServer::loopback().await.unwrap();
+    let url = sim.url();
+    let (dir, db) = temp_db();
+    common::first_admin(&db, &url).await;
+    let key_before = key_text(&db);
+    // An export into a shared folder holding links named as its temporary
+    // file was, and as the export itself: the key must stay the key.
+    let share = dir.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "mine").unwrap();
+    std::os::unix::fs::symlink(key_file(&db), share.join("日结.partial")).unwrap();
+    std::os::unix::fs::symlink(&victim, share.join("日结.csv")).unwrap();
+    let mut cmd = facepay(&db, &url);
+    cmd.args([
+        "export",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--format",
+        "csv",
+        "--out",
+    ])
+    .arg(share.join("日结.csv"));
+    let exported = run(cmd, None).await;
+    assert!(exported.ok, "{}", exported.json);
+    assert_eq!(
+        key_text(&db),
+        key_before,
+        "the key was not written through the link"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+    let out = share.join("日结.csv");
+    assert!(
+        !std::fs::symlink_metadata(&out).unwrap().is_symlink(),
+        "the export replaced the link"
+    );
+    // The token file's old temporary name, planted as a link to the key.
+    let token = run(
+        {
+            let mut c = facepay(&db, &url);
+            c.arg("bridge-token");
+            c
+        },
+        None,
+    )
+    .await;
+    let token_file = PathBuf::from(token.json["file"].as_str().unwrap());
+    let mut partial = token_file.clone().into_os_string();
+    partial.push(".partial");
+    std::os::unix::fs::symlink(key_file(&db), &partial).unwrap();
+    let mut rotate = facepay(&db, &url);
+    rotate.args(["bridge-token", "--rotate"]);
+    assert!(run(rotate, None).await.ok);
+    assert_eq!(
+        key_text(&db),
+        key_before,
+        "the rotation did not write through the link"
+    );
+    // A token file another account owns (as root can make it) is refused.
+    let status = Command::new("chown")
+        .args(["65534:65534"])
+        .arg(&token_file)
+        .status()
+        .unwrap();
+    assert!(status.success(), "chown needs root (CI runs as root)");
+    let refused = run(
+        {
+            let mut c = facepay(&db, &url);
+            c.arg("bridge-token");
+            c
+        },
+        None,
+    )
+    .await;
+    assert!(!refused.ok, "{}", refused.json);
+    assert!(
+        refused.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("不是本用户自己的文件"),
+        "{}",
+        refused.json
+    );
+}

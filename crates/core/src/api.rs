@@ -30,7 +30,9 @@ pub use facepay_journal::audit::{AuditEntry, AuditFilter};
 pub use facepay_journal::calls::Call;
 pub use facepay_journal::clock::{Clock, SystemClock};
 pub use facepay_journal::export::ExportFormat;
-pub use facepay_journal::history::{HistoryFilter, HistoryPage, SettlementRow, VisitDetail};
+pub use facepay_journal::history::{
+    HistoryFilter, HistoryPage, MAX_PAGE, SettlementRow, VisitDetail,
+};
 pub use facepay_journal::operators::OperatorInfo;
 pub use facepay_journal::outbox::OutboxEntry;
 pub use facepay_journal::retention::Purged;

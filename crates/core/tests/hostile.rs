@@ -26,11 +26,19 @@ fn desk(dir: &std::path::Path, url: &str, charset: Charset) -> Desk {
 /// The bridge's answers for one face scan: ec.auth echoing the number it was
 /// sent is impossible to script ahead, so the reply leaves the echo out.
 fn scan_answer() -> Answer {
+    Answer::body(Some("application/json"), scan_body())
+}
+
+fn gbk(body: &str) -> Answer {
     Answer::body(
         Some("application/json"),
-        json!({"code": 0, "message": "成功", "data": {"authNo": "ano3728680187894374401630000"}})
-            .to_string(),
+        encoding_rs::GBK.encode(body).0.into_owned(),
     )
+}
+
+fn scan_body() -> String {
+    json!({"code": 0, "message": "成功", "data": {"authNo": "ano3728680187894374401630000"}})
+        .to_string()
 }
 
 fn identity_body(name: &str) -> String {
@@ -58,23 +66,19 @@ async fn a_gbk_identity_is_stored_and_sent_on_as_the_right_name() {
     let bridge = HostileServer::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let d = desk(dir.path(), &bridge.url(), Charset::Gbk);
-    bridge.answer(scan_answer());
-    bridge.answer(Answer::body(
-        Some("application/json"),
-        encoding_rs::GBK
-            .encode(&identity_body("欧阳娜娜"))
-            .0
-            .into_owned(),
-    ));
+    // A GBK bridge says everything in GBK; its "成功" in UTF-8 would be
+    // refused as mislabelled.
+    bridge.answer(gbk(&scan_body()));
+    bridge.answer(gbk(&identity_body("欧阳娜娜")));
     let visit = d.face_auth(never()).await.unwrap();
     assert_eq!(d.reveal(visit.visit_id).unwrap().user_name, "欧阳娜娜");
     // The name goes on to the terminal as it was read.
-    bridge.answer(Answer::body(
-        Some("application/json"),
-        json!({"code": 0, "message": "成功", "data": {}}).to_string(),
+    bridge.answer(gbk(
+        &json!({"code": 0, "message": "成功", "data": {}}).to_string()
     ));
     d.notify(success(&visit.out_biz_no)).await.unwrap();
     let sent = bridge.requests().pop().unwrap();
+    // Requests declare and use UTF-8 whatever the replies' charset.
     let text = String::from_utf8(sent).unwrap();
     let body: Value = serde_json::from_str(&text[text.find("\r\n\r\n").unwrap() + 4..]).unwrap();
     assert_eq!(body["data"]["userName"], "欧阳娜娜");

@@ -449,12 +449,12 @@ fn sessions_that_made_no_call_and_lock_files_of_dead_processes_are_cleaned() {
     {
         let c = keyed(&path);
         c.execute(
-            "INSERT INTO sessions (id, program, pid, started_at) VALUES ('dead', 'cli', 1, '2026-11-25 08:00:00.000')",
+            "INSERT INTO sessions (id, program, pid, started_at) VALUES ('deadbeefdeadbeef', 'cli', 1, '2026-11-25 08:00:00.000')",
             [],
         )
         .unwrap();
     }
-    std::fs::write(sessions_dir.join("dead.lock"), b"").unwrap();
+    std::fs::write(sessions_dir.join("deadbeefdeadbeef.lock"), b"").unwrap();
     let live = open(&path).unwrap();
     live.recover_orphans().unwrap();
     let rows: i64 = live

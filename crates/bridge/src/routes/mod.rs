@@ -93,6 +93,13 @@ impl Sent {
         if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
             h.insert(header::LOCATION, location);
         }
+        // RFC 7240: the 202 is the answer to `Prefer: respond-async`.
+        if self.status == StatusCode::ACCEPTED {
+            h.insert(
+                "preference-applied",
+                HeaderValue::from_static("respond-async"),
+            );
+        }
         if let Some(code) = self.code.and_then(|c| HeaderValue::from_str(&c).ok()) {
             h.insert("x-error-code", code);
         }

@@ -6,30 +6,24 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use facepay_core::api::{DaySummary, HistoryFilter, HistoryPage};
+use facepay_core::api::{DaySummary, HistoryFilter, HistoryPage, MAX_PAGE};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::server::App;
 
 /// The query string read strictly: a parameter the endpoint does not know
 /// (`outbizno` for `outBizNo`) is refused naming it, not ignored — ignoring
-/// it would answer with other patients' settlements.
+/// it would answer with other patients' settlements; a value it cannot take
+/// (`state=PAID`) is refused naming its parameter.
 fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
     let text = uri.query().unwrap_or("");
     let mut unknown = Vec::new();
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
-    let parsed: Result<T, _> = serde_ignored::deserialize(de, |path| {
-        unknown.push(path.to_string());
-    });
-    let value = parsed.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_input",
-            format!("查询参数有误：{e}"),
-        )
-    })?;
+    let mut note = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let parsed: Result<T, _> =
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(de, &mut note));
     if let Some(name) = unknown.first() {
-        let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+        let name = shown(name);
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_input",
@@ -38,7 +32,32 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
         .field(name)
         .advice("可用的参数见 /v1/openapi.json"));
     }
-    Ok(value)
+    parsed.map_err(|e| {
+        let field = shown(&e.path().to_string());
+        let why = e.into_inner();
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("查询参数 {field} 的值不被接受：{why}"),
+        )
+        .field(field)
+        .advice("可用的参数和取值见 /v1/openapi.json")
+    })
+}
+
+/// A parameter's name as the caller wrote it, fit to be echoed.
+fn shown(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(64).collect()
+}
+
+/// A required parameter the query lacks: 400, naming it.
+fn missing(field: &'static str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+        format!("缺少查询参数 {field}"),
+    )
+    .field(field)
 }
 
 /// The settlements, newest first, personal fields masked (as 历史 shows them).
@@ -64,8 +83,7 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
     ),
     responses(
         (status = 200, body = HistoryPage),
-        (status = 400, body = ErrorBody),
-        (status = 422, description = "a parameter this endpoint does not know (names are case-sensitive), named in `field`", body = ErrorBody),
+        (status = 422, description = "a parameter this endpoint does not know (names are case-sensitive), or a value it cannot take (limit outside 1–500 included), named in `field`", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -74,6 +92,19 @@ pub(crate) async fn history(State(app): State<App>, uri: Uri) -> Response {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
+    // A page size out of range is said, not quietly changed: a HIS asking
+    // for 1000 rows would otherwise take 500 for the whole day.
+    if let Some(limit) = filter.limit
+        && !(1..=MAX_PAGE).contains(&limit)
+    {
+        return ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            format!("limit 应为 1 到 {MAX_PAGE}，不能是 {limit}"),
+        )
+        .field("limit")
+        .into_response();
+    }
     match app.desk().history(&filter) {
         Ok(page) => super::json(StatusCode::OK, &page),
         Err(e) => ApiError::from(e).into_response(),
@@ -83,7 +114,8 @@ pub(crate) async fn history(State(app): State<App>, uri: Uri) -> Response {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SummaryQuery {
-    date: String,
+    #[serde(default)]
+    date: Option<String>,
     #[serde(default)]
     operator_id: Option<String>,
 }
@@ -99,8 +131,8 @@ pub(crate) struct SummaryQuery {
     ),
     responses(
         (status = 200, body = Vec<DaySummary>),
-        (status = 400, body = ErrorBody),
-        (status = 422, description = "a parameter this endpoint does not know (names are case-sensitive), named in `field`", body = ErrorBody),
+        (status = 400, description = "`date` missing", body = ErrorBody),
+        (status = 422, description = "a parameter this endpoint does not know (names are case-sensitive), or a value it cannot take, named in `field`", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -109,7 +141,10 @@ pub(crate) async fn summary(State(app): State<App>, uri: Uri) -> Response {
         Ok(q) => q,
         Err(e) => return e.into_response(),
     };
-    match app.desk().summary(&q.date, q.operator_id.as_deref()) {
+    let Some(date) = q.date else {
+        return missing("date").into_response();
+    };
+    match app.desk().summary(&date, q.operator_id.as_deref()) {
         Ok(days) => super::json(StatusCode::OK, &days),
         Err(e) => ApiError::from(e).into_response(),
     }

@@ -30,6 +30,18 @@ pub(crate) enum SettlementBody {
     Wire(Checkout),
 }
 
+/// Either form of a refund (documentation of the body, which may also be
+/// empty: all that is left).
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, clippy::large_enum_variant)]
+pub(crate) enum RefundBody {
+    /// The HIS's 2208 output under `setlinfo`.
+    Setlinfo(HisRefund),
+    /// settle.notify's own field names; `settlementId`, if given, must be the path's.
+    Wire(RefundRequest),
+}
+
 /// Whether the body is an object with a `setlinfo` member.
 fn has_setlinfo(text: &Text) -> Result<bool, ApiError> {
     syntax(&text.text)?;
@@ -113,11 +125,12 @@ pub(crate) async fn notify(State(app): State<App>, headers: HeaderMap, body: Bod
         ("id" = i64, Path, description = "the settlementId of the SUCCESS"),
         ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer"),
     ),
-    request_body(content = Option<HisRefund>, description = "a 2208 `setlinfo`, RefundRequest's fields, or empty"),
+    request_body(content = Option<RefundBody>, description = "a 2208 `setlinfo` (RefundBody's Setlinfo form), RefundRequest's fields (its Wire form; there is no wrapping member), or an empty body: all that is left"),
     responses(
         (status = 201, description = "recorded and sent (or to be retried)", body = NotifyReceipt),
         (status = 404, description = "no such settlement", body = ErrorBody),
-        (status = 422, description = "not refundable, or more than is left", body = ErrorBody),
+        (status = 409, description = "this refund (its own 2208 setl_id) was recorded before (`duplicate`, `settlementId` names it)", body = ErrorBody),
+        (status = 422, description = "not refundable, more than is left (in all or of one item), items that do not make the total, a partial refund without its own setl_id, a refund before its settlement; `field` names it", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
