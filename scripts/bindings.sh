@@ -13,7 +13,7 @@ log=$fresh/log
 # Into a folder of its own: a failed run leaves the committed bindings as they were.
 export TS_RS_EXPORT_DIR="$fresh/bindings"
 # ts-rs notes every serde attribute it does not interpret; show them only on failure.
-if ! cargo test -q --locked -p nhsa-terminal -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-desk \
+if ! cargo test -q --locked -p nhsa-protocol -p nhsa-terminal -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-desk \
   --features facepay-desk/ts --lib export_bindings >"$log" 2>&1; then
   cat "$log" >&2
   exit 1
