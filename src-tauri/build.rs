@@ -1,49 +1,18 @@
+/// The command table (src/commands/table.rs) read for its names: the app
+/// manifest lists exactly the commands lib.rs registers.
+macro_rules! commands {
+    ($($module:ident :: $name:ident => $access:ident,)*) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+const COMMANDS: &[&str] = include!("src/commands/table.rs");
+
 fn main() {
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&[
-            "app_info",
-            "status",
-            "ui_ready",
-            "open_records",
-            "set_always_on_top",
-            "face_auth",
-            "qrcode",
-            "cancel_face_auth",
-            "fetch_identity",
-            "reveal_identity",
-            "notify",
-            "history",
-            "visit_detail",
-            "refund_draft",
-            "refund",
-            "resend",
-            "summary",
-            "close_day",
-            "export",
-            "pending",
-            "resolve",
-            "get_settings",
-            "save_settings",
-            "test_connection",
-            "bridge_info",
-            "copy_bridge_token",
-            "rotate_bridge_token",
-            "his_activity",
-            "release_settlement",
-            "seat",
-            "sign_in",
-            "create_first_admin",
-            "lock",
-            "unlock",
-            "shift_summary",
-            "hand_over",
-            "change_pin",
-            "list_operators",
-            "add_operator",
-            "update_operator",
-            "audit_log",
-            "purge",
-        ]),
-    ))
+    println!("cargo:rerun-if-changed=src-tauri/src/commands/table.rs");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
     .unwrap_or_else(|e| panic!("tauri-build failed: {e}"));
 }

@@ -363,30 +363,18 @@ fn chrono_like_now() -> String {
 }
 
 /// A command the window may not call fails only in the real app (the mock
-/// runtime does not check permissions): the handler list, the app manifest
-/// and the capability must name the same commands.
+/// runtime does not check permissions): the capability must allow exactly
+/// the commands of the table (build.rs reads the same table for the app
+/// manifest), and the TypeScript backend must invoke exactly those.
 #[test]
 fn every_command_is_registered_and_permitted() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
-    let lib = read("src-tauri/src/lib.rs");
-    let handlers: std::collections::BTreeSet<String> = lib
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("commands::"))
-        .map(|l| {
-            l.trim_end_matches(',')
-                .rsplit("::")
-                .next()
-                .unwrap()
-                .to_owned()
-        })
+    let table: std::collections::BTreeSet<String> = facepay_desk::COMMANDS
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
         .collect();
-    let build = read("src-tauri/build.rs");
-    let manifest: std::collections::BTreeSet<String> = build
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix('"')?.strip_suffix("\","))
-        .map(str::to_owned)
-        .collect();
+    assert_eq!(table.len(), facepay_desk::COMMANDS.len(), "a name twice");
     let capability: Value = serde_json::from_str(&read("capabilities/default.json")).unwrap();
     let allowed: std::collections::BTreeSet<String> = capability["permissions"]
         .as_array()
@@ -395,11 +383,21 @@ fn every_command_is_registered_and_permitted() {
         .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
         .map(|p| p.replace('-', "_"))
         .collect();
-    assert!(handlers.len() > 20, "{handlers:?}");
-    assert_eq!(handlers, manifest, "generate_handler! vs build.rs");
+    assert!(table.len() > 20, "{table:?}");
     assert_eq!(
-        handlers, allowed,
-        "generate_handler! vs capabilities/default.json"
+        table, allowed,
+        "the command table vs capabilities/default.json"
+    );
+    let ts = read("ui/src/backend/tauri.ts");
+    let invoked: std::collections::BTreeSet<String> = ts
+        .split("invoke(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    assert_eq!(
+        table, invoked,
+        "the command table vs ui/src/backend/tauri.ts"
     );
 }
 
@@ -640,18 +638,25 @@ fn code_of(w: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: 
 
 #[test]
 fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administrator() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lib = std::fs::read_to_string(root.join("src-tauri/src/lib.rs")).unwrap();
-    let handlers: std::collections::BTreeSet<&str> = lib
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("commands::"))
-        .map(|l| l.trim_end_matches(',').rsplit("::").next().unwrap())
-        .collect();
-    let classified: std::collections::BTreeSet<&str> =
-        PUBLIC.iter().chain(ADMIN).chain(CASHIER).copied().collect();
+    use facepay_desk::Access;
+    let with = |wanted: &[Access]| -> std::collections::BTreeSet<&str> {
+        facepay_desk::COMMANDS
+            .iter()
+            .filter(|(_, a)| wanted.contains(a))
+            .map(|(name, _)| *name)
+            .collect()
+    };
+    let set = |names: &[&'static str]| names.iter().copied().collect();
+    assert_eq!(with(&[Access::Public]), set(PUBLIC), "open to anyone");
     assert_eq!(
-        handlers, classified,
-        "every command is public, a cashier's or an administrator's"
+        with(&[Access::Admin, Access::AdminPolled, Access::Setup]),
+        set(ADMIN),
+        "an administrator's"
+    );
+    assert_eq!(
+        with(&[Access::Cashier, Access::Polled, Access::Records]),
+        set(CASHIER),
+        "a signed-in operator's"
     );
 
     let dir = tempfile::tempdir().unwrap();

@@ -11,57 +11,52 @@ mod window;
 
 use tauri::{Builder, Manager, Runtime};
 
+pub use commands::guard::Access;
 pub use ipc_error::IpcError;
 pub use state::AppState;
 
+/// Expands the command table (`commands/table.rs`) into the handler list
+/// and [`COMMANDS`]; build.rs reads the same table for the app manifest.
+macro_rules! commands {
+    ($($module:ident :: $name:ident => $access:ident,)*) => {
+        /// Every command the panel may invoke, and who may call it.
+        pub const COMMANDS: &[(&str, Access)] = &[$((stringify!($name), Access::$access)),*];
+
+        fn dispatch<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$(commands::$module::$name),*]
+        }
+    };
+}
+include!("commands/table.rs");
+
 /// The app's commands on any builder, generic over the runtime so they can
 /// be driven by `tauri::test::mock_builder()` without a display. The caller
-/// manages an [`AppState`].
+/// manages an [`AppState`]. Every call passes the guard its table entry
+/// names before the command runs.
 pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::app::app_info,
-        commands::app::status,
-        commands::app::ui_ready,
-        commands::app::open_records,
-        commands::app::set_always_on_top,
-        commands::cashier::face_auth,
-        commands::cashier::qrcode,
-        commands::cashier::cancel_face_auth,
-        commands::cashier::fetch_identity,
-        commands::cashier::reveal_identity,
-        commands::cashier::notify,
-        commands::records::history,
-        commands::records::refund_draft,
-        commands::records::refund,
-        commands::records::visit_detail,
-        commands::records::resend,
-        commands::records::summary,
-        commands::records::close_day,
-        commands::records::export,
-        commands::records::pending,
-        commands::records::resolve,
-        commands::settings::get_settings,
-        commands::settings::save_settings,
-        commands::settings::test_connection,
-        commands::bridge::bridge_info,
-        commands::bridge::copy_bridge_token,
-        commands::bridge::rotate_bridge_token,
-        commands::bridge::his_activity,
-        commands::bridge::release_settlement,
-        commands::access::seat,
-        commands::access::sign_in,
-        commands::access::create_first_admin,
-        commands::access::lock,
-        commands::access::unlock,
-        commands::access::shift_summary,
-        commands::access::hand_over,
-        commands::access::change_pin,
-        commands::access::list_operators,
-        commands::access::add_operator,
-        commands::access::update_operator,
-        commands::access::audit_log,
-        commands::access::purge,
-    ])
+    let dispatch = dispatch::<R>();
+    builder.invoke_handler(move |invoke| {
+        let refused = {
+            let command = invoke.message.command();
+            let access = COMMANDS
+                .iter()
+                .find(|(name, _)| *name == command)
+                .map(|(_, access)| *access);
+            let webview = invoke.message.webview();
+            match (access, webview.try_state::<AppState>()) {
+                (Some(access), Some(state)) => commands::guard::admit(&state, access).err(),
+                // Unknown to the table: tauri answers that it has no such command.
+                _ => None,
+            }
+        };
+        match refused {
+            Some(e) => {
+                invoke.resolver.reject(e);
+                true
+            }
+            None => dispatch(invoke),
+        }
+    })
 }
 
 /// Run the app; `started` is when the process started (for the start-up time it reports).

@@ -111,6 +111,11 @@ impl AppState {
         Ok(self.desk().require_admin()?)
     }
 
+    /// The signed-in administrator, for what an administrator's screen polls.
+    pub fn polled_admin(&self) -> Result<Admin, IpcError> {
+        Ok(self.desk().check(Role::Admin)?.admin()?)
+    }
+
     /// 设置: an administrator's — except while the configuration could not be
     /// used at start, when the setup screen is open to whoever installs the
     /// counter (no journal of the hospital is open then: the panel runs on

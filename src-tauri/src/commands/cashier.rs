@@ -7,7 +7,6 @@ use crate::{AppState, IpcError};
 
 #[tauri::command]
 pub async fn face_auth(state: State<'_, AppState>) -> Result<FaceAuthOutcome, IpcError> {
-    state.cashier()?;
     let cancel = state.arm_cancel();
     let desk = state.desk();
     let result = desk.face_auth(cancel).await;
@@ -27,7 +26,6 @@ pub async fn face_auth(state: State<'_, AppState>) -> Result<FaceAuthOutcome, Ip
 /// 扫码 (F3): the terminal reads the patient's 医保码; the identity comes with it.
 #[tauri::command]
 pub async fn qrcode(state: State<'_, AppState>) -> Result<FaceAuthOutcome, IpcError> {
-    state.cashier()?;
     let cancel = state.arm_cancel();
     let result = state.desk().qrcode(cancel).await;
     state.disarm_cancel();
@@ -37,7 +35,6 @@ pub async fn qrcode(state: State<'_, AppState>) -> Result<FaceAuthOutcome, IpcEr
 /// 取消: stop waiting for the face scan (the outcome goes to 待确认).
 #[tauri::command]
 pub async fn cancel_face_auth(state: State<'_, AppState>) -> Result<bool, IpcError> {
-    state.cashier()?;
     Ok(state.cancel_face_auth())
 }
 
@@ -46,7 +43,6 @@ pub async fn fetch_identity(
     state: State<'_, AppState>,
     out_biz_no: String,
 ) -> Result<FaceAuthOutcome, IpcError> {
-    state.cashier()?;
     Ok(state.desk().fetch_identity(&out_biz_no).await?)
 }
 
@@ -56,7 +52,6 @@ pub async fn reveal_identity(
     state: State<'_, AppState>,
     visit_id: VisitId,
 ) -> Result<RevealedIdentity, IpcError> {
-    state.cashier()?;
     Ok(state.desk().reveal(visit_id)?)
 }
 
@@ -65,7 +60,6 @@ pub async fn notify(
     state: State<'_, AppState>,
     draft: Checkout,
 ) -> Result<NotifyReceipt, IpcError> {
-    state.cashier()?;
     let desk = state.desk();
     let receipt = desk.notify(draft).await?;
     desk.wake_worker();

@@ -4,5 +4,6 @@ pub mod access;
 pub mod app;
 pub mod bridge;
 pub mod cashier;
+pub mod guard;
 pub mod records;
 pub mod settings;

@@ -15,7 +15,6 @@ pub async fn history(
     state: State<'_, AppState>,
     filter: HistoryFilter,
 ) -> Result<HistoryPage, IpcError> {
-    state.cashier()?;
     Ok(state.desk().history_at_panel(&filter)?)
 }
 
@@ -24,7 +23,6 @@ pub async fn visit_detail(
     state: State<'_, AppState>,
     out_biz_no: String,
 ) -> Result<VisitDetail, IpcError> {
-    state.cashier()?;
     Ok(state.desk().visit(&out_biz_no)?)
 }
 
@@ -34,7 +32,6 @@ pub async fn refund_draft(
     state: State<'_, AppState>,
     settlement_id: SettlementId,
 ) -> Result<RefundDraft, IpcError> {
-    state.cashier()?;
     Ok(state.desk().refund_draft(settlement_id)?)
 }
 
@@ -44,7 +41,6 @@ pub async fn refund(
     state: State<'_, AppState>,
     request: RefundRequest,
 ) -> Result<NotifyReceipt, IpcError> {
-    state.cashier()?;
     let desk = state.desk();
     let receipt = desk.refund(request).await?;
     desk.wake_worker();
@@ -57,7 +53,6 @@ pub async fn resend(
     state: State<'_, AppState>,
     settlement_id: SettlementId,
 ) -> Result<DeliveryReport, IpcError> {
-    state.cashier()?;
     Ok(state.desk().resend(settlement_id).await?)
 }
 
@@ -67,13 +62,11 @@ pub async fn summary(
     date: String,
     operator_id: Option<String>,
 ) -> Result<Vec<DaySummary>, IpcError> {
-    state.cashier()?;
     Ok(state.desk().summary(&date, operator_id.as_deref())?)
 }
 
 #[tauri::command]
 pub async fn close_day(state: State<'_, AppState>, date: String) -> Result<DaySummary, IpcError> {
-    state.cashier()?;
     Ok(state.desk().close_day(&date)?)
 }
 
@@ -99,7 +92,6 @@ pub async fn export<R: Runtime>(
     let admin = if request.unmasked {
         Some(state.admin()?)
     } else {
-        state.cashier()?;
         None
     };
     let ext = serde_json::to_value(request.format)
@@ -155,7 +147,6 @@ pub async fn export<R: Runtime>(
 
 #[tauri::command]
 pub async fn pending(state: State<'_, AppState>) -> Result<Vec<Call>, IpcError> {
-    state.cashier()?;
     Ok(state.desk().pending()?)
 }
 
