@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates what is generated from the Rust types: the TypeScript bindings
-# of the IPC types (ui/src/bindings, ts-rs) and the HIS bridge's OpenAPI
-# document (docs/his-bridge.openapi.json). With --check, changes nothing and
+# of the IPC types (ui/src/bindings, ts-rs), the panel's Chinese labels
+# (ui/src/generated/labels.ts) and the HIS bridge's OpenAPI document
+# (docs/his-bridge.openapi.json). With --check, changes nothing and
 # fails if either committed copy is stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +27,12 @@ if [ "${1:-}" = "--check" ]; then
   echo "bindings are current ($(ls "$out" | wc -l) types)"
   cargo test -q --locked -p facepay-bridge --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   echo "the OpenAPI document is current"
+  cargo test -q --locked -p facepay-core --test vocabulary >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  echo "the panel's labels are current"
 else
   rm -rf "$out"
   mv "$fresh/bindings" "$out"
   UPDATE_OPENAPI=1 cargo test -q --locked -p facepay-bridge --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-  echo "regenerated $out ($(ls "$out" | wc -l) types) and docs/his-bridge.openapi.json"
+  UPDATE_LABELS=1 cargo test -q --locked -p facepay-core --test vocabulary >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  echo "regenerated $out ($(ls "$out" | wc -l) types), ui/src/generated/labels.ts and docs/his-bridge.openapi.json"
 fi

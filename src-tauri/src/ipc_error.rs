@@ -18,7 +18,16 @@ pub struct IpcError {
     /// when a face scan failed because the face could not be used.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
-    pub fallback: Option<String>,
+    pub fallback: Option<Fallback>,
+}
+
+/// Another way on, offered as a button beside an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "lowercase")]
+pub enum Fallback {
+    /// 改用医保码 (F3).
+    Qrcode,
 }
 
 impl From<DeskError> for IpcError {

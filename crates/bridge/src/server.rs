@@ -131,7 +131,11 @@ pub async fn start(
         let desk = app.desk();
         let path = app.token.path().display().to_string();
         let audited = tokio::task::spawn_blocking(move || {
-            desk.audit_bridge("token_file_mode_fixed", None, Some(&path))
+            desk.audit_bridge(
+                facepay_core::api::AuditAction::TokenFileModeFixed,
+                None,
+                Some(&path),
+            )
         })
         .await;
         if let Ok(Err(e)) = audited {
@@ -397,7 +401,11 @@ async fn audit_refusal(app: &App, client: &str, method: &str, path: &str) {
     };
     let desk = app.desk();
     let written = tokio::task::spawn_blocking(move || {
-        desk.audit_bridge("bridge_unauthorized", None, Some(&detail))
+        desk.audit_bridge(
+            facepay_core::api::AuditAction::BridgeUnauthorized,
+            None,
+            Some(&detail),
+        )
     })
     .await;
     if let Ok(Err(e)) = written {

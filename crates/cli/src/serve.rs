@@ -35,7 +35,7 @@ fn token_source(desk: &Desk) -> Result<TokenSource, DeskError> {
     // Whoever first finds the file readable by others says so, here as in the bridge.
     if source.take_loose() {
         desk.audit_bridge(
-            "token_file_mode_fixed",
+            facepay_core::api::AuditAction::TokenFileModeFixed,
             None,
             Some(&source.path().display().to_string()),
         )?;
@@ -115,7 +115,7 @@ pub fn token(desk: &Desk, admin: &Admin, rotate: bool, raw: bool) -> Result<Valu
         })?;
         desk.audit_admin(
             admin,
-            "bridge_token_rotated",
+            facepay_core::api::AuditAction::BridgeTokenRotated,
             Some(&format!(
                 "facepay bridge-token --rotate; now {}",
                 token.masked()
@@ -126,7 +126,11 @@ pub fn token(desk: &Desk, admin: &Admin, rotate: bool, raw: bool) -> Result<Valu
         source.current()
     };
     if !rotate {
-        desk.audit_admin(admin, "bridge_token_shown", Some("facepay bridge-token"))?;
+        desk.audit_admin(
+            admin,
+            facepay_core::api::AuditAction::BridgeTokenShown,
+            Some("facepay bridge-token"),
+        )?;
     }
     if raw {
         return Ok(Value::String(token.reveal().to_owned()));

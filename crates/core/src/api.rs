@@ -26,6 +26,7 @@ pub use crate::views::{
 pub use crate::worker::outbox_worker;
 
 // Views and closed sets defined where they are stored or spoken.
+pub use facepay_journal::AuditAction;
 pub use facepay_journal::audit::{AuditEntry, AuditFilter};
 pub use facepay_journal::calls::Call;
 pub use facepay_journal::clock::{Clock, SystemClock};

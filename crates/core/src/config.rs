@@ -140,6 +140,17 @@ pub enum HisNotify {
     Cashier,
 }
 
+impl HisNotify {
+    pub const ALL: &'static [HisNotify] = &[HisNotify::AtOnce, HisNotify::Cashier];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HisNotify::AtOnce => "立即通知终端",
+            HisNotify::Cashier => "等收款员按 F4",
+        }
+    }
+}
+
 /// The HIS bridge's validated settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BridgeConfig {

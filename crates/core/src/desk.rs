@@ -147,7 +147,14 @@ impl Desk {
         let mut j = self.journal();
         let now = j.now();
         if let Err(e) = j.write(|tx| {
-            facepay_journal::audit::append(tx, &now, "system", "clock_jump", None, Some(message))
+            facepay_journal::audit::append(
+                tx,
+                &now,
+                "system",
+                facepay_journal::AuditAction::ClockJump,
+                None,
+                Some(message),
+            )
         }) {
             tracing::error!("could not audit a clock jump: {e}");
         }

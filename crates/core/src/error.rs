@@ -104,44 +104,10 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code as the panel, the bridge and scripts see it: the serde name,
+    /// so there is one spelling of each.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::Validation => "validation",
-            ErrorCode::Config => "config",
-            ErrorCode::Cancelled => "cancelled",
-            ErrorCode::ScanInProgress => "scan_in_progress",
-            ErrorCode::NotSignedIn => "not_signed_in",
-            ErrorCode::SeatLocked => "seat_locked",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::WrongPin => "wrong_pin",
-            ErrorCode::PinLocked => "pin_locked",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::Invalid => "invalid_input",
-            ErrorCode::Internal => "internal",
-            ErrorCode::Busy => "busy",
-            ErrorCode::Duplicate => "duplicate",
-            ErrorCode::Journal => "journal",
-            ErrorCode::JournalMigration => "journal_migration",
-            ErrorCode::JournalTooNew => "journal_too_new",
-            ErrorCode::JournalCorrupt => "journal_corrupt",
-            ErrorCode::JournalWrongKey => "journal_wrong_key",
-            ErrorCode::JournalKeyInvalid => "journal_key_invalid",
-            ErrorCode::JournalReadOnly => "journal_read_only",
-            ErrorCode::DiskFull => "disk_full",
-            ErrorCode::Io => "io",
-            ErrorCode::Export => "export",
-            ErrorCode::Terminal => "terminal",
-            ErrorCode::MalformedReply => "malformed_reply",
-            ErrorCode::ReplyMismatch => "reply_mismatch",
-            ErrorCode::TransportTimeout => "transport_timeout",
-            ErrorCode::TransportRefused => "transport_refused",
-            ErrorCode::TransportHttpStatus => "transport_http_status",
-            ErrorCode::TransportRedirected => "transport_redirected",
-            ErrorCode::TransportTooLarge => "transport_too_large",
-            ErrorCode::TransportUndecodable => "transport_undecodable",
-            ErrorCode::TransportLibrary => "transport_library",
-            ErrorCode::TransportIo => "transport_io",
-        }
+        serde_variant::to_variant_name(&self).unwrap_or("internal")
     }
 
     fn of_terminal(e: &TerminalError) -> Self {
@@ -285,5 +251,23 @@ impl DeskError {
             }
             DeskError::Journal(_) | DeskError::Internal(_) => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn a_code_is_spelled_as_it_is_serialised() {
+        for code in [
+            ErrorCode::Invalid,
+            ErrorCode::ScanInProgress,
+            ErrorCode::JournalWrongKey,
+            ErrorCode::TransportIo,
+        ] {
+            assert_eq!(serde_json::to_value(code).ok(), Some(code.as_str().into()));
+        }
+        assert_eq!(ErrorCode::Invalid.as_str(), "invalid_input");
     }
 }

@@ -317,7 +317,7 @@ impl Desk {
                     tx,
                     now,
                     &self.operator(),
-                    "identity_mismatch",
+                    facepay_journal::AuditAction::IdentityMismatch,
                     Some(visit_out_biz_no),
                     Some(&mismatch.to_string()),
                 )?;

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use facepay_journal::AuditAction;
 use facepay_journal::calls::{self, Call};
 use facepay_journal::history::{self, SettlementRow};
 use facepay_journal::idempotency::{self, Begun};
@@ -72,6 +73,26 @@ pub enum VisitState {
     Pending,
     /// The scan or the identity check failed with the terminal's code.
     Failed,
+}
+
+impl VisitState {
+    pub const ALL: &'static [VisitState] = &[
+        VisitState::Scanning,
+        VisitState::Authorized,
+        VisitState::Identified,
+        VisitState::Pending,
+        VisitState::Failed,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VisitState::Scanning => "刷脸中",
+            VisitState::Authorized => "已授权",
+            VisitState::Identified => "已识别",
+            VisitState::Pending => "待确认",
+            VisitState::Failed => "失败",
+        }
+    }
 }
 
 impl HisIdentity {
@@ -185,7 +206,7 @@ impl Desk {
                         tx,
                         now,
                         "his",
-                        "his_disclosure",
+                        AuditAction::HisDisclosure,
                         Some(&visit.out_biz_no),
                         Some(client),
                     )?;
@@ -377,7 +398,7 @@ impl Desk {
     /// An audit row of the bridge's (refused tokens, rotations).
     pub fn audit_bridge(
         &self,
-        action: &str,
+        action: AuditAction,
         subject: Option<&str>,
         detail: Option<&str>,
     ) -> Result<(), DeskError> {

@@ -47,7 +47,7 @@ impl Desk {
                     tx,
                     at,
                     actor,
-                    "purge_identities",
+                    facepay_journal::AuditAction::PurgeIdentities,
                     None,
                     Some(&detail.to_string()),
                 )?;

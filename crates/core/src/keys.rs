@@ -136,7 +136,7 @@ pub(crate) fn open_journal(
                     tx,
                     &now,
                     "system",
-                    "key_file_mode_fixed",
+                    facepay_journal::AuditAction::KeyFileModeFixed,
                     None,
                     Some(&file),
                 )?;
@@ -146,7 +146,7 @@ pub(crate) fn open_journal(
                     tx,
                     &now,
                     "system",
-                    "journal_key_into_keyring",
+                    facepay_journal::AuditAction::JournalKeyIntoKeyring,
                     None,
                     Some(&file),
                 )?;
@@ -194,7 +194,14 @@ pub fn rekey(config: &DeskConfig, clock: Arc<dyn Clock>) -> Result<Rekeyed, Desk
     let mut journal = open_journal(config, "facepay-rekey", clock, false)?;
     let now = journal.now();
     journal.write(|tx| {
-        facepay_journal::audit::append(tx, &now, "system", "journal_rekeyed", None, None)
+        facepay_journal::audit::append(
+            tx,
+            &now,
+            "system",
+            facepay_journal::AuditAction::JournalRekeyed,
+            None,
+            None,
+        )
     })?;
     Ok(Rekeyed {
         journal: config.db_path.display().to_string(),

@@ -21,6 +21,7 @@ mod requests;
 mod settings;
 mod settle;
 mod views;
+pub mod vocabulary;
 mod worker;
 
 pub use api::{Desk, DeskConfig, DeskError};

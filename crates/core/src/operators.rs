@@ -2,6 +2,7 @@
 //! are checked against argon2id hashes; wrong ones are counted in the journal,
 //! so a lockout holds across restarts and for the CLI as for the panel.
 
+use facepay_journal::AuditAction;
 use facepay_journal::audit::{self, AuditEntry, AuditFilter};
 use facepay_journal::clock::stamp;
 use facepay_journal::operators::{self, NewOperator, OperatorChange, OperatorInfo, ShiftEnd};
@@ -156,9 +157,9 @@ impl Desk {
         }
         self.write_if_writable(|tx, at| {
             let action = if left == 0 {
-                "pin_locked"
+                AuditAction::PinLocked
             } else {
-                "sign_in_failed"
+                AuditAction::SignInFailed
             };
             audit::append(tx, at, id.as_str(), action, None, None)?;
             Ok(())
@@ -177,7 +178,14 @@ impl Desk {
         let operator = self.authenticate(id, pin)?;
         operator.admin().inspect_err(|_| {
             let _ = self.write(|tx, at, _| {
-                audit::append(tx, at, id.as_str(), "forbidden", None, Some("cli admin"))?;
+                audit::append(
+                    tx,
+                    at,
+                    id.as_str(),
+                    AuditAction::Forbidden,
+                    None,
+                    Some("cli admin"),
+                )?;
                 Ok(())
             });
         })
@@ -236,7 +244,7 @@ impl Desk {
                 tx,
                 now,
                 operator.id.as_str(),
-                "sign_in",
+                AuditAction::SignIn,
                 Some(&format!("shift:{shift_id}")),
                 detail.as_deref(),
             )?;
@@ -283,7 +291,7 @@ impl Desk {
                 tx,
                 now,
                 request.id.as_str(),
-                "create_operator",
+                AuditAction::CreateOperator,
                 Some(&format!("operator:{}", request.id)),
                 Some("first administrator"),
             )?;
@@ -303,7 +311,7 @@ impl Desk {
         };
         self.seat.lock();
         self.write(|tx, now, _| {
-            audit::append(tx, now, operator.id.as_str(), "lock", None, None)?;
+            audit::append(tx, now, operator.id.as_str(), AuditAction::Lock, None, None)?;
             Ok(())
         })
     }
@@ -316,7 +324,14 @@ impl Desk {
         self.authenticate(&operator.id, pin)?;
         self.seat.unlock();
         self.write(|tx, now, _| {
-            audit::append(tx, now, operator.id.as_str(), "unlock", None, None)?;
+            audit::append(
+                tx,
+                now,
+                operator.id.as_str(),
+                AuditAction::Unlock,
+                None,
+                None,
+            )?;
             Ok(())
         })?;
         Ok(operator)
@@ -345,7 +360,7 @@ impl Desk {
                 tx,
                 now,
                 operator.id.as_str(),
-                "hand_over",
+                AuditAction::HandOver,
                 Some(&format!("shift:{shift_id}")),
                 Some(&format!(
                     "{} settlements, net {}",
@@ -391,7 +406,14 @@ impl Desk {
                 },
                 now,
             )?;
-            audit::append(tx, now, operator.id.as_str(), "change_pin", None, None)?;
+            audit::append(
+                tx,
+                now,
+                operator.id.as_str(),
+                AuditAction::ChangePin,
+                None,
+                None,
+            )?;
             Ok(())
         })
     }
@@ -423,7 +445,7 @@ impl Desk {
                 tx,
                 now,
                 admin.id(),
-                "create_operator",
+                AuditAction::CreateOperator,
                 Some(&format!("operator:{}", request.id)),
                 Some(request.role.as_str()),
             )?;
@@ -487,7 +509,7 @@ impl Desk {
                 tx,
                 now,
                 admin.id(),
-                "update_operator",
+                AuditAction::UpdateOperator,
                 Some(&format!("operator:{id}")),
                 Some(&changed.join(", ")),
             )?;
@@ -521,7 +543,7 @@ impl Desk {
 
     /// Record a change made on the setup screen, open to whoever installs
     /// while the configuration could not be used at start.
-    pub fn audit_setup(&self, action: &str) -> Result<(), DeskError> {
+    pub fn audit_setup(&self, action: AuditAction) -> Result<(), DeskError> {
         self.write(|tx, now, _| {
             audit::append(tx, now, "setup", action, None, Some("setup screen"))?;
             Ok(())
@@ -533,7 +555,7 @@ impl Desk {
     pub fn audit_admin(
         &self,
         admin: &Admin,
-        action: &str,
+        action: AuditAction,
         detail: Option<&str>,
     ) -> Result<(), DeskError> {
         self.write(|tx, now, _| {

@@ -76,7 +76,7 @@ impl Desk {
                     tx,
                     now,
                     &self.operator(),
-                    "search_by_name",
+                    facepay_journal::AuditAction::SearchByName,
                     None,
                     Some(&masked),
                 )?;
@@ -109,7 +109,7 @@ impl Desk {
                 tx,
                 now,
                 &self.operator(),
-                "reveal_identity",
+                facepay_journal::AuditAction::RevealIdentity,
                 Some(&format!("visit:{visit_id}")),
                 None,
             )?;
@@ -203,7 +203,7 @@ impl Desk {
                     admin
                         .map_or(self.operator(), |a| a.id().to_owned())
                         .as_str(),
-                    "export",
+                    facepay_journal::AuditAction::Export,
                     None,
                     Some(&detail.to_string()),
                 )?)

@@ -30,6 +30,22 @@ pub enum TransportKind {
 }
 
 impl TransportKind {
+    pub const ALL: &'static [TransportKind] = &[
+        TransportKind::Simulator,
+        TransportKind::Http,
+        TransportKind::Library,
+        TransportKind::Host,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TransportKind::Simulator => "模拟终端（演示模式）",
+            TransportKind::Http => "HTTP 接口",
+            TransportKind::Library => "动态库",
+            TransportKind::Host => "32 位终端库（经 nation-ec-host）",
+        }
+    }
+
     pub fn of(c: &TransportConfig) -> Self {
         match c {
             TransportConfig::Simulator => TransportKind::Simulator,

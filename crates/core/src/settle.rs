@@ -117,7 +117,7 @@ impl Desk {
                     tx,
                     now,
                     &self.operator(),
-                    "release_notify",
+                    facepay_journal::AuditAction::ReleaseNotify,
                     Some(&format!("settlement:{settlement_id}")),
                     None,
                 )?;
@@ -224,9 +224,9 @@ impl Desk {
                     now,
                     &self.operator(),
                     if refund_of.is_some() {
-                        "refund"
+                        facepay_journal::AuditAction::Refund
                     } else {
-                        "notify"
+                        facepay_journal::AuditAction::Notify
                     },
                     Some(n.out_biz_no.as_str()),
                     Some(n.result.state().code()),
@@ -580,7 +580,7 @@ impl Desk {
                 tx,
                 now,
                 &self.operator(),
-                "resend_notify",
+                facepay_journal::AuditAction::ResendNotify,
                 Some(&format!("settlement:{settlement_id}")),
                 None,
             )?;

@@ -103,7 +103,7 @@ async fn text_from_outside_is_kept_in_the_audit_log_masked_and_visible() {
     let h = harness("2026-11-25 09:30:00").await;
     h.desk
         .audit_bridge(
-            "bridge_unauthorized",
+            facepay_journal::AuditAction::BridgeUnauthorized,
             Some("127.0.0.1"),
             Some("User-Agent: Y 441702199801011231 \u{202E}1202\u{202C} 630000ec7ioqup8p1o0761820a0000f1f8b13d"),
         )

@@ -4,19 +4,20 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use crate::JournalError;
+use crate::kinds::AuditAction;
 
 pub fn append(
     tx: &Connection,
     at: &str,
     operator_id: &str,
-    action: &str,
+    action: AuditAction,
     subject: Option<&str>,
     detail: Option<&str>,
 ) -> Result<i64, JournalError> {
     let (operator_id, subject, detail) = (kept(operator_id), subject.map(kept), detail.map(kept));
     tx.execute(
         "INSERT INTO audit (at, operator_id, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![at, operator_id, action, subject, detail],
+        params![at, operator_id, action.as_str(), subject, detail],
     )?;
     Ok(tx.last_insert_rowid())
 }

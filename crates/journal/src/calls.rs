@@ -265,7 +265,7 @@ pub fn resolve(
         tx,
         now,
         operator_id,
-        "resolve_unknown",
+        crate::AuditAction::ResolveUnknown,
         Some(&format!("call:{call_id}")),
         Some(&format!("{}：{}", resolution.as_str(), reason.trim())),
     )?;

@@ -53,8 +53,11 @@ id!(
     CallId
 );
 
+/// A closed set stored as text: each variant with its text (in the column,
+/// on the wire, in TypeScript) and its Chinese label (on screen, in exports),
+/// declared together once. `ALL` lists them in the order they are shown.
 macro_rules! column_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal => $label:literal,)+ }) => {
         #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         $(#[$meta])*
@@ -63,9 +66,18 @@ macro_rules! column_enum {
         }
 
         impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
             pub fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $text,)+
+                }
+            }
+
+            /// The Chinese name shown to staff.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label,)+
                 }
             }
 
@@ -113,23 +125,23 @@ column_enum!(
     /// Where a settlement's notification stands.
     DeliveryStatus {
         /// Pushed by the HIS, shown in the panel, sent when the cashier presses F4.
-        Held = "held",
+        Held = "held" => "待收款员确认（按 F4 通知终端）",
         /// A retry is scheduled.
-        Pending = "pending",
-        Delivered = "delivered",
+        Pending = "pending" => "待重发",
+        Delivered = "delivered" => "已送达",
         /// Retries are exhausted: a person must re-send (历史 → 重发).
-        GaveUp = "gave_up",
+        GaveUp = "gave_up" => "未送达",
     }
 );
 
 column_enum!(
     /// How a terminal call ended (or that it has not).
     CallStatus {
-        InFlight = "in_flight",
-        Ok = "ok",
-        Failed = "failed",
+        InFlight = "in_flight" => "进行中",
+        Ok = "ok" => "成功",
+        Failed = "failed" => "失败",
         /// The terminal may have acted: 待确认.
-        Unknown = "unknown",
+        Unknown = "unknown" => "结果未知",
     }
 );
 
@@ -137,11 +149,11 @@ column_enum!(
     /// What was decided about an unknown outcome.
     Resolution {
         /// The terminal did act (e.g. the result is on its screen).
-        ConfirmedOk = "confirmed_ok",
+        ConfirmedOk = "confirmed_ok" => "确认终端已处理",
         /// It did not.
-        ConfirmedFailed = "confirmed_failed",
+        ConfirmedFailed = "confirmed_failed" => "确认终端未处理",
         /// A later delivery of the same notification succeeded.
-        Superseded = "superseded",
+        Superseded = "superseded" => "已被后续调用取代",
     }
 );
 
@@ -166,11 +178,11 @@ column_enum!(
     /// Who started a visit or recorded a settlement.
     Source {
         /// The cashier, in the panel.
-        Panel = "panel",
+        Panel = "panel" => "收银台",
         /// A script, through the `facepay` command line.
-        Cli = "cli",
+        Cli = "cli" => "脚本",
         /// The HIS, through the bridge.
-        His = "his",
+        His = "his" => "HIS",
     }
 );
 
@@ -178,36 +190,57 @@ column_enum!(
     /// How the patient's identity was obtained (凭证方式).
     Credential {
         /// 刷脸: ec.auth then auth.check.
-        Face = "face",
+        Face = "face" => "刷脸",
         /// 医保码: the terminal scanned the 医保电子凭证 (cn.nhsa.qrcode.get).
-        QrCode = "qrcode",
+        QrCode = "qrcode" => "医保码",
     }
 );
-
-impl Credential {
-    pub fn label(self) -> &'static str {
-        match self {
-            Credential::Face => "刷脸",
-            Credential::QrCode => "医保码",
-        }
-    }
-}
 
 column_enum!(
     /// What a signed-in operator may do.
     Role {
         /// 收款员: scans, settles, refunds, looks back; no settings, no unmasked export.
-        Cashier = "cashier",
+        Cashier = "cashier" => "收款员",
         /// 管理员: everything, including settings, operators, the audit log and purges.
-        Admin = "admin",
+        Admin = "admin" => "管理员",
     }
 );
 
-impl Role {
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Cashier => "收款员",
-            Role::Admin => "管理员",
-        }
+column_enum!(
+    /// What the audit log records: every action staff, the HIS or the
+    /// counter itself took that someone may have to answer for.
+    AuditAction {
+        SignIn = "sign_in" => "登录",
+        SignInFailed = "sign_in_failed" => "登录失败",
+        PinLocked = "pin_locked" => "PIN 锁定",
+        Lock = "lock" => "锁定",
+        Unlock = "unlock" => "解锁",
+        HandOver = "hand_over" => "交班",
+        ChangePin = "change_pin" => "修改 PIN",
+        CreateOperator = "create_operator" => "新增操作员",
+        UpdateOperator = "update_operator" => "修改操作员",
+        Forbidden = "forbidden" => "越权被拒",
+        RevealIdentity = "reveal_identity" => "显示身份",
+        SearchByName = "search_by_name" => "按姓名查询历史",
+        Export = "export" => "导出",
+        ResolveUnknown = "resolve_unknown" => "待确认处理",
+        Notify = "notify" => "结算通知",
+        Refund = "refund" => "退费",
+        ResendNotify = "resend_notify" => "重发通知",
+        ReleaseNotify = "release_notify" => "F4 通知终端",
+        CloseDay = "close_day" => "日结",
+        SaveSettings = "save_settings" => "保存设置",
+        PurgeIdentities = "purge_identities" => "清除过期身份",
+        BridgeTokenCopied = "bridge_token_copied" => "复制接口令牌",
+        BridgeTokenRotated = "bridge_token_rotated" => "重新生成接口令牌",
+        BridgeTokenShown = "bridge_token_shown" => "显示接口令牌",
+        BridgeUnauthorized = "bridge_unauthorized" => "接口拒绝访问",
+        HisDisclosure = "his_disclosure" => "HIS 获取身份",
+        ClockJump = "clock_jump" => "时钟跳变",
+        JournalRekeyed = "journal_rekeyed" => "记录库换密钥",
+        IdentityMismatch = "identity_mismatch" => "身份与就诊不符被拒",
+        KeyFileModeFixed = "key_file_mode_fixed" => "密钥文件权限已收紧",
+        TokenFileModeFixed = "token_file_mode_fixed" => "令牌文件权限已收紧",
+        JournalKeyIntoKeyring = "journal_key_into_keyring" => "记录库密钥移入系统钥匙串",
     }
-}
+);

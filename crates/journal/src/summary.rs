@@ -338,7 +338,7 @@ pub fn close_day(
         tx,
         now,
         closed_by,
-        "close_day",
+        crate::AuditAction::CloseDay,
         Some(&format!("{operator_id}:{business_day}")),
         None,
     )?;

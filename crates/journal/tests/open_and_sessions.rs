@@ -72,8 +72,17 @@ fn reopening_keeps_data_and_does_not_migrate_twice() {
     let path = f.journal.path().to_owned();
     let mut j = f.journal;
     let now = j.now();
-    j.write(|tx| facepay_journal::audit::append(tx, &now, "0107", "test", None, None))
-        .unwrap();
+    j.write(|tx| {
+        facepay_journal::audit::append(
+            tx,
+            &now,
+            "0107",
+            facepay_journal::AuditAction::Lock,
+            None,
+            None,
+        )
+    })
+    .unwrap();
     drop(j);
     let j = open(&path).unwrap();
     let audit = facepay_journal::audit::recent(j.conn(), 10).unwrap();

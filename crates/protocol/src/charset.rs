@@ -18,6 +18,18 @@ pub enum Charset {
 }
 
 impl Charset {
+    pub const ALL: &'static [Charset] = &[Charset::Utf8, Charset::Gbk, Charset::Gb18030];
+
+    /// As the 设置 screen offers it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Charset::Utf8 => "UTF-8",
+            // Windows bridges often answer in GBK without saying so.
+            Charset::Gbk => "GBK（Windows 中文）",
+            Charset::Gb18030 => "GB18030",
+        }
+    }
+
     /// From a `charset=` label, as HTTP and Windows name them.
     pub fn from_label(label: &str) -> Option<Self> {
         match label.trim().to_ascii_lowercase().as_str() {

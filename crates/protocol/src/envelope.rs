@@ -48,9 +48,9 @@ impl TransType {
     pub fn label(self) -> &'static str {
         match self {
             TransType::EcAuth => "刷脸授权",
-            TransType::AuthCheck => "获取身份信息",
-            TransType::SettleNotify => "结算结果通知",
-            TransType::QrCodeGet => "扫码获取电子凭证",
+            TransType::AuthCheck => "获取身份",
+            TransType::SettleNotify => "结算通知",
+            TransType::QrCodeGet => "扫医保码",
         }
     }
 

@@ -158,5 +158,5 @@ fn qrcode_get_waits_for_the_patient_like_a_face_scan() {
         t.for_trans(TransType::SettleNotify),
         Duration::from_secs(10)
     );
-    assert_eq!(TransType::QrCodeGet.label(), "扫码获取电子凭证");
+    assert_eq!(TransType::QrCodeGet.label(), "扫医保码");
 }

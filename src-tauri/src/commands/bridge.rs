@@ -58,7 +58,7 @@ pub async fn copy_bridge_token(state: State<'_, AppState>) -> Result<String, Ipc
         .ok_or_else(|| IpcError::internal("令牌不可用，请查看 HIS 接口的错误信息"))?;
     state.desk().audit_admin(
         &admin,
-        "bridge_token_copied",
+        facepay_core::api::AuditAction::BridgeTokenCopied,
         Some("设置 → HIS 接口 → 复制"),
     )?;
     Ok(token.current().reveal().to_owned())
@@ -75,7 +75,7 @@ pub async fn rotate_bridge_token(state: State<'_, AppState>) -> Result<BridgeInf
     let new = token.rotate().map_err(IpcError::internal)?;
     state.desk().audit_admin(
         &admin,
-        "bridge_token_rotated",
+        facepay_core::api::AuditAction::BridgeTokenRotated,
         Some(&format!("设置 → HIS 接口 → 重新生成; now {}", new.masked())),
     )?;
     Ok(info(&state))

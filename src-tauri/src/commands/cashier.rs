@@ -15,7 +15,7 @@ pub async fn face_auth(state: State<'_, AppState>) -> Result<FaceAuthOutcome, Ip
         let unusable = desk.face_unusable(&e);
         let mut ipc = IpcError::from(e);
         if unusable {
-            ipc.fallback = Some("qrcode".into());
+            ipc.fallback = Some(crate::ipc_error::Fallback::Qrcode);
             ipc.advice =
                 Some("终端无法识别人脸：请改用医保码（F3），请患者或家长出示医保电子凭证".into());
         }

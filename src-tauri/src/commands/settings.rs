@@ -31,8 +31,10 @@ pub async fn save_settings(
     }
     let desk = state.desk();
     match &admin {
-        Some(admin) => desk.audit_admin(admin, "save_settings", None)?,
-        None => desk.audit_setup("save_settings")?,
+        Some(admin) => {
+            desk.audit_admin(admin, facepay_core::api::AuditAction::SaveSettings, None)?
+        }
+        None => desk.audit_setup(facepay_core::api::AuditAction::SaveSettings)?,
     }
     tracing::info!("settings saved");
     Ok(info(&state))
