@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use facepay_core::api::{DeskError, ErrorCode};
+use facepay_core::api::{DeskError, ErrorCode, SettlementId};
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -29,7 +29,7 @@ pub struct ErrorBody {
     /// The settlement already recorded under the same 医保单据流水号
     /// (`duplicate`), on the visit `outBizNo`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settlement_id: Option<i64>,
+    pub settlement_id: Option<SettlementId>,
 }
 
 /// An error with its status.
@@ -116,7 +116,7 @@ impl From<DeskError> for ApiError {
         }
         if let Some((settlement_id, out_biz_no)) = e.duplicate_of() {
             api.body.out_biz_no = Some(out_biz_no.to_owned());
-            api.body.settlement_id = Some(settlement_id.get());
+            api.body.settlement_id = Some(settlement_id);
         }
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!("bridge: {e}");

@@ -277,7 +277,7 @@ impl Desk {
         visit_id: Option<VisitId>,
         settlement_id: Option<SettlementId>,
     ) -> Result<CallId, DeskError> {
-        Ok(CallId(calls::insert_intent(
+        Ok(calls::insert_intent(
             tx,
             &NewCall {
                 session_id: session,
@@ -289,7 +289,7 @@ impl Desk {
                 request: &prepared.envelope,
             },
             now,
-        )?))
+        )?)
     }
 
     /// Journal a call's outcome; on success also run `on_ok` in the same transaction.
@@ -302,7 +302,7 @@ impl Desk {
         match result {
             Ok(reply) => {
                 self.write(|tx, now, _| {
-                    calls::finish(tx, call_id.get(), &Outcome::ok(&reply.raw), now)?;
+                    calls::finish(tx, call_id, &Outcome::ok(&reply.raw), now)?;
                     Ok(on_ok(tx, &reply, now)?)
                 })?;
                 Ok(reply)
@@ -316,7 +316,7 @@ impl Desk {
     /// them, before it is stored, logged or shown.
     pub(crate) fn failed(&self, call_id: CallId, error: TerminalError) -> DeskError {
         let known = self
-            .read(|c| calls::known_person(c, call_id.get()))
+            .read(|c| calls::known_person(c, call_id))
             .unwrap_or_default();
         let known: Vec<(nhsa_terminal::mask::Kind, &str)> =
             known.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -324,13 +324,13 @@ impl Desk {
         let recorded = self.write(|tx, now, _| {
             Ok(calls::finish(
                 tx,
-                call_id.get(),
+                call_id,
                 &crate::outcome::of_error(&error),
                 now,
             )?)
         });
         tracing::warn!(
-            call_id = call_id.get(),
+            %call_id,
             code = error.code(),
             "terminal call failed: {error}"
         );

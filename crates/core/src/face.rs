@@ -112,8 +112,8 @@ impl Desk {
         let (auth_no, check_id, check) = match result {
             Ok(reply) => self.write(|tx, now, session| {
                 let auth_no = reply.data.auth_no.clone();
-                calls::finish(tx, call_id.get(), &Outcome::ok(&reply.raw), now)?;
-                visits::set_auth_no(tx, visit_id.get(), auth_no.as_str())?;
+                calls::finish(tx, call_id, &Outcome::ok(&reply.raw), now)?;
+                visits::set_auth_no(tx, visit_id, auth_no.as_str())?;
                 let (check_id, prepared) =
                     self.journal_check(tx, now, session, visit_id, &auth_no)?;
                 Ok((auth_no, check_id, prepared))
@@ -150,7 +150,7 @@ impl Desk {
                 facepay_journal::idempotency::attach(tx, key, no.as_str())?;
             }
             let request = self.scan_request(no.clone(), scan);
-            let visit_id = VisitId(visits::insert(
+            let visit_id = visits::insert(
                 tx,
                 &NewVisit {
                     out_biz_no: no.as_str(),
@@ -164,7 +164,7 @@ impl Desk {
                     credential,
                 },
                 now,
-            )?);
+            )?;
             let prepared = self.terminal.prepare(&make(request));
             let call_id = self.journal_intent(tx, now, session, &prepared, Some(visit_id), None)?;
             Ok((visit_id, call_id, prepared))
@@ -194,7 +194,7 @@ impl Desk {
                     message: "收银员取消了等待，终端上的刷脸或扫码可能仍在进行".into(),
                     reply: None,
                 };
-                self.write(|tx, now, _| Ok(calls::finish(tx, call_id.get(), &outcome, now)?))?;
+                self.write(|tx, now, _| Ok(calls::finish(tx, call_id, &outcome, now)?))?;
                 return Err(DeskError::Cancelled { call_id });
             }
         };
@@ -232,7 +232,7 @@ impl Desk {
     ) -> Result<Option<TerminalError>, DeskError> {
         use nhsa_terminal::mask::{Kind, mask};
         let known = self.read(|c| {
-            Ok(match visits::reveal(c, visit_id.get())? {
+            Ok(match visits::reveal(c, visit_id)? {
                 Some(person) => Some(person),
                 None => facepay_journal::settlements::person_of_visit(c, visit_id)?,
             })
@@ -278,7 +278,7 @@ impl Desk {
         auth_no: &AuthNo,
     ) -> Result<(CallId, Prepared<AuthCheck>), DeskError> {
         let no = self.next_out_biz_no(tx, now)?;
-        let visit = visits::by_id(tx, visit_id.get())?;
+        let visit = visits::by_id(tx, visit_id)?;
         let scan = ScanRequest::by(facepay_journal::Source::Panel);
         let mut scan_request = self.scan_request(no.clone(), &scan);
         // The check speaks for the same operator and office as the scan.
@@ -326,11 +326,11 @@ impl Desk {
             result = Err(mismatch);
         }
         self.finish(call_id, result, |tx, reply, now| {
-            visits::set_identity(tx, visit_id.get(), &reply.data, now)
+            visits::set_identity(tx, visit_id, &reply.data, now)
         })?;
         // As the journal keeps the person (frozen once settled).
         let kept = self
-            .read(|c| visits::disclose(c, visit_id.get()))?
+            .read(|c| visits::disclose(c, visit_id))?
             .ok_or_else(|| DeskError::Internal(format!("就诊 {visit_id} 的身份未能保存")))?;
         let who = nhsa_terminal::protocol::Identity::stored(
             &kept.user_name,

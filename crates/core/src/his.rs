@@ -210,14 +210,14 @@ impl Desk {
                         Some(&visit.out_biz_no),
                         Some(client),
                     )?;
-                    Ok(visits::disclose(tx, visit.id.get())?)
+                    Ok(visits::disclose(tx, visit.id)?)
                 })?
                 .map(HisIdentity::from),
                 false,
             ),
             VisitState::Identified => {
                 let masked = self
-                    .read(|c| visits::disclose(c, visit.id.get()))?
+                    .read(|c| visits::disclose(c, visit.id))?
                     .map(|d| HisIdentity::masked(&d));
                 let any = masked.is_some();
                 (masked, any)
@@ -267,7 +267,7 @@ impl Desk {
             };
             let detail = history::visit_detail(c, &visit.out_biz_no)?;
             let (state, cause) = state_of(&visit, &detail.calls);
-            let identity = match visits::disclose(c, visit.id.get())? {
+            let identity = match visits::disclose(c, visit.id)? {
                 Some(d) => Some(IdentityView::of(
                     &Identity::stored(
                         &d.user_name,
@@ -410,6 +410,6 @@ impl Desk {
 
     /// The outBizNo of the visit a call belongs to (to name it in an error).
     pub fn visit_of_call(&self, call_id: CallId) -> Result<Option<String>, DeskError> {
-        self.read(|c| calls::visit_out_biz_no(c, call_id.get()))
+        self.read(|c| calls::visit_out_biz_no(c, call_id))
     }
 }

@@ -69,9 +69,9 @@ impl Desk {
         let reply = self.finish(call_id, result, |tx, reply, now| {
             let who = &reply.data.identity;
             if let Some(auth_no) = &who.auth_no {
-                visits::set_auth_no(tx, visit_id.get(), auth_no)?;
+                visits::set_auth_no(tx, visit_id, auth_no)?;
             }
-            visits::set_identity(tx, visit_id.get(), who, now)
+            visits::set_identity(tx, visit_id, who, now)
         })?;
         let who = &reply.data.identity;
         Ok(FaceAuthOutcome {

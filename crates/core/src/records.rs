@@ -42,10 +42,10 @@ impl Desk {
             });
         }
         self.write(|tx, now, _| {
-            let call = calls::resolve(tx, call_id.get(), resolution, reason, admin.id(), now)?;
+            let call = calls::resolve(tx, call_id, resolution, reason, admin.id(), now)?;
             if let (Resolution::ConfirmedOk, Some(settlement_id)) = (resolution, call.settlement_id)
             {
-                outbox::mark_delivered(tx, settlement_id.get(), now)?;
+                outbox::mark_delivered(tx, settlement_id, now)?;
             }
             Ok(call)
         })
@@ -93,7 +93,7 @@ impl Desk {
     /// 显示: the full name and 证件号 of a visit, audited.
     pub fn reveal(&self, visit_id: VisitId) -> Result<RevealedIdentity, DeskError> {
         self.write(|tx, now, _| {
-            let who = visits::disclose(tx, visit_id.get())?
+            let who = visits::disclose(tx, visit_id)?
                 .ok_or_else(|| DeskError::NotFound(format!("就诊 {visit_id} 没有身份信息")))?;
             let today = self.now().date();
             let age_label = Identity::stored(

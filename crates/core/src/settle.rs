@@ -111,7 +111,7 @@ impl Desk {
     /// F4 on a settlement the HIS pushed and the counter held: send it now.
     pub async fn release(&self, settlement_id: SettlementId) -> Result<DeliveryReport, DeskError> {
         let released = self.write(|tx, now, _| {
-            let released = outbox::release(tx, settlement_id.get(), now)?;
+            let released = outbox::release(tx, settlement_id, now)?;
             if released {
                 audit::append(
                     tx,
@@ -232,10 +232,10 @@ impl Desk {
                     Some(n.result.state().code()),
                 )?;
                 if hold {
-                    outbox::hold(tx, recorded.settlement_id.get())?;
+                    outbox::hold(tx, recorded.settlement_id)?;
                     return Ok((recorded, None, visit_id));
                 }
-                if outbox::waits_behind(tx, recorded.settlement_id.get())?.is_some() {
+                if outbox::waits_behind(tx, recorded.settlement_id)?.is_some() {
                     return Ok((recorded, None, visit_id));
                 }
                 let (call_id, prepared) =
@@ -265,7 +265,7 @@ impl Desk {
                 self.deliver(recorded.settlement_id).await?
             }
             None => self
-                .read(|c| outbox::entry(c, recorded.settlement_id.get()))?
+                .read(|c| outbox::entry(c, recorded.settlement_id))?
                 .ok_or_else(|| {
                     DeskError::Internal(format!("结算 {} 没有发送记录", recorded.settlement_id))
                 })?
@@ -329,7 +329,7 @@ impl Desk {
             let Some(visit) = visits::by_out_biz_no(conn, &d.out_biz_no)? else {
                 return Ok(None);
             };
-            let full = visits::reveal(conn, visit.id.get())?;
+            let full = visits::reveal(conn, visit.id)?;
             let scanning = calls::scan_in_flight(conn, c.counter_id.as_str())?
                 .is_some_and(|no| no == visit.out_biz_no);
             let shown_to_caller = match source {
@@ -433,7 +433,7 @@ impl Desk {
                 .into_iter()
                 .find(|r| r.id == settlement_id)
                 .ok_or_else(|| JournalError::NotFound(format!("没有结算记录 {settlement_id}")))?;
-            let delivery = outbox::entry(c, settlement_id.get())?.ok_or_else(|| {
+            let delivery = outbox::entry(c, settlement_id)?.ok_or_else(|| {
                 JournalError::NotFound(format!("结算 {settlement_id} 没有发送记录"))
             })?;
             Ok(NotifyReceipt {
@@ -456,20 +456,18 @@ impl Desk {
             Send(CallId, Prepared<SettleNotify>),
         }
         // The visit's earlier result first; one the cashier still holds keeps this one waiting.
-        if let Some((earlier, status)) =
-            self.read(|c| outbox::waits_behind(c, settlement_id.get()))?
-        {
+        if let Some((earlier, status)) = self.read(|c| outbox::waits_behind(c, settlement_id))? {
             let delivered = status == DeliveryStatus::Pending
                 && Box::pin(self.deliver(earlier)).await?.status == DeliveryStatus::Delivered;
             if !delivered {
                 return self
-                    .read(|c| outbox::entry(c, settlement_id.get()))?
+                    .read(|c| outbox::entry(c, settlement_id))?
                     .map(Into::into)
                     .ok_or_else(|| DeskError::NotFound(format!("没有结算记录 {settlement_id}")));
             }
         }
         let next = self.write(|tx, now, session| {
-            let entry = outbox::entry(tx, settlement_id.get())?
+            let entry = outbox::entry(tx, settlement_id)?
                 .ok_or_else(|| DeskError::NotFound(format!("没有结算记录 {settlement_id}")))?;
             if entry.status == DeliveryStatus::Delivered {
                 return Ok(Next::AlreadyDelivered(entry.into()));
@@ -513,7 +511,7 @@ impl Desk {
         // and token masked before it is stored, shown or logged.
         let result = match result {
             Err(e) => {
-                let known = self.read(|c| calls::known_person(c, call_id.get()))?;
+                let known = self.read(|c| calls::known_person(c, call_id))?;
                 let known: Vec<_> = known.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 Err(e.scrubbed(&known))
             }
@@ -527,20 +525,19 @@ impl Desk {
         let backoff = self.config.backoff;
         let entry = self.write(|tx, _, _| {
             let now = stamp(now_t);
-            calls::finish(tx, call_id.get(), &outcome, &now)?;
-            let id = settlement_id.get();
+            calls::finish(tx, call_id, &outcome, &now)?;
             Ok(match &result {
                 Ok(_) => {
-                    outbox::mark_delivered(tx, id, &now)?;
-                    outbox::entry(tx, id)?
+                    outbox::mark_delivered(tx, settlement_id, &now)?;
+                    outbox::entry(tx, settlement_id)?
                         .ok_or_else(|| DeskError::NotFound(format!("结算 {settlement_id}")))?
                 }
-                Err(e) => outbox::mark_failed(tx, id, &e.to_string(), now_t, &backoff)?,
+                Err(e) => outbox::mark_failed(tx, settlement_id, &e.to_string(), now_t, &backoff)?,
             })
         })?;
         if let Err(e) = &result {
             tracing::warn!(
-                settlement_id = settlement_id.get(),
+                %settlement_id,
                 attempts = entry.attempts,
                 "notify not delivered: {e}"
             );
@@ -568,14 +565,14 @@ impl Desk {
     /// 重发: a person asks to send an undelivered notification again now.
     pub async fn resend(&self, settlement_id: SettlementId) -> Result<DeliveryReport, DeskError> {
         let held = self
-            .read(|c| outbox::entry(c, settlement_id.get()))?
+            .read(|c| outbox::entry(c, settlement_id))?
             .is_some_and(|e| e.status == DeliveryStatus::Held);
         if held {
             // A held settlement's first sending is the cashier's F4.
             return self.release(settlement_id).await;
         }
         self.write(|tx, now, _| {
-            outbox::requeue(tx, settlement_id.get(), now)?;
+            outbox::requeue(tx, settlement_id, now)?;
             audit::append(
                 tx,
                 now,

@@ -129,7 +129,7 @@ async fn each_fault_is_told_apart_and_journaled_honestly() {
             panic!("{}: {err:?}", name)
         };
         let call = h.desk.with_journal(|j| {
-            facepay_journal::calls::by_id(j.conn(), call_id.get())
+            facepay_journal::calls::by_id(j.conn(), call_id)
                 .unwrap()
                 .unwrap()
         });

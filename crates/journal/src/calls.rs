@@ -24,7 +24,7 @@ pub struct NewCall<'a> {
 
 /// Record that a request is about to leave. A second face scan at the same
 /// counter, or a second delivery of the same settlement, is refused here.
-pub fn insert_intent(tx: &Connection, c: &NewCall<'_>, now: &str) -> Result<i64, JournalError> {
+pub fn insert_intent(tx: &Connection, c: &NewCall<'_>, now: &str) -> Result<CallId, JournalError> {
     let inserted = tx.execute(
         "INSERT INTO calls (session_id, visit_id, settlement_id, counter_id, trans_type, out_biz_no,
                             request_masked, status, started_at)
@@ -41,7 +41,7 @@ pub fn insert_intent(tx: &Connection, c: &NewCall<'_>, now: &str) -> Result<i64,
         ],
     );
     match inserted {
-        Ok(_) => Ok(tx.last_insert_rowid()),
+        Ok(_) => Ok(CallId(tx.last_insert_rowid())),
         Err(e) => Err(match violated_index(&e) {
             Some(m) if m.contains("calls.counter_id") => {
                 JournalError::Busy("本窗口正在等待刷脸结果，请勿重复操作".into())
@@ -97,7 +97,7 @@ impl Outcome {
 
 pub fn finish(
     tx: &Connection,
-    call_id: i64,
+    call_id: CallId,
     outcome: &Outcome,
     now: &str,
 ) -> Result<(), JournalError> {
@@ -199,7 +199,7 @@ fn query(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Call>, JournalError> {
+pub fn by_id(conn: &Connection, id: CallId) -> Result<Option<Call>, JournalError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM calls WHERE id = ?1"),
@@ -210,7 +210,7 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Call>, JournalError> {
 }
 
 /// Every call of a visit, including the deliveries of its settlements.
-pub fn for_visit(conn: &Connection, visit_id: i64) -> Result<Vec<Call>, JournalError> {
+pub fn for_visit(conn: &Connection, visit_id: VisitId) -> Result<Vec<Call>, JournalError> {
     query(
         conn,
         "visit_id = ?1 OR settlement_id IN (SELECT id FROM settlements WHERE visit_id = ?1)",
@@ -239,7 +239,7 @@ pub fn count_pending(conn: &Connection) -> Result<u64, JournalError> {
 /// said is never rewritten, only annotated.
 pub fn resolve(
     tx: &Connection,
-    call_id: i64,
+    call_id: CallId,
     resolution: Resolution,
     reason: &str,
     operator_id: &str,
@@ -275,7 +275,7 @@ pub fn resolve(
 /// Earlier unknown deliveries of a settlement that has since been delivered.
 pub(crate) fn supersede_unknown_deliveries(
     tx: &Connection,
-    settlement_id: i64,
+    settlement_id: SettlementId,
     now: &str,
 ) -> Result<usize, JournalError> {
     Ok(tx.execute(
@@ -300,7 +300,10 @@ pub fn scan_in_flight(conn: &Connection, counter_id: &str) -> Result<Option<Stri
 }
 
 /// The outBizNo of the visit a call was made for.
-pub fn visit_out_biz_no(conn: &Connection, call_id: i64) -> Result<Option<String>, JournalError> {
+pub fn visit_out_biz_no(
+    conn: &Connection,
+    call_id: CallId,
+) -> Result<Option<String>, JournalError> {
     Ok(conn
         .query_row(
             "SELECT v.out_biz_no FROM calls c JOIN visits v ON v.id = c.visit_id WHERE c.id = ?1",
@@ -315,7 +318,7 @@ pub fn visit_out_biz_no(conn: &Connection, call_id: i64) -> Result<Option<String
 /// what the terminal said about them.
 pub fn known_person(
     conn: &Connection,
-    call_id: i64,
+    call_id: CallId,
 ) -> Result<Vec<(nhsa_protocol::mask::Kind, String)>, JournalError> {
     use nhsa_protocol::mask::Kind;
     let row: Option<(Option<String>, Option<String>, Option<String>)> = conn

@@ -341,7 +341,7 @@ pub fn visit_detail(conn: &Connection, out_biz_no: &str) -> Result<VisitDetail, 
          WHERE s.visit_id = ?1 ORDER BY s.id"
     ))?;
     let settlements = stmt.query_map([visit.id], row)?.collect::<Result<_, _>>()?;
-    let calls = crate::calls::for_visit(conn, visit.id.get())?;
+    let calls = crate::calls::for_visit(conn, visit.id)?;
     Ok(VisitDetail {
         visit,
         settlements,

@@ -13,7 +13,11 @@ use crate::clock::{parse, stamp};
 use crate::kinds::code;
 use crate::{DeliveryStatus, JournalError, SettlementId};
 
-pub(crate) fn owe(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), JournalError> {
+pub(crate) fn owe(
+    tx: &Connection,
+    settlement_id: SettlementId,
+    now: &str,
+) -> Result<(), JournalError> {
     tx.execute(
         "INSERT INTO outbox (settlement_id, status, attempts, next_attempt_at) VALUES (?1, 'pending', 0, ?2)",
         params![settlement_id, now],
@@ -23,7 +27,7 @@ pub(crate) fn owe(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), 
 
 /// Keep a recorded settlement from being sent until [`release`]: the HIS
 /// pushed it and the cashier confirms it with F4.
-pub fn hold(tx: &Connection, settlement_id: i64) -> Result<(), JournalError> {
+pub fn hold(tx: &Connection, settlement_id: SettlementId) -> Result<(), JournalError> {
     tx.execute(
         "UPDATE outbox SET status = 'held' WHERE settlement_id = ?1 AND status = 'pending'",
         [settlement_id],
@@ -32,7 +36,11 @@ pub fn hold(tx: &Connection, settlement_id: i64) -> Result<(), JournalError> {
 }
 
 /// F4 on a held settlement: it is owed now. False if it was not held.
-pub fn release(tx: &Connection, settlement_id: i64, now: &str) -> Result<bool, JournalError> {
+pub fn release(
+    tx: &Connection,
+    settlement_id: SettlementId,
+    now: &str,
+) -> Result<bool, JournalError> {
     let changed = tx.execute(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?2
          WHERE settlement_id = ?1 AND status = 'held'",
@@ -105,7 +113,7 @@ pub fn due(
 /// retried SUCCESS would land after its refund and leave "paid" on screen.
 pub fn waits_behind(
     conn: &Connection,
-    settlement_id: i64,
+    settlement_id: SettlementId,
 ) -> Result<Option<(SettlementId, DeliveryStatus)>, JournalError> {
     use rusqlite::OptionalExtension;
     Ok(conn
@@ -145,13 +153,20 @@ pub fn count_held(conn: &Connection) -> Result<u64, JournalError> {
     )?)
 }
 
-pub fn entry(conn: &Connection, settlement_id: i64) -> Result<Option<OutboxEntry>, JournalError> {
+pub fn entry(
+    conn: &Connection,
+    settlement_id: SettlementId,
+) -> Result<Option<OutboxEntry>, JournalError> {
     Ok(list(conn, "o.settlement_id = ?1", [settlement_id])?
         .into_iter()
         .next())
 }
 
-pub fn mark_delivered(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), JournalError> {
+pub fn mark_delivered(
+    tx: &Connection,
+    settlement_id: SettlementId,
+    now: &str,
+) -> Result<(), JournalError> {
     tx.execute(
         "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?2, last_error = NULL
          WHERE settlement_id = ?1",
@@ -203,7 +218,7 @@ impl Backoff {
 /// A delivery failed: count it, and schedule the next try or give up.
 pub fn mark_failed(
     tx: &Connection,
-    settlement_id: i64,
+    settlement_id: SettlementId,
     error: &str,
     now: NaiveDateTime,
     backoff: &Backoff,
@@ -229,7 +244,11 @@ pub fn mark_failed(
 }
 
 /// A person asked to send again now (历史 → 重发): due at once, attempts kept.
-pub fn requeue(tx: &Connection, settlement_id: i64, now: &str) -> Result<(), JournalError> {
+pub fn requeue(
+    tx: &Connection,
+    settlement_id: SettlementId,
+    now: &str,
+) -> Result<(), JournalError> {
     let changed = tx.execute(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?2
          WHERE settlement_id = ?1 AND status <> 'delivered'",

@@ -474,7 +474,7 @@ pub fn record_from(
         });
     }
     let settlement_id = SettlementId(tx.last_insert_rowid());
-    crate::outbox::owe(tx, settlement_id.get(), now)?;
+    crate::outbox::owe(tx, settlement_id, now)?;
     Ok(Recorded {
         settlement_id,
         business_day: day,
@@ -515,7 +515,7 @@ pub fn payload(
     )?;
     if draft.id_no.is_none()
         && let Some(visit) = visit
-        && let Some((name, id_no)) = crate::visits::reveal(conn, visit)?
+        && let Some((name, id_no)) = crate::visits::reveal(conn, VisitId(visit))?
     {
         draft.user_name = Some(name);
         draft.id_no = Some(id_no);

@@ -21,7 +21,7 @@ pub struct NewVisit<'a> {
     pub credential: Credential,
 }
 
-pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<i64, JournalError> {
+pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<VisitId, JournalError> {
     tx.execute(
         "INSERT INTO visits (out_biz_no, counter_id, operator_id, operator_name, office_id,
                              office_name, business_type, created_at, source, credential)
@@ -39,10 +39,10 @@ pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<i64, Journ
             v.credential
         ],
     )?;
-    Ok(tx.last_insert_rowid())
+    Ok(VisitId(tx.last_insert_rowid()))
 }
 
-pub fn set_auth_no(tx: &Connection, visit_id: i64, auth_no: &str) -> Result<(), JournalError> {
+pub fn set_auth_no(tx: &Connection, visit_id: VisitId, auth_no: &str) -> Result<(), JournalError> {
     tx.execute(
         "UPDATE visits SET auth_no = ?2 WHERE id = ?1",
         params![visit_id, auth_no],
@@ -52,7 +52,7 @@ pub fn set_auth_no(tx: &Connection, visit_id: i64, auth_no: &str) -> Result<(), 
 
 pub fn set_identity(
     tx: &Connection,
-    visit_id: i64,
+    visit_id: VisitId,
     who: &Identity,
     now: &str,
 ) -> Result<(), JournalError> {
@@ -168,7 +168,7 @@ pub fn by_out_biz_no(conn: &Connection, out_biz_no: &str) -> Result<Option<Visit
         .optional()?)
 }
 
-pub fn by_id(conn: &Connection, visit_id: i64) -> Result<Option<Visit>, JournalError> {
+pub fn by_id(conn: &Connection, visit_id: VisitId) -> Result<Option<Visit>, JournalError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"),
@@ -179,7 +179,10 @@ pub fn by_id(conn: &Connection, visit_id: i64) -> Result<Option<Visit>, JournalE
 }
 
 /// The unmasked name and ID number, for the audited 显示 action only.
-pub fn reveal(conn: &Connection, visit_id: i64) -> Result<Option<(String, String)>, JournalError> {
+pub fn reveal(
+    conn: &Connection,
+    visit_id: VisitId,
+) -> Result<Option<(String, String)>, JournalError> {
     Ok(conn
         .query_row(
             "SELECT user_name, id_no FROM visits WHERE id = ?1 AND id_no IS NOT NULL",
@@ -233,7 +236,7 @@ impl std::fmt::Debug for Disclosed {
     }
 }
 
-pub fn disclose(conn: &Connection, visit_id: i64) -> Result<Option<Disclosed>, JournalError> {
+pub fn disclose(conn: &Connection, visit_id: VisitId) -> Result<Option<Disclosed>, JournalError> {
     Ok(conn
         .query_row(
             "SELECT user_name, id_no, id_type, gender, birthday, insu_org, ec_token

@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
+use facepay_journal::CallId;
 use facepay_journal::calls::{self, NewCall, Outcome};
 use facepay_journal::{CallStatus, FixedClock, Journal, JournalError, Resolution, SCHEMA_VERSION};
 use nhsa_protocol::TransType;
@@ -254,7 +255,7 @@ fn a_corrupt_file_is_a_clear_error() {
     }
 }
 
-fn intent(j: &mut Journal, counter: &str, no: &str) -> i64 {
+fn intent(j: &mut Journal, counter: &str, no: &str) -> CallId {
     let session = j.session().id().to_owned();
     let now = j.now();
     j.write(|tx| {
@@ -287,11 +288,16 @@ fn calls_of_a_dead_session_become_unknown_those_of_a_live_one_do_not() {
     let busy = intent(&mut live, "W02", "N-2");
 
     let third = open(&path).unwrap();
-    let orphan = calls::by_id(third.conn(), orphan).unwrap().unwrap();
+    let orphan = calls::by_id(third.conn(), CallId(orphan.get()))
+        .unwrap()
+        .unwrap();
     assert_eq!(orphan.status, CallStatus::Unknown);
     assert_eq!(orphan.error_kind.as_deref(), Some("interrupted"));
     assert_eq!(
-        calls::by_id(third.conn(), busy).unwrap().unwrap().status,
+        calls::by_id(third.conn(), CallId(busy.get()))
+            .unwrap()
+            .unwrap()
+            .status,
         CallStatus::InFlight
     );
     let pending: Vec<_> = calls::pending(third.conn())
@@ -327,7 +333,14 @@ fn one_face_scan_at_a_time_per_counter() {
     // Another counter may scan meanwhile; and once the first ends, W01 may again.
     intent(&mut f.journal, "W02", "N-3");
     f.journal
-        .write(|tx| calls::finish(tx, first, &Outcome::Ok { reply: "{}".into() }, &now))
+        .write(|tx| {
+            calls::finish(
+                tx,
+                CallId(first.get()),
+                &Outcome::Ok { reply: "{}".into() },
+                &now,
+            )
+        })
         .unwrap();
     intent(&mut f.journal, "W01", "N-4");
 }
@@ -338,7 +351,14 @@ fn an_out_biz_no_is_used_once() {
     let first = intent(&mut f.journal, "W01", "N-1");
     let now = f.journal.now();
     f.journal
-        .write(|tx| calls::finish(tx, first, &Outcome::Ok { reply: "{}".into() }, &now))
+        .write(|tx| {
+            calls::finish(
+                tx,
+                CallId(first.get()),
+                &Outcome::Ok { reply: "{}".into() },
+                &now,
+            )
+        })
         .unwrap();
     let session = f.journal.session().id().to_owned();
     let again = f.journal.write(|tx| {
@@ -372,7 +392,7 @@ fn raw_copies_in_calls_are_masked() {
         .write(|tx| {
             calls::finish(
                 tx,
-                id,
+                CallId(id.get()),
                 &Outcome::Ok {
                     reply: reply.into(),
                 },
@@ -380,7 +400,9 @@ fn raw_copies_in_calls_are_masked() {
             )
         })
         .unwrap();
-    let call = calls::by_id(f.journal.conn(), id).unwrap().unwrap();
+    let call = calls::by_id(f.journal.conn(), CallId(id.get()))
+        .unwrap()
+        .unwrap();
     let stored = call.reply_masked.unwrap();
     assert!(
         !stored.contains("44170219980101123X") && !stored.contains("阿炳"),
@@ -400,11 +422,18 @@ fn resolving_an_unknown_call_needs_a_reason_and_is_audited() {
         reply: None,
     };
     f.journal
-        .write(|tx| calls::finish(tx, id, &unknown, &now))
+        .write(|tx| calls::finish(tx, CallId(id.get()), &unknown, &now))
         .unwrap();
-    let blank = f
-        .journal
-        .write(|tx| calls::resolve(tx, id, Resolution::ConfirmedFailed, " ", "0107", &now));
+    let blank = f.journal.write(|tx| {
+        calls::resolve(
+            tx,
+            CallId(id.get()),
+            Resolution::ConfirmedFailed,
+            " ",
+            "0107",
+            &now,
+        )
+    });
     assert!(matches!(
         blank,
         Err(JournalError::Invalid {
@@ -417,7 +446,7 @@ fn resolving_an_unknown_call_needs_a_reason_and_is_audited() {
         .write(|tx| {
             calls::resolve(
                 tx,
-                id,
+                CallId(id.get()),
                 Resolution::ConfirmedFailed,
                 "患者离开，未完成刷脸",
                 "0107",

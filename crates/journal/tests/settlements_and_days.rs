@@ -5,6 +5,7 @@
 mod common;
 
 use common::{journal_at, notify, record};
+use facepay_journal::VisitId;
 use facepay_journal::export::{ExportFormat, export};
 use facepay_journal::history::{HistoryFilter, search};
 use facepay_journal::{DeliveryStatus, JournalError, outbox, settlements, summary};
@@ -282,8 +283,14 @@ fn seed_history(f: &mut common::Fixture) {
                     },
                     &now,
                 )?;
-                facepay_journal::visits::set_identity(tx, visit, &who, &now)?;
-                settlements::record(tx, &n, Some(facepay_journal::VisitId(visit)), None, &now)
+                facepay_journal::visits::set_identity(tx, VisitId(visit.get()), &who, &now)?;
+                settlements::record(
+                    tx,
+                    &n,
+                    Some(facepay_journal::VisitId(visit.get())),
+                    None,
+                    &now,
+                )
             })
             .unwrap();
     }
