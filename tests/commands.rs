@@ -746,3 +746,55 @@ fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administ
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
 }
+
+/// An unmasked export says so in its name and never replaces the masked one
+/// (nor does a second export of the same days replace the first).
+#[test]
+fn exports_into_the_configured_folder_never_replace_one_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    let mut file = FileConfig::default();
+    file.journal.path = Some(dir.path().join("facepay.db"));
+    file.journal.key_file = Some(dir.path().join("keys").join("journal.key"));
+    let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
+    let mut state = AppState::with_desk(desk, Some(dir.path().join("facepay.toml")));
+    state.export_dir = Some(exports.clone());
+    let app = app_builder(mock_builder())
+        .manage(state)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    sign_in_admin(&w);
+    let export = |unmasked: bool| {
+        let request = json!({"from": "2026-11-28", "to": "2026-11-28", "format": "csv", "unmasked": unmasked});
+        call(&w, "export", json!({ "request": request })).unwrap()["file"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let masked = export(false);
+    let unmasked = export(true);
+    let again = export(false);
+    let mut names: Vec<String> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "结算明细_2026-11-28_2026-11-28 (2).csv",
+            "结算明细_2026-11-28_2026-11-28.csv",
+            "结算明细_未脱敏_2026-11-28_2026-11-28.csv",
+        ]
+    );
+    assert!(
+        masked.ends_with("结算明细_2026-11-28_2026-11-28.csv"),
+        "{masked}"
+    );
+    assert!(unmasked.contains("未脱敏"), "{unmasked}");
+    assert!(again.ends_with("(2).csv"), "{again}");
+}

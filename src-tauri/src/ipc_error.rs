@@ -19,15 +19,21 @@ pub struct IpcError {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub fallback: Option<Fallback>,
+    /// The visit the fallback applies to (`fetch_identity`).
+    #[serde(rename = "outBizNo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub out_biz_no: Option<String>,
 }
 
 /// Another way on, offered as a button beside an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Fallback {
     /// 改用医保码 (F3).
     Qrcode,
+    /// 重新获取身份: the scan succeeded, the identity check did not.
+    FetchIdentity,
 }
 
 impl From<DeskError> for IpcError {
@@ -38,6 +44,7 @@ impl From<DeskError> for IpcError {
             advice: e.advice().map(str::to_owned),
             message: e.to_string(),
             fallback: None,
+            out_biz_no: None,
         }
     }
 }

@@ -13,15 +13,16 @@ export type FieldProps = {
   money?: boolean;
   /** Grid span: "wide" (two columns) or "full". */
   span?: "wide" | "full";
-  type?: "text" | "datetime-local";
+  /** What to type, shown while empty (amounts: "0.00"). */
+  placeholder?: string;
   inputRef?: Ref<HTMLInputElement>;
 };
 
 /** How a form's field differs from a plain text input. */
-export type FieldLook = Pick<FieldProps, "money" | "span" | "type" | "inputRef">;
+export type FieldLook = Pick<FieldProps, "money" | "span" | "placeholder" | "inputRef">;
 
 /** A labelled input in a form grid, highlighted when it is at fault. */
-export function Field({ name, label, value, onInput, bad = false, money = false, span, type = "text", inputRef }: FieldProps) {
+export function Field({ name, label, value, onInput, bad = false, money = false, span, placeholder, inputRef }: FieldProps) {
   const invalid = bad || (money && value.trim() !== "" && fen(value) === null);
   const cls = [span, invalid && "bad"].filter(Boolean).join(" ");
   return (
@@ -29,11 +30,8 @@ export function Field({ name, label, value, onInput, bad = false, money = false,
       <span>{label}</span>
       <input
         name={name}
-        type={type}
-        // Seconds matter: the settlement time is compared with the HIS to the second.
-        step={type === "datetime-local" ? 1 : undefined}
         inputMode={money ? "decimal" : undefined}
-        placeholder={money ? "0.00" : undefined}
+        placeholder={placeholder ?? (money ? "0.00" : undefined)}
         value={value}
         ref={inputRef}
         onInput={(e) => onInput(e.currentTarget.value)}

@@ -1,6 +1,6 @@
 // Dates and times as the counter's clock shows them (local time, never UTC),
-// converted between the wire's "YYYY-MM-DD HH:MM:SS" and what a
-// <input type="datetime-local" step="1"> holds.
+// written as the wire writes them ("2026-11-28 10:05:03") whatever the
+// machine's locale: a date input would show 11/28/2026 under an English one.
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -24,8 +24,8 @@ export function wireTime(input: string): string {
   return m ? `${m[1]} ${m[2]}:${m[3] ?? "00"}` : input.trim();
 }
 
-/** "2026-11-28 10:05:03" → "2026-11-28T10:05:03", for prefilling an input. */
-export const inputTime = (wire: string) => wire.trim().replace(" ", "T");
+/** Now, as the wire writes it: "2026-11-28 10:05:03". */
+export const wireNow = () => wireTime(localDateTime(new Date()));
 
 const WIRE = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/;
 

@@ -239,7 +239,7 @@ impl Desk {
             let detail = previous
                 .as_ref()
                 .filter(|p| p.id != operator.id)
-                .map(|p| format!("replaced {}", p.id));
+                .map(|p| format!("接替 {}", p.id));
             audit::append(
                 tx,
                 now,
@@ -363,7 +363,7 @@ impl Desk {
                 AuditAction::HandOver,
                 Some(&format!("shift:{shift_id}")),
                 Some(&format!(
-                    "{} settlements, net {}",
+                    "{} 笔，净额 {}",
                     summary.by_state.iter().map(|s| s.totals.count).sum::<u64>(),
                     summary.net.total_fee
                 )),

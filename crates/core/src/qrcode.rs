@@ -29,6 +29,21 @@ impl Desk {
         }
     }
 
+    /// The visit whose identity can be fetched again after `error`: its face
+    /// scan succeeded (it has an authNo) and the identity check failed, so
+    /// 重新获取身份 needs no second scan. `None` for any other failure.
+    pub fn identity_to_fetch(&self, error: &DeskError) -> Option<String> {
+        let DeskError::Terminal { call_id, .. } = error else {
+            return None;
+        };
+        let out_biz_no = self.visit_of_call(*call_id).ok().flatten()?;
+        let visit = self
+            .read(|c| facepay_journal::visits::by_out_biz_no(c, &out_biz_no))
+            .ok()
+            .flatten()?;
+        (visit.auth_no.is_some() && visit.identified_at.is_none()).then_some(out_biz_no)
+    }
+
     /// 扫码 (F3) from the panel, with this counter's settings.
     pub async fn qrcode(
         &self,

@@ -271,6 +271,15 @@ impl Desk {
                 })?
                 .into(),
         };
+        // The day it was settled is closed already: said, or the cashier
+        // looks for it under the wrong day.
+        let settled_on = n.setl_time.as_str().get(..10).unwrap_or_default();
+        if recorded.business_day.as_str() > settled_on {
+            warnings.push(format!(
+                "{settled_on} 已日结（关账）：这笔计入 {} 的日结，在历史中按该日期查找",
+                recorded.business_day
+            ));
+        }
         Ok(NotifyReceipt {
             settlement_id: recorded.settlement_id,
             out_biz_no: n.out_biz_no.as_str().to_owned(),
@@ -307,6 +316,17 @@ impl Desk {
         source: Source,
     ) -> Result<(SettleNotifyDraft, Vec<String>), DeskError> {
         let c = &self.config;
+        // The patient reads 结算失败 on the terminal: at the panel, the
+        // cashier says why (a HIS or a script may have no words for it).
+        if source == Source::Panel
+            && d.medical_settle_state == "FAIL"
+            && d.fail_reason.as_deref().is_none_or(|r| r.trim().is_empty())
+        {
+            return Err(DeskError::Invalid {
+                field: "failReason",
+                message: "结算失败时请填写失败原因：终端会把它显示给患者".into(),
+            });
+        }
         let fill = |slot: &mut String, v: &str| {
             if slot.trim().is_empty() {
                 *slot = v.to_owned();
@@ -350,12 +370,24 @@ impl Desk {
             }
             // The HIS settles after the scan: a time well before it is
             // likely a typo (a year) or another visit's, and counts in that
-            // day's 日结. Recorded as the HIS says, and said.
+            // day's 日结. From a HIS or a script (whose clock may drift) it is
+            // recorded as sent, and said; at the panel the cashier typed it
+            // a moment ago, so it is refused before anything goes out.
             let scanned = facepay_journal::clock::parse(&visit.created_at);
             let settled = NaiveDateTime::parse_from_str(&d.setl_time, SETL_TIME_FORMAT).ok();
             if let (Some(scanned), Some(settled)) = (scanned, settled)
                 && settled + SETL_TIME_AHEAD < scanned
             {
+                if source == Source::Panel {
+                    return Err(DeskError::Invalid {
+                        field: "setlTime",
+                        message: format!(
+                            "结算时间 {} 早于这次刷脸（{}）：请填写 HIS 实际结算的时间（刷脸之后）",
+                            d.setl_time,
+                            scanned.format(SETL_TIME_FORMAT)
+                        ),
+                    });
+                }
                 warnings.push(format!(
                     "结算时间 {} 早于这次刷脸（{}），计入 {} 的日结：请核对 HIS 的结算时间",
                     d.setl_time,

@@ -102,6 +102,46 @@ pub fn vocabularies() -> Vec<Vocabulary> {
     ]
 }
 
+/// Fields the desk names in its errors beyond the wire's own (the panel's
+/// forms, 历史's filters, 设置): what the panel shows instead of the name.
+pub const DESK_FIELD_LABELS: &[(&str, &str)] = &[
+    ("idLast4", "证件号后4位"),
+    ("from", "开始日期"),
+    ("to", "结束日期"),
+    ("date", "业务日期"),
+    ("reason", "原因"),
+    ("id", "工号"),
+    ("staffId", "工号"),
+    ("name", "姓名"),
+    ("pin", "PIN"),
+    ("newPin", "新 PIN"),
+    ("oldPin", "原 PIN"),
+    ("role", "角色"),
+    ("settlementId", "结算记录"),
+    ("selfPay", "自费"),
+    ("limit", "每页条数"),
+    ("path", "保存位置"),
+    ("olderThanDays", "保留天数"),
+    ("counterId", "窗口编号"),
+    ("transport", "终端连接方式"),
+    ("httpUrl", "终端接口地址"),
+    ("httpCharset", "终端回复字符集"),
+    ("libraryPath", "动态库路径"),
+    ("centerUrl", "电子凭证中台地址"),
+    ("faceAuthTimeout", "刷脸超时（秒）"),
+    ("otherTimeout", "其他交易超时（秒）"),
+    ("bridgeListen", "HIS 接口监听地址"),
+];
+
+/// Every field label, wire and desk, as `field → label`.
+pub fn field_labels() -> Vec<(&'static str, &'static str)> {
+    let wire = nhsa_terminal::protocol::validation::FIELD_LABELS;
+    let desk = DESK_FIELD_LABELS
+        .iter()
+        .filter(|(f, _)| !wire.iter().any(|(w, _)| w == f));
+    wire.iter().chain(desk).copied().collect()
+}
+
 /// The panel's labels module: one `Record<Type, string>` per set.
 pub fn typescript() -> String {
     let mut out = String::from(
@@ -127,6 +167,14 @@ pub fn typescript() -> String {
         }
         out.push_str("};\n");
     }
+    out.push_str(
+        "\n/** What the panel calls a field an error names (wire names, forms, 设置). */\n\
+         export const FIELD_LABEL: Record<string, string> = {\n",
+    );
+    for (field, label) in field_labels() {
+        out.push_str(&format!("  {field:?}: {label:?},\n"));
+    }
+    out.push_str("};\n");
     out
 }
 

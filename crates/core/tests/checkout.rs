@@ -349,6 +349,38 @@ async fn the_settlement_time_is_the_his_one_and_decides_the_business_day() {
 }
 
 #[tokio::test]
+async fn a_settlement_time_before_the_scan_is_refused_at_the_panel_and_said_to_a_script() {
+    let h = harness("2026-11-25 09:30:00").await;
+    let visit = h.desk.face_auth(never()).await.unwrap();
+    let before = h.sim.sim.received().len();
+    // The cashier typed last year: nothing goes out, the field is named.
+    let mut typo = success(&visit.out_biz_no);
+    typo.setl_time = "2025-11-25 09:30:00".into();
+    let err = h.desk.notify(typo.clone()).await.unwrap_err();
+    assert_eq!(invalid_field(err), "setlTime");
+    assert_eq!(h.sim.sim.received().len(), before, "nothing sent");
+    assert!(
+        h.desk
+            .history(&HistoryFilter::default())
+            .unwrap()
+            .rows
+            .is_empty()
+    );
+    // A script's (or the HIS's) clock may drift: recorded as sent, and said.
+    let receipt = h
+        .desk
+        .notify_from(typo, facepay_core::api::Source::Cli)
+        .await
+        .unwrap();
+    assert_eq!(receipt.business_day, "2025-11-25");
+    assert!(
+        receipt.warnings.iter().any(|w| w.contains("早于这次刷脸")),
+        "{:?}",
+        receipt.warnings
+    );
+}
+
+#[tokio::test]
 async fn the_office_given_is_stored_and_found_by_its_id() {
     let h = harness("2026-11-25 09:30:00").await;
     let visit = h.desk.face_auth(never()).await.unwrap();

@@ -320,7 +320,11 @@ async fn administrators_manage_operators_but_never_leave_the_counter_without_one
             pin: pin("1111"),
         },
     );
-    assert_eq!(dup.unwrap_err().code(), ErrorCode::Duplicate);
+    // A field of the form to correct, named; not "sent twice, see 历史".
+    let dup = dup.unwrap_err();
+    assert_eq!(dup.code(), ErrorCode::Invalid);
+    assert_eq!(dup.field(), Some("id"));
+    assert!(dup.to_string().contains("工号 0002 已存在"), "{dup}");
     let last = h.desk.update_operator(
         &a,
         &id("0107"),

@@ -85,6 +85,20 @@ async fn face_auth_identity_notify_history_and_day_close() {
 
     let day = h.desk.close_day("2026-11-25").unwrap();
     assert_eq!(day.net.total_fee, "120.50");
+    // Settled the same evening after 关账: the next business day, and said so.
+    let late = h.desk.face_auth(never()).await.unwrap();
+    let mut after = success(&late.out_biz_no);
+    after.medical_settle_no = Some("441700G0000000000077".into());
+    let receipt = h.desk.notify(after).await.unwrap();
+    assert_eq!(receipt.business_day, "2026-11-26");
+    assert!(
+        receipt
+            .warnings
+            .iter()
+            .any(|w| w.contains("2026-11-25 已日结") && w.contains("2026-11-26")),
+        "{:?}",
+        receipt.warnings
+    );
     let revealed = h.desk.reveal(visit.visit_id).unwrap();
     let (name, full) = (revealed.user_name, revealed.id_no);
     assert_eq!(full, id_no);
@@ -313,6 +327,8 @@ async fn a_failed_identity_check_can_be_retried_without_a_second_scan() {
             })
             .unwrap()
     });
+    // The panel offers 重新获取身份 for exactly this visit.
+    assert_eq!(h.desk.identity_to_fetch(&err), Some(visit_no.clone()));
     let again = h.desk.fetch_identity(&visit_no).await.unwrap();
     assert_eq!(again.out_biz_no, visit_no);
     let scans = h
@@ -323,6 +339,22 @@ async fn a_failed_identity_check_can_be_retried_without_a_second_scan() {
         .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.ec.auth"))
         .count();
     assert_eq!(scans, 1);
+    // Identified now: nothing more to fetch.
+    assert_eq!(h.desk.identity_to_fetch(&err), None);
+}
+
+#[tokio::test]
+async fn a_failed_face_scan_offers_no_identity_to_fetch() {
+    let h = harness("2026-11-25 09:30:00").await;
+    h.sim.sim.push_script(Script::for_trans(
+        TransType::EcAuth,
+        Behaviour::Error {
+            code: -2,
+            message: "用户取消刷脸".into(),
+        },
+    ));
+    let err = h.desk.face_auth(never()).await.unwrap_err();
+    assert_eq!(h.desk.identity_to_fetch(&err), None);
 }
 
 #[tokio::test]
@@ -357,6 +389,10 @@ async fn bad_input_changes_nothing() {
     assert!(err.to_string().contains("totalFee"), "{err}");
     let mut bad = success("V-1");
     bad.medical_settle_state = "FAIL".into();
+    // At the panel a failure says why (the patient reads it on the terminal).
+    let err = h.desk.notify(bad.clone()).await.unwrap_err();
+    assert_eq!(err.field(), Some("failReason"), "{err}");
+    bad.fail_reason = Some("医保结算失败".into());
     let err = h.desk.notify(bad).await.unwrap_err();
     assert!(
         err.to_string().contains("medicalSettleNo") && err.to_string().contains("FAIL"),

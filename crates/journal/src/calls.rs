@@ -267,7 +267,7 @@ pub fn resolve(
         operator_id,
         crate::AuditAction::ResolveUnknown,
         Some(&format!("call:{call_id}")),
-        Some(&format!("{}：{}", resolution.as_str(), reason.trim())),
+        Some(&format!("{}：{}", resolution.label(), reason.trim())),
     )?;
     by_id(tx, call_id)?.ok_or_else(|| JournalError::NotFound(format!("调用 {call_id}")))
 }

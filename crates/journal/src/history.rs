@@ -24,7 +24,7 @@ pub struct HistoryFilter {
     pub office_id: Option<String>,
     pub state: Option<MedicalSettleState>,
     pub biz_type: Option<BizType>,
-    /// The full name, or its beginning.
+    /// The beginning of the name (a surname, 欧阳 included) or all of it.
     pub user_name: Option<String>,
     /// The last 4 characters of the 证件号.
     pub id_last4: Option<String>,
@@ -183,6 +183,16 @@ fn eq_op(clauses: &mut Vec<String>, params: &mut Vec<Sql>, column_and_op: &str, 
 pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), JournalError> {
     check_day("from", &f.from)?;
     check_day("to", &f.to)?;
+    if let (Some(from), Some(to)) = (&f.from, &f.to)
+        && !from.trim().is_empty()
+        && from.trim() > to.trim()
+    {
+        // An empty page would read as "no settlements those days".
+        return Err(JournalError::Invalid {
+            field: "to",
+            message: format!("结束日期 {to} 早于开始日期 {from}"),
+        });
+    }
     if let Some(l4) = &f.id_last4
         && l4.chars().count() != 4
     {
@@ -238,19 +248,15 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
         .map(str::trim)
         .filter(|n| !n.is_empty())
     {
-        if name.chars().count() >= 2 {
-            // A whole name: equality, served in id order by (user_name, id).
-            eq_op(&mut clauses, &mut params, "s.user_name =", name);
-        } else {
-            // A surname alone: every name that starts with it.
-            eq_op(&mut clauses, &mut params, "s.user_name >=", name);
-            eq_op(
-                &mut clauses,
-                &mut params,
-                "s.user_name <",
-                &format!("{name}\u{10FFFF}"),
-            );
-        }
+        // Every name that starts with it: a surname of one character (王)
+        // or two (欧阳, 司马), or the whole name.
+        eq_op(&mut clauses, &mut params, "s.user_name >=", name);
+        eq_op(
+            &mut clauses,
+            &mut params,
+            "s.user_name <",
+            &format!("{name}\u{10FFFF}"),
+        );
     }
     Ok((clauses.join(" AND "), params))
 }

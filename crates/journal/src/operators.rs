@@ -120,7 +120,14 @@ pub fn insert(
     match inserted {
         Ok(_) => Ok(()),
         Err(e) if crate::error::violated_index(&e).is_some() => {
-            Err(JournalError::Duplicate(format!("工号 {} 已存在", op.id)))
+            // A form field to correct, not a request sent twice.
+            Err(JournalError::Invalid {
+                field: "id",
+                message: format!(
+                    "工号 {} 已存在：请换一个工号，或在列表中修改这位操作员",
+                    op.id
+                ),
+            })
         }
         Err(e) => Err(e.into()),
     }

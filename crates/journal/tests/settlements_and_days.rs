@@ -730,9 +730,15 @@ fn every_history_filter_and_the_refund_lookup_use_an_index() {
 }
 
 #[test]
-fn a_whole_name_matches_exactly_a_lone_surname_as_a_prefix() {
+fn a_name_is_searched_by_its_beginning_compound_surnames_included() {
     let mut f = journal_at("2026-11-25 18:00:00");
-    for (no, name) in [("V-1", "黄伟"), ("V-2", "黄伟强"), ("V-3", "黄敏")] {
+    for (no, name) in [
+        ("V-1", "黄伟"),
+        ("V-2", "黄伟强"),
+        ("V-3", "黄敏"),
+        ("V-4", "欧阳丽"),
+        ("V-5", "欧敏"),
+    ] {
         let mut d = common::draft(no, "SUCCESS", "2026-11-25 09:30:00");
         d.user_name = Some(name.into());
         record(
@@ -752,8 +758,12 @@ fn a_whole_name_matches_exactly_a_lone_surname_as_a_prefix() {
             .map(|r| r.out_biz_no)
             .collect()
     };
-    assert_eq!(names("黄伟"), ["V-1"]);
+    assert_eq!(names("黄伟"), ["V-2", "V-1"]);
+    assert_eq!(names("黄伟强"), ["V-2"]);
     assert_eq!(names("黄"), ["V-3", "V-2", "V-1"]);
+    // A cashier looking for 欧阳丽 by her surname finds her (and not 欧敏).
+    assert_eq!(names("欧阳"), ["V-4"]);
+    assert_eq!(names("欧"), ["V-5", "V-4"]);
 }
 
 #[test]
@@ -784,4 +794,18 @@ fn a_day_closed_by_an_earlier_version_shows_its_collections_and_refunds_apart() 
         (0, 0)
     );
     assert_eq!(closed.net.total_fee, "221.00", "the money as it was closed");
+}
+
+#[test]
+fn a_date_range_that_ends_before_it_starts_is_refused_not_empty() {
+    let f = journal_at("2026-11-25 18:00:00");
+    let filter = HistoryFilter {
+        from: Some("2026-11-28".into()),
+        to: Some("2026-11-01".into()),
+        ..Default::default()
+    };
+    match search(f.journal.conn(), &filter) {
+        Err(facepay_journal::JournalError::Invalid { field, .. }) => assert_eq!(field, "to"),
+        other => panic!("{other:?}"),
+    }
 }

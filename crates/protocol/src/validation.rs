@@ -93,48 +93,53 @@ fn preview(value: &str) -> String {
     }
 }
 
-/// The Chinese label of a wire field, as the interface spec names it.
+/// The Chinese label of each wire field, as the interface spec names it.
+pub const FIELD_LABELS: &[(&str, &str)] = &[
+    ("orgId", "医保定点机构代码"),
+    ("outBizNo", "业务流水号"),
+    ("businessType", "用码业务类型"),
+    ("operatorId", "收款员编号"),
+    ("operatorName", "收款员姓名"),
+    ("officeId", "科室编号"),
+    ("officeName", "科室名称"),
+    ("extData", "扩展参数"),
+    ("authNo", "实人认证业务流水号"),
+    ("medicalSettleState", "结算状态"),
+    ("totalFee", "总费用"),
+    ("bizType", "业务场景"),
+    ("idNo", "证件号码"),
+    ("userName", "姓名"),
+    ("setlTime", "结算时间"),
+    ("hospitalName", "定点机构名称"),
+    ("doctorName", "医生"),
+    ("failReason", "失败原因"),
+    ("medicalSettleNo", "医保单据流水号"),
+    ("ownAmt", "自费费用"),
+    ("hifAmt", "医保报销费用"),
+    ("acctAmt", "个人帐户支出"),
+    ("hifpAmt", "统筹基金支出"),
+    ("hifmiAmt", "大额医疗保险支出"),
+    ("cvlservAmt", "公务员补助"),
+    ("maAmt", "医疗救助"),
+    ("hosPreAmt", "单病种定点医疗机构垫支"),
+    ("medOverLmtAmt", "药品超标扣款金额"),
+    ("mafAmt", "扶贫救助"),
+    ("cvlservDedcAmt", "历史起付公务员返还"),
+    ("balance", "帐户余额"),
+    ("ecQrCode", "医保码码值"),
+    ("guardianName", "监护人姓名"),
+    ("guardianRelation", "与监护人关系"),
+    ("transType", "交易类型"),
+    ("data", "业务参数"),
+];
+
+/// The Chinese label of a wire field (its last segment: `setlinfo.x` → `x`).
 pub fn field_label(field: &str) -> &'static str {
     let leaf = field.rsplit('.').next().unwrap_or(field);
-    match leaf {
-        "orgId" => "医保定点机构代码",
-        "outBizNo" => "业务流水号",
-        "businessType" => "用码业务类型",
-        "operatorId" => "收款员编号",
-        "operatorName" => "收款员姓名",
-        "officeId" => "科室编号",
-        "officeName" => "科室名称",
-        "extData" => "扩展参数",
-        "authNo" => "实人认证业务流水号",
-        "medicalSettleState" => "结算状态",
-        "totalFee" => "总费用",
-        "bizType" => "业务场景",
-        "idNo" => "证件号码",
-        "userName" => "姓名",
-        "setlTime" => "结算时间",
-        "hospitalName" => "定点机构名称",
-        "doctorName" => "医生",
-        "failReason" => "失败原因",
-        "medicalSettleNo" => "医保单据流水号",
-        "ownAmt" => "自费费用",
-        "hifAmt" => "医保报销费用",
-        "acctAmt" => "个人帐户支出",
-        "hifpAmt" => "统筹基金支出",
-        "hifmiAmt" => "大额医疗保险支出",
-        "cvlservAmt" => "公务员补助",
-        "maAmt" => "医疗救助",
-        "hosPreAmt" => "单病种定点医疗机构垫支",
-        "medOverLmtAmt" => "药品超标扣款金额",
-        "mafAmt" => "扶贫救助",
-        "cvlservDedcAmt" => "历史起付公务员返还",
-        "balance" => "帐户余额",
-        "ecQrCode" => "医保码码值",
-        "guardianName" => "监护人姓名",
-        "guardianRelation" => "与监护人关系",
-        "transType" => "交易类型",
-        "data" => "业务参数",
-        _ => "请求",
-    }
+    FIELD_LABELS
+        .iter()
+        .find(|(name, _)| *name == leaf)
+        .map_or("请求", |(_, label)| *label)
 }
 
 /// Decode one JSON document into a validated type, naming the field of the

@@ -98,11 +98,14 @@ pub async fn export<R: Runtime>(
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    let name = format!("结算明细_{}_{}.{ext}", request.from, request.to);
+    // An unmasked file says so in its name, and never takes a masked one's place.
+    let kind = if request.unmasked { "_未脱敏" } else { "" };
+    let name = format!("结算明细{kind}_{}_{}", request.from, request.to);
     let path = match &state.export_dir {
-        Some(dir) => dir.join(name),
+        Some(dir) => unused_path(dir, &name, &ext),
         None => {
             let dialog = app.dialog().clone();
+            let name = format!("{name}.{ext}");
             let chosen = tauri::async_runtime::spawn_blocking(move || {
                 dialog
                     .file()
@@ -160,4 +163,17 @@ pub async fn resolve(
 ) -> Result<Call, IpcError> {
     let admin = state.admin()?;
     Ok(state.desk().resolve(&admin, call_id, resolution, &reason)?)
+}
+
+/// `dir/name.ext`, or `dir/name (2).ext` … when that is taken: an export
+/// into the configured folder never replaces an earlier one.
+fn unused_path(dir: &std::path::Path, name: &str, ext: &str) -> std::path::PathBuf {
+    let first = dir.join(format!("{name}.{ext}"));
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|n| dir.join(format!("{name} ({n}).{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
 }

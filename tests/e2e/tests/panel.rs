@@ -353,7 +353,9 @@ async fn the_cashier_panel_end_to_end() {
         .await
         .unwrap();
     let error = wait_text(&c, "#error", "最多 30 个字符").await;
-    assert!(error.contains("operatorName"), "{error}");
+    // Named as the cashier reads it, not as the settings file spells it.
+    assert!(error.contains("收款员姓名"), "{error}");
+    assert!(!error.contains("operatorName"), "{error}");
     wait_for(&c, "label.bad [name='operatorName']").await;
     shot(&c, &shots, "11-settings-invalid").await;
     c.find(Locator::Css("#test-connection"))

@@ -36,7 +36,7 @@ import type { ShiftSummary } from "../bindings/ShiftSummary";
 import type { Source } from "../bindings/Source";
 import type { StateTotals } from "../bindings/StateTotals";
 import type { Totals } from "../bindings/Totals";
-import { BIZ_TYPES, STATES } from "../labels";
+import { BIZ_TYPES, resolutionLabel, STATES } from "../labels";
 import { fen, yuan } from "../money";
 import { localDateTime, today, wireTime } from "../time";
 import type { Backend } from "./index";
@@ -250,12 +250,12 @@ function authenticate(id: string, pin: string): OperatorView {
 function sit(operator: OperatorView) {
   const previous = sitting?.operator;
   const shift = Math.floor(Math.random() * 1e6);
-  log(operator.id, "sign_in", `shift:${shift}`, previous && previous.id !== operator.id ? `replaced ${previous.id}` : null);
+  log(operator.id, "sign_in", `shift:${shift}`, previous && previous.id !== operator.id ? `接替 ${previous.id}` : null);
   sitting = { operator, shiftStart: stampNow(), firstRow: rows.length, lastActive: Date.now(), locked: false };
 }
 function insert(r: NewOperatorRequest, by: string): FakeOperator {
   const id = staffId(r.id, "id");
-  if (operators.has(id)) throw fail("duplicate", `工号 ${id} 已存在`, null, "id");
+  if (operators.has(id)) throw fail("invalid_input", `工号 ${id} 已存在：请换一个工号，或在列表中修改这位操作员`, null, "id");
   const o: FakeOperator = { id, name: nameOf(r.name), role: r.role, active: true, lockedUntil: null, createdAt: stampNow(), createdBy: by, pin: pinOf(r.pin), failed: 0 };
   operators.set(id, o);
   return o;
@@ -467,7 +467,7 @@ const desk: Backend = {
     if (!reason.trim()) throw invalid("reason", "请填写确认原因");
     const i = calls.findIndex((c) => c.id === id);
     if (i < 0) throw notFound(`没有调用 ${id}`);
-    log(actor(), "resolve_unknown", `call:${id}`, `${resolution}：${reason.trim()}`);
+    log(actor(), "resolve_unknown", `call:${id}`, `${resolutionLabel(resolution)}：${reason.trim()}`);
     return calls.splice(i, 1)[0];
   },
   getSettings: async () => settings,
@@ -532,7 +532,7 @@ const desk: Backend = {
   shiftSummary: async () => shiftSoFar(),
   handOver: async () => {
     const s = { ...shiftSoFar(), endedAt: stampNow() };
-    log(s.operatorId, "hand_over", "shift", `${s.byState.reduce((a, t) => a + t.count, 0)} settlements, net ${s.net.totalFee}`);
+    log(s.operatorId, "hand_over", "shift", `${s.byState.reduce((a, t) => a + t.count, 0)} 笔，净额 ${s.net.totalFee}`);
     sitting = null;
     return s;
   },

@@ -3,4 +3,4 @@
 /**
  * Another way on, offered as a button beside an error.
  */
-export type Fallback = "qrcode";
+export type Fallback = "qrcode" | "fetch_identity";

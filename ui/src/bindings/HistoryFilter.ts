@@ -9,7 +9,7 @@ import type { SettleState } from "./SettleState";
  */
 export type HistoryFilter = { from: string | null, to: string | null, operatorId: string | null, officeId: string | null, state: SettleState | null, bizType: BizType | null, 
 /**
- * The full name, or its beginning.
+ * The beginning of the name (a surname, 欧阳 included) or all of it.
  */
 userName: string | null, 
 /**

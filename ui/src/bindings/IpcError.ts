@@ -19,4 +19,8 @@ advice: string | null,
  * Another way on that the panel offers as a button: `qrcode` (改用医保码)
  * when a face scan failed because the face could not be used.
  */
-fallback?: Fallback, };
+fallback?: Fallback, 
+/**
+ * The visit the fallback applies to (`fetch_identity`).
+ */
+outBizNo?: string, };

@@ -18,6 +18,8 @@ type ScanKind = "face" | "qrcode";
 
 /** How often the panel asks what the HIS is doing. */
 const FOLLOW_MS = 1000;
+/** How often an undelivered receipt asks whether the retries got it through. */
+const RECEIPT_MS = 2000;
 
 /** The HIS's visit as if the cashier had scanned it, once the identity is known. */
 const outcomeOf = (a: HisActivity): FaceAuthOutcome | null =>
@@ -46,6 +48,7 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   /** The HIS's visit the panel is following. */
   const [his, setHis] = useState<HisActivity | null>(null);
   const [releasing, setReleasing] = useState(false);
+  const [resending, setResending] = useState(false);
   /** HIS visits up to this id are not shown (older than the panel, or done with); null before the first answer. */
   const shownUpTo = useRef<number | null>(null);
   /** The cashier's own scan or submit is under way: set at once, before the next render. */
@@ -82,6 +85,26 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     busy.current = true;
     try {
       setVisit(await (what === "qrcode" ? backend.qrcode() : backend.faceAuth()));
+      setForm(newSettlement(info));
+      setPhase("identified");
+    } catch (e) {
+      setError(asIpcError(e));
+      setPhase("idle");
+    } finally {
+      busy.current = false;
+      changed();
+    }
+  };
+  /** 重新获取身份 (F5): the scan succeeded, its identity check did not; no second scan. */
+  const refetch = async () => {
+    const outBizNo = error?.fallback === "fetch_identity" ? error.outBizNo : undefined;
+    if (!outBizNo || phase !== "idle" || busy.current) return;
+    setError(null);
+    setElapsed(0);
+    setPhase("waiting");
+    busy.current = true;
+    try {
+      setVisit(await backend.fetchIdentity(outBizNo));
       setForm(newSettlement(info));
       setPhase("identified");
     } catch (e) {
@@ -171,6 +194,35 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     }
   };
 
+  /** The cashier's own settlement, recorded but not on the terminal yet: followed until it is. */
+  const undelivered = phase === "done" && receipt !== null && (receipt.delivery.status === "pending" || receipt.delivery.status === "gave_up");
+  usePoll(
+    undelivered && !resending && !paused,
+    RECEIPT_MS,
+    () => backend.history({ outBizNo: receipt?.outBizNo ?? "", limit: 50 }),
+    (page) => {
+      const row = page.rows.find((r) => r.id === receipt?.settlementId);
+      if (!row || row.delivery === receipt?.delivery.status) return;
+      setReceipt((r) => r && { ...r, delivery: { ...r.delivery, status: row.delivery, lastError: row.delivery === "delivered" ? null : r.delivery.lastError } });
+      changed();
+    },
+  );
+  /** F4 on an undelivered receipt: 重发 now, and say how it went. */
+  const resend = async () => {
+    if (!receipt || resending) return;
+    setResending(true);
+    setError(null);
+    try {
+      const report = await backend.resend(receipt.settlementId);
+      setReceipt((r) => r && { ...r, delivery: report });
+    } catch (e) {
+      setError(asIpcError(e));
+    } finally {
+      setResending(false);
+      changed();
+    }
+  };
+
   const hisShown = his !== null && phase !== "waiting";
   /** The HIS's scan is under way: the HIS owns it, so no 刷脸, 取消 or 新患者 here. */
   const hisScanning = his !== null && inProgress(his) && phase === "idle";
@@ -182,7 +234,8 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
           F2: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scanFace : undefined,
           F3: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scanCode : undefined,
           // A settlement held for the cashier comes first: it is what the patient waits for.
-          F4: held ? release : phase === "identified" ? send : undefined,
+          F4: held ? release : phase === "identified" ? send : undelivered ? resend : undefined,
+          F5: error?.fallback === "fetch_identity" && phase === "idle" ? () => void refetch() : undefined,
           Escape: phase === "waiting" ? cancel : phase === "sending" || hisScanning || releasing ? undefined : reset,
         },
   );
@@ -218,11 +271,25 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
           改用医保码 <kbd>F3</kbd>
         </button>
       )}
+      {error?.fallback === "fetch_identity" && phase === "idle" && (
+        <button class="primary big" id="fetch-identity" onClick={() => void refetch()}>
+          重新获取身份 <kbd>F5</kbd>
+        </button>
+      )}
       {visit && phase !== "waiting" && <IdentityCard key={visit.visitId} visit={visit} his={hisShown} />}
       {hisShown && hisSettlements.length > 0 && <HisSettlement settlements={hisSettlements} releasing={releasing} onRelease={() => void release()} />}
       {visit && form && (phase === "identified" || phase === "sending") && (
         <>
-          <SettleForm value={form} onChange={setForm} badField={error?.field ?? null} firstRef={first} />
+          <SettleForm
+            value={form}
+            onChange={(f) => {
+              setForm(f);
+              // The cashier is correcting what was refused: the old message no longer describes the form.
+              if (error) setError(null);
+            }}
+            badField={error?.field ?? null}
+            firstRef={first}
+          />
           {/* Side by side: the form fills the panel, and both are one key away anyway. */}
           <div class="send-row">
             <button class="primary" id="notify" disabled={phase === "sending"} onClick={send}>
@@ -235,6 +302,11 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
         </>
       )}
       {phase === "done" && receipt && form && <Receipt id="receipt" receipt={receipt} selfPay={form.selfPay} />}
+      {undelivered && (
+        <button class="primary" id="resend" disabled={resending} onClick={() => void resend()}>
+          {resending ? "正在重发…" : "立即重发"} <kbd>F4</kbd>
+        </button>
+      )}
       {(phase === "done" || (phase === "idle" && his !== null && !hisScanning)) && (
         <button class="secondary" id="next" disabled={releasing} onClick={reset}>
           新患者 <kbd>Esc</kbd>

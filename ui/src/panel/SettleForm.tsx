@@ -4,8 +4,11 @@ import type { SettleNotifyDraft } from "../bindings/SettleNotifyDraft";
 import type { SettleState } from "../bindings/SettleState";
 import { Field, type FieldLook } from "../Field";
 import { BIZ_TYPES, STATES } from "../labels";
+
+/** A new visit is settled (or failed) here; refunds start from 历史 (退费). */
+const SETTLE_STATES = STATES.filter(([code]) => code === "SUCCESS" || code === "FAIL");
 import { balanceWarning } from "../money";
-import { localDateTime, wireTime } from "../time";
+import { wireNow, wireTime } from "../time";
 import { mapMoreAmounts, MoreAmounts, type MoreAmountValues } from "./MoreAmounts";
 
 /** The form as typed: every value the input's text. */
@@ -20,7 +23,7 @@ export type Settlement = {
   ownAmt: string;
   medicalSettleNo: string;
   more: MoreAmountValues;
-  /** A datetime-local value. */
+  /** As the wire has it, whatever the machine's locale: "2026-11-28 10:05:03". */
   setlTime: string;
   /** "" = the counter's default from 设置. */
   bizType: string;
@@ -35,7 +38,7 @@ type Text = Exclude<keyof Settlement, "state" | "selfPay" | "more">;
 /** A fresh form once the patient is identified: the HIS settles about now. */
 export const newSettlement = (info: AppInfo): Settlement => ({
   state: "SUCCESS", selfPay: false, totalFee: "", hifAmt: "", hifpAmt: "", acctAmt: "", ownAmt: "", medicalSettleNo: "",
-  more: mapMoreAmounts(() => ""), setlTime: localDateTime(new Date()), bizType: "",
+  more: mapMoreAmounts(() => ""), setlTime: wireNow(), bizType: "",
   officeId: info.officeId, officeName: info.officeName, doctorName: "", failReason: "",
 });
 
@@ -75,7 +78,7 @@ export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
   return (
     <section class="card form" id="settle-form">
       <div class="states" role="radiogroup">
-        {STATES.map(([code, label]) => (
+        {SETTLE_STATES.map(([code, label]) => (
           <button class={s.state === code ? "seg on" : "seg"} name={`state-${code}`} onClick={() => onChange({ ...s, state: code })}>
             {label}
           </button>
@@ -96,7 +99,7 @@ export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
             {field("medicalSettleNo", "医保单据流水号", { span: "wide" })}
           </>
         )}
-        {field("setlTime", "结算时间（HIS 结算时刻）", { type: "datetime-local", span: "wide" })}
+        {field("setlTime", "结算时间（HIS 结算时刻）", { span: "wide", placeholder: "2026-11-28 10:05:03" })}
         <label class={badField === "bizType" ? "bad" : ""}>
           <span>业务场景</span>
           <select name="bizType" value={s.bizType} onChange={(e) => onChange({ ...s, bizType: e.currentTarget.value })}>

@@ -47,8 +47,8 @@ export function Audit() {
   return (
     <div class="audit" id="audit">
       <div class="filters" id="audit-filters">
-        <label class={bad("from")}><span>开始日期</span><input type="date" name="auditFrom" value={filter.from} onInput={set("from")} /></label>
-        <label class={bad("to")}><span>结束日期</span><input type="date" name="auditTo" value={filter.to} onInput={set("to")} /></label>
+        <label class={bad("from")}><span>开始日期</span><input placeholder="2026-11-28" inputMode="numeric" name="auditFrom" value={filter.from} onInput={set("from")} /></label>
+        <label class={bad("to")}><span>结束日期</span><input placeholder="2026-11-28" inputMode="numeric" name="auditTo" value={filter.to} onInput={set("to")} /></label>
         <label class={bad("operatorId")}>
           <span>工号</span>
           <input name="auditOperator" value={filter.operatorId} placeholder="全部" onInput={set("operatorId")} onKeyDown={enter} />

@@ -24,6 +24,8 @@ export function DayClose({ role }: { role: Role }) {
   const [format, setFormat] = useState<ExportFormat>("xlsx");
   const [progress, setProgress] = useState<string | null>(null);
   const [unmasked, setUnmasked] = useState(false);
+  /** 日结（关账） asked for and not confirmed yet: said in the page, not by a browser dialog the webview may not show. */
+  const [closing, setClosing] = useState(false);
   // Only an administrator may, and the shell refuses anyone else: never sent by a cashier.
   const full = unmasked && role === "admin";
 
@@ -40,7 +42,7 @@ export function DayClose({ role }: { role: Role }) {
     void backend.appInfo().then(setInfo);
   }, []);
   const close = async () => {
-    if (!confirm(`确认日结 ${date}？日结后当日数据不再变动。`)) return;
+    setClosing(false);
     try {
       await backend.closeDay(date);
       await load();
@@ -65,11 +67,22 @@ export function DayClose({ role }: { role: Role }) {
       <div class="filters">
         <label class={error?.field === "date" ? "bad" : ""}>
           <span>业务日期</span>
-          <input type="date" name="date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} />
+          <input placeholder="2026-11-28" inputMode="numeric" name="date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} />
         </label>
         <button class="primary" id="load-day" onClick={load}>查看</button>
-        <button class="secondary" id="close-day" onClick={close}>日结（关账）</button>
+        <button class="secondary" id="close-day" disabled={closing} onClick={() => setClosing(true)}>日结（关账）</button>
       </div>
+      {closing && (
+        <div class="notice" id="close-day-confirm" role="alertdialog">
+          <div>
+            确认日结 {date}？关账后这一天的汇总不再变动；关账后再收的款、再退的费计入<b>下一个营业日</b>的日结和历史。
+          </div>
+          <div class="send-row">
+            <button class="primary" id="close-day-yes" onClick={() => void close()}>确认日结</button>
+            <button class="secondary" id="close-day-no" onClick={() => setClosing(false)}>取消</button>
+          </div>
+        </div>
+      )}
       {error && <ErrorBox error={error} />}
       {rows?.length === 0 && <div class="muted">当日没有结算记录</div>}
       {rows?.map((s) => (
@@ -83,8 +96,8 @@ export function DayClose({ role }: { role: Role }) {
       <section class="card export" id="export">
         <h3>导出结算明细（{full ? "含完整姓名和证件号，将记入审计" : "证件号、姓名已脱敏"}）</h3>
         <div class="filters">
-          <label><span>开始日期</span><input type="date" name="from" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} /></label>
-          <label><span>结束日期</span><input type="date" name="to" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
+          <label><span>开始日期</span><input placeholder="2026-11-28" inputMode="numeric" name="from" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} /></label>
+          <label><span>结束日期</span><input placeholder="2026-11-28" inputMode="numeric" name="to" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} /></label>
           <label>
             <span>格式</span>
             <select name="format" value={format} onChange={(e) => setFormat(FORMATS.find(([f]) => f === e.currentTarget.value)?.[0] ?? "xlsx")}>

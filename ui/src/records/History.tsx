@@ -22,6 +22,8 @@ export function History() {
   const [error, setError] = useState<IpcError | null>(null);
   const [detail, setDetail] = useState<VisitDetail | null>(null);
   const [refunding, setRefunding] = useState<number | null>(null);
+  /** What the last 重发 / F4 from this table did, said in words. */
+  const [notice, setNotice] = useState<string | null>(null);
 
   const load = async (before: string | null) => {
     try {
@@ -29,11 +31,14 @@ export function History() {
       const clean = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== "" && v != null));
       setPage(await backend.history({ ...clean, before, limit: 50 }));
     } catch (e) {
+      // The rows of an earlier search must not pass for this one's.
+      setPage(null);
       setError(asIpcError(e));
     }
   };
   useEffect(() => void load(null), []);
   const search = () => {
+    setNotice(null);
     setCursors([null]);
     void load(null);
   };
@@ -48,10 +53,10 @@ export function History() {
     setCursors(c);
     void load(c[c.length - 1]);
   };
-  const field = (k: keyof HistoryFilter, label: string, type = "text") => (
+  const field = (k: keyof HistoryFilter, label: string, placeholder?: string) => (
     <label class={error?.field === k ? "bad" : ""}>
       <span>{label}</span>
-      <input name={k} type={type} value={(filter[k] as string) ?? ""} onInput={(e) => setFilter({ ...filter, [k]: (e.target as HTMLInputElement).value })} onKeyDown={(e) => e.key === "Enter" && search()} />
+      <input name={k} placeholder={placeholder} value={(filter[k] as string) ?? ""} onInput={(e) => setFilter({ ...filter, [k]: (e.target as HTMLInputElement).value })} onKeyDown={(e) => e.key === "Enter" && search()} />
     </label>
   );
   const select = (k: keyof HistoryFilter, label: string, options: [string, string][]) => (
@@ -72,8 +77,14 @@ export function History() {
     }
   };
   const resend = async (r: SettlementRow) => {
+    setNotice(null);
     try {
-      await backend.resend(r.id);
+      const report = await backend.resend(r.id);
+      setNotice(
+        report.status === "delivered"
+          ? `流水号 ${r.outBizNo}：终端已收到结果`
+          : `流水号 ${r.outBizNo}：终端仍未收到结果${report.lastError ? `（${report.lastError}）` : ""}，系统会继续自动重发；结算本身已记录`,
+      );
       await reload();
     } catch (e) {
       setError(asIpcError(e));
@@ -92,8 +103,8 @@ export function History() {
   return (
     <div class="history">
       <div class="filters" id="history-filters">
-        {field("from", "开始日期", "date")}
-        {field("to", "结束日期", "date")}
+        {field("from", "开始日期", "2026-11-28")}
+        {field("to", "结束日期", "2026-11-28")}
         {field("operatorId", "收款员编号")}
         {field("officeId", "科室编号")}
         {select("state", "状态", STATES)}
@@ -107,6 +118,7 @@ export function History() {
         <button class="primary" id="search" onClick={search}>查询</button>
       </div>
       {error && <ErrorBox error={error} />}
+      {notice && <div class="notice" id="history-notice" role="status">{notice}</div>}
       {/* Wide tables scroll on their own: the filters and 查询 stay in view. */}
       <div class="table-scroll">
         <table class="table" id="history-table">

@@ -5,7 +5,7 @@ import { Field, type FieldLook } from "../Field";
 import { stateLabel } from "../labels";
 import { balanceWarning, fen } from "../money";
 import { mapMoreAmounts, MoreAmounts, type MoreAmountValues } from "../panel/MoreAmounts";
-import { inputTime, wireTime } from "../time";
+import { wireTime } from "../time";
 
 /** What a refund can end as. */
 type Outcome = Extract<SettleState, "REFUND_SUCCESS" | "REFUND_FAIL">;
@@ -15,7 +15,7 @@ const OUTCOMES: Outcome[] = ["REFUND_SUCCESS", "REFUND_FAIL"];
 export type Refund = {
   state: Outcome;
   totalFee: string;
-  /** A datetime-local value. */
+  /** As the wire has it: "2026-11-28 10:05:03". */
   setlTime: string;
   ownAmt: string;
   hifAmt: string;
@@ -33,7 +33,7 @@ export function fromDraft({ request: q }: RefundDraft): Refund {
   const v = (x: string | null) => x ?? "";
   return {
     state: q.medicalSettleState === "REFUND_FAIL" ? "REFUND_FAIL" : "REFUND_SUCCESS",
-    totalFee: v(q.totalFee), setlTime: inputTime(v(q.setlTime)),
+    totalFee: v(q.totalFee), setlTime: v(q.setlTime),
     ownAmt: v(q.ownAmt), hifAmt: v(q.hifAmt), acctAmt: v(q.acctAmt), hifpAmt: v(q.hifpAmt), medicalSettleNo: v(q.medicalSettleNo),
     more: mapMoreAmounts((k) => v(q[k])), failReason: v(q.failReason),
   };
@@ -88,7 +88,7 @@ export function RefundForm({ draft, value: f, onChange, badField }: Props) {
       </div>
       <div class="grid grid3">
         <Field money name="refund-totalFee" label="退费金额" value={f.totalFee} bad={badField === "totalFee" || over} onInput={(v) => onChange({ ...f, totalFee: v })} />
-        {field("setlTime", "结算时间（HIS 退费时刻）", { type: "datetime-local", span: "wide" })}
+        {field("setlTime", "结算时间（HIS 退费时刻）", { span: "wide", placeholder: "2026-11-28 10:05:03" })}
         {parts && (
           <>
             {field("hifAmt", "医保报销", { money: true })}

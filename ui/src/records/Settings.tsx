@@ -5,6 +5,14 @@ import { ErrorBox } from "../ErrorBox";
 import { BIZ_TYPES, BUSINESS_TYPES, CHARSETS, HIS_NOTIFIES, TRANSPORTS } from "../labels";
 import { BridgeRecent, BridgeStatus, useBridgeInfo } from "./Bridge";
 
+const NUMBER_LABELS: Partial<Record<keyof SettingsForm, string>> = { faceAuthTimeout: "刷脸超时（秒）", otherTimeout: "其他交易超时（秒）" };
+
+/** Whole seconds as typed: ASCII or full-width digits (a Chinese IME's), nothing else. */
+function wholeNumber(v: string): number | null {
+  const ascii = v.trim().replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+  return /^\d{1,6}$/.test(ascii) ? Number(ascii) : null;
+}
+
 /** 设置: validated with the field named; 测试连接 sends no transaction; HIS 接口 below. */
 export function Settings() {
   const [form, setForm] = useState<SettingsForm | null>(null);
@@ -13,18 +21,30 @@ export function Settings() {
   /** Bumped on 保存: the bridge may have moved or stopped. */
   const [saved, setSaved] = useState(0);
   const [bridge, setBridge] = useBridgeInfo(saved);
+  /** Number fields as typed (full-width digits from a Chinese IME included), until they read as whole seconds. */
+  const [typed, setTyped] = useState<Partial<Record<keyof SettingsForm, string>>>({});
   useEffect(() => void backend.getSettings().then(setForm), []);
   if (!form) return <div class="muted">…</div>;
   const set = (k: keyof SettingsForm, numeric = false) => (e: Event) => {
     const v = (e.target as HTMLInputElement).value;
-    setForm({ ...form, [k]: numeric ? Number(v) : v });
+    if (!numeric) return setForm({ ...form, [k]: v });
+    setTyped({ ...typed, [k]: v });
+    const n = wholeNumber(v);
+    if (n !== null) setForm({ ...form, [k]: n });
   };
   const text = (k: keyof SettingsForm, label: string, numeric = false) => (
     <label class={error?.field === k ? "bad" : ""}>
       <span>{label}</span>
-      <input name={k} value={String(form[k])} inputMode={numeric ? "numeric" : undefined} onInput={set(k, numeric)} />
+      <input name={k} value={numeric ? (typed[k] ?? String(form[k])) : String(form[k])} inputMode={numeric ? "numeric" : undefined} onInput={set(k, numeric)} />
     </label>
   );
+  /** A number field that does not read as whole seconds, said with its field before anything is sent. */
+  const unreadable = (): IpcError | null => {
+    for (const [k, v] of Object.entries(typed) as [keyof SettingsForm, string][]) {
+      if (wholeNumber(v) === null) return { code: "invalid_input", message: `${NUMBER_LABELS[k] ?? k}应为整数（秒），如 120`, field: k, advice: null };
+    }
+    return null;
+  };
   const choose = (k: keyof SettingsForm, label: string, options: [string, string][]) => (
     <label class={error?.field === k ? "bad" : ""}>
       <span>{label}</span>
@@ -36,6 +56,8 @@ export function Settings() {
   const run = async (what: "save" | "test") => {
     setError(null);
     setNote(null);
+    const bad = unreadable();
+    if (bad) return setError(bad);
     try {
       if (what === "save") {
         const info = await backend.saveSettings(form);
@@ -70,8 +92,8 @@ export function Settings() {
         {/* The host kind loads the same DLL, through nation-ec-host the panel starts. */}
         {(form.transport === "library" || form.transport === "host") && text("libraryPath", "动态库路径")}
         {(form.transport === "library" || form.transport === "host") && text("centerUrl", "电子凭证中台地址")}
-        {text("faceAuthTimeout", "刷脸超时（秒）", true)}
-        {text("otherTimeout", "其他交易超时（秒）", true)}
+        {text("faceAuthTimeout", NUMBER_LABELS.faceAuthTimeout!, true)}
+        {text("otherTimeout", NUMBER_LABELS.otherTimeout!, true)}
       </div>
       <section class="bridge-settings" id="bridge-settings">
         <h3>HIS 接口</h3>
