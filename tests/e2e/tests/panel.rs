@@ -140,14 +140,17 @@ async fn the_cashier_panel_end_to_end() {
     );
     shot(&c, &shots, "05-panel-terminal-error").await;
 
-    // An undelivered notification: recorded, shown as 待重发, recovered by 重发 in 历史.
-    sim.sim.push_script(Script::for_trans(
-        facepay_sim_trans("cn.nhsa.settle.notify"),
-        Behaviour::Error {
-            code: 5001,
-            message: "终端忙".into(),
-        },
-    ));
+    // An undelivered notification: recorded, shown as 待重发, resent by F4
+    // on its card (the terminal still busy), recovered by 重发 in 历史.
+    for _ in 0..2 {
+        sim.sim.push_script(Script::for_trans(
+            facepay_sim_trans("cn.nhsa.settle.notify"),
+            Behaviour::Error {
+                code: 5001,
+                message: "终端忙".into(),
+            },
+        ));
+    }
     press(&c, "F2").await;
     wait_for(&c, "#identity").await;
     fill(&c, "totalFee", "35.00").await;
@@ -162,6 +165,22 @@ async fn the_cashier_panel_end_to_end() {
     wait_text(&c, "#receipt", "待重发").await;
     shot(&c, &shots, "06-panel-undelivered").await;
     wait_text(&c, "#status-bar", "未送达 1").await;
+    let notifies = |sim: &SimServer| {
+        sim.sim
+            .received()
+            .iter()
+            .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
+            .count()
+    };
+    let before = notifies(&sim);
+    wait_text(&c, "#resend", "立即重发").await;
+    press(&c, "F4").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while notifies(&sim) == before {
+        assert!(std::time::Instant::now() < deadline, "F4 did not resend");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_text(&c, "#receipt", "终端忙").await;
 
     // 自费: the switch hides the 医保 amounts; the terminal gets no amount block.
     press(&c, "F2").await;
@@ -236,6 +255,7 @@ async fn the_cashier_panel_end_to_end() {
         assert!(std::time::Instant::now() < deadline, "重发 did not deliver");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    wait_text(&c, "#history-notice", "终端已收到结果").await;
     fill(&c, "outBizNo", &visit).await;
     c.find(Locator::Css("#search"))
         .await
