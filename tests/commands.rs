@@ -183,22 +183,7 @@ fn the_panel_refuses_an_identity_fetched_again_about_another_person() {
         (rt.block_on(facepay_sim::SimServer::loopback()).unwrap(), rt)
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut file = FileConfig::default();
-    file.override_from(|k| {
-        Some(match k {
-            "FACEPAY_TERMINAL_URL" => sim.url(),
-            "FACEPAY_ORG_ID" => "H44170200001".into(),
-            "FACEPAY_HOSPITAL_NAME" => "阳江市妇幼保健院".into(),
-            "FACEPAY_COUNTER_ID" => "W01".into(),
-            "FACEPAY_OPERATOR_ID" => "0107".into(),
-            "FACEPAY_OPERATOR_NAME" => "林晓燕".into(),
-            "FACEPAY_OFFICE_ID" => "0301".into(),
-            "FACEPAY_OFFICE_NAME" => "挂号收费处".into(),
-            _ => return None,
-        })
-    });
-    file.journal.path = Some(dir.path().join("facepay.db"));
-    file.journal.key_file = Some(dir.path().join("keys").join("journal.key"));
+    let file = facepay_testkit::counter(dir.path(), &sim.url());
     let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
     let state = AppState::with_desk(desk, Some(dir.path().join("facepay.toml")));
     let app = app_builder(mock_builder())

@@ -89,34 +89,8 @@ async fn a_whole_visit_through_the_host_with_the_panels_http_transport() {
     let server = SimServer::loopback().await.unwrap();
     let host = host_with(&server.url(), |_| {}).await;
     let t = panel(&host, Timeouts::default());
-    let auth_no = t
-        .call(&samples::ec_auth("H-A1"))
-        .await
-        .unwrap()
-        .data
-        .auth_no;
-    let who = t
-        .call(&samples::auth_check("H-C1", &auth_no))
-        .await
-        .unwrap()
-        .data;
-    // Chinese out of the simulator, GB18030 through the library, UTF-8 to the panel.
-    assert!(
-        who.user_name
-            .reveal()
-            .chars()
-            .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-    );
-    assert!(matches!(who.gender.as_deref(), Some("男" | "女")));
-    let ack = t
-        .call(&samples::settle_success("H-A1", Some(auth_no.as_str())))
-        .await
-        .unwrap();
-    assert_eq!(ack.data.out_biz_no.as_deref(), Some("H-A1"));
-    // Chinese from the panel arrives intact at the far end of the library.
-    let got = server.sim.received();
-    assert_eq!(got[0].data().unwrap()["operatorName"], "林晓燕");
-    assert_eq!(got[2].data().unwrap()["hospitalName"], "阳江市妇幼保健院");
+    // Chinese out of the simulator, GB18030 through the library, UTF-8 to the panel and back.
+    facepay_testkit::whole_visit(&t, &server, "H").await;
     host.stop().await;
 }
 

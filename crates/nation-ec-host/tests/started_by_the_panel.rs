@@ -92,28 +92,7 @@ async fn the_panel_starts_the_host_goes_through_a_visit_and_stops_it() {
         Timeouts::default(),
     );
     t.transport().probe(Duration::from_secs(3)).await.unwrap();
-    let auth_no = t
-        .call(&samples::ec_auth("P-A1"))
-        .await
-        .unwrap()
-        .data
-        .auth_no;
-    let who = t
-        .call(&samples::auth_check("P-C1", &auth_no))
-        .await
-        .unwrap()
-        .data;
-    assert!(
-        who.user_name
-            .reveal()
-            .chars()
-            .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-    );
-    let ack = t
-        .call(&samples::settle_success("P-A1", Some(auth_no.as_str())))
-        .await
-        .unwrap();
-    assert_eq!(ack.data.out_biz_no.as_deref(), Some("P-A1"));
+    facepay_testkit::whole_visit(&t, &server, "P").await;
     let kinds: Vec<_> = server
         .sim
         .received()

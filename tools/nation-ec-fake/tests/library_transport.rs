@@ -43,34 +43,8 @@ fn quick() -> Timeouts {
 async fn a_whole_visit_through_the_library_with_chinese_both_ways() {
     let server = SimServer::loopback().await.unwrap();
     let t = terminal(&server.url(), Timeouts::default());
-    let auth_no = t
-        .call(&samples::ec_auth("L-A1"))
-        .await
-        .unwrap()
-        .data
-        .auth_no;
-    let who = t
-        .call(&samples::auth_check("L-C1", &auth_no))
-        .await
-        .unwrap()
-        .data;
-    // Chinese out of the simulator, through GB18030 in the library, back to UTF-8.
-    assert!(
-        who.user_name
-            .reveal()
-            .chars()
-            .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
-    );
-    assert!(matches!(who.gender.as_deref(), Some("男" | "女")));
-    let ack = t
-        .call(&samples::settle_success("L-A1", Some(auth_no.as_str())))
-        .await
-        .unwrap();
-    assert_eq!(ack.data.out_biz_no.as_deref(), Some("L-A1"));
-    // Chinese from us, through GB18030, arrives intact at the far end.
-    let got = server.sim.received();
-    assert_eq!(got[0].data().unwrap()["operatorName"], "林晓燕");
-    assert_eq!(got[2].data().unwrap()["hospitalName"], "阳江市妇幼保健院");
+    // Chinese out of the simulator, through GB18030 in the library, back to UTF-8; and ours intact the other way.
+    facepay_testkit::whole_visit(&t, &server, "L").await;
 }
 
 #[tokio::test]

@@ -42,24 +42,7 @@ pub fn config_with(
     url: &str,
     adjust: impl FnOnce(&mut FileConfig),
 ) -> DeskConfig {
-    let mut file = FileConfig::default();
-    file.override_from(|k| {
-        Some(match k {
-            "FACEPAY_DB" => dir.join("facepay.db").display().to_string(),
-            "FACEPAY_JOURNAL_KEY_FILE" => {
-                dir.join("keys").join("journal.key").display().to_string()
-            }
-            "FACEPAY_TERMINAL_URL" => url.to_owned(),
-            "FACEPAY_ORG_ID" => "H44170200001".into(),
-            "FACEPAY_HOSPITAL_NAME" => "阳江市妇幼保健院".into(),
-            "FACEPAY_COUNTER_ID" => "W01".into(),
-            "FACEPAY_OPERATOR_ID" => "0107".into(),
-            "FACEPAY_OPERATOR_NAME" => "林晓燕".into(),
-            "FACEPAY_OFFICE_ID" => "0301".into(),
-            "FACEPAY_OFFICE_NAME" => "挂号收费处".into(),
-            _ => return None,
-        })
-    });
+    let mut file = facepay_testkit::counter(dir, url);
     file.timeouts = Some(nhsa_timeouts());
     adjust(&mut file);
     file.validate().unwrap()

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use facepay_core::config::FileConfig;
 use facepay_core::{Desk, DeskConfig};
 use facepay_journal::FixedClock;
 use facepay_sim::SimServer;
@@ -22,28 +21,8 @@ pub struct Harness {
 }
 
 pub fn config(db: &std::path::Path, url: &str) -> DeskConfig {
-    let mut file = FileConfig::default();
-    file.override_from(|k| {
-        Some(match k {
-            "FACEPAY_DB" => db.display().to_string(),
-            "FACEPAY_JOURNAL_KEY_FILE" => db
-                .parent()
-                .unwrap()
-                .join("keys")
-                .join("journal.key")
-                .display()
-                .to_string(),
-            "FACEPAY_TERMINAL_URL" => url.to_owned(),
-            "FACEPAY_ORG_ID" => "H44170200001".into(),
-            "FACEPAY_HOSPITAL_NAME" => "阳江市妇幼保健院".into(),
-            "FACEPAY_COUNTER_ID" => "W01".into(),
-            "FACEPAY_OPERATOR_ID" => "0107".into(),
-            "FACEPAY_OPERATOR_NAME" => "林晓燕".into(),
-            "FACEPAY_OFFICE_ID" => "0301".into(),
-            "FACEPAY_OFFICE_NAME" => "挂号收费处".into(),
-            _ => return None,
-        })
-    });
+    let mut file = facepay_testkit::counter(db.parent().unwrap(), url);
+    file.journal.path = Some(db.to_path_buf());
     file.timeouts = Some(Timeouts {
         face_auth: Duration::from_secs(2),
         other: Duration::from_secs(1),
