@@ -272,3 +272,81 @@ async fn a_settlement_during_its_own_scan_is_refused() {
     assert_eq!(r.body["code"], "scan_in_progress");
     assert_eq!(his.count("SELECT count(*) FROM settlements"), 0);
 }
+
+/// The second HIS probe: a blank filter, a filter given twice, a day written
+/// without its zeros and a parameter an endpoint does not take are refused by
+/// name — never read as "no filter" or as a day with nothing in it.
+#[tokio::test]
+async fn blank_repeated_or_loosely_written_query_values_are_refused_by_name() {
+    let his = His::start().await;
+    paid(&his).await;
+    for (path, status, field) in [
+        ("/v1/settlements?outBizNo=", 422, "outBizNo"),
+        (
+            "/v1/settlements?medicalSettleNo=%20",
+            422,
+            "medicalSettleNo",
+        ),
+        ("/v1/settlements?outBizNo", 422, "outBizNo"),
+        ("/v1/settlements?limit=5&limit=6", 422, "limit"),
+        ("/v1/settlements?from=2026-12-5", 422, "from"),
+        ("/v1/summary?date=2026-12-5", 422, "date"),
+        ("/v1/summary?date=2026-12-05&date=2026-12-06", 422, "date"),
+        ("/v1/health?x=1", 422, "x"),
+        ("/v1/openapi.json?x=1", 422, "x"),
+    ] {
+        let r = his.get(path).await;
+        assert_eq!(r.status.as_u16(), status, "{path}: {}", r.body);
+        assert_eq!(r.body["field"], field, "{path}: {}", r.body);
+        assert!(
+            !r.body["message"].as_str().unwrap().is_ascii(),
+            "{path}: said in Chinese: {}",
+            r.body
+        );
+    }
+    let r = his.get("/v1/settlements?credential=card").await;
+    assert!(
+        r.body["message"].as_str().unwrap().contains("“card”"),
+        "the value, not serde's words: {}",
+        r.body
+    );
+}
+
+/// More than is left is said as such, not as items that do not add up.
+#[tokio::test]
+async fn a_refund_over_what_is_left_is_told_what_is_left() {
+    let his = His::start().await;
+    let (_, id) = paid(&his).await;
+    let r = his
+        .post(
+            &format!("/v1/settlements/{id}/refund"),
+            r#"{"medicalSettleNo":"441700G0000000000R91","totalFee":"130.00","hifAmt":"130.00"}"#,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.body["field"], "totalFee");
+    let message = r.body["message"].as_str().unwrap();
+    assert!(message.contains("超过可退金额 120.50"), "{message}");
+}
+
+/// Partial refunds that named 医保报销 without its 统筹 part leave more 统筹
+/// than 医保报销 to refund; the rest refunded in full never sends the
+/// terminal more 统筹 than 医保报销.
+#[tokio::test]
+async fn the_rest_refunded_in_full_sends_no_more_hifp_than_hif() {
+    let his = His::start().await;
+    let (_, id) = paid(&his).await;
+    let path = format!("/v1/settlements/{id}/refund");
+    for (no, hif) in [("R81", "30.00"), ("R82", "30.00")] {
+        let body = json!({"medicalSettleNo": format!("441700G00000000000{no}"), "hifAmt": hif});
+        let r = his.post(&path, &body.to_string(), None).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let rest = his.post(&path, "", None).await;
+    assert_eq!(rest.status, StatusCode::CREATED, "{}", rest.body);
+    let last = refunds_sent(&his).pop().unwrap();
+    // 医保报销 left: 80 − 30 − 30; 统筹 left would be all 80 of it.
+    assert_eq!(last["hifAmt"], "20.00", "{last}");
+    assert_eq!(last["hifpAmt"], "20.00", "{last}");
+}

@@ -301,3 +301,61 @@ async fn bad_paths_and_long_echoes_answer_in_the_error_shape() {
         "an error does not echo the request at length"
     );
 }
+
+/// Six refunds of one settlement at once: each answer tells the truth. What
+/// was recorded answers 201 (its delivery waiting behind the visit's earlier
+/// result if need be); what was refused recorded nothing. A HIS retrying a
+/// refusal under its key therefore never refunds twice.
+#[tokio::test]
+async fn refunds_racing_on_one_visit_are_answered_as_recorded() {
+    let his = His::start().await;
+    // The terminal is slow, so the six overlap their deliveries.
+    for _ in 0..8 {
+        his.sim.sim.push_script(
+            Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(300),
+        );
+    }
+    let visit = his.post("/v1/face-auth", "", None).await;
+    let out_biz_no = visit.body["outBizNo"].as_str().unwrap().to_owned();
+    let paid = his
+        .post(
+            "/v1/settlements",
+            &json!({"outBizNo": out_biz_no, "medicalSettleState": "SUCCESS", "selfPay": true,
+                "setlinfo": {"setl_time": common::now(), "medfee_sumamt": "100.00"}})
+            .to_string(),
+            Some("paid"),
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
+    let id = paid.body["settlementId"].as_i64().unwrap();
+    let path = format!("/v1/settlements/{id}/refund");
+    let answers = six_refunds_at_once(&his, &path).await;
+    let created = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::CREATED)
+        .count();
+    for a in &answers {
+        assert!(
+            a.status == StatusCode::CREATED || a.body["code"] != "busy",
+            "a refusal after recording: {}",
+            a.body
+        );
+    }
+    let recorded = his.count("SELECT count(*) FROM settlements WHERE state = 'REFUND_SUCCESS'");
+    assert_eq!(
+        recorded as usize, created,
+        "every recorded refund answered 201"
+    );
+}
+
+async fn six_refunds_at_once(his: &His, path: &str) -> Vec<common::Answer> {
+    let (a, b, c, d, e, f) = tokio::join!(
+        his.post(path, r#"{"totalFee":"1.01"}"#, Some("r-1")),
+        his.post(path, r#"{"totalFee":"1.02"}"#, Some("r-2")),
+        his.post(path, r#"{"totalFee":"1.03"}"#, Some("r-3")),
+        his.post(path, r#"{"totalFee":"1.04"}"#, Some("r-4")),
+        his.post(path, r#"{"totalFee":"1.05"}"#, Some("r-5")),
+        his.post(path, r#"{"totalFee":"1.06"}"#, Some("r-6")),
+    );
+    vec![a, b, c, d, e, f]
+}

@@ -126,12 +126,7 @@ impl Desk {
         day: &str,
         operator_id: Option<&str>,
     ) -> Result<Vec<DaySummary>, DeskError> {
-        if chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err() {
-            return Err(DeskError::Invalid {
-                field: "date",
-                message: format!("日期“{day}”应为 YYYY-MM-DD"),
-            });
-        }
+        facepay_journal::clock::business_day("date", day)?;
         self.read(|c| summary::day(c, day, operator_id))
     }
 

@@ -156,6 +156,13 @@ impl Desk {
                 _ => Value::from(was_sent),
             };
         }
+        // As a refund of all that is left would send it (`cap_hifp_at_hif`).
+        let amount = |v: &Value| v.as_str().and_then(|t| t.parse::<Amount>().ok());
+        if let (Some(hif), Some(hifp)) = (amount(&fields["hifAmt"]), amount(&fields["hifpAmt"]))
+            && hifp > hif
+        {
+            fields["hifpAmt"] = Value::from(hif.to_string());
+        }
         let request: RefundRequest =
             serde_json::from_value(fields).map_err(|e| DeskError::Internal(e.to_string()))?;
         Ok(RefundDraft {
@@ -262,7 +269,23 @@ impl Desk {
                     "这次就诊的前一条结算通知尚未送达终端：这条会在它之后发送，终端上的先后不会颠倒"
                         .into(),
                 );
-                self.deliver(recorded.settlement_id).await?
+                match self.deliver(recorded.settlement_id).await {
+                    Ok(report) => report,
+                    // Another request (or the worker) is sending the visit's
+                    // earlier result this moment. This one is recorded: it
+                    // waits its turn in the outbox, and the answer says so —
+                    // an error here would be retried and recorded twice.
+                    Err(DeskError::Journal(JournalError::Busy(_))) => self
+                        .read(|c| outbox::entry(c, recorded.settlement_id))?
+                        .ok_or_else(|| {
+                            DeskError::Internal(format!(
+                                "结算 {} 没有发送记录",
+                                recorded.settlement_id
+                            ))
+                        })?
+                        .into(),
+                    Err(e) => return Err(e),
+                }
             }
             None => self
                 .read(|c| outbox::entry(c, recorded.settlement_id))?
@@ -689,7 +712,23 @@ fn refund_draft(
         }
         None => original.refundable().to_string(),
     };
-    // All that is left (or more, refused by the journal naming totalFee).
+    // More than is left is said as such, before the items are looked at
+    // (which would otherwise be filled from what is left and not add up).
+    if let Ok(asked) = Amount::parse_field("totalFee", &d.total_fee)
+        && asked > original.refundable()
+    {
+        return Err(DeskError::Invalid {
+            field: "totalFee",
+            message: format!(
+                "{}金额 {asked} 超过可退金额 {}（原结算 {}，已退 {}）",
+                state.label(),
+                original.refundable(),
+                original.total_fee,
+                original.refunded
+            ),
+        });
+    }
+    // All that is left (a malformed total is refused by field further on).
     let whole = Amount::parse_field("totalFee", &d.total_fee)
         .map_or(true, |asked| asked >= original.refundable());
     if insured && !whole && !any_given {
@@ -733,7 +772,23 @@ fn refund_draft(
     if insured && any_given {
         check_refund_balance(&d)?;
     }
+    if insured && !any_given {
+        cap_hifp_at_hif(&mut d);
+    }
     Ok(d)
+}
+
+/// What is left of 统筹 can exceed what is left of 医保报销 when earlier
+/// partial refunds named 医保报销 without its 统筹 part; the rest refunded
+/// in full sends no more 统筹 than 医保报销 (the terminal's rule, and ours
+/// for refunds a HIS names).
+fn cap_hifp_at_hif(d: &mut SettleNotifyDraft) {
+    let read = |v: &Option<String>| v.as_deref().and_then(|t| t.parse::<Amount>().ok());
+    if let (Some(hif), Some(hifp)) = (read(&d.hif_amt), read(&d.hifp_amt))
+        && hifp > hif
+    {
+        d.hifp_amt = Some(hif.to_string());
+    }
 }
 
 /// The parts a 总费用 is paid in (see `SettleAmounts::pay`).

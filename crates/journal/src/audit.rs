@@ -84,13 +84,8 @@ pub struct AuditFilter {
 /// Entries matching `filter`, newest first.
 pub fn search(conn: &Connection, filter: &AuditFilter) -> Result<Vec<AuditEntry>, JournalError> {
     for (field, day) in [("from", &filter.from), ("to", &filter.to)] {
-        if let Some(day) = day
-            && chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_err()
-        {
-            return Err(JournalError::Invalid {
-                field,
-                message: format!("日期“{day}”应为 YYYY-MM-DD"),
-            });
+        if let Some(day) = day {
+            crate::clock::business_day(field, day)?;
         }
     }
     let limit = filter.limit.unwrap_or(100).clamp(1, 500);

@@ -41,6 +41,22 @@ impl Clock for FixedClock {
     }
 }
 
+/// A business day as written everywhere here, `2026-11-28`: exactly that
+/// shape (`2026-11-5` would compare as a string with no stored day, and a
+/// 日结 of it would come back silently empty), or a field-named refusal.
+pub fn business_day(
+    field: &'static str,
+    text: &str,
+) -> Result<chrono::NaiveDate, crate::JournalError> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| d.format("%Y-%m-%d").to_string() == text)
+        .ok_or_else(|| crate::JournalError::Invalid {
+            field,
+            message: format!("日期“{text}”应为 YYYY-MM-DD（如 2026-11-05）"),
+        })
+}
+
 pub fn parse(text: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok()
 }

@@ -163,13 +163,8 @@ pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<SettlementRow> {
 
 fn check_day(field: &'static str, v: &Option<String>) -> Result<(), JournalError> {
     match v {
-        Some(d) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() => {
-            Err(JournalError::Invalid {
-                field,
-                message: format!("日期“{d}”应为 YYYY-MM-DD"),
-            })
-        }
-        _ => Ok(()),
+        Some(d) => crate::clock::business_day(field, d).map(drop),
+        None => Ok(()),
     }
 }
 

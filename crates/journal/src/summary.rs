@@ -296,12 +296,7 @@ pub fn close_day(
     closed_by: &str,
     now: &str,
 ) -> Result<DaySummary, JournalError> {
-    if chrono::NaiveDate::parse_from_str(business_day, "%Y-%m-%d").is_err() {
-        return Err(JournalError::Invalid {
-            field: "date",
-            message: format!("日期“{business_day}”应为 YYYY-MM-DD"),
-        });
-    }
+    crate::clock::business_day("date", business_day)?;
     if business_day > &now[..10] {
         return Err(JournalError::Invalid {
             field: "date",

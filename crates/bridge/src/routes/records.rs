@@ -17,6 +17,26 @@ use crate::server::App;
 /// (`state=PAID`) is refused naming its parameter.
 fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
     let text = uri.query().unwrap_or("");
+    // Given twice, or given empty (`?outBizNo=` from a HIS whose variable
+    // was blank): refused by name, never read as "no filter".
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        let refused = |message: String| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+                .field(shown(name))
+        };
+        if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
+            return Err(refused(format!("查询参数 {} 出现了不止一次", shown(name))));
+        }
+        if value.trim().is_empty() {
+            return Err(refused(format!(
+                "查询参数 {} 是空的：不按它过滤时请不要传它",
+                shown(name)
+            )));
+        }
+    }
     let mut unknown = Vec::new();
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(text.as_bytes()));
     let mut note = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
@@ -34,18 +54,41 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
     }
     parsed.map_err(|e| {
         let field = shown(&e.path().to_string());
-        let why = e.into_inner();
+        let value = pairs
+            .iter()
+            .find(|(name, _)| shown(name) == field)
+            .map(|(_, v)| shown(&facepay_core::api::scrub_text(v)))
+            .unwrap_or_default();
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_input",
-            format!("查询参数 {field} 的值不被接受：{why}"),
+            format!("查询参数 {field} 的值“{value}”不被接受"),
         )
         .field(field)
         .advice("可用的参数和取值见 /v1/openapi.json")
     })
 }
 
-/// A parameter's name as the caller wrote it, fit to be echoed.
+/// An endpoint that takes no query parameters says so, like the others.
+pub(crate) fn no_query(uri: &Uri) -> Result<(), ApiError> {
+    match uri.query().filter(|q| !q.is_empty()) {
+        None => Ok(()),
+        Some(q) => {
+            let name = form_urlencoded::parse(q.as_bytes())
+                .next()
+                .map(|(k, _)| shown(&k))
+                .unwrap_or_default();
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                format!("这个接口不接受查询参数（收到“{name}”）"),
+            )
+            .field(name))
+        }
+    }
+}
+
+/// A parameter's name (or value) as the caller wrote it, fit to be echoed.
 fn shown(name: &str) -> String {
     name.chars().filter(|c| !c.is_control()).take(64).collect()
 }
@@ -176,7 +219,10 @@ pub struct Health {
     responses((status = 200, body = Health)),
     security(("bearer" = []))
 )]
-pub(crate) async fn health(State(app): State<App>) -> Response {
+pub(crate) async fn health(State(app): State<App>, uri: Uri) -> Response {
+    if let Err(e) = no_query(&uri) {
+        return e.into_response();
+    }
     let desk = app.desk();
     let probe = desk.probe().await;
     let backlog = desk.backlog();
@@ -211,7 +257,10 @@ pub(crate) async fn health(State(app): State<App>) -> Response {
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")),
     security(("bearer" = []))
 )]
-pub(crate) async fn openapi() -> Response {
+pub(crate) async fn openapi(uri: Uri) -> Response {
+    if let Err(e) = no_query(&uri) {
+        return e.into_response();
+    }
     (
         [(axum::http::header::CONTENT_TYPE, crate::JSON)],
         crate::openapi::document(),

@@ -356,8 +356,12 @@ pub(crate) async fn visit(
     State(app): State<App>,
     peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     out_biz_no: Result<Path<String>, PathRejection>,
 ) -> Response {
+    if let Err(e) = super::records::no_query(&uri) {
+        return e.into_response();
+    }
     let out_biz_no = match visit_number(out_biz_no) {
         Ok(no) => no,
         Err(e) => return e.into_response(),
