@@ -23,8 +23,20 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What `facepay` does: rotate the journal's key, or work on the journal
+/// (the rotation closes the journal for its rewrite, so it is apart).
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    #[command(flatten)]
+    Journal(JournalCommand),
+    /// Re-encrypt the journal under a new key. Refused while the panel or any
+    /// other facepay process has the journal open (and none opens it until
+    /// the rotation is done). Crash-safe: a kill leaves it usable.
+    Rekey,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
     /// 刷脸: start face authorization on the terminal and fetch the identity.
     Auth,
     /// 扫码: read the patient's 医保码 on the terminal (infants, a face that
@@ -107,10 +119,6 @@ pub enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
-    /// Re-encrypt the journal under a new key. Refused while the panel or any
-    /// other facepay process has the journal open (and none opens it until
-    /// the rotation is done). Crash-safe: a kill leaves it usable.
-    Rekey,
     /// Print the HIS bridge's bearer token (for the HIS configuration);
     /// --rotate replaces it (the old one stops working at once). An
     /// administrator only (--admin, or FACEPAY_ADMIN_ID and FACEPAY_ADMIN_PIN);
@@ -160,33 +168,32 @@ pub enum Command {
     },
 }
 
-impl Command {
+impl JournalCommand {
     /// Whether the command may call the terminal, and so connects it. The
     /// others only read or keep the journal: they run without loading the
     /// vendor library or starting a `nation-ec-host` beside the panel's, and
     /// work while the terminal's configuration is broken.
     pub fn calls_the_terminal(&self) -> bool {
         match self {
-            Command::Auth
-            | Command::Qrcode
-            | Command::Identity { .. }
-            | Command::Notify { .. }
-            | Command::Refund { .. }
-            | Command::Resend { .. }
-            | Command::Serve { .. } => true,
-            Command::Outbox { deliver } => *deliver,
-            Command::History(_)
-            | Command::Visit { .. }
-            | Command::Summary { .. }
-            | Command::CloseDay { .. }
-            | Command::Export { .. }
-            | Command::Pending
-            | Command::Rekey
-            | Command::BridgeToken { .. }
-            | Command::Operators(_)
-            | Command::Audit { .. }
-            | Command::Purge { .. }
-            | Command::Resolve { .. } => false,
+            JournalCommand::Auth
+            | JournalCommand::Qrcode
+            | JournalCommand::Identity { .. }
+            | JournalCommand::Notify { .. }
+            | JournalCommand::Refund { .. }
+            | JournalCommand::Resend { .. }
+            | JournalCommand::Serve { .. } => true,
+            JournalCommand::Outbox { deliver } => *deliver,
+            JournalCommand::History(_)
+            | JournalCommand::Visit { .. }
+            | JournalCommand::Summary { .. }
+            | JournalCommand::CloseDay { .. }
+            | JournalCommand::Export { .. }
+            | JournalCommand::Pending
+            | JournalCommand::BridgeToken { .. }
+            | JournalCommand::Operators(_)
+            | JournalCommand::Audit { .. }
+            | JournalCommand::Purge { .. }
+            | JournalCommand::Resolve { .. } => false,
         }
     }
 }

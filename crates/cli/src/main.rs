@@ -39,7 +39,10 @@ fn main() -> ExitCode {
         .with_writer(|| facepay_core::api::ScrubbingWriter(std::io::stderr()))
         .init();
     // The bridge answers several HIS requests at once; a command does one thing.
-    let runtime = if matches!(args.command, args::Command::Serve { .. }) {
+    let runtime = if matches!(
+        args.command,
+        args::Command::Journal(args::JournalCommand::Serve { .. })
+    ) {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -58,7 +61,10 @@ fn main() -> ExitCode {
     };
     // `TOKEN=$(facepay bridge-token --raw)`: an error must never land in
     // the variable as if it were the token.
-    let errors_to_stderr = matches!(args.command, args::Command::BridgeToken { .. });
+    let errors_to_stderr = matches!(
+        args.command,
+        args::Command::Journal(args::JournalCommand::BridgeToken { .. })
+    );
     match runtime.block_on(run::run(args)) {
         Ok(value) => {
             print_json(&value);

@@ -10,7 +10,7 @@ use facepay_core::api::{
 };
 
 use crate::admin::{admin, operators};
-use crate::args::{Cli, Command, Format, Outcome};
+use crate::args::{Cli, Command, Format, JournalCommand, Outcome};
 
 fn to_json(v: impl serde::Serialize) -> Result<Value, DeskError> {
     serde_json::to_value(v).map_err(|e| DeskError::Internal(format!("无法输出 JSON：{e}")))
@@ -32,24 +32,27 @@ fn read_json(source: &std::path::Path) -> Result<String, DeskError> {
 
 pub async fn run(cli: Cli) -> Result<Value, DeskError> {
     let config = DeskConfig::load(cli.config.as_deref())?;
-    if matches!(cli.command, Command::Rekey) {
-        // The credential is checked on the journal as it is, which is then closed for the rewrite.
-        admin(
-            &Desk::open_offline(config.clone(), "facepay-cli")?,
-            cli.admin.as_deref(),
-        )?;
-        return to_json(facepay_core::api::rekey(
-            &config,
-            std::sync::Arc::new(facepay_core::api::SystemClock),
-        )?);
-    }
-    let desk = if cli.command.calls_the_terminal() {
+    let command = match cli.command {
+        Command::Rekey => {
+            // The credential is checked on the journal as it is, which is then closed for the rewrite.
+            admin(
+                &Desk::open_offline(config.clone(), "facepay-cli")?,
+                cli.admin.as_deref(),
+            )?;
+            return to_json(facepay_core::api::rekey(
+                &config,
+                std::sync::Arc::new(facepay_core::api::SystemClock),
+            )?);
+        }
+        Command::Journal(command) => command,
+    };
+    let desk = if command.calls_the_terminal() {
         Desk::open(config, "facepay-cli")?
     } else {
         Desk::open_offline(config, "facepay-cli")?
     };
-    match cli.command {
-        Command::Auth => {
+    match command {
+        JournalCommand::Auth => {
             let cancel = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
@@ -58,7 +61,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                     .await?,
             )
         }
-        Command::Qrcode => {
+        JournalCommand::Qrcode => {
             let cancel = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
@@ -67,7 +70,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                     .await?,
             )
         }
-        Command::Serve { listen } => {
+        JournalCommand::Serve { listen } => {
             // A token of one's own choosing opens a bridge that discloses
             // identities: only an administrator may set one.
             if crate::serve::token_from_environment() {
@@ -75,12 +78,12 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             }
             crate::serve::serve(desk, listen.as_deref()).await
         }
-        Command::BridgeToken { rotate, raw } => {
+        JournalCommand::BridgeToken { rotate, raw } => {
             let admin = admin(&desk, cli.admin.as_deref())?;
             crate::serve::token(&desk, &admin, rotate, raw)
         }
-        Command::Operators(command) => operators(&desk, cli.admin.as_deref(), command),
-        Command::Audit {
+        JournalCommand::Operators(command) => operators(&desk, cli.admin.as_deref(), command),
+        JournalCommand::Audit {
             from,
             to,
             operator,
@@ -98,18 +101,16 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             };
             to_json(desk.audit_log(&admin, &filter)?)
         }
-        Command::Purge { older_than_days } => {
+        JournalCommand::Purge { older_than_days } => {
             let admin = admin(&desk, cli.admin.as_deref())?;
             to_json(desk.purge(&admin, older_than_days)?)
         }
-        // Handled above, before this process opened the journal itself.
-        Command::Rekey => Err(DeskError::Internal("rekey 不应在此处理".into())),
-        Command::Identity { visit } => to_json(desk.fetch_identity(&visit).await?),
-        Command::Notify { json } => {
+        JournalCommand::Identity { visit } => to_json(desk.fetch_identity(&visit).await?),
+        JournalCommand::Notify { json } => {
             let draft: Checkout = parse_json(&read_json(&json)?)?;
             to_json(desk.notify_from(draft, Source::Cli).await?)
         }
-        Command::Refund { settlement, json } => {
+        JournalCommand::Refund { settlement, json } => {
             let id = SettlementId(settlement);
             let request = match json {
                 None => RefundRequest::full(id),
@@ -124,7 +125,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             };
             to_json(desk.refund_from(request, Source::Cli).await?)
         }
-        Command::History(a) => {
+        JournalCommand::History(a) => {
             let a = *a;
             let filter = HistoryFilter {
                 from: a.from,
@@ -148,10 +149,12 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             };
             to_json(desk.history(&filter)?)
         }
-        Command::Visit { out_biz_no } => to_json(desk.visit(&out_biz_no)?),
-        Command::Summary { date, operator } => to_json(desk.summary(&date, operator.as_deref())?),
-        Command::CloseDay { date } => to_json(desk.close_day(&date)?),
-        Command::Export {
+        JournalCommand::Visit { out_biz_no } => to_json(desk.visit(&out_biz_no)?),
+        JournalCommand::Summary { date, operator } => {
+            to_json(desk.summary(&date, operator.as_deref())?)
+        }
+        JournalCommand::CloseDay { date } => to_json(desk.close_day(&date)?),
+        JournalCommand::Export {
             from,
             to,
             format,
@@ -180,7 +183,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             )?;
             Ok(json!({"rows": rows, "file": out.display().to_string(), "masked": !unmasked}))
         }
-        Command::Outbox { deliver } => {
+        JournalCommand::Outbox { deliver } => {
             let delivered = if deliver {
                 Some(desk.deliver_due().await?)
             } else {
@@ -188,9 +191,11 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             };
             Ok(json!({"attempted": to_json(delivered)?, "undelivered": to_json(desk.outbox()?)?}))
         }
-        Command::Resend { settlement } => to_json(desk.resend(SettlementId(settlement)).await?),
-        Command::Pending => to_json(desk.pending()?),
-        Command::Resolve {
+        JournalCommand::Resend { settlement } => {
+            to_json(desk.resend(SettlementId(settlement)).await?)
+        }
+        JournalCommand::Pending => to_json(desk.pending()?),
+        JournalCommand::Resolve {
             call,
             outcome,
             reason,
