@@ -20,6 +20,7 @@ function App() {
   return r.records ? <Records tab={r.tab} /> : <Panel />;
 }
 
-render(<App />, document.getElementById("app")!);
+const root = document.getElementById("app");
+if (root) render(<App />, root);
 // Interactive now: the shell records the start-up time.
 requestAnimationFrame(() => void backend.uiReady().catch(() => undefined));

@@ -144,7 +144,7 @@ const fakeHis = {
   },
   /** POST /v1/settlements for the HIS's newest identified visit. */
   settle(totalFee = "86.40") {
-    if (!his || his.state !== "identified") {
+    if (his?.state !== "identified") {
       request("POST", "/v1/settlements", 404, "not_found");
       return null;
     }
@@ -227,7 +227,7 @@ const pinLocked = (until: string) => fail("pin_locked", `PIN 错误次数过多�
 /** Check a PIN: unknown and disabled 工号 answer like a wrong PIN; wrong ones count towards a lockout. */
 function authenticate(id: string, pin: string): OperatorView {
   const o = operators.get(id.trim());
-  if (!o || !o.active) {
+  if (!o?.active) {
     log(id, "sign_in_failed", null, "unknown");
     throw wrongPin(PIN_ATTEMPTS);
   }
@@ -493,7 +493,7 @@ const desk: Backend = {
   releaseSettlement: async (settlementId) => {
     await wait(300);
     const r = rows.find((x) => x.id === settlementId);
-    if (!r || r.delivery !== "held") throw invalid("settlementId", `结算 ${settlementId} 不在等待收款员确认的状态`);
+    if (r?.delivery !== "held") throw invalid("settlementId", `结算 ${settlementId} 不在等待收款员确认的状态`);
     r.delivery = "delivered";
     log(actor(), "release_notify", `settlement:${settlementId}`);
     return { settlementId, status: "delivered", attempts: 1, nextAttemptAt: null, lastError: null };

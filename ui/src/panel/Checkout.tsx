@@ -180,7 +180,7 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   const focus = phase === "waiting" ? null : focusOf(hisSettlements);
   const held = focus?.delivery === "held";
   const release = async () => {
-    if (!focus || focus.delivery !== "held" || releasing) return;
+    if (focus?.delivery !== "held" || releasing) return;
     setReleasing(true);
     setError(null);
     try {
@@ -244,10 +244,10 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     <div class="flow">
       {phase === "idle" && !his && (
         <div class="scan-row">
-          <button class="primary huge" id="scan" onClick={scanFace}>
+          <button type="button" class="primary huge" id="scan" onClick={scanFace}>
             刷脸 <kbd>F2</kbd>
           </button>
-          <button class="secondary huge" id="scan-qrcode" onClick={scanCode} title="婴幼儿、无法刷脸时：请患者或家长在终端上出示医保码">
+          <button type="button" class="secondary huge" id="scan-qrcode" onClick={scanCode} title="婴幼儿、无法刷脸时：请患者或家长在终端上出示医保码">
             扫码 <kbd>F3</kbd>
           </button>
         </div>
@@ -257,7 +257,7 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
           <div class="spinner" />
           <div class="big">{kind === "qrcode" ? "请患者（或家长）在终端上出示医保码…" : "请患者在终端上刷脸…"}</div>
           <div class="elapsed">已等待 {elapsed} 秒</div>
-          <button class="secondary" id="cancel" onClick={cancel}>
+          <button type="button" class="secondary" id="cancel" onClick={cancel}>
             取消 <kbd>Esc</kbd>
           </button>
         </div>
@@ -267,12 +267,12 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
       {hisFailed && <HisProblem activity={his} />}
       {error && <ErrorBox error={error} />}
       {error?.fallback === "qrcode" && phase === "idle" && (
-        <button class="primary big" id="use-qrcode" onClick={scanCode}>
+        <button type="button" class="primary big" id="use-qrcode" onClick={scanCode}>
           改用医保码 <kbd>F3</kbd>
         </button>
       )}
       {error?.fallback === "fetch_identity" && phase === "idle" && (
-        <button class="primary big" id="fetch-identity" onClick={() => void refetch()}>
+        <button type="button" class="primary big" id="fetch-identity" onClick={() => void refetch()}>
           重新获取身份 <kbd>F5</kbd>
         </button>
       )}
@@ -292,10 +292,10 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
           />
           {/* Side by side: the form fills the panel, and both are one key away anyway. */}
           <div class="send-row">
-            <button class="primary" id="notify" disabled={phase === "sending"} onClick={send}>
+            <button type="button" class="primary" id="notify" disabled={phase === "sending"} onClick={send}>
               {phase === "sending" ? "正在通知终端…" : "通知终端"} <kbd>F4</kbd>
             </button>
-            <button class="secondary" id="next" disabled={phase === "sending"} onClick={reset}>
+            <button type="button" class="secondary" id="next" disabled={phase === "sending"} onClick={reset}>
               新患者 <kbd>Esc</kbd>
             </button>
           </div>
@@ -303,12 +303,12 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
       )}
       {phase === "done" && receipt && form && <Receipt id="receipt" receipt={receipt} selfPay={form.selfPay} />}
       {undelivered && (
-        <button class="primary" id="resend" disabled={resending} onClick={() => void resend()}>
+        <button type="button" class="primary" id="resend" disabled={resending} onClick={() => void resend()}>
           {resending ? "正在重发…" : "立即重发"} <kbd>F4</kbd>
         </button>
       )}
       {(phase === "done" || (phase === "idle" && his !== null && !hisScanning)) && (
-        <button class="secondary" id="next" disabled={releasing} onClick={reset}>
+        <button type="button" class="secondary" id="next" disabled={releasing} onClick={reset}>
           新患者 <kbd>Esc</kbd>
         </button>
       )}

@@ -16,6 +16,9 @@ import { pinProblem, staffIdProblem } from "../seat";
 /** A mistake caught before asking the backend, shaped like its errors. */
 export const local = (field: string, message: string): IpcError => ({ code: "validation", message, field, advice: null });
 
+/** The field's problem as a local error, or null when it has none. */
+export const flag = (field: string, problem: string | null): IpcError | null => (problem ? local(field, problem) : null);
+
 /** Focus once, when the screen appears (autofocus only works on page load). */
 function useFocus() {
   const ref = useRef<HTMLInputElement>(null);
@@ -56,9 +59,9 @@ export function FirstAdmin({ onDone }: { onDone: () => void }) {
   const submit = (e: Event) => {
     e.preventDefault();
     const problem =
-      (staffIdProblem(staffId) && local("staffId", staffIdProblem(staffId)!)) ||
+      flag("staffId", staffIdProblem(staffId)) ||
       (!name.trim() && local("name", "请输入姓名")) ||
-      (pinProblem(pin) && local("pin", pinProblem(pin)!)) ||
+      flag("pin", pinProblem(pin)) ||
       (pin !== pinAgain && local("pinAgain", "两次输入的 PIN 不一致"));
     if (problem) return setError(problem);
     void run(() => backend.createFirstAdmin({ id: staffId.trim(), name: name.trim(), role: "admin", pin }), onDone);
@@ -99,7 +102,7 @@ export function SignIn({ onDone, onBack }: { onDone: () => void; onBack?: () => 
   useKeys({ Escape: onBack });
   const submit = (e: Event) => {
     e.preventDefault();
-    const problem = (staffIdProblem(staffId) && local("staffId", staffIdProblem(staffId)!)) || (pinProblem(pin) && local("pin", pinProblem(pin)!));
+    const problem = flag("staffId", staffIdProblem(staffId)) || flag("pin", pinProblem(pin));
     if (problem) {
       setError(problem);
       (problem.field === "pin" ? pinRef : first).current?.focus();

@@ -108,7 +108,7 @@ export function HisSettlement({ settlements, releasing, onRelease }: SettlementP
       </div>
       {s.failReason && <div class="warn">失败原因：{s.failReason}</div>}
       {s.delivery === "held" && (
-        <button class="primary release" id="release-held" disabled={releasing} onClick={onRelease}>
+        <button type="button" class="primary release" id="release-held" disabled={releasing} onClick={onRelease}>
           {releasing ? "正在通知终端…" : "通知终端"} <kbd>F4</kbd>
         </button>
       )}

@@ -26,7 +26,7 @@ export function IdentityCard({ visit, his = false }: { visit: FaceAuthOutcome; h
         {visit.credential === "qrcode" && (
           <span class="chip credential" id="credential-badge" title="以医保电子凭证（医保码）核验身份">医保码</span>
         )}
-        <button class="link" id="reveal" onClick={toggle}>{full ? "隐藏" : "显示"}</button>
+        <button type="button" class="link" id="reveal" onClick={toggle}>{full ? "隐藏" : "显示"}</button>
       </div>
       <dl>
         <dt>证件号</dt>

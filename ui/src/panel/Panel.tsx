@@ -73,10 +73,10 @@ export function Panel() {
           <div class="title">医保刷脸收银台</div>
           <div class="sub">{info ? `${info.hospitalName} · ${info.officeName}` : "…"}</div>
         </div>
-        <button class={`pin ${onTop ? "on" : ""}`} title="窗口置顶" onClick={toggleTop}>
+        <button type="button" class={`pin ${onTop ? "on" : ""}`} title="窗口置顶" onClick={toggleTop}>
           {onTop ? "已置顶" : "置顶"}
         </button>
-        <button class="pin" id="about" title="关于本程序" onClick={() => setDialog("about")}>
+        <button type="button" class="pin" id="about" title="关于本程序" onClick={() => setDialog("about")}>
           关于
         </button>
         {ready && op && (
@@ -92,7 +92,7 @@ export function Panel() {
             <div class="msg">设置有误，收银台未连接终端</div>
             <div>{info.startupError}</div>
             <div class="advice">请在“设置”中更正并保存（或联系信息科）；更正前不能刷脸和通知终端。</div>
-            <button class="primary big" id="open-setup" onClick={() => open("settings")}>
+            <button type="button" class="primary big" id="open-setup" onClick={() => open("settings")}>
               打开设置 <kbd>F9</kbd>
             </button>
           </section>
@@ -108,10 +108,10 @@ export function Panel() {
       )}
       {(setup || ready) && (
         <nav class="links">
-          {ready && <button id="open-history" onClick={() => open("history")}>历史 <kbd>F6</kbd></button>}
-          {ready && <button id="open-day" onClick={() => open("day")}>日结 <kbd>F7</kbd></button>}
-          {ready && <button id="open-pending" onClick={() => open("pending")}>待确认 <kbd>F8</kbd></button>}
-          {(setup || admin) && <button id="open-settings" onClick={() => open("settings")}>设置 <kbd>F9</kbd></button>}
+          {ready && <button type="button" id="open-history" onClick={() => open("history")}>历史 <kbd>F6</kbd></button>}
+          {ready && <button type="button" id="open-day" onClick={() => open("day")}>日结 <kbd>F7</kbd></button>}
+          {ready && <button type="button" id="open-pending" onClick={() => open("pending")}>待确认 <kbd>F8</kbd></button>}
+          {(setup || admin) && <button type="button" id="open-settings" onClick={() => open("settings")}>设置 <kbd>F9</kbd></button>}
         </nav>
       )}
       <StatusBar onOpen={open} onSeat={fromStatus} />
@@ -147,7 +147,7 @@ function AboutDialog({ info, onClose }: { info: AppInfo; onClose: () => void }) 
           <dt>终端</dt>
           <dd>{info.demo ? "演示模式（模拟终端）" : info.transport}</dd>
         </dl>
-        <button class="primary big" id="about-close" onClick={onClose}>
+        <button type="button" class="primary big" id="about-close" onClick={onClose}>
           关闭 <kbd>Esc</kbd>
         </button>
       </section>

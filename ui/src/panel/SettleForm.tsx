@@ -79,7 +79,7 @@ export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
     <section class="card form" id="settle-form">
       <div class="states" role="radiogroup">
         {SETTLE_STATES.map(([code, label]) => (
-          <button class={s.state === code ? "seg on" : "seg"} name={`state-${code}`} onClick={() => onChange({ ...s, state: code })}>
+          <button type="button" class={s.state === code ? "seg on" : "seg"} name={`state-${code}`} onClick={() => onChange({ ...s, state: code })}>
             {label}
           </button>
         ))}
@@ -87,7 +87,7 @@ export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
       <div class="grid grid3">
         {money("totalFee", "总费用", { inputRef: firstRef })}
         <label class={`switch wide${s.selfPay ? " on" : ""}${badField === "selfPay" ? " bad" : ""}`}>
-          <input type="checkbox" role="switch" name="selfPay" checked={s.selfPay} onChange={(e) => onChange({ ...s, selfPay: e.currentTarget.checked })} />
+          <input type="checkbox" role="switch" aria-checked={s.selfPay} name="selfPay" checked={s.selfPay} onChange={(e) => onChange({ ...s, selfPay: e.currentTarget.checked })} />
           <span>自费结算（不走医保）</span>
         </label>
         {parts && (

@@ -10,7 +10,7 @@ import { roleLabel } from "../labels";
 import { PinField } from "../PinField";
 import { SummaryTable } from "../records/SummaryTable";
 import { pinProblem } from "../seat";
-import { local } from "./Gate";
+import { flag, local } from "./Gate";
 
 type BarProps = {
   operator: OperatorView;
@@ -26,9 +26,9 @@ export function OperatorBar({ operator, onLock, onHandOver, onChangePin }: BarPr
       <span class={`op-badge ${operator.role}`} id="operator-badge" title={`工号 ${operator.id}`}>
         {operator.name} · {roleLabel(operator.role)}
       </span>
-      <button class="op-link" id="change-pin" onClick={onChangePin}>修改 PIN</button>
-      <button class="op-button" id="hand-over" onClick={onHandOver}>交班</button>
-      <button class="op-button" id="lock-button" onClick={onLock}>
+      <button type="button" class="op-link" id="change-pin" onClick={onChangePin}>修改 PIN</button>
+      <button type="button" class="op-button" id="hand-over" onClick={onHandOver}>交班</button>
+      <button type="button" class="op-button" id="lock-button" onClick={onLock}>
         锁定 <kbd>F12</kbd>
       </button>
     </div>
@@ -96,7 +96,7 @@ export function HandOverDialog({ onCancel, onDone }: { onCancel: () => void; onD
             <ShiftTotals s={done} id="shift-summary-done" />
             <div class="muted">已退出登录。请核对现金与汇总后，由下一位收款员登录。</div>
             <div class="actions">
-              <button class="primary" id="shift-summary-close" onClick={onDone}>
+              <button type="button" class="primary" id="shift-summary-close" onClick={onDone}>
                 完成 <kbd>Esc</kbd>
               </button>
             </div>
@@ -106,10 +106,10 @@ export function HandOverDialog({ onCancel, onDone }: { onCancel: () => void; onD
             {so && <ShiftTotals s={so} id="shift-summary" />}
             {so && <div class="warn-strong">交班后将退出登录，本班次结束。</div>}
             <div class="actions">
-              <button class="primary" id="hand-over-confirm" disabled={!so || busy} onClick={() => void confirm()}>
+              <button type="button" class="primary" id="hand-over-confirm" disabled={!so || busy} onClick={() => void confirm()}>
                 {busy ? "正在交班…" : "确认交班"} <kbd>F4</kbd>
               </button>
-              <button class="secondary" id="hand-over-cancel" disabled={busy} onClick={onCancel}>
+              <button type="button" class="secondary" id="hand-over-cancel" disabled={busy} onClick={onCancel}>
                 取消 <kbd>Esc</kbd>
               </button>
             </div>
@@ -134,8 +134,8 @@ export function ChangePinDialog({ onClose }: { onClose: () => void }) {
     e.preventDefault();
     if (busy) return;
     const problem =
-      (pinProblem(oldPin) && local("oldPin", pinProblem(oldPin)!)) ||
-      (pinProblem(newPin) && local("newPin", pinProblem(newPin)!)) ||
+      flag("oldPin", pinProblem(oldPin)) ||
+      flag("newPin", pinProblem(newPin)) ||
       (newPin !== again && local("newPinAgain", "两次输入的新 PIN 不一致")) ||
       (newPin === oldPin && local("newPin", "新 PIN 与原 PIN 相同"));
     if (problem) return setError(problem);

@@ -41,15 +41,15 @@ export function StatusBar({ onOpen, onSeat }: Props) {
       </span>
       {/* Held settlements are counted apart (status.held), shown as 待发送. */}
       {s.undelivered > 0 && (
-        <button class="owed" onClick={() => onOpen("history")}>未送达 {s.undelivered}</button>
+        <button type="button" class="owed" onClick={() => onOpen("history")}>未送达 {s.undelivered}</button>
       )}
       {s.held > 0 && (
-        <button class="owed held" id="held-count" title="HIS 推送的结算，等收款员按 F4 通知终端" onClick={() => onOpen("history")}>
+        <button type="button" class="owed held" id="held-count" title="HIS 推送的结算，等收款员按 F4 通知终端" onClick={() => onOpen("history")}>
           待发送 {s.held}
         </button>
       )}
       {s.pending > 0 && (
-        <button class="owed" onClick={() => onOpen("pending")}>待确认 {s.pending}</button>
+        <button type="button" class="owed" onClick={() => onOpen("pending")}>待确认 {s.pending}</button>
       )}
       {s.bridge && (
         <span class="bridge-on" id="bridge-indicator" title={`HIS 接口：${s.bridge}`}>HIS 接口</span>

@@ -60,7 +60,7 @@ export function Audit() {
             {AUDIT_ACTIONS.map(([c, l]) => <option value={c}>{l}</option>)}
           </select>
         </label>
-        <button class="primary" id="audit-search" disabled={busy} onClick={search}>查询</button>
+        <button type="button" class="primary" id="audit-search" disabled={busy} onClick={search}>查询</button>
       </div>
       {error && <ErrorBox id="audit-error" error={error} />}
       <div class="table-scroll">
@@ -86,7 +86,7 @@ export function Audit() {
       </div>
       <div class="pager">
         {entries && <span class="muted">已显示 {entries.length} 条</span>}
-        <button id="audit-more" disabled={!more || busy} onClick={next}>更多</button>
+        <button type="button" id="audit-more" disabled={!more || busy} onClick={next}>更多</button>
       </div>
     </div>
   );

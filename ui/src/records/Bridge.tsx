@@ -88,8 +88,8 @@ export function BridgeStatus({ info, onInfo }: StatusProps) {
         <dt>令牌</dt>
         <dd class="token-row">
           <code id="bridge-token">{info.tokenMasked ?? "—"}</code>
-          <button class="secondary" id="copy-token" disabled={noToken} onClick={() => void copy()}>复制</button>
-          <button
+          <button type="button" class="secondary" id="copy-token" disabled={noToken} onClick={() => void copy()}>复制</button>
+          <button type="button"
             class="secondary"
             id="rotate-token"
             disabled={noToken || info.tokenFromEnvironment || confirming}
@@ -110,8 +110,8 @@ export function BridgeStatus({ info, onInfo }: StatusProps) {
         <div class="confirm" id="rotate-confirm-box" role="alertdialog">
           <div class="warn-strong">重新生成后 HIS 必须换用新令牌，旧令牌立即失效。</div>
           <div class="actions">
-            <button class="primary" id="rotate-confirm" onClick={() => void rotate()}>确定重新生成</button>
-            <button class="secondary" id="rotate-cancel" onClick={() => setConfirming(false)}>取消</button>
+            <button type="button" class="primary" id="rotate-confirm" onClick={() => void rotate()}>确定重新生成</button>
+            <button type="button" class="secondary" id="rotate-cancel" onClick={() => setConfirming(false)}>取消</button>
           </div>
         </div>
       )}

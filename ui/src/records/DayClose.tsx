@@ -69,8 +69,8 @@ export function DayClose({ role }: { role: Role }) {
           <span>业务日期</span>
           <input placeholder="2026-11-28" inputMode="numeric" name="date" value={date} onInput={(e) => setDate((e.target as HTMLInputElement).value)} />
         </label>
-        <button class="primary" id="load-day" onClick={load}>查看</button>
-        <button class="secondary" id="close-day" disabled={closing} onClick={() => setClosing(true)}>日结（关账）</button>
+        <button type="button" class="primary" id="load-day" onClick={load}>查看</button>
+        <button type="button" class="secondary" id="close-day" disabled={closing} onClick={() => setClosing(true)}>日结（关账）</button>
       </div>
       {closing && (
         <div class="notice" id="close-day-confirm" role="alertdialog">
@@ -78,8 +78,8 @@ export function DayClose({ role }: { role: Role }) {
             确认日结 {date}？关账后这一天的汇总不再变动；关账后再收的款、再退的费计入<b>下一个营业日</b>的日结和历史。
           </div>
           <div class="send-row">
-            <button class="primary" id="close-day-yes" onClick={() => void close()}>确认日结</button>
-            <button class="secondary" id="close-day-no" onClick={() => setClosing(false)}>取消</button>
+            <button type="button" class="primary" id="close-day-yes" onClick={() => void close()}>确认日结</button>
+            <button type="button" class="secondary" id="close-day-no" onClick={() => setClosing(false)}>取消</button>
           </div>
         </div>
       )}
@@ -110,7 +110,7 @@ export function DayClose({ role }: { role: Role }) {
               <span>未脱敏（管理员）</span>
             </label>
           )}
-          <button class="primary" id="export-button" onClick={exportRange}>导出</button>
+          <button type="button" class="primary" id="export-button" onClick={exportRange}>导出</button>
         </div>
         {progress && <div class="progress" id="export-progress">{progress}</div>}
       </section>

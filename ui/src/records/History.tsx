@@ -115,7 +115,7 @@ export function History() {
         {field("outBizNo", "业务流水号")}
         {field("authNo", "实人认证流水号")}
         {field("medicalSettleNo", "医保单据流水号")}
-        <button class="primary" id="search" onClick={search}>查询</button>
+        <button type="button" class="primary" id="search" onClick={search}>查询</button>
       </div>
       {error && <ErrorBox error={error} />}
       {notice && <div class="notice" id="history-notice" role="status">{notice}</div>}
@@ -136,9 +136,9 @@ export function History() {
         </table>
       </div>
       <div class="pager">
-        <button onClick={prev} disabled={cursors.length < 2}>上一页</button>
+        <button type="button" onClick={prev} disabled={cursors.length < 2}>上一页</button>
         <span>第 {cursors.length} 页</span>
-        <button onClick={next} disabled={!page?.nextCursor}>下一页</button>
+        <button type="button" onClick={next} disabled={!page?.nextCursor}>下一页</button>
       </div>
       {detail && <VisitDrawer detail={detail} onClose={() => setDetail(null)} />}
       {refunding !== null && <RefundDialog settlementId={refunding} onClose={() => setRefunding(null)} onRefunded={() => void reload()} />}

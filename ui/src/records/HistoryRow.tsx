@@ -37,10 +37,10 @@ export function HistoryRow({ row: r, nested, onOpen, onResend, onRelease, onRefu
       </td>
       <td class="row-actions">
         {/* Actions come first, in view however wide the table; 详情 leads. */}
-        <button class="link" onClick={() => onOpen(r)}>详情</button>
-        {r.delivery === "held" && <button class="link" name="release" onClick={() => onRelease(r)}>通知终端</button>}
-        {r.delivery !== "delivered" && r.delivery !== "held" && <button class="link" name="resend" onClick={() => onResend(r)}>重发</button>}
-        {canRefund(r) && <button class="link refund-button" name="refund" onClick={() => onRefund(r)}>退费</button>}
+        <button type="button" class="link" onClick={() => onOpen(r)}>详情</button>
+        {r.delivery === "held" && <button type="button" class="link" name="release" onClick={() => onRelease(r)}>通知终端</button>}
+        {r.delivery !== "delivered" && r.delivery !== "held" && <button type="button" class="link" name="resend" onClick={() => onResend(r)}>重发</button>}
+        {canRefund(r) && <button type="button" class="link refund-button" name="refund" onClick={() => onRefund(r)}>退费</button>}
       </td>
       <td>{r.setlTime}</td>
       <td>{stateLabel(r.state)}</td>

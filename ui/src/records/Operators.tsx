@@ -6,7 +6,7 @@ import type { Role } from "../bindings/Role";
 import { ErrorBox } from "../ErrorBox";
 import { roleLabel, ROLES } from "../labels";
 import { PinField } from "../PinField";
-import { local } from "../panel/Gate";
+import { flag, local } from "../panel/Gate";
 import { pinProblem, staffIdProblem } from "../seat";
 import { parseWire } from "../time";
 
@@ -14,7 +14,7 @@ import { parseWire } from "../time";
 function stateOf(o: OperatorInfo): string {
   if (!o.active) return "停用";
   const until = o.lockedUntil ? parseWire(o.lockedUntil) : null;
-  return until && until.getTime() > Date.now() ? `锁定至 ${o.lockedUntil!.slice(11, 16)}` : "启用";
+  return until && until.getTime() > Date.now() ? `锁定至 ${(o.lockedUntil ?? "").slice(11, 16)}` : "启用";
 }
 
 type Kind = "pin" | "active" | "role";
@@ -96,9 +96,9 @@ function AddOperator({ onAdded }: { onAdded: (o: OperatorInfo) => void }) {
     e.preventDefault();
     if (busy) return;
     const problem =
-      (staffIdProblem(id) && local("newStaffId", staffIdProblem(id)!)) ||
+      flag("newStaffId", staffIdProblem(id)) ||
       (!name.trim() && local("newName", "请输入姓名")) ||
-      (pinProblem(pin) && local("newPin", pinProblem(pin)!));
+      flag("newPin", pinProblem(pin));
     if (problem) return setError(problem);
     setBusy(true);
     setError(null);
@@ -166,15 +166,15 @@ function Purge() {
     <section class="card purge" id="purge">
       <h3>清除过期身份</h3>
       <p class="muted">把超过保存期限的患者姓名和证件号替换为脱敏形式（系统每小时也会自动清除）。结算金额和流水号不受影响，清除不可撤销，并记入审计。</p>
-      <button class="secondary" id="purge-run" disabled={confirming || busy} onClick={() => { setResult(null); setConfirming(true); }}>
+      <button type="button" class="secondary" id="purge-run" disabled={confirming || busy} onClick={() => { setResult(null); setConfirming(true); }}>
         立即清除
       </button>
       {confirming && (
         <div class="confirm" role="alertdialog">
           <div class="warn-strong">确定清除超过保存期限的姓名和证件号？此操作不可撤销。</div>
           <div class="actions">
-            <button class="primary" id="purge-confirm" disabled={busy} onClick={() => void run()}>{busy ? "正在清除…" : "确定清除"}</button>
-            <button class="secondary" id="purge-cancel" disabled={busy} onClick={() => setConfirming(false)}>取消</button>
+            <button type="button" class="primary" id="purge-confirm" disabled={busy} onClick={() => void run()}>{busy ? "正在清除…" : "确定清除"}</button>
+            <button type="button" class="secondary" id="purge-cancel" disabled={busy} onClick={() => setConfirming(false)}>取消</button>
           </div>
         </div>
       )}
@@ -234,9 +234,9 @@ export function Operators({ self }: { self: string }) {
                     <td>{roleLabel(o.role)}</td>
                     <td class="operator-state">{state}</td>
                     <td class="row-actions">
-                      <button class="link" name="reset-pin" onClick={ask(o.id, "pin")}>重置 PIN</button>
-                      <button class="link" name="toggle-active" onClick={ask(o.id, "active")}>{o.active ? "停用" : "启用"}</button>
-                      <button class="link" name="toggle-role" onClick={ask(o.id, "role")}>{o.role === "admin" ? "设为收款员" : "设为管理员"}</button>
+                      <button type="button" class="link" name="reset-pin" onClick={ask(o.id, "pin")}>重置 PIN</button>
+                      <button type="button" class="link" name="toggle-active" onClick={ask(o.id, "active")}>{o.active ? "停用" : "启用"}</button>
+                      <button type="button" class="link" name="toggle-role" onClick={ask(o.id, "role")}>{o.role === "admin" ? "设为收款员" : "设为管理员"}</button>
                     </td>
                   </tr>
                   {open && (

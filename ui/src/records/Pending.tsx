@@ -42,8 +42,8 @@ export function Pending({ role }: { role: Role }) {
           {role === "admin" ? (
             <div class="resolve">
               <input name="reason" placeholder="确认原因（必填），如：终端屏幕显示已完成" value={reasons[c.id] ?? ""} onInput={(e) => setReasons({ ...reasons, [c.id]: (e.target as HTMLInputElement).value })} />
-              <button class="primary" onClick={() => void resolve(c.id, "confirmed_ok")}>终端已处理</button>
-              <button class="secondary" onClick={() => void resolve(c.id, "confirmed_failed")}>终端未处理</button>
+              <button type="button" class="primary" onClick={() => void resolve(c.id, "confirmed_ok")}>终端已处理</button>
+              <button type="button" class="secondary" onClick={() => void resolve(c.id, "confirmed_failed")}>终端未处理</button>
             </div>
           ) : (
             <div class="needs-admin">需管理员处理</div>

@@ -69,7 +69,7 @@ export function Records({ tab }: { tab: string }) {
     <div class="records">
       <nav class="tabs">
         {tabs.map(([t, label, key]) => (
-          <button class={tab === t ? "tab on" : "tab"} id={`tab-${t}`} onClick={go(t)}>
+          <button type="button" class={tab === t ? "tab on" : "tab"} id={`tab-${t}`} onClick={go(t)}>
             {label} <kbd>{key}</kbd>
           </button>
         ))}

@@ -79,11 +79,11 @@ export function RefundDialog({ settlementId, onClose, onRefunded }: Props) {
         {receipt && <Receipt id="refund-receipt" receipt={receipt} selfPay={draft?.original.selfPay ?? false} />}
         <div class="actions">
           {draft && !receipt && (
-            <button class="primary" id="refund-submit" disabled={!ready} onClick={submit}>
+            <button type="button" class="primary" id="refund-submit" disabled={!ready} onClick={submit}>
               {busy ? "正在通知终端…" : "确认退费"} <kbd>F4</kbd>
             </button>
           )}
-          <button class="secondary" id="refund-cancel" disabled={busy} onClick={onClose}>
+          <button type="button" class="secondary" id="refund-cancel" disabled={busy} onClick={onClose}>
             {receipt ? "关闭" : "取消"} <kbd>Esc</kbd>
           </button>
         </div>

@@ -81,7 +81,7 @@ export function RefundForm({ draft, value: f, onChange, badField }: Props) {
     <div class="refund-form">
       <div class={badField === "medicalSettleState" ? "states two bad" : "states two"} role="radiogroup">
         {OUTCOMES.map((s) => (
-          <button class={f.state === s ? "seg on" : "seg"} name={`refund-state-${s}`} onClick={() => onChange({ ...f, state: s })}>
+          <button type="button" class={f.state === s ? "seg on" : "seg"} name={`refund-state-${s}`} onClick={() => onChange({ ...f, state: s })}>
             {stateLabel(s)}
           </button>
         ))}

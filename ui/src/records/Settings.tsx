@@ -5,7 +5,8 @@ import { ErrorBox } from "../ErrorBox";
 import { BIZ_TYPES, BUSINESS_TYPES, CHARSETS, HIS_NOTIFIES, TRANSPORTS } from "../labels";
 import { BridgeRecent, BridgeStatus, useBridgeInfo } from "./Bridge";
 
-const NUMBER_LABELS: Partial<Record<keyof SettingsForm, string>> = { faceAuthTimeout: "刷脸超时（秒）", otherTimeout: "其他交易超时（秒）" };
+const NUMBER_LABELS = { faceAuthTimeout: "刷脸超时（秒）", otherTimeout: "其他交易超时（秒）" } as const;
+const numberLabel = (k: keyof SettingsForm): string => (k in NUMBER_LABELS ? NUMBER_LABELS[k as keyof typeof NUMBER_LABELS] : k);
 
 /** Whole seconds as typed: ASCII or full-width digits (a Chinese IME's), nothing else. */
 function wholeNumber(v: string): number | null {
@@ -41,7 +42,7 @@ export function Settings() {
   /** A number field that does not read as whole seconds, said with its field before anything is sent. */
   const unreadable = (): IpcError | null => {
     for (const [k, v] of Object.entries(typed) as [keyof SettingsForm, string][]) {
-      if (wholeNumber(v) === null) return { code: "invalid_input", message: `${NUMBER_LABELS[k] ?? k}应为整数（秒），如 120`, field: k, advice: null };
+      if (wholeNumber(v) === null) return { code: "invalid_input", message: `${numberLabel(k)}应为整数（秒），如 120`, field: k, advice: null };
     }
     return null;
   };
@@ -92,8 +93,8 @@ export function Settings() {
         {/* The host kind loads the same DLL, through nation-ec-host the panel starts. */}
         {(form.transport === "library" || form.transport === "host") && text("libraryPath", "动态库路径")}
         {(form.transport === "library" || form.transport === "host") && text("centerUrl", "电子凭证中台地址")}
-        {text("faceAuthTimeout", NUMBER_LABELS.faceAuthTimeout!, true)}
-        {text("otherTimeout", NUMBER_LABELS.otherTimeout!, true)}
+        {text("faceAuthTimeout", NUMBER_LABELS.faceAuthTimeout, true)}
+        {text("otherTimeout", NUMBER_LABELS.otherTimeout, true)}
       </div>
       <section class="bridge-settings" id="bridge-settings">
         <h3>HIS 接口</h3>
@@ -108,8 +109,8 @@ export function Settings() {
         <BridgeStatus info={bridge} onInfo={setBridge} />
       </section>
       <div class="actions">
-        <button class="secondary" id="test-connection" onClick={() => void run("test")}>测试连接</button>
-        <button class="primary" id="save-settings" onClick={() => void run("save")}>保存</button>
+        <button type="button" class="secondary" id="test-connection" onClick={() => void run("test")}>测试连接</button>
+        <button type="button" class="primary" id="save-settings" onClick={() => void run("save")}>保存</button>
       </div>
       <BridgeRecent info={bridge} />
     </div>

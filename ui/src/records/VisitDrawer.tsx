@@ -35,7 +35,7 @@ export function VisitDrawer({ detail, onClose }: { detail: VisitDetail; onClose:
     <aside class="drawer" id="detail">
       <div class="drawer-head">
         <strong>就诊 {detail.visit.outBizNo}</strong>
-        <button class="link" id="detail-close" onClick={onClose}>关闭</button>
+        <button type="button" class="link" id="detail-close" onClick={onClose}>关闭</button>
       </div>
       <div class="muted">
         {detail.visit.userName ?? "—"} · {detail.visit.idNo ?? "—"} · {detail.visit.createdAt} · 发起 {sourceLabel(detail.visit.source)} · 凭证 {CREDENTIAL[detail.visit.credential]}
