@@ -33,6 +33,8 @@ where
     let reply = match decode_reply::<T::Reply>(raw) {
         Ok(reply) => reply,
         Err(e) => {
+            // As the client turns it into the error a call reports.
+            let e = TerminalError::from(e);
             let _ = (
                 e.to_string(),
                 format!("{e:?}"),
