@@ -5,6 +5,7 @@
 
 mod access;
 pub mod api;
+mod audit_log;
 mod clock_watch;
 pub mod config;
 mod desk;
@@ -20,6 +21,7 @@ mod records;
 mod requests;
 mod settings;
 mod settle;
+mod sign_in;
 mod views;
 pub mod vocabulary;
 mod worker;
