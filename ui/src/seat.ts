@@ -3,9 +3,10 @@
 // poll, when a command was refused for want of a seat (SEAT_EVENT), and when
 // it comes back into view.
 
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { backend, SEAT_EVENT } from "./backend";
 import type { SeatView } from "./bindings/SeatView";
+import { usePoll } from "./poll";
 
 /** Same operator, same lock: nothing on screen changes. */
 export const sameSeat = (a: SeatView | null, b: SeatView | null) =>
@@ -15,6 +16,8 @@ export const sameSeat = (a: SeatView | null, b: SeatView | null) =>
 
 /** Ask the gate of this window to look at the seat again now. */
 export const recheckSeat = () => dispatchEvent(new Event(SEAT_EVENT));
+/** What makes a window ask again at once: a refusal for want of a seat, coming back into focus. */
+const SEAT_WAKE = [SEAT_EVENT, "focus"] as const;
 
 /**
  * The seat and a way to ask again. `pollMs` 0: no own poll (the panel
@@ -24,31 +27,9 @@ export const recheckSeat = () => dispatchEvent(new Event(SEAT_EVENT));
  */
 export function useSeat(pollMs: number): [SeatView | null, () => void] {
   const [seat, setSeat] = useState<SeatView | null>(null);
-  const asked = useRef(0);
-  const refresh = useCallback(() => {
-    const n = ++asked.current;
-    void backend
-      .seat()
-      .then((s) => {
-        if (n === asked.current) setSeat((old) => (sameSeat(old, s) ? old : s));
-      })
-      .catch(() => undefined);
-  }, []);
-  useEffect(() => {
-    refresh();
-    const visible = () => !document.hidden && refresh();
-    addEventListener(SEAT_EVENT, refresh);
-    addEventListener("focus", refresh);
-    document.addEventListener("visibilitychange", visible);
-    const timer = pollMs > 0 ? setInterval(() => !document.hidden && refresh(), pollMs) : undefined;
-    return () => {
-      removeEventListener(SEAT_EVENT, refresh);
-      removeEventListener("focus", refresh);
-      document.removeEventListener("visibilitychange", visible);
-      clearInterval(timer);
-    };
-  }, [pollMs, refresh]);
-  return [seat, refresh];
+  const apply = (s: SeatView) => setSeat((old) => (sameSeat(old, s) ? old : s));
+  usePoll(true, pollMs > 0 ? pollMs : null, () => backend.seat(), apply, SEAT_WAKE);
+  return [seat, recheckSeat];
 }
 
 /** 工号 as facepay-core checks it, so a typo is named here instead of failing as bad arguments. */

@@ -8,6 +8,10 @@ import { Checkout } from "./Checkout";
 import { Gate } from "./Gate";
 import { ChangePinDialog, HandOverDialog, OperatorBar } from "./Shift";
 import { StatusBar } from "./StatusBar";
+import { usePoll } from "../poll";
+
+/** How often the setup screen asks whether 设置 has fixed the configuration. */
+const SETUP_MS = 2000;
 
 type Dialog = "hand-over" | "change-pin" | "about" | null;
 
@@ -20,11 +24,7 @@ export function Panel() {
   const [seat, refreshSeat] = useSeat(0);
   useEffect(() => void backend.appInfo().then(setInfo), []);
   // On the setup screen, notice when 设置 (in the other window) fix it.
-  useEffect(() => {
-    if (!info?.startupError) return;
-    const timer = setInterval(() => void backend.appInfo().then(setInfo), 2000);
-    return () => clearInterval(timer);
-  }, [info?.startupError]);
+  usePoll(info?.startupError != null, SETUP_MS, () => backend.appInfo(), setInfo);
   const setup = info?.startupError != null;
   const op = seat?.operator ?? null;
   const ready = !setup && op !== null && !seat?.locked;

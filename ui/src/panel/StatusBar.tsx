@@ -1,8 +1,13 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { backend } from "../backend";
 import type { SeatView } from "../bindings/SeatView";
 import type { Status } from "../bindings/Status";
 import { roleLabel } from "../labels";
+import { usePoll } from "../poll";
+
+/** How often the status bar asks; a change the panel made asks at once. */
+const STATUS_MS = 5000;
+const CHANGED = ["facepay:changed"] as const;
 
 type Props = {
   onOpen: (tab: string) => void;
@@ -15,20 +20,10 @@ export function StatusBar({ onOpen, onSeat }: Props) {
   const [s, setS] = useState<Status | null>(null);
   const latest = useRef(onSeat);
   latest.current = onSeat;
-  useEffect(() => {
-    const apply = (st: Status) => {
-      setS(st);
-      latest.current?.(st.seat);
-    };
-    const poll = () => void backend.status().then(apply).catch(() => undefined);
-    poll();
-    const t = setInterval(poll, 5000);
-    addEventListener("facepay:changed", poll);
-    return () => {
-      clearInterval(t);
-      removeEventListener("facepay:changed", poll);
-    };
-  }, []);
+  usePoll(true, STATUS_MS, () => backend.status(), (st) => {
+    setS(st);
+    latest.current?.(st.seat);
+  }, CHANGED);
   if (!s) return <footer class="status">正在检查终端…</footer>;
   const op = s.seat.operator;
   return (

@@ -10,6 +10,10 @@ import { History } from "./History";
 import { Operators } from "./Operators";
 import { Pending } from "./Pending";
 import { Settings } from "./Settings";
+import { usePoll } from "../poll";
+
+/** How often the setup screen asks whether 设置 has fixed the configuration. */
+const SETUP_MS = 2000;
 
 /** [tab, label, key, 管理员 only]. */
 const TABS: [string, string, string, boolean][] = [
@@ -33,11 +37,7 @@ export function Records({ tab }: { tab: string }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
   useEffect(() => void backend.appInfo().then(setInfo).catch(() => undefined), []);
   // The setup screen's 设置 needs nobody signed in; notice when it is fixed.
-  useEffect(() => {
-    if (!info?.startupError) return;
-    const timer = setInterval(() => void backend.appInfo().then(setInfo).catch(() => undefined), 2000);
-    return () => clearInterval(timer);
-  }, [info?.startupError]);
+  usePoll(info?.startupError != null, SETUP_MS, () => backend.appInfo(), setInfo);
   const setup = info?.startupError != null;
   const op = seat?.operator ?? null;
   const open = !setup && op !== null && !seat?.locked;
