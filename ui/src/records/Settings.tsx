@@ -3,16 +3,12 @@ import { asIpcError, backend, type IpcError } from "../backend";
 import type { SettingsForm } from "../bindings/SettingsForm";
 import { ErrorBox } from "../ErrorBox";
 import { BIZ_TYPES, BUSINESS_TYPES, CHARSETS, HIS_NOTIFIES, TRANSPORTS } from "../labels";
+import { wholeNumber } from "../numbers";
 import { BridgeRecent, BridgeStatus, useBridgeInfo } from "./Bridge";
 
 const NUMBER_LABELS = { faceAuthTimeout: "刷脸超时（秒）", otherTimeout: "其他交易超时（秒）" } as const;
 const numberLabel = (k: keyof SettingsForm): string => (k in NUMBER_LABELS ? NUMBER_LABELS[k as keyof typeof NUMBER_LABELS] : k);
 
-/** Whole seconds as typed: ASCII or full-width digits (a Chinese IME's), nothing else. */
-function wholeNumber(v: string): number | null {
-  const ascii = v.trim().replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
-  return /^\d{1,6}$/.test(ascii) ? Number(ascii) : null;
-}
 
 /** 设置: validated with the field named; 测试连接 sends no transaction; HIS 接口 below. */
 export function Settings() {
