@@ -10,12 +10,30 @@ use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop
 use tauri::webview::InvokeRequest;
 
 fn app(dir: &std::path::Path) -> tauri::App<tauri::test::MockRuntime> {
+    app_with(dir, |_| {})
+}
+
+/// The app on a journal in `dir`, its state adjusted first (an export folder …).
+fn app_with(
+    dir: &std::path::Path,
+    adjust: impl FnOnce(&mut AppState),
+) -> tauri::App<tauri::test::MockRuntime> {
     let mut file = FileConfig::default();
     file.journal.path = Some(dir.join("facepay.db"));
     file.journal.key_file = Some(dir.join("keys").join("journal.key"));
     // No terminal configured: the embedded simulator, as on a newcomer's machine.
+    app_on(dir, file, adjust)
+}
+
+/// The app with settings of the test's own.
+fn app_on(
+    dir: &std::path::Path,
+    file: FileConfig,
+    adjust: impl FnOnce(&mut AppState),
+) -> tauri::App<tauri::test::MockRuntime> {
     let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
-    let state = AppState::with_desk(desk, Some(dir.join("facepay.toml")));
+    let mut state = AppState::with_desk(desk, Some(dir.join("facepay.toml")));
+    adjust(&mut state);
     app_builder(mock_builder())
         .manage(state)
         .build(mock_context(noop_assets()))
@@ -183,13 +201,11 @@ fn the_panel_refuses_an_identity_fetched_again_about_another_person() {
         (rt.block_on(facepay_sim::SimServer::loopback()).unwrap(), rt)
     };
     let dir = tempfile::tempdir().unwrap();
-    let file = facepay_testkit::counter(dir.path(), &sim.url());
-    let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
-    let state = AppState::with_desk(desk, Some(dir.path().join("facepay.toml")));
-    let app = app_builder(mock_builder())
-        .manage(state)
-        .build(mock_context(noop_assets()))
-        .unwrap();
+    let app = app_on(
+        dir.path(),
+        facepay_testkit::counter(dir.path(), &sim.url()),
+        |_| {},
+    );
     let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -394,14 +410,12 @@ fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
     file.journal.key_file = Some(dir.path().join("keys").join("journal.key"));
     file.bridge.listen = Some("127.0.0.1:0".into());
     file.bridge.his_notify = Some(facepay_core::api::HisNotify::Cashier);
-    let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
-    let state = AppState::with_desk(desk, Some(dir.path().join("facepay.toml")));
-    tauri::async_runtime::block_on(state.bridge.follow(state.desk_cell()));
-    let addr = state.bridge.addr().expect("serving");
-    let app = app_builder(mock_builder())
-        .manage(state)
-        .build(mock_context(noop_assets()))
-        .unwrap();
+    let mut addr = None;
+    let app = app_on(dir.path(), file, |state| {
+        tauri::async_runtime::block_on(state.bridge.follow(state.desk_cell()));
+        addr = state.bridge.addr();
+    });
+    let addr = addr.expect("serving");
     let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -489,18 +503,17 @@ fn a_configuration_that_cannot_be_used_keeps_the_setup_screen_until_settings_are
     let mut file = FileConfig::default();
     file.journal.path = Some(dir.path().join("facepay.db"));
     file.journal.key_file = Some(dir.path().join("keys").join("journal.key"));
-    let config = file.validate().unwrap();
     // The simulator behind the setup screen writes to its own demo journal.
-    assert!(config.db_path.ends_with("facepay-demo.db"));
-    let state = AppState::with_desk(
-        Desk::open(config, "test").unwrap(),
-        Some(dir.path().join("facepay.toml")),
+    assert!(
+        file.clone()
+            .validate()
+            .unwrap()
+            .db_path
+            .ends_with("facepay-demo.db")
     );
-    *state.startup_error.lock().unwrap() = Some("配置项 terminal.url：不是网址".into());
-    let app = app_builder(mock_builder())
-        .manage(state)
-        .build(mock_context(noop_assets()))
-        .unwrap();
+    let app = app_on(dir.path(), file, |state| {
+        *state.startup_error.lock().unwrap() = Some("配置项 terminal.url：不是网址".into());
+    });
     let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -739,16 +752,7 @@ fn exports_into_the_configured_folder_never_replace_one_another() {
     let dir = tempfile::tempdir().unwrap();
     let exports = dir.path().join("exports");
     std::fs::create_dir_all(&exports).unwrap();
-    let mut file = FileConfig::default();
-    file.journal.path = Some(dir.path().join("facepay.db"));
-    file.journal.key_file = Some(dir.path().join("keys").join("journal.key"));
-    let desk = Desk::open(file.validate().unwrap(), "test").unwrap();
-    let mut state = AppState::with_desk(desk, Some(dir.path().join("facepay.toml")));
-    state.export_dir = Some(exports.clone());
-    let app = app_builder(mock_builder())
-        .manage(state)
-        .build(mock_context(noop_assets()))
-        .unwrap();
+    let app = app_with(dir.path(), |state| state.export_dir = Some(exports.clone()));
     let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();

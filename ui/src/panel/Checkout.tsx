@@ -76,15 +76,13 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     setReceipt(null);
     setForm(null);
   };
-  const scan = async (what: ScanKind = "face") => {
-    if (phase === "waiting" || phase === "sending" || busy.current) return;
-    reset();
+  /** Wait for an identity (a scan, or the identity of a scan that succeeded), then the form. */
+  const identify = async (ask: () => Promise<FaceAuthOutcome>) => {
     setElapsed(0);
-    setKind(what);
     setPhase("waiting");
     busy.current = true;
     try {
-      setVisit(await (what === "qrcode" ? backend.qrcode() : backend.faceAuth()));
+      setVisit(await ask());
       setForm(newSettlement(info));
       setPhase("identified");
     } catch (e) {
@@ -95,25 +93,18 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
       changed();
     }
   };
+  const scan = async (what: ScanKind = "face") => {
+    if (phase === "waiting" || phase === "sending" || busy.current) return;
+    reset();
+    setKind(what);
+    await identify(() => (what === "qrcode" ? backend.qrcode() : backend.faceAuth()));
+  };
   /** 重新获取身份 (F5): the scan succeeded, its identity check did not; no second scan. */
   const refetch = async () => {
     const outBizNo = error?.fallback === "fetch_identity" ? error.outBizNo : undefined;
     if (!outBizNo || phase !== "idle" || busy.current) return;
     setError(null);
-    setElapsed(0);
-    setPhase("waiting");
-    busy.current = true;
-    try {
-      setVisit(await backend.fetchIdentity(outBizNo));
-      setForm(newSettlement(info));
-      setPhase("identified");
-    } catch (e) {
-      setError(asIpcError(e));
-      setPhase("idle");
-    } finally {
-      busy.current = false;
-      changed();
-    }
+    await identify(() => backend.fetchIdentity(outBizNo));
   };
   const scanFace = () => void scan("face");
   const scanCode = () => void scan("qrcode");
