@@ -69,17 +69,25 @@ impl Driver {
             "tauri:options".into(),
             serde_json::json!({ "application": app.display().to_string() }),
         );
-        let mut builder =
-            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-        builder.capabilities(caps);
         let url = format!("http://127.0.0.1:{}", self.port);
-        let session = builder.connect(&url);
-        // A crashing app leaves the session request waiting: fail instead of hanging.
-        match tokio::time::timeout(Duration::from_secs(60), session).await {
-            Ok(Ok(client)) => client,
-            Ok(Err(e)) => panic!("WebDriver session: {e}"),
-            Err(_) => panic!("no WebDriver session within 60 s (did the app start?)"),
+        // tauri-driver listens before its WebKitWebDriver does: on a loaded
+        // machine the first request can find nobody behind it (SendRequest).
+        // That is retried; an app that never starts is not.
+        for attempt in 1.. {
+            let mut builder =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            builder.capabilities(caps.clone());
+            // A crashing app leaves the session request waiting: fail instead of hanging.
+            match tokio::time::timeout(Duration::from_secs(60), builder.connect(&url)).await {
+                Ok(Ok(client)) => return client,
+                Ok(Err(e)) if attempt < 5 && e.to_string().contains("SendRequest") => {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Ok(Err(e)) => panic!("WebDriver session: {e}"),
+                Err(_) => panic!("no WebDriver session within 60 s (did the app start?)"),
+            }
         }
+        unreachable!("the loop returns or panics")
     }
 }
 

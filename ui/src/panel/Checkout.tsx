@@ -1,29 +1,21 @@
-import { useEffect, useRef, useState } from "preact/hooks";
-import { asIpcError, backend, type IpcError } from "../backend";
+import { useEffect, useReducer, useRef, useState } from "preact/hooks";
+import { asIpcError, backend } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
 import type { HisActivity } from "../bindings/HisActivity";
-import type { NotifyReceipt } from "../bindings/NotifyReceipt";
 import { useKeys } from "../keys";
 import { ErrorBox } from "../ErrorBox";
 import { usePoll } from "../poll";
 import { Receipt } from "../Receipt";
 import { focusOf, HisProblem, HisSettlement, HisStrip, HisWaiting, inProgress } from "./HisVisit";
 import { IdentityCard } from "./IdentityCard";
-import { newSettlement, SettleForm, toDraft, type Settlement } from "./SettleForm";
-
-type Phase = "idle" | "waiting" | "identified" | "sending" | "done";
-/** What the terminal is asked to read: a face (刷脸) or the patient's 医保码 (扫码). */
-type ScanKind = "face" | "qrcode";
+import { checkout, initial, type ScanKind } from "./checkout";
+import { newSettlement, SettleForm, toDraft } from "./SettleForm";
 
 /** How often the panel asks what the HIS is doing. */
 const FOLLOW_MS = 1000;
 /** How often an undelivered receipt asks whether the retries got it through. */
 const RECEIPT_MS = 2000;
-
-/** The HIS's visit as if the cashier had scanned it, once the identity is known. */
-const outcomeOf = (a: HisActivity): FaceAuthOutcome | null =>
-  a.identity && { visitId: a.visitId, outBizNo: a.outBizNo, authNo: a.authNo, credential: a.credential, identity: a.identity };
 
 /** Changes the status bar should hear of at once (held / delivered counts). */
 const deliveries = (a: HisActivity | null) => (a ? a.settlements.map((s) => `${s.id}:${s.delivery}`).join() : "");
@@ -38,15 +30,9 @@ const deliveries = (a: HisActivity | null) => (a ? a.settlements.map((s) => `${s
  * over it): kept as it is, but deaf to keys and not following the HIS.
  */
 export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boolean }) {
-  const [phase, setPhase] = useState<Phase>("idle");
-  const [visit, setVisit] = useState<FaceAuthOutcome | null>(null);
-  const [error, setError] = useState<IpcError | null>(null);
-  const [receipt, setReceipt] = useState<NotifyReceipt | null>(null);
-  const [form, setForm] = useState<Settlement | null>(null);
+  const [state, dispatch] = useReducer(checkout, initial);
+  const { phase, kind, visit, form, receipt, error, his } = state;
   const [elapsed, setElapsed] = useState(0);
-  const [kind, setKind] = useState<ScanKind>("face");
-  /** The HIS's visit the panel is following. */
-  const [his, setHis] = useState<HisActivity | null>(null);
   const [releasing, setReleasing] = useState(false);
   const [resending, setResending] = useState(false);
   /** HIS visits up to this id are not shown (older than the panel, or done with); null before the first answer. */
@@ -69,25 +55,17 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   const reset = () => {
     // Done with the HIS's visit: it never comes back.
     if (his) shownUpTo.current = Math.max(shownUpTo.current ?? 0, his.visitId);
-    setHis(null);
-    setPhase("idle");
-    setVisit(null);
-    setError(null);
-    setReceipt(null);
-    setForm(null);
+    dispatch({ type: "reset" });
   };
   /** Wait for an identity (a scan, or the identity of a scan that succeeded), then the form. */
-  const identify = async (ask: () => Promise<FaceAuthOutcome>) => {
+  const identify = async (ask: () => Promise<FaceAuthOutcome>, what?: ScanKind) => {
     setElapsed(0);
-    setPhase("waiting");
+    dispatch({ type: "waiting", kind: what });
     busy.current = true;
     try {
-      setVisit(await ask());
-      setForm(newSettlement(info));
-      setPhase("identified");
+      dispatch({ type: "identified", visit: await ask(), form: newSettlement(info) });
     } catch (e) {
-      setError(asIpcError(e));
-      setPhase("idle");
+      dispatch({ type: "failed", error: asIpcError(e) });
     } finally {
       busy.current = false;
       changed();
@@ -96,14 +74,12 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   const scan = async (what: ScanKind = "face") => {
     if (phase === "waiting" || phase === "sending" || busy.current) return;
     reset();
-    setKind(what);
-    await identify(() => (what === "qrcode" ? backend.qrcode() : backend.faceAuth()));
+    await identify(() => (what === "qrcode" ? backend.qrcode() : backend.faceAuth()), what);
   };
   /** 重新获取身份 (F5): the scan succeeded, its identity check did not; no second scan. */
   const refetch = async () => {
     const outBizNo = error?.fallback === "fetch_identity" ? error.outBizNo : undefined;
     if (!outBizNo || phase !== "idle" || busy.current) return;
-    setError(null);
     await identify(() => backend.fetchIdentity(outBizNo));
   };
   const scanFace = () => void scan("face");
@@ -111,15 +87,12 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   const cancel = () => void backend.cancelFaceAuth();
   const send = async () => {
     if (phase !== "identified" || !visit || !form) return;
-    setPhase("sending");
-    setError(null);
+    dispatch({ type: "sending" });
     busy.current = true;
     try {
-      setReceipt(await backend.notify(toDraft(form, visit.outBizNo)));
-      setPhase("done");
+      dispatch({ type: "sent", receipt: await backend.notify(toDraft(form, visit.outBizNo)) });
     } catch (e) {
-      setError(asIpcError(e));
-      setPhase("identified");
+      dispatch({ type: "refused", error: asIpcError(e) });
     } finally {
       busy.current = false;
       changed();
@@ -137,29 +110,7 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     const fresh = his?.visitId !== a.visitId;
     // Unchanged: no render every second under the cashier's typing.
     if (!fresh && JSON.stringify(a) === JSON.stringify(his)) return;
-    // A newer HIS visit takes over from whatever the panel showed (never from the cashier's own scan or form: no polling then).
-    let now = phase;
-    if (fresh) {
-      setError(null);
-      setReceipt(null);
-      setForm(null);
-      setVisit(null);
-      now = "idle";
-    }
-    setHis(a);
-    const outcome = outcomeOf(a);
-    if (outcome && (fresh || !visit)) setVisit(outcome);
-    const settled = a.settlements.length > 0;
-    if (outcome && !settled && now === "idle" && (fresh || !visit)) {
-      // Identified and not settled yet: the form is ready, should the cashier settle by hand.
-      setForm(newSettlement(info));
-      now = "identified";
-    } else if (settled && now === "identified") {
-      // Settled meanwhile (by the HIS): the form would only settle it twice.
-      setForm(null);
-      now = "idle";
-    }
-    if (now !== phase) setPhase(now);
+    dispatch({ type: "his", activity: a, form: newSettlement(info) });
     if (deliveries(a) !== deliveries(fresh ? null : his)) changed();
   };
   // Follow the HIS whenever the panel is not busy with the cashier's own scan, form or submit.
@@ -173,12 +124,12 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   const release = async () => {
     if (focus?.delivery !== "held" || releasing) return;
     setReleasing(true);
-    setError(null);
+    dispatch({ type: "error", error: null });
     try {
       const r = await backend.releaseSettlement(focus.id);
-      setHis((h) => h && { ...h, settlements: h.settlements.map((s) => (s.id === r.settlementId ? { ...s, delivery: r.status } : s)) });
+      dispatch({ type: "hisDelivery", settlementId: r.settlementId, status: r.status });
     } catch (e) {
-      setError(asIpcError(e));
+      dispatch({ type: "error", error: asIpcError(e) });
     } finally {
       setReleasing(false);
       changed();
@@ -193,8 +144,8 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     () => backend.history({ outBizNo: receipt?.outBizNo ?? "", limit: 50 }),
     (page) => {
       const row = page.rows.find((r) => r.id === receipt?.settlementId);
-      if (!row || row.delivery === receipt?.delivery.status) return;
-      setReceipt((r) => r && { ...r, delivery: { ...r.delivery, status: row.delivery, lastError: row.delivery === "delivered" ? null : r.delivery.lastError } });
+      if (!row || !receipt || row.delivery === receipt.delivery.status) return;
+      dispatch({ type: "delivery", report: { status: row.delivery, lastError: row.delivery === "delivered" ? null : receipt.delivery.lastError } });
       changed();
     },
   );
@@ -202,12 +153,11 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   const resend = async () => {
     if (!receipt || resending) return;
     setResending(true);
-    setError(null);
+    dispatch({ type: "error", error: null });
     try {
-      const report = await backend.resend(receipt.settlementId);
-      setReceipt((r) => r && { ...r, delivery: report });
+      dispatch({ type: "delivery", report: await backend.resend(receipt.settlementId) });
     } catch (e) {
-      setError(asIpcError(e));
+      dispatch({ type: "error", error: asIpcError(e) });
     } finally {
       setResending(false);
       changed();
@@ -273,11 +223,7 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
         <>
           <SettleForm
             value={form}
-            onChange={(f) => {
-              setForm(f);
-              // The cashier is correcting what was refused: the old message no longer describes the form.
-              if (error) setError(null);
-            }}
+            onChange={(f) => dispatch({ type: "edited", form: f })}
             badField={error?.field ?? null}
             firstRef={first}
           />
