@@ -24,10 +24,13 @@ pub fn drop_tokens(tx: &Connection, before: &str) -> Result<usize, JournalError>
 pub const PURGED: &str = "（已按保留期清除）";
 
 /// What a purge did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Purged {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub visits: usize,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub settlements: usize,
 }
 

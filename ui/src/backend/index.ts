@@ -1,6 +1,7 @@
 // The seam under the UI: components talk to a Backend, never to Tauri
 // directly, so they also run in a plain browser against the fake one.
 
+import type { Purged } from "../bindings/Purged";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AuditFilter } from "../bindings/AuditFilter";
@@ -96,8 +97,7 @@ export interface Backend {
   purge(olderThanDays: number | null): Promise<Purged>;
 }
 
-/** What 清除 replaced by masked forms (no generated binding: the shell's own struct). */
-export type Purged = { visits: number; settlements: number };
+export type { Purged };
 
 export type { IpcError };
 
