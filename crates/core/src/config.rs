@@ -356,71 +356,9 @@ impl FileConfig {
             .map_err(named("counter.business_type"))?;
         let biz_type = BizType::parse(c.biz_type.as_deref().unwrap_or("register"))
             .map_err(named("counter.biz_type"))?;
-        if let TransportConfig::Http {
-            url,
-            charset,
-            allow_hosts,
-            ..
-        } = &transport
-        {
-            nhsa_terminal::transport::HttpTransport::with_options(url, *charset, allow_hosts)
-                .map_err(|e| ConfigError::new("terminal.url", e.to_string()))?;
-        }
-        // The host and the library are checked when the host starts (connect);
-        // what is plainly missing is named here, before anything runs.
-        if let TransportConfig::Library { path, center_url }
-        | TransportConfig::Host {
-            path, center_url, ..
-        } = &transport
-        {
-            if path.as_os_str().is_empty() {
-                return Err(ConfigError::new("terminal.path", "请填写终端动态库的路径"));
-            }
-            if center_url.trim().is_empty() {
-                return Err(ConfigError::new(
-                    "terminal.center_url",
-                    "请填写电子凭证中台地址",
-                ));
-            }
-        }
-        let defaults = Backoff::default();
-        let ms = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_millis);
-        let backoff = Backoff {
-            first: ms(self.outbox.first_retry_ms, defaults.first),
-            max: ms(self.outbox.max_retry_ms, defaults.max),
-            max_attempts: self
-                .outbox
-                .max_attempts
-                .unwrap_or(defaults.max_attempts)
-                .max(1),
-        };
-        let db_path = match self.journal.path {
-            Some(p) => p,
-            None => dirs::data_local_dir()
-                .unwrap_or_else(std::env::temp_dir)
-                .join("facepay-desk")
-                .join("facepay.db"),
-        };
-        // The simulator never writes into the production journal: 演示模式
-        // keeps a file of its own beside it.
-        let db_path = if demo {
-            demo_journal(&db_path)
-        } else {
-            db_path
-        };
-        let key_file = match self.journal.key_file {
-            Some(p) => p,
-            None => dirs::config_dir()
-                .unwrap_or_else(std::env::temp_dir)
-                .join("facepay-desk")
-                .join("journal.key"),
-        };
-        if key_file.parent() == db_path.parent() {
-            return Err(ConfigError::new(
-                "journal.key_file",
-                "密钥文件不能与记录库放在同一文件夹（否则拿到文件夹就能解密）",
-            ));
-        }
+        check_transport(&transport)?;
+        let backoff = backoff_of(&self.outbox);
+        let (db_path, key_file) = journal_paths(&self.journal, demo)?;
         let mut deprecations = Vec::new();
         if h.hif_includes_acct.is_some() {
             deprecations.push(
@@ -429,30 +367,7 @@ impl FileConfig {
                     .to_owned(),
             );
         }
-        let listen = match &self.bridge.listen {
-            Some(text) if !text.trim().is_empty() => Some(bridge_listen(text, "bridge.listen")?),
-            _ => None,
-        };
-        let token_file = self.bridge.token_file.clone().unwrap_or_else(|| {
-            db_path
-                .parent()
-                .map_or_else(|| PathBuf::from("bridge.token"), |d| d.join("bridge.token"))
-        });
-        let window = self.bridge.identity_window_minutes.unwrap_or(30);
-        if window > 1440 {
-            return Err(ConfigError::new(
-                "bridge.identity_window_minutes",
-                "应在 0 到 1440 分钟之间",
-            ));
-        }
-        let allowed_origins = self
-            .bridge
-            .allowed_origins
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|o| origin(&o))
-            .collect::<Result<Vec<_>, _>>()?;
+        let bridge = bridge_of(&self.bridge, &db_path)?;
         let idle_minutes = c.idle_lock_minutes.unwrap_or(5);
         if idle_minutes > 480 {
             return Err(ConfigError::new(
@@ -496,13 +411,7 @@ impl FileConfig {
             },
             retention: chrono::Duration::days(i64::from(retention_days)),
             deprecations,
-            bridge: BridgeConfig {
-                listen,
-                token_file,
-                his_notify: self.bridge.his_notify.unwrap_or_default(),
-                identity_window: chrono::Duration::minutes(i64::from(window)),
-                allowed_origins,
-            },
+            bridge,
             org_id,
             hospital_name,
             counter_id,
@@ -518,6 +427,118 @@ impl FileConfig {
             db_path,
         })
     }
+}
+
+/// What is plainly wrong with the terminal's settings, named before anything
+/// runs (the host and the library are checked when the host starts).
+fn check_transport(transport: &TransportConfig) -> Result<(), ConfigError> {
+    if let TransportConfig::Http {
+        url,
+        charset,
+        allow_hosts,
+        ..
+    } = transport
+    {
+        nhsa_terminal::transport::HttpTransport::with_options(url, *charset, allow_hosts)
+            .map_err(|e| ConfigError::new("terminal.url", e.to_string()))?;
+    }
+    if let TransportConfig::Library { path, center_url }
+    | TransportConfig::Host {
+        path, center_url, ..
+    } = transport
+    {
+        if path.as_os_str().is_empty() {
+            return Err(ConfigError::new("terminal.path", "请填写终端动态库的路径"));
+        }
+        if center_url.trim().is_empty() {
+            return Err(ConfigError::new(
+                "terminal.center_url",
+                "请填写电子凭证中台地址",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The outbox's retry schedule, defaults where the file says nothing.
+fn backoff_of(outbox: &OutboxSection) -> Backoff {
+    let defaults = Backoff::default();
+    let ms = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_millis);
+    Backoff {
+        first: ms(outbox.first_retry_ms, defaults.first),
+        max: ms(outbox.max_retry_ms, defaults.max),
+        max_attempts: outbox.max_attempts.unwrap_or(defaults.max_attempts).max(1),
+    }
+}
+
+/// Where the journal and its key live: the key never beside the data.
+fn journal_paths(journal: &JournalSection, demo: bool) -> Result<(PathBuf, PathBuf), ConfigError> {
+    let db_path = match journal.path.clone() {
+        Some(p) => p,
+        None => dirs::data_local_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("facepay-desk")
+            .join("facepay.db"),
+    };
+    // The simulator never writes into the production journal: 演示模式
+    // keeps a file of its own beside it.
+    let db_path = if demo {
+        demo_journal(&db_path)
+    } else {
+        db_path
+    };
+    let key_file = match journal.key_file.clone() {
+        Some(p) => p,
+        None => dirs::config_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("facepay-desk")
+            .join("journal.key"),
+    };
+    if key_file.parent() == db_path.parent() {
+        return Err(ConfigError::new(
+            "journal.key_file",
+            "密钥文件不能与记录库放在同一文件夹（否则拿到文件夹就能解密）",
+        ));
+    }
+    Ok((db_path, key_file))
+}
+
+/// The HIS bridge's settings: where it listens, its token file beside the
+/// journal, how long an identity stays disclosed, the browsers allowed.
+fn bridge_of(
+    bridge: &BridgeSection,
+    db_path: &std::path::Path,
+) -> Result<BridgeConfig, ConfigError> {
+    let listen = match &bridge.listen {
+        Some(text) if !text.trim().is_empty() => Some(bridge_listen(text, "bridge.listen")?),
+        _ => None,
+    };
+    let token_file = bridge.token_file.clone().unwrap_or_else(|| {
+        db_path
+            .parent()
+            .map_or_else(|| PathBuf::from("bridge.token"), |d| d.join("bridge.token"))
+    });
+    let window = bridge.identity_window_minutes.unwrap_or(30);
+    if window > 1440 {
+        return Err(ConfigError::new(
+            "bridge.identity_window_minutes",
+            "应在 0 到 1440 分钟之间",
+        ));
+    }
+    let allowed_origins = bridge
+        .allowed_origins
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| origin(&o))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(BridgeConfig {
+        listen,
+        token_file,
+        his_notify: bridge.his_notify.unwrap_or_default(),
+        identity_window: chrono::Duration::minutes(i64::from(window)),
+        allowed_origins,
+    })
 }
 
 /// A browser origin as browsers send it: `http(s)://host[:port]`, lower case,
