@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use facepay_bridge::TokenSource;
 use facepay_sim::SimServer;
-use nhsa_terminal::protocol::notify::SettleNotifyDraft;
 use nhsa_terminal::samples;
 
 use crate::{desk_on, ms, pct, row};
@@ -36,10 +35,9 @@ pub async fn overhead(samples_n: usize) {
     let http = reqwest::Client::new();
     let (mut direct, mut bridged) = (Vec::new(), Vec::new());
     for i in 0..samples_n + 20 {
-        let draft = |tag: &str| SettleNotifyDraft {
-            out_biz_no: format!("H44170200001-B-{tag}-{i}"),
-            ..samples::settle_success_draft("", None)
-        };
+        // Each its own visit and setl_id (one setl_id, one settlement).
+        let draft =
+            |tag: &str| samples::settle_success_draft(&format!("H44170200001-B-{tag}-{i}"), None);
         let t = Instant::now();
         desk.notify(draft("D"))
             .await

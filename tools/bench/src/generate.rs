@@ -1,6 +1,6 @@
 //! A realistic journal: 90 business days, 20 operators, 10 offices.
 
-use facepay_journal::{Journal, JournalError, settlements};
+use facepay_journal::{Journal, JournalError, SettlementId, settlements};
 use nhsa_terminal::protocol::SettleNotify;
 use nhsa_terminal::protocol::notify::SettleNotifyDraft;
 use nhsa_terminal::samples;
@@ -120,21 +120,71 @@ fn draft(i: u64, rows: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
 pub fn settlements(journal: &mut Journal, from: u64, to: u64) {
     let mut r = fastrand::Rng::with_seed(from);
     let mut i = from;
+    // The last insured SUCCESS not yet refunded: a refund needs one behind it.
+    let mut open: Option<(SettlementId, SettleNotifyDraft)> = None;
     while i < to {
         let end = (i + 20_000).min(to);
         let now = journal.now();
         journal
             .write(|tx| {
                 for k in i..end {
-                    let n = SettleNotify::try_from(draft(k, to, &mut r))
-                        .map_err(|e| JournalError::Export(e.to_string()))?;
-                    settlements::record(tx, &n, None, None, &now)?;
+                    let mut d = draft(k, to, &mut r);
+                    let refund = d.medical_settle_state.starts_with("REFUND");
+                    let original = if refund { open.take() } else { None };
+                    let refund_of = match (refund, original) {
+                        (true, Some((id, was))) => {
+                            d = refund_of_draft(&was, &d.medical_settle_state, k);
+                            Some(id)
+                        }
+                        // Nothing to refund: a settlement instead.
+                        (true, None) => {
+                            d.medical_settle_state = "FAIL".into();
+                            d.medical_settle_no = None;
+                            d.hif_amt = None;
+                            d.hifp_amt = None;
+                            d.acct_amt = None;
+                            d.own_amt = None;
+                            d.fail_reason = Some("医保结算失败".into());
+                            None
+                        }
+                        (false, _) => None,
+                    };
+                    let n = SettleNotify::try_from(d.clone())
+                        .map_err(|e| JournalError::Internal(e.to_string()))?;
+                    let recorded = settlements::record(tx, &n, None, refund_of, &now)?;
+                    if d.medical_settle_state == "SUCCESS" && !d.self_pay {
+                        open = Some((recorded.settlement_id, d));
+                    }
                 }
                 Ok::<_, JournalError>(())
             })
             .unwrap_or_else(|e| panic!("{e}"));
         i = end;
     }
+}
+
+/// A refund of all of `was`, an hour after it, under a 2208 setl_id of its own.
+fn refund_of_draft(was: &SettleNotifyDraft, state: &str, k: u64) -> SettleNotifyDraft {
+    let mut d = was.clone();
+    d.medical_settle_state = state.into();
+    let hour: u32 = d.setl_time[11..13].parse().unwrap_or(8);
+    d.setl_time = format!(
+        "{}{:02}{}",
+        &d.setl_time[..11],
+        hour + 1,
+        &d.setl_time[13..]
+    );
+    if state == "REFUND_SUCCESS" {
+        d.medical_settle_no = Some(settle_no(k));
+    } else {
+        d.medical_settle_no = None;
+        d.hif_amt = None;
+        d.hifp_amt = None;
+        d.acct_amt = None;
+        d.own_amt = None;
+        d.fail_reason = Some("退费失败".into());
+    }
+    d
 }
 
 /// A business-day range holding about `rows` settlements.
