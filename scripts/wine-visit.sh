@@ -171,8 +171,11 @@ visit() {
   # What reached the far end of the library: [{t: transType, d: data}].
   sent() { curl -sf "$sim/_sim/requests" | jq -c '[.[] | {t: .transType, d: (.body | fromjson? | .data)}]'; }
   script() { curl -sf -X POST -H 'Content-Type: application/json' -d "$1" "$sim/_sim/script" >/dev/null; }
+  # A SUCCESS for the visit $1, under a setl_id of its own (one setl_id, one
+  # settlement): 441700G and the visit's time stamp.
   settle() {
-    printf '{"outBizNo":"%s","medicalSettleState":"SUCCESS","totalFee":"120.50","medicalSettleNo":"441700G0000012345678","ownAmt":"20.50","hifAmt":"80.00","acctAmt":"20.00","hifpAmt":"80.00"}' "$1"
+    local stamp=${1#*-*-}
+    printf '{"outBizNo":"%s","medicalSettleState":"SUCCESS","totalFee":"120.50","medicalSettleNo":"441700G%s","ownAmt":"20.50","hifAmt":"80.00","acctAmt":"20.00","hifpAmt":"80.00"}' "$1" "${stamp%%-*}"
   }
   local rc out
 
@@ -182,7 +185,7 @@ visit() {
   expect "[$arch] auth" '(.outBizNo | length) > 0 and (.authNo | length) > 0
     and (.identity.userName | explode[0] | . >= 19968 and . <= 40959)
     and (.identity.gender == "男" or .identity.gender == "女")
-    and (.identity.idNo | test("^\\*+[0-9]{3}[0-9X]$"))' "$out"
+    and (.identity.idNo | test("^\\*+[0-9]{3}\\*$"))' "$out"  # 3 digits shown, never the check digit
   local visit1 name
   visit1=$(jq -r .outBizNo <<<"$out")
   name=$(jq -r .identity.userName <<<"$out")
