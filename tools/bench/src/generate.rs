@@ -105,11 +105,7 @@ fn draft(i: u64, rows: u64, r: &mut fastrand::Rng) -> SettleNotifyDraft {
         d.acct_amt = Some(yuan(acct));
         d.own_amt = Some(yuan(own));
     } else {
-        d.medical_settle_no = None;
-        d.hif_amt = None;
-        d.hifp_amt = None;
-        d.acct_amt = None;
-        d.own_amt = None;
+        no_amounts(&mut d);
         if !matches!(state, "SUCCESS" | "REFUND_SUCCESS") {
             d.fail_reason = Some("医保结算失败".into());
         }
@@ -139,11 +135,7 @@ pub fn settlements(journal: &mut Journal, from: u64, to: u64) {
                         // Nothing to refund: a settlement instead.
                         (true, None) => {
                             d.medical_settle_state = "FAIL".into();
-                            d.medical_settle_no = None;
-                            d.hif_amt = None;
-                            d.hifp_amt = None;
-                            d.acct_amt = None;
-                            d.own_amt = None;
+                            no_amounts(&mut d);
                             d.fail_reason = Some("医保结算失败".into());
                             None
                         }
@@ -163,6 +155,15 @@ pub fn settlements(journal: &mut Journal, from: u64, to: u64) {
     }
 }
 
+/// A failure (or 自费) carries no 医保 amount block.
+fn no_amounts(d: &mut SettleNotifyDraft) {
+    d.medical_settle_no = None;
+    d.hif_amt = None;
+    d.hifp_amt = None;
+    d.acct_amt = None;
+    d.own_amt = None;
+}
+
 /// A refund of all of `was`, an hour after it, under a 2208 setl_id of its own.
 fn refund_of_draft(was: &SettleNotifyDraft, state: &str, k: u64) -> SettleNotifyDraft {
     let mut d = was.clone();
@@ -177,11 +178,7 @@ fn refund_of_draft(was: &SettleNotifyDraft, state: &str, k: u64) -> SettleNotify
     if state == "REFUND_SUCCESS" {
         d.medical_settle_no = Some(settle_no(k));
     } else {
-        d.medical_settle_no = None;
-        d.hif_amt = None;
-        d.hifp_amt = None;
-        d.acct_amt = None;
-        d.own_amt = None;
+        no_amounts(&mut d);
         d.fail_reason = Some("退费失败".into());
     }
     d
