@@ -14,8 +14,9 @@ log=$fresh/log
 # Into a folder of its own: a failed run leaves the committed bindings as they were.
 export TS_RS_EXPORT_DIR="$fresh/bindings"
 # ts-rs notes every serde attribute it does not interpret; show them only on failure.
-if ! cargo test -q --locked -p nhsa-protocol -p nhsa-terminal -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-desk \
-  --features facepay-desk/ts --lib export_bindings >"$log" 2>&1; then
+# shellcheck source=scripts/workspace.sh
+. scripts/workspace.sh
+if ! cargo test -q "${WORKSPACE[@]}" --lib export_bindings >"$log" 2>&1; then
   cat "$log" >&2
   exit 1
 fi
@@ -25,14 +26,14 @@ if [ "${1:-}" = "--check" ]; then
     exit 1
   fi
   echo "bindings are current ($(ls "$out" | wc -l) types)"
-  cargo test -q --locked -p facepay-bridge --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  cargo test -q "${WORKSPACE[@]}" --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   echo "the OpenAPI document is current"
-  cargo test -q --locked -p facepay-core --test vocabulary >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  cargo test -q "${WORKSPACE[@]}" --test vocabulary >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   echo "the panel's labels are current"
 else
   rm -rf "$out"
   mv "$fresh/bindings" "$out"
-  UPDATE_OPENAPI=1 cargo test -q --locked -p facepay-bridge --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-  UPDATE_LABELS=1 cargo test -q --locked -p facepay-core --test vocabulary >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  UPDATE_OPENAPI=1 cargo test -q "${WORKSPACE[@]}" --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  UPDATE_LABELS=1 cargo test -q "${WORKSPACE[@]}" --test vocabulary >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   echo "regenerated $out ($(ls "$out" | wc -l) types), ui/src/generated/labels.ts and docs/his-bridge.openapi.json"
 fi

@@ -11,7 +11,9 @@ out=${1:-ci-artifacts}
 mkdir -p "$out"
 bin=${FACEPAY_DESK_BIN:-}
 if [ -z "$bin" ]; then
-  cargo build -p facepay-desk --locked
+  # shellcheck source=scripts/workspace.sh
+  . scripts/workspace.sh
+  build_workspace
   bin=target/debug/facepay-desk
 fi
 name=${SMOKE_NAME:-}

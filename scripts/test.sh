@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 artifacts=${ARTIFACTS:-ci-artifacts}
 mkdir -p "$artifacts"
+# shellcheck source=scripts/workspace.sh
+. scripts/workspace.sh
 
-step() { printf '\n== %s ==\n' "$*"; }
+started=$SECONDS
+step() { printf '\n== [%dm%02ds] %s ==\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
 
 step "UI: install, typecheck and build (the Rust build embeds ui/dist)"
 scripts/build-ui.sh
@@ -23,12 +26,15 @@ if cargo tree "${engine[@]}" -e normal,build,dev --prefix none | grep -Eiq '^(ta
   exit 1
 fi
 
-step "clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo clippy -p facepay-desk --features ts --all-targets --locked -- -D warnings
+step "clippy (once: every crate, every target, the one feature set of scripts/workspace.sh)"
+cargo clippy "${WORKSPACE[@]}" --all-targets -- -D warnings
 
-step "tests (all but the end-to-end crate, which needs a display: see below); they include the HIS bridge's 30 s load test and its OpenAPI document check"
-cargo test --workspace --exclude facepay-e2e --locked
+step "build: every binary and test, once (everything below runs what this built)"
+build_workspace
+
+step "tests (the end-to-end ones are ignored here: they need a display, see below); they include the HIS bridge's 30 s load test, its OpenAPI document check and the labels check"
+# ts-rs writes the bindings when its tests run: into a scratch folder, never over the committed ones.
+TS_RS_EXPORT_DIR="$PWD/target/ts-bindings" cargo test "${WORKSPACE[@]}"
 
 step "the HIS guide's examples (docs/his-bridge.md): every curl block in order, and the Java 8 client, against facepay serve on the simulator"
 scripts/his-guide-examples.sh
@@ -37,18 +43,18 @@ step "fuzz smoke: every cargo-fuzz target briefly (the long runs are scripts/fuz
 scripts/fuzz.sh --smoke
 
 step "benchmark smoke (a small journal; the real figures are in BENCHMARKS.md)"
-cargo run -q -p facepay-bench --locked -- --rows 5000 --samples 10 --data target/bench-smoke
-cargo run -q -p facepay-bench --locked -- --bridge --samples 10
-cargo run -q -p facepay-bench --locked -- --sign-in --samples 10
+target/debug/facepay-bench --rows 5000 --samples 10 --data target/bench-smoke
+target/debug/facepay-bench --bridge --samples 10
+target/debug/facepay-bench --sign-in --samples 10
 
 step "generated files match the Rust types: TypeScript bindings and the OpenAPI document"
 scripts/bindings.sh --check
 
 step "app window under Xvfb: starts and reports ready"
-scripts/smoke-window.sh "$artifacts"
+FACEPAY_DESK_BIN=target/debug/facepay-desk scripts/smoke-window.sh "$artifacts"
 
 step "end-to-end: the real window driven by WebDriver against the simulator"
-E2E_SCREENSHOTS="$PWD/$artifacts/screenshots" scripts/e2e.sh
+E2E_SCREENSHOTS="$PWD/$artifacts/screenshots" E2E_BUILT=1 scripts/e2e.sh
 
 step "packages: the .deb, the Windows panel, CLI, host and installer built into dist/ and checked; the installer run under Wine (install, CLI, uninstall keeps the journal); the .deb installed, its panel opened under Xvfb, removed"
 scripts/package.sh
@@ -56,3 +62,5 @@ scripts/package-test.sh "$artifacts"
 
 step "Windows: nation-ec-host under Wine — the x64 host and fake vendor DLL driven by the Linux CLI through a whole visit; the x86 pair built and link-checked"
 FACEPAY_BIN_DIR=target/debug scripts/wine-visit.sh
+
+step "all passed"

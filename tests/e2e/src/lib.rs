@@ -238,3 +238,75 @@ pub async fn switch_to(c: &Client, records: bool) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Who sits at the counter a test opens the panel for (its `[counter]` section).
+#[derive(Debug, Clone, Copy)]
+pub struct Seat<'a> {
+    pub id: &'a str,
+    pub operator_id: &'a str,
+    pub operator_name: &'a str,
+    pub office_id: &'a str,
+    pub office_name: &'a str,
+}
+
+/// The real panel, open on a counter of its own: a temporary home holding the
+/// configuration, the journal and the profile folders, tauri-driver, and the
+/// WebDriver client. Dropped in reverse: the client, then the driver, then the home.
+#[derive(Debug)]
+pub struct Panel {
+    pub c: Client,
+    pub driver: Driver,
+    pub home: tempfile::TempDir,
+}
+
+impl Panel {
+    /// Writes the counter's configuration against the terminal at `terminal_url`
+    /// (`extra` appends sections such as `[bridge]` or `[outbox]`), then starts
+    /// the built `target/debug/facepay-desk` with `env` added to its environment.
+    pub async fn open(
+        terminal_url: &str,
+        seat: Seat<'_>,
+        extra: &str,
+        env: &[(&str, String)],
+    ) -> Self {
+        let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let config = home.path().join("facepay.toml");
+        let Seat {
+            id,
+            operator_id,
+            operator_name,
+            office_id,
+            office_name,
+        } = seat;
+        let journal = home.path().join("facepay.db");
+        std::fs::write(
+            &config,
+            format!(
+                "[hospital]\norg_id = \"H44170200001\"\nname = \"阳江市妇幼保健院\"\n\
+                 [counter]\nid = \"{id}\"\noperator_id = \"{operator_id}\"\noperator_name = \"{operator_name}\"\n\
+                 office_id = \"{office_id}\"\noffice_name = \"{office_name}\"\n\
+                 [terminal]\nkind = \"http\"\nurl = \"{terminal_url}\"\n[timeouts]\nface_auth = 20\nother = 3\n\
+                 [journal]\npath = \"{}\"\n{extra}",
+                journal.display()
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let h = home.path().display().to_string();
+        let mut vars = vec![
+            ("FACEPAY_CONFIG", config.display().to_string()),
+            ("XDG_CONFIG_HOME", format!("{h}/config")),
+            ("XDG_DATA_HOME", format!("{h}/data")),
+            ("HOME", h),
+            // The app turns GPU compositing off by default (memory); WebKitWebDriver's
+            // screenshots stall without it under Xvfb, so these runs keep it on.
+            // scripts/smoke-window.sh covers the default mode.
+            ("WEBKIT_DISABLE_COMPOSITING_MODE", "0".into()),
+        ];
+        vars.extend(env.iter().cloned());
+        let driver = Driver::start(&vars);
+        let c = driver
+            .connect(&root().join("target/debug/facepay-desk"))
+            .await;
+        Self { c, driver, home }
+    }
+}

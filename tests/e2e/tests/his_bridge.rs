@@ -7,47 +7,37 @@
 
 use std::time::Duration;
 
-use facepay_e2e::{Driver, first_admin, free_port, root, screens, shot, wait_for, wait_text};
+use facepay_e2e::{Panel, Seat, first_admin, free_port, screens, shot, wait_for, wait_text};
 use facepay_sim::{Behaviour, Script, SimServer};
 use serde_json::Value;
 
 const TOKEN: &str = "e2e-bridge-token-0123456789abcdef";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a display and tauri-driver: scripts/e2e.sh runs it"]
 async fn the_his_drives_the_panel_through_the_bridge() {
     let sim = SimServer::loopback().await.unwrap();
-    let home = tempfile::tempdir().unwrap();
     let port = free_port();
-    let config = home.path().join("facepay.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[hospital]\norg_id = \"H44170200001\"\nname = \"阳江市妇幼保健院\"\n\
-             [counter]\nid = \"W02\"\noperator_id = \"0108\"\noperator_name = \"陈美玲\"\noffice_id = \"0301\"\noffice_name = \"挂号收费处\"\n\
-             [terminal]\nkind = \"http\"\nurl = \"{}\"\n[timeouts]\nface_auth = 20\nother = 3\n\
-             [journal]\npath = \"{}\"\n[bridge]\nlisten = \"127.0.0.1:{port}\"\n",
-            sim.url(),
-            home.path().join("facepay.db").display()
-        ),
+    let seat = Seat {
+        id: "W02",
+        operator_id: "0108",
+        operator_name: "陈美玲",
+        office_id: "0301",
+        office_name: "挂号收费处",
+    };
+    let panel = Panel::open(
+        &sim.url(),
+        seat,
+        &format!("[bridge]\nlisten = \"127.0.0.1:{port}\"\n"),
+        &[("FACEPAY_BRIDGE_TOKEN", TOKEN.into())],
     )
-    .unwrap();
-    let h = home.path().display().to_string();
-    let driver = Driver::start(&[
-        ("FACEPAY_CONFIG", config.display().to_string()),
-        ("FACEPAY_BRIDGE_TOKEN", TOKEN.into()),
-        ("XDG_CONFIG_HOME", format!("{h}/config")),
-        ("XDG_DATA_HOME", format!("{h}/data")),
-        ("HOME", h.clone()),
-        ("WEBKIT_DISABLE_COMPOSITING_MODE", "0".into()),
-    ]);
-    let c = driver
-        .connect(&root().join("target/debug/facepay-desk"))
-        .await;
+    .await;
+    let c = &panel.c;
     let shots = screens();
     // The HIS is served from the start; the panel follows it once someone signs in.
-    first_admin(&c, "0108", "陈美玲", "802460").await;
-    wait_for(&c, "#scan").await;
-    wait_text(&c, "#status-bar", "终端在线").await;
+    first_admin(c, "0108", "陈美玲", "802460").await;
+    wait_for(c, "#scan").await;
+    wait_text(c, "#status-bar", "终端在线").await;
 
     // The HIS starts the scan; the patient takes a few seconds.
     sim.sim.push_script(
@@ -71,16 +61,16 @@ async fn the_his_drives_the_panel_through_the_bridge() {
                 .unwrap()
         }
     });
-    wait_text(&c, "#his-waiting", "HIS").await;
-    shot(&c, &shots, "20-panel-his-scan-waiting").await;
+    wait_text(c, "#his-waiting", "HIS").await;
+    shot(c, &shots, "20-panel-his-scan-waiting").await;
     let scan = scan.await.unwrap();
     let out_biz_no = scan["outBizNo"].as_str().unwrap().to_owned();
     assert_eq!(scan["identity"]["idNo"].as_str().unwrap().len(), 18);
     // The window shows the identity, masked, marked as the HIS's.
-    wait_for(&c, "#his-badge").await;
-    let id = wait_for(&c, "#identity-id").await.text().await.unwrap();
+    wait_for(c, "#his-badge").await;
+    let id = wait_for(c, "#identity-id").await.text().await.unwrap();
     assert!(id.contains('*'), "masked on screen: {id}");
-    shot(&c, &shots, "21-panel-his-identity").await;
+    shot(c, &shots, "21-panel-his-identity").await;
 
     // The HIS posts its 2207 result; the window shows it delivered.
     let now = chrono_now();
@@ -102,9 +92,9 @@ async fn the_his_drives_the_panel_through_the_bridge() {
         .await
         .unwrap();
     assert_eq!(settled["delivery"]["status"], "delivered", "{settled}");
-    wait_text(&c, "#his-settlement", "已通知终端").await;
-    wait_text(&c, "#his-settlement", "86.40").await;
-    shot(&c, &shots, "22-panel-his-settlement-delivered").await;
+    wait_text(c, "#his-settlement", "已通知终端").await;
+    wait_text(c, "#his-settlement", "86.40").await;
+    shot(c, &shots, "22-panel-his-settlement-delivered").await;
     let notify = sim
         .sim
         .received()
@@ -117,6 +107,7 @@ async fn the_his_drives_the_panel_through_the_bridge() {
     assert_eq!(notify["totalFee"], "86.40");
     assert_eq!(notify["acctAmt"], "10.00");
     tokio::time::sleep(Duration::from_millis(200)).await;
+    let Panel { c, driver, home } = panel;
     c.close().await.unwrap();
     drop(driver);
 
