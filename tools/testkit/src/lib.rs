@@ -5,7 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // a test helper fails its test by panicking
 
+mod http;
+
 use std::path::Path;
+
+pub use http::{Http, json};
 
 use facepay_core::api::FileConfig;
 use facepay_sim::SimServer;
