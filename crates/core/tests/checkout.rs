@@ -15,18 +15,7 @@ use facepay_journal::CallStatus;
 use facepay_sim::{Behaviour, Script};
 use nhsa_terminal::TerminalError;
 use nhsa_terminal::protocol::TransType;
-use serde_json::{Value, json};
-
-/// The data of every settle.notify the terminal received, in order.
-fn notifies(h: &Harness) -> Vec<Value> {
-    h.sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .map(|r| r.data().unwrap())
-        .collect()
-}
+use serde_json::json;
 
 fn self_pay(out_biz_no: &str, total: &str) -> Checkout {
     Checkout {
@@ -61,7 +50,7 @@ async fn a_self_pay_settlement_reaches_the_terminal_without_an_amount_block() {
         .unwrap();
     assert!(receipt.self_pay);
     assert_eq!(receipt.delivery.status, DeliveryStatus::Delivered);
-    let sent = notifies(&h).pop().unwrap();
+    let sent = h.notifies().pop().unwrap();
     assert_eq!(sent["medicalSettleState"], "SUCCESS");
     assert_eq!(sent["totalFee"], "35.00");
     for field in [
@@ -135,7 +124,7 @@ async fn a_refund_from_history_goes_under_the_original_visit_and_is_linked() {
     assert_eq!(receipt.state, MedicalSettleState::RefundSuccess);
     assert_eq!(receipt.original_id, Some(original.settlement_id));
     assert_eq!(receipt.delivery.status, DeliveryStatus::Delivered);
-    let sent = notifies(&h).pop().unwrap();
+    let sent = h.notifies().pop().unwrap();
     assert_eq!(sent["outBizNo"], out_biz_no.as_str());
     assert_eq!(sent["authNo"], auth_no.as_str());
     assert_eq!(sent["medicalSettleState"], "REFUND_SUCCESS");
@@ -172,7 +161,7 @@ async fn a_refund_from_history_goes_under_the_original_visit_and_is_linked() {
         .refund(RefundRequest::full(original.settlement_id))
         .await
         .unwrap();
-    let sent = notifies(&h).pop().unwrap();
+    let sent = h.notifies().pop().unwrap();
     assert_eq!(sent["totalFee"], "100.00");
     assert_eq!(
         (
@@ -252,7 +241,7 @@ async fn a_failed_settlement_cannot_be_refunded_and_a_refund_fail_carries_no_amo
     refund_fail.fail_reason = Some("HIS 撤销结算失败".into());
     let receipt = h.desk.refund(refund_fail).await.unwrap();
     assert_eq!(receipt.state, MedicalSettleState::RefundFail);
-    let sent = notifies(&h).pop().unwrap();
+    let sent = h.notifies().pop().unwrap();
     assert!(sent.get("ownAmt").is_none() && sent.get("medicalSettleNo").is_none());
     assert_eq!(sent["failReason"], "HIS 撤销结算失败");
     // A failed refund took nothing: all of it is still refundable.
@@ -294,7 +283,7 @@ async fn a_self_pay_original_gives_a_self_pay_refund() {
     let receipt = h.desk.refund(draft.request).await.unwrap();
     assert!(receipt.self_pay);
     assert_eq!(receipt.state, MedicalSettleState::RefundSuccess);
-    let sent = notifies(&h).pop().unwrap();
+    let sent = h.notifies().pop().unwrap();
     assert_eq!(sent["totalFee"], "35.00");
     assert!(sent.get("ownAmt").is_none());
     let day = &h.desk.summary("2026-11-25", None).unwrap()[0];
@@ -311,7 +300,7 @@ async fn the_settlement_time_is_the_his_one_and_decides_the_business_day() {
     let receipt = h.desk.notify(late).await.unwrap();
     assert_eq!(receipt.business_day, "2026-11-24");
     assert_eq!(
-        notifies(&h).pop().unwrap()["setlTime"],
+        h.notifies().pop().unwrap()["setlTime"],
         "2026-11-24 23:58:30"
     );
 
@@ -397,7 +386,7 @@ async fn the_office_given_is_stored_and_found_by_its_id() {
         .unwrap();
     assert_eq!(found.rows.len(), 1);
     assert_eq!(found.rows[0].office_name.as_deref(), Some("药剂科"));
-    assert_eq!(notifies(&h).pop().unwrap()["officeId"], "0412");
+    assert_eq!(h.notifies().pop().unwrap()["officeId"], "0412");
 }
 
 #[tokio::test]
@@ -449,13 +438,7 @@ async fn a_reply_about_another_request_is_a_failure_and_stores_no_identity() {
         .push_script(Script::for_trans(TransType::EcAuth, Behaviour::WrongEcho));
     let err = h.desk.face_auth(never()).await.unwrap_err();
     assert_eq!(err.code().as_str(), "reply_mismatch");
-    let checks = h
-        .sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.auth.check"))
-        .count();
+    let checks = h.received(TransType::AuthCheck).len();
     assert_eq!(
         checks, 1,
         "no identity asked for under a foreign authorization"

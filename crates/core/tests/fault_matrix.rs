@@ -27,26 +27,23 @@ fn ec(b: Behaviour) -> Option<(Behaviour, u64)> {
     Some((b, 0))
 }
 
+/// No answer in time, whether none comes or it comes late: the same unknown.
+fn timeout(name: &'static str, script: Option<(Behaviour, u64)>) -> Case {
+    Case {
+        name,
+        script,
+        refused: false,
+        code: "transport_timeout",
+        status: "unknown",
+        raw_code: None,
+        says: "没有回复",
+    }
+}
+
 fn cases() -> Vec<Case> {
     vec![
-        Case {
-            name: "hangs past the timeout",
-            script: ec(Behaviour::Hang),
-            refused: false,
-            code: "transport_timeout",
-            status: "unknown",
-            raw_code: None,
-            says: "没有回复",
-        },
-        Case {
-            name: "answers after our timeout",
-            script: Some((Behaviour::Normal, 2500)),
-            refused: false,
-            code: "transport_timeout",
-            status: "unknown",
-            raw_code: None,
-            says: "没有回复",
-        },
+        timeout("hangs past the timeout", ec(Behaviour::Hang)),
+        timeout("answers after our timeout", Some((Behaviour::Normal, 2500))),
         Case {
             name: "code≠0",
             script: ec(Behaviour::Error {

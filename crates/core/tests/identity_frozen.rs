@@ -11,22 +11,12 @@ use common::{harness, never, success};
 use facepay_core::api::{RefundRequest, TransType};
 use facepay_sim::{Behaviour, Script};
 
-fn notifies(h: &common::Harness) -> Vec<serde_json::Value> {
-    h.sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .map(|r| r.data().unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_settled_visit_keeps_its_patient_when_the_terminal_answers_with_another() {
     let h = harness("2026-11-25 09:30:00").await;
     let visit = h.desk.face_auth(never()).await.unwrap();
     let paid = h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
-    let first = notifies(&h).pop().unwrap();
+    let first = h.notifies().pop().unwrap();
     let (name, id_no) = (first["userName"].clone(), first["idNo"].clone());
     assert!(id_no.as_str().is_some_and(|i| i.len() == 18));
 
@@ -58,7 +48,7 @@ async fn a_settled_visit_keeps_its_patient_when_the_terminal_answers_with_anothe
         .refund(RefundRequest::full(paid.settlement_id))
         .await
         .unwrap();
-    let refund = notifies(&h).pop().unwrap();
+    let refund = h.notifies().pop().unwrap();
     assert_eq!(refund["medicalSettleState"], "REFUND_SUCCESS");
     assert_eq!((&refund["userName"], &refund["idNo"]), (&name, &id_no));
     // The same person again is fine.
@@ -81,6 +71,6 @@ async fn a_notify_naming_another_person_is_refused_by_field_and_an_unnamed_one_g
     }
     assert_eq!(h.sim.sim.received().len(), before, "nothing sent");
     h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
-    let sent = notifies(&h).pop().unwrap();
+    let sent = h.notifies().pop().unwrap();
     assert_eq!(sent["idNo"].as_str().unwrap().len(), 18);
 }

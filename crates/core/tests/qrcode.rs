@@ -29,28 +29,15 @@ async fn a_childs_qrcode_needs_no_identity_check_and_its_settlement_carries_its_
     let full = h.desk.reveal(visit.visit_id).unwrap();
     assert_eq!(full.age_label.as_deref(), Some("1岁5个月"));
     assert!(visit.identity.id_no.contains('*'));
-    let sent: Vec<_> = h
-        .sim
-        .sim
-        .received()
-        .into_iter()
-        .filter_map(|r| r.trans_type)
-        .collect();
-    assert_eq!(sent, ["cn.nhsa.qrcode.get"], "no auth.check after a 医保码");
+    assert_eq!(
+        h.trans_types(),
+        ["cn.nhsa.qrcode.get"],
+        "no auth.check after a 医保码"
+    );
 
     let receipt = h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
-    let notify = h
-        .sim
-        .sim
-        .received()
-        .into_iter()
-        .rev()
-        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .unwrap();
-    assert_eq!(
-        notify.data().unwrap()["outBizNo"].as_str(),
-        Some(visit.out_biz_no.as_str())
-    );
+    let notify = h.notifies().pop().unwrap();
+    assert_eq!(notify["outBizNo"].as_str(), Some(visit.out_biz_no.as_str()));
     let stored = h.desk.visit(&visit.out_biz_no).unwrap();
     assert_eq!(stored.visit.credential, Credential::QrCode);
     let page = h

@@ -39,13 +39,7 @@ async fn face_auth_identity_notify_history_and_day_close() {
     assert_eq!(receipt.business_day, "2026-11-25");
 
     // What reached the terminal: the visit's outBizNo, authNo and identity, filled in by the desk.
-    let sent = h.sim.sim.received();
-    let notify = sent
-        .iter()
-        .rev()
-        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .unwrap();
-    let data = notify.data().unwrap();
+    let data = h.notifies().pop().unwrap();
     assert_eq!(data["outBizNo"], visit.out_biz_no.as_str());
     assert_eq!(data["authNo"], visit.auth_no.as_deref().unwrap());
     assert_eq!(data["operatorName"], "林晓燕");
@@ -124,13 +118,7 @@ async fn two_face_scans_at_once_on_one_counter_send_only_one() {
         }
         other => panic!("{other:?}"),
     }
-    let scans = h
-        .sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.ec.auth"))
-        .count();
+    let scans = h.received(TransType::EcAuth).len();
     assert_eq!(scans, 1);
 }
 
@@ -147,13 +135,7 @@ async fn the_same_settlement_submitted_twice_is_sent_once() {
         again.duplicate_of().map(|(_, no)| no),
         Some(visit.out_biz_no.as_str())
     );
-    let notifies = h
-        .sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .count();
+    let notifies = h.received(TransType::SettleNotify).len();
     assert_eq!(notifies, 1);
 }
 
@@ -213,23 +195,9 @@ async fn a_notify_failing_several_times_then_succeeding_is_delivered_exactly_onc
     }
     let last = last.unwrap();
     assert_eq!((last.status.as_str(), last.attempts), ("delivered", 4));
-    let sent = h
-        .sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .count();
+    let sent = h.received(TransType::SettleNotify).len();
     assert_eq!(sent, 4);
-    let delivered: i64 = h.desk.with_journal(|j| {
-        j.conn()
-            .query_row(
-                "SELECT count(*) FROM outbox WHERE status = 'delivered'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap()
-    });
+    let delivered = h.count("SELECT count(*) FROM outbox WHERE status = 'delivered'");
     assert_eq!(delivered, 1);
     // The failed tries are kept with the terminal's own code and message; the settlement is unchanged.
     let failed: Vec<(String, String)> = h.desk.with_journal(|j| {
@@ -331,13 +299,7 @@ async fn a_failed_identity_check_can_be_retried_without_a_second_scan() {
     assert_eq!(h.desk.identity_to_fetch(&err), Some(visit_no.clone()));
     let again = h.desk.fetch_identity(&visit_no).await.unwrap();
     assert_eq!(again.out_biz_no, visit_no);
-    let scans = h
-        .sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.ec.auth"))
-        .count();
+    let scans = h.received(TransType::EcAuth).len();
     assert_eq!(scans, 1);
     // Identified now: nothing more to fetch.
     assert_eq!(h.desk.identity_to_fetch(&err), None);
@@ -398,11 +360,6 @@ async fn bad_input_changes_nothing() {
         err.to_string().contains("medicalSettleNo") && err.to_string().contains("FAIL"),
         "{err}"
     );
-    let rows: i64 = h.desk.with_journal(|j| {
-        j.conn()
-            .query_row("SELECT count(*) FROM settlements", [], |r| r.get(0))
-            .unwrap()
-    });
-    assert_eq!(rows, 0);
+    assert_eq!(h.count("SELECT count(*) FROM settlements"), 0);
     assert!(h.sim.sim.received().is_empty());
 }

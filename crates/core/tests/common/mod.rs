@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use facepay_core::{Desk, DeskConfig};
 use facepay_journal::FixedClock;
-use facepay_sim::SimServer;
+use facepay_sim::{Received, SimServer};
 use nhsa_terminal::Timeouts;
+use nhsa_terminal::protocol::TransType;
 use nhsa_terminal::protocol::notify::SettleNotifyDraft;
 use nhsa_terminal::transport::{HttpTransport, TransportConfig};
 
@@ -18,6 +19,33 @@ pub struct Harness {
     pub clock: Arc<FixedClock>,
     pub dir: tempfile::TempDir,
     pub desk: Arc<Desk>,
+}
+
+impl Harness {
+    /// The requests of `trans` the terminal received, in order.
+    pub fn received(&self, trans: TransType) -> Vec<Received> {
+        let all = self.sim.sim.received();
+        let of = |r: &Received| r.trans_type.as_deref() == Some(trans.as_str());
+        all.into_iter().filter(of).collect()
+    }
+
+    /// The data of every settle.notify the terminal received, in order.
+    pub fn notifies(&self) -> Vec<serde_json::Value> {
+        let sent = self.received(TransType::SettleNotify);
+        sent.iter().map(|r| r.data().unwrap()).collect()
+    }
+
+    /// The transType of every request the terminal received, in order.
+    pub fn trans_types(&self) -> Vec<String> {
+        let all = self.sim.sim.received();
+        all.into_iter().filter_map(|r| r.trans_type).collect()
+    }
+
+    /// The one integer `sql` selects from the desk's journal (a count, mostly).
+    pub fn count(&self, sql: &str) -> i64 {
+        self.desk
+            .with_journal(|j| j.conn().query_row(sql, [], |r| r.get(0)).unwrap())
+    }
 }
 
 pub fn config(db: &std::path::Path, url: &str) -> DeskConfig {
