@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{draft, journal_at, notify, record};
-use facepay_journal::export::{ExportFormat, export};
+use common::{csv_export, draft, journal_at, settle};
 use facepay_journal::history::{HistoryFilter, search};
 use facepay_journal::settlements::{self, Recorded};
 use facepay_journal::{Journal, JournalError, SettlementId, summary};
@@ -52,6 +51,16 @@ fn refund_of(
     write(j, d, Some(original))
 }
 
+/// A refund (REFUND_SUCCESS) of `total` named by its original.
+fn refund(
+    j: &mut Journal,
+    original: SettlementId,
+    total: &str,
+    setl_time: &str,
+) -> Result<Recorded, JournalError> {
+    refund_of(j, original, "REFUND_SUCCESS", total, setl_time)
+}
+
 fn write(
     j: &mut Journal,
     d: SettleNotifyDraft,
@@ -79,9 +88,7 @@ fn self_pay(out_biz_no: &str, state: &str, setl_time: &str) -> SettleNotifyDraft
 }
 
 fn count(j: &Journal) -> i64 {
-    j.conn()
-        .query_row("SELECT count(*) FROM settlements", [], |r| r.get(0))
-        .unwrap()
+    common::count(j.conn(), "SELECT count(*) FROM settlements")
 }
 
 fn invalid_field(r: Result<Recorded, JournalError>) -> &'static str {
@@ -94,20 +101,10 @@ fn invalid_field(r: Result<Recorded, JournalError>) -> &'static str {
 #[test]
 fn partial_refunds_add_up_to_the_original_and_never_beyond() {
     let mut f = journal_at("2026-11-25 12:00:00");
-    let paid = record(
-        &mut f.journal,
-        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
-    );
+    let paid = settle(&mut f.journal, "V-1", "SUCCESS", "2026-11-25 09:30:00");
     let j = &mut f.journal;
 
-    let first = refund_of(
-        j,
-        paid.settlement_id,
-        "REFUND_SUCCESS",
-        "20.00",
-        "2026-11-25 10:00:00",
-    )
-    .unwrap();
+    let first = refund(j, paid.settlement_id, "20.00", "2026-11-25 10:00:00").unwrap();
     assert_eq!(first.original_id, Some(paid.settlement_id));
     // A refund that failed in the HIS takes nothing of what is refundable.
     refund_of(
@@ -128,13 +125,7 @@ fn partial_refunds_add_up_to_the_original_and_never_beyond() {
 
     // One fen too many is refused, names the field and records nothing.
     let before = count(j);
-    let over = refund_of(
-        j,
-        paid.settlement_id,
-        "REFUND_SUCCESS",
-        "100.51",
-        "2026-11-25 10:10:00",
-    );
+    let over = refund(j, paid.settlement_id, "100.51", "2026-11-25 10:10:00");
     match &over {
         Err(JournalError::Invalid {
             field: "totalFee",
@@ -149,21 +140,8 @@ fn partial_refunds_add_up_to_the_original_and_never_beyond() {
     }
     assert_eq!(count(j), before);
 
-    refund_of(
-        j,
-        paid.settlement_id,
-        "REFUND_SUCCESS",
-        "100.50",
-        "2026-11-25 10:15:00",
-    )
-    .unwrap();
-    let rest = refund_of(
-        j,
-        paid.settlement_id,
-        "REFUND_SUCCESS",
-        "0.01",
-        "2026-11-25 10:20:00",
-    );
+    refund(j, paid.settlement_id, "100.50", "2026-11-25 10:15:00").unwrap();
+    let rest = refund(j, paid.settlement_id, "0.01", "2026-11-25 10:20:00");
     assert_eq!(invalid_field(rest), "totalFee");
 
     // History shows the original with what is refunded and what is left.
@@ -191,39 +169,14 @@ fn partial_refunds_add_up_to_the_original_and_never_beyond() {
 #[test]
 fn only_a_success_is_refunded_and_under_its_own_out_biz_no() {
     let mut f = journal_at("2026-11-25 12:00:00");
-    let failed = record(
-        &mut f.journal,
-        &notify("V-1", "FAIL", "2026-11-25 09:30:00"),
-    );
-    let paid = record(
-        &mut f.journal,
-        &notify("V-1", "SUCCESS", "2026-11-25 09:40:00"),
-    );
+    let failed = settle(&mut f.journal, "V-1", "FAIL", "2026-11-25 09:30:00");
+    let paid = settle(&mut f.journal, "V-1", "SUCCESS", "2026-11-25 09:40:00");
     let j = &mut f.journal;
-    let of_a_fail = refund_of(
-        j,
-        failed.settlement_id,
-        "REFUND_SUCCESS",
-        "1.00",
-        "2026-11-25 10:00:00",
-    );
+    let of_a_fail = refund(j, failed.settlement_id, "1.00", "2026-11-25 10:00:00");
     assert_eq!(invalid_field(of_a_fail), "settlementId");
 
-    let refund = refund_of(
-        j,
-        paid.settlement_id,
-        "REFUND_SUCCESS",
-        "1.00",
-        "2026-11-25 10:00:00",
-    )
-    .unwrap();
-    let of_a_refund = refund_of(
-        j,
-        refund.settlement_id,
-        "REFUND_SUCCESS",
-        "1.00",
-        "2026-11-25 10:05:00",
-    );
+    let refunded = refund(j, paid.settlement_id, "1.00", "2026-11-25 10:00:00").unwrap();
+    let of_a_refund = refund(j, refunded.settlement_id, "1.00", "2026-11-25 10:05:00");
     assert_eq!(invalid_field(of_a_refund), "settlementId");
 
     let mut elsewhere = draft("V-2", "REFUND_SUCCESS", "2026-11-25 10:10:00");
@@ -238,13 +191,7 @@ fn only_a_success_is_refunded_and_under_its_own_out_biz_no() {
     );
     assert_eq!(invalid_field(not_a_refund), "medicalSettleState");
 
-    let missing = refund_of(
-        j,
-        SettlementId(999),
-        "REFUND_SUCCESS",
-        "1.00",
-        "2026-11-25 10:30:00",
-    );
+    let missing = refund(j, SettlementId(999), "1.00", "2026-11-25 10:30:00");
     assert!(
         matches!(missing, Err(JournalError::NotFound(_))),
         "{missing:?}"
@@ -254,10 +201,7 @@ fn only_a_success_is_refunded_and_under_its_own_out_biz_no() {
 #[test]
 fn a_refund_notified_by_out_biz_no_alone_follows_the_same_rules() {
     let mut f = journal_at("2026-11-25 12:00:00");
-    let paid = record(
-        &mut f.journal,
-        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
-    );
+    let paid = settle(&mut f.journal, "V-1", "SUCCESS", "2026-11-25 09:30:00");
     let j = &mut f.journal;
     let linked = write(
         j,
@@ -279,13 +223,7 @@ fn a_self_pay_original_takes_only_a_self_pay_refund() {
     let mut f = journal_at("2026-11-25 12:00:00");
     let j = &mut f.journal;
     let paid = write(j, self_pay("V-1", "SUCCESS", "2026-11-25 09:30:00"), None).unwrap();
-    let insured = refund_of(
-        j,
-        paid.settlement_id,
-        "REFUND_SUCCESS",
-        "10.00",
-        "2026-11-25 10:00:00",
-    );
+    let insured = refund(j, paid.settlement_id, "10.00", "2026-11-25 10:00:00");
     assert_eq!(invalid_field(insured), "selfPay");
     let mut refund = self_pay("V-1", "REFUND_SUCCESS", "2026-11-25 10:00:00");
     refund.total_fee = "10.00".into();
@@ -310,7 +248,7 @@ fn a_self_pay_original_takes_only_a_self_pay_refund() {
             .is_self_pay()
     );
 
-    let insured_paid = record(j, &notify("V-2", "SUCCESS", "2026-11-25 11:00:00"));
+    let insured_paid = settle(j, "V-2", "SUCCESS", "2026-11-25 11:00:00");
     let mut wrong = self_pay("V-2", "REFUND_SUCCESS", "2026-11-25 11:30:00");
     wrong.total_fee = "1.00".into();
     assert_eq!(
@@ -323,7 +261,7 @@ fn a_self_pay_original_takes_only_a_self_pay_refund() {
 fn day_totals_and_exports_keep_insured_and_self_pay_apart() {
     let mut f = journal_at("2026-11-25 18:00:00");
     let j = &mut f.journal;
-    record(j, &notify("V-1", "SUCCESS", "2026-11-25 09:00:00")); // 医保 120.50
+    settle(j, "V-1", "SUCCESS", "2026-11-25 09:00:00"); // 医保 120.50
     let mut cash = self_pay("V-2", "SUCCESS", "2026-11-25 10:00:00");
     cash.total_fee = "35.00".into();
     let cash = write(j, cash, None).unwrap();
@@ -366,16 +304,7 @@ fn day_totals_and_exports_keep_insured_and_self_pay_apart() {
         to: Some("2026-11-25".into()),
         ..Default::default()
     };
-    export(
-        f.journal.conn(),
-        &filter,
-        ExportFormat::Csv,
-        false,
-        &out,
-        |_| {},
-    )
-    .unwrap();
-    let text = std::fs::read_to_string(&out).unwrap();
+    let text = csv_export(&f.journal, &filter, false, &out);
     let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
     let headers = rows.headers().unwrap().clone();
     let kind = headers.iter().position(|h| h == "结算方式").unwrap();

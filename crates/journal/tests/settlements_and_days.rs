@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{journal_at, notify, record};
+use common::{csv_export, journal_at, notify, record, settle};
 use facepay_journal::VisitId;
 use facepay_journal::export::{ExportFormat, export};
 use facepay_journal::history::{HistoryFilter, search};
@@ -64,21 +64,16 @@ fn the_same_notification_twice_is_refused_not_recorded_twice() {
         }) => assert_eq!((settlement_id.get(), out_biz_no.as_str()), (1, "V-1")),
         other => panic!("{other:?}"),
     }
-    let count: i64 = f
-        .journal
-        .conn()
-        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(count, 1);
+    assert_eq!(
+        common::count(f.journal.conn(), "SELECT count(*) FROM outbox"),
+        1
+    );
 }
 
 #[test]
 fn settlements_are_never_edited_or_deleted() {
     let mut f = journal_at("2026-11-25 09:30:05");
-    record(
-        &mut f.journal,
-        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
-    );
+    settle(&mut f.journal, "V-1", "SUCCESS", "2026-11-25 09:30:00");
     let c = f.journal.conn();
     assert!(
         c.execute("UPDATE settlements SET total_fee_fen = 1", [])
@@ -90,13 +85,12 @@ fn settlements_are_never_edited_or_deleted() {
 #[test]
 fn a_refund_is_a_new_row_linked_to_its_original() {
     let mut f = journal_at("2026-11-25 10:00:00");
-    let paid = record(
+    let paid = settle(&mut f.journal, "V-1", "SUCCESS", "2026-11-25 09:30:00");
+    let refund = settle(
         &mut f.journal,
-        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
-    );
-    let refund = record(
-        &mut f.journal,
-        &notify("V-1", "REFUND_SUCCESS", "2026-11-25 09:55:00"),
+        "V-1",
+        "REFUND_SUCCESS",
+        "2026-11-25 09:55:00",
     );
     assert_eq!(refund.original_id, Some(paid.settlement_id));
     let s = &summary::day(f.journal.conn(), "2026-11-25", Some("0107")).unwrap()[0];
@@ -118,9 +112,11 @@ fn day_totals_per_state_and_net() {
     .iter()
     .enumerate()
     {
-        record(
+        settle(
             &mut f.journal,
-            &notify(visit, state, &format!("2026-11-25 1{i}:00:00")),
+            visit,
+            state,
+            &format!("2026-11-25 1{i}:00:00"),
         );
     }
     // Another operator's settlement does not count in 0107's day.
@@ -160,10 +156,7 @@ fn day_totals_per_state_and_net() {
 #[test]
 fn a_closed_day_never_changes_and_a_late_refund_lands_the_next_day() {
     let mut f = journal_at("2026-11-25 18:00:00");
-    record(
-        &mut f.journal,
-        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
-    );
+    settle(&mut f.journal, "V-1", "SUCCESS", "2026-11-25 09:30:00");
     let now = f.journal.now();
     let closed = f
         .journal
@@ -177,9 +170,11 @@ fn a_closed_day_never_changes_and_a_late_refund_lands_the_next_day() {
 
     // The refund of that settlement arrives after closing, still dated the 25th.
     f.clock.set("2026-11-26 08:10:00");
-    let refund = record(
+    let refund = settle(
         &mut f.journal,
-        &notify("V-1", "REFUND_SUCCESS", "2026-11-25 17:59:00"),
+        "V-1",
+        "REFUND_SUCCESS",
+        "2026-11-25 17:59:00",
     );
     assert_eq!(refund.business_day, "2026-11-26");
 
@@ -211,10 +206,7 @@ fn a_closed_day_never_changes_and_a_late_refund_lands_the_next_day() {
 fn a_visit_across_midnight_counts_on_the_day_it_settled() {
     let mut f = journal_at("2026-11-25 23:59:50");
     f.clock.set("2026-11-26 00:00:20");
-    let rec = record(
-        &mut f.journal,
-        &notify("V-1", "SUCCESS", "2026-11-26 00:00:10"),
-    );
+    let rec = settle(&mut f.journal, "V-1", "SUCCESS", "2026-11-26 00:00:10");
     assert_eq!(rec.business_day, "2026-11-26");
     assert!(
         summary::day(f.journal.conn(), "2026-11-25", None)
@@ -517,10 +509,7 @@ fn keyset_pages_cover_everything_once_newest_first() {
 #[test]
 fn listed_rows_are_masked() {
     let mut f = journal_at("2026-11-25 18:00:00");
-    record(
-        &mut f.journal,
-        &notify("V-1", "SUCCESS", "2026-11-25 09:30:00"),
-    );
+    settle(&mut f.journal, "V-1", "SUCCESS", "2026-11-25 09:30:00");
     let row = &search(f.journal.conn(), &HistoryFilter::default())
         .unwrap()
         .rows[0];
@@ -580,17 +569,7 @@ fn unmasked_and_xlsx_exports() {
         to: Some("2026-11-24".into()),
         ..Default::default()
     };
-    let csv_out = f.dir.path().join("full.csv");
-    export(
-        f.journal.conn(),
-        &filter,
-        ExportFormat::Csv,
-        true,
-        &csv_out,
-        |_| {},
-    )
-    .unwrap();
-    let text = std::fs::read_to_string(&csv_out).unwrap();
+    let text = csv_export(&f.journal, &filter, true, &f.dir.path().join("full.csv"));
     assert!(text.contains("441702199001011007") && text.contains("陈伟"));
 
     let xlsx = f.dir.path().join("日结.xlsx");
@@ -644,16 +623,7 @@ fn history_and_exports_show_and_filter_the_credential() {
         .count();
     assert_eq!(face + qr.rows.len(), all.rows.len());
     let out = f.dir.path().join("凭证.csv");
-    export(
-        f.journal.conn(),
-        &HistoryFilter::default(),
-        ExportFormat::Csv,
-        false,
-        &out,
-        |_| {},
-    )
-    .unwrap();
-    let text = std::fs::read_to_string(&out).unwrap();
+    let text = csv_export(&f.journal, &HistoryFilter::default(), false, &out);
     assert!(text.lines().next().unwrap().ends_with("凭证方式"), "{text}");
     assert_eq!(
         text.lines().filter(|l| l.ends_with(",医保码")).count(),

@@ -1,10 +1,15 @@
-//! Shared by the journal's tests: a journal in a fresh temp dir and valid notifications.
+//! Shared by the journal's tests: a journal in a fresh temp dir (or reopened), valid
+//! notifications and the settlements they record, counts and CSV exports read back.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::path::Path;
 use std::sync::Arc;
 
-use facepay_journal::{FixedClock, Journal};
+use facepay_journal::export::{ExportFormat, export};
+use facepay_journal::history::HistoryFilter;
+use facepay_journal::settlements::Recorded;
+use facepay_journal::{FixedClock, Journal, JournalError};
 use nhsa_protocol::SettleNotify;
 use nhsa_protocol::notify::SettleNotifyDraft;
 use nhsa_protocol::samples;
@@ -33,6 +38,13 @@ pub fn journal_at(now: &str) -> Fixture {
     }
 }
 
+/// The journal at `path` as another process (or a restart) opens it, at
+/// 2026-11-25 09:00:00.
+pub fn open(path: &Path) -> Result<Journal, JournalError> {
+    let clock = Arc::new(FixedClock::at("2026-11-25 09:00:00"));
+    Journal::open(path, &key(), "test", clock)
+}
+
 /// The key every journal test uses (real keys come from the key file).
 pub fn key() -> facepay_journal::JournalKey {
     facepay_journal::JournalKey::from_hex(&"5a".repeat(32)).unwrap()
@@ -59,8 +71,24 @@ pub fn notify(out_biz_no: &str, state: &str, setl_time: &str) -> SettleNotify {
     SettleNotify::try_from(draft(out_biz_no, state, setl_time)).unwrap()
 }
 
-pub fn record(j: &mut Journal, n: &SettleNotify) -> facepay_journal::settlements::Recorded {
+pub fn record(j: &mut Journal, n: &SettleNotify) -> Recorded {
     let now = j.now();
     j.write(|tx| facepay_journal::settlements::record(tx, n, None, None, &now))
         .unwrap()
+}
+
+/// Records the test notification of `out_biz_no` in `state`, settled at `setl_time`.
+pub fn settle(j: &mut Journal, out_biz_no: &str, state: &str, setl_time: &str) -> Recorded {
+    record(j, &notify(out_biz_no, state, setl_time))
+}
+
+/// The one integer `sql` selects (a count, mostly).
+pub fn count(c: &rusqlite::Connection, sql: &str) -> i64 {
+    c.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Exports what `filter` finds as CSV to `out` (`unmasked` or not): the text written.
+pub fn csv_export(j: &Journal, filter: &HistoryFilter, unmasked: bool, out: &Path) -> String {
+    export(j.conn(), filter, ExportFormat::Csv, unmasked, out, |_| {}).unwrap();
+    std::fs::read_to_string(out).unwrap()
 }
