@@ -7,9 +7,10 @@ mod common;
 
 use std::sync::Arc;
 
+use common::{count, open};
 use facepay_journal::CallId;
 use facepay_journal::calls::{self, NewCall, Outcome};
-use facepay_journal::{CallStatus, FixedClock, Journal, JournalError, Resolution, SCHEMA_VERSION};
+use facepay_journal::{CallStatus, Journal, JournalError, Resolution, SCHEMA_VERSION};
 use nhsa_protocol::TransType;
 
 /// A raw connection to an (encrypted) test journal.
@@ -18,15 +19,6 @@ fn keyed(path: &std::path::Path) -> rusqlite::Connection {
     c.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "5a".repeat(32)))
         .unwrap();
     c
-}
-
-fn open(path: &std::path::Path) -> Result<Journal, JournalError> {
-    Journal::open(
-        path,
-        &facepay_journal::JournalKey::from_hex(&"5a".repeat(32)).unwrap(),
-        "test",
-        Arc::new(FixedClock::at("2026-11-25 09:00:00")),
-    )
 }
 
 #[test]
@@ -130,14 +122,10 @@ fn a_schema_1_journal_is_migrated_and_keeps_its_settlements() {
     let day = facepay_journal::summary::day(j.conn(), "2026-11-20", None).unwrap();
     assert_eq!(day[0].net_insured.total_fee, "120.50", "old rows are 医保");
     assert_eq!(day[0].net_self_pay.count, 0);
-    let dropped: i64 = j
-        .conn()
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'settings'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let dropped = count(
+        j.conn(),
+        "SELECT count(*) FROM sqlite_master WHERE name = 'settings'",
+    );
     assert_eq!(dropped, 0, "the unused settings table is gone");
 }
 
@@ -255,25 +243,45 @@ fn a_corrupt_file_is_a_clear_error() {
     }
 }
 
-fn intent(j: &mut Journal, counter: &str, no: &str) -> CallId {
+/// Records a call as about to be made (or says why it may not be).
+fn try_intent(
+    j: &mut Journal,
+    counter: &str,
+    trans_type: TransType,
+    out_biz_no: &str,
+    request: &str,
+) -> Result<CallId, JournalError> {
     let session = j.session().id().to_owned();
     let now = j.now();
     j.write(|tx| {
-        calls::insert_intent(
-            tx,
-            &NewCall {
-                session_id: &session,
-                visit_id: None,
-                settlement_id: None,
-                counter_id: counter,
-                trans_type: TransType::EcAuth,
-                out_biz_no: no,
-                request: r#"{"transType":"cn.nhsa.ec.auth"}"#,
-            },
-            &now,
-        )
+        let call = NewCall {
+            session_id: &session,
+            visit_id: None,
+            settlement_id: None,
+            counter_id: counter,
+            trans_type,
+            out_biz_no,
+            request,
+        };
+        calls::insert_intent(tx, &call, &now)
     })
-    .unwrap()
+}
+
+/// A face scan at `counter`, under way until finished.
+fn intent(j: &mut Journal, counter: &str, no: &str) -> CallId {
+    let request = r#"{"transType":"cn.nhsa.ec.auth"}"#;
+    try_intent(j, counter, TransType::EcAuth, no, request).unwrap()
+}
+
+fn finish(j: &mut Journal, id: CallId, outcome: &Outcome) {
+    let now = j.now();
+    j.write(|tx| calls::finish(tx, id, outcome, &now)).unwrap();
+}
+
+fn ok(reply: &str) -> Outcome {
+    Outcome::Ok {
+        reply: reply.into(),
+    }
 }
 
 #[test]
@@ -312,36 +320,11 @@ fn calls_of_a_dead_session_become_unknown_those_of_a_live_one_do_not() {
 fn one_face_scan_at_a_time_per_counter() {
     let mut f = common::journal_at("2026-11-25 09:00:00");
     let first = intent(&mut f.journal, "W01", "N-1");
-    let session = f.journal.session().id().to_owned();
-    let now = f.journal.now();
-    let second = f.journal.write(|tx| {
-        calls::insert_intent(
-            tx,
-            &NewCall {
-                session_id: &session,
-                visit_id: None,
-                settlement_id: None,
-                counter_id: "W01",
-                trans_type: TransType::EcAuth,
-                out_biz_no: "N-2",
-                request: "{}",
-            },
-            &now,
-        )
-    });
+    let second = try_intent(&mut f.journal, "W01", TransType::EcAuth, "N-2", "{}");
     assert!(matches!(second, Err(JournalError::Busy(_))), "{second:?}");
     // Another counter may scan meanwhile; and once the first ends, W01 may again.
     intent(&mut f.journal, "W02", "N-3");
-    f.journal
-        .write(|tx| {
-            calls::finish(
-                tx,
-                CallId(first.get()),
-                &Outcome::Ok { reply: "{}".into() },
-                &now,
-            )
-        })
-        .unwrap();
+    finish(&mut f.journal, first, &ok("{}"));
     intent(&mut f.journal, "W01", "N-4");
 }
 
@@ -349,33 +332,8 @@ fn one_face_scan_at_a_time_per_counter() {
 fn an_out_biz_no_is_used_once() {
     let mut f = common::journal_at("2026-11-25 09:00:00");
     let first = intent(&mut f.journal, "W01", "N-1");
-    let now = f.journal.now();
-    f.journal
-        .write(|tx| {
-            calls::finish(
-                tx,
-                CallId(first.get()),
-                &Outcome::Ok { reply: "{}".into() },
-                &now,
-            )
-        })
-        .unwrap();
-    let session = f.journal.session().id().to_owned();
-    let again = f.journal.write(|tx| {
-        calls::insert_intent(
-            tx,
-            &NewCall {
-                session_id: &session,
-                visit_id: None,
-                settlement_id: None,
-                counter_id: "W01",
-                trans_type: TransType::AuthCheck,
-                out_biz_no: "N-1",
-                request: "{}",
-            },
-            &now,
-        )
-    });
+    finish(&mut f.journal, first, &ok("{}"));
+    let again = try_intent(&mut f.journal, "W01", TransType::AuthCheck, "N-1", "{}");
     assert!(
         matches!(again, Err(JournalError::Duplicate(_))),
         "{again:?}"
@@ -387,19 +345,7 @@ fn raw_copies_in_calls_are_masked() {
     let mut f = common::journal_at("2026-11-25 09:00:00");
     let id = intent(&mut f.journal, "W01", "N-1");
     let reply = r#"{"code":0,"data":"{\"userName\":\"阿炳\",\"idNo\":\"44170219980101123X\"}"}"#;
-    let now = f.journal.now();
-    f.journal
-        .write(|tx| {
-            calls::finish(
-                tx,
-                CallId(id.get()),
-                &Outcome::Ok {
-                    reply: reply.into(),
-                },
-                &now,
-            )
-        })
-        .unwrap();
+    finish(&mut f.journal, id, &ok(reply));
     let call = calls::by_id(f.journal.conn(), CallId(id.get()))
         .unwrap()
         .unwrap();
@@ -421,9 +367,7 @@ fn resolving_an_unknown_call_needs_a_reason_and_is_audited() {
         message: "终端在 120 秒内没有回复".into(),
         reply: None,
     };
-    f.journal
-        .write(|tx| calls::finish(tx, CallId(id.get()), &unknown, &now))
-        .unwrap();
+    finish(&mut f.journal, id, &unknown);
     let blank = f.journal.write(|tx| {
         calls::resolve(
             tx,
@@ -495,18 +439,13 @@ fn sessions_that_made_no_call_and_lock_files_of_dead_processes_are_cleaned() {
     std::fs::write(sessions_dir.join("deadbeefdeadbeef.lock"), b"").unwrap();
     let live = open(&path).unwrap();
     live.recover_orphans().unwrap();
-    let rows: i64 = live
-        .conn()
-        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
-        .unwrap();
+    let rows = count(live.conn(), "SELECT count(*) FROM sessions");
     assert_eq!(rows, 1, "only the live session remains");
     let files: Vec<_> = std::fs::read_dir(&sessions_dir).unwrap().collect();
     assert_eq!(files.len(), 1, "only the live session's lock file");
     drop(live);
     let c = keyed(&path);
-    let rows: i64 = c
-        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
-        .unwrap();
+    let rows = count(&c, "SELECT count(*) FROM sessions");
     assert_eq!(rows, 0, "a clean exit without calls leaves no row");
     assert_eq!(std::fs::read_dir(&sessions_dir).unwrap().count(), 0);
 }

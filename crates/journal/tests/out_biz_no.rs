@@ -3,14 +3,15 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
 use facepay_journal::clock::stamp;
 use facepay_journal::sequence::{MAX_PREFIX_CHARS, next_out_biz_no};
-use facepay_journal::{FixedClock, Journal, JournalError};
+use facepay_journal::{Journal, JournalError};
 use proptest::prelude::*;
 
 fn at(text: &str) -> NaiveDateTime {
@@ -18,13 +19,7 @@ fn at(text: &str) -> NaiveDateTime {
 }
 
 fn open(path: &Path) -> Journal {
-    Journal::open(
-        path,
-        &facepay_journal::JournalKey::from_hex(&"5a".repeat(32)).unwrap(),
-        "test",
-        Arc::new(FixedClock::at("2026-11-25 09:00:00")),
-    )
-    .unwrap()
+    common::open(path).unwrap()
 }
 
 /// `n` numbers of `counter` at the wall time `now`.
