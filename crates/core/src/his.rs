@@ -8,7 +8,7 @@ use facepay_journal::AuditAction;
 use facepay_journal::calls::{self, Call};
 use facepay_journal::history::{self, SettlementRow};
 use facepay_journal::idempotency::{self, Begun};
-use facepay_journal::visits::{self, Disclosed, Visit};
+use facepay_journal::visits::{self, Visit};
 use facepay_journal::{CallId, CallStatus, SettlementId, Source, VisitId, audit, outbox};
 use nhsa_terminal::protocol::{Identity, TransType};
 
@@ -17,45 +17,7 @@ use crate::error::DeskError;
 use crate::views::IdentityView;
 
 /// The insured person as the HIS needs them: unmasked.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HisIdentity {
-    pub user_name: String,
-    pub id_no: String,
-    pub id_type: Option<String>,
-    pub gender: Option<String>,
-    pub birthday: Option<String>,
-    pub insu_org: Option<String>,
-    /// The 电子凭证 token 1101 may take (`mdtrt_cert_type=01`).
-    pub ec_token: Option<String>,
-}
-
-impl std::fmt::Debug for HisIdentity {
-    /// Never in full in a log line.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use nhsa_terminal::mask::{Kind, mask};
-        f.debug_struct("HisIdentity")
-            .field("user_name", &mask(Kind::Name, &self.user_name))
-            .field("id_no", &mask(Kind::IdNo, &self.id_no))
-            .finish_non_exhaustive()
-    }
-}
-
-impl From<Disclosed> for HisIdentity {
-    fn from(d: Disclosed) -> Self {
-        Self {
-            user_name: d.user_name,
-            id_no: d.id_no,
-            id_type: d.id_type,
-            gender: d.gender,
-            birthday: d.birthday,
-            insu_org: d.insu_org,
-            ec_token: d.ec_token,
-        }
-    }
-}
+pub use facepay_journal::visits::Disclosed as HisIdentity;
 
 /// Where a visit stands, read from its calls.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -91,23 +53,6 @@ impl VisitState {
             VisitState::Identified => "已识别",
             VisitState::Pending => "待确认",
             VisitState::Failed => "失败",
-        }
-    }
-}
-
-impl HisIdentity {
-    /// As 历史 shows a person: name and 证件号 masked, gender; nothing that
-    /// would narrow the 证件号 down (birthday, 参保地) and no token.
-    fn masked(d: &Disclosed) -> Self {
-        use nhsa_terminal::mask::{Kind, mask};
-        Self {
-            user_name: mask(Kind::Name, &d.user_name),
-            id_no: mask(Kind::IdNo, &d.id_no),
-            id_type: d.id_type.clone(),
-            gender: d.gender.clone(),
-            birthday: None,
-            insu_org: None,
-            ec_token: None,
         }
     }
 }
@@ -211,14 +156,13 @@ impl Desk {
                         Some(client),
                     )?;
                     Ok(visits::disclose(tx, visit.id)?)
-                })?
-                .map(HisIdentity::from),
+                })?,
                 false,
             ),
             VisitState::Identified => {
                 let masked = self
                     .read(|c| visits::disclose(c, visit.id))?
-                    .map(|d| HisIdentity::masked(&d));
+                    .map(|d| d.masked());
                 let any = masked.is_some();
                 (masked, any)
             }

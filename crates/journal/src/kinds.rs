@@ -53,11 +53,11 @@ id!(
     CallId
 );
 
-/// A closed set stored as text: each variant with its text (in the column,
+/// Closed sets stored as text: each variant with its text (in the column,
 /// on the wire, in TypeScript) and its Chinese label (on screen, in exports),
 /// declared together once. `ALL` lists them in the order they are shown.
-macro_rules! column_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal => $label:literal,)+ }) => {
+macro_rules! column_enums {
+    ($($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal => $label:literal,)+ })+) => {$(
         #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         $(#[$meta])*
@@ -118,10 +118,10 @@ macro_rules! column_enum {
                 ))
             }
         }
-    };
+    )+};
 }
 
-column_enum!(
+column_enums!(
     /// Where a settlement's notification stands.
     DeliveryStatus {
         /// Pushed by the HIS, shown in the panel, sent when the cashier presses F4.
@@ -132,9 +132,7 @@ column_enum!(
         /// Retries are exhausted: a person must re-send (历史 → 重发).
         GaveUp = "gave_up" => "未送达",
     }
-);
 
-column_enum!(
     /// How a terminal call ended (or that it has not).
     CallStatus {
         InFlight = "in_flight" => "进行中",
@@ -143,9 +141,7 @@ column_enum!(
         /// The terminal may have acted: 待确认.
         Unknown = "unknown" => "结果未知",
     }
-);
 
-column_enum!(
     /// What was decided about an unknown outcome.
     Resolution {
         /// The terminal did act (e.g. the result is on its screen).
@@ -155,26 +151,7 @@ column_enum!(
         /// A later delivery of the same notification succeeded.
         Superseded = "superseded" => "已被后续调用取代",
     }
-);
 
-/// Read a column holding a code of a table defined elsewhere (the protocol's
-/// enums), refusing what the table does not know.
-pub(crate) fn code<T>(
-    r: &Row<'_>,
-    i: usize,
-    parse: impl Fn(&str) -> Option<T>,
-) -> rusqlite::Result<T> {
-    let text: String = r.get(i)?;
-    parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("“{text}”不在代码表中").into(),
-        )
-    })
-}
-
-column_enum!(
     /// Who started a visit or recorded a settlement.
     Source {
         /// The cashier, in the panel.
@@ -184,9 +161,7 @@ column_enum!(
         /// The HIS, through the bridge.
         His = "his" => "HIS",
     }
-);
 
-column_enum!(
     /// How the patient's identity was obtained (凭证方式).
     Credential {
         /// 刷脸: ec.auth then auth.check.
@@ -194,9 +169,7 @@ column_enum!(
         /// 医保码: the terminal scanned the 医保电子凭证 (cn.nhsa.qrcode.get).
         QrCode = "qrcode" => "医保码",
     }
-);
 
-column_enum!(
     /// What a signed-in operator may do.
     Role {
         /// 收款员: scans, settles, refunds, looks back; no settings, no unmasked export.
@@ -204,9 +177,7 @@ column_enum!(
         /// 管理员: everything, including settings, operators, the audit log and purges.
         Admin = "admin" => "管理员",
     }
-);
 
-column_enum!(
     /// What the audit log records: every action staff, the HIS or the
     /// counter itself took that someone may have to answer for.
     AuditAction {
@@ -244,3 +215,20 @@ column_enum!(
         JournalKeyIntoKeyring = "journal_key_into_keyring" => "记录库密钥移入系统钥匙串",
     }
 );
+
+/// Read a column holding a code of a table defined elsewhere (the protocol's
+/// enums), refusing what the table does not know.
+pub(crate) fn code<T>(
+    r: &Row<'_>,
+    i: usize,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("“{text}”不在代码表中").into(),
+        )
+    })
+}

@@ -205,10 +205,13 @@ pub fn latest_from(conn: &Connection, source: Source) -> Result<Option<Visit>, J
         .optional()?)
 }
 
-/// Everything the terminal said about the person, unmasked: only for the
-/// HIS, which needs it for 1101 / 2207, and only with an audit row beside it.
-/// Its `Debug` is masked: a log line is not a disclosure.
-#[derive(Clone, PartialEq, Eq)]
+/// The insured person as the HIS needs them for 1101 / 2207: unmasked,
+/// disclosed to the HIS only, each time with an audit row. Its `Debug` is
+/// masked: a log line is not a disclosure.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "HisIdentity"))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = HisIdentity))]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Disclosed {
     pub user_name: String,
     pub id_no: String,
@@ -216,7 +219,24 @@ pub struct Disclosed {
     pub gender: Option<String>,
     pub birthday: Option<String>,
     pub insu_org: Option<String>,
+    /// The 电子凭证 token 1101 may take (`mdtrt_cert_type=01`).
     pub ec_token: Option<String>,
+}
+
+impl Disclosed {
+    /// As 历史 shows a person: name and 证件号 masked, gender; nothing that
+    /// would narrow the 证件号 down (birthday, 参保地) and no token.
+    pub fn masked(&self) -> Self {
+        Self {
+            user_name: mask(Kind::Name, &self.user_name),
+            id_no: mask(Kind::IdNo, &self.id_no),
+            id_type: self.id_type.clone(),
+            gender: self.gender.clone(),
+            birthday: None,
+            insu_org: None,
+            ec_token: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Disclosed {

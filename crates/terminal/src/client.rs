@@ -81,41 +81,27 @@ pub trait Numbered: Transaction {
     }
 }
 
-impl Numbered for EcAuth {
-    fn out_biz_no(&self) -> &OutBizNo {
-        &self.out_biz_no
-    }
-    fn echoes(&self) -> Vec<(&'static str, String)> {
-        vec![("outBizNo", self.out_biz_no.as_str().to_owned())]
-    }
-    fn echoed<'r>(reply: &'r Reply<Self::Reply>, _field: &str) -> Vec<&'r str> {
-        reply.data.out_biz_no.as_deref().into_iter().collect()
-    }
+/// A request whose reply echoes one field of it, in `data`: the field's
+/// name on the wire and in both structs.
+macro_rules! echoes_one {
+    ($request:ty, $wire:literal, $field:ident) => {
+        impl Numbered for $request {
+            fn out_biz_no(&self) -> &OutBizNo {
+                &self.out_biz_no
+            }
+            fn echoes(&self) -> Vec<(&'static str, String)> {
+                vec![($wire, self.$field.as_str().to_owned())]
+            }
+            fn echoed<'r>(reply: &'r Reply<Self::Reply>, _field: &str) -> Vec<&'r str> {
+                reply.data.$field.as_deref().into_iter().collect()
+            }
+        }
+    };
 }
 
-impl Numbered for AuthCheck {
-    fn out_biz_no(&self) -> &OutBizNo {
-        &self.out_biz_no
-    }
-    fn echoes(&self) -> Vec<(&'static str, String)> {
-        vec![("authNo", self.auth_no.as_str().to_owned())]
-    }
-    fn echoed<'r>(reply: &'r Reply<Self::Reply>, _field: &str) -> Vec<&'r str> {
-        reply.data.auth_no.as_deref().into_iter().collect()
-    }
-}
-
-impl Numbered for SettleNotify {
-    fn out_biz_no(&self) -> &OutBizNo {
-        &self.out_biz_no
-    }
-    fn echoes(&self) -> Vec<(&'static str, String)> {
-        vec![("outBizNo", self.out_biz_no.as_str().to_owned())]
-    }
-    fn echoed<'r>(reply: &'r Reply<Self::Reply>, _field: &str) -> Vec<&'r str> {
-        reply.data.out_biz_no.as_deref().into_iter().collect()
-    }
-}
+echoes_one!(EcAuth, "outBizNo", out_biz_no);
+echoes_one!(AuthCheck, "authNo", auth_no);
+echoes_one!(SettleNotify, "outBizNo", out_biz_no);
 
 /// A 医保码 reply is an identity: one meant for another request or another
 /// hospital must never be shown or settled. Both the number and the

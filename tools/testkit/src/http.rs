@@ -69,7 +69,7 @@ pub async fn json(req: RequestBuilder) -> (StatusCode, Value) {
     let res = req.send().await.unwrap_or_else(|e| panic!("{e}"));
     let status = res.status();
     let body = res.text().await.unwrap_or_else(|e| panic!("{e}"));
-    let value = serde_json::from_str(&body)
-        .unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {body}"));
+    let value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {body}"));
     (status, value)
 }

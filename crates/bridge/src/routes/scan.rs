@@ -50,67 +50,57 @@ pub struct HisFaceAuth {
     pub identity: HisIdentity,
 }
 
-/// Start a face scan on this counter's terminal and wait for the identity.
-#[utoipa::path(
-    post,
-    path = "/v1/face-auth",
-    tag = "刷脸",
-    request_body(content = Option<ScanRequest>, description = "empty body: the counter's settings"),
-    params(
-        ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer"),
-        ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 as soon as the scan has started, and poll the visit"),
-    ),
-    responses(
-        (status = 201, description = "identified", body = HisFaceAuth),
-        (status = 202, description = "`Prefer: respond-async`: the scan started; poll `Location` (GET /v1/visits/{outBizNo})", body = HisScanAccepted),
-        (status = 409, description = "a scan is already waiting on this counter (`scan_in_progress`, with its outBizNo)", body = ErrorBody),
-        (status = 422, description = "a field is invalid", body = ErrorBody),
-        (status = 502, description = "the terminal refused (its code and message)", body = ErrorBody),
-        (status = 503, description = "the terminal cannot be reached; nothing was sent", body = ErrorBody),
-        (status = 504, description = "no answer in time: the visit is 待确认, collect it with GET /v1/visits/{outBizNo}", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub(crate) async fn face_auth(
-    State(app): State<App>,
-    peer: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    scan(app, peer, headers, body, Credential::Face).await
+/// The two ways to identify a patient share one request, one answer and one
+/// document; only the path and the credential differ.
+macro_rules! scan_route {
+    ($(#[$doc:meta])* $name:ident, $path:tt, $credential:expr) => {
+        $(#[$doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = "刷脸",
+            request_body(content = Option<ScanRequest>, description = "empty body: the counter's settings"),
+            params(
+                ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer"),
+                ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 as soon as the scan has started, and poll the visit"),
+            ),
+            responses(
+                (status = 201, description = "identified", body = HisFaceAuth),
+                (status = 202, description = "`Prefer: respond-async`: the scan started; poll `Location` (GET /v1/visits/{outBizNo})", body = HisScanAccepted),
+                (status = 409, description = "a scan is already waiting on this counter (`scan_in_progress`, with its outBizNo)", body = ErrorBody),
+                (status = 422, description = "a field is invalid", body = ErrorBody),
+                (status = 502, description = "the terminal refused (its code and message)", body = ErrorBody),
+                (status = 503, description = "the terminal cannot be reached; nothing was sent", body = ErrorBody),
+                (status = 504, description = "no answer in time: the visit is 待确认, collect it with GET /v1/visits/{outBizNo}", body = ErrorBody),
+            ),
+            security(("bearer" = []))
+        )]
+        pub(crate) async fn $name(
+            State(app): State<App>,
+            peer: ConnectInfo<SocketAddr>,
+            headers: HeaderMap,
+            body: Body,
+        ) -> Response {
+            scan(app, peer, headers, body, $credential).await
+        }
+    };
 }
 
-/// Read the patient's 医保码 on this counter's terminal (infants, a face that
-/// cannot be scanned): the same request and answer as `/v1/face-auth`. For
-/// 1101 use `mdtrt_cert_type=01` with the ecToken.
-#[utoipa::path(
-    post,
-    path = "/v1/qrcode",
-    tag = "刷脸",
-    request_body(content = Option<ScanRequest>, description = "empty body: the counter's settings"),
-    params(
-        ("Idempotency-Key" = Option<String>, Header, description = "replays the first answer"),
-        ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 as soon as the scan has started, and poll the visit"),
-    ),
-    responses(
-        (status = 201, description = "identified", body = HisFaceAuth),
-        (status = 202, description = "`Prefer: respond-async`: the scan started; poll `Location` (GET /v1/visits/{outBizNo})", body = HisScanAccepted),
-        (status = 409, description = "a scan is already waiting on this counter (`scan_in_progress`, with its outBizNo)", body = ErrorBody),
-        (status = 422, description = "a field is invalid", body = ErrorBody),
-        (status = 502, description = "the terminal refused (its code and message)", body = ErrorBody),
-        (status = 503, description = "the terminal cannot be reached; nothing was sent", body = ErrorBody),
-        (status = 504, description = "no answer in time: the visit is 待确认, collect it with GET /v1/visits/{outBizNo}", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub(crate) async fn qrcode(
-    State(app): State<App>,
-    peer: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    scan(app, peer, headers, body, Credential::QrCode).await
-}
+scan_route!(
+    /// Start a face scan on this counter's terminal and wait for the identity.
+    face_auth,
+    "/v1/face-auth",
+    Credential::Face
+);
+
+scan_route!(
+    /// Read the patient's 医保码 on this counter's terminal (infants, a face that
+    /// cannot be scanned): the same request and answer as `/v1/face-auth`. For
+    /// 1101 use `mdtrt_cert_type=01` with the ecToken.
+    qrcode,
+    "/v1/qrcode",
+    Credential::QrCode
+);
 
 /// Whether the request says `Prefer: respond-async` (RFC 7240).
 fn prefers_async(headers: &HeaderMap) -> bool {
