@@ -90,6 +90,40 @@ pub(crate) struct Keyring {
     lib: Arc<libloading::Library>,
 }
 
+/// Calls a libsecret `*_sync` function on this application's item `$id`:
+/// the schema, then `$args`, then the error out-pointer and the attribute
+/// list, ended with NULL as the variadic contract wants. The call's result,
+/// or the error libsecret reported.
+macro_rules! for_item {
+    ($lib:expr, $f:expr, $id:expr, $($args:expr),+) => {{
+        let schema = schema();
+        let mut error: *mut GError = std::ptr::null_mut();
+        let result = $f(
+            &schema,
+            $($args,)+
+            &mut error,
+            APPLICATION.as_ptr(),
+            APPLICATION_VALUE.as_ptr(),
+            ITEM.as_ptr(),
+            $id.as_ptr(),
+            std::ptr::null::<c_char>(),
+        );
+        take_error($lib, error).map(|()| result)
+    }};
+}
+
+/// A libsecret function by its NUL-terminated name.
+///
+/// # Safety
+/// `T` must be the function's signature.
+unsafe fn symbol<'l, T>(
+    lib: &'l libloading::Library,
+    name: &[u8],
+) -> Result<libloading::Symbol<'l, T>, String> {
+    // SAFETY: the caller names the signature.
+    unsafe { lib.get(name) }.map_err(|e| e.to_string())
+}
+
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Keyring(libsecret)")
@@ -149,25 +183,17 @@ impl Keyring {
             // pointer passed lives for the call; the attribute list ends
             // with NULL as the variadic contract wants.
             unsafe {
-                let store: libloading::Symbol<Store> = lib
-                    .get(b"secret_password_store_sync\0")
-                    .map_err(|e| e.to_string())?;
-                let schema = schema();
-                let mut error: *mut GError = std::ptr::null_mut();
-                let ok = store(
-                    &schema,
+                let store: libloading::Symbol<Store> =
+                    symbol(lib, b"secret_password_store_sync\0")?;
+                let ok = for_item!(
+                    lib,
+                    store,
+                    id,
                     c"default".as_ptr(),
                     label.as_ptr(),
                     secret.as_ptr().cast::<c_char>(),
-                    std::ptr::null_mut(),
-                    &mut error,
-                    APPLICATION.as_ptr(),
-                    APPLICATION_VALUE.as_ptr(),
-                    ITEM.as_ptr(),
-                    id.as_ptr(),
-                    std::ptr::null::<c_char>(),
-                );
-                take_error(lib, error)?;
+                    std::ptr::null_mut()
+                )?;
                 if ok == 0 {
                     return Err("系统钥匙环拒绝保存".into());
                 }
@@ -183,25 +209,10 @@ impl Keyring {
             // SAFETY: as in `store`; the returned string is libsecret's,
             // copied, then wiped and freed with secret_password_free.
             unsafe {
-                let lookup: libloading::Symbol<Lookup> = lib
-                    .get(b"secret_password_lookup_sync\0")
-                    .map_err(|e| e.to_string())?;
-                let free: libloading::Symbol<Free> = lib
-                    .get(b"secret_password_free\0")
-                    .map_err(|e| e.to_string())?;
-                let schema = schema();
-                let mut error: *mut GError = std::ptr::null_mut();
-                let found = lookup(
-                    &schema,
-                    std::ptr::null_mut(),
-                    &mut error,
-                    APPLICATION.as_ptr(),
-                    APPLICATION_VALUE.as_ptr(),
-                    ITEM.as_ptr(),
-                    id.as_ptr(),
-                    std::ptr::null::<c_char>(),
-                );
-                take_error(lib, error)?;
+                let lookup: libloading::Symbol<Lookup> =
+                    symbol(lib, b"secret_password_lookup_sync\0")?;
+                let free: libloading::Symbol<Free> = symbol(lib, b"secret_password_free\0")?;
+                let found = for_item!(lib, lookup, id, std::ptr::null_mut())?;
                 if found.is_null() {
                     return Ok(None);
                 }
@@ -218,22 +229,9 @@ impl Keyring {
         self.within(move |lib| {
             // SAFETY: as in `store`.
             unsafe {
-                let clear: libloading::Symbol<Clear> = lib
-                    .get(b"secret_password_clear_sync\0")
-                    .map_err(|e| e.to_string())?;
-                let schema = schema();
-                let mut error: *mut GError = std::ptr::null_mut();
-                clear(
-                    &schema,
-                    std::ptr::null_mut(),
-                    &mut error,
-                    APPLICATION.as_ptr(),
-                    APPLICATION_VALUE.as_ptr(),
-                    ITEM.as_ptr(),
-                    id.as_ptr(),
-                    std::ptr::null::<c_char>(),
-                );
-                take_error(lib, error)
+                let clear: libloading::Symbol<Clear> =
+                    symbol(lib, b"secret_password_clear_sync\0")?;
+                for_item!(lib, clear, id, std::ptr::null_mut()).map(|_| ())
             }
         })
     }
