@@ -6,32 +6,23 @@
 
 mod common;
 
-use common::{facepay, facepay_at, run, settle_json, temp_db};
-use facepay_sim::{Behaviour, Script, SimServer};
+use common::Counter;
+use facepay_sim::{Behaviour, Script};
 
 #[tokio::test]
 async fn a_notify_failed_under_a_clock_a_day_ahead_is_retried_after_it_is_corrected() {
-    let sim = SimServer::loopback().await.unwrap();
-    let (_dir, db) = temp_db();
-    let url = sim.url();
-    let mut auth = facepay(&db, &url);
-    auth.arg("auth");
-    let visit = run(auth, None).await;
-    assert!(visit.ok, "{}", visit.json);
-    let out_biz_no = visit.json["outBizNo"].as_str().unwrap().to_owned();
+    let t = Counter::start().await;
+    let out_biz_no = t.new_visit().await;
 
-    sim.sim.push_script(Script::any(Behaviour::Error {
+    t.sim.sim.push_script(Script::any(Behaviour::Error {
         code: 5001,
         message: "终端忙".into(),
     }));
     let today = chrono_today();
-    let mut ahead = facepay_at("+1d", &db, &url);
-    ahead.args(["notify", "--json", "-"]);
-    let notified = run(
-        ahead,
-        Some(settle_json(&out_biz_no, &format!("{today} 09:30:00"))),
-    )
-    .await;
+    let notified = t
+        .at("+1d")
+        .settle(&out_biz_no, &format!("{today} 09:30:00"))
+        .await;
     assert!(notified.ok, "{} {}", notified.json, notified.stderr);
     assert_eq!(notified.json["delivery"]["status"], "pending");
     let next = notified.json["delivery"]["nextAttemptAt"]
@@ -44,9 +35,7 @@ async fn a_notify_failed_under_a_clock_a_day_ahead_is_retried_after_it_is_correc
     );
 
     // Back on the right clock: the retry is due now, and the jump is reported.
-    let mut deliver = facepay(&db, &url);
-    deliver.args(["outbox", "--deliver"]);
-    let delivered = run(deliver, None).await;
+    let delivered = t.run(&["outbox", "--deliver"]).await;
     assert!(delivered.ok, "{}", delivered.json);
     let attempted = delivered.json["attempted"].as_array().unwrap();
     assert_eq!(attempted.len(), 1, "{}", delivered.json);

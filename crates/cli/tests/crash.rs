@@ -14,9 +14,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{facepay, finish, settle_json, temp_db};
+use common::{Counter, export, finish, settle_json};
 use facepay_journal::{FixedClock, Journal};
-use facepay_sim::{Behaviour, Script, SimServer};
+use facepay_sim::{Behaviour, Script};
 
 fn kills_wanted() -> usize {
     std::env::var("FACEPAY_CRASH_KILLS")
@@ -46,9 +46,7 @@ const OPS: [Op; 6] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_many_points_loses_and_duplicates_nothing() {
-    let sim = SimServer::loopback().await.unwrap();
-    let (_dir, db) = temp_db();
-    let url = sim.url();
+    let t = Counter::start().await;
     let mut rng = fastrand::Rng::with_seed(2026);
     // What each completed run told its caller: these must survive every later kill.
     let mut acknowledged_visits: Vec<String> = Vec::new();
@@ -80,40 +78,22 @@ async fn sigkill_at_many_points_loses_and_duplicates_nothing() {
         } else {
             Behaviour::Normal
         };
-        sim.sim
+        t.sim
+            .sim
             .push_script(Script::any(reply).delayed(rng.u64(0..80)));
         let notify_body = settle_json(&format!("CRASH-{round}"), "2026-11-25 09:30:00");
         let export_file = exports.path().join(format!("export-{round}.xlsx"));
-        let mut cmd = facepay(&db, &url);
-        match op {
-            Op::Auth => {
-                cmd.arg("auth");
-            }
-            Op::Notify => {
-                cmd.args(["notify", "--json", "-"])
-                    .stdin(std::process::Stdio::piped());
-            }
-            Op::Deliver => {
-                // Due at once: the journal's retries are scheduled by the wall clock.
-                cmd.args(["outbox", "--deliver"]);
-            }
-            Op::Export => {
-                cmd.args([
-                    "export",
-                    "--from",
-                    "2026-11-01",
-                    "--to",
-                    "2026-11-30",
-                    "--format",
-                    "xlsx",
-                    "--out",
-                ])
-                .arg(&export_file);
-            }
-            Op::CloseDay => {
-                let day = format!("2026-01-{:02}", 1 + round % 28);
-                cmd.args(["close-day", "--date", &day]);
-            }
+        let day = format!("2026-01-{:02}", 1 + round % 28);
+        let mut cmd = t.cmd(&match op {
+            Op::Auth => vec!["auth"],
+            Op::Notify => vec!["notify", "--json", "-"],
+            // Due at once: the journal's retries are scheduled by the wall clock.
+            Op::Deliver => vec!["outbox", "--deliver"],
+            Op::Export => export("2026-11-01", "2026-11-30", "xlsx", &export_file),
+            Op::CloseDay => vec!["close-day", "--date", &day],
+        });
+        if op == Op::Notify {
+            cmd.stdin(std::process::Stdio::piped());
         }
         let delay = Duration::from_millis(rng.u64(0..120));
         // Every fifth round is left to finish, so there are acknowledged rows
@@ -136,7 +116,7 @@ async fn sigkill_at_many_points_loses_and_duplicates_nothing() {
         })
         .await
         .unwrap();
-        sim.sim.clear_scripts();
+        t.sim.sim.clear_scripts();
         if killed {
             kills += 1;
             *kills_by_op.entry(format!("{op:?}")).or_default() += 1;
@@ -171,18 +151,16 @@ async fn sigkill_at_many_points_loses_and_duplicates_nothing() {
                     || killed
             );
         }
-        interrupted = check(&db, &acknowledged_visits, &acknowledged_settlements, &sim);
+        interrupted = check(&t, &acknowledged_visits, &acknowledged_settlements);
         if killed && !auth {
             // The cashier submits the same settlement again: recorded once, whatever the kill interrupted.
-            let mut again = facepay(&db, &url);
-            again.args(["notify", "--json", "-"]);
-            let rerun = common::run(again, Some(notify_body)).await;
+            let rerun = t.notify(notify_body).await;
             assert!(
                 rerun.ok || rerun.json["code"] == "duplicate",
                 "round {round}: {}",
                 rerun.json
             );
-            let count = with_journal(&db, |j| {
+            let count = with_journal(&t.db, |j| {
                 j.conn()
                     .query_row(
                         "SELECT count(*) FROM settlements WHERE out_biz_no = ?1",
@@ -229,12 +207,8 @@ fn with_journal<T>(db: &std::path::Path, f: impl FnOnce(&Journal) -> T) -> T {
 }
 
 /// Returns how many calls were found interrupted (in flight at the kill).
-fn check(
-    db: &std::path::Path,
-    visits: &[String],
-    settlements: &HashMap<i64, String>,
-    sim: &SimServer,
-) -> usize {
+fn check(t: &Counter, visits: &[String], settlements: &HashMap<i64, String>) -> usize {
+    let db = &t.db;
     // Killed before its key was written (the first rounds on a loaded
     // machine): then there is no journal either — the key comes first.
     if !common::key_file(db).exists() {
@@ -290,7 +264,7 @@ fn check(
             .unwrap();
         assert_eq!(dup_numbers, 0);
         let mut sent = HashSet::new();
-        for r in sim.sim.received() {
+        for r in t.sim.sim.received() {
             if r.trans_type.as_deref() != Some("cn.nhsa.settle.notify") {
                 let no = r.data().unwrap()["outBizNo"].as_str().unwrap().to_owned();
                 assert!(
@@ -328,37 +302,27 @@ async fn four_processes_at_once_for_a_minute() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(60);
-    let sim = SimServer::loopback().await.unwrap();
-    let (_dir, db) = temp_db();
-    let url = sim.url();
+    let t = Counter::start().await;
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     let mut workers = Vec::new();
     for counter in ["W01", "W02", "W03", "W04"] {
-        let (db, url) = (db.clone(), url.clone());
+        let cli = t.env("FACEPAY_COUNTER_ID", counter);
         workers.push(tokio::spawn(async move {
             let mut acknowledged = (Vec::new(), HashMap::new());
             let mut round = 0;
             while std::time::Instant::now() < deadline {
                 round += 1;
-                let mut auth = facepay(&db, &url);
-                auth.env("FACEPAY_COUNTER_ID", counter).arg("auth");
-                let visit = common::run(auth, None).await;
+                let visit = cli.run(&["auth"]).await;
                 assert!(visit.ok, "{counter} auth: {}", visit.json);
-                let no = visit.json["outBizNo"].as_str().unwrap().to_owned();
+                let no = visit.out_biz_no();
                 acknowledged.0.push(no.clone());
-                let mut notify = facepay(&db, &url);
-                notify
-                    .env("FACEPAY_COUNTER_ID", counter)
-                    .args(["notify", "--json", "-"]);
-                let paid = common::run(notify, Some(settle_json(&no, "2026-11-25 09:30:00"))).await;
+                let paid = cli.settle(&no, "2026-11-25 09:30:00").await;
                 assert!(paid.ok, "{counter} notify: {}", paid.json);
                 acknowledged
                     .1
                     .insert(paid.json["settlementId"].as_i64().unwrap(), no);
                 if round % 5 == 0 {
-                    let mut history = facepay(&db, &url);
-                    history.args(["history", "--limit", "50"]);
-                    assert!(common::run(history, None).await.ok);
+                    assert!(cli.run(&["history", "--limit", "50"]).await.ok);
                 }
             }
             acknowledged
@@ -376,5 +340,5 @@ async fn four_processes_at_once_for_a_minute() {
         settlements.len()
     );
     assert!(visits.len() >= 8, "too little happened: {}", visits.len());
-    check(&db, &visits, &settlements, &sim);
+    check(&t, &visits, &settlements);
 }

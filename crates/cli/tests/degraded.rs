@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, facepay, run, settle_json};
+use common::{Cli, export};
 use facepay_sim::SimServer;
 
 /// A 4 MiB tmpfs, unmounted when dropped.
@@ -56,12 +56,6 @@ fn fill(dir: &Path) -> PathBuf {
     path
 }
 
-async fn cli(db: &Path, url: &str, args: &[&str], stdin: Option<String>) -> Run {
-    let mut cmd = facepay(db, url);
-    cmd.args(args);
-    run(cmd, stdin).await
-}
-
 #[tokio::test]
 async fn a_full_then_read_only_disk_keeps_history_and_refuses_new_work_with_advice() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,25 +63,16 @@ async fn a_full_then_read_only_disk_keeps_history_and_refuses_new_work_with_advi
     let disk =
         SmallDisk::mount(dir.path()).expect("mounting a small tmpfs needs root (CI runs as root)");
     let sim = SimServer::loopback().await.unwrap();
-    let url = sim.url();
-    let db = dir.path().join("facepay.db");
+    let cli = Cli::new(&dir.path().join("facepay.db"), &sim.url());
 
-    common::first_admin(&db, &url).await;
-    let auth = cli(&db, &url, &["auth"], None).await;
-    assert!(auth.ok, "{}", auth.json);
-    let visit = auth.json["outBizNo"].as_str().unwrap().to_owned();
-    let paid = cli(
-        &db,
-        &url,
-        &["notify", "--json", "-"],
-        Some(settle_json(&visit, "2026-11-25 09:30:00")),
-    )
-    .await;
+    cli.first_admin().await;
+    let visit = cli.new_visit().await;
+    let paid = cli.settle(&visit, "2026-11-25 09:30:00").await;
     assert!(paid.ok, "{}", paid.json);
 
     // The disk fills up.
     let filler = fill(dir.path());
-    let refused = cli(&db, &url, &["auth"], None).await;
+    let refused = cli.run(&["auth"]).await;
     assert_eq!(refused.code, Some(1));
     assert_eq!(refused.json["code"], "disk_full", "{}", refused.json);
     assert!(
@@ -107,26 +92,20 @@ async fn a_full_then_read_only_disk_keeps_history_and_refuses_new_work_with_advi
         &["history", "--out-biz-no", &visit],
         &["summary", "--date", "2026-11-25"],
     ] {
-        let read = cli(&db, &url, args, None).await;
+        let read = cli.run(args).await;
         assert!(read.ok, "{args:?} while the disk is full: {}", read.json);
     }
-    let history = cli(&db, &url, &["history", "--out-biz-no", &visit], None).await;
+    let history = cli.run(&["history", "--out-biz-no", &visit]).await;
     assert_eq!(history.json["rows"].as_array().unwrap().len(), 1);
 
     // Space again: work goes on.
     std::fs::remove_file(filler).unwrap();
-    let again = cli(&db, &url, &["auth"], None).await;
+    let again = cli.run(&["auth"]).await;
     assert!(again.ok, "{}", again.json);
 
     // The disk turns read-only (a failing drive, a bad mount).
     disk.remount("ro");
-    let refused = cli(
-        &db,
-        &url,
-        &["notify", "--json", "-"],
-        Some(settle_json(&visit, "2026-11-25 10:00:00")),
-    )
-    .await;
+    let refused = cli.settle(&visit, "2026-11-25 10:00:00").await;
     assert_eq!(
         refused.json["code"], "journal_read_only",
         "{}",
@@ -138,49 +117,17 @@ async fn a_full_then_read_only_disk_keeps_history_and_refuses_new_work_with_advi
             .unwrap()
             .contains("仍可查看")
     );
-    let history = cli(&db, &url, &["history", "--out-biz-no", &visit], None).await;
+    let history = cli.run(&["history", "--out-biz-no", &visit]).await;
     assert!(history.ok, "{}", history.json);
-    let pending = cli(&db, &url, &["pending"], None).await;
+    let pending = cli.run(&["pending"]).await;
     assert!(pending.ok, "{}", pending.json);
     let out = tempfile::tempdir().unwrap();
     let csv = out.path().join("export.csv");
-    let exported = cli(
-        &db,
-        &url,
-        &[
-            "export",
-            "--from",
-            "2026-11-25",
-            "--to",
-            "2026-11-25",
-            "--format",
-            "csv",
-            "--out",
-            csv.to_str().unwrap(),
-        ],
-        None,
-    )
-    .await;
+    let masked = export("2026-11-25", "2026-11-25", "csv", &csv);
+    let exported = cli.run(&masked).await;
     assert!(exported.ok, "{}", exported.json);
     assert_eq!(exported.json["rows"], 1);
-    let unmasked = cli(
-        &db,
-        &url,
-        &[
-            "export",
-            "--from",
-            "2026-11-25",
-            "--to",
-            "2026-11-25",
-            "--format",
-            "csv",
-            "--unmasked",
-            "--out",
-            csv.to_str().unwrap(),
-        ],
-        None,
-    )
-    .await;
+    let unmasked = cli.run(&[&masked[..], &["--unmasked"]].concat()).await;
     assert!(
         !unmasked.ok,
         "an unmasked export that cannot be audited: {}",

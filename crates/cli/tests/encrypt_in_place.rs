@@ -8,14 +8,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{facepay, journal_key, run, settle_json, temp_db};
+use common::{Cli, Counter, journal_key, key_file, temp_db};
 use facepay_sim::SimServer;
-
-fn cli(db: &std::path::Path, url: &str, args: &[&str]) -> std::process::Command {
-    let mut cmd = facepay(db, url);
-    cmd.args(args);
-    cmd
-}
 
 fn plaintext_rows(db: &std::path::Path) -> i64 {
     let c = rusqlite::Connection::open(db).unwrap();
@@ -29,15 +23,12 @@ async fn plaintext_journal(
     settlements: usize,
 ) -> (tempfile::TempDir, std::path::PathBuf) {
     let (src_dir, src) = temp_db();
+    let older = Cli::new(&src, url);
     for i in 0..settlements {
-        let auth = run(cli(&src, url, &["auth"]), None).await;
-        assert!(auth.ok, "{}", auth.stderr);
-        let no = auth.json["outBizNo"].as_str().unwrap().to_owned();
-        let n = run(
-            cli(&src, url, &["notify", "--json", "-"]),
-            Some(settle_json(&no, &format!("2026-11-20 09:{:02}:00", i % 60))),
-        )
-        .await;
+        let no = older.new_visit().await;
+        let n = older
+            .settle(&no, &format!("2026-11-20 09:{:02}:00", i % 60))
+            .await;
         assert!(n.ok, "{}", n.stderr);
     }
     let (dir, db) = temp_db();
@@ -51,12 +42,15 @@ async fn plaintext_journal(
 async fn a_kill_during_encryption_leaves_a_usable_journal() {
     let sim = SimServer::loopback().await.unwrap();
     let (_dir, db) = plaintext_journal(&sim.url(), 6).await;
+    let cli = Cli::new(&db, &sim.url());
     assert_eq!(plaintext_rows(&db), 6);
 
     // Killed at the worst moment: the encrypted copy complete, not yet renamed.
-    let mut cmd = cli(&db, &sim.url(), &["history"]);
-    cmd.env("FACEPAY_TEST_PAUSE_BEFORE_REPLACE", "1");
-    let mut child = cmd.spawn().unwrap();
+    let mut child = cli
+        .env("FACEPAY_TEST_PAUSE_BEFORE_REPLACE", "1")
+        .cmd(&["history"])
+        .spawn()
+        .unwrap();
     let copy = std::path::PathBuf::from(format!("{}.encrypting", db.display()));
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let mut last = 0;
@@ -79,7 +73,7 @@ async fn a_kill_during_encryption_leaves_a_usable_journal() {
 
     // Killed at random moments of further attempts.
     for i in 0..8 {
-        let mut child = cli(&db, &sim.url(), &["history"]).spawn().unwrap();
+        let mut child = cli.cmd(&["history"]).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(fastrand::u64(0..=40 + i * 10)));
         let _ = child.kill();
         child.wait().unwrap();
@@ -89,7 +83,7 @@ async fn a_kill_during_encryption_leaves_a_usable_journal() {
     }
 
     // The next start finishes the job; everything is there, encrypted.
-    let history = run(cli(&db, &sim.url(), &["history"]), None).await;
+    let history = cli.run(&["history"]).await;
     assert!(history.ok, "{} {}", history.json, history.stderr);
     assert_eq!(history.json["rows"].as_array().unwrap().len(), 6);
     assert!(!facepay_journal::rewrite::is_plaintext(&db).unwrap());
@@ -99,29 +93,19 @@ async fn a_kill_during_encryption_leaves_a_usable_journal() {
 
 #[tokio::test]
 async fn rekey_rotates_the_key_and_keeps_everything() {
-    let sim = SimServer::loopback().await.unwrap();
-    let (_dir, db) = temp_db();
-    let auth = run(cli(&db, &sim.url(), &["auth"]), None).await;
-    assert!(auth.ok, "{}", auth.stderr);
-    let key_before = std::fs::read_to_string(common::key_file(&db)).unwrap();
-    common::first_admin(&db, &sim.url()).await;
-    let r = run(cli(&db, &sim.url(), &["rekey"]), None).await;
+    let t = Counter::start().await;
+    let visit = t.new_visit().await;
+    let key_before = std::fs::read_to_string(key_file(&t.db)).unwrap();
+    t.first_admin().await;
+    let r = t.run(&["rekey"]).await;
     assert!(r.ok, "{} {}", r.json, r.stderr);
-    let key_after = std::fs::read_to_string(common::key_file(&db)).unwrap();
+    let key_after = std::fs::read_to_string(key_file(&t.db)).unwrap();
     assert_ne!(key_before, key_after);
-    let visit = run(
-        cli(
-            &db,
-            &sim.url(),
-            &["visit", auth.json["outBizNo"].as_str().unwrap()],
-        ),
-        None,
-    )
-    .await;
-    assert!(visit.ok, "{}", visit.stderr);
+    let shown = t.run(&["visit", &visit]).await;
+    assert!(shown.ok, "{}", shown.stderr);
     // The old key no longer opens it.
-    std::fs::write(common::key_file(&db), key_before).unwrap();
-    let refused = run(cli(&db, &sim.url(), &["history"]), None).await;
+    std::fs::write(key_file(&t.db), key_before).unwrap();
+    let refused = t.run(&["history"]).await;
     assert!(!refused.ok);
     assert_eq!(refused.json["code"], "journal_wrong_key");
 }

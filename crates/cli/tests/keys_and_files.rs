@@ -13,8 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{facepay, key_file, run, temp_db};
-use facepay_sim::SimServer;
+use common::{Cli, Counter, Run, export, key_file};
 
 /// A D-Bus session of the test's own with an unlocked GNOME Keyring on it.
 struct Session {
@@ -66,6 +65,12 @@ impl Session {
         cmd
     }
 
+    /// `cli` run inside this desktop session.
+    fn inside(&self, cli: &Cli) -> Cli {
+        cli.env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("HOME", &self.home)
+    }
+
     /// What the keyring holds under `item`, read with libsecret's own tool.
     fn lookup(&self, item: &str) -> String {
         let out = self
@@ -96,41 +101,34 @@ fn item_of(db: &Path) -> String {
         .to_owned()
 }
 
-async fn history_ok(cmd: Command) -> common::Run {
-    let mut cmd = cmd;
-    cmd.args(["history", "--limit", "1"]);
-    run(cmd, None).await
+async fn history(cli: &Cli) -> Run {
+    cli.run(&["history", "--limit", "1"]).await
+}
+
+/// The bridge token's file, the token created if there is none yet.
+async fn token_file(cli: &Cli) -> PathBuf {
+    let token = cli.run(&["bridge-token"]).await;
+    PathBuf::from(token.json["file"].as_str().unwrap())
 }
 
 #[tokio::test]
 async fn in_a_desktop_session_the_key_lives_in_the_keyring_and_the_file_names_it() {
     let session = Session::start();
-    let sim = SimServer::loopback().await.unwrap();
-    let url = sim.url();
-    let (_dir, db) = temp_db();
+    let t = Counter::start().await;
+    let inside = session.inside(&t);
     // The first start in the session: the new key goes into the keyring.
-    let mut add = session.with(facepay(&db, &url));
-    add.args([
-        "operators",
-        "add",
-        "--id",
-        "0107",
-        "--name",
-        "林晓燕",
-        "--role",
-        "admin",
-    ])
-    .env("FACEPAY_NEW_PIN", common::ADMIN_PIN);
-    let added = run(add, None).await;
-    assert!(added.ok, "{} {}", added.json, added.stderr);
-    let item = item_of(&db);
+    inside.first_admin().await;
+    let item = item_of(&t.db);
     let key = session.lookup(&item);
     assert_eq!(key.trim().len(), 64, "the keyring holds the key");
-    assert!(!key_text(&db).contains(key.trim()), "the file holds no key");
-    assert!(history_ok(session.with(facepay(&db, &url))).await.ok);
+    assert!(
+        !key_text(&t.db).contains(key.trim()),
+        "the file holds no key"
+    );
+    assert!(history(&inside).await.ok);
 
     // Outside the session (a service, an SSH login): refused, saying why.
-    let outside = history_ok(facepay(&db, &url)).await;
+    let outside = history(&t).await;
     assert_eq!(outside.code, Some(1));
     assert_eq!(
         outside.json["code"], "journal_key_invalid",
@@ -144,17 +142,9 @@ async fn in_a_desktop_session_the_key_lives_in_the_keyring_and_the_file_names_it
     );
 
     // A rotation keeps the new key in the keyring and forgets the old one.
-    let rekeyed = run(
-        {
-            let mut c = session.with(facepay(&db, &url));
-            c.arg("rekey");
-            c
-        },
-        None,
-    )
-    .await;
+    let rekeyed = inside.run(&["rekey"]).await;
     assert!(rekeyed.ok, "{}", rekeyed.json);
-    let next = item_of(&db);
+    let next = item_of(&t.db);
     assert_ne!(next, item);
     assert_eq!(session.lookup(&next).trim().len(), 64);
     assert_eq!(
@@ -162,30 +152,26 @@ async fn in_a_desktop_session_the_key_lives_in_the_keyring_and_the_file_names_it
         "",
         "the replaced key is gone from the keyring"
     );
-    assert!(history_ok(session.with(facepay(&db, &url))).await.ok);
+    assert!(history(&inside).await.ok);
 }
 
 #[tokio::test]
 async fn a_key_kept_in_a_file_moves_into_the_keyring_unless_it_is_told_to_stay() {
     let session = Session::start();
-    let sim = SimServer::loopback().await.unwrap();
-    let url = sim.url();
-    let (_dir, db) = temp_db();
     // Created without a desktop session: the key is in the 0600 file.
-    common::first_admin(&db, &url).await;
-    assert_eq!(key_text(&db).trim().len(), 64);
+    let t = Counter::with_admin().await;
+    let inside = session.inside(&t);
+    assert_eq!(key_text(&t.db).trim().len(), 64);
     // key_store = "file": it stays there even in a session.
-    let mut stays = session.with(facepay(&db, &url));
-    stays.env("FACEPAY_KEY_STORE", "file");
-    assert!(history_ok(stays).await.ok);
-    assert_eq!(key_text(&db).trim().len(), 64);
+    assert!(history(&inside.env("FACEPAY_KEY_STORE", "file")).await.ok);
+    assert_eq!(key_text(&t.db).trim().len(), 64);
     // The default: the first start in the session moves it, audited.
-    assert!(history_ok(session.with(facepay(&db, &url))).await.ok);
-    let item = item_of(&db);
+    assert!(history(&inside).await.ok);
+    let item = item_of(&t.db);
     assert_eq!(session.lookup(&item).trim().len(), 64);
-    let mut audit = session.with(facepay(&db, &url));
-    audit.args(["audit", "--action", "journal_key_into_keyring"]);
-    let audit = run(audit, None).await;
+    let audit = inside
+        .run(&["audit", "--action", "journal_key_into_keyring"])
+        .await;
     assert_eq!(
         audit.json.as_array().map(Vec::len),
         Some(1),
@@ -196,31 +182,17 @@ async fn a_key_kept_in_a_file_moves_into_the_keyring_unless_it_is_told_to_stay()
 
 #[tokio::test]
 async fn key_and_token_files_others_could_read_are_made_private_and_audited() {
-    let sim = SimServer::loopback().await.unwrap();
-    let url = sim.url();
-    let (dir, db) = temp_db();
-    common::first_admin(&db, &url).await;
-    let token = run(
-        {
-            let mut c = facepay(&db, &url);
-            c.arg("bridge-token");
-            c
-        },
-        None,
-    )
-    .await;
-    let token_file = PathBuf::from(token.json["file"].as_str().unwrap());
-    for f in [key_file(&db), token_file.clone()] {
+    let t = Counter::with_admin().await;
+    let token_file = token_file(&t).await;
+    for f in [key_file(&t.db), token_file.clone()] {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    assert!(history_ok(facepay(&db, &url)).await.ok);
+    assert!(history(&t).await.ok);
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode(&key_file(&db)), 0o600);
+    assert_eq!(mode(&key_file(&t.db)), 0o600);
     // The bridge opens the token file when it starts.
-    let mut serve = facepay(&db, &url);
-    serve
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped());
+    let mut serve = t.cmd(&["serve", "--listen", "127.0.0.1:0"]);
+    serve.stdout(Stdio::piped());
     let mut child = serve.spawn().unwrap();
     let mut line = String::new();
     std::io::BufRead::read_line(
@@ -233,9 +205,7 @@ async fn key_and_token_files_others_could_read_are_made_private_and_audited() {
     child.wait().unwrap();
     assert_eq!(mode(&token_file), 0o600);
     for action in ["key_file_mode_fixed", "token_file_mode_fixed"] {
-        let mut audit = facepay(&db, &url);
-        audit.args(["audit", "--action", action]);
-        let audit = run(audit, None).await;
+        let audit = t.run(&["audit", "--action", action]).await;
         assert_eq!(
             audit.json.as_array().map(Vec::len),
             Some(1),
@@ -244,34 +214,15 @@ async fn key_and_token_files_others_could_read_are_made_private_and_audited() {
         );
     }
     // Exports, unmasked ones above all, are this user's only.
-    let settled = run(
-        {
-            let mut c = facepay(&db, &url);
-            c.args(["notify", "--json", "-"]);
-            c
-        },
-        Some(common::settle_json("V-1", "2026-11-25 09:30:00")),
-    )
-    .await;
+    let settled = t.settle("V-1", "2026-11-25 09:30:00").await;
     assert!(settled.ok, "{}", settled.json);
     for unmasked in [false, true] {
-        let out = dir.path().join(format!("export-{unmasked}.csv"));
-        let mut cmd = facepay(&db, &url);
-        cmd.args([
-            "export",
-            "--from",
-            "2026-11-25",
-            "--to",
-            "2026-11-25",
-            "--format",
-            "csv",
-            "--out",
-        ])
-        .arg(&out);
+        let out = t.dir.path().join(format!("export-{unmasked}.csv"));
+        let mut args = export("2026-11-25", "2026-11-25", "csv", &out);
         if unmasked {
-            cmd.arg("--unmasked");
+            args.push("--unmasked");
         }
-        let exported = run(cmd, None).await;
+        let exported = t.run(&args).await;
         assert!(exported.ok, "{}", exported.json);
         assert_eq!(mode(&out), 0o600, "unmasked: {unmasked}");
     }
@@ -282,63 +233,39 @@ async fn key_and_token_files_others_could_read_are_made_private_and_audited() {
 /// nothing of ours follows a link, and another account's key is not used.
 #[tokio::test]
 async fn planted_links_and_another_accounts_key_change_nothing_of_ours() {
-    let sim = SimServer::loopback().await.unwrap();
-    let url = sim.url();
-    let (dir, db) = temp_db();
-    common::first_admin(&db, &url).await;
-    let key_before = key_text(&db);
+    let t = Counter::with_admin().await;
+    let key_before = key_text(&t.db);
     // An export into a shared folder holding links named as its temporary
     // file was, and as the export itself: the key must stay the key.
-    let share = dir.path().join("share");
+    let share = t.dir.path().join("share");
     std::fs::create_dir_all(&share).unwrap();
-    let victim = dir.path().join("victim.txt");
+    let victim = t.dir.path().join("victim.txt");
     std::fs::write(&victim, "mine").unwrap();
-    std::os::unix::fs::symlink(key_file(&db), share.join("日结.partial")).unwrap();
-    std::os::unix::fs::symlink(&victim, share.join("日结.csv")).unwrap();
-    let mut cmd = facepay(&db, &url);
-    cmd.args([
-        "export",
-        "--from",
-        "2026-11-01",
-        "--to",
-        "2026-11-30",
-        "--format",
-        "csv",
-        "--out",
-    ])
-    .arg(share.join("日结.csv"));
-    let exported = run(cmd, None).await;
+    std::os::unix::fs::symlink(key_file(&t.db), share.join("日结.partial")).unwrap();
+    let out = share.join("日结.csv");
+    std::os::unix::fs::symlink(&victim, &out).unwrap();
+    let exported = t
+        .run(&export("2026-11-01", "2026-11-30", "csv", &out))
+        .await;
     assert!(exported.ok, "{}", exported.json);
     assert_eq!(
-        key_text(&db),
+        key_text(&t.db),
         key_before,
         "the key was not written through the link"
     );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
-    let out = share.join("日结.csv");
     assert!(
         !std::fs::symlink_metadata(&out).unwrap().is_symlink(),
         "the export replaced the link"
     );
     // The token file's old temporary name, planted as a link to the key.
-    let token = run(
-        {
-            let mut c = facepay(&db, &url);
-            c.arg("bridge-token");
-            c
-        },
-        None,
-    )
-    .await;
-    let token_file = PathBuf::from(token.json["file"].as_str().unwrap());
+    let token_file = token_file(&t).await;
     let mut partial = token_file.clone().into_os_string();
     partial.push(".partial");
-    std::os::unix::fs::symlink(key_file(&db), &partial).unwrap();
-    let mut rotate = facepay(&db, &url);
-    rotate.args(["bridge-token", "--rotate"]);
-    assert!(run(rotate, None).await.ok);
+    std::os::unix::fs::symlink(key_file(&t.db), &partial).unwrap();
+    assert!(t.run(&["bridge-token", "--rotate"]).await.ok);
     assert_eq!(
-        key_text(&db),
+        key_text(&t.db),
         key_before,
         "the rotation did not write through the link"
     );
@@ -349,15 +276,7 @@ async fn planted_links_and_another_accounts_key_change_nothing_of_ours() {
         .status()
         .unwrap();
     assert!(status.success(), "chown needs root (CI runs as root)");
-    let refused = run(
-        {
-            let mut c = facepay(&db, &url);
-            c.arg("bridge-token");
-            c
-        },
-        None,
-    )
-    .await;
+    let refused = t.run(&["bridge-token"]).await;
     assert!(!refused.ok, "{}", refused.json);
     assert!(
         refused.json["message"]

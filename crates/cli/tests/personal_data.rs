@@ -7,30 +7,30 @@
 
 mod common;
 
-use common::{facepay, journal_key, run, temp_db};
+use common::{Counter, journal_key};
 use facepay_core::api::TransType;
-use facepay_sim::{Behaviour, Script, SimServer};
+use facepay_sim::{Behaviour, Script};
 
 const NAME: &str = "梁晓燕";
 const ID_NO: &str = "441702199003152347";
 
-#[tokio::test]
-async fn a_terminal_message_naming_the_patient_is_masked_everywhere_it_goes() {
-    let sim = SimServer::loopback().await.unwrap();
-    let (dir, db) = temp_db();
-    let url = sim.url();
-    common::first_admin(&db, &url).await;
-    sim.sim.push_script(Script::for_trans(
+/// The face scan fails with a message that names the patient.
+fn naming_the_patient() -> Script {
+    Script::for_trans(
         TransType::EcAuth,
         Behaviour::Error {
             code: 3001,
             message: format!("{NAME}（{ID_NO}）的医保电子凭证已失效"),
         },
-    ));
+    )
+}
+
+#[tokio::test]
+async fn a_terminal_message_naming_the_patient_is_masked_everywhere_it_goes() {
+    let t = Counter::with_admin().await;
+    t.sim.sim.push_script(naming_the_patient());
     for level in ["warn", "info"] {
-        let mut cmd = facepay(&db, &url);
-        cmd.arg("auth").env("FACEPAY_LOG", level);
-        let failed = run(cmd, None).await;
+        let failed = t.env("FACEPAY_LOG", level).run(&["auth"]).await;
         assert_eq!(failed.json["code"], "terminal", "{}", failed.json);
         for (what, text) in [
             ("stderr", &failed.stderr),
@@ -49,26 +49,12 @@ async fn a_terminal_message_naming_the_patient_is_masked_everywhere_it_goes() {
                 .unwrap()
                 .contains("医保电子凭证已失效")
         );
-        sim.sim.push_script(Script::for_trans(
-            TransType::EcAuth,
-            Behaviour::Error {
-                code: 3001,
-                message: format!("{NAME}（{ID_NO}）的医保电子凭证已失效"),
-            },
-        ));
+        t.sim.sim.push_script(naming_the_patient());
     }
-    let history = run(
-        {
-            let mut c = facepay(&db, &url);
-            c.arg("pending");
-            c
-        },
-        None,
-    )
-    .await;
+    let history = t.run(&["pending"]).await;
     assert!(!history.json.to_string().contains(NAME));
-    let plain = dir.path().join("plain.db");
-    facepay_journal::rewrite::decrypt_copy(&db, &journal_key(&db), &plain).unwrap();
+    let plain = t.dir.path().join("plain.db");
+    facepay_journal::rewrite::decrypt_copy(&t.db, &journal_key(&t.db), &plain).unwrap();
     let bytes = std::fs::read(&plain).unwrap();
     let text = String::from_utf8_lossy(&bytes);
     assert!(!text.contains(NAME), "the name in the journal file");
@@ -82,9 +68,7 @@ async fn a_terminal_message_naming_the_patient_is_masked_everywhere_it_goes() {
             |r| r.get(0),
         )
         .unwrap();
-    let mut cmd = facepay(&db, &url);
-    cmd.args(["visit", &out_biz_no]);
-    let visit = run(cmd, None).await;
+    let visit = t.run(&["visit", &out_biz_no]).await;
     assert!(visit.ok, "{}", visit.json);
     let shown = visit.json.to_string();
     assert!(shown.contains("医保电子凭证已失效"), "{shown}");

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{facepay, run, temp_db};
+use common::{Cli, temp_db};
 use facepay_sim::SimServer;
 
 const ROUNDS: usize = 200;
@@ -26,10 +26,9 @@ const OTHERS: &[&[&str]] = &[
     &["serve", "--listen", "127.0.0.1:0"],
 ];
 
-fn spawn(db: &Path, url: &str, args: &[&str]) -> Child {
-    let mut cmd = facepay(db, url);
-    cmd.args(args)
-        .stdin(Stdio::null())
+fn spawn(cli: &Cli, args: &[&str]) -> Child {
+    let mut cmd = cli.cmd(args);
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd.spawn().unwrap()
@@ -64,7 +63,7 @@ fn end_with(child: &mut Child, after: Option<Duration>) -> (bool, bool) {
     }
 }
 
-fn lane(db: &Path, url: &str, rounds: usize, seed: u64) -> (usize, usize, usize) {
+fn lane(cli: &Cli, rounds: usize, seed: u64) -> (usize, usize, usize) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let (mut rekeys_killed, mut others_killed, mut rotated) = (0, 0, 0);
     for round in 0..rounds {
@@ -81,11 +80,11 @@ fn lane(db: &Path, url: &str, rounds: usize, seed: u64) -> (usize, usize, usize)
         // Kill the rotation in a third of the rounds, an other in another third.
         let roll = rng.u8(0..3);
         let kill_rekey = (roll == 0).then(|| Duration::from_millis(rng.u64(0..400)));
-        let mut rekey = spawn(db, url, &["rekey"]);
+        let mut rekey = spawn(cli, &["rekey"]);
         let waiters: Vec<_> = others
             .iter()
             .map(|(args, at)| {
-                let (db, url) = (db.to_owned(), url.to_owned());
+                let cli = cli.clone();
                 let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
                 let at = *at;
                 let kill = (roll == 1 || args[0] == "serve")
@@ -93,7 +92,7 @@ fn lane(db: &Path, url: &str, rounds: usize, seed: u64) -> (usize, usize, usize)
                 std::thread::spawn(move || {
                     std::thread::sleep(at);
                     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                    end(spawn(&db, &url, &args), kill)
+                    end(spawn(&cli, &args), kill)
                 })
             })
             .collect();
@@ -104,10 +103,7 @@ fn lane(db: &Path, url: &str, rounds: usize, seed: u64) -> (usize, usize, usize)
             others_killed += usize::from(w.join().unwrap());
         }
         // Whatever happened, the journal opens with the key on disk.
-        let out = facepay(db, url)
-            .args(["history", "--limit", "1"])
-            .output()
-            .unwrap();
+        let out = cli.cmd(&["history", "--limit", "1"]).output().unwrap();
         assert!(
             out.status.success(),
             "round {round} ({others:?}, rekey killed at {kill_rekey:?}): {}{}",
@@ -149,22 +145,14 @@ async fn rekey_raced_against_every_command_never_loses_the_journal() {
     let mut dirs = Vec::new();
     for lane_no in 0..LANES {
         let (dir, db) = temp_db();
-        common::first_admin(&db, &url).await;
-        let settled = run(
-            {
-                let mut c = facepay(&db, &url);
-                c.args(["notify", "--json", "-"]);
-                c
-            },
-            Some(common::settle_json("V-RACE", "2026-11-25 09:30:00")),
-        )
-        .await;
+        let cli = Cli::new(&db, &url);
+        cli.first_admin().await;
+        let settled = cli.settle("V-RACE", "2026-11-25 09:30:00").await;
         assert!(settled.ok, "{}", settled.json);
         bulk(&db);
-        let url = url.clone();
         let seed = 0x5eed + lane_no as u64;
         lanes.push(tokio::task::spawn_blocking(move || {
-            lane(&db, &url, ROUNDS / LANES, seed)
+            lane(&cli, ROUNDS / LANES, seed)
         }));
         dirs.push(dir);
     }

@@ -4,25 +4,16 @@
 
 mod common;
 
-use common::{facepay, run, settle_json, temp_db};
-use facepay_sim::{Behaviour, Script, SimServer};
+use common::{Counter, export, refund_json, settle_json};
+use facepay_sim::{Behaviour, Script};
 use serde_json::json;
 
 #[tokio::test]
 async fn auth_notify_history_summary_export_pending_resolve() {
-    let sim = SimServer::loopback().await.unwrap();
-    let (dir, db) = temp_db();
-    let url = sim.url();
-    let cli = |args: &[&str]| {
-        let mut c = facepay(&db, &url);
-        c.args(args);
-        c
-    };
-
-    common::first_admin(&db, &url).await;
-    let auth = run(cli(&["auth"]), None).await;
+    let t = Counter::with_admin().await;
+    let auth = t.run(&["auth"]).await;
     assert!(auth.ok, "{}", auth.json);
-    let visit = auth.json["outBizNo"].as_str().unwrap().to_owned();
+    let visit = auth.out_biz_no();
     assert!(
         auth.json["identity"]["idNo"]
             .as_str()
@@ -30,42 +21,28 @@ async fn auth_notify_history_summary_export_pending_resolve() {
             .contains('*')
     );
 
-    let file = dir.path().join("settle.json");
+    let file = t.dir.path().join("settle.json");
     std::fs::write(&file, settle_json(&visit, "2026-11-25 09:30:00")).unwrap();
-    let notified = run(cli(&["notify", "--json", file.to_str().unwrap()]), None).await;
+    let notified = t.run(&["notify", "--json", file.to_str().unwrap()]).await;
     assert!(notified.ok, "{}", notified.json);
     assert_eq!(notified.json["delivery"]["status"], "delivered");
     let settlement = notified.json["settlementId"].as_i64().unwrap();
 
     // From standard input; a refund of the same visit.
-    let refund =
-        settle_json(&visit, "2026-11-25 10:00:00").replace("\"SUCCESS\"", "\"REFUND_SUCCESS\"");
-    let refunded = run(cli(&["notify", "--json", "-"]), Some(refund)).await;
+    let refunded = t.notify(refund_json(&visit, "2026-11-25 10:00:00")).await;
     assert!(refunded.ok, "{}", refunded.json);
     assert_eq!(refunded.json["originalId"].as_i64(), Some(settlement));
 
-    let history = run(cli(&["history", "--out-biz-no", &visit]), None).await;
+    let history = t.run(&["history", "--out-biz-no", &visit]).await;
     assert_eq!(history.json["rows"].as_array().unwrap().len(), 2);
-    let summary = run(cli(&["summary", "--date", "2026-11-25"]), None).await;
+    let summary = t.run(&["summary", "--date", "2026-11-25"]).await;
     assert_eq!(summary.json[0]["net"]["totalFee"], "0.00");
     assert_eq!(summary.json[0]["byState"].as_array().unwrap().len(), 2);
 
-    let csv = dir.path().join("export.csv");
-    let exported = run(
-        cli(&[
-            "export",
-            "--from",
-            "2026-11-25",
-            "--to",
-            "2026-11-25",
-            "--format",
-            "csv",
-            "--out",
-            csv.to_str().unwrap(),
-        ]),
-        None,
-    )
-    .await;
+    let csv = t.dir.path().join("export.csv");
+    let exported = t
+        .run(&export("2026-11-25", "2026-11-25", "csv", &csv))
+        .await;
     assert_eq!(exported.json["rows"], 2);
     assert!(
         std::fs::read(&csv)
@@ -73,29 +50,26 @@ async fn auth_notify_history_summary_export_pending_resolve() {
             .starts_with(&[0xEF, 0xBB, 0xBF])
     );
 
-    let detail = run(cli(&["visit", &visit]), None).await;
+    let detail = t.run(&["visit", &visit]).await;
     assert_eq!(detail.json["calls"].as_array().unwrap().len(), 4);
 
     // A terminal that never answers: a non-zero exit, JSON on stdout, and a 待确认 entry.
-    sim.sim.push_script(Script::any(Behaviour::Hang));
-    let mut notify_hang = cli(&["notify", "--json", "-"]);
-    notify_hang.env("FACEPAY_CONFIG", write_timeouts(dir.path()));
-    let hung = run(
-        notify_hang,
-        Some(settle_json("V-HANG", "2026-11-25 11:00:00")),
-    )
-    .await;
+    t.sim.sim.push_script(Script::any(Behaviour::Hang));
+    let hung = t
+        .env("FACEPAY_CONFIG", write_timeouts(t.dir.path()))
+        .settle("V-HANG", "2026-11-25 11:00:00")
+        .await;
     assert!(
         hung.ok,
         "the settlement is recorded even though delivery timed out: {}",
         hung.json
     );
     assert_eq!(hung.json["delivery"]["status"], "pending");
-    let pending = run(cli(&["pending"]), None).await;
+    let pending = t.run(&["pending"]).await;
     let call = pending.json[0]["id"].as_i64().unwrap();
     assert_eq!(pending.json[0]["errorKind"], "transport_timeout");
-    let resolved = run(
-        cli(&[
+    let resolved = t
+        .run(&[
             "resolve",
             "--call",
             &call.to_string(),
@@ -103,12 +77,10 @@ async fn auth_notify_history_summary_export_pending_resolve() {
             "ok",
             "--reason",
             "终端屏幕已显示结算成功",
-        ]),
-        None,
-    )
-    .await;
+        ])
+        .await;
     assert!(resolved.ok, "{}", resolved.json);
-    let outbox = run(cli(&["outbox"]), None).await;
+    let outbox = t.run(&["outbox"]).await;
     assert!(
         outbox.json["undelivered"].as_array().unwrap().is_empty(),
         "{}",
@@ -116,19 +88,17 @@ async fn auth_notify_history_summary_export_pending_resolve() {
     );
 
     // Failures: exit 1 with {code, message}; usage errors exit 2.
-    let dup = run(cli(&["notify", "--json", file.to_str().unwrap()]), None).await;
+    let dup = t.run(&["notify", "--json", file.to_str().unwrap()]).await;
     assert_eq!(
         (dup.code, dup.json["code"].as_str()),
         (Some(1), Some("duplicate"))
     );
-    let bad = run(
-        cli(&["notify", "--json", "-"]),
-        Some(r#"{"outBizNo":"X","medicalSettleState":"SUCCESS","totalFee":"abc"}"#.into()),
-    )
-    .await;
+    let bad = t
+        .notify(r#"{"outBizNo":"X","medicalSettleState":"SUCCESS","totalFee":"abc"}"#)
+        .await;
     assert_eq!(bad.json["code"], "validation");
     assert!(bad.json["message"].as_str().unwrap().contains("totalFee"));
-    let usage = run(cli(&["summary"]), None).await;
+    let usage = t.run(&["summary"]).await;
     assert_eq!(
         (usage.code, usage.json["code"].as_str()),
         (Some(2), Some("usage"))
@@ -161,33 +131,16 @@ fn assert_no_full_id(text: &str) {
 
 #[tokio::test]
 async fn self_pay_and_refunds_from_the_command_line() {
-    let sim = SimServer::loopback().await.unwrap();
-    let (_dir, db) = temp_db();
-    let url = sim.url();
-    let cli = |args: &[&str]| {
-        let mut c = facepay(&db, &url);
-        c.args(args);
-        c
-    };
-    let visit = run(cli(&["auth"]), None).await.json["outBizNo"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let paid = run(
-        cli(&["notify", "--json", "-"]),
-        Some(settle_json(&visit, "2026-11-25 09:30:00")),
-    )
-    .await;
+    let t = Counter::start().await;
+    let visit = t.new_visit().await;
+    let paid = t.settle(&visit, "2026-11-25 09:30:00").await;
     let id = paid.json["settlementId"].as_i64().unwrap().to_string();
+    let refund = ["refund", "--settlement", &id, "--json", "-"];
 
     // A partial refund from stdin: the HIS's 2208 amounts; the rest from the original.
     let partial = r#"{"totalFee": "20.50", "ownAmt": "20.50", "hifAmt": "0.00", "acctAmt": "0.00",
         "hifpAmt": "0.00", "setlTime": "2026-11-25 10:00:00"}"#;
-    let refunded = run(
-        cli(&["refund", "--settlement", &id, "--json", "-"]),
-        Some(partial.into()),
-    )
-    .await;
+    let refunded = t.run_with(&refund, partial).await;
     assert!(refunded.ok, "{}", refunded.json);
     assert_eq!(refunded.json["state"], "REFUND_SUCCESS");
     assert_eq!(refunded.json["outBizNo"], visit.as_str());
@@ -197,12 +150,8 @@ async fn self_pay_and_refunds_from_the_command_line() {
     );
 
     // Too much: exit 1, the field named, nothing sent.
-    let sent = sim.sim.received().len();
-    let over = run(
-        cli(&["refund", "--settlement", &id, "--json", "-"]),
-        Some(r#"{"totalFee": "100.01"}"#.into()),
-    )
-    .await;
+    let sent = t.sent();
+    let over = t.run_with(&refund, r#"{"totalFee": "100.01"}"#).await;
     assert_eq!(over.code, Some(1));
     assert_eq!(over.json["code"], "invalid_input");
     assert!(
@@ -210,25 +159,21 @@ async fn self_pay_and_refunds_from_the_command_line() {
         "{}",
         over.json
     );
-    assert_eq!(sim.sim.received().len(), sent);
+    assert_eq!(t.sent(), sent);
 
     // Part of the rest without its split: refused (only the HIS knows it).
-    let part = run(
-        cli(&["refund", "--settlement", &id, "--json", "-"]),
-        Some(r#"{"totalFee": "50.00"}"#.into()),
-    )
-    .await;
+    let part = t.run_with(&refund, r#"{"totalFee": "50.00"}"#).await;
     assert_eq!(part.json["code"], "invalid_input", "{}", part.json);
     // Without --json: all that is left, each amount what is left of it.
-    let rest = run(cli(&["refund", "--settlement", &id]), None).await;
+    let rest = t.run(&["refund", "--settlement", &id]).await;
     assert!(rest.ok, "{}", rest.json);
-    let sent = sim.sim.received().last().unwrap().data().unwrap();
+    let sent = t.sim.sim.received().last().unwrap().data().unwrap();
     assert_eq!(
         (&sent["totalFee"], &sent["ownAmt"], &sent["hifAmt"]),
         (&json!("100.00"), &json!("0.00"), &json!("80.00"))
     );
     assert!(sent.get("balance").is_none(), "{sent}");
-    let history = run(cli(&["history", "--out-biz-no", &visit]), None).await;
+    let history = t.run(&["history", "--out-biz-no", &visit]).await;
     let original = history.json["rows"]
         .as_array()
         .unwrap()
@@ -239,16 +184,13 @@ async fn self_pay_and_refunds_from_the_command_line() {
     assert_eq!(original["refundableFee"], "0.00");
 
     // 自费: selfPay and no amount block.
-    let cash = run(cli(&["auth"]), None).await.json["outBizNo"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let draft = serde_json::json!({"outBizNo": cash, "medicalSettleState": "SUCCESS",
+    let cash = t.new_visit().await;
+    let draft = json!({"outBizNo": cash, "medicalSettleState": "SUCCESS",
         "selfPay": true, "totalFee": "35.00", "setlTime": "2026-11-25 11:00:00"});
-    let notified = run(cli(&["notify", "--json", "-"]), Some(draft.to_string())).await;
+    let notified = t.notify(draft.to_string()).await;
     assert!(notified.ok, "{}", notified.json);
     assert_eq!(notified.json["selfPay"], true);
-    let summary = run(cli(&["summary", "--date", "2026-11-25"]), None).await;
+    let summary = t.run(&["summary", "--date", "2026-11-25"]).await;
     assert_eq!(summary.json[0]["netSelfPay"]["totalFee"], "35.00");
     // The rest was refunded today (no setlTime given): it counts in today's 日结.
     assert_eq!(summary.json[0]["netInsured"]["totalFee"], "100.00");
@@ -256,21 +198,14 @@ async fn self_pay_and_refunds_from_the_command_line() {
 
 #[tokio::test]
 async fn a_qrcode_visit_from_the_command_line() {
-    let sim = SimServer::loopback().await.unwrap();
-    let (_dir, db) = temp_db();
-    let url = sim.url();
-    let cli = |args: &[&str]| {
-        let mut c = facepay(&db, &url);
-        c.args(args);
-        c
-    };
-    sim.sim.push_script(Script::for_trans(
+    let t = Counter::start().await;
+    t.sim.sim.push_script(Script::for_trans(
         facepay_sim::TransType::QrCodeGet,
         Behaviour::AsPerson {
             person: "child-1y5m".into(),
         },
     ));
-    let scan = run(cli(&["qrcode"]), None).await;
+    let scan = t.run(&["qrcode"]).await;
     assert!(scan.ok, "{}", scan.json);
     assert_eq!(scan.json["credential"], "qrcode");
     assert!(
@@ -285,22 +220,16 @@ async fn a_qrcode_visit_from_the_command_line() {
             .unwrap()
             .starts_with("1岁")
     );
-    let visit = scan.json["outBizNo"].as_str().unwrap().to_owned();
-    let paid = run(
-        cli(&["notify", "--json", "-"]),
-        Some(settle_json(
-            &visit,
-            &chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string(),
-        )),
-    )
-    .await;
+    let visit = scan.out_biz_no();
+    let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let paid = t.settle(&visit, &now).await;
     assert!(paid.ok, "{}", paid.json);
-    let listed = run(cli(&["history", "--credential", "qrcode"]), None).await;
+    let listed = t.run(&["history", "--credential", "qrcode"]).await;
     let rows = listed.json["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{}", listed.json);
     assert_eq!(rows[0]["outBizNo"], visit.as_str());
-    let faces = run(cli(&["history", "--credential", "face"]), None).await;
+    let faces = t.run(&["history", "--credential", "face"]).await;
     assert!(faces.json["rows"].as_array().unwrap().is_empty());
-    let bad = run(cli(&["history", "--credential", "card"]), None).await;
+    let bad = t.run(&["history", "--credential", "card"]).await;
     assert_eq!(bad.json["field"], "credential", "{}", bad.json);
 }

@@ -2,6 +2,13 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+mod cli;
+mod counter;
+
+// Each suite compiles its own copy of this module and uses a part of it.
+#[allow(unused_imports)]
+pub use {cli::Cli, cli::export, counter::Counter};
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -59,6 +66,16 @@ pub struct Run {
     pub stdout: String,
 }
 
+impl Run {
+    /// The visit it names (`auth`, `qrcode`, a settlement).
+    pub fn out_biz_no(&self) -> String {
+        self.json["outBizNo"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no outBizNo: {} {}", self.json, self.stderr))
+            .to_owned()
+    }
+}
+
 /// A finished command. `json` is what it printed on stdout — or, when it
 /// printed nothing there (`bridge-token`'s errors), the JSON object that
 /// ends its stderr.
@@ -101,26 +118,12 @@ pub async fn run(mut cmd: Command, stdin: Option<String>) -> Run {
     .unwrap()
 }
 
+/// The first administrator's PIN, every command's credential (see `Cli::first_admin`).
 pub const ADMIN_PIN: &str = "246810";
 
-/// Create the counter's first administrator, 0107 林晓燕, as IT would at
-/// installation: `facepay operators add` needs no credential while there is none.
+/// The counter's first administrator (see `Cli::first_admin`).
 pub async fn first_admin(db: &Path, url: &str) {
-    let mut cmd = facepay(db, url);
-    cmd.args([
-        "operators",
-        "add",
-        "--id",
-        "0107",
-        "--name",
-        "林晓燕",
-        "--role",
-        "admin",
-    ])
-    .env("FACEPAY_NEW_PIN", ADMIN_PIN);
-    let r = run(cmd, None).await;
-    assert!(r.ok, "first administrator: {} {}", r.json, r.stderr);
-    assert_eq!(r.json["role"], "admin");
+    Cli::new(db, url).first_admin().await;
 }
 
 pub fn settle_json(out_biz_no: &str, setl_time: &str) -> String {
@@ -130,6 +133,11 @@ pub fn settle_json(out_biz_no: &str, setl_time: &str) -> String {
         "ownAmt": "20.50", "hifAmt": "80.00", "acctAmt": "20.00", "hifpAmt": "80.00"
     })
     .to_string()
+}
+
+/// The refund of all of `settle_json`'s settlement, as the HIS notifies it.
+pub fn refund_json(out_biz_no: &str, setl_time: &str) -> String {
+    settle_json(out_biz_no, setl_time).replace("\"SUCCESS\"", "\"REFUND_SUCCESS\"")
 }
 
 pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
