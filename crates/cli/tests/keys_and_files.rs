@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Cli, Counter, Run, export, key_file};
+use common::{Bridge, Cli, Counter, Run, export, key_file};
 
 /// A D-Bus session of the test's own with an unlocked GNOME Keyring on it.
 struct Session {
@@ -191,18 +191,7 @@ async fn key_and_token_files_others_could_read_are_made_private_and_audited() {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&key_file(&t.db)), 0o600);
     // The bridge opens the token file when it starts.
-    let mut serve = t.cmd(&["serve", "--listen", "127.0.0.1:0"]);
-    serve.stdout(Stdio::piped());
-    let mut child = serve.spawn().unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    assert!(line.contains("listening"), "{line}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    Bridge::start(&t).await.kill();
     assert_eq!(mode(&token_file), 0o600);
     for action in ["key_file_mode_fixed", "token_file_mode_fixed"] {
         let audit = t.run(&["audit", "--action", action]).await;

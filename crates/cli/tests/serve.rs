@@ -5,28 +5,17 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::time::Duration;
 
-use common::{facepay, run};
-use facepay_sim::SimServer;
-use serde_json::Value;
-
-fn cli(db: &std::path::Path, url: &str, args: &[&str]) -> std::process::Command {
-    let mut cmd = facepay(db, url);
-    cmd.args(args);
-    cmd
-}
+use common::{Bridge, Counter};
+use facepay_testkit::{Http, json};
+use reqwest::Method;
 
 #[tokio::test]
 async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
-    let sim = SimServer::loopback().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("facepay.db");
-
-    common::first_admin(&db, &sim.url()).await;
+    let t = Counter::with_admin().await;
     // The token is created on first use, beside the journal, and printed for IT.
-    let token = run(cli(&db, &sim.url(), &["bridge-token"]), None).await;
+    let token = t.run(&["bridge-token"]).await;
     assert!(token.ok, "{}", token.stderr);
     let first = token.json["token"].as_str().unwrap().to_owned();
     assert_eq!(first.len(), 64);
@@ -37,31 +26,11 @@ async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
             .ends_with("bridge.token")
     );
 
-    let mut cmd = facepay(&db, &sim.url());
-    cmd.args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (ready, mut lines) = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let ready: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-        (ready, lines)
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", ready["listening"].as_str().unwrap());
-    let http = reqwest::Client::new();
+    let bridge = Bridge::start(&t).await;
+    let his = Http::new(&bridge.base).bearer(&first);
 
     // A full visit from the HIS.
-    let scan: Value = http
-        .post(format!("{base}/v1/face-auth"))
-        .bearer_auth(&first)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let scan = his.post_empty("/v1/face-auth").await;
     let out_biz_no = scan["outBizNo"].as_str().unwrap().to_owned();
     assert_eq!(
         scan["identity"]["idNo"].as_str().unwrap().len(),
@@ -71,21 +40,20 @@ async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
     let now = chrono::Local::now()
         .naive_local()
         .format("%Y-%m-%d %H:%M:%S");
-    let settled = http
-        .post(format!("{base}/v1/settlements"))
-        .bearer_auth(&first)
-        .header("content-type", "application/json")
-        .body(format!(
-            r#"{{"outBizNo":"{out_biz_no}","medicalSettleState":"SUCCESS","setlinfo":{{"medfee_sumamt":35,
+    let (settled, _) = his
+        .send(
+            Method::POST,
+            "/v1/settlements",
+            &format!(
+                r#"{{"outBizNo":"{out_biz_no}","medicalSettleState":"SUCCESS","setlinfo":{{"medfee_sumamt":35,
             "psn_cash_pay":5,"fund_pay_sumamt":30,"acct_pay":0,"hifp_pay":30,"setl_id":"S-9","setl_time":"{now}"}}}}"#
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(settled.status(), 201);
+            ),
+        )
+        .await;
+    assert_eq!(settled, 201);
 
     // The CLI reads the same journal while the bridge runs.
-    let history = run(cli(&db, &sim.url(), &["history"]), None).await;
+    let history = t.run(&["history"]).await;
     assert!(history.ok, "{}", history.stderr);
     let rows = history.json["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
@@ -93,60 +61,32 @@ async fn serve_answers_the_his_beside_the_cli_and_stops_on_sigterm() {
     assert_eq!(rows[0]["totalFee"], "35.00");
 
     // Rotation from the CLI takes effect in the running bridge.
-    let rotated = run(cli(&db, &sim.url(), &["bridge-token", "--rotate"]), None).await;
+    let rotated = t.run(&["bridge-token", "--rotate"]).await;
     let second = rotated.json["token"].as_str().unwrap().to_owned();
     assert_ne!(second, first);
     // File times may be coarse: wait for a different second.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let touch = std::fs::File::options()
         .write(true)
         .open(rotated.json["file"].as_str().unwrap())
         .unwrap();
     touch.set_modified(std::time::SystemTime::now()).unwrap();
-    let old = http
-        .get(format!("{base}/v1/health"))
-        .bearer_auth(&first)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(old.status(), 401);
-    let new = http
-        .get(format!("{base}/v1/health"))
-        .bearer_auth(&second)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(new.status(), 200);
+    for (token, status) in [(&first, 401), (&second, 200)] {
+        let health = Http::new(&bridge.base).bearer(token);
+        let (got, body) = json(health.request(Method::GET, "/v1/health")).await;
+        assert_eq!(got, status, "{body}");
+    }
 
     // SIGTERM: a clean stop.
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let (status, rest) = tokio::task::spawn_blocking(move || {
-        let rest: Vec<String> = lines.by_ref().map_while(Result::ok).collect();
-        (child.wait().unwrap(), rest.join("\n"))
-    })
-    .await
-    .unwrap();
+    let (status, rest) = bridge.stop().await;
     assert!(status.success(), "{rest}");
     assert!(rest.contains("stopped"), "{rest}");
 }
 
 #[tokio::test]
 async fn serve_refuses_an_address_off_this_machine() {
-    let sim = SimServer::loopback().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("f.db");
-    let r = run(
-        cli(&db, &sim.url(), &["serve", "--listen", "0.0.0.0:17321"]),
-        None,
-    )
-    .await;
+    let t = Counter::start().await;
+    let r = t.run(&["serve", "--listen", "0.0.0.0:17321"]).await;
     assert!(!r.ok);
     assert_eq!(r.json["code"], "config");
     assert!(
@@ -156,66 +96,36 @@ async fn serve_refuses_an_address_off_this_machine() {
     );
 }
 
-/// Start `facepay serve` on the journal; its base URL and the process.
-async fn serve(db: &std::path::Path, url: &str) -> (String, std::process::Child) {
-    let mut cmd = facepay(db, url);
-    cmd.args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let ready = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let ready: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-        // Keep reading so the process never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        ready
-    })
-    .await
-    .unwrap();
-    (
-        format!("http://{}", ready["listening"].as_str().unwrap()),
-        child,
-    )
-}
-
 #[tokio::test]
 async fn a_retry_after_the_bridge_process_died_is_told_the_visit_to_look_at() {
     use facepay_core::api::TransType;
     use facepay_sim::{Behaviour, Script};
-    let sim = SimServer::loopback().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("facepay.db");
-    common::first_admin(&db, &sim.url()).await;
-    let token = run(cli(&db, &sim.url(), &["bridge-token"]), None).await;
+    let t = Counter::with_admin().await;
+    let token = t.run(&["bridge-token"]).await;
     let token = token.json["token"].as_str().unwrap().to_owned();
     // The patient takes their time; the bridge process is killed meanwhile.
-    sim.sim
+    t.sim
+        .sim
         .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Hang));
-    let (base, mut child) = serve(&db, &sim.url()).await;
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_millis(800))
-        .build()
-        .unwrap();
-    let first = http
-        .post(format!("{base}/v1/face-auth"))
-        .bearer_auth(&token)
+    let bridge = Bridge::start(&t).await;
+    let first = Http::new(&bridge.base)
+        .bearer(&token)
+        .request(Method::POST, "/v1/face-auth")
         .header("Idempotency-Key", "scan-before-the-crash")
+        .timeout(Duration::from_millis(800))
         .send()
         .await;
     assert!(first.is_err(), "the HIS gave up waiting");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    bridge.kill();
 
-    let (base, mut child) = serve(&db, &sim.url()).await;
-    let retry = reqwest::Client::new()
-        .post(format!("{base}/v1/face-auth"))
-        .bearer_auth(&token)
-        .header("Idempotency-Key", "scan-before-the-crash")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(retry.status(), 409);
-    let body: Value = retry.json().await.unwrap();
+    let bridge = Bridge::start(&t).await;
+    let his = Http::new(&bridge.base).bearer(&token);
+    let (status, body) = json(
+        his.request(Method::POST, "/v1/face-auth")
+            .header("Idempotency-Key", "scan-before-the-crash"),
+    )
+    .await;
+    assert_eq!(status, 409);
     assert_eq!(body["code"], "idempotency_interrupted", "{body}");
     let out_biz_no = body["outBizNo"].as_str().unwrap().to_owned();
     assert!(
@@ -223,16 +133,7 @@ async fn a_retry_after_the_bridge_process_died_is_told_the_visit_to_look_at() {
         "{body}"
     );
     // The visit it names is there, 待确认 (the scan may have happened).
-    let visit: Value = reqwest::Client::new()
-        .get(format!("{base}/v1/visits/{out_biz_no}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let visit = his.get(&format!("/v1/visits/{out_biz_no}")).await;
     assert_eq!(visit["state"], "pending", "{visit}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    bridge.kill();
 }

@@ -2,12 +2,13 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+mod bridge;
 mod cli;
 mod counter;
 
 // Each suite compiles its own copy of this module and uses a part of it.
 #[allow(unused_imports)]
-pub use {cli::Cli, cli::export, counter::Counter};
+pub use {bridge::Bridge, cli::Cli, cli::export, counter::Counter};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -120,11 +121,6 @@ pub async fn run(mut cmd: Command, stdin: Option<String>) -> Run {
 
 /// The first administrator's PIN, every command's credential (see `Cli::first_admin`).
 pub const ADMIN_PIN: &str = "246810";
-
-/// The counter's first administrator (see `Cli::first_admin`).
-pub async fn first_admin(db: &Path, url: &str) {
-    Cli::new(db, url).first_admin().await;
-}
 
 pub fn settle_json(out_biz_no: &str, setl_time: &str) -> String {
     serde_json::json!({
