@@ -40,11 +40,7 @@ fn app_on(
         .unwrap()
 }
 
-fn call(
-    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
-    cmd: &str,
-    args: Value,
-) -> Result<Value, Value> {
+fn call(webview: &Window, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         webview,
         InvokeRequest {
@@ -62,8 +58,24 @@ fn call(
 
 const ADMIN_PIN: &str = "246810";
 
+type Window = tauri::WebviewWindow<tauri::test::MockRuntime>;
+
+/// The panel's window, as the app opens it.
+fn main_window(app: &tauri::App<tauri::test::MockRuntime>) -> Window {
+    tauri::WebviewWindowBuilder::new(app, "main", Default::default())
+        .build()
+        .unwrap()
+}
+
+/// The panel's window on a first start, its administrator signed in.
+fn signed_in(app: &tauri::App<tauri::test::MockRuntime>) -> Window {
+    let w = main_window(app);
+    sign_in_admin(&w);
+    w
+}
+
 /// The first start: the administrator 0001 is created and signed in.
-fn sign_in_admin(w: &tauri::WebviewWindow<tauri::test::MockRuntime>) {
+fn sign_in_admin(w: &Window) {
     let request = json!({"id": "0001", "name": "周建国", "role": "admin", "pin": ADMIN_PIN});
     call(w, "create_first_admin", json!({ "request": request })).unwrap();
 }
@@ -72,10 +84,7 @@ fn sign_in_admin(w: &tauri::WebviewWindow<tauri::test::MockRuntime>) {
 fn a_visit_through_the_commands() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    sign_in_admin(&w);
+    let w = signed_in(&app);
 
     let info = call(&w, "app_info", json!({})).unwrap();
     assert_eq!(info["demo"], true);
@@ -106,10 +115,7 @@ fn a_visit_through_the_commands() {
 fn errors_cross_ipc_as_code_and_message_naming_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    sign_in_admin(&w);
+    let w = signed_in(&app);
     let draft = json!({"outBizNo": "V-1", "medicalSettleState": "SUCCESS", "totalFee": "1.234",
         "bizType": "", "operatorId": "", "operatorName": "", "hospitalName": "", "setlTime": ""});
     let err = call(&w, "notify", json!({ "draft": draft })).unwrap_err();
@@ -152,10 +158,7 @@ fn errors_cross_ipc_as_code_and_message_naming_the_field() {
 fn one_setl_id_one_settlement_and_no_refund_without_a_settlement_from_the_panel() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    sign_in_admin(&w);
+    let w = signed_in(&app);
     let first = call(&w, "face_auth", json!({})).unwrap();
     let first = first["outBizNo"].as_str().unwrap().to_owned();
     let paid = call(
@@ -206,10 +209,7 @@ fn the_panel_refuses_an_identity_fetched_again_about_another_person() {
         facepay_testkit::counter(dir.path(), &sim.url()),
         |_| {},
     );
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    sign_in_admin(&w);
+    let w = signed_in(&app);
     let visit = call(&w, "face_auth", json!({})).unwrap();
     let out_biz_no = visit["outBizNo"].as_str().unwrap().to_owned();
     call(
@@ -257,10 +257,7 @@ fn panel_draft(out_biz_no: &str, self_pay: bool, setl_time: &str) -> Value {
 fn the_panel_form_stores_its_office_id_and_self_pay_and_refunds_from_history() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    sign_in_admin(&w);
+    let w = signed_in(&app);
     let info = call(&w, "app_info", json!({})).unwrap();
     assert_eq!(
         info["officeId"], "0001",
@@ -416,10 +413,7 @@ fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
         addr = state.bridge.addr();
     });
     let addr = addr.expect("serving");
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    sign_in_admin(&w);
+    let w = signed_in(&app);
 
     let info = call(&w, "bridge_info", json!({})).unwrap();
     assert_eq!(info["serving"], addr.to_string());
@@ -430,18 +424,9 @@ fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
     assert!(token.starts_with(&masked[..4]));
 
     // The HIS scans and pushes its 2207 result over HTTP.
-    let base = format!("http://{addr}");
+    let his = facepay_testkit::Http::new(format!("http://{addr}")).bearer(&token);
     let (scan, settled) = tauri::async_runtime::block_on(async {
-        let http = reqwest::Client::new();
-        let scan: Value = http
-            .post(format!("{base}/v1/face-auth"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let scan = his.post_empty("/v1/face-auth").await;
         let now = chrono::Local::now()
             .naive_local()
             .format("%Y-%m-%d %H:%M:%S");
@@ -450,17 +435,7 @@ fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
             "psn_cash_pay":5,"fund_pay_sumamt":30,"acct_pay":0,"hifp_pay":30,"setl_id":"S-1","setl_time":"{now}"}}}}"#,
             scan["outBizNo"].as_str().unwrap()
         );
-        let settled: Value = http
-            .post(format!("{base}/v1/settlements"))
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let settled = his.post("/v1/settlements", &body).await;
         (scan, settled)
     });
     // The panel sees the HIS's visit, masked, with its settlement held for F4.
@@ -485,14 +460,8 @@ fn the_panel_serves_the_his_bridge_and_shows_the_his_at_work() {
     // 重新生成: the old token stops working.
     let rotated = call(&w, "rotate_bridge_token", json!({})).unwrap();
     assert_ne!(rotated["tokenMasked"], info["tokenMasked"]);
-    let old = tauri::async_runtime::block_on(async {
-        reqwest::Client::new()
-            .get(format!("{base}/v1/health"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .status()
+    let (old, _) = tauri::async_runtime::block_on(async {
+        facepay_testkit::json(his.request(reqwest::Method::GET, "/v1/health")).await
     });
     assert_eq!(old, 401);
 }
@@ -514,9 +483,7 @@ fn a_configuration_that_cannot_be_used_keeps_the_setup_screen_until_settings_are
     let app = app_on(dir.path(), file, |state| {
         *state.startup_error.lock().unwrap() = Some("配置项 terminal.url：不是网址".into());
     });
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let w = main_window(&app);
     let info = call(&w, "app_info", json!({})).unwrap();
     assert!(
         info["startupError"]
@@ -627,7 +594,7 @@ fn sample_args(cmd: &str, form: &Value) -> Value {
     }
 }
 
-fn code_of(w: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> String {
+fn code_of(w: &Window, cmd: &str, args: Value) -> String {
     match call(w, cmd, args) {
         Ok(v) => format!("ok: {v}"),
         Err(e) => e["code"].as_str().unwrap_or("?").to_owned(),
@@ -659,9 +626,7 @@ fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administ
 
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
+    let w = main_window(&app);
     // Nobody yet: the first start must create the administrator.
     assert_eq!(
         call(&w, "seat", json!({})).unwrap()["needsFirstAdmin"],
@@ -753,10 +718,7 @@ fn exports_into_the_configured_folder_never_replace_one_another() {
     let exports = dir.path().join("exports");
     std::fs::create_dir_all(&exports).unwrap();
     let app = app_with(dir.path(), |state| state.export_dir = Some(exports.clone()));
-    let w = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    sign_in_admin(&w);
+    let w = signed_in(&app);
     let export = |unmasked: bool| {
         let request = json!({"from": "2026-11-28", "to": "2026-11-28", "format": "csv", "unmasked": unmasked});
         call(&w, "export", json!({ "request": request })).unwrap()["file"]
