@@ -8,13 +8,14 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{His, TOKEN, now};
+use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test]
 async fn once_the_identity_is_masked_no_settlement_confirms_a_guess_at_it() {
     let his = His::configured(Some(TOKEN), |f| f.bridge.identity_window_minutes = Some(0)).await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let scan = his.scan().await;
+    let visit = scan.out_biz_no();
     let (name, id_no) = (
         scan.body["identity"]["userName"]
             .as_str()
@@ -72,7 +73,7 @@ fn urlencoding(s: &str) -> String {
 #[tokio::test]
 async fn a_body_naming_a_member_twice_is_refused() {
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
+    let scan = his.scan().await;
     let visit = scan.body["outBizNo"].as_str().unwrap();
     let body = format!(
         r#"{{"outBizNo":"{visit}","medicalSettleState":"SUCCESS","selfPay":true,"setlinfo":{{"medfee_sumamt":1,"medfee_sumamt":2,"setl_time":"{}"}}}}"#,
@@ -94,13 +95,13 @@ async fn a_body_naming_a_member_twice_is_refused() {
 #[tokio::test]
 async fn utf8_declared_as_gbk_is_refused_not_stored_as_other_characters() {
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
+    let scan = his.scan().await;
     let visit = scan.body["outBizNo"].as_str().unwrap();
     let body = json!({"outBizNo": visit, "medicalSettleState": "FAIL", "totalFee": "5.00",
         "failReason": "医保中心超时", "setlTime": now()});
     let r = his
         .send(
-            his.authed(his.http.post(format!("{}/v1/settlements", his.base)))
+            his.request(Method::POST, "/v1/settlements")
                 .header("content-type", "application/json; charset=GBK")
                 .body(body.to_string()),
         )
@@ -113,7 +114,7 @@ async fn utf8_declared_as_gbk_is_refused_not_stored_as_other_characters() {
     let (gbk, _, _) = encoding_rs::GBK.encode(&text);
     let r = his
         .send(
-            his.authed(his.http.post(format!("{}/v1/settlements", his.base)))
+            his.request(Method::POST, "/v1/settlements")
                 .header("content-type", "application/json; charset=GBK")
                 .body(gbk.into_owned()),
         )

@@ -7,7 +7,7 @@ mod common;
 
 use common::{His, setlinfo_2207};
 use facepay_core::api::HisNotify;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 #[tokio::test]
 async fn scan_identity_settle_refund_and_look_back() {
@@ -21,7 +21,7 @@ async fn scan_identity_settle_refund_and_look_back() {
         )
         .await;
     assert_eq!(scan.status, StatusCode::CREATED, "{}", scan.body);
-    let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let out_biz_no = scan.out_biz_no();
     let id = &scan.body["identity"];
     let id_no = id["idNo"].as_str().unwrap();
     assert_eq!(id_no.len(), 18, "{id}");
@@ -175,13 +175,7 @@ async fn a_childs_qrcode_through_the_bridge_gives_the_his_what_1101_needs() {
     assert_eq!(other.body["code"], "idempotency_conflict");
     // Its settlement goes out under the 医保码's number.
     let out_biz_no = scan.body["outBizNo"].as_str().unwrap();
-    let settled = his
-        .post(
-            "/v1/settlements",
-            &setlinfo_2207(out_biz_no, &common::now()),
-            None,
-        )
-        .await;
+    let settled = his.settle(out_biz_no, &common::now()).await;
     assert_eq!(settled.status, StatusCode::CREATED, "{}", settled.body);
     assert_eq!(his.notifies()[0]["outBizNo"], out_biz_no);
     let visit = his.get(&format!("/v1/visits/{out_biz_no}")).await;
@@ -191,19 +185,16 @@ async fn a_childs_qrcode_through_the_bridge_gives_the_his_what_1101_needs() {
 #[tokio::test]
 async fn the_token_is_required_checked_and_rotatable() {
     let his = His::with(HisNotify::AtOnce, None).await;
-    let url = format!("{}/v1/health", his.base);
-    let missing = his.send(his.http.get(&url)).await;
+    let health = || his.anonymous(Method::GET, "/v1/health");
+    let missing = his.send(health()).await;
     assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
     assert_eq!(missing.body["code"], "unauthorized");
-    let wrong = his
-        .send(his.http.get(&url).bearer_auth("x".repeat(64)))
-        .await;
+    let wrong = his.send(health().bearer_auth("x".repeat(64))).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     // A refused POST runs nothing and echoes nothing.
     let refused = his
         .send(
-            his.http
-                .post(format!("{}/v1/face-auth", his.base))
+            his.anonymous(Method::POST, "/v1/face-auth")
                 .body("{\"operatorName\":\"X\"}"),
         )
         .await;
@@ -216,9 +207,9 @@ async fn the_token_is_required_checked_and_rotatable() {
     let old = his.token.clone();
     let source = his.bridge.as_ref().unwrap().token();
     let new = source.rotate().unwrap();
-    let with_old = his.send(his.http.get(&url).bearer_auth(&old)).await;
+    let with_old = his.send(health().bearer_auth(&old)).await;
     assert_eq!(with_old.status, StatusCode::UNAUTHORIZED);
-    let with_new = his.send(his.http.get(&url).bearer_auth(new.reveal())).await;
+    let with_new = his.send(health().bearer_auth(new.reveal())).await;
     assert_eq!(with_new.status, StatusCode::OK);
 }
 
@@ -295,7 +286,6 @@ async fn bad_bodies_are_refused_with_the_field_named_and_send_nothing() {
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(a.body["code"], "body_too_large");
     // Not JSON, an unknown charset, bytes that are not the declared charset.
-    let url = format!("{}/v1/face-auth", his.base);
     for (content_type, bytes, status) in [
         (
             "text/plain",
@@ -320,7 +310,7 @@ async fn bad_bodies_are_refused_with_the_field_named_and_send_nothing() {
     ] {
         let a = his
             .send(
-                his.authed(his.http.post(&url))
+                his.request(Method::POST, "/v1/face-auth")
                     .header("content-type", content_type)
                     .body(bytes),
             )
@@ -333,9 +323,7 @@ async fn bad_bodies_are_refused_with_the_field_named_and_send_nothing() {
     );
     // Unknown routes and methods answer in the same error shape.
     assert_eq!(his.get("/v1/nothing").await.body["code"], "not_found");
-    let a = his
-        .send(his.authed(his.http.delete(format!("{}/v1/health", his.base))))
-        .await;
+    let a = his.send(his.request(Method::DELETE, "/v1/health")).await;
     assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
 }
 
@@ -347,7 +335,7 @@ async fn a_gbk_body_from_a_windows_his_is_read_as_gbk() {
     assert!(!bad);
     let a = his
         .send(
-            his.authed(his.http.post(format!("{}/v1/face-auth", his.base)))
+            his.request(Method::POST, "/v1/face-auth")
                 .header("content-type", "application/json; charset=GBK")
                 .body(bytes.into_owned()),
         )
@@ -383,13 +371,7 @@ async fn amounts_a_double_based_his_sends_land_on_the_right_fen() {
 #[tokio::test]
 async fn a_counter_set_to_confirm_holds_his_settlements_for_f4() {
     let his = His::with(HisNotify::Cashier, Some(common::TOKEN)).await;
-    let a = his
-        .post(
-            "/v1/settlements",
-            &setlinfo_2207("H44170200001-W01-Y", &common::now()),
-            None,
-        )
-        .await;
+    let a = his.settle("H44170200001-W01-Y", &common::now()).await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     assert_eq!(a.body["delivery"]["status"], "held");
     assert!(his.notifies().is_empty(), "not sent before F4");

@@ -11,20 +11,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{His, TOKEN, setlinfo_2207};
+use common::{His, TOKEN};
 use facepay_core::api::TransType;
 use facepay_sim::{Behaviour, Script};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
-
-fn scans(his: &His) -> usize {
-    his.sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.ec.auth"))
-        .count()
-}
 
 /// A counter whose face scans may take a while.
 async fn patient_counter() -> His {
@@ -56,14 +47,9 @@ async fn a_his_that_gave_up_after_a_second_gets_the_patient_on_its_retry() {
     his.sim
         .sim
         .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(4000));
-    let impatient = reqwest::Client::builder()
+    let gave_up = his
+        .request(Method::POST, "/v1/face-auth")
         .timeout(Duration::from_secs(1))
-        .build()
-        .unwrap();
-    let url = format!("{}/v1/face-auth", his.base);
-    let gave_up = impatient
-        .post(&url)
-        .bearer_auth(TOKEN)
         .header("Idempotency-Key", "his-1")
         .send()
         .await;
@@ -72,7 +58,7 @@ async fn a_his_that_gave_up_after_a_second_gets_the_patient_on_its_retry() {
     let early = his.post("/v1/face-auth", "", Some("his-1")).await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
     assert_eq!(early.body["code"], "idempotency_in_progress");
-    let out_biz_no = early.body["outBizNo"].as_str().unwrap().to_owned();
+    let out_biz_no = early.out_biz_no();
     assert!(
         early.body["advice"]
             .as_str()
@@ -93,7 +79,7 @@ async fn a_his_that_gave_up_after_a_second_gets_the_patient_on_its_retry() {
     let who = &replay.body["identity"];
     assert!(!who["idNo"].as_str().unwrap().contains('*'), "{who}");
     assert!(who["userName"].as_str().is_some_and(|n| !n.is_empty()));
-    assert_eq!(scans(&his), 1, "the retry never scanned again");
+    assert_eq!(his.scans(), 1, "the retry never scanned again");
 }
 
 #[tokio::test]
@@ -104,15 +90,11 @@ async fn respond_async_answers_at_once_and_the_visit_is_polled_until_identified(
         .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(1500));
     let started = Instant::now();
     let r = his
-        .send(
-            his.authed(his.http.post(format!("{}/v1/face-auth", his.base)))
-                .header("Prefer", "respond-async")
-                .header("Idempotency-Key", "async-1"),
-        )
+        .send(his.async_scan().header("Idempotency-Key", "async-1"))
         .await;
     assert!(started.elapsed() < Duration::from_millis(1000));
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
-    let out_biz_no = r.body["outBizNo"].as_str().unwrap().to_owned();
+    let out_biz_no = r.out_biz_no();
     let location = format!("/v1/visits/{out_biz_no}");
     assert_eq!(r.headers["location"], location.as_str());
     assert_eq!(r.headers["preference-applied"], "respond-async");
@@ -125,17 +107,13 @@ async fn respond_async_answers_at_once_and_the_visit_is_polled_until_identified(
     assert!(!visit["identity"]["idNo"].as_str().unwrap().contains('*'));
     // The same request again under its key: the same 202, no second scan.
     let again = his
-        .send(
-            his.authed(his.http.post(format!("{}/v1/face-auth", his.base)))
-                .header("Prefer", "respond-async")
-                .header("Idempotency-Key", "async-1"),
-        )
+        .send(his.async_scan().header("Idempotency-Key", "async-1"))
         .await;
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(again.headers["location"], location.as_str());
     assert_eq!(again.headers["preference-applied"], "respond-async");
     assert_eq!(again.body["outBizNo"], out_biz_no.as_str());
-    assert_eq!(scans(&his), 1);
+    assert_eq!(his.scans(), 1);
 }
 
 #[tokio::test]
@@ -143,14 +121,13 @@ async fn respond_async_refused_before_it_starts_gets_the_refusal() {
     let his = patient_counter().await;
     let bad = his
         .send(
-            his.authed(his.http.post(format!("{}/v1/face-auth", his.base)))
-                .header("Prefer", "respond-async")
+            his.async_scan()
                 .header("content-type", "application/json")
                 .body(r#"{"businessType":"99999"}"#),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
-    assert_eq!(scans(&his), 0);
+    assert_eq!(his.scans(), 0);
 }
 
 #[tokio::test]
@@ -163,9 +140,9 @@ async fn an_identity_check_that_failed_is_fetched_again_without_a_second_scan() 
             message: "中台繁忙，请稍后再试".into(),
         },
     ));
-    let failed = his.post("/v1/face-auth", "", None).await;
+    let failed = his.scan().await;
     assert_eq!(failed.status, StatusCode::BAD_GATEWAY, "{}", failed.body);
-    let out_biz_no = failed.body["outBizNo"].as_str().unwrap().to_owned();
+    let out_biz_no = failed.out_biz_no();
     let path = format!("/v1/visits/{out_biz_no}/identity");
     let again = his.post(&path, "", Some("identity-1")).await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
@@ -178,7 +155,7 @@ async fn an_identity_check_that_failed_is_fetched_again_without_a_second_scan() 
     );
     let replay = his.post(&path, "", Some("identity-1")).await;
     assert_eq!(replay.body["identity"], again.body["identity"]);
-    assert_eq!(scans(&his), 1);
+    assert_eq!(his.scans(), 1);
     // A visit nobody scanned: 404, nothing sent.
     let none = his
         .post("/v1/visits/H44170200001-W01-NOPE/identity", "", None)
@@ -189,14 +166,9 @@ async fn an_identity_check_that_failed_is_fetched_again_without_a_second_scan() 
 #[tokio::test]
 async fn an_identity_fetched_again_about_another_person_is_refused() {
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
-    his.post(
-        "/v1/settlements",
-        &setlinfo_2207(&out_biz_no, &common::now()),
-        None,
-    )
-    .await;
+    let scan = his.scan().await;
+    let out_biz_no = scan.out_biz_no();
+    his.settle(&out_biz_no, &common::now()).await;
     his.sim.sim.push_script(Script::for_trans(
         TransType::AuthCheck,
         Behaviour::AsPerson {
@@ -218,19 +190,12 @@ async fn the_identity_is_unmasked_while_the_visit_is_open_and_masked_after() {
         f.bridge.identity_window_minutes = Some(0);
     })
     .await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let out_biz_no = his.scan().await.out_biz_no();
     let path = format!("/v1/visits/{out_biz_no}");
     let open = his.get(&path).await.body;
     assert_eq!(open["identityMasked"], false);
     assert!(open["identity"]["ecToken"].is_string(), "{open}");
-    let settled = his
-        .post(
-            "/v1/settlements",
-            &setlinfo_2207(&out_biz_no, &common::now()),
-            None,
-        )
-        .await;
+    let settled = his.settle(&out_biz_no, &common::now()).await;
     assert_eq!(settled.body["delivery"]["status"], "delivered");
     let disclosures = his.count("SELECT count(*) FROM audit WHERE action = 'his_disclosure'");
     let closed = his.get(&path).await.body;
@@ -247,14 +212,8 @@ async fn the_identity_is_unmasked_while_the_visit_is_open_and_masked_after() {
 
     // The default window keeps it open for 30 minutes after the settlement.
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
-    his.post(
-        "/v1/settlements",
-        &setlinfo_2207(&out_biz_no, &common::now()),
-        None,
-    )
-    .await;
+    let out_biz_no = his.scan().await.out_biz_no();
+    his.settle(&out_biz_no, &common::now()).await;
     let still = his.get(&format!("/v1/visits/{out_biz_no}")).await.body;
     assert_eq!(still["identityMasked"], false, "{still}");
 }

@@ -14,11 +14,8 @@ use serde_json::{Value, json};
 
 /// A face scan and its 2207 SUCCESS of 120.50 (20.50 + 80 + 20), settled now.
 async fn paid(his: &His) -> (String, i64) {
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
-    let paid = his
-        .post("/v1/settlements", &setlinfo_2207(&visit, &now()), None)
-        .await;
+    let visit = his.scan().await.out_biz_no();
+    let paid = his.settle(&visit, &now()).await;
     assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
     (visit, paid.body["settlementId"].as_i64().unwrap())
 }
@@ -169,8 +166,7 @@ async fn refund_items_must_make_their_total_and_a_failure_is_capped_too() {
 #[tokio::test]
 async fn a_visits_results_reach_the_terminal_in_the_order_they_happened() {
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let visit = his.scan().await.out_biz_no();
     // The terminal refuses the SUCCESS once: it is owed, to be retried.
     his.sim.sim.push_script(Script::for_trans(
         TransType::SettleNotify,
@@ -179,9 +175,7 @@ async fn a_visits_results_reach_the_terminal_in_the_order_they_happened() {
             body: String::new(),
         },
     ));
-    let paid = his
-        .post("/v1/settlements", &setlinfo_2207(&visit, &now()), None)
-        .await;
+    let paid = his.settle(&visit, &now()).await;
     assert_eq!(paid.body["delivery"]["status"], "pending", "{}", paid.body);
     let id = paid.body["settlementId"].as_i64().unwrap();
     let refund = his
@@ -206,8 +200,8 @@ async fn a_visits_results_reach_the_terminal_in_the_order_they_happened() {
 #[tokio::test]
 async fn what_a_settlement_says_about_its_visit_is_checked_or_said() {
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let scan = his.scan().await;
+    let visit = scan.out_biz_no();
     let auth_no = scan.body["authNo"].as_str().unwrap().to_owned();
     // Another authNo than the scan's: refused by field.
     let other = json!({"outBizNo": visit, "medicalSettleState": "SUCCESS", "selfPay": true,
@@ -234,15 +228,8 @@ async fn what_a_settlement_says_about_its_visit_is_checked_or_said() {
             message: "用户取消".into(),
         },
     ));
-    let failed = his.post("/v1/face-auth", "", None).await;
-    let failed_visit = failed.body["outBizNo"].as_str().unwrap().to_owned();
-    let r = his
-        .post(
-            "/v1/settlements",
-            &setlinfo_2207(&failed_visit, &now()),
-            None,
-        )
-        .await;
+    let failed_visit = his.scan().await.out_biz_no();
+    let r = his.settle(&failed_visit, &now()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert!(
         r.body["warnings"].to_string().contains("没有取得身份"),
@@ -257,17 +244,10 @@ async fn a_settlement_during_its_own_scan_is_refused() {
     his.sim
         .sim
         .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(1500));
-    let started = his
-        .send(
-            his.authed(his.http.post(format!("{}/v1/face-auth", his.base)))
-                .header("prefer", "respond-async"),
-        )
-        .await;
+    let started = his.send(his.async_scan()).await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
-    let visit = started.body["outBizNo"].as_str().unwrap().to_owned();
-    let r = his
-        .post("/v1/settlements", &setlinfo_2207(&visit, &now()), None)
-        .await;
+    let visit = started.out_biz_no();
+    let r = his.settle(&visit, &now()).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert_eq!(r.body["code"], "scan_in_progress");
     assert_eq!(his.count("SELECT count(*) FROM settlements"), 0);

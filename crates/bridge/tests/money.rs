@@ -85,8 +85,8 @@ fn check_wire(name: &str, sent: &Value, expect: &Value) {
 async fn every_fund_of_realistic_2207_outputs_reaches_the_patients_screen_without_a_warning() {
     let his = His::start().await;
     for (name, fixture) in fixtures() {
-        let scan = his.post("/v1/face-auth", "", None).await;
-        let out_biz_no = scan.body["outBizNo"].as_str().unwrap().to_owned();
+        let scan = his.scan().await;
+        let out_biz_no = scan.out_biz_no();
         // Settled just now, after the scan, as at the counter.
         let mut fixture = fixture;
         fixture["setlinfo"]["setl_time"] = json!(common::now());
@@ -145,8 +145,7 @@ async fn every_fund_of_realistic_2207_outputs_reaches_the_patients_screen_withou
 #[tokio::test]
 async fn one_setl_id_is_one_settlement_whatever_the_visit_or_settlement_time() {
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let first = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let first = his.scan().await.out_biz_no();
     let body = setlinfo_2207(&first, "2026-11-28 09:30:00");
     let paid = his.post("/v1/settlements", &body, None).await;
     assert_eq!(paid.status, StatusCode::CREATED, "{}", paid.body);
@@ -163,8 +162,7 @@ async fn one_setl_id_is_one_settlement_whatever_the_visit_or_settlement_time() {
         assert_eq!(again.body["outBizNo"], first.as_str());
     }
     // On another patient's visit.
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let second = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let second = his.scan().await.out_biz_no();
     let moved = body.replace(&first, &second);
     let again = his.post("/v1/settlements", &moved, None).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
@@ -188,8 +186,7 @@ async fn one_setl_id_is_one_settlement_whatever_the_visit_or_settlement_time() {
 #[tokio::test]
 async fn no_refund_goes_out_without_a_settlement_behind_it() {
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
+    let visit = his.scan().await.out_biz_no();
     // A REFUND_SUCCESS in wire form on a visit never settled: 422, nothing sent.
     let orphan = json!({"outBizNo": visit, "medicalSettleState": "REFUND_SUCCESS",
         "totalFee": "99999999.99", "medicalSettleNo": "441700G9", "ownAmt": "99999999.99",
@@ -215,13 +212,7 @@ async fn no_refund_goes_out_without_a_settlement_behind_it() {
 
     // Settled: a wire-form refund naming its setl_id is linked to it, capped
     // item by item by what is left.
-    let paid = his
-        .post(
-            "/v1/settlements",
-            &setlinfo_2207(&visit, "2026-11-28 09:30:00"),
-            None,
-        )
-        .await;
+    let paid = his.settle(&visit, "2026-11-28 09:30:00").await;
     // A part of it names its own 2208 setl_id.
     let setl_id = format!("{}R1", nhsa_terminal::samples::setl_id_for(&visit));
     let too_much_own = json!({"outBizNo": visit, "medicalSettleState": "REFUND_SUCCESS",
@@ -250,15 +241,8 @@ async fn no_refund_goes_out_without_a_settlement_behind_it() {
 #[tokio::test]
 async fn a_refund_is_booked_to_the_operator_it_names() {
     let his = His::start().await;
-    let scan = his.post("/v1/face-auth", "", None).await;
-    let visit = scan.body["outBizNo"].as_str().unwrap().to_owned();
-    let paid = his
-        .post(
-            "/v1/settlements",
-            &setlinfo_2207(&visit, "2026-11-28 09:30:00"),
-            None,
-        )
-        .await;
+    let visit = his.scan().await.out_biz_no();
+    let paid = his.settle(&visit, "2026-11-28 09:30:00").await;
     let id = paid.body["settlementId"].as_i64().unwrap();
     let path = format!("/v1/settlements/{id}/refund");
     let part = json!({"operatorId": "0230", "operatorName": "何丽", "setlinfo": {

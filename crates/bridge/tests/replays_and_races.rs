@@ -12,15 +12,6 @@ use facepay_sim::{Behaviour, Script};
 use reqwest::StatusCode;
 use serde_json::json;
 
-fn scans(his: &His) -> usize {
-    his.sim
-        .sim
-        .received()
-        .iter()
-        .filter(|r| r.trans_type.as_deref() == Some(TransType::EcAuth.as_str()))
-        .count()
-}
-
 #[tokio::test]
 async fn a_replayed_key_answers_the_first_response_across_a_restart() {
     let mut his = His::start().await;
@@ -50,7 +41,7 @@ async fn a_replayed_key_answers_the_first_response_across_a_restart() {
     let elsewhere = his.post("/v1/face-auth", &body, Some("order-4711")).await;
     assert_eq!(elsewhere.body["code"], "idempotency_conflict");
     assert_eq!(his.count("SELECT count(*) FROM settlements"), 1);
-    assert_eq!(scans(&his), 0);
+    assert_eq!(his.scans(), 0);
 
     // Without a key, the journal itself still refuses a double settlement.
     let twice = his.post("/v1/settlements", &body, None).await;
@@ -66,7 +57,7 @@ async fn a_face_scan_replayed_under_its_key_is_not_scanned_twice() {
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let b = his.post("/v1/face-auth", "", Some("scan-1")).await;
     assert_eq!(b.body, a.body);
-    assert_eq!(scans(&his), 1);
+    assert_eq!(his.scans(), 1);
     // A retry while the first is still waiting is told so.
     his.sim
         .sim
@@ -78,7 +69,7 @@ async fn a_face_scan_replayed_under_its_key_is_not_scanned_twice() {
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
     assert_eq!(second.status, StatusCode::CONFLICT);
     assert_eq!(second.body["code"], "idempotency_in_progress");
-    assert_eq!(scans(&his), 2);
+    assert_eq!(his.scans(), 2);
 }
 
 #[tokio::test]
@@ -89,13 +80,13 @@ async fn two_his_scans_at_once_start_one_and_name_it_to_the_other() {
         .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(500));
     let (a, b) = tokio::join!(his.post("/v1/face-auth", "", None), async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        his.post("/v1/face-auth", "", None).await
+        his.scan().await
     });
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     assert_eq!(b.status, StatusCode::CONFLICT, "{}", b.body);
     assert_eq!(b.body["code"], "scan_in_progress");
     assert_eq!(b.body["outBizNo"], a.body["outBizNo"]);
-    assert_eq!(scans(&his), 1);
+    assert_eq!(his.scans(), 1);
 }
 
 #[tokio::test]
@@ -119,7 +110,7 @@ async fn the_cashier_pressing_f2_during_a_his_scan_is_told_whose_scan_runs() {
     assert_eq!(seen.out_biz_no, a.body["outBizNo"]);
     let shown = seen.identity.unwrap();
     assert!(shown.id_no.contains('*'), "{shown:?}");
-    assert_eq!(scans(&his), 1);
+    assert_eq!(his.scans(), 1);
 }
 
 #[tokio::test]
@@ -128,10 +119,10 @@ async fn a_scan_that_times_out_is_504_pending_and_collectable_later() {
     his.sim
         .sim
         .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Hang));
-    let a = his.post("/v1/face-auth", "", None).await;
+    let a = his.scan().await;
     assert_eq!(a.status, StatusCode::GATEWAY_TIMEOUT, "{}", a.body);
     assert_eq!(a.body["code"], "transport_timeout");
-    let out_biz_no = a.body["outBizNo"].as_str().unwrap().to_owned();
+    let out_biz_no = a.out_biz_no();
     // Later: the visit is 待确认, never failed.
     let v = his.get(&format!("/v1/visits/{out_biz_no}")).await;
     assert_eq!(v.status, StatusCode::OK);
@@ -146,7 +137,7 @@ async fn a_scan_that_times_out_is_504_pending_and_collectable_later() {
             message: "用户取消".into(),
         },
     ));
-    let refused = his.post("/v1/face-auth", "", None).await;
+    let refused = his.scan().await;
     assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{}", refused.body);
     assert_eq!(refused.body["code"], "terminal");
     assert!(
@@ -180,20 +171,14 @@ async fn an_unreachable_terminal_is_503_and_the_settlement_still_recorded() {
             body: String::new(),
         },
     ));
-    let a = his.post("/v1/face-auth", "", None).await;
+    let a = his.scan().await;
     assert!(a.status.is_server_error(), "{}", a.body);
     // A settlement is recorded whatever the terminal does; delivery retries.
     his.sim.sim.push_script(Script::any(Behaviour::HttpStatus {
         status: 500,
         body: String::new(),
     }));
-    let s = his
-        .post(
-            "/v1/settlements",
-            &setlinfo_2207("H44170200001-W01-U1", &common::now()),
-            None,
-        )
-        .await;
+    let s = his.settle("H44170200001-W01-U1", &common::now()).await;
     assert_eq!(s.status, StatusCode::CREATED, "{}", s.body);
     assert_eq!(s.body["delivery"]["status"], "pending");
     assert_eq!(his.get("/v1/health").await.body["undelivered"], 1);
@@ -225,13 +210,7 @@ async fn a_replayed_scan_is_disclosed_again_audited_and_not_kept_under_its_key()
 #[tokio::test]
 async fn nothing_left_to_refund_is_refused_and_the_rest_is_refunded_item_by_item() {
     let his = His::start().await;
-    let s = his
-        .post(
-            "/v1/settlements",
-            &setlinfo_2207("H44170200001-W01-F1", &common::now()),
-            None,
-        )
-        .await;
+    let s = his.settle("H44170200001-W01-F1", &common::now()).await;
     let id = s.body["settlementId"].as_i64().unwrap();
     let path = format!("/v1/settlements/{id}/refund");
     // Part of it, with the 2208 split.
@@ -315,8 +294,7 @@ async fn refunds_racing_on_one_visit_are_answered_as_recorded() {
             Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(300),
         );
     }
-    let visit = his.post("/v1/face-auth", "", None).await;
-    let out_biz_no = visit.body["outBizNo"].as_str().unwrap().to_owned();
+    let out_biz_no = his.scan().await.out_biz_no();
     let paid = his
         .post(
             "/v1/settlements",

@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::{His, TOKEN};
 use facepay_core::api::TransType;
 use facepay_sim::{Behaviour, Script};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn scan_started(his: &His) {
@@ -45,7 +45,7 @@ async fn a_scan_under_way_when_the_bridge_stops_still_answers_with_the_patient()
         .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(1500));
     let scan = {
         let request = his
-            .authed(his.http.post(format!("{}/v1/face-auth", his.base)))
+            .request(Method::POST, "/v1/face-auth")
             .header("content-type", "application/json")
             .header("Idempotency-Key", "his-stop-1")
             .body("{}");

@@ -11,7 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{His, TOKEN};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 /// The JSON body of a raw HTTP answer.
@@ -71,17 +71,14 @@ async fn a_value_a_parameter_cannot_take_is_refused_naming_the_parameter() {
 #[tokio::test]
 async fn a_refused_token_names_its_scheme_and_two_keys_are_one_too_many() {
     let his = His::start().await;
-    let anonymous = his
-        .send(his.http.get(format!("{}/v1/health", his.base)))
-        .await;
+    let anonymous = his.send(his.anonymous(Method::GET, "/v1/health")).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     let challenge = anonymous.headers["www-authenticate"].to_str().unwrap();
     assert!(challenge.starts_with("Bearer "), "{challenge}");
     // The scheme's case does not matter (RFC 7235).
     let lower = his
         .send(
-            his.http
-                .get(format!("{}/v1/health", his.base))
+            his.anonymous(Method::GET, "/v1/health")
                 .header("authorization", format!("bearer {TOKEN}")),
         )
         .await;
@@ -89,7 +86,7 @@ async fn a_refused_token_names_its_scheme_and_two_keys_are_one_too_many() {
 
     let twice = his
         .send(
-            his.authed(his.http.post(format!("{}/v1/face-auth", his.base)))
+            his.request(Method::POST, "/v1/face-auth")
                 .header("content-type", "application/json")
                 .header("Idempotency-Key", "his-a")
                 .header("Idempotency-Key", "his-b")
@@ -107,11 +104,10 @@ async fn a_refused_token_names_its_scheme_and_two_keys_are_one_too_many() {
 #[tokio::test]
 async fn another_host_is_misdirected_and_a_browser_origin_is_refused_unless_allowed() {
     let his = His::start().await;
-    let health = format!("{}/v1/health", his.base);
     // DNS rebinding: evil.example resolving to 127.0.0.1.
     let rebound = his
         .send(
-            his.authed(his.http.get(&health))
+            his.request(Method::GET, "/v1/health")
                 .header("Host", format!("evil.example:{}", his.port())),
         )
         .await;
@@ -128,7 +124,7 @@ async fn another_host_is_misdirected_and_a_browser_origin_is_refused_unless_allo
     ] {
         let ok = his
             .send(
-                his.authed(his.http.get(&health))
+                his.request(Method::GET, "/v1/health")
                     .header("Host", host.clone()),
             )
             .await;
@@ -137,7 +133,7 @@ async fn another_host_is_misdirected_and_a_browser_origin_is_refused_unless_allo
     // A page on a web site, with the token (a leaked one) or without.
     let page = his
         .send(
-            his.authed(his.http.get(&health))
+            his.request(Method::GET, "/v1/health")
                 .header("Origin", "http://evil.example"),
         )
         .await;
@@ -153,11 +149,7 @@ async fn another_host_is_misdirected_and_a_browser_origin_is_refused_unless_allo
     let preflight = allowed
         .send(
             allowed
-                .http
-                .request(
-                    reqwest::Method::OPTIONS,
-                    format!("{}/v1/face-auth", allowed.base),
-                )
+                .anonymous(Method::OPTIONS, "/v1/face-auth")
                 .header("Origin", "http://his.hospital.local:8080")
                 .header("Access-Control-Request-Method", "POST")
                 .header(
@@ -180,7 +172,7 @@ async fn another_host_is_misdirected_and_a_browser_origin_is_refused_unless_allo
     let get = allowed
         .send(
             allowed
-                .authed(allowed.http.get(format!("{}/v1/health", allowed.base)))
+                .request(Method::GET, "/v1/health")
                 .header("Origin", "http://his.hospital.local:8080"),
         )
         .await;
@@ -193,8 +185,7 @@ async fn another_host_is_misdirected_and_a_browser_origin_is_refused_unless_allo
     let anonymous = allowed
         .send(
             allowed
-                .http
-                .get(format!("{}/v1/health", allowed.base))
+                .anonymous(Method::GET, "/v1/health")
                 .header("Origin", "http://his.hospital.local:8080"),
         )
         .await;
@@ -296,7 +287,7 @@ async fn every_answer_says_its_charset() {
     for r in [
         his.get("/v1/health").await,
         his.get("/v1/settlements?nope=1").await,
-        his.post("/v1/face-auth", "", None).await,
+        his.scan().await,
         his.get("/v1/openapi.json").await,
     ] {
         assert_eq!(

@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use facepay_bridge::{Bridge, TokenSource};
 use facepay_core::api::{Desk, DeskConfig, FileConfig, HisNotify};
-use facepay_sim::SimServer;
-use reqwest::StatusCode;
+use facepay_sim::{Received, SimServer};
+use facepay_testkit::Http;
+use nhsa_terminal::protocol::TransType;
 use reqwest::header::HeaderMap;
+use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef0123456789";
@@ -22,7 +24,8 @@ pub struct His {
     pub desk: Arc<Desk>,
     pub bridge: Option<Bridge>,
     pub base: String,
-    pub http: reqwest::Client,
+    /// The HIS's client of the bridge, with its token.
+    pub api: Http,
     pub token: String,
 }
 
@@ -30,6 +33,13 @@ pub struct Answer {
     pub status: StatusCode,
     pub body: Value,
     pub headers: HeaderMap,
+}
+
+impl Answer {
+    /// The visit the answer names (a scan's, or the one a refusal is about).
+    pub fn out_biz_no(&self) -> String {
+        self.body["outBizNo"].as_str().unwrap().to_owned()
+    }
 }
 
 pub fn config(dir: &std::path::Path, url: &str, his_notify: HisNotify) -> DeskConfig {
@@ -77,7 +87,7 @@ impl His {
             desk,
             bridge: None,
             base: String::new(),
-            http: reqwest::Client::new(),
+            api: Http::new(String::new()),
             token: String::new(),
         };
         his.serve(token).await;
@@ -98,6 +108,7 @@ impl His {
         .await
         .unwrap();
         self.base = format!("http://{}", bridge.addr());
+        self.api = Http::new(self.base.clone()).bearer(self.token.clone());
         self.bridge = Some(bridge);
     }
 
@@ -111,7 +122,7 @@ impl His {
         self.serve(Some(TOKEN)).await;
     }
 
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+    pub async fn send(&self, request: RequestBuilder) -> Answer {
         let r = request.send().await.unwrap();
         let status = r.status();
         let headers = r.headers().clone();
@@ -124,13 +135,18 @@ impl His {
         }
     }
 
-    pub fn authed(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        r.bearer_auth(&self.token)
+    /// A request to `path` with the token, for a test that sets more.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.api.request(method, path)
+    }
+
+    /// A request to `path` from a caller without the token.
+    pub fn anonymous(&self, method: Method, path: &str) -> RequestBuilder {
+        Http::new(self.base.clone()).request(method, path)
     }
 
     pub async fn get(&self, path: &str) -> Answer {
-        self.send(self.authed(self.http.get(format!("{}{path}", self.base))))
-            .await
+        self.send(self.request(Method::GET, path)).await
     }
 
     /// The bridge's port.
@@ -153,7 +169,7 @@ impl His {
 
     pub async fn post(&self, path: &str, body: &str, key: Option<&str>) -> Answer {
         let mut r = self
-            .authed(self.http.post(format!("{}{path}", self.base)))
+            .request(Method::POST, path)
             .header("content-type", "application/json")
             .body(body.to_owned());
         if let Some(k) = key {
@@ -162,15 +178,46 @@ impl His {
         self.send(r).await
     }
 
+    /// A face scan for a HIS that cannot wait (`Prefer: respond-async`),
+    /// for the test to add to and send.
+    pub fn async_scan(&self) -> RequestBuilder {
+        let scan = self.request(Method::POST, "/v1/face-auth");
+        scan.header("Prefer", "respond-async")
+    }
+
+    /// A face scan as most HISes start it: no body, no key.
+    pub async fn scan(&self) -> Answer {
+        self.post("/v1/face-auth", "", None).await
+    }
+
+    /// The visit's 2207 SUCCESS of 120.50 ([`setlinfo_2207`]), without a key.
+    pub async fn settle(&self, out_biz_no: &str, setl_time: &str) -> Answer {
+        let body = setlinfo_2207(out_biz_no, setl_time);
+        self.post("/v1/settlements", &body, None).await
+    }
+
     /// The settle.notify requests the terminal received.
     pub fn notifies(&self) -> Vec<Value> {
-        self.sim
-            .sim
-            .received()
-            .into_iter()
-            .filter(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-            .filter_map(|r| r.data())
-            .collect()
+        let sent = self.received(TransType::SettleNotify);
+        sent.iter().filter_map(Received::data).collect()
+    }
+
+    /// How many face scans reached the terminal.
+    pub fn scans(&self) -> usize {
+        self.received(TransType::EcAuth).len()
+    }
+
+    /// The transType of every request the terminal received, in order.
+    pub fn trans_types(&self) -> Vec<String> {
+        let all = self.sim.sim.received();
+        all.into_iter().filter_map(|r| r.trans_type).collect()
+    }
+
+    /// The requests of `trans` the terminal received, in order.
+    pub fn received(&self, trans: TransType) -> Vec<Received> {
+        let all = self.sim.sim.received();
+        let of = |r: &Received| r.trans_type.as_deref() == Some(trans.as_str());
+        all.into_iter().filter(of).collect()
     }
 
     pub fn count(&self, sql: &str) -> i64 {
@@ -179,10 +226,9 @@ impl His {
     }
 }
 
-/// A 2207 result as a HIS receives it: numbers and strings mixed, nulls,
-/// fields we do not map.
-/// A 2207 result for the visit `out_biz_no`; its setl_id is the visit's
-/// own (one setl_id, one settlement).
+/// A 2207 result for the visit `out_biz_no` as a HIS receives it: numbers
+/// and strings mixed, nulls, fields we do not map; its setl_id is the
+/// visit's own (one setl_id, one settlement).
 pub fn setlinfo_2207(out_biz_no: &str, setl_time: &str) -> String {
     let setl_id = nhsa_terminal::samples::setl_id_for(out_biz_no);
     format!(
