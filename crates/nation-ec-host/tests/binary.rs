@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 use facepay_sim::SimServer;
 use serde_json::Value;
 
-mod common;
 
 fn host_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nation-ec-host"));
@@ -33,7 +32,7 @@ async fn prints_a_ready_line_serves_and_stops_on_sigterm() {
     let server = SimServer::loopback().await.unwrap();
     let mut child = host_command()
         .arg("--dll")
-        .arg(common::fake_library())
+        .arg(facepay_testkit::fake_library())
         .args(["--center-url", &server.url(), "--listen", "127.0.0.1:0"])
         .env("NATION_EC_HOST_TOKEN", "t0ken")
         .spawn()

@@ -15,8 +15,7 @@ use nhsa_terminal::transport::{HttpTransport, OUTPUT_BUFFER_BYTES};
 use nhsa_terminal::{Terminal, TerminalError, Timeouts, TransportError, samples};
 use serde_json::Value;
 
-mod common;
-use common::fake_library;
+use facepay_testkit::fake_library;
 
 fn loopback() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()

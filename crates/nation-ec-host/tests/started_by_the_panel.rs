@@ -14,8 +14,7 @@ use facepay_sim::SimServer;
 use nhsa_terminal::transport::{self, HostTransport, TransportConfig};
 use nhsa_terminal::{Terminal, TerminalError, Timeouts, samples};
 
-mod common;
-use common::fake_library;
+use facepay_testkit::fake_library;
 
 fn host_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nation-ec-host"))

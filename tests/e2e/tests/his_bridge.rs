@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use facepay_e2e::{Panel, Seat, first_admin, free_port, screens, shot, wait_for, wait_text};
-use facepay_sim::{Behaviour, Script, SimServer};
-use serde_json::Value;
+use facepay_sim::{Behaviour, Script, SimServer, TransType};
+use facepay_testkit::{Http, json};
+use reqwest::Method;
 
 const TOKEN: &str = "e2e-bridge-token-0123456789abcdef";
 
@@ -40,25 +41,14 @@ async fn the_his_drives_the_panel_through_the_bridge() {
     wait_text(c, "#status-bar", "终端在线").await;
 
     // The HIS starts the scan; the patient takes a few seconds.
-    sim.sim.push_script(
-        Script::for_trans(facepay_sim_trans("cn.nhsa.ec.auth"), Behaviour::Normal).delayed(3000),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
+    sim.sim
+        .push_script(Script::for_trans(TransType::EcAuth, Behaviour::Normal).delayed(3000));
+    let his = Http::new(format!("http://127.0.0.1:{port}")).bearer(TOKEN);
     let scan = tokio::spawn({
-        let http = http.clone();
-        let url = format!("{base}/v1/face-auth");
+        let his = his.clone();
         async move {
-            http.post(url)
-                .bearer_auth(TOKEN)
-                .header("content-type", "application/json")
-                .body(r#"{"officeName":"儿科门诊"}"#)
-                .send()
+            his.post("/v1/face-auth", r#"{"officeName":"儿科门诊"}"#)
                 .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
         }
     });
     wait_text(c, "#his-waiting", "HIS").await;
@@ -79,31 +69,18 @@ async fn the_his_drives_the_panel_through_the_bridge() {
         "setl_time":"{now}","medfee_sumamt":86.4,"psn_cash_pay":"16.40","fund_pay_sumamt":60,"acct_pay":10,
         "hifp_pay":60,"hifmi_pay":null,"balc":512.3,"mdtrt_id":"M-1"}}}}"#
     );
-    let settled: Value = http
-        .post(format!("{base}/v1/settlements"))
-        .bearer_auth(TOKEN)
-        .header("content-type", "application/json")
-        .header("idempotency-key", "e2e-1")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, settled) = json(
+        his.request(Method::POST, "/v1/settlements")
+            .header("content-type", "application/json")
+            .header("idempotency-key", "e2e-1")
+            .body(body),
+    )
+    .await;
     assert_eq!(settled["delivery"]["status"], "delivered", "{settled}");
     wait_text(c, "#his-settlement", "已通知终端").await;
     wait_text(c, "#his-settlement", "86.40").await;
     shot(c, &shots, "22-panel-his-settlement-delivered").await;
-    let notify = sim
-        .sim
-        .received()
-        .into_iter()
-        .rev()
-        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .unwrap()
-        .data()
-        .unwrap();
+    let notify = sim.sim.last_data(TransType::SettleNotify).unwrap();
     assert_eq!(notify["totalFee"], "86.40");
     assert_eq!(notify["acctAmt"], "10.00");
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -146,10 +123,6 @@ fn scan_files(dir: &std::path::Path, f: &mut impl FnMut(&std::path::Path, &[u8])
             f(&path, &bytes);
         }
     }
-}
-
-fn facepay_sim_trans(name: &str) -> facepay_sim::TransType {
-    facepay_sim::TransType::parse(name).unwrap()
 }
 
 /// The local time as the HIS writes setl_time.

@@ -12,7 +12,7 @@ use facepay_e2e::{
     Panel, Seat, click, fill, first_admin, press, root, screens, shot, sign_in, switch_to,
     wait_for, wait_text,
 };
-use facepay_sim::{Behaviour, Script, SimServer};
+use facepay_sim::{Behaviour, Script, SimServer, TransType};
 
 const ADMIN_PIN: &str = "246810";
 const CASHIER_PIN: &str = "1357";
@@ -192,14 +192,7 @@ async fn the_cashier_panel_end_to_end() {
     press(c, "F4").await;
     let receipt = wait_text(c, "#receipt", "已送达").await;
     assert!(receipt.contains("自费"), "{receipt}");
-    let sent = sim.sim.received();
-    let cash = sent
-        .iter()
-        .rev()
-        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .unwrap()
-        .data()
-        .unwrap();
+    let cash = sim.sim.last_data(TransType::SettleNotify).unwrap();
     assert_eq!(
         (cash["totalFee"].as_str(), cash["officeId"].as_str()),
         (Some("35.00"), Some("0301"))
@@ -282,15 +275,7 @@ async fn the_cashier_panel_end_to_end() {
     shot(c, &shots, "08b-refund-dialog").await;
     click(c, "#refund-submit").await;
     wait_text(c, "#refund-receipt", "已送达").await;
-    let refund = sim
-        .sim
-        .received()
-        .into_iter()
-        .rev()
-        .find(|r| r.trans_type.as_deref() == Some("cn.nhsa.settle.notify"))
-        .unwrap()
-        .data()
-        .unwrap();
+    let refund = sim.sim.last_data(TransType::SettleNotify).unwrap();
     assert_eq!(
         (
             refund["medicalSettleState"].as_str(),

@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,23 +11,8 @@ use nhsa_terminal::protocol::TransType;
 use nhsa_terminal::transport::LibraryTransport;
 use nhsa_terminal::{Terminal, TerminalError, Timeouts, TransportError, samples};
 
-/// The cdylib cargo built beside this test binary.
-fn fake_library() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let deps = exe.parent().unwrap();
-    let name = format!(
-        "{}nation_ec_fake{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    );
-    [deps.join(&name), deps.parent().unwrap().join(&name)]
-        .into_iter()
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("{name} not built next to {}", deps.display()))
-}
-
 fn terminal(center_url: &str, timeouts: Timeouts) -> Terminal {
-    let transport = LibraryTransport::open(&fake_library(), center_url).unwrap();
+    let transport = LibraryTransport::open(&facepay_testkit::fake_library(), center_url).unwrap();
     Terminal::new(samples::org_id(), Arc::new(transport), timeouts)
 }
 
@@ -51,18 +35,7 @@ async fn a_whole_visit_through_the_library_with_chinese_both_ways() {
 async fn a_slow_library_call_times_out_and_later_calls_still_work() {
     let server = SimServer::loopback().await.unwrap();
     let t = terminal(&server.url(), quick());
-    server
-        .sim
-        .push_script(Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(1200));
-    let err = t
-        .call(&samples::settle_success("L-A1", None))
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        err,
-        TerminalError::Transport(TransportError::Timeout { .. })
-    ));
-    assert!(err.outcome_unknown());
+    facepay_testkit::a_late_reply_times_out(&t, &server, 1200, "L-A1").await;
     // The abandoned call holds the library until it returns; then we carry on.
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(t.call(&samples::ec_auth("L-A2")).await.is_ok());
@@ -172,7 +145,7 @@ fn a_library_without_the_entry_point_is_a_configuration_error() {
     let err = LibraryTransport::open(std::path::Path::new("libc.so.6"), "http://x").unwrap_err();
     assert_eq!(err.code(), "config");
     assert!(err.to_string().contains("NationEcTrans"), "{err}");
-    let err = LibraryTransport::open(&fake_library(), "  ").unwrap_err();
+    let err = LibraryTransport::open(&facepay_testkit::fake_library(), "  ").unwrap_err();
     assert!(err.to_string().contains("中台地址"), "{err}");
 }
 

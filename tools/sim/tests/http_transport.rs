@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
+use facepay_testkit::Http;
+use reqwest::Method;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,13 +74,7 @@ async fn a_hung_terminal_times_out() {
 async fn a_reply_after_our_deadline_is_a_timeout_though_the_terminal_acted() {
     let server = SimServer::loopback().await.unwrap();
     let t = terminal(&server.url(), quick());
-    server
-        .sim
-        .push_script(Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(700));
-    let err = t
-        .call(&samples::settle_success("H-A1", None))
-        .await
-        .unwrap_err();
+    let err = facepay_testkit::a_late_reply_times_out(&t, &server, 700, "H-A1").await;
     assert_eq!(err.code(), "transport_timeout");
     // The terminal did get it: that is why a timeout is *unknown*, not failed.
     assert_eq!(server.sim.received().len(), 1);
@@ -178,17 +174,16 @@ async fn data_as_object_and_double_encoding_over_http() {
 #[tokio::test]
 async fn the_control_api_scripts_and_reads_back_over_http() {
     let server = SimServer::loopback().await.unwrap();
-    let base = format!("http://{}", server.addr);
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let queued = http
-        .post(format!("{base}/_sim/script"))
-        .body(r#"[{"transType":"cn.nhsa.ec.auth","reply":"error","code":-2,"message":"用户取消"},{"reply":"hang","times":2}]"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(queued.text().await.unwrap(), r#"{"queued":2}"#);
-    let bad = http
-        .post(format!("{base}/_sim/script"))
+    let control = Http::new(format!("http://{}", server.addr));
+    let queued = control
+        .post(
+            "/_sim/script",
+            r#"[{"transType":"cn.nhsa.ec.auth","reply":"error","code":-2,"message":"用户取消"},{"reply":"hang","times":2}]"#,
+        )
+        .await;
+    assert_eq!(queued, serde_json::json!({"queued": 2}));
+    let bad = control
+        .request(Method::POST, "/_sim/script")
         .body(r#"{"reply":"explode"}"#)
         .send()
         .await
@@ -201,19 +196,12 @@ async fn the_control_api_scripts_and_reads_back_over_http() {
         .unwrap_err();
     assert!(err.to_string().contains("用户取消"), "{err}");
 
-    let requests: serde_json::Value = http
-        .get(format!("{base}/_sim/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let requests = control.get("/_sim/requests").await;
     assert_eq!(requests.as_array().unwrap().len(), 1);
     assert_eq!(requests[0]["transType"], "cn.nhsa.ec.auth");
 
-    let cleared = http
-        .delete(format!("{base}/_sim/script"))
+    let cleared = control
+        .request(Method::DELETE, "/_sim/script")
         .send()
         .await
         .unwrap();
@@ -252,17 +240,9 @@ async fn probe_tells_a_listening_bridge_from_a_closed_port() {
 async fn a_qrcode_scan_over_http_carries_the_childs_identity_unchanged() {
     let server = SimServer::loopback().await.unwrap();
     server.sim.set_today(Some((2026, 11, 25)));
-    let base = format!("http://{}", server.addr);
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let control = Http::new(format!("http://{}", server.addr));
     // The roster, as a trainer or the window test reads it.
-    let people: serde_json::Value = http
-        .get(format!("{base}/_sim/people"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let people = control.get("/_sim/people").await;
     assert_eq!(people["today"], "2026-11-25");
     let toddler = people["people"]
         .as_array()
@@ -274,13 +254,14 @@ async fn a_qrcode_scan_over_http_carries_the_childs_identity_unchanged() {
     assert_eq!(toddler["birthday"], "2025.06.25");
     assert!(toddler["guardian"]["name"].is_string());
     // Scripted through the control API, as JSON.
-    let queued = http
-        .post(format!("{base}/_sim/script"))
-        .body(r#"{"transType":"cn.nhsa.qrcode.get","reply":"asPerson","person":"child-1y5m"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(queued.status(), 200);
+    let (status, _) = control
+        .send(
+            Method::POST,
+            "/_sim/script",
+            r#"{"transType":"cn.nhsa.qrcode.get","reply":"asPerson","person":"child-1y5m"}"#,
+        )
+        .await;
+    assert_eq!(status, 200);
 
     let t = terminal(&server.url(), Timeouts::default());
     let reply = t.call(&samples::qrcode_get("H-Q1")).await.unwrap();

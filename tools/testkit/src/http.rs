@@ -16,7 +16,11 @@ impl Http {
     /// A client of the server at `base` (e.g. `http://127.0.0.1:8741`).
     pub fn new(base: impl Into<String>) -> Self {
         Self {
-            client: reqwest::Client::new(),
+            // Only ever loopback: a proxy in the environment must not see it.
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap_or_else(|e| panic!("{e}")),
             base: base.into(),
             token: None,
         }

@@ -7,14 +7,16 @@
 
 mod http;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use http::{Http, json};
 
 use facepay_core::api::FileConfig;
 use facepay_sim::SimServer;
+use facepay_sim::{Behaviour, Script};
 use nhsa_terminal::protocol::Identity;
-use nhsa_terminal::{Reply, Terminal, samples};
+use nhsa_terminal::protocol::TransType;
+use nhsa_terminal::{Reply, Terminal, TerminalError, TransportError, samples};
 
 /// The test counter of 阳江市妇幼保健院 (window W01, 林晓燕 at 挂号收费处) with
 /// its journal in `dir` and its terminal at `terminal_url`, not yet
@@ -72,4 +74,47 @@ pub async fn whole_visit(t: &Terminal, server: &SimServer, prefix: &str) -> Repl
     assert_eq!(sent[0].data().unwrap()["operatorName"], "林晓燕");
     assert_eq!(sent[2].data().unwrap()["hospitalName"], "阳江市妇幼保健院");
     who
+}
+
+/// A notification whose reply comes `delay_ms` after the call's deadline:
+/// a timeout, its outcome unknown (the terminal may have acted), whatever the
+/// transport. Returns the error for the suite's own checks.
+pub async fn a_late_reply_times_out(
+    t: &Terminal,
+    server: &SimServer,
+    delay_ms: u64,
+    out_biz_no: &str,
+) -> TerminalError {
+    server.sim.push_script(
+        Script::for_trans(TransType::SettleNotify, Behaviour::Normal).delayed(delay_ms),
+    );
+    let err = t
+        .call(&samples::settle_success(out_biz_no, None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TerminalError::Transport(TransportError::Timeout { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(err.outcome_unknown());
+    err
+}
+
+/// The fake vendor library (`nation-ec-fake`'s cdylib) that cargo built for a
+/// suite depending on it, beside the running test binary.
+pub fn fake_library() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let deps = exe.parent().unwrap();
+    let name = format!(
+        "{}nation_ec_fake{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    [deps.join(&name), deps.parent().unwrap().join(&name)]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{name} not built next to {}", deps.display()))
 }

@@ -160,6 +160,16 @@ impl Simulator {
         self.state().received.clone()
     }
 
+    /// The `data` of the last `trans` request received, if any came.
+    pub fn last_data(&self, trans: TransType) -> Option<Value> {
+        let st = self.state();
+        st.received
+            .iter()
+            .rev()
+            .find(|r| r.trans_type.as_deref() == Some(trans.as_str()))
+            .and_then(Received::data)
+    }
+
     pub fn clear_received(&self) {
         self.state().received.clear();
     }
