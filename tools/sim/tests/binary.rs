@@ -22,8 +22,14 @@ impl Drop for Sim {
 }
 
 fn start() -> Sim {
+    start_with(&[])
+}
+
+/// The simulator binary on a free loopback port, seeded, with `extra` arguments.
+fn start_with(extra: &[&str]) -> Sim {
     let mut child = Command::new(env!("CARGO_BIN_EXE_facepay-sim"))
         .args(["--listen", "127.0.0.1:0", "--seed", "7"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -126,38 +132,14 @@ async fn an_invalid_envelope_is_refused_with_a_clear_message() {
 
 #[tokio::test]
 async fn a_qrcode_scan_by_hand_on_a_fixed_day() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_facepay-sim"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--seed",
-            "7",
-            "--today",
-            "2026-11-25",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("facepay-sim listening on ")
-        .unwrap()
-        .to_owned();
-    let sim = Sim {
-        child,
-        url: format!("{base}/api/open"),
-    };
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    http.post(format!("{base}/_sim/script"))
-        .body(r#"{"transType":"cn.nhsa.qrcode.get","reply":"asPerson","person":"child-5m"}"#)
-        .send()
-        .await
-        .unwrap();
+    let sim = start_with(&["--today", "2026-11-25"]);
+    let control = facepay_testkit::Http::new(sim.url.trim_end_matches("/api/open"));
+    control
+        .post(
+            "/_sim/script",
+            r#"{"transType":"cn.nhsa.qrcode.get","reply":"asPerson","person":"child-5m"}"#,
+        )
+        .await;
     let reply = post(
         &sim.url,
         r#"{"orgId":"H44170200001","transType":"cn.nhsa.qrcode.get","data":{"orgId":"H44170200001","outBizNo":"CURL-Q001","businessType":"01101","operatorId":"0107","operatorName":"林晓燕","officeId":"0301","officeName":"挂号收费处","extData":"{}"}}"#,
