@@ -47,21 +47,24 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// A row of `SELECT id, at, operator_id, action, subject, detail`.
+fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        operator_id: r.get(2)?,
+        action: r.get(3)?,
+        subject: r.get(4)?,
+        detail: r.get(5)?,
+    })
+}
+
 /// The newest entries first.
 pub fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>, JournalError> {
     let mut stmt = conn.prepare(
         "SELECT id, at, operator_id, action, subject, detail FROM audit ORDER BY id DESC LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| {
-        Ok(AuditEntry {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            operator_id: r.get(2)?,
-            action: r.get(3)?,
-            subject: r.get(4)?,
-            detail: r.get(5)?,
-        })
-    })?;
+    let rows = stmt.query_map([limit], entry)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -107,16 +110,7 @@ pub fn search(conn: &Connection, filter: &AuditFilter) -> Result<Vec<AuditEntry>
             filter.before_id,
             limit
         ],
-        |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                operator_id: r.get(2)?,
-                action: r.get(3)?,
-                subject: r.get(4)?,
-                detail: r.get(5)?,
-            })
-        },
+        entry,
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

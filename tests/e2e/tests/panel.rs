@@ -96,12 +96,7 @@ async fn the_cashier_panel_end_to_end() {
     let visit = data["outBizNo"].as_str().unwrap().to_owned();
 
     // 显示 reveals the full 证件号 (audited).
-    c.find(Locator::Css("#reveal"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#reveal").await;
     let full = wait_for(c, "#identity-id").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while full.text().await.unwrap().contains('*') {
@@ -141,12 +136,7 @@ async fn the_cashier_panel_end_to_end() {
     press(c, "F2").await;
     wait_for(c, "#identity").await;
     fill(c, "totalFee", "35.00").await;
-    c.find(Locator::Css("[name='state-FAIL']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "[name='state-FAIL']").await;
     fill(c, "failReason", "医保结算失败").await;
     press(c, "F4").await;
     wait_text(c, "#receipt", "待重发").await;
@@ -207,21 +197,11 @@ async fn the_cashier_panel_end_to_end() {
     press(c, "F6").await;
     switch_to(c, true).await;
     wait_for(c, "#history-table").await;
-    c.find(Locator::Css("#search"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#search").await;
     wait_text(c, "#history-table", "120.50").await;
     wait_text(c, "#history-table", "待重发").await;
     shot(c, &shots, "07-history").await;
-    c.find(Locator::Css("[name='resend']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "[name='resend']").await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while c
         .find(Locator::Css("#history-table"))
@@ -237,19 +217,9 @@ async fn the_cashier_panel_end_to_end() {
     }
     wait_text(c, "#history-notice", "终端已收到结果").await;
     fill(c, "outBizNo", &visit).await;
-    c.find(Locator::Css("#search"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#search").await;
     wait_text(c, "#history-table", "120.50").await;
-    c.find(Locator::Css("#history-table .link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#history-table .link").await;
     let detail = wait_text(c, "#detail", "结算通知").await;
     assert!(
         detail.contains("刷脸授权") && detail.contains("获取身份"),
@@ -299,18 +269,8 @@ async fn the_cashier_panel_end_to_end() {
     wait_for(c, "#load-day").await.click().await.unwrap();
     let day = wait_text(c, ".summary", "120.50").await;
     assert!(day.contains("净额"), "{day}");
-    c.find(Locator::Css("[name='format'] option[value='csv']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#export-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "[name='format'] option[value='csv']").await;
+    click(c, "#export-button").await;
     let day = wait_text(c, ".summary", "其中自费").await;
     assert!(day.contains("20.00"), "自费 net of the day: {day}");
     // Two 收款 and a 退费, counted apart (not "净额合计 1").
@@ -338,24 +298,14 @@ async fn the_cashier_panel_end_to_end() {
     press(c, "F9").await;
     wait_for(c, "#settings").await;
     fill(c, "operatorName", &"林".repeat(31)).await;
-    c.find(Locator::Css("#save-settings"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#save-settings").await;
     let error = wait_text(c, "#error", "最多 30 个字符").await;
     // Named as the cashier reads it, not as the settings file spells it.
     assert!(error.contains("收款员姓名"), "{error}");
     assert!(!error.contains("operatorName"), "{error}");
     wait_for(c, "label.bad [name='operatorName']").await;
     shot(c, &shots, "11-settings-invalid").await;
-    c.find(Locator::Css("#test-connection"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#test-connection").await;
 
     // 审计 (F10, 管理员): the sign-in, the 显示 and the export are on record.
     press(c, "F10").await;
@@ -370,12 +320,7 @@ async fn the_cashier_panel_end_to_end() {
     wait_for(c, "#operators-table").await;
     fill(c, "newStaffId", "0002").await;
     fill(c, "newName", "王芳").await;
-    c.find(Locator::Css("[name='newRole'] option[value='cashier']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "[name='newRole'] option[value='cashier']").await;
     fill(c, "newPin", CASHIER_PIN).await;
     click(c, "#add-operator-submit").await;
     let operators = wait_text(c, "#operators-table", "王芳").await;

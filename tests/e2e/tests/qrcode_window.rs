@@ -112,12 +112,7 @@ async fn a_child_is_served_by_qrcode_after_the_face_scan_fails() {
     press(c, "F6").await;
     switch_to(c, true).await;
     wait_for(c, "#history-table").await;
-    c.find(Locator::Css("[name='credential'] option[value='qrcode']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "[name='credential'] option[value='qrcode']").await;
     click(c, "#search").await;
     let table = wait_text(c, "#history-table", "58.00").await;
     assert!(table.contains("医保码"), "{table}");
