@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
-use facepay_e2e::fantoccini::Locator;
 use facepay_e2e::{
     Panel, Seat, click, fill, first_admin, press, screens, shot, switch_to, wait_for, wait_text,
 };
