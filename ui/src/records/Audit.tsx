@@ -5,6 +5,7 @@ import type { AuditFilter } from "../bindings/AuditFilter";
 import { ErrorBox } from "../ErrorBox";
 import { AUDIT_ACTIONS, auditActionLabel } from "../labels";
 import { today } from "../time";
+import { ScrollingTable } from "./Table";
 
 /** Entries per page; 更多 asks for the next ones. */
 const PAGE = 100;
@@ -63,27 +64,22 @@ export function Audit() {
         <button type="button" class="primary" id="audit-search" disabled={busy} onClick={search}>查询</button>
       </div>
       {error && <ErrorBox id="audit-error" error={error} />}
-      <div class="table-scroll">
-        <table class="table" id="audit-table">
-          <thead>
-            <tr><th>时间</th><th>工号</th><th>操作</th><th>对象</th><th>详情</th></tr>
-          </thead>
-          <tbody>
-            {entries?.map((e) => (
-              <tr class={`audit-row${/failed|locked|forbidden|unauthorized/.test(e.action) ? " flagged" : ""}`} id={`audit-${e.id}`}>
-                <td>{e.at.slice(0, 19)}</td>
-                <td>{e.operatorId}</td>
-                <td title={e.action}>{auditActionLabel(e.action)}</td>
-                <td>{e.subject ?? ""}</td>
-                <td class="audit-detail" title={e.detail ?? undefined}>{e.detail ?? ""}</td>
-              </tr>
-            ))}
-            {entries?.length === 0 && (
-              <tr><td colSpan={5} class="muted">没有符合条件的记录</td></tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ScrollingTable
+        id="audit-table"
+        head={<tr><th>时间</th><th>工号</th><th>操作</th><th>对象</th><th>详情</th></tr>}
+        columns={5}
+        empty={entries?.length === 0 ? "没有符合条件的记录" : null}
+      >
+        {entries?.map((e) => (
+          <tr class={`audit-row${/failed|locked|forbidden|unauthorized/.test(e.action) ? " flagged" : ""}`} id={`audit-${e.id}`}>
+            <td>{e.at.slice(0, 19)}</td>
+            <td>{e.operatorId}</td>
+            <td title={e.action}>{auditActionLabel(e.action)}</td>
+            <td>{e.subject ?? ""}</td>
+            <td class="audit-detail" title={e.detail ?? undefined}>{e.detail ?? ""}</td>
+          </tr>
+        ))}
+      </ScrollingTable>
       <div class="pager">
         {entries && <span class="muted">已显示 {entries.length} 条</span>}
         <button type="button" id="audit-more" disabled={!more || busy} onClick={next}>更多</button>

@@ -5,6 +5,7 @@ import { asIpcError, backend, type IpcError } from "../backend";
 import type { BridgeInfo } from "../bindings/BridgeInfo";
 import { ErrorBox } from "../ErrorBox";
 import { usePoll } from "../poll";
+import { ScrollingTable } from "./Table";
 
 /** How often 设置 re-reads the bridge while the tab is open. */
 const REFRESH_MS = 3000;
@@ -125,31 +126,28 @@ export function BridgeRecent({ info }: { info: BridgeInfo | null }) {
   return (
     <section class="bridge-recent">
       <h3>HIS 最近请求</h3>
-      <div class="table-scroll">
-        <table class="table" id="bridge-recent">
-          <thead>
-            <tr>
-              <th>时间</th><th>方法</th><th>路径</th><th class="num">状态</th><th class="num">耗时 ms</th><th>来源</th><th>错误代码</th>
-            </tr>
-          </thead>
-          <tbody>
-            {recent.map((r) => (
-              <tr class={r.status >= 400 ? "owed" : ""}>
-                <td>{r.at}</td>
-                <td>{r.method}</td>
-                <td>{r.path}</td>
-                <td class="num">{r.status}</td>
-                <td class="num">{r.millis}</td>
-                <td>{r.client}</td>
-                <td>{r.code ?? ""}</td>
-              </tr>
-            ))}
-            {recent.length === 0 && (
-              <tr><td colSpan={7} class="muted">{info ? "还没有请求" : "…"}</td></tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ScrollingTable
+        id="bridge-recent"
+        head={
+          <tr>
+            <th>时间</th><th>方法</th><th>路径</th><th class="num">状态</th><th class="num">耗时 ms</th><th>来源</th><th>错误代码</th>
+          </tr>
+        }
+        columns={7}
+        empty={recent.length > 0 ? null : info ? "还没有请求" : "…"}
+      >
+        {recent.map((r) => (
+          <tr class={r.status >= 400 ? "owed" : ""}>
+            <td>{r.at}</td>
+            <td>{r.method}</td>
+            <td>{r.path}</td>
+            <td class="num">{r.status}</td>
+            <td class="num">{r.millis}</td>
+            <td>{r.client}</td>
+            <td>{r.code ?? ""}</td>
+          </tr>
+        ))}
+      </ScrollingTable>
     </section>
   );
 }

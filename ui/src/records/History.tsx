@@ -10,6 +10,7 @@ import { today } from "../time";
 import { HISTORY_WIDTH, HistoryHead, HistoryRow } from "./HistoryRow";
 import { RefundDialog } from "./RefundDialog";
 import { underOriginals } from "./settlements";
+import { ScrollingTable } from "./Table";
 import { VisitDrawer } from "./VisitDrawer";
 
 type Filter = Partial<HistoryFilter>;
@@ -120,21 +121,11 @@ export function History() {
       {error && <ErrorBox error={error} />}
       {notice && <div class="notice" id="history-notice" role="status">{notice}</div>}
       {/* Wide tables scroll on their own: the filters and 查询 stay in view. */}
-      <div class="table-scroll">
-        <table class="table" id="history-table">
-          <thead>
-            <HistoryHead />
-          </thead>
-          <tbody>
-            {page && underOriginals(page.rows).map((p) => (
-              <HistoryRow {...p} onOpen={(r) => void open(r)} onResend={(r) => void resend(r)} onRelease={(r) => void release(r)} onRefund={(r) => setRefunding(r.id)} />
-            ))}
-            {page && page.rows.length === 0 && (
-              <tr><td colSpan={HISTORY_WIDTH} class="muted">没有符合条件的记录</td></tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ScrollingTable id="history-table" head={<HistoryHead />} columns={HISTORY_WIDTH} empty={page?.rows.length === 0 ? "没有符合条件的记录" : null}>
+        {page && underOriginals(page.rows).map((p) => (
+          <HistoryRow {...p} onOpen={(r) => void open(r)} onResend={(r) => void resend(r)} onRelease={(r) => void release(r)} onRefund={(r) => setRefunding(r.id)} />
+        ))}
+      </ScrollingTable>
       <div class="pager">
         <button type="button" onClick={prev} disabled={cursors.length < 2}>上一页</button>
         <span>第 {cursors.length} 页</span>

@@ -9,6 +9,7 @@ import { PinField } from "../PinField";
 import { flag, local } from "../panel/Gate";
 import { pinProblem, staffIdProblem } from "../seat";
 import { parseWire } from "../time";
+import { ScrollingTable } from "./Table";
 
 /** 启用, 停用, or 锁定至 hh:mm while wrong PINs keep the operator out. */
 function stateOf(o: OperatorInfo): string {
@@ -217,44 +218,39 @@ export function Operators({ self }: { self: string }) {
     <div class="operators" id="operators">
       {error && <ErrorBox id="operators-error" error={error} />}
       {note && <div class="note" id="operators-note">{note}</div>}
-      <div class="table-scroll">
-        <table class="table" id="operators-table">
-          <thead>
-            <tr><th>工号</th><th>姓名</th><th>角色</th><th>状态</th><th>操作</th></tr>
-          </thead>
-          <tbody>
-            {list?.map((o) => {
-              const state = stateOf(o);
-              const open = pending?.id === o.id ? pending.kind : null;
-              return (
-                <>
-                  <tr class={`operator-row${o.active ? "" : " inactive"}${state.startsWith("锁定") ? " flagged" : ""}`} id={`operator-${o.id}`}>
-                    <td>{o.id}{o.id === self && <span class="badge insured self-badge">本人</span>}</td>
-                    <td>{o.name}</td>
-                    <td>{roleLabel(o.role)}</td>
-                    <td class="operator-state">{state}</td>
-                    <td class="row-actions">
-                      <button type="button" class="link" name="reset-pin" onClick={ask(o.id, "pin")}>重置 PIN</button>
-                      <button type="button" class="link" name="toggle-active" onClick={ask(o.id, "active")}>{o.active ? "停用" : "启用"}</button>
-                      <button type="button" class="link" name="toggle-role" onClick={ask(o.id, "role")}>{o.role === "admin" ? "设为收款员" : "设为管理员"}</button>
-                    </td>
-                  </tr>
-                  {open && (
-                    <tr class="operator-action-row">
-                      <td colSpan={5}>
-                        <RowAction key={`${o.id}-${open}`} o={o} kind={open} self={o.id === self} onDone={(x) => done(x, open)} onCancel={() => setPending(null)} />
-                      </td>
-                    </tr>
-                  )}
-                </>
-              );
-            })}
-            {list?.length === 0 && (
-              <tr><td colSpan={5} class="muted">还没有操作员</td></tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <ScrollingTable
+        id="operators-table"
+        head={<tr><th>工号</th><th>姓名</th><th>角色</th><th>状态</th><th>操作</th></tr>}
+        columns={5}
+        empty={list?.length === 0 ? "还没有操作员" : null}
+      >
+        {list?.map((o) => {
+          const state = stateOf(o);
+          const open = pending?.id === o.id ? pending.kind : null;
+          return (
+            <>
+              <tr class={`operator-row${o.active ? "" : " inactive"}${state.startsWith("锁定") ? " flagged" : ""}`} id={`operator-${o.id}`}>
+                <td>{o.id}{o.id === self && <span class="badge insured self-badge">本人</span>}</td>
+                <td>{o.name}</td>
+                <td>{roleLabel(o.role)}</td>
+                <td class="operator-state">{state}</td>
+                <td class="row-actions">
+                  <button type="button" class="link" name="reset-pin" onClick={ask(o.id, "pin")}>重置 PIN</button>
+                  <button type="button" class="link" name="toggle-active" onClick={ask(o.id, "active")}>{o.active ? "停用" : "启用"}</button>
+                  <button type="button" class="link" name="toggle-role" onClick={ask(o.id, "role")}>{o.role === "admin" ? "设为收款员" : "设为管理员"}</button>
+                </td>
+              </tr>
+              {open && (
+                <tr class="operator-action-row">
+                  <td colSpan={5}>
+                    <RowAction key={`${o.id}-${open}`} o={o} kind={open} self={o.id === self} onDone={(x) => done(x, open)} onCancel={() => setPending(null)} />
+                  </td>
+                </tr>
+              )}
+            </>
+          );
+        })}
+      </ScrollingTable>
       <AddOperator
         onAdded={(o) => {
           setNote(`已添加${roleLabel(o.role)} ${o.name}（${o.id}）`);
