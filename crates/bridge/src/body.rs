@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::MAX_BODY_BYTES;
 use crate::error::ApiError;
+use crate::error::HttpCode;
 
 /// How long a client may take to send a body (at most 1 MiB on this machine).
 const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -40,7 +41,7 @@ pub fn syntax(text: &str) -> Result<(), ApiError> {
     serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "malformed_json",
+            HttpCode::MalformedJson,
             format!(
                 "请求体不是有效的 JSON（第 {} 行第 {} 列）",
                 e.line(),
@@ -52,7 +53,7 @@ pub fn syntax(text: &str) -> Result<(), ApiError> {
     facepay_core::api::unique_members(text).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "malformed_json",
+            HttpCode::MalformedJson,
             format!("请求体有歧义：{e}"),
         )
     })
@@ -63,7 +64,7 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Text, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            HttpCode::BodyTooLarge,
             format!("请求体超过 {} KiB", MAX_BODY_BYTES / 1024),
         )
     };
@@ -80,7 +81,7 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Text, ApiError> {
         .map_err(|_| {
             ApiError::new(
                 StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
+                HttpCode::RequestTimeout,
                 format!("{} 秒内没有收到完整的请求体", BODY_TIMEOUT.as_secs()),
             )
         })?
@@ -94,7 +95,7 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Text, ApiError> {
         } else {
             format!("请求体不是有效的 {} 文本", encoding.name())
         };
-        ApiError::new(StatusCode::BAD_REQUEST, "undecodable_body", message)
+        ApiError::new(StatusCode::BAD_REQUEST, HttpCode::UndecodableBody, message)
             .advice("请按 Content-Type 声明的字符集发送，或改用 UTF-8")
     })?;
     Ok(Text { raw, text })
@@ -108,7 +109,7 @@ fn charset(headers: &HeaderMap) -> Result<Charset, ApiError> {
     let unsupported = |what: &str| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            HttpCode::UnsupportedMediaType,
             format!("不支持的 Content-Type：{what}"),
         )
         .advice("请使用 application/json，字符集 UTF-8、GBK 或 GB18030")

@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
-use crate::error::ErrorBody;
+use crate::error::{ApiCode, ErrorBody};
 
 /// How long a client may take to send a request's head.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
@@ -142,9 +142,15 @@ pub(crate) async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, HeadErr
 }
 
 /// Answer a refused connection with the error object, and close it.
-pub(crate) async fn refuse(stream: &mut TcpStream, status: StatusCode, code: &str, message: &str) {
+pub(crate) async fn refuse(
+    stream: &mut TcpStream,
+    status: StatusCode,
+    code: impl Into<ApiCode>,
+    message: &str,
+) {
+    let code: ApiCode = code.into();
     let body = ErrorBody {
-        code: code.to_owned(),
+        code,
         message: message.to_owned(),
         field: None,
         advice: None,
@@ -153,11 +159,12 @@ pub(crate) async fn refuse(stream: &mut TcpStream, status: StatusCode, code: &st
     };
     let body = serde_json::to_string(&body).unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-error-code: {code}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {} {}\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-error-code: {}\r\nconnection: close\r\n\r\n",
         status.as_u16(),
         status.canonical_reason().unwrap_or(""),
         crate::JSON,
-        body.len()
+        body.len(),
+        code.as_str()
     );
     let write = async {
         stream.write_all(head.as_bytes()).await?;

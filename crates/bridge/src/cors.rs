@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use facepay_core::api::Desk;
 
 use crate::error::ApiError;
+use crate::error::HttpCode;
 
 /// The request's Host must be this machine under a loopback name, on the
 /// bridge's port.
@@ -22,10 +23,12 @@ pub(crate) fn host(headers: &HeaderMap, uri: &Uri, port: u16) -> Result<(), ApiE
         .map(str::to_owned)
         .or_else(|| uri.authority().map(|a| a.as_str().to_owned()));
     let Some(named) = named else {
-        return Err(
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_host", "请求缺少 Host 头")
-                .advice(format!("请求 http://127.0.0.1:{port}/…")),
-        );
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            HttpCode::InvalidHost,
+            "请求缺少 Host 头",
+        )
+        .advice(format!("请求 http://127.0.0.1:{port}/…")));
     };
     let named = named.to_ascii_lowercase();
     let ours = ["127.0.0.1", "localhost", "[::1]"]
@@ -37,7 +40,7 @@ pub(crate) fn host(headers: &HeaderMap, uri: &Uri, port: u16) -> Result<(), ApiE
     let shown: String = named.chars().filter(|c| !c.is_control()).take(64).collect();
     Err(ApiError::new(
         StatusCode::MISDIRECTED_REQUEST,
-        "misdirected_request",
+        HttpCode::MisdirectedRequest,
         format!("Host“{shown}”不是本机的 HIS 接口"),
     )
     .advice(format!(
@@ -58,7 +61,7 @@ pub(crate) fn origin(desk: &Desk, headers: &HeaderMap) -> Result<Option<HeaderVa
     let shown: String = text.chars().filter(|c| !c.is_control()).take(64).collect();
     Err(ApiError::new(
         StatusCode::FORBIDDEN,
-        "origin_refused",
+        HttpCode::OriginRefused,
         format!("不接受来自浏览器页面“{shown}”的请求"),
     )
     .advice("浏览器中运行的 HIS：请信息科把它的来源写入 [bridge] allowed_origins"))

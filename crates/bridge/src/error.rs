@@ -7,13 +7,65 @@ use serde::{Deserialize, Serialize};
 
 use facepay_core::api::{DeskError, ErrorCode, SettlementId};
 
+/// What a program branches on: one of the counter's own codes (the panel
+/// sees the same), or one the bridge adds about the HTTP request itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ApiCode {
+    Desk(ErrorCode),
+    Http(HttpCode),
+}
+
+/// The bridge's codes about the request as HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HttpCode {
+    Unauthorized,
+    InvalidHost,
+    OriginRefused,
+    MisdirectedRequest,
+    MethodNotAllowed,
+    UnsupportedMediaType,
+    UndecodableBody,
+    MalformedJson,
+    MalformedRequest,
+    BodyTooLarge,
+    HeaderTooLarge,
+    RequestTimeout,
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    IdempotencyInterrupted,
+}
+
+impl ApiCode {
+    /// The code as the body and the `x-error-code` header spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiCode::Desk(c) => c.as_str(),
+            ApiCode::Http(c) => serde_variant::to_variant_name(&c).unwrap_or("internal"),
+        }
+    }
+}
+
+impl From<ErrorCode> for ApiCode {
+    fn from(c: ErrorCode) -> Self {
+        ApiCode::Desk(c)
+    }
+}
+
+impl From<HttpCode> for ApiCode {
+    fn from(c: HttpCode) -> Self {
+        ApiCode::Http(c)
+    }
+}
+
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// What a program branches on, e.g. `invalid_input`, `scan_in_progress`,
     /// `transport_timeout`, `unauthorized`, `idempotency_conflict`.
-    pub code: String,
+    pub code: ApiCode,
     /// What happened, in Chinese, for a person.
     pub message: String,
     /// The request field at fault (wire or 2207 name).
@@ -40,11 +92,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: impl Into<ApiCode>, message: impl Into<String>) -> Self {
         Self {
             status,
             body: Box::new(ErrorBody {
-                code: code.to_owned(),
+                code: code.into(),
                 message: message.into(),
                 field: None,
                 advice: None,
@@ -72,7 +124,7 @@ impl ApiError {
     pub fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            HttpCode::Unauthorized,
             "缺少或错误的令牌：请求头应为 Authorization: Bearer <令牌>",
         )
         .advice("令牌在收银台“设置 → HIS 接口”中复制；重新生成后旧令牌立即失效")
@@ -88,8 +140,13 @@ impl ApiError {
                 | StatusCode::UNSUPPORTED_MEDIA_TYPE
                 | StatusCode::UNPROCESSABLE_ENTITY
         ) || matches!(
-            self.body.code.as_str(),
-            "scan_in_progress" | "busy" | "journal_read_only" | "disk_full"
+            self.body.code,
+            ApiCode::Desk(
+                ErrorCode::ScanInProgress
+                    | ErrorCode::Busy
+                    | ErrorCode::JournalReadOnly
+                    | ErrorCode::DiskFull
+            )
         )
     }
 }
@@ -108,7 +165,7 @@ fn bounded(text: &str, max: usize) -> String {
 impl From<DeskError> for ApiError {
     fn from(e: DeskError) -> Self {
         let status = status_of(&e);
-        let mut api = ApiError::new(status, e.code().as_str(), bounded(&e.to_string(), 300));
+        let mut api = ApiError::new(status, e.code(), bounded(&e.to_string(), 300));
         api.body.field = e.field().map(|f| bounded(f, 64));
         api.body.advice = e.advice().map(str::to_owned);
         if let DeskError::ScanInProgress { out_biz_no } = &e {
@@ -156,16 +213,14 @@ fn unknown(e: &DeskError) -> bool {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let code = axum::http::HeaderValue::from_str(&self.body.code).ok();
+        let code = axum::http::HeaderValue::from_static(self.body.code.as_str());
         let mut response = (self.status, axum::Json(*self.body)).into_response();
         let h = response.headers_mut();
         h.insert(
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static(crate::JSON),
         );
-        if let Some(code) = code {
-            h.insert("x-error-code", code);
-        }
+        h.insert("x-error-code", code);
         // RFC 6750: a 401 names the scheme it wants.
         if self.status == StatusCode::UNAUTHORIZED {
             h.insert(

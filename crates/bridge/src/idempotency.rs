@@ -10,6 +10,8 @@ use sha2::{Digest, Sha256};
 use facepay_core::api::{Desk, KeyClaim, SettlementId};
 
 use crate::error::ApiError;
+use crate::error::HttpCode;
+use facepay_core::api::ErrorCode;
 
 pub const HEADER: &str = "idempotency-key";
 
@@ -21,7 +23,7 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let bad = || {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_input",
+            ErrorCode::Invalid,
             "Idempotency-Key 应为 1 到 255 个可见 ASCII 字符（如 UUID）",
         )
         .field("Idempotency-Key")
@@ -31,7 +33,7 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     if headers.get_all(HEADER).iter().nth(1).is_some() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_input",
+            ErrorCode::Invalid,
             "请求中有多个 Idempotency-Key，只能有一个",
         )
         .field("Idempotency-Key"));
@@ -79,14 +81,14 @@ pub fn claim(desk: &Desk, key: &str, endpoint: &str, hash: &str) -> Result<Claim
         }),
         KeyClaim::Conflict => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "idempotency_conflict",
+            HttpCode::IdempotencyConflict,
             "该 Idempotency-Key 已用于另一个请求（接口或内容不同）",
         )
         .field("Idempotency-Key")
         .advice("每笔新业务请使用新的 Idempotency-Key；重试时请原样重发")),
         KeyClaim::InProgress { since, out_biz_no } => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "idempotency_in_progress",
+            HttpCode::IdempotencyInProgress,
             format!("该 Idempotency-Key 的首次请求（{since}）仍在处理中"),
         )
         .advice(format!(
@@ -102,7 +104,7 @@ pub fn claim(desk: &Desk, key: &str, endpoint: &str, hash: &str) -> Result<Claim
             since, out_biz_no, ..
         } => Err(ApiError::new(
             StatusCode::CONFLICT,
-            "idempotency_interrupted",
+            HttpCode::IdempotencyInterrupted,
             format!("该 Idempotency-Key 的首次请求（{since}）所在的程序已退出，应答未能保存"),
         )
         .advice(look(&out_biz_no))

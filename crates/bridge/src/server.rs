@@ -13,8 +13,10 @@ use facepay_core::api::Desk;
 
 use crate::conn::{self, Gate, HeadError, Ticket};
 use crate::error::ApiError;
+use crate::error::HttpCode;
 use crate::recent::{Recent, RecentRequest};
 use crate::token::TokenSource;
+use facepay_core::api::ErrorCode;
 
 /// The desk to serve: the panel replaces its desk when settings are saved,
 /// so the bridge asks for the current one on every request.
@@ -216,7 +218,7 @@ async fn serve(
         conn::refuse(
             &mut stream,
             StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
+            ErrorCode::Busy,
             "HIS 接口的连接已满，请稍后重试",
         )
         .await;
@@ -234,7 +236,7 @@ async fn serve(
             conn::refuse(
                 &mut stream,
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "header_too_large",
+                HttpCode::HeaderTooLarge,
                 &message,
             )
             .await;
@@ -245,7 +247,7 @@ async fn serve(
             conn::refuse(
                 &mut stream,
                 StatusCode::BAD_REQUEST,
-                "malformed_request",
+                HttpCode::MalformedRequest,
                 &message,
             )
             .await;
@@ -256,7 +258,7 @@ async fn serve(
             conn::refuse(
                 &mut stream,
                 StatusCode::REQUEST_TIMEOUT,
-                "request_timeout",
+                HttpCode::RequestTimeout,
                 &message,
             )
             .await;

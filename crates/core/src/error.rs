@@ -1,6 +1,6 @@
 use facepay_journal::JournalError;
 use nhsa_terminal::{TerminalError, TransportError, ValidationError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigError;
 use facepay_journal::CallId;
@@ -61,7 +61,7 @@ pub enum DeskError {
 /// The closed set of error codes the panel and scripts see.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Validation,

@@ -17,8 +17,10 @@ use serde::Serialize;
 
 use crate::body::{self, Text};
 use crate::error::ApiError;
+use crate::error::HttpCode;
 use crate::idempotency::{self, Claim};
 use crate::server::App;
+use facepay_core::api::ErrorCode;
 
 pub(crate) fn router(app: App) -> Router {
     Router::new()
@@ -37,14 +39,14 @@ pub(crate) fn router(app: App) -> Router {
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "没有这个接口，请查看 /v1/openapi.json",
             )
         })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                HttpCode::MethodNotAllowed,
                 "该接口不支持此请求方法，请查看 /v1/openapi.json",
             )
         })
@@ -213,7 +215,7 @@ where
                     status: e.status,
                     body: serde_json::to_string(&e.body).unwrap_or_else(|_| "null".into()),
                     location: None,
-                    code: Some(e.body.code.clone()),
+                    code: Some(e.body.code.as_str().to_owned()),
                 },
                 e.changed_nothing(),
             ),
@@ -234,7 +236,7 @@ where
         Ok(sent) => sent.into_response(false),
         Err(e) => ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             format!("内部错误：{e}"),
         )
         .into_response(),

@@ -10,6 +10,7 @@ use facepay_core::api::{DaySummary, HistoryFilter, HistoryPage, MAX_PAGE};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::server::App;
+use facepay_core::api::ErrorCode;
 
 /// The query string read strictly: a parameter the endpoint does not know
 /// (`outbizno` for `outBizNo`) is refused naming it, not ignored — ignoring
@@ -24,8 +25,12 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
         .collect();
     for (i, (name, value)) in pairs.iter().enumerate() {
         let refused = |message: String| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
-                .field(shown(name))
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::Invalid,
+                message,
+            )
+            .field(shown(name))
         };
         if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
             return Err(refused(format!("查询参数 {} 出现了不止一次", shown(name))));
@@ -46,7 +51,7 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
         let name = shown(name);
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
+            ErrorCode::Invalid,
             format!("不认识的查询参数“{name}”（参数名区分大小写）"),
         )
         .field(name)
@@ -61,7 +66,7 @@ fn query<T: DeserializeOwned>(uri: &Uri) -> Result<T, ApiError> {
             .unwrap_or_default();
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
+            ErrorCode::Invalid,
             format!("查询参数 {field} 的值“{value}”不被接受"),
         )
         .field(field)
@@ -80,7 +85,7 @@ pub(crate) fn no_query(uri: &Uri) -> Result<(), ApiError> {
                 .unwrap_or_default();
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
+                ErrorCode::Invalid,
                 format!("这个接口不接受查询参数（收到“{name}”）"),
             )
             .field(name))
@@ -97,7 +102,7 @@ fn shown(name: &str) -> String {
 fn missing(field: &'static str) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "invalid_input",
+        ErrorCode::Invalid,
         format!("缺少查询参数 {field}"),
     )
     .field(field)
@@ -142,7 +147,7 @@ pub(crate) async fn history(State(app): State<App>, uri: Uri) -> Response {
     {
         return ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
+            ErrorCode::Invalid,
             format!("limit 应为 1 到 {MAX_PAGE}，不能是 {limit}"),
         )
         .field("limit")

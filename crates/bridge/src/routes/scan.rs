@@ -22,6 +22,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::server::App;
 
 use super::Answer;
+use facepay_core::api::ErrorCode;
 
 /// A scan accepted with `Prefer: respond-async`: poll `location`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -293,7 +294,7 @@ pub(crate) async fn identity(
             if !text.is_empty() {
                 return Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_input",
+                    ErrorCode::Invalid,
                     "请求体应为空",
                 )
                 .field("."));
@@ -320,7 +321,7 @@ pub(crate) async fn identity(
 /// The outBizNo in a path, checked.
 fn visit_number(out_biz_no: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     let bad =
-        |m: &str| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", m).field("outBizNo");
+        |m: &str| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, m).field("outBizNo");
     let Ok(Path(out_biz_no)) = out_biz_no else {
         return Err(bad("outBizNo 不是有效的文本"));
     };

@@ -18,6 +18,7 @@ use crate::server::App;
 
 use super::Answer;
 use crate::setlinfo::{HisRefund, HisSettlement, his_name};
+use facepay_core::api::ErrorCode;
 
 /// Either form of a settlement (documentation of the body).
 #[derive(utoipa::ToSchema)]
@@ -49,7 +50,7 @@ fn has_setlinfo(text: &Text) -> Result<bool, ApiError> {
     let members: Map<String, Value> = serde_json::from_str(body).map_err(|_| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
+            ErrorCode::Invalid,
             "请求体应为 JSON 对象",
         )
         .field(".")
@@ -143,7 +144,7 @@ pub(crate) async fn refund(
     let Ok(Path(id)) = id else {
         return ApiError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             "结算编号应为数字（GET /v1/settlements 的 id）",
         )
         .field("id")

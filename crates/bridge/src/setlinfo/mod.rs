@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use facepay_core::api::MedicalSettleState;
 
 use crate::error::ApiError;
+use facepay_core::api::ErrorCode;
 
 pub use balance::{Reading, Split};
 pub use fields::{FIELDS, Feeds, Field, TEXTS, his_name, markdown};
@@ -78,9 +79,13 @@ pub struct HisRefund {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
-        .field(format!("setlinfo.{field}"))
-        .advice("请检查 HIS 传入的 2207/2208 结果")
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Invalid,
+        message,
+    )
+    .field(format!("setlinfo.{field}"))
+    .advice("请检查 HIS 传入的 2207/2208 结果")
 }
 
 /// A text field of setlinfo (a string or a number, e.g. setl_id).
@@ -155,7 +160,7 @@ fn state(text: &str, field: &str) -> Result<MedicalSettleState, ApiError> {
     MedicalSettleState::parse(text).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
+            ErrorCode::Invalid,
             e.to_string(),
         )
         .field(field)
@@ -170,7 +175,7 @@ impl HisSettlement {
         if s.is_refund() {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
+                ErrorCode::Invalid,
                 "退费请调用 POST /v1/settlements/{settlementId}/refund",
             )
             .field("medicalSettleState"));
