@@ -60,3 +60,27 @@ fn the_committed_openapi_document_is_current() {
     assert_eq!(schemas["Source"]["enum"][2], "his");
     assert!(schemas["SettlementBody"]["oneOf"][0]["$ref"].is_string());
 }
+
+/// The guide names every code the bridge adds of its own (docs/his-bridge.md
+/// section 4), as the document's `HttpCode` enum lists them: a new one is
+/// written down for the HIS vendor, or this fails.
+#[test]
+fn the_guide_names_every_code_the_bridge_adds() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&facepay_bridge::openapi::document()).unwrap();
+    let guide = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/his-bridge.md"),
+    )
+    .unwrap();
+    let codes = doc["components"]["schemas"]["HttpCode"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(codes.len() >= 10, "{codes:?}");
+    for code in codes {
+        let code = code.as_str().unwrap();
+        assert!(
+            guide.contains(&format!("`{code}`")),
+            "docs/his-bridge.md does not name `{code}`"
+        );
+    }
+}
