@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use nhsa_terminal::TerminalError;
 use nhsa_terminal::TransportError;
+use nhsa_terminal::transport::HostCode;
 use serde_json::{Value, json};
 
 /// Everything that goes wrong, at start or in a request.
@@ -53,28 +54,28 @@ pub enum HostError {
 }
 
 impl HostError {
-    /// A stable, machine-readable code for scripts and logs.
-    pub fn code(&self) -> &'static str {
+    /// A stable, machine-readable code for scripts, logs and the panel.
+    pub fn code(&self) -> HostCode {
         match self {
-            HostError::NotLoopback(_) => "listen_not_loopback",
-            HostError::BadToken | HostError::BadLimits => "usage",
-            HostError::Listen { .. } => "listen",
-            HostError::Library(_) => "library_load",
-            HostError::Unauthorized => "unauthorized",
-            HostError::NotFound => "not_found",
-            HostError::MethodNotAllowed => "method_not_allowed",
-            HostError::TooLarge { .. } => "too_large",
-            HostError::UnknownCharset(_) => "unknown_charset",
-            HostError::Undecodable(_) => "undecodable",
-            HostError::ControlCharacter { .. } => "control_character",
-            HostError::NotJson(_) => "not_json",
-            HostError::ReadBody(_) => "read_body",
-            HostError::Busy(_) => "busy",
+            HostError::NotLoopback(_) => HostCode::ListenNotLoopback,
+            HostError::BadToken | HostError::BadLimits => HostCode::Usage,
+            HostError::Listen { .. } => HostCode::Listen,
+            HostError::Library(_) => HostCode::LibraryLoad,
+            HostError::Unauthorized => HostCode::Unauthorized,
+            HostError::NotFound => HostCode::NotFound,
+            HostError::MethodNotAllowed => HostCode::MethodNotAllowed,
+            HostError::TooLarge { .. } => HostCode::TooLarge,
+            HostError::UnknownCharset(_) => HostCode::UnknownCharset,
+            HostError::Undecodable(_) => HostCode::Undecodable,
+            HostError::ControlCharacter { .. } => HostCode::ControlCharacter,
+            HostError::NotJson(_) => HostCode::NotJson,
+            HostError::ReadBody(_) => HostCode::ReadBody,
+            HostError::Busy(_) => HostCode::Busy,
             HostError::Call(e) => match e {
-                TransportError::Timeout { .. } => "timeout",
-                TransportError::Library { .. } => "library",
-                TransportError::Undecodable { .. } => "library_undecodable",
-                _ => "library_io",
+                TransportError::Timeout { .. } => HostCode::Timeout,
+                TransportError::Library { .. } => HostCode::Library,
+                TransportError::Undecodable { .. } => HostCode::LibraryUndecodable,
+                _ => HostCode::LibraryIo,
             },
         }
     }
@@ -112,7 +113,7 @@ impl HostError {
 
     /// `{code, message}`, plus the library's own status when it gave one.
     pub fn to_json(&self) -> Value {
-        let mut body = json!({"code": self.code(), "message": self.to_string()});
+        let mut body = json!({"code": self.code().as_str(), "message": self.to_string()});
         if let HostError::Call(TransportError::Library { status, .. }) = self {
             body["status"] = Value::String(status.clone());
         }

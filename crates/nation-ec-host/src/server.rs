@@ -159,7 +159,7 @@ async fn call(
         }
         Err(e) => {
             tracing::warn!(
-                code = e.code(),
+                code = e.code().as_str(),
                 ms = started.elapsed().as_millis() as u64,
                 "call refused or failed: {e}"
             );

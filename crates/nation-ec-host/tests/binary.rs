@@ -9,7 +9,6 @@ use std::process::{Command, Stdio};
 use facepay_sim::SimServer;
 use serde_json::Value;
 
-
 fn host_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nation-ec-host"));
     cmd.env_remove("NATION_EC_HOST_TOKEN")

@@ -423,17 +423,21 @@ async fn settings_are_checked_at_start() {
         ))
         .await
         .unwrap_err();
-        assert_eq!(err.code(), "listen_not_loopback", "{listen}");
+        assert_eq!(err.code().as_str(), "listen_not_loopback", "{listen}");
         assert!(err.is_usage());
     }
     let mut config = Config::new("libc.so.6", "http://127.0.0.1:9/x", loopback());
     let err = nation_ec_host::start(config.clone()).await.unwrap_err();
-    assert_eq!(err.code(), "library_load");
+    assert_eq!(err.code().as_str(), "library_load");
     assert!(err.to_string().contains("NationEcTrans"), "{err}");
     config.dll = fake_library();
     config.token = Some("two words".into());
     assert_eq!(
-        nation_ec_host::start(config).await.unwrap_err().code(),
+        nation_ec_host::start(config)
+            .await
+            .unwrap_err()
+            .code()
+            .as_str(),
         "usage"
     );
 }

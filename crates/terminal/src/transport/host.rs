@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use super::{BearerToken, HttpTransport, Transport};
+use super::{BearerToken, HostCode, HttpTransport, Transport};
 use crate::error::{TerminalError, TransportError};
 use crate::protocol::TransType;
 
@@ -466,16 +466,19 @@ fn ready_address(line: &str) -> Result<SocketAddr, String> {
         };
     }
     let code = value.get("code").and_then(|v| v.as_str()).unwrap_or("?");
+    let known = serde_json::from_value::<HostCode>(serde_json::Value::String(code.to_owned())).ok();
     let message = printable(
         value
             .get("message")
             .and_then(|v| v.as_str())
             .unwrap_or(line),
     );
-    Err(match code {
+    Err(match known {
         // The DLL: missing, of the wrong bitness, or without NationEcTrans.
-        "library_load" => format!("nation-ec-host 无法加载终端动态库（terminal.path）：{message}"),
-        "listen" | "listen_not_loopback" => {
+        Some(HostCode::LibraryLoad) => {
+            format!("nation-ec-host 无法加载终端动态库（terminal.path）：{message}")
+        }
+        Some(HostCode::Listen | HostCode::ListenNotLoopback) => {
             format!("nation-ec-host 无法监听（terminal.port）：{message}")
         }
         _ => format!(

@@ -4,6 +4,7 @@
 //! child process (a 32-bit DLL for a 64-bit panel), or the built-in simulator.
 
 mod host;
+mod host_code;
 mod http;
 mod library;
 mod offline;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use host::{HostTransport, READY_TIMEOUT, TOKEN_ENV, default_host_path};
+pub use host_code::HostCode;
 pub use http::{HttpTransport, MAX_REPLY_BYTES};
 pub use library::{LibraryTransport, OUTPUT_BUFFER_BYTES};
 pub use offline::OfflineTransport;
