@@ -1,5 +1,6 @@
 import type { IpcError } from "./backend";
 import { FIELD_LABEL } from "./generated/labels";
+import "./ErrorBox.css";
 
 /**
  * The message as staff read it: the engine names the field it refuses as

@@ -1,4 +1,5 @@
 import type { InputHTMLAttributes, Ref } from "preact";
+import "./PinField.css";
 
 /** What the sign-in and operator forms' fields share. */
 type Common = {

@@ -1,6 +1,7 @@
 import type { NotifyReceipt } from "./bindings/NotifyReceipt";
 import { deliveryLabel, stateLabel } from "./labels";
 import { PayKind } from "./PayKind";
+import "./Receipt.css";
 
 /** What was recorded and whether the terminal has it yet. */
 export function Receipt({ id, receipt, selfPay }: { id: string; receipt: NotifyReceipt; selfPay: boolean }) {

@@ -1,9 +1,10 @@
+// First, so that the components' own sheets, later in the bundle, refine it.
+import "./global.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { backend } from "./backend";
 import { Panel } from "./panel/Panel";
 import { Records } from "./records/Records";
-import "./styles.css";
 
 function route() {
   const m = /^#\/records\/?(\w*)/.exec(location.hash);

@@ -11,6 +11,7 @@ import { focusOf, HisProblem, HisSettlement, HisStrip, HisWaiting, inProgress } 
 import { IdentityCard } from "./IdentityCard";
 import { checkout, initial, type ScanKind } from "./checkout";
 import { newSettlement, SettleForm, toDraft } from "./SettleForm";
+import "./Checkout.css";
 
 /** How often the panel asks what the HIS is doing. */
 const FOLLOW_MS = 1000;

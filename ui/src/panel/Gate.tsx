@@ -12,6 +12,7 @@ import { useKeys } from "../keys";
 import { roleLabel } from "../labels";
 import { PinField, TextField } from "../PinField";
 import { pinProblem, staffIdProblem } from "../seat";
+import "./Gate.css";
 
 /** A mistake caught before asking the backend, shaped like its errors. */
 export const local = (field: string, message: string): IpcError => ({ code: "validation", message, field, advice: null });

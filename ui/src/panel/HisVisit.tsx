@@ -8,6 +8,7 @@ import type { SettlementRow } from "../bindings/SettlementRow";
 import { deliveryLabel, sourceLabel, stateLabel, visitStateLabel } from "../labels";
 import { PayKind } from "../PayKind";
 import { secondsSince } from "../time";
+import "./HisVisit.css";
 
 /** The HIS's scan is still going on: the terminal is scanning or the identity is being fetched. */
 export const inProgress = (a: HisActivity) => a.state === "scanning" || a.state === "authorized";

@@ -3,6 +3,7 @@ import { asIpcError, backend } from "../backend";
 import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
 import type { RevealedIdentity } from "../bindings/RevealedIdentity";
 import { regionLabel } from "../labels";
+import "./IdentityCard.css";
 
 /** Who is at the counter. Masked; 显示 reveals (and is audited). `his`: the HIS started the scan. */
 export function IdentityCard({ visit, his = false }: { visit: FaceAuthOutcome; his?: boolean }) {

@@ -3,6 +3,7 @@ import type { RefundRequest } from "../bindings/RefundRequest";
 import type { SettleNotifyDraft } from "../bindings/SettleNotifyDraft";
 import { Field } from "../Field";
 import { fen } from "../money";
+import "./MoreAmounts.css";
 
 /** The optional 医保 amounts, rarely typed: wire name and label. */
 const MORE_AMOUNTS = [

@@ -9,6 +9,8 @@ import { Gate } from "./Gate";
 import { ChangePinDialog, HandOverDialog, OperatorBar } from "./Shift";
 import { StatusBar } from "./StatusBar";
 import { usePoll } from "../poll";
+import "../modal.css";
+import "./Panel.css";
 
 /** How often the setup screen asks whether 设置 has fixed the configuration. */
 const SETUP_MS = 2000;

@@ -10,6 +10,7 @@ const SETTLE_STATES = STATES.filter(([code]) => code === "SUCCESS" || code === "
 import { balanceWarning } from "../money";
 import { wireNow, wireTime } from "../time";
 import { mapMoreAmounts, MoreAmounts, type MoreAmountValues } from "./MoreAmounts";
+import "./SettleForm.css";
 
 /** The form as typed: every value the input's text. */
 export type Settlement = {

@@ -11,6 +11,8 @@ import { PinField } from "../PinField";
 import { SummaryTable } from "../records/SummaryTable";
 import { pinProblem } from "../seat";
 import { flag, local } from "./Gate";
+import "../modal.css";
+import "./Shift.css";
 
 type BarProps = {
   operator: OperatorView;

@@ -4,6 +4,7 @@ import type { SeatView } from "../bindings/SeatView";
 import type { Status } from "../bindings/Status";
 import { roleLabel } from "../labels";
 import { usePoll } from "../poll";
+import "./StatusBar.css";
 
 /** How often the status bar asks; a change the panel made asks at once. */
 const STATUS_MS = 5000;

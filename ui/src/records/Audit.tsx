@@ -6,6 +6,8 @@ import { ErrorBox } from "../ErrorBox";
 import { AUDIT_ACTIONS, auditActionLabel } from "../labels";
 import { today } from "../time";
 import { ScrollingTable } from "./Table";
+import "./filters.css";
+import "./Audit.css";
 
 /** Entries per page; 更多 asks for the next ones. */
 const PAGE = 100;

@@ -6,6 +6,7 @@ import type { BridgeInfo } from "../bindings/BridgeInfo";
 import { ErrorBox } from "../ErrorBox";
 import { usePoll } from "../poll";
 import { ScrollingTable } from "./Table";
+import "./Bridge.css";
 
 /** How often 设置 re-reads the bridge while the tab is open. */
 const REFRESH_MS = 3000;

@@ -7,6 +7,8 @@ import type { Role } from "../bindings/Role";
 import { ErrorBox } from "../ErrorBox";
 import { today } from "../time";
 import { SummaryTable } from "./SummaryTable";
+import "./filters.css";
+import "./DayClose.css";
 
 const FORMATS: [ExportFormat, string][] = [
   ["xlsx", "Excel（XLSX）"],

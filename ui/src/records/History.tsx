@@ -12,6 +12,7 @@ import { RefundDialog } from "./RefundDialog";
 import { underOriginals } from "./settlements";
 import { ScrollingTable } from "./Table";
 import { VisitDrawer } from "./VisitDrawer";
+import "./filters.css";
 
 type Filter = Partial<HistoryFilter>;
 

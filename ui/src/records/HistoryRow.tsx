@@ -2,6 +2,8 @@ import type { SettlementRow } from "../bindings/SettlementRow";
 import { bizLabel, CREDENTIAL, deliveryLabel, stateLabel } from "../labels";
 import { PayKind } from "../PayKind";
 import { canRefund, refundedText, refundOf, type Placed } from "./settlements";
+import "./settlements.css";
+import "./HistoryRow.css";
 
 /** The header, kept beside the cells it names. */
 export function HistoryHead() {

@@ -10,6 +10,8 @@ import { flag, local } from "../panel/Gate";
 import { pinProblem, staffIdProblem } from "../seat";
 import { parseWire } from "../time";
 import { ScrollingTable } from "./Table";
+import "./filters.css";
+import "./Operators.css";
 
 /** 启用, 停用, or 锁定至 hh:mm while wrong PINs keep the operator out. */
 function stateOf(o: OperatorInfo): string {

@@ -4,6 +4,7 @@ import type { Call } from "../bindings/Call";
 import type { Role } from "../bindings/Role";
 import { ErrorBox } from "../ErrorBox";
 import { transLabel } from "../labels";
+import "./Pending.css";
 
 /** 待确认: calls whose outcome is unknown; an administrator decides, with a reason. */
 export function Pending({ role }: { role: Role }) {

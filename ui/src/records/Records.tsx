@@ -11,6 +11,7 @@ import { Operators } from "./Operators";
 import { Pending } from "./Pending";
 import { Settings } from "./Settings";
 import { usePoll } from "../poll";
+import "./Records.css";
 
 /** How often the setup screen asks whether 设置 has fixed the configuration. */
 const SETUP_MS = 2000;

@@ -8,6 +8,8 @@ import { useKeys } from "../keys";
 import { PayKind } from "../PayKind";
 import { Receipt } from "../Receipt";
 import { fromDraft, RefundForm, toRequest, type Refund } from "./RefundForm";
+import "../modal.css";
+import "./RefundDialog.css";
 
 /** The settlement being refunded, as the HIS shows it, to compare before confirming. */
 function Original({ row: r, refundable }: { row: SettlementRow; refundable: string }) {

@@ -5,6 +5,7 @@ import { ErrorBox } from "../ErrorBox";
 import { BIZ_TYPES, BUSINESS_TYPES, CHARSETS, HIS_NOTIFIES, TRANSPORTS } from "../labels";
 import { wholeNumber } from "../numbers";
 import { BridgeRecent, BridgeStatus, useBridgeInfo } from "./Bridge";
+import "./Settings.css";
 
 const NUMBER_LABELS = { faceAuthTimeout: "刷脸超时（秒）", otherTimeout: "其他交易超时（秒）" } as const;
 const numberLabel = (k: keyof SettingsForm): string => (k in NUMBER_LABELS ? NUMBER_LABELS[k as keyof typeof NUMBER_LABELS] : k);

@@ -1,6 +1,8 @@
 import type { DaySummary } from "../bindings/DaySummary";
 import type { Totals } from "../bindings/Totals";
 import { payKindLabel, stateLabel } from "../labels";
+import "./Table.css";
+import "./SummaryTable.css";
 
 /**
  * A net counts its 收款 and 退费 apart: "收 2 · 退 1", never "2 − 1 = 1";

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import "./Table.css";
 
 type Props = {
   id: string;

@@ -3,6 +3,8 @@ import type { VisitDetail } from "../bindings/VisitDetail";
 import { callStatusLabel, CREDENTIAL, deliveryLabel, resolutionLabel, sourceLabel, stateLabel, transLabel } from "../labels";
 import { PayKind } from "../PayKind";
 import { refundedText, refundOf, underOriginals } from "./settlements";
+import "./settlements.css";
+import "./VisitDrawer.css";
 
 /** The amounts a settlement carries, as "医保报销 80.00 · 个人帐户 20.00". */
 function parts(r: SettlementRow) {
