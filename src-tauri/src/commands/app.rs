@@ -1,7 +1,7 @@
 //! The app itself: what it is connected to, the status bar, windows.
 
 use facepay_core::api::{SeatView, TransportKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder};
 
 use crate::{AppState, IpcError};
@@ -123,20 +123,46 @@ pub fn ui_ready<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> u6
     ms
 }
 
+/// The records window's tabs, as the panel names them in `open_records` and
+/// the window's address (`#/records/<tab>`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordsTab {
+    /// 历史 (F6)
+    History,
+    /// 日结 (F7)
+    Day,
+    /// 待确认 (F8)
+    Pending,
+    /// 设置 (F9): also the setup screen's way out, before anyone signs in.
+    Settings,
+    /// 审计 (F10)
+    Audit,
+    /// 操作员 (F11)
+    Operators,
+}
+
+impl RecordsTab {
+    fn as_str(self) -> &'static str {
+        serde_variant::to_variant_name(&self).unwrap_or("history")
+    }
+}
+
 /// 历史 / 日结 / 待确认 / 设置 open in a wider second window.
 #[tauri::command]
 pub async fn open_records<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    tab: String,
+    tab: RecordsTab,
 ) -> Result<(), IpcError> {
     // 设置 is the setup screen's way out too; everything else needs a signed-in operator.
-    if tab == "settings" {
+    if tab == RecordsTab::Settings {
         state.settings_access()?;
     } else {
         state.cashier()?;
     }
-    let tab: String = tab.chars().filter(char::is_ascii_alphabetic).collect();
+    let tab = tab.as_str();
     if let Some(w) = app.get_webview_window("records") {
         let _ = w.eval(format!("location.hash = '#/records/{tab}'"));
         let _ = w.unminimize();
