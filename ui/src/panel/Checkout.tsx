@@ -183,7 +183,7 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   );
 
   return (
-    <div class="flow">
+    <div class="checkout">
       {phase === "idle" && !his && (
         <div class="scan-row">
           <button type="button" class="primary huge" id="scan" onClick={scanFace}>

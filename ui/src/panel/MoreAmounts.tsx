@@ -47,11 +47,11 @@ export function MoreAmounts({ id, prefix, values, onChange, badField }: Props) {
   const filled = MORE_AMOUNTS.filter(([k]) => values[k].trim()).length;
   const invalid = MORE_AMOUNTS.some(([k]) => values[k].trim() && fen(values[k]) === null);
   return (
-    <details class={blamed || invalid ? "more bad" : "more"} id={id} ref={fold}>
+    <details class={blamed || invalid ? "more-amounts bad" : "more-amounts"} id={id} ref={fold}>
       <summary>
         更多金额{filled > 0 && <span class="filled">（已填 {filled} 项）</span>}
       </summary>
-      <div class="grid grid3">
+      <div class="form-grid form-grid-3">
         {MORE_AMOUNTS.map(([k, label]) => (
           <Field money name={prefix + k} label={label} value={values[k]} bad={badField === k} onInput={(v) => onChange({ ...values, [k]: v })} />
         ))}

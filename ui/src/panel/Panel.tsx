@@ -70,26 +70,26 @@ export function Panel() {
   };
   return (
     <div class="panel">
-      <header class="bar">
+      <header class="panel-header">
         <div>
-          <div class="title">医保刷脸收银台</div>
-          <div class="sub">{info ? `${info.hospitalName} · ${info.officeName}` : "…"}</div>
+          <div class="panel-title">医保刷脸收银台</div>
+          <div class="panel-subtitle">{info ? `${info.hospitalName} · ${info.officeName}` : "…"}</div>
         </div>
-        <button type="button" class={`pin ${onTop ? "on" : ""}`} title="窗口置顶" onClick={toggleTop}>
+        <button type="button" class={`header-button ${onTop ? "on" : ""}`} title="窗口置顶" onClick={toggleTop}>
           {onTop ? "已置顶" : "置顶"}
         </button>
-        <button type="button" class="pin" id="about" title="关于本程序" onClick={() => setDialog("about")}>
+        <button type="button" class="header-button" id="about" title="关于本程序" onClick={() => setDialog("about")}>
           关于
         </button>
         {ready && op && (
           <OperatorBar operator={op} onLock={() => void lock()} onHandOver={() => setDialog("hand-over")} onChangePin={() => setDialog("change-pin")} />
         )}
       </header>
-      {info?.demo && !info.startupError && <div class="demo" id="demo-banner">演示模式 · 模拟终端，不产生真实结算</div>}
+      {info?.demo && !info.startupError && <div class="demo-banner" id="demo-banner">演示模式 · 模拟终端，不产生真实结算</div>}
       {setup ? (
         // A configuration that cannot be used never falls back to the
         // simulator for real patients: the counter is set up first.
-        <main class="checkout">
+        <main class="panel-main">
           <section class="card error" id="setup-needed" role="alert">
             <div class="msg">设置有误，收银台未连接终端</div>
             <div>{info.startupError}</div>
@@ -100,7 +100,7 @@ export function Panel() {
           </section>
         </main>
       ) : (
-        <main class="checkout">
+        <main class="panel-main">
           {info && (
             <Gate seat={seat} onChange={seatChanged}>
               {(locked) => <Checkout info={info} paused={locked || dialog !== null} />}
@@ -109,7 +109,7 @@ export function Panel() {
         </main>
       )}
       {(setup || ready) && (
-        <nav class="links">
+        <nav class="panel-nav">
           {ready && <button type="button" id="open-history" onClick={() => open("history")}>历史 <kbd>F6</kbd></button>}
           {ready && <button type="button" id="open-day" onClick={() => open("day")}>日结 <kbd>F7</kbd></button>}
           {ready && <button type="button" id="open-pending" onClick={() => open("pending")}>待确认 <kbd>F8</kbd></button>}

@@ -78,14 +78,14 @@ export function SettleForm({ value: s, onChange, badField, firstRef }: Props) {
   const warning = parts ? balanceWarning(s.totalFee, s.ownAmt, s.hifAmt, s.acctAmt) : null;
   return (
     <section class="card form" id="settle-form">
-      <div class="states" role="radiogroup">
+      <div class="state-buttons" role="radiogroup">
         {SETTLE_STATES.map(([code, label]) => (
-          <button type="button" class={s.state === code ? "seg on" : "seg"} name={`state-${code}`} onClick={() => onChange({ ...s, state: code })}>
+          <button type="button" class={s.state === code ? "state-button on" : "state-button"} name={`state-${code}`} onClick={() => onChange({ ...s, state: code })}>
             {label}
           </button>
         ))}
       </div>
-      <div class="grid grid3">
+      <div class="form-grid form-grid-3">
         {money("totalFee", "总费用", { inputRef: firstRef })}
         <label class={`switch wide${s.selfPay ? " on" : ""}${badField === "selfPay" ? " bad" : ""}`}>
           <input type="checkbox" role="switch" aria-checked={s.selfPay} name="selfPay" checked={s.selfPay} onChange={(e) => onChange({ ...s, selfPay: e.currentTarget.checked })} />

@@ -25,10 +25,10 @@ export function StatusBar({ onOpen, onSeat }: Props) {
     setS(st);
     latest.current?.(st.seat);
   }, CHANGED);
-  if (!s) return <footer class="status">正在检查终端…</footer>;
+  if (!s) return <footer class="status-bar">正在检查终端…</footer>;
   const op = s.seat.operator;
   return (
-    <footer class="status" id="status-bar">
+    <footer class="status-bar" id="status-bar">
       <span class={s.demo ? "mode demo-mode" : "mode"}>{s.demo ? "演示模式" : "终端"}</span>
       <span class={`dot ${s.reachable ? "ok" : "bad"}`} title={s.unreachableReason ?? s.transport} />
       <span class="reach">{s.reachable ? "终端在线" : "终端离线"}</span>

@@ -84,7 +84,7 @@ export function BridgeStatus({ info, onInfo }: StatusProps) {
   return (
     <div class="bridge-status">
       {error && <ErrorBox error={error} id="bridge-error" />}
-      <dl class="facts">
+      <dl class="bridge-facts">
         <dt>状态</dt>
         <dd id="bridge-serving">{serving(info)}</dd>
         <dt>令牌</dt>
@@ -103,7 +103,7 @@ export function BridgeStatus({ info, onInfo }: StatusProps) {
           {note && <span class="note" id="bridge-note">{note}</span>}
         </dd>
         {info.tokenFromEnvironment && (
-          <dd class="muted span">令牌由环境变量 FACEPAY_BRIDGE_TOKEN 指定，不能在此重新生成</dd>
+          <dd class="muted token-note">令牌由环境变量 FACEPAY_BRIDGE_TOKEN 指定，不能在此重新生成</dd>
         )}
         <dt>令牌文件</dt>
         <dd id="token-file">{info.tokenFile ?? "—"}</dd>

@@ -65,7 +65,7 @@ export function DayClose({ role }: { role: Role }) {
   };
 
   return (
-    <div class="day">
+    <div class="day-close">
       <div class="filters">
         <label class={error?.field === "date" ? "bad" : ""}>
           <span>业务日期</span>

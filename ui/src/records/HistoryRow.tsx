@@ -33,7 +33,7 @@ export function HistoryRow({ row: r, nested, onOpen, onResend, onRelease, onRefu
   const mark = refundOf(r);
   return (
     <tr class={cls} id={`settlement-${r.id}`} onDblClick={() => onOpen(r)}>
-      <td class="no">
+      <td class="settlement-no">
         {mark ? <span class="refund-of" title={`结算 #${r.id}`}>{nested ? `↳ ${mark}` : mark}</span> : `#${r.id}`}
         {r.source === "his" && <span class="badge his" title="由 HIS 通过接口推送">HIS</span>}
       </td>

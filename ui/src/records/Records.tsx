@@ -54,7 +54,7 @@ export function Records({ tab }: { tab: string }) {
   for (const [t, , key] of tabs) keys[key] = go(t);
   useKeys(keys);
 
-  if (!info || (!setup && !seat)) return <div class="records"><div class="page muted">…</div></div>;
+  if (!info || (!setup && !seat)) return <div class="records"><div class="records-page muted">…</div></div>;
   if (!setup && !open) {
     return (
       <div class="records">
@@ -81,7 +81,7 @@ export function Records({ tab }: { tab: string }) {
         )}
       </nav>
       {/* Another operator starts from a clean page: nothing the last one searched or revealed. */}
-      <div class="page" key={op?.id ?? "setup"}>
+      <div class="records-page" key={op?.id ?? "setup"}>
         {allowed && op && tab === "history" && <History />}
         {allowed && op && tab === "day" && <DayClose role={op.role} />}
         {allowed && op && tab === "pending" && <Pending role={op.role} />}

@@ -14,7 +14,7 @@ import "./RefundDialog.css";
 /** The settlement being refunded, as the HIS shows it, to compare before confirming. */
 function Original({ row: r, refundable }: { row: SettlementRow; refundable: string }) {
   return (
-    <dl class="original" id="refund-original">
+    <dl class="refund-original" id="refund-original">
       <dt>原结算</dt>
       <dd>#{r.id} · {r.setlTime} <PayKind selfPay={r.selfPay} /></dd>
       <dt>姓名</dt>

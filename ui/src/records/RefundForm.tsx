@@ -79,14 +79,14 @@ export function RefundForm({ draft, value: f, onChange, badField }: Props) {
   const warning = parts ? balanceWarning(f.totalFee, f.ownAmt, f.hifAmt, f.acctAmt) : null;
   return (
     <div class="refund-form">
-      <div class={badField === "medicalSettleState" ? "states two bad" : "states two"} role="radiogroup">
+      <div class={badField === "medicalSettleState" ? "state-buttons two bad" : "state-buttons two"} role="radiogroup">
         {OUTCOMES.map((s) => (
-          <button type="button" class={f.state === s ? "seg on" : "seg"} name={`refund-state-${s}`} onClick={() => onChange({ ...f, state: s })}>
+          <button type="button" class={f.state === s ? "state-button on" : "state-button"} name={`refund-state-${s}`} onClick={() => onChange({ ...f, state: s })}>
             {stateLabel(s)}
           </button>
         ))}
       </div>
-      <div class="grid grid3">
+      <div class="form-grid form-grid-3">
         <Field money name="refund-totalFee" label="退费金额" value={f.totalFee} bad={badField === "totalFee" || over} onInput={(v) => onChange({ ...f, totalFee: v })} />
         {field("setlTime", "结算时间（HIS 退费时刻）", { span: "wide", placeholder: "2026-11-28 10:05:03" })}
         {parts && (

@@ -74,7 +74,7 @@ export function Settings() {
     <div class="settings" id="settings">
       {error && <ErrorBox error={error} />}
       {note && <div class="note" id="settings-note">{note}</div>}
-      <div class="grid wide-grid">
+      <div class="form-grid settings-grid">
         {text("orgId", "医保定点机构代码")}
         {text("hospitalName", "机构名称")}
         {text("counterId", "窗口编号")}
@@ -95,7 +95,7 @@ export function Settings() {
       </div>
       <section class="bridge-settings" id="bridge-settings">
         <h3>HIS 接口</h3>
-        <div class="grid wide-grid">
+        <div class="form-grid settings-grid">
           <label class={error?.field === "bridgeListen" ? "bad" : ""}>
             <span>监听地址（留空 = 不启用）</span>
             <input name="bridgeListen" value={form.bridgeListen} placeholder="127.0.0.1:17321" onInput={set("bridgeListen")} />
