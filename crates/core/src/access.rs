@@ -46,7 +46,7 @@ impl Attempts {
         }
         let (failed, locked_until) = all.entry(id.to_owned()).or_default();
         if let Some(until) = locked_until.filter(|u| *u > now) {
-            return Attempt::Locked(facepay_journal::clock::stamp(until));
+            return Attempt::Locked(facepay_journal::clock::stamp(until).into_string());
         }
         *failed += 1;
         if *failed >= PIN_ATTEMPTS {
@@ -139,7 +139,7 @@ fn shared_count(
         };
         let (_, failed, until) = &mut rows[at];
         match until.filter(|u| *u > now) {
-            Some(u) => Attempt::Locked(facepay_journal::clock::stamp(u)),
+            Some(u) => Attempt::Locked(facepay_journal::clock::stamp(u).into_string()),
             None => {
                 *failed += 1;
                 if *failed >= PIN_ATTEMPTS {
@@ -160,7 +160,9 @@ fn shared_count(
         .iter()
         .take(10_000)
         .map(|(who, failed, until)| {
-            let until = until.map(facepay_journal::clock::stamp).unwrap_or_default();
+            let until = until
+                .map(|u| facepay_journal::clock::stamp(u).into_string())
+                .unwrap_or_default();
             format!("{who}\t{failed}\t{until}\n")
         })
         .collect();

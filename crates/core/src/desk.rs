@@ -19,6 +19,7 @@ use crate::clock_watch::ClockWatch;
 use crate::config::DeskConfig;
 use crate::error::DeskError;
 use crate::settings::TransportKind;
+use facepay_journal::clock::Stamp;
 
 /// A journal opened read-only, and why.
 #[derive(Debug)]
@@ -206,7 +207,7 @@ impl Desk {
     /// Run `f` in one journal transaction with the current timestamp and session.
     pub(crate) fn write<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>, &str, &str) -> Result<T, DeskError>,
+        f: impl FnOnce(&Transaction<'_>, &Stamp, &str) -> Result<T, DeskError>,
     ) -> Result<T, DeskError> {
         if let Some(d) = &self.degraded {
             let cause = d.cause.clone();
@@ -271,7 +272,7 @@ impl Desk {
     pub(crate) fn journal_intent<T>(
         &self,
         tx: &Transaction<'_>,
-        now: &str,
+        now: &Stamp,
         session: &str,
         prepared: &Prepared<T>,
         visit_id: Option<VisitId>,
@@ -297,7 +298,7 @@ impl Desk {
         &self,
         call_id: CallId,
         result: Result<Reply<R>, TerminalError>,
-        on_ok: impl FnOnce(&Transaction<'_>, &Reply<R>, &str) -> Result<(), JournalError>,
+        on_ok: impl FnOnce(&Transaction<'_>, &Reply<R>, &Stamp) -> Result<(), JournalError>,
     ) -> Result<Reply<R>, DeskError> {
         match result {
             Ok(reply) => {

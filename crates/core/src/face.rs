@@ -13,6 +13,7 @@ use crate::desk::Desk;
 use crate::error::DeskError;
 use crate::requests::ScanRequest;
 use crate::views::{FaceAuthOutcome, IdentityView};
+use facepay_journal::clock::Stamp;
 
 /// A scan sent: its visit, its call, what was sent and what came back.
 pub(crate) type ScanSent<T> = (
@@ -64,7 +65,7 @@ impl Desk {
     pub(crate) fn next_out_biz_no(
         &self,
         tx: &Transaction<'_>,
-        now: &str,
+        now: &Stamp,
     ) -> Result<OutBizNo, DeskError> {
         let c = &self.config;
         Ok(sequence::next_out_biz_no(
@@ -272,7 +273,7 @@ impl Desk {
     fn journal_check(
         &self,
         tx: &Transaction<'_>,
-        now: &str,
+        now: &Stamp,
         session: &str,
         visit_id: VisitId,
         auth_no: &AuthNo,

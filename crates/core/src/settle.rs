@@ -23,6 +23,7 @@ use crate::desk::Desk;
 use crate::error::DeskError;
 use crate::requests::RefundRequest;
 use crate::views::{DeliveryReport, NotifyReceipt, RefundDraft};
+use facepay_journal::clock::Stamp;
 
 /// How far ahead of this PC's clock a HIS settlement time may be (clocks of
 /// two machines differ a little; a day's difference is a typo).
@@ -543,7 +544,7 @@ impl Desk {
     fn journal_delivery(
         &self,
         tx: &Transaction<'_>,
-        now: &str,
+        now: &Stamp,
         session: &str,
         settlement_id: SettlementId,
         n: &SettleNotify,

@@ -123,7 +123,7 @@ impl Desk {
         })?;
         Err(if left == 0 {
             DeskError::PinLocked {
-                until: lock_until.get(11..16).unwrap_or(&lock_until).to_owned(),
+                until: lock_until.at().format("%H:%M").to_string(),
             }
         } else {
             DeskError::WrongPin { left }
@@ -175,7 +175,10 @@ impl Desk {
     /// work there, so staff can read what was recorded.
     fn write_if_writable<T>(
         &self,
-        f: impl FnOnce(&facepay_journal::Transaction<'_>, &str) -> Result<T, DeskError>,
+        f: impl FnOnce(
+            &facepay_journal::Transaction<'_>,
+            &facepay_journal::clock::Stamp,
+        ) -> Result<T, DeskError>,
     ) -> Result<Option<T>, DeskError> {
         if self.degraded().is_some() {
             tracing::warn!("journal read-only: sign-in bookkeeping not recorded");

@@ -4,11 +4,12 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use crate::JournalError;
+use crate::clock::Stamp;
 use crate::kinds::AuditAction;
 
 pub fn append(
     tx: &Connection,
-    at: &str,
+    at: &Stamp,
     operator_id: &str,
     action: AuditAction,
     subject: Option<&str>,

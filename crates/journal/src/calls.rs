@@ -6,6 +6,7 @@ use serde::Serialize;
 use nhsa_protocol::TransType;
 use nhsa_protocol::mask::mask_raw;
 
+use crate::clock::Stamp;
 use crate::error::violated_index;
 use crate::kinds::code;
 use crate::{CallId, CallStatus, JournalError, Resolution, SettlementId, VisitId};
@@ -24,7 +25,11 @@ pub struct NewCall<'a> {
 
 /// Record that a request is about to leave. A second face scan at the same
 /// counter, or a second delivery of the same settlement, is refused here.
-pub fn insert_intent(tx: &Connection, c: &NewCall<'_>, now: &str) -> Result<CallId, JournalError> {
+pub fn insert_intent(
+    tx: &Connection,
+    c: &NewCall<'_>,
+    now: &Stamp,
+) -> Result<CallId, JournalError> {
     let inserted = tx.execute(
         "INSERT INTO calls (session_id, visit_id, settlement_id, counter_id, trans_type, out_biz_no,
                             request_masked, status, started_at)
@@ -99,7 +104,7 @@ pub fn finish(
     tx: &Connection,
     call_id: CallId,
     outcome: &Outcome,
-    now: &str,
+    now: &Stamp,
 ) -> Result<(), JournalError> {
     let (kind, code, message, reply) = match outcome {
         Outcome::Ok { reply } => (None, None, None, Some(reply)),
@@ -243,7 +248,7 @@ pub fn resolve(
     resolution: Resolution,
     reason: &str,
     operator_id: &str,
-    now: &str,
+    now: &Stamp,
 ) -> Result<Call, JournalError> {
     if reason.trim().is_empty() {
         return Err(JournalError::Invalid {
@@ -276,7 +281,7 @@ pub fn resolve(
 pub(crate) fn supersede_unknown_deliveries(
     tx: &Connection,
     settlement_id: SettlementId,
-    now: &str,
+    now: &Stamp,
 ) -> Result<usize, JournalError> {
     Ok(tx.execute(
         "UPDATE calls SET resolution = 'superseded', resolution_reason = '后续重发已送达',

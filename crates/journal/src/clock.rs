@@ -61,6 +61,56 @@ pub fn parse(text: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok()
 }
 
-pub fn stamp(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+/// A moment as the journal stores it, `2026-11-28 11:57:08.123`: made from a
+/// clock reading only, so every stored time has the one form, and times
+/// compare as text in SQL exactly as they do as times.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    at: NaiveDateTime,
+    text: String,
+}
+
+impl Stamp {
+    /// The time, to reckon from (a day before, a lockout's end).
+    pub fn at(&self) -> NaiveDateTime {
+        self.at
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The business day it falls on, `2026-11-28`.
+    pub fn day(&self) -> &str {
+        &self.text[..10]
+    }
+
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl serde::Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl rusqlite::ToSql for Stamp {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        self.text.to_sql()
+    }
+}
+
+pub fn stamp(at: NaiveDateTime) -> Stamp {
+    Stamp {
+        at,
+        text: at.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+    }
 }

@@ -5,6 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::JournalError;
+use crate::clock::Stamp;
 
 /// What a key says about a request arriving under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +36,7 @@ pub fn begin(
     endpoint: &str,
     request_hash: &str,
     session_id: &str,
-    now: &str,
+    now: &Stamp,
 ) -> Result<Begun, JournalError> {
     struct Row {
         endpoint: String,
@@ -120,7 +121,7 @@ pub fn finish(
     key: &str,
     status: u16,
     response: &str,
-    now: &str,
+    now: &Stamp,
 ) -> Result<(), JournalError> {
     tx.execute(
         "UPDATE idempotency_keys SET status = ?2, response = ?3, finished_at = ?4 WHERE key = ?1",
@@ -140,7 +141,7 @@ pub fn abandon(tx: &Connection, key: &str) -> Result<(), JournalError> {
 }
 
 /// Forget keys created before `before` (a timestamp); how many.
-pub fn purge(tx: &Connection, before: &str) -> Result<usize, JournalError> {
+pub fn purge(tx: &Connection, before: &Stamp) -> Result<usize, JournalError> {
     Ok(tx.execute(
         "DELETE FROM idempotency_keys WHERE created_at < ?1",
         [before],

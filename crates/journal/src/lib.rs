@@ -166,7 +166,7 @@ impl Journal {
     }
 
     /// `YYYY-MM-DD HH:MM:SS.fff`, the journal's timestamp form.
-    pub fn now(&self) -> String {
+    pub fn now(&self) -> clock::Stamp {
         clock::stamp(self.clock.now())
     }
 

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::JournalError;
+use crate::clock::Stamp;
 use crate::kinds::Role;
 
 /// A stored operator, with what sign-in needs.
@@ -110,7 +111,7 @@ pub fn insert(
     tx: &Connection,
     op: &NewOperator<'_>,
     created_by: &str,
-    now: &str,
+    now: &Stamp,
 ) -> Result<(), JournalError> {
     let inserted = tx.execute(
         "INSERT INTO operators (id, name, role, pin_hash, created_at, created_by, updated_at)
@@ -153,12 +154,10 @@ pub fn count_attempt(
     tx: &Connection,
     id: &str,
     limit: u32,
-    lock_until: &str,
-    now: &str,
+    lock_until: &Stamp,
+    now: &Stamp,
 ) -> Result<Attempt, JournalError> {
-    let day_ago = crate::clock::parse(now)
-        .map(|t| crate::clock::stamp(t - chrono::Duration::days(1)))
-        .unwrap_or_default();
+    let day_ago = crate::clock::stamp(now.at() - chrono::Duration::days(1));
     tx.execute(
         "DELETE FROM unknown_sign_ins WHERE updated_at < ?1",
         [&day_ago],
@@ -182,7 +181,7 @@ pub fn count_attempt(
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if let Some(until) = locked_until.filter(|u| u.as_str() > now) {
+    if let Some(until) = locked_until.filter(|u| u.as_str() > now.as_str()) {
         return Ok(Attempt::Locked(until));
     }
     let failed = failed + 1;
@@ -203,7 +202,7 @@ pub fn count_attempt(
 }
 
 /// A right PIN: wrong ones before it no longer count.
-pub fn clear_wrong_pins(tx: &Connection, id: &str, now: &str) -> Result<(), JournalError> {
+pub fn clear_wrong_pins(tx: &Connection, id: &str, now: &Stamp) -> Result<(), JournalError> {
     tx.execute(
         "UPDATE operators SET failed_pins = 0, locked_until = NULL, updated_at = ?2
          WHERE id = ?1 AND (failed_pins <> 0 OR locked_until IS NOT NULL)",
@@ -226,7 +225,7 @@ pub fn update(
     tx: &Connection,
     id: &str,
     change: &OperatorChange<'_>,
-    now: &str,
+    now: &Stamp,
 ) -> Result<(), JournalError> {
     let n = tx.execute(
         "UPDATE operators SET
@@ -288,7 +287,7 @@ pub fn start_shift(
     tx: &Connection,
     operator_id: &str,
     session_id: &str,
-    now: &str,
+    now: &Stamp,
 ) -> Result<i64, JournalError> {
     tx.execute(
         "UPDATE shifts SET ended_at = ?1, ended_how = 'replaced' WHERE ended_at IS NULL",
@@ -306,7 +305,7 @@ pub fn end_shift(
     tx: &Connection,
     shift_id: i64,
     how: ShiftEnd,
-    now: &str,
+    now: &Stamp,
 ) -> Result<Shift, JournalError> {
     tx.execute(
         "UPDATE shifts SET ended_at = ?2, ended_how = ?3 WHERE id = ?1 AND ended_at IS NULL",

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use nhsa_protocol::MedicalSettleState;
 
+use crate::clock::Stamp;
 use crate::clock::{parse, stamp};
 use crate::kinds::code;
 use crate::{DeliveryStatus, JournalError, SettlementId};
@@ -16,7 +17,7 @@ use crate::{DeliveryStatus, JournalError, SettlementId};
 pub(crate) fn owe(
     tx: &Connection,
     settlement_id: SettlementId,
-    now: &str,
+    now: &Stamp,
 ) -> Result<(), JournalError> {
     tx.execute(
         "INSERT INTO outbox (settlement_id, status, attempts, next_attempt_at) VALUES (?1, 'pending', 0, ?2)",
@@ -39,7 +40,7 @@ pub fn hold(tx: &Connection, settlement_id: SettlementId) -> Result<(), JournalE
 pub fn release(
     tx: &Connection,
     settlement_id: SettlementId,
-    now: &str,
+    now: &Stamp,
 ) -> Result<bool, JournalError> {
     let changed = tx.execute(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?2
@@ -165,7 +166,7 @@ pub fn entry(
 pub fn mark_delivered(
     tx: &Connection,
     settlement_id: SettlementId,
-    now: &str,
+    now: &Stamp,
 ) -> Result<(), JournalError> {
     tx.execute(
         "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?2, last_error = NULL
@@ -247,7 +248,7 @@ pub fn mark_failed(
 pub fn requeue(
     tx: &Connection,
     settlement_id: SettlementId,
-    now: &str,
+    now: &Stamp,
 ) -> Result<(), JournalError> {
     let changed = tx.execute(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?2

@@ -8,10 +8,11 @@ use rusqlite::{Connection, params};
 use nhsa_protocol::mask::{Kind, mask};
 
 use crate::JournalError;
+use crate::clock::Stamp;
 
 /// Forget the ecTokens of visits that were settled, or identified before
 /// `before`. How many.
-pub fn drop_tokens(tx: &Connection, before: &str) -> Result<usize, JournalError> {
+pub fn drop_tokens(tx: &Connection, before: &Stamp) -> Result<usize, JournalError> {
     Ok(tx.execute(
         "UPDATE visits SET ec_token = NULL
          WHERE ec_token IS NOT NULL
@@ -36,7 +37,7 @@ pub struct Purged {
 
 /// Replace names and 证件号 of visits (and their settlements) created before
 /// `before` by their masked forms; birth dates, tokens and index numbers go.
-pub fn purge_identities(tx: &Connection, before: &str) -> Result<Purged, JournalError> {
+pub fn purge_identities(tx: &Connection, before: &Stamp) -> Result<Purged, JournalError> {
     let mut out = Purged::default();
     let mut stmt =
         tx.prepare("SELECT id, user_name FROM visits WHERE created_at < ?1 AND id_no IS NOT NULL")?;

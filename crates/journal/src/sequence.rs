@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use nhsa_protocol::OutBizNo;
 
 use crate::JournalError;
-use crate::clock::parse;
+use crate::clock::Stamp;
 
 const STAMP_CHARS: usize = 17;
 const SUFFIX_CHARS: usize = 2;
@@ -54,16 +54,13 @@ pub fn next_out_biz_no(
     tx: &Connection,
     org_id: &str,
     counter_id: &str,
-    now: &str,
+    now: &Stamp,
 ) -> Result<OutBizNo, JournalError> {
     let invalid = |message: String| JournalError::Invalid {
         field: "outBizNo",
         message,
     };
-    let wall = parse(now)
-        .ok_or_else(|| invalid(format!("时间“{now}”无法读取")))?
-        .and_utc()
-        .timestamp_millis();
+    let wall = now.at().and_utc().timestamp_millis();
     let prefix = format!("{org_id}-{counter_id}");
     let stamp = next_stamp(tx, &format!("stamp:{prefix}"), wall)?;
     let shown = DateTime::from_timestamp_millis(stamp)

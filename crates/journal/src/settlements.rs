@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use nhsa_protocol::{Amount, MedicalSettleState, SettleAmounts, SettleNotify};
 
+use crate::clock::Stamp;
 use crate::error::violated_index;
 use crate::kinds::code;
 use crate::visits::last4;
@@ -363,7 +364,7 @@ pub fn record(
     n: &SettleNotify,
     visit_id: Option<VisitId>,
     refund_of: Option<SettlementId>,
-    now: &str,
+    now: &Stamp,
 ) -> Result<Recorded, JournalError> {
     record_from(tx, n, visit_id, refund_of, crate::Source::Panel, now)
 }
@@ -375,7 +376,7 @@ pub fn record_from(
     visit_id: Option<VisitId>,
     refund_of: Option<SettlementId>,
     source: crate::Source,
-    now: &str,
+    now: &Stamp,
 ) -> Result<Recorded, JournalError> {
     let state = n.result.state();
     let day = business_day(tx, n.operator_id.as_str(), n.setl_time.date())?;

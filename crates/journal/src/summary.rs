@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use nhsa_protocol::MedicalSettleState;
 
 use crate::JournalError;
+use crate::clock::Stamp;
 use crate::history::yuan;
 use crate::kinds::code;
 
@@ -294,10 +295,10 @@ pub fn close_day(
     operator_id: &str,
     business_day: &str,
     closed_by: &str,
-    now: &str,
+    now: &Stamp,
 ) -> Result<DaySummary, JournalError> {
     crate::clock::business_day("date", business_day)?;
-    if business_day > &now[..10] {
+    if business_day > now.day() {
         return Err(JournalError::Invalid {
             field: "date",
             message: "不能日结未来的日期".into(),
@@ -337,7 +338,7 @@ pub fn close_day(
         Some(&format!("{operator_id}:{business_day}")),
         None,
     )?;
-    summary.closed_at = Some(now.to_owned());
+    summary.closed_at = Some(now.to_string());
     summary.closed_by = Some(closed_by.to_owned());
     Ok(summary)
 }

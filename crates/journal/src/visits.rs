@@ -6,6 +6,7 @@ use serde::Serialize;
 use nhsa_protocol::Identity;
 use nhsa_protocol::mask::{Kind, mask};
 
+use crate::clock::Stamp;
 use crate::{Credential, JournalError, Source, VisitId};
 
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ pub struct NewVisit<'a> {
     pub credential: Credential,
 }
 
-pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &str) -> Result<VisitId, JournalError> {
+pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &Stamp) -> Result<VisitId, JournalError> {
     tx.execute(
         "INSERT INTO visits (out_biz_no, counter_id, operator_id, operator_name, office_id,
                              office_name, business_type, created_at, source, credential)
@@ -54,7 +55,7 @@ pub fn set_identity(
     tx: &Connection,
     visit_id: VisitId,
     who: &Identity,
-    now: &str,
+    now: &Stamp,
 ) -> Result<(), JournalError> {
     // Once a settlement was made for the visit its person is frozen, what
     // the terminal said of them included (gender, birthday, 参保地): a

@@ -132,7 +132,7 @@ fn the_longest_allowed_prefix_still_fits() {
     let org = "H".repeat(40);
     let counter = "C".repeat(MAX_PREFIX_CHARS - 41);
     let no = j
-        .write(|tx| next_out_biz_no(tx, &org, &counter, "2026-11-25 09:00:00.000"))
+        .write(|tx| next_out_biz_no(tx, &org, &counter, &stamp(at("2026-11-25 09:00:00.000"))))
         .unwrap();
     assert_eq!(no.as_str().chars().count(), 64);
 }

@@ -6,6 +6,7 @@ mod common;
 
 use common::{csv_export, journal_at, notify, record, settle};
 use facepay_journal::VisitId;
+use facepay_journal::clock::{parse, stamp};
 use facepay_journal::export::{ExportFormat, export};
 use facepay_journal::history::{HistoryFilter, search};
 use facepay_journal::{DeliveryStatus, JournalError, outbox, settlements, summary};
@@ -194,7 +195,13 @@ fn a_closed_day_never_changes_and_a_late_refund_lands_the_next_day() {
     let day26 = summary::day(f.journal.conn(), "2026-11-26", Some("0107")).unwrap();
     assert_eq!(day26[0].net.total_fee, "-120.50");
     let future = f.journal.write(|tx| {
-        summary::close_day(tx, "0107", "2026-11-27", "0107", "2026-11-26 09:00:00.000")
+        summary::close_day(
+            tx,
+            "0107",
+            "2026-11-27",
+            "0107",
+            &stamp(parse("2026-11-26 09:00:00.000").unwrap()),
+        )
     });
     assert!(matches!(
         future,
