@@ -156,6 +156,8 @@ describe("settlements", () => {
     ]);
     const [day] = await fake.summary(page.rows[0].businessDay);
     expect([day.net.totalFee, day.net.hifAmt, day.netInsured.totalFee, day.netSelfPay.totalFee]).toEqual(["70.00", "50.00", "70.00", "0.00"]);
+    // 收 1 · 退 1, as facepay-journal counts a net.
+    expect([day.net.count, day.net.refundCount]).toEqual([1, 1]);
     const detail = await fake.visitDetail(visit.outBizNo);
     expect(detail.settlements.map((x) => x.id)).toEqual([1, 2]);
     const shift = await fake.shiftSummary();

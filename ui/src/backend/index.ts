@@ -2,6 +2,7 @@
 // directly, so they also run in a plain browser against the fake one.
 
 import type { Purged } from "../bindings/Purged";
+import type { RecordsTab } from "../bindings/RecordsTab";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AuditFilter } from "../bindings/AuditFilter";
@@ -39,7 +40,7 @@ export interface Backend {
   appInfo(): Promise<AppInfo>;
   status(): Promise<Status>;
   uiReady(): Promise<number>;
-  openRecords(tab: string): Promise<void>;
+  openRecords(tab: RecordsTab): Promise<void>;
   setAlwaysOnTop(on: boolean): Promise<void>;
   faceAuth(): Promise<FaceAuthOutcome>;
   /** 扫码: the terminal reads the patient's 医保码; the identity comes with it. */

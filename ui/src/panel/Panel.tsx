@@ -1,3 +1,4 @@
+import type { RecordsTab } from "../bindings/RecordsTab";
 import { useEffect, useState } from "preact/hooks";
 import { asIpcError, backend } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
@@ -41,7 +42,7 @@ export function Panel() {
     refreshSeat();
     dispatchEvent(new Event("facepay:changed"));
   };
-  const open = (tab: string) => void backend.openRecords(tab).catch(() => undefined);
+  const open = (tab: RecordsTab) => void backend.openRecords(tab).catch(() => undefined);
   const lock = async () => {
     try {
       await backend.lock();

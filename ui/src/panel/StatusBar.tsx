@@ -1,3 +1,4 @@
+import type { RecordsTab } from "../bindings/RecordsTab";
 import { useRef, useState } from "preact/hooks";
 import { backend } from "../backend";
 import type { SeatView } from "../bindings/SeatView";
@@ -11,7 +12,7 @@ const STATUS_MS = 5000;
 const CHANGED = ["facepay:changed"] as const;
 
 type Props = {
-  onOpen: (tab: string) => void;
+  onOpen: (tab: RecordsTab) => void;
   /** Every answer's seat: how the panel notices the idle lock within one poll. */
   onSeat?: (seat: SeatView) => void;
 };

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { backend } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { RecordsTab } from "../bindings/RecordsTab";
 import { useKeys } from "../keys";
 import { roleLabel } from "../labels";
 import { useSeat } from "../seat";
@@ -17,7 +18,7 @@ import "./Records.css";
 const SETUP_MS = 2000;
 
 /** [tab, label, key, 管理员 only]. */
-const TABS: [string, string, string, boolean][] = [
+const TABS: [RecordsTab, string, string, boolean][] = [
   ["history", "历史", "F6", false],
   ["day", "日结", "F7", false],
   ["pending", "待确认", "F8", false],

@@ -29,7 +29,7 @@ export function summarize(rs: SettlementRow[]): Pick<DaySummary, "byState" | "ne
       return some.length ? [{ state, selfPay, ...totals(some, () => 1) }] : [];
     }),
   );
-  return { byState, net: totals(rs, sign), netInsured: totals(rs.filter((r) => !r.selfPay), sign), netSelfPay: totals(rs.filter((r) => r.selfPay), sign) };
+  return { byState, net: totals(rs, sign, true), netInsured: totals(rs.filter((r) => !r.selfPay), sign, true), netSelfPay: totals(rs.filter((r) => r.selfPay), sign, true) };
 }
 
 const summary: Backend["summary"] = async (date) => {
