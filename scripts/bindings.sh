@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates what is generated from the Rust types: the TypeScript bindings
 # of the IPC types (ui/src/bindings, ts-rs), the panel's Chinese labels
-# (ui/src/generated/labels.ts) and the HIS bridge's OpenAPI document
+# (ui/src/generated/labels.ts), the panel's commands as TypeScript sees them
+# (ui/src/generated/commands.ts) and the HIS bridge's OpenAPI document
 # (docs/his-bridge.openapi.json). With --check, changes nothing and
 # fails if either committed copy is stale.
 set -euo pipefail
@@ -30,10 +31,13 @@ if [ "${1:-}" = "--check" ]; then
   echo "the OpenAPI document is current"
   cargo test -q "${WORKSPACE[@]}" --test vocabulary >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   echo "the panel's labels are current"
+  cargo test -q "${WORKSPACE[@]}" --test command_bindings >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  echo "the panel's command bindings are current"
 else
   rm -rf "$out"
   mv "$fresh/bindings" "$out"
   UPDATE_OPENAPI=1 cargo test -q "${WORKSPACE[@]}" --test openapi >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   UPDATE_LABELS=1 cargo test -q "${WORKSPACE[@]}" --test vocabulary >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-  echo "regenerated $out ($(ls "$out" | wc -l) types), ui/src/generated/labels.ts and docs/his-bridge.openapi.json"
+  UPDATE_COMMANDS=1 cargo test -q "${WORKSPACE[@]}" --test command_bindings >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  echo "regenerated $out ($(ls "$out" | wc -l) types), ui/src/generated/labels.ts, ui/src/generated/commands.ts and docs/his-bridge.openapi.json"
 fi

@@ -1,6 +1,8 @@
 //! 收款: face scan, identity, notify.
 
-use facepay_core::api::{Checkout, FaceAuthOutcome, NotifyReceipt, RevealedIdentity, VisitId};
+use facepay_core::api::{
+    FaceAuthOutcome, NotifyReceipt, RevealedIdentity, SettleNotifyDraft, VisitId,
+};
 use tauri::State;
 
 use crate::{AppState, IpcError};
@@ -64,7 +66,7 @@ pub async fn reveal_identity(
 #[tauri::command]
 pub async fn notify(
     state: State<'_, AppState>,
-    draft: Checkout,
+    draft: SettleNotifyDraft,
 ) -> Result<NotifyReceipt, IpcError> {
     let desk = state.desk();
     let receipt = desk.notify(draft).await?;

@@ -1,7 +1,9 @@
 // The panel's commands, each declared once: its module, its name, and who
 // may call it. lib.rs turns this into the handler list, the role guard and
-// `COMMANDS`; build.rs into the app manifest; tests/commands.rs checks the
-// capability and the TypeScript backend against `COMMANDS`.
+// `COMMANDS`; build.rs into the app manifest; tests/command_bindings.rs
+// generates their TypeScript (ui/src/generated/commands.ts, through which
+// ui/src/backend/tauri.ts calls them) from the functions' signatures; and
+// tests/commands.rs holds the capability and tauri.ts to `COMMANDS`.
 //
 // Who may call:
 //   Public   anyone (the seat, signing in, the window itself)
