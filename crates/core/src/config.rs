@@ -38,6 +38,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use facepay_journal::CounterId;
 use facepay_journal::outbox::Backoff;
 use facepay_journal::sequence::MAX_PREFIX_CHARS;
 use nhsa_terminal::Timeouts;
@@ -218,7 +219,7 @@ pub enum KeyStore {
 pub struct DeskConfig {
     pub org_id: OrgId,
     pub hospital_name: HospitalName,
-    pub counter_id: String,
+    pub counter_id: CounterId,
     pub operator_id: OperatorId,
     pub operator_name: OperatorName,
     pub office_id: OfficeId,
@@ -326,11 +327,9 @@ impl FileConfig {
         let hospital_name =
             HospitalName::new(take(h.name, "hospital.name", "阳江市妇幼保健院（演示）")?)
                 .map_err(named("hospital.name"))?;
-        let counter_id = take(c.id, "counter.id", "W01")?;
-        if counter_id.is_empty() || !counter_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-            return Err(ConfigError::new("counter.id", "应为字母或数字，如 W01"));
-        }
-        let prefix = org_id.as_str().chars().count() + 1 + counter_id.chars().count();
+        let counter_id = CounterId::new(&take(c.id, "counter.id", "W01")?)
+            .ok_or_else(|| ConfigError::new("counter.id", "应为字母或数字，如 W01"))?;
+        let prefix = org_id.as_str().chars().count() + 1 + counter_id.as_str().chars().count();
         if prefix > MAX_PREFIX_CHARS {
             return Err(ConfigError::new(
                 "counter.id",

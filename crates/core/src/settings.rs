@@ -113,7 +113,7 @@ impl SettingsForm {
         Self {
             org_id: c.org_id.as_str().into(),
             hospital_name: c.hospital_name.as_str().into(),
-            counter_id: c.counter_id.clone(),
+            counter_id: c.counter_id.to_string(),
             operator_id: c.operator_id.as_str().into(),
             operator_name: c.operator_name.as_str().into(),
             office_id: c.office_id.as_str().into(),

@@ -374,7 +374,7 @@ impl Desk {
                 return Ok(None);
             };
             let full = visits::reveal(conn, visit.id)?;
-            let scanning = calls::scan_in_flight(conn, c.counter_id.as_str())?
+            let scanning = calls::scan_in_flight(conn, &c.counter_id)?
                 .is_some_and(|no| no == visit.out_biz_no);
             let shown_to_caller = match source {
                 // The signed-in cashier, who may reveal it (audited).

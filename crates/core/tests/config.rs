@@ -25,7 +25,7 @@ fn no_env(_: &str) -> Option<String> {
 fn the_documented_example_is_valid() {
     let c = DeskConfig::load_with(Some(Path::new(EXAMPLE)), no_env).unwrap();
     assert_eq!(c.org_id.as_str(), "H44170200001");
-    assert_eq!(c.counter_id, "W01");
+    assert_eq!(c.counter_id.as_str(), "W01");
     assert_eq!(c.business_type, BusinessType::Register);
     assert_eq!(c.biz_type, BizType::Register);
     assert_eq!(c.timeouts.face_auth, Duration::from_secs(120));
@@ -95,7 +95,13 @@ fn environment_overrides_the_file() {
 #[test]
 fn facepay_config_names_the_file() {
     let env = |k: &str| (k == "FACEPAY_CONFIG").then(|| EXAMPLE.to_owned());
-    assert_eq!(DeskConfig::load_with(None, env).unwrap().counter_id, "W01");
+    assert_eq!(
+        DeskConfig::load_with(None, env)
+            .unwrap()
+            .counter_id
+            .as_str(),
+        "W01"
+    );
 }
 
 #[test]

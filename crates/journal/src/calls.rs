@@ -6,6 +6,7 @@ use serde::Serialize;
 use nhsa_protocol::TransType;
 use nhsa_protocol::mask::mask_raw;
 
+use crate::CounterId;
 use crate::clock::Stamp;
 use crate::error::violated_index;
 use crate::kinds::code;
@@ -16,7 +17,7 @@ pub struct NewCall<'a> {
     pub session_id: &'a str,
     pub visit_id: Option<i64>,
     pub settlement_id: Option<i64>,
-    pub counter_id: &'a str,
+    pub counter_id: &'a CounterId,
     pub trans_type: TransType,
     pub out_biz_no: &'a str,
     /// The exact request text; only its masked copy is stored.
@@ -292,7 +293,10 @@ pub(crate) fn supersede_unknown_deliveries(
 }
 
 /// The outBizNo of the scan (face or 医保码) this counter is waiting for, if any.
-pub fn scan_in_flight(conn: &Connection, counter_id: &str) -> Result<Option<String>, JournalError> {
+pub fn scan_in_flight(
+    conn: &Connection,
+    counter_id: &CounterId,
+) -> Result<Option<String>, JournalError> {
     Ok(conn
         .query_row(
             "SELECT out_biz_no FROM calls

@@ -53,6 +53,36 @@ id!(
     CallId
 );
 
+/// A counter's 窗口编号 (`W01`): letters and digits only, as it stands inside
+/// every outBizNo the counter makes. `new` is the only door.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CounterId(String);
+
+impl CounterId {
+    /// `None` unless `text` is one or more ASCII letters and digits.
+    pub fn new(text: &str) -> Option<Self> {
+        (!text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then(|| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CounterId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ToSql for CounterId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.0.to_sql()
+    }
+}
+
 /// Closed sets stored as text: each variant with its text (in the column,
 /// on the wire, in TypeScript) and its Chinese label (on screen, in exports),
 /// declared together once. `ALL` lists them in the order they are shown.

@@ -38,8 +38,8 @@ pub use error::JournalError;
 pub use guard::{KeyChange, OpenGuard, RewriteLock};
 pub use key::JournalKey;
 pub use kinds::{
-    AuditAction, CallId, CallStatus, Credential, DeliveryStatus, Resolution, Role, SettlementId,
-    Source, VisitId,
+    AuditAction, CallId, CallStatus, CounterId, Credential, DeliveryStatus, Resolution, Role,
+    SettlementId, Source, VisitId,
 };
 pub use open::SCHEMA_VERSION;
 pub use rusqlite::{Connection, Transaction};

@@ -14,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use nhsa_protocol::OutBizNo;
 
+use crate::CounterId;
 use crate::JournalError;
 use crate::clock::Stamp;
 
@@ -53,7 +54,7 @@ fn next_stamp(tx: &Connection, scope: &str, wall: i64) -> Result<i64, JournalErr
 pub fn next_out_biz_no(
     tx: &Connection,
     org_id: &str,
-    counter_id: &str,
+    counter_id: &CounterId,
     now: &Stamp,
 ) -> Result<OutBizNo, JournalError> {
     let invalid = |message: String| JournalError::Invalid {

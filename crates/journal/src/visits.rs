@@ -6,13 +6,14 @@ use serde::Serialize;
 use nhsa_protocol::Identity;
 use nhsa_protocol::mask::{Kind, mask};
 
+use crate::CounterId;
 use crate::clock::Stamp;
 use crate::{Credential, JournalError, Source, VisitId};
 
 #[derive(Debug, Clone)]
 pub struct NewVisit<'a> {
     pub out_biz_no: &'a str,
-    pub counter_id: &'a str,
+    pub counter_id: &'a CounterId,
     pub operator_id: &'a str,
     pub operator_name: &'a str,
     pub office_id: &'a str,

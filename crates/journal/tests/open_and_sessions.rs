@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::{count, open};
 use facepay_journal::CallId;
 use facepay_journal::calls::{self, NewCall, Outcome};
-use facepay_journal::{CallStatus, Journal, JournalError, Resolution, SCHEMA_VERSION};
+use facepay_journal::{CallStatus, CounterId, Journal, JournalError, Resolution, SCHEMA_VERSION};
 use nhsa_protocol::TransType;
 
 /// A raw connection to an (encrypted) test journal.
@@ -258,7 +258,7 @@ fn try_intent(
             session_id: &session,
             visit_id: None,
             settlement_id: None,
-            counter_id: counter,
+            counter_id: &CounterId::new(counter).unwrap(),
             trans_type,
             out_biz_no,
             request,

@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::{Duration, NaiveDateTime};
 use facepay_journal::clock::stamp;
 use facepay_journal::sequence::{MAX_PREFIX_CHARS, next_out_biz_no};
-use facepay_journal::{Journal, JournalError};
+use facepay_journal::{CounterId, Journal, JournalError};
 use proptest::prelude::*;
 
 fn at(text: &str) -> NaiveDateTime {
@@ -27,8 +27,13 @@ fn issue(j: &mut Journal, counter: &str, now: NaiveDateTime, n: usize) -> Vec<St
     j.write(|tx| {
         (0..n)
             .map(|_| {
-                next_out_biz_no(tx, "H44170200001", counter, &stamp(now))
-                    .map(|no| no.as_str().to_owned())
+                next_out_biz_no(
+                    tx,
+                    "H44170200001",
+                    &CounterId::new(counter).unwrap(),
+                    &stamp(now),
+                )
+                .map(|no| no.as_str().to_owned())
             })
             .collect::<Result<Vec<_>, JournalError>>()
     })
@@ -132,7 +137,14 @@ fn the_longest_allowed_prefix_still_fits() {
     let org = "H".repeat(40);
     let counter = "C".repeat(MAX_PREFIX_CHARS - 41);
     let no = j
-        .write(|tx| next_out_biz_no(tx, &org, &counter, &stamp(at("2026-11-25 09:00:00.000"))))
+        .write(|tx| {
+            next_out_biz_no(
+                tx,
+                &org,
+                &CounterId::new(&counter).unwrap(),
+                &stamp(at("2026-11-25 09:00:00.000")),
+            )
+        })
         .unwrap();
     assert_eq!(no.as_str().chars().count(), 64);
 }

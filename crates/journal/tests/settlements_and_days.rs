@@ -9,7 +9,7 @@ use facepay_journal::VisitId;
 use facepay_journal::clock::{parse, stamp};
 use facepay_journal::export::{ExportFormat, export};
 use facepay_journal::history::{HistoryFilter, search};
-use facepay_journal::{DeliveryStatus, JournalError, outbox, settlements, summary};
+use facepay_journal::{CounterId, DeliveryStatus, JournalError, outbox, settlements, summary};
 use nhsa_protocol::{BizType, MedicalSettleState};
 
 #[test]
@@ -266,7 +266,7 @@ fn seed_history(f: &mut common::Fixture) {
                     tx,
                     &facepay_journal::visits::NewVisit {
                         out_biz_no: n.out_biz_no.as_str(),
-                        counter_id: "W01",
+                        counter_id: &CounterId::new("W01").unwrap(),
                         operator_id: n.operator_id.as_str(),
                         operator_name: n.operator_name.as_str(),
                         office_id: "0301",

@@ -36,7 +36,7 @@ pub fn info(state: &AppState) -> AppInfo {
         transport: desk.transport_description(),
         transport_kind: desk.transport_kind(),
         hospital_name: c.hospital_name.as_str().into(),
-        counter_id: c.counter_id.clone(),
+        counter_id: c.counter_id.to_string(),
         operator_id: c.operator_id.as_str().into(),
         operator_name: c.operator_name.as_str().into(),
         office_id: c.office_id.as_str().into(),
