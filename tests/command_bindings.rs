@@ -2,7 +2,8 @@
 //! signatures: `ui/src/generated/commands.ts` names each command with the
 //! arguments the IPC takes (camelCase, as Tauri renames them) and its
 //! answer, and `ui/src/backend/tauri.ts` calls through it, so `tsc` holds the
-//! `Backend` interface to the Rust side. The committed file must be what the
+//! `Backend` interface to the Rust side; with each command's access from the
+//! command table, which the in-browser fake admits by. The committed file must be what the
 //! code generates; `UPDATE_COMMANDS=1 cargo test --test command_bindings`
 //! (scripts/bindings.sh) rewrites it.
 
@@ -191,6 +192,31 @@ fn generate() -> String {
         .unwrap();
     }
     ts.push_str("}\n");
+    // Who may call each, from the command table (src-tauri/src/commands/table.rs).
+    let access = |name: &str| {
+        let (_, a) = facepay_desk::COMMANDS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("{name} is not in the command table"));
+        serde_json::to_value(a)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let levels: BTreeSet<String> = commands.iter().map(|c| access(&c.name)).collect();
+    let levels: Vec<String> = levels.iter().map(|l| format!("\"{l}\"")).collect();
+    writeln!(
+        ts,
+        "\n/** Who may call a command (src-tauri/src/commands/table.rs). */\nexport type Access = {};\n",
+        levels.join(" | ")
+    )
+    .unwrap();
+    ts.push_str("/** Each command's access, as the shell's guard admits it. */\nexport const ACCESS: Record<keyof Commands, Access> = {\n");
+    for c in &commands {
+        writeln!(ts, "  {}: \"{}\",", c.name, access(&c.name)).unwrap();
+    }
+    ts.push_str("};\n");
     ts
 }
 
@@ -210,7 +236,7 @@ fn the_committed_command_bindings_are_current() {
     let table: BTreeSet<&str> = facepay_desk::COMMANDS.iter().map(|(n, _)| *n).collect();
     let listed: BTreeSet<&str> = generated
         .lines()
-        .filter_map(|l| l.strip_prefix("  ")?.split_once(": { args")?.0.into())
+        .filter_map(|l| Some(l.strip_prefix("  ")?.split_once(": { args")?.0))
         .collect();
     assert_eq!(table, listed, "the command table vs the generated commands");
 }

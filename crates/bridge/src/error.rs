@@ -203,7 +203,27 @@ fn status_of(e: &DeskError) -> StatusCode {
         | ErrorCode::ReplyMismatch
         | ErrorCode::TransportHttpStatus
         | ErrorCode::TransportRedirected => StatusCode::BAD_GATEWAY,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        // Named one by one, so that a new code is given its status here, not a default.
+        ErrorCode::NotSignedIn
+        | ErrorCode::SeatLocked
+        | ErrorCode::Forbidden
+        | ErrorCode::WrongPin
+        | ErrorCode::PinLocked
+        | ErrorCode::Internal
+        | ErrorCode::Journal
+        | ErrorCode::JournalMigration
+        | ErrorCode::JournalTooNew
+        | ErrorCode::JournalCorrupt
+        | ErrorCode::JournalWrongKey
+        | ErrorCode::JournalKeyInvalid
+        | ErrorCode::Io
+        | ErrorCode::Export
+        | ErrorCode::MalformedReply
+        | ErrorCode::TransportTimeout
+        | ErrorCode::TransportTooLarge
+        | ErrorCode::TransportUndecodable
+        | ErrorCode::TransportLibrary
+        | ErrorCode::TransportIo => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

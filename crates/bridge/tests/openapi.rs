@@ -1,7 +1,6 @@
 //! The committed OpenAPI document is the one the code generates: a HIS vendor
 //! reading docs/his-bridge.openapi.json reads what the bridge does.
-//! `UPDATE_OPENAPI=1 cargo test -p facepay-bridge --test openapi` rewrites it
-//! (scripts/bindings.sh does, with the TypeScript bindings).
+//! `scripts/bindings.sh` rewrites it, with the TypeScript bindings.
 
 #![allow(clippy::unwrap_used)]
 
@@ -17,7 +16,7 @@ fn the_committed_openapi_document_is_current() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/his-bridge.openapi.json is stale: run UPDATE_OPENAPI=1 cargo test -p facepay-bridge --test openapi"
+        "docs/his-bridge.openapi.json is stale: run scripts/bindings.sh"
     );
     // It describes every endpoint, its errors and the token.
     let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
@@ -61,21 +60,24 @@ fn the_committed_openapi_document_is_current() {
     assert!(schemas["SettlementBody"]["oneOf"][0]["$ref"].is_string());
 }
 
-/// The guide names every code the bridge adds of its own (docs/his-bridge.md
-/// section 4), as the document's `HttpCode` enum lists them: a new one is
-/// written down for the HIS vendor, or this fails.
+/// The guide names every code an answer can carry (docs/his-bridge.md
+/// section 4): the counter's own (`ErrorCode`) and the bridge's (`HttpCode`),
+/// as the document's enums list them. A new one is written down for the HIS
+/// vendor, or this fails.
 #[test]
-fn the_guide_names_every_code_the_bridge_adds() {
+fn the_guide_names_every_code_an_answer_can_carry() {
     let doc: serde_json::Value =
         serde_json::from_str(&facepay_bridge::openapi::document()).unwrap();
     let guide = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/his-bridge.md"),
     )
     .unwrap();
-    let codes = doc["components"]["schemas"]["HttpCode"]["enum"]
-        .as_array()
-        .unwrap();
-    assert!(codes.len() >= 10, "{codes:?}");
+    let schemas = &doc["components"]["schemas"];
+    let codes: Vec<&serde_json::Value> = ["ErrorCode", "HttpCode"]
+        .iter()
+        .flat_map(|s| schemas[*s]["enum"].as_array().unwrap())
+        .collect();
+    assert!(codes.len() >= 40, "{codes:?}");
     for code in codes {
         let code = code.as_str().unwrap();
         assert!(

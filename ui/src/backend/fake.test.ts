@@ -52,6 +52,17 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+describe("who may call what", () => {
+  it("admits every method by the generated command table", async () => {
+    const { ACCESS } = await import("../generated/commands");
+    const { commandOf } = await import("./fake/access");
+    const { fakeBackend } = await import("./fake");
+    const methods = Object.keys(fakeBackend) as (keyof typeof fakeBackend)[];
+    expect(methods.length).toBe(Object.keys(ACCESS).length);
+    for (const m of methods) expect(ACCESS[commandOf(m)], m).toBeDefined();
+  });
+});
+
 describe("the seat", () => {
   it("starts with no operator: the first one made is the administrator, seated at once", async () => {
     const { fake } = await fresh();

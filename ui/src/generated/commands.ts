@@ -83,3 +83,52 @@ export interface Commands {
   update_operator: { args: { staffId: StaffId; update: OperatorUpdate }; returns: OperatorInfo };
   visit_detail: { args: { outBizNo: string }; returns: VisitDetail };
 }
+
+/** Who may call a command (src-tauri/src/commands/table.rs). */
+export type Access = "admin" | "adminPolled" | "cashier" | "polled" | "public" | "records" | "setup";
+
+/** Each command's access, as the shell's guard admits it. */
+export const ACCESS: Record<keyof Commands, Access> = {
+  add_operator: "admin",
+  app_info: "public",
+  audit_log: "admin",
+  bridge_info: "adminPolled",
+  cancel_face_auth: "cashier",
+  change_pin: "cashier",
+  close_day: "cashier",
+  copy_bridge_token: "admin",
+  create_first_admin: "public",
+  export: "cashier",
+  face_auth: "cashier",
+  fetch_identity: "cashier",
+  get_settings: "setup",
+  hand_over: "cashier",
+  his_activity: "polled",
+  history: "cashier",
+  list_operators: "admin",
+  lock: "public",
+  notify: "cashier",
+  open_records: "records",
+  pending: "cashier",
+  purge: "admin",
+  qrcode: "cashier",
+  refund: "cashier",
+  refund_draft: "cashier",
+  release_settlement: "cashier",
+  resend: "cashier",
+  resolve: "admin",
+  reveal_identity: "cashier",
+  rotate_bridge_token: "admin",
+  save_settings: "setup",
+  seat: "public",
+  set_always_on_top: "public",
+  shift_summary: "cashier",
+  sign_in: "public",
+  status: "public",
+  summary: "cashier",
+  test_connection: "setup",
+  ui_ready: "public",
+  unlock: "public",
+  update_operator: "admin",
+  visit_detail: "cashier",
+};
