@@ -18,6 +18,7 @@ use encoding_rs::GB18030;
 
 use crate::error::{TerminalError, TransportError};
 use crate::protocol::TransType;
+use crate::protocol::charset::Charset;
 
 /// The ABI carries no length for `output`. Vendors ask for at least 20 KB; a
 /// reply with a long drug list can exceed that, so we give generous room.
@@ -158,13 +159,6 @@ fn gb18030_cstring(text: &str) -> Option<CString> {
     CString::new(bytes.into_owned()).ok()
 }
 
-/// GB18030 text, or `None` for bytes that are not valid GB18030.
-fn gb18030_text(bytes: &[u8]) -> Option<String> {
-    GB18030
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(std::borrow::Cow::into_owned)
-}
-
 /// The library's status string, read no further than `MAX_STATUS_BYTES`.
 const MAX_STATUS_BYTES: usize = 256;
 
@@ -209,10 +203,13 @@ fn call_blocking(
             detail: "动态库的输出没有结束符（可能超出缓冲区）".into(),
         });
     };
-    let text = gb18030_text(&output[..end]).ok_or(TransportError::Undecodable {
-        charset: "GB18030".into(),
-        bytes: end,
-    })?;
+    // The one charset reader: invalid GB18030, or UTF-8 the library passed off as it, is refused.
+    let text = Charset::Gb18030
+        .decode(&output[..end])
+        .ok_or(TransportError::Undecodable {
+            charset: "GB18030".into(),
+            bytes: end,
+        })?;
     if status.trim() == "0000" {
         Ok(text)
     } else {
