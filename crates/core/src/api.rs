@@ -16,6 +16,7 @@ pub use crate::face::{ScanStarted, ScanTrack};
 pub use crate::his::{HisActivity, HisIdentity, HisVisit, KeyClaim, VisitState};
 pub use crate::keys::{Rekeyed, rekey};
 pub use crate::operators::{NewOperatorRequest, OperatorUpdate};
+pub use crate::qrcode::ScanFallback;
 pub use crate::requests::{ExportRequest, RefundRequest, ScanRequest};
 pub use crate::settings::{ConnectionTest, SettingsForm, TransportKind};
 pub use crate::settle::Submitted;

@@ -16,7 +16,41 @@ use crate::face::ScanTrack;
 use crate::requests::ScanRequest;
 use crate::views::{FaceAuthOutcome, IdentityView};
 
+/// What the counter offers after a face scan failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanFallback {
+    /// The scan succeeded and only the identity check failed: fetch it again
+    /// for this visit, without a second scan.
+    FetchIdentity { out_biz_no: String },
+    /// The terminal could not use the face: 医保码.
+    Qrcode,
+}
+
+impl ScanFallback {
+    /// What to tell the cashier.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            ScanFallback::FetchIdentity { .. } => {
+                "刷脸已成功，只是没有取到身份：按 F5 重新获取身份（患者无需再刷脸）"
+            }
+            ScanFallback::Qrcode => {
+                "终端无法识别人脸：请改用医保码（F3），请患者或家长出示医保电子凭证"
+            }
+        }
+    }
+}
+
 impl Desk {
+    /// The way on after a failed face scan, if there is one: fetching the
+    /// identity again comes first (the patient need not scan again).
+    pub fn scan_fallback(&self, error: &DeskError) -> Option<ScanFallback> {
+        if let Some(out_biz_no) = self.identity_to_fetch(error) {
+            Some(ScanFallback::FetchIdentity { out_biz_no })
+        } else {
+            self.face_unusable(error).then_some(ScanFallback::Qrcode)
+        }
+    }
+
     /// Whether a failed face scan means the face could not be used (the
     /// codes of `[counter] face_unusable_codes`): then 医保码 is the way on.
     pub fn face_unusable(&self, error: &DeskError) -> bool {

@@ -1,7 +1,7 @@
 //! 收款: face scan, identity, notify.
 
 use facepay_core::api::{
-    FaceAuthOutcome, NotifyReceipt, RevealedIdentity, SettleNotifyDraft, VisitId,
+    FaceAuthOutcome, NotifyReceipt, RevealedIdentity, ScanFallback, SettleNotifyDraft, VisitId,
 };
 use tauri::State;
 
@@ -14,18 +14,17 @@ pub async fn face_auth(state: State<'_, AppState>) -> Result<FaceAuthOutcome, Ip
     let result = desk.face_auth(cancel).await;
     state.disarm_cancel();
     result.map_err(|e| {
-        let unusable = desk.face_unusable(&e);
-        let refetch = desk.identity_to_fetch(&e);
+        let fallback = desk.scan_fallback(&e);
         let mut ipc = IpcError::from(e);
-        if let Some(out_biz_no) = refetch {
-            ipc.fallback = Some(crate::ipc_error::Fallback::FetchIdentity);
-            ipc.out_biz_no = Some(out_biz_no);
-            ipc.advice =
-                Some("刷脸已成功，只是没有取到身份：按 F5 重新获取身份（患者无需再刷脸）".into());
-        } else if unusable {
-            ipc.fallback = Some(crate::ipc_error::Fallback::Qrcode);
-            ipc.advice =
-                Some("终端无法识别人脸：请改用医保码（F3），请患者或家长出示医保电子凭证".into());
+        if let Some(fallback) = fallback {
+            ipc.advice = Some(fallback.advice().into());
+            match fallback {
+                ScanFallback::FetchIdentity { out_biz_no } => {
+                    ipc.fallback = Some(crate::ipc_error::Fallback::FetchIdentity);
+                    ipc.out_biz_no = Some(out_biz_no);
+                }
+                ScanFallback::Qrcode => ipc.fallback = Some(crate::ipc_error::Fallback::Qrcode),
+            }
         }
         ipc
     })

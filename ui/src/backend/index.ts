@@ -11,6 +11,7 @@ import type { Call } from "../bindings/Call";
 import type { ConnectionTest } from "../bindings/ConnectionTest";
 import type { DaySummary } from "../bindings/DaySummary";
 import type { DeliveryReport } from "../bindings/DeliveryReport";
+import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportResult } from "../bindings/ExportResult";
 import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
@@ -114,7 +115,7 @@ export function asIpcError(e: unknown): IpcError {
  * instead of waiting for its next poll, in whichever window it happened.
  */
 export const SEAT_EVENT = "facepay:seat";
-const SEAT_CODES = new Set<string>(["not_signed_in", "seat_locked", "forbidden"]);
+const SEAT_CODES = new Set<ErrorCode>(["not_signed_in", "seat_locked", "forbidden"]);
 
 function watched(b: Backend): Backend {
   const out: Record<string, unknown> = {};
