@@ -4,6 +4,7 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use crate::JournalError;
+use crate::cached::Cached;
 use crate::clock::Stamp;
 use crate::kinds::AuditAction;
 
@@ -16,7 +17,7 @@ pub fn append(
     detail: Option<&str>,
 ) -> Result<i64, JournalError> {
     let (operator_id, subject, detail) = (kept(operator_id), subject.map(kept), detail.map(kept));
-    tx.execute(
+    tx.exec(
         "INSERT INTO audit (at, operator_id, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![at, operator_id, action.as_str(), subject, detail],
     )?;

@@ -7,6 +7,7 @@ use nhsa_protocol::TransType;
 use nhsa_protocol::mask::mask_raw;
 
 use crate::CounterId;
+use crate::cached::Cached;
 use crate::clock::Stamp;
 use crate::error::violated_index;
 use crate::kinds::code;
@@ -31,7 +32,7 @@ pub fn insert_intent(
     c: &NewCall<'_>,
     now: &Stamp,
 ) -> Result<CallId, JournalError> {
-    let inserted = tx.execute(
+    let inserted = tx.exec(
         "INSERT INTO calls (session_id, visit_id, settlement_id, counter_id, trans_type, out_biz_no,
                             request_masked, status, started_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'in_flight', ?8)",
@@ -121,7 +122,7 @@ pub fn finish(
             reply,
         } => (Some(kind), None, Some(message), reply.as_ref()),
     };
-    let changed = tx.execute(
+    let changed = tx.exec(
         "UPDATE calls SET status = ?2, error_kind = ?3, error_code = ?4, error_message = ?5,
                           reply_masked = ?6, finished_at = ?7
          WHERE id = ?1 AND status = 'in_flight'",
@@ -207,7 +208,7 @@ fn query(
 
 pub fn by_id(conn: &Connection, id: CallId) -> Result<Option<Call>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {COLUMNS} FROM calls WHERE id = ?1"),
             [id],
             from_row,
@@ -233,7 +234,7 @@ pub fn pending(conn: &Connection) -> Result<Vec<Call>, JournalError> {
 
 /// How many calls are 待确认 (the status bar), from the index alone.
 pub fn count_pending(conn: &Connection) -> Result<u64, JournalError> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         &format!("SELECT count(*) FROM calls WHERE {PENDING}"),
         [],
         |r| r.get(0),
@@ -257,7 +258,7 @@ pub fn resolve(
             message: "请填写确认原因".into(),
         });
     }
-    let changed = tx.execute(
+    let changed = tx.exec(
         "UPDATE calls SET resolution = ?2, resolution_reason = ?3, resolved_by = ?4, resolved_at = ?5
          WHERE id = ?1 AND status = 'unknown' AND resolution IS NULL",
         params![call_id, resolution.as_str(), reason.trim(), operator_id, now],
@@ -284,7 +285,7 @@ pub(crate) fn supersede_unknown_deliveries(
     settlement_id: SettlementId,
     now: &Stamp,
 ) -> Result<usize, JournalError> {
-    Ok(tx.execute(
+    Ok(tx.exec(
         "UPDATE calls SET resolution = 'superseded', resolution_reason = '后续重发已送达',
                           resolved_by = 'system', resolved_at = ?2
          WHERE settlement_id = ?1 AND status = 'unknown' AND resolution IS NULL",
@@ -298,7 +299,7 @@ pub fn scan_in_flight(
     counter_id: &CounterId,
 ) -> Result<Option<String>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT out_biz_no FROM calls
              WHERE counter_id = ?1 AND status = 'in_flight'
                AND trans_type IN ('cn.nhsa.ec.auth', 'cn.nhsa.qrcode.get')",
@@ -314,7 +315,7 @@ pub fn visit_out_biz_no(
     call_id: CallId,
 ) -> Result<Option<String>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT v.out_biz_no FROM calls c JOIN visits v ON v.id = c.visit_id WHERE c.id = ?1",
             [call_id],
             |r| r.get(0),
@@ -331,7 +332,7 @@ pub fn known_person(
 ) -> Result<Vec<(nhsa_protocol::mask::Kind, String)>, JournalError> {
     use nhsa_protocol::mask::Kind;
     let row: Option<(Option<String>, Option<String>, Option<String>)> = conn
-        .query_row(
+        .row(
             "SELECT v.user_name, v.id_no, v.ec_token FROM calls c
              JOIN visits v ON v.id = coalesce(c.visit_id,
                  (SELECT s.visit_id FROM settlements s WHERE s.id = c.settlement_id))

@@ -6,6 +6,7 @@
 //! outbox owes the terminal every notification until it is delivered.
 
 pub mod audit;
+mod cached;
 pub mod calls;
 pub mod clock;
 mod crypto;

@@ -56,6 +56,8 @@ pub(crate) fn connect(path: &Path, key: &JournalKey) -> Result<Connection, Journ
     let mut conn = Connection::open(path)?;
     user_only(path);
     conn.busy_timeout(Duration::from_secs(5))?;
+    // Every statement of a visit stays prepared (crate::cached).
+    conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
     apply_key(&conn, key, path)?;
     // A page that fails to read is corruption, not an empty database.
     integrity(&conn, "quick_check", path)?;
@@ -136,6 +138,10 @@ fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
 /// A connection that can only read. On a read-only disk, where SQLite cannot
 /// create the WAL index beside the file, the file is read as immutable (what
 /// was checkpointed, which after a clean exit is everything).
+/// Statements a connection keeps prepared: more than a visit, the outbox and
+/// the status bar run between them (rusqlite keeps 16 by default).
+const STATEMENTS_KEPT: usize = 64;
+
 pub(crate) fn reader(path: &Path, key: &JournalKey) -> Result<Connection, JournalError> {
     use rusqlite::OpenFlags;
     crate::crypto::keep_through_exit();
@@ -156,7 +162,10 @@ pub(crate) fn reader(path: &Path, key: &JournalKey) -> Result<Connection, Journa
         )));
     }
     match Connection::open_with_flags(path, flags).and_then(usable) {
-        Ok(conn) => Ok(conn),
+        Ok(conn) => {
+            conn.set_prepared_statement_cache_capacity(STATEMENTS_KEPT);
+            Ok(conn)
+        }
         Err(_) => {
             let escaped = path
                 .display()

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use nhsa_protocol::MedicalSettleState;
 
+use crate::cached::Cached;
 use crate::clock::Stamp;
 use crate::clock::{parse, stamp};
 use crate::kinds::code;
@@ -19,7 +20,7 @@ pub(crate) fn owe(
     settlement_id: SettlementId,
     now: &Stamp,
 ) -> Result<(), JournalError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO outbox (settlement_id, status, attempts, next_attempt_at) VALUES (?1, 'pending', 0, ?2)",
         params![settlement_id, now],
     )?;
@@ -29,7 +30,7 @@ pub(crate) fn owe(
 /// Keep a recorded settlement from being sent until [`release`]: the HIS
 /// pushed it and the cashier confirms it with F4.
 pub fn hold(tx: &Connection, settlement_id: SettlementId) -> Result<(), JournalError> {
-    tx.execute(
+    tx.exec(
         "UPDATE outbox SET status = 'held' WHERE settlement_id = ?1 AND status = 'pending'",
         [settlement_id],
     )?;
@@ -42,7 +43,7 @@ pub fn release(
     settlement_id: SettlementId,
     now: &Stamp,
 ) -> Result<bool, JournalError> {
-    let changed = tx.execute(
+    let changed = tx.exec(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?2
          WHERE settlement_id = ?1 AND status = 'held'",
         params![settlement_id, now],
@@ -118,7 +119,7 @@ pub fn waits_behind(
 ) -> Result<Option<(SettlementId, DeliveryStatus)>, JournalError> {
     use rusqlite::OptionalExtension;
     Ok(conn
-        .query_row(
+        .row(
             "SELECT o.settlement_id, o.status FROM outbox o
              JOIN settlements s ON s.id = o.settlement_id
              WHERE s.out_biz_no = (SELECT out_biz_no FROM settlements WHERE id = ?1)
@@ -138,7 +139,7 @@ pub fn undelivered(conn: &Connection) -> Result<Vec<OutboxEntry>, JournalError> 
 /// How many notifications are owed and not yet delivered (the status bar);
 /// settlements held for the cashier's F4 are counted apart.
 pub fn count_undelivered(conn: &Connection) -> Result<u64, JournalError> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "SELECT count(*) FROM outbox WHERE status IN ('pending', 'gave_up')",
         [],
         |r| r.get(0),
@@ -147,7 +148,7 @@ pub fn count_undelivered(conn: &Connection) -> Result<u64, JournalError> {
 
 /// How many HIS settlements wait for the cashier's F4.
 pub fn count_held(conn: &Connection) -> Result<u64, JournalError> {
-    Ok(conn.query_row(
+    Ok(conn.row(
         "SELECT count(*) FROM outbox WHERE status = 'held'",
         [],
         |r| r.get(0),
@@ -168,7 +169,7 @@ pub fn mark_delivered(
     settlement_id: SettlementId,
     now: &Stamp,
 ) -> Result<(), JournalError> {
-    tx.execute(
+    tx.exec(
         "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?2, last_error = NULL
          WHERE settlement_id = ?1",
         params![settlement_id, now],
@@ -224,19 +225,19 @@ pub fn mark_failed(
     now: NaiveDateTime,
     backoff: &Backoff,
 ) -> Result<OutboxEntry, JournalError> {
-    let attempts: u32 = tx.query_row(
+    let attempts: u32 = tx.row(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE settlement_id = ?1 RETURNING attempts",
         params![settlement_id, error],
         |r| r.get(0),
     )?;
     if attempts >= backoff.max_attempts {
-        tx.execute(
+        tx.exec(
             "UPDATE outbox SET status = 'gave_up' WHERE settlement_id = ?1",
             [settlement_id],
         )?;
     } else {
         let next = now + backoff.delay(attempts);
-        tx.execute(
+        tx.exec(
             "UPDATE outbox SET next_attempt_at = ?2 WHERE settlement_id = ?1",
             params![settlement_id, stamp(next)],
         )?;
@@ -250,7 +251,7 @@ pub fn requeue(
     settlement_id: SettlementId,
     now: &Stamp,
 ) -> Result<(), JournalError> {
-    let changed = tx.execute(
+    let changed = tx.exec(
         "UPDATE outbox SET status = 'pending', next_attempt_at = ?2
          WHERE settlement_id = ?1 AND status <> 'delivered'",
         params![settlement_id, now],
@@ -265,7 +266,7 @@ pub fn requeue(
 
 /// When the next pending delivery is due, if any.
 pub fn next_due_at(conn: &Connection) -> Result<Option<NaiveDateTime>, JournalError> {
-    let next: Option<String> = conn.query_row(
+    let next: Option<String> = conn.row(
         "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'",
         [],
         |r| r.get(0),
@@ -278,7 +279,7 @@ pub fn first_success_delivered(
     conn: &Connection,
     visit_id: crate::VisitId,
 ) -> Result<Option<NaiveDateTime>, JournalError> {
-    let at: Option<String> = conn.query_row(
+    let at: Option<String> = conn.row(
         "SELECT min(o.delivered_at) FROM settlements s JOIN outbox o ON o.settlement_id = s.id
          WHERE s.visit_id = ?1 AND s.state = 'SUCCESS' AND o.status = 'delivered'",
         [visit_id],

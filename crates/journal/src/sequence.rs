@@ -16,6 +16,7 @@ use nhsa_protocol::OutBizNo;
 
 use crate::CounterId;
 use crate::JournalError;
+use crate::cached::Cached;
 use crate::clock::Stamp;
 
 const STAMP_CHARS: usize = 17;
@@ -31,7 +32,7 @@ pub const MAX_PREFIX_CHARS: usize = OutBizNo::MAX_CHARS - 1 - STAMP_CHARS - 1 - 
 /// transaction: `wall`, or one past the last stamp if that is not behind it.
 fn next_stamp(tx: &Connection, scope: &str, wall: i64) -> Result<i64, JournalError> {
     let last: Option<i64> = tx
-        .query_row(
+        .row(
             "SELECT next_value FROM sequences WHERE scope = ?1",
             [scope],
             |r| r.get(0),
@@ -41,7 +42,7 @@ fn next_stamp(tx: &Connection, scope: &str, wall: i64) -> Result<i64, JournalErr
         Some(last) if last >= wall => last + 1,
         _ => wall,
     };
-    tx.execute(
+    tx.exec(
         "INSERT INTO sequences (scope, next_value) VALUES (?1, ?2)
          ON CONFLICT (scope) DO UPDATE SET next_value = excluded.next_value",
         params![scope, stamp],

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use nhsa_protocol::{Amount, MedicalSettleState, SettleAmounts, SettleNotify};
 
+use crate::cached::Cached;
 use crate::clock::Stamp;
 use crate::error::violated_index;
 use crate::kinds::code;
@@ -28,7 +29,7 @@ pub fn business_day(
     operator_id: &str,
     setl_day: &str,
 ) -> Result<String, JournalError> {
-    let last_closed: Option<String> = tx.query_row(
+    let last_closed: Option<String> = tx.row(
         "SELECT max(business_day) FROM day_closures WHERE operator_id = ?1",
         [operator_id],
         |r| r.get(0),
@@ -84,7 +85,7 @@ impl Original {
 
 pub fn original(tx: &Connection, id: SettlementId) -> Result<Option<Original>, JournalError> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT s.id, s.out_biz_no, s.state, s.self_pay, s.total_fee_fen,
                     (SELECT coalesce(sum(r.total_fee_fen), 0) FROM settlements r
                      WHERE r.original_id = s.id AND r.state = 'REFUND_SUCCESS')
@@ -185,7 +186,7 @@ fn check_refund(
         };
         return Err(invalid("selfPay", format!("原结算为{was}，不能按{is}退费")));
     }
-    let (paid_at, paid_no): (String, Option<String>) = tx.query_row(
+    let (paid_at, paid_no): (String, Option<String>) = tx.row(
         "SELECT setl_time, medical_settle_no FROM settlements WHERE id = ?1",
         [original.id],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -278,7 +279,7 @@ fn check_refund(
 /// setl_id of another settlement is not a refund's.
 fn check_refund_setl_id(tx: &Connection, own_no: &str) -> Result<(), JournalError> {
     let taken: Option<(SettlementId, String, String)> = tx
-        .query_row(
+        .row(
             "SELECT id, out_biz_no, state FROM settlements
              WHERE upper(medical_settle_no) = upper(?1) AND state IN ('SUCCESS', 'REFUND_SUCCESS')
              ORDER BY id LIMIT 1",
@@ -407,7 +408,7 @@ pub fn record_from(
         serde_json::to_string(&kept).map_err(|e| JournalError::Internal(e.to_string()))?;
     let a = n.result.amounts();
     let fen = |f: fn(&SettleAmounts) -> Amount| a.map(|a| f(a).fen() as i64);
-    let inserted = tx.execute(
+    let inserted = tx.exec(
         "INSERT INTO settlements (visit_id, original_id, out_biz_no, auth_no, state, operator_id,
              operator_name, office_id, office_name, doctor_name, biz_type, user_name, id_no_last4,
              total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no, fail_reason,
@@ -451,7 +452,7 @@ pub fn record_from(
                     || index.contains("medical_settle_no") =>
             {
                 let settle_no = a.map(|a| a.medical_settle_no.as_str()).unwrap_or_default();
-                let (settlement_id, out_biz_no): (SettlementId, String) = tx.query_row(
+                let (settlement_id, out_biz_no): (SettlementId, String) = tx.row(
                     "SELECT id, out_biz_no FROM settlements
                      WHERE state = 'SUCCESS' AND upper(medical_settle_no) = upper(?1) ORDER BY id LIMIT 1",
                     [settle_no],
@@ -489,7 +490,7 @@ fn payload_draft(
     settlement_id: SettlementId,
 ) -> Result<nhsa_protocol::SettleNotifyDraft, JournalError> {
     let text: String = conn
-        .query_row(
+        .row(
             "SELECT payload FROM settlements WHERE id = ?1",
             [settlement_id],
             |r| r.get(0),
@@ -509,7 +510,7 @@ pub fn payload(
 ) -> Result<SettleNotify, JournalError> {
     let mut draft = payload_draft(conn, settlement_id)?;
     // The person, from the visit, while the visit still holds them.
-    let visit: Option<i64> = conn.query_row(
+    let visit: Option<i64> = conn.row(
         "SELECT visit_id FROM settlements WHERE id = ?1",
         [settlement_id],
         |r| r.get(0),
@@ -534,7 +535,7 @@ pub fn person_of_visit(
     visit_id: VisitId,
 ) -> Result<Option<(String, String)>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT user_name, id_no_last4 FROM settlements
              WHERE visit_id = ?1 AND user_name IS NOT NULL AND id_no_last4 IS NOT NULL
              ORDER BY id LIMIT 1",

@@ -7,6 +7,7 @@ use nhsa_protocol::Identity;
 use nhsa_protocol::mask::{Kind, mask};
 
 use crate::CounterId;
+use crate::cached::Cached;
 use crate::clock::Stamp;
 use crate::{Credential, JournalError, Source, VisitId};
 
@@ -24,7 +25,7 @@ pub struct NewVisit<'a> {
 }
 
 pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &Stamp) -> Result<VisitId, JournalError> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO visits (out_biz_no, counter_id, operator_id, operator_name, office_id,
                              office_name, business_type, created_at, source, credential)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -45,7 +46,7 @@ pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &Stamp) -> Result<VisitId,
 }
 
 pub fn set_auth_no(tx: &Connection, visit_id: VisitId, auth_no: &str) -> Result<(), JournalError> {
-    tx.execute(
+    tx.exec(
         "UPDATE visits SET auth_no = ?2 WHERE id = ?1",
         params![visit_id, auth_no],
     )?;
@@ -61,21 +62,21 @@ pub fn set_identity(
     // Once a settlement was made for the visit its person is frozen, what
     // the terminal said of them included (gender, birthday, 参保地): a
     // fetch again only brings a fresh token for the HIS's 1101.
-    let settled: bool = tx.query_row(
+    let settled: bool = tx.row(
         "SELECT EXISTS (SELECT 1 FROM settlements WHERE visit_id = ?1) AND
                 EXISTS (SELECT 1 FROM visits WHERE id = ?1 AND id_no IS NOT NULL)",
         [visit_id],
         |r| r.get(0),
     )?;
     if settled {
-        tx.execute(
+        tx.exec(
             "UPDATE visits SET ec_token = coalesce(?2, ec_token), identified_at = ?3 WHERE id = ?1",
             params![visit_id, who.ec_token.as_ref().map(|t| t.reveal()), now],
         )?;
         return Ok(());
     }
     let id_no = who.id_no.reveal();
-    tx.execute(
+    tx.exec(
         "UPDATE visits SET user_name = ?2, id_no = ?3, id_no_last4 = ?4, id_type = ?5, gender = ?6,
                 birthday = ?7, insu_org = ?8, ec_token = ?9, ec_index_no = ?10, identified_at = ?11
          WHERE id = ?1",
@@ -162,7 +163,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
 
 pub fn by_out_biz_no(conn: &Connection, out_biz_no: &str) -> Result<Option<Visit>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {COLUMNS} FROM visits WHERE out_biz_no = ?1"),
             [out_biz_no],
             from_row,
@@ -172,7 +173,7 @@ pub fn by_out_biz_no(conn: &Connection, out_biz_no: &str) -> Result<Option<Visit
 
 pub fn by_id(conn: &Connection, visit_id: VisitId) -> Result<Option<Visit>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"),
             [visit_id],
             from_row,
@@ -186,7 +187,7 @@ pub fn reveal(
     visit_id: VisitId,
 ) -> Result<Option<(String, String)>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT user_name, id_no FROM visits WHERE id = ?1 AND id_no IS NOT NULL",
             [visit_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -197,7 +198,7 @@ pub fn reveal(
 /// The newest visit `source` started, if any (the panel follows the HIS's).
 pub fn latest_from(conn: &Connection, source: Source) -> Result<Option<Visit>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             &format!(
                 "SELECT {COLUMNS} FROM visits WHERE id = (SELECT max(id) FROM visits WHERE source = ?1)"
             ),
@@ -260,7 +261,7 @@ impl std::fmt::Debug for Disclosed {
 
 pub fn disclose(conn: &Connection, visit_id: VisitId) -> Result<Option<Disclosed>, JournalError> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT user_name, id_no, id_type, gender, birthday, insu_org, ec_token
              FROM visits WHERE id = ?1 AND id_no IS NOT NULL",
             [visit_id],
