@@ -8,7 +8,10 @@ mod common;
 
 /// The plan SQLite would follow for `sql`, one line per step.
 fn plan(j: &facepay_journal::Journal, sql: &str) -> String {
-    let mut stmt = j.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let mut stmt = j
+        .conn()
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap();
     let rows = stmt
         .query_map([1], |r| r.get::<_, String>(3))
         .unwrap()
