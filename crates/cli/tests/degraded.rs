@@ -1,7 +1,7 @@
 //! The journal on a small disk that fills during the day, then turns
 //! read-only: what was recorded stays readable, new work is refused with the
-//! reason and what to do. A real size-limited tmpfs (mounting needs root, as
-//! in CI; elsewhere the test says it was skipped).
+//! reason and what to do. A real size-limited tmpfs: mounting needs root (CI
+//! runs as root); without it the test fails rather than pass unrun.
 
 #![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
 
