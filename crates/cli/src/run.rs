@@ -10,7 +10,7 @@ use facepay_core::api::{
 };
 
 use crate::admin::{admin, operators};
-use crate::args::{Cli, Command, Format, JournalCommand, Outcome};
+use crate::args::{Cli, Command, Format, HistoryArgs, JournalCommand, Outcome};
 
 fn to_json(v: impl serde::Serialize) -> Result<Value, DeskError> {
     serde_json::to_value(v).map_err(|e| DeskError::Internal(format!("无法输出 JSON：{e}")))
@@ -111,44 +111,10 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             to_json(desk.notify_from(draft, Source::Cli).await?)
         }
         JournalCommand::Refund { settlement, json } => {
-            let id = SettlementId(settlement);
-            let request = match json {
-                None => RefundRequest::full(id),
-                Some(source) => {
-                    // The settlement comes from --settlement; the file holds the changes.
-                    let mut changes: Value = parse_json(&read_json(&source)?)?;
-                    if let Some(fields) = changes.as_object_mut() {
-                        fields.insert("settlementId".into(), json!(settlement));
-                    }
-                    parse_json(&changes.to_string())?
-                }
-            };
+            let request = refund_request(settlement, json.as_deref())?;
             to_json(desk.refund_from(request, Source::Cli).await?)
         }
-        JournalCommand::History(a) => {
-            let a = *a;
-            let filter = HistoryFilter {
-                from: a.from,
-                to: a.to,
-                operator_id: a.operator,
-                office_id: a.office,
-                state: a.state.as_deref().map(code("state")).transpose()?,
-                biz_type: a.biz_type.as_deref().map(code("bizType")).transpose()?,
-                user_name: a.name,
-                id_last4: a.id_last4,
-                out_biz_no: a.out_biz_no,
-                auth_no: a.auth_no,
-                medical_settle_no: a.settle_no,
-                credential: a
-                    .credential
-                    .as_deref()
-                    .map(code("credential"))
-                    .transpose()?,
-                before: a.before,
-                limit: a.limit,
-            };
-            to_json(desk.history(&filter)?)
-        }
+        JournalCommand::History(a) => to_json(desk.history(&history_filter(*a)?)?),
         JournalCommand::Visit { out_biz_no } => to_json(desk.visit(&out_biz_no)?),
         JournalCommand::Summary { date, operator } => {
             to_json(desk.summary(&date, operator.as_deref())?)
@@ -170,18 +136,7 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
                 },
                 unmasked,
             };
-            let admin = if unmasked {
-                Some(admin(&desk, cli.admin.as_deref())?)
-            } else {
-                None
-            };
-            let rows = desk.export(
-                &request,
-                &out,
-                |n| tracing::info!(rows = n, "exporting"),
-                admin.as_ref(),
-            )?;
-            Ok(json!({"rows": rows, "file": out.display().to_string(), "masked": !unmasked}))
+            export(&desk, &request, &out, cli.admin.as_deref())
         }
         JournalCommand::Outbox { deliver } => {
             let delivered = if deliver {
@@ -208,6 +163,68 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             to_json(desk.resolve(&admin, CallId(call), resolution, &reason)?)
         }
     }
+}
+
+/// A refund of `settlement`: in full, or as the JSON file at `changes` says
+/// (the settlement comes from `--settlement`; the file holds the changes).
+fn refund_request(
+    settlement: i64,
+    changes: Option<&std::path::Path>,
+) -> Result<RefundRequest, DeskError> {
+    let Some(source) = changes else {
+        return Ok(RefundRequest::full(SettlementId(settlement)));
+    };
+    let mut changes: Value = parse_json(&read_json(source)?)?;
+    if let Some(fields) = changes.as_object_mut() {
+        fields.insert("settlementId".into(), json!(settlement));
+    }
+    parse_json(&changes.to_string())
+}
+
+/// `facepay history`'s flags as the desk's filter; code-table values read
+/// through the same door as JSON, so a wrong one names its field.
+fn history_filter(a: HistoryArgs) -> Result<HistoryFilter, DeskError> {
+    Ok(HistoryFilter {
+        from: a.from,
+        to: a.to,
+        operator_id: a.operator,
+        office_id: a.office,
+        state: a.state.as_deref().map(code("state")).transpose()?,
+        biz_type: a.biz_type.as_deref().map(code("bizType")).transpose()?,
+        user_name: a.name,
+        id_last4: a.id_last4,
+        out_biz_no: a.out_biz_no,
+        auth_no: a.auth_no,
+        medical_settle_no: a.settle_no,
+        credential: a
+            .credential
+            .as_deref()
+            .map(code("credential"))
+            .transpose()?,
+        before: a.before,
+        limit: a.limit,
+    })
+}
+
+/// Export to `out`; an unmasked one needs an administrator's credential.
+fn export(
+    desk: &Desk,
+    request: &ExportRequest,
+    out: &std::path::Path,
+    credential: Option<&str>,
+) -> Result<Value, DeskError> {
+    let admin = if request.unmasked {
+        Some(admin(desk, credential)?)
+    } else {
+        None
+    };
+    let rows = desk.export(
+        request,
+        out,
+        |n| tracing::info!(rows = n, "exporting"),
+        admin.as_ref(),
+    )?;
+    Ok(json!({"rows": rows, "file": out.display().to_string(), "masked": !request.unmasked}))
 }
 
 /// A code-table value given on the command line (`--state SUCCESS`), read
