@@ -16,6 +16,11 @@ use nhsa_terminal::{Terminal, TerminalError, Timeouts, samples};
 
 use facepay_testkit::fake_library;
 
+/// The tests that start, kill and restart hosts run one at a time: a port a
+/// killed host let go can be taken at once by another test's host or
+/// simulator, and a probe of it would then be answered by the wrong process.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn host_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nation-ec-host"))
 }
@@ -49,6 +54,7 @@ fn gone_within(pid: u32, limit: Duration) -> bool {
 
 #[tokio::test]
 async fn the_panel_starts_the_host_goes_through_a_visit_and_stops_it() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = SimServer::loopback().await.unwrap();
     let host =
         HostTransport::start(&fake_library(), &server.url(), Some(&host_exe()), None).unwrap();
@@ -112,6 +118,7 @@ async fn the_panel_starts_the_host_goes_through_a_visit_and_stops_it() {
 
 #[tokio::test]
 async fn connect_starts_a_host_from_the_configuration_and_drop_ends_it() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = SimServer::loopback().await.unwrap();
     // As IT writes it in facepay.toml's [terminal] (no port: the host picks one).
     let text = format!(
@@ -295,6 +302,7 @@ fn kill_hard(pid: u32) {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_host_that_died_is_started_again_by_the_next_call() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = SimServer::loopback().await.unwrap();
     let host = std::sync::Arc::new(
         HostTransport::start(&fake_library(), &server.url(), Some(&host_exe()), None).unwrap(),
@@ -346,6 +354,7 @@ async fn a_host_that_died_is_started_again_by_the_next_call() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_host_that_died_and_cannot_start_again_refuses_the_call() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let server = SimServer::loopback().await.unwrap();
     // A link, not a copy: a file just written may still be open in a process
     // another test thread forked meanwhile, and exec then fails (ETXTBSY).
@@ -387,6 +396,7 @@ async fn a_host_that_died_and_cannot_start_again_refuses_the_call() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_restart_outlives_the_call_that_was_given_up_during_it() {
+    let _one = ONE_AT_A_TIME.lock().await;
     use nhsa_terminal::transport::Transport;
     let server = SimServer::loopback().await.unwrap();
     let host =
@@ -416,8 +426,11 @@ async fn a_restart_outlives_the_call_that_was_given_up_during_it() {
     // A call whose own timeout ends while the host is starting again is
     // refused (nothing was sent), and the restart is installed all the same.
     kill_hard(second);
-    let err = host.probe(Duration::from_millis(1)).await.unwrap_err();
-    assert!(err.to_string().contains("正在重新启动"), "{err}");
+    match host.probe(Duration::from_millis(1)).await {
+        Err(err) => assert!(err.to_string().contains("正在重新启动"), "{err}"),
+        // Only a restart already installed may answer: never the killed host.
+        Ok(()) => assert_ne!(host.pid(), second, "the killed host answered a probe"),
+    }
     let start = Instant::now();
     while host.restarts() < 2 {
         assert!(start.elapsed() < Duration::from_secs(10), "restart dropped");
