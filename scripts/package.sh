@@ -9,6 +9,9 @@
 # V is the facepay-desk version in Cargo.toml. Release builds stay in target/ and are reused by the next run.
 #   scripts/package.sh [deb] [windows]       (default: both)
 #
+# PACKAGE_PROFILE=dev packages the dev build instead of the shipping one (thin LTO, one codegen unit): CI checks
+# that the packages build, install and run, which that proves as well, in a third of the time (scripts/test.sh).
+#
 # WEBVIEW2_BOOTSTRAPPER=FILE (default packaging/windows/MicrosoftEdgeWebview2Setup.exe when it exists) embeds
 # Microsoft's WebView2 bootstrapper in the installer; without it the installer downloads it when needed.
 set -euo pipefail
@@ -37,9 +40,9 @@ echo "facepay-desk $version"
 needs() {
   for tool in "$@"; do command -v "$tool" >/dev/null || die "$tool is missing: run scripts/install-deps.sh"; done
 }
-want deb && needs dpkg-deb dpkg-shlibdeps convert
+want deb && needs dpkg-deb dpkg-shlibdeps convert strip
 if want windows; then
-  needs makensis file x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc
+  needs makensis file x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-strip i686-w64-mingw32-strip
   installed_targets=$(rustup target list --installed)
   for t in x86_64-pc-windows-gnu i686-pc-windows-gnu; do
     grep -qx "$t" <<<"$installed_targets" || die "rustup target $t is missing: run scripts/install-deps.sh"
@@ -54,13 +57,18 @@ stage=target/package
 rm -rf "$dist" "$stage"
 mkdir -p "$dist" "$stage"
 
-step "UI (ui/dist, embedded by the release builds)"
+profile=${PACKAGE_PROFILE:-release}
+# Cargo's output folder of a profile: dev builds land in debug/.
+out=$([ "$profile" = dev ] && echo debug || echo "$profile")
+[ "$profile" = release ] || echo "packaging the $profile profile (PACKAGE_PROFILE): a check, not a release to ship"
+
+step "UI (ui/dist, embedded by the builds)"
 scripts/build-ui.sh
 
 # ---------------------------------------------------------------- Linux .deb
 package_deb() {
-  step "Linux release build: facepay-desk (embedded UI), facepay and facepay-sim"
-  cargo build --release --locked -p facepay-desk -p facepay-cli -p facepay-sim --features facepay-desk/custom-protocol
+  step "Linux $profile build: facepay-desk (embedded UI), facepay and facepay-sim"
+  cargo build --profile "$profile" --locked -p facepay-desk -p facepay-cli -p facepay-sim --features facepay-desk/custom-protocol
 
   step ".deb"
   deb_version=${version//-/\~} # 1.2.0-rc.1 sorts before 1.2.0 as 1.2.0~rc.1
@@ -69,9 +77,8 @@ package_deb() {
   src=$stage/deb
   root=$src/debian/facepay-desk
   install -d "$root/DEBIAN"
-  install -Dm755 target/release/facepay-desk "$root/usr/bin/facepay-desk"
-  install -Dm755 target/release/facepay "$root/usr/bin/facepay"
-  install -Dm755 target/release/facepay-sim "$root/usr/bin/facepay-sim"
+  # -s: a dev build carries line tables (the release profile strips already).
+  for bin in facepay-desk facepay facepay-sim; do install -s -Dm755 "target/$out/$bin" "$root/usr/bin/$bin"; done
   install -Dm644 packaging/linux/facepay-desk.desktop "$root/usr/share/applications/facepay-desk.desktop"
   for size in 512 128 48 32; do
     install -d "$root/usr/share/icons/hicolor/${size}x${size}/apps"
@@ -104,32 +111,38 @@ Description: 医保刷脸收银台 (FacePay Desk): 医保 face-scan payments at 
  facepay-sim, a terminal simulator for HIS vendors' tests (docs: 测试模式).
  Example configuration: /usr/share/doc/facepay-desk/facepay.example.toml
 EOF
-  dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+  # xz for a release; a check's package needs no 30 s of compression.
+  compression=$([ "$profile" = release ] && echo xz || echo gzip)
+  dpkg-deb --root-owner-group "-Z$compression" --build "$root" "$deb" >/dev/null
   dpkg-deb --field "$deb" Package Version Architecture Depends Installed-Size
   dpkg-deb --contents "$deb" | awk '{print "  " $6}' | grep -v '/$'
 }
 
 # ---------------------------------------------------------------- Windows
 package_windows() {
-  step "Windows x64 release build: facepay-desk.exe (embedded UI), facepay.exe and facepay-sim.exe"
+  step "Windows x64 $profile build: facepay-desk.exe (embedded UI), facepay.exe and facepay-sim.exe"
   win=x86_64-pc-windows-gnu
-  cargo build --release --locked --target "$win" -p facepay-desk -p facepay-cli -p facepay-sim --features facepay-desk/custom-protocol
+  cargo build --profile "$profile" --locked --target "$win" -p facepay-desk -p facepay-cli -p facepay-sim --features facepay-desk/custom-protocol
 
   windir=$dist/facepay-desk_${version}_windows-x64
   mkdir -p "$windir"
-  cp "target/$win/release/facepay-desk.exe" "target/$win/release/facepay.exe" "target/$win/release/facepay-sim.exe" "$windir/"
+  cp "target/$win/$out/facepay-desk.exe" "target/$win/$out/facepay.exe" "target/$win/$out/facepay-sim.exe" "$windir/"
   # The GNU build of the webview2-com crate loads WebView2Loader.dll at run time (MSVC links it statically):
   # ship the copy of the build that linked the panel.
-  loader=$(ls -t target/"$win"/release/build/webview2-com-sys-*/out/x64/WebView2Loader.dll 2>/dev/null | head -1)
+  loader=$(ls -t target/"$win"/"$out"/build/webview2-com-sys-*/out/x64/WebView2Loader.dll 2>/dev/null | head -1)
   [ -n "$loader" ] || die "no WebView2Loader.dll in the webview2-com-sys build output"
   cp "$loader" "$windir/"
   cp docs/facepay.example.toml icons/icon.ico "$windir/"
+  # A dev build carries debug sections (100 MB for the panel) that makensis would compress for minutes.
+  x86_64-w64-mingw32-strip "$windir"/*.exe
 
   if [ -d crates/nation-ec-host ]; then
     step "nation-ec-host for Windows x86 (the usual 32-bit NationECCode.dll) and x64"
-    cargo build --release --locked -p nation-ec-host --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
-    install -Dm755 target/i686-pc-windows-gnu/release/nation-ec-host.exe "$windir/nation-ec-host/x86/nation-ec-host.exe"
-    install -Dm755 target/x86_64-pc-windows-gnu/release/nation-ec-host.exe "$windir/nation-ec-host/x64/nation-ec-host.exe"
+    cargo build --profile "$profile" --locked -p nation-ec-host --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
+    install -s --strip-program=i686-w64-mingw32-strip -Dm755 target/i686-pc-windows-gnu/$out/nation-ec-host.exe \
+      "$windir/nation-ec-host/x86/nation-ec-host.exe"
+    install -s --strip-program=x86_64-w64-mingw32-strip -Dm755 target/x86_64-pc-windows-gnu/$out/nation-ec-host.exe \
+      "$windir/nation-ec-host/x64/nation-ec-host.exe"
   else
     step "SKIPPED nation-ec-host: crates/nation-ec-host does not exist yet"
   fi
@@ -138,6 +151,7 @@ package_windows() {
   setup=$dist/facepay-desk_${version}_x64-setup.exe
   nsis_args=(-V2 -WX -INPUTCHARSET UTF8 "-DVERSION=$version" "-DVERSION4=${version%%[-+]*}.0"
     "-DSTAGE=$PWD/$windir" "-DOUTFILE=$PWD/$setup")
+  [ "$profile" = release ] || nsis_args+=(-DCOMPRESSOR=zlib)
   bootstrapper=${WEBVIEW2_BOOTSTRAPPER:-packaging/windows/MicrosoftEdgeWebview2Setup.exe}
   if [ -f "$bootstrapper" ]; then
     [[ $(file -b "$bootstrapper") == PE32* ]] || die "$bootstrapper is not a Windows program"

@@ -55,10 +55,12 @@ done
 wine64=/usr/lib/wine/wine64
 [ -x "$wine64" ] || wine64=$(command -v wine64) || fail "wine64 not found after installing it"
 
-say "build: the host and the fake DLL for both Windows targets (release, as scripts/package.sh ships them), the Linux CLI and simulator"
+say "build: the host and the fake DLL for both Windows targets (the profile scripts/package.sh packages: PACKAGE_PROFILE, default release), the Linux CLI and simulator"
 # The same invocation as scripts/package.sh, so whichever runs second reuses the first's build.
-cargo build --release --locked -q -p nation-ec-host --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
-cargo build --release --locked -q -p nation-ec-fake --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
+profile=${PACKAGE_PROFILE:-release}
+profile_dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+cargo build --profile "$profile" --locked -q -p nation-ec-host --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
+cargo build --profile "$profile" --locked -q -p nation-ec-fake --target i686-pc-windows-gnu --target x86_64-pc-windows-gnu
 bin=${FACEPAY_BIN_DIR:-}
 if [ -z "$bin" ] || [ ! -x "$bin/facepay" ] || [ ! -x "$bin/facepay-sim" ]; then
   cargo build --locked -q -p facepay-cli -p facepay-sim
@@ -70,7 +72,7 @@ mkdir -p "$work/x64" "$work/x86" "$work/cli/keys"
 for pair in "x64 x86_64" "x86 i686"; do
   set -- $pair
   arch=$1 cpu=$2
-  out=$target_dir/$cpu-pc-windows-gnu/release
+  out=$target_dir/$cpu-pc-windows-gnu/$profile_dir
   # The fake under the vendor's name, in a folder of its own as vendors ship it.
   mkdir -p "$work/$arch/vendor"
   cp "$out/nation-ec-host.exe" "$work/$arch/"

@@ -25,7 +25,12 @@ Unicode true
 ; under Wine's wine64 (scripts/package-test.sh), which cannot run a 32-bit one.
 Target amd64-unicode
 ManifestDPIAware true
-SetCompressor /SOLID lzma
+; -DCOMPRESSOR=zlib: a check's installer (scripts/package.sh with PACKAGE_PROFILE), not worth 90 s of LZMA.
+!ifdef COMPRESSOR
+  SetCompressor ${COMPRESSOR}
+!else
+  SetCompressor /SOLID lzma
+!endif
 
 !ifndef VERSION
   !error "-DVERSION=x.y.z is required"

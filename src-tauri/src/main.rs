@@ -1,5 +1,6 @@
-// No console window behind the panel on Windows release builds.
-#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+// No console window behind the panel in a build that embeds its UI, as every package does whatever its
+// profile (CI packages the dev build); `cargo run` keeps the console for its logs.
+#![cfg_attr(feature = "custom-protocol", windows_subsystem = "windows")]
 
 fn main() {
     // Start-up time is reported from here: process start, as near as Rust gets.
