@@ -211,7 +211,6 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
     eq("s.biz_type", &f.biz_type.map(|b| b.code().to_owned()));
     eq("s.out_biz_no", &f.out_biz_no);
     eq("s.auth_no", &f.auth_no);
-    eq("s.medical_settle_no", &f.medical_settle_no);
     eq("s.credential", &f.credential.map(|c| c.as_str().to_owned()));
     match (&f.from, &f.to) {
         // One day is an equality, so the (business_day, id) index also gives the order.
@@ -224,6 +223,18 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
                 eq_op(&mut clauses, &mut params, "s.business_day <=", to);
             }
         }
+    }
+    if let Some(no) = f
+        .medical_settle_no
+        .as_ref()
+        .filter(|v| !v.trim().is_empty())
+    {
+        // A setl_id whatever its letters' case, as the journal holds it one (migration 010), by its index (013).
+        params.push(Sql::Text(no.trim().to_owned()));
+        clauses.push(format!(
+            "upper(s.medical_settle_no) = upper(?{})",
+            params.len()
+        ));
     }
     if let Some(l4) = &f.id_last4 {
         // On what the screen shows of it, never the check digit: 11

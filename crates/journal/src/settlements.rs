@@ -129,8 +129,10 @@ pub fn items(tx: &Connection, original: SettlementId) -> Result<Vec<Item>, Journ
             refunded: Amount::ZERO,
         })
         .collect();
+    // Unordered (the sums below do not care): ordered by id, SQLite walked every
+    // REFUND_SUCCESS by the state index instead (issue 19: every refund on a large journal).
     let mut stmt = tx.prepare_cached(
-        "SELECT id FROM settlements WHERE original_id = ?1 AND state = 'REFUND_SUCCESS' ORDER BY id",
+        "SELECT id FROM settlements WHERE original_id = ?1 AND state = 'REFUND_SUCCESS'",
     )?;
     let refunds: Vec<SettlementId> = stmt
         .query_map([original], |r| r.get(0))?

@@ -36,3 +36,30 @@ fn a_visits_settlements_are_found_by_the_visit() {
         assert!(!plan.contains("SCAN settlements"), "{sql}\n{plan}");
     }
 }
+
+#[test]
+fn a_setl_id_is_found_by_its_index_whatever_its_case() {
+    let f = common::journal_at("2026-11-25 09:00:00");
+    for sql in [
+        // settlements::check_refund_setl_id, before every refund is recorded
+        "SELECT id, out_biz_no, state FROM settlements
+         WHERE upper(medical_settle_no) = upper(?1) AND state IN ('SUCCESS', 'REFUND_SUCCESS')
+         ORDER BY id LIMIT 1",
+        // settlements::record_from, naming the SUCCESS a repeated setl_id belongs to
+        "SELECT id, out_biz_no FROM settlements
+         WHERE state = 'SUCCESS' AND upper(medical_settle_no) = upper(?1) ORDER BY id LIMIT 1",
+    ] {
+        let plan = plan(&f.journal, sql);
+        assert!(plan.contains("settlements_settle_no"), "{sql}\n{plan}");
+        assert!(!plan.contains("SCAN settlements"), "{sql}\n{plan}");
+    }
+}
+
+#[test]
+fn an_originals_refunds_are_found_by_the_original() {
+    let f = common::journal_at("2026-11-25 09:00:00");
+    // settlements::items, before every refund is recorded
+    let sql = "SELECT id FROM settlements WHERE original_id = ?1 AND state = 'REFUND_SUCCESS'";
+    let plan = plan(&f.journal, sql);
+    assert!(plan.contains("settlements_original"), "{sql}\n{plan}");
+}

@@ -348,6 +348,11 @@ fn history_filters_each_narrow_the_result() {
             1,
         ),
         (
+            "setl_id in other letters' case",
+            |f| f.medical_settle_no = Some("setl0007".into()),
+            1,
+        ),
+        (
             "authNo",
             |f| f.auth_no = Some("ano3728680187894374401630000".into()),
             30,
@@ -600,19 +605,20 @@ fn every_history_filter_and_the_refund_lookup_use_an_index() {
         rows.join(" | ")
     };
     for column in [
-        "out_biz_no",
-        "auth_no",
-        "medical_settle_no",
-        "operator_id",
-        "office_id",
-        "state",
-        "biz_type",
-        "user_name",
-        "id_no_last4",
-        "credential",
+        "s.out_biz_no",
+        "s.auth_no",
+        // a setl_id whatever its letters' case
+        "upper(s.medical_settle_no)",
+        "s.operator_id",
+        "s.office_id",
+        "s.state",
+        "s.biz_type",
+        "s.user_name",
+        "s.id_no_last4",
+        "s.credential",
     ] {
         let p = plan(&format!(
-            "SELECT id FROM settlements s WHERE s.{column} = 'x' ORDER BY s.id DESC LIMIT 51"
+            "SELECT id FROM settlements s WHERE {column} = 'x' ORDER BY s.id DESC LIMIT 51"
         ));
         assert!(
             p.contains("USING INDEX") || p.contains("USING COVERING INDEX"),
