@@ -298,9 +298,14 @@ pub fn search(conn: &Connection, f: &HistoryFilter) -> Result<HistoryPage, Journ
     } else {
         "s.id DESC"
     };
+    // The page's ids first, then its rows: a range filter (a name's beginning,
+    // the last 4) matches thousands of rows that SQLite would otherwise read
+    // whole, each a page decrypted, only to sort them and keep 51 (issue 19:
+    // 166 ms for a common name on a 1 M journal). The ids come from the index alone.
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM settlements s LEFT JOIN outbox o ON o.settlement_id = s.id
-         WHERE {clause} ORDER BY {order} LIMIT ?{}",
+         WHERE s.id IN (SELECT s.id FROM settlements s WHERE {clause} ORDER BY {order} LIMIT ?{})
+         ORDER BY {order}",
         params.len()
     );
     let mut stmt = conn.prepare_cached(&sql)?;

@@ -63,3 +63,24 @@ fn an_originals_refunds_are_found_by_the_original() {
     let plan = plan(&f.journal, sql);
     assert!(plan.contains("settlements_original"), "{sql}\n{plan}");
 }
+
+#[test]
+fn a_range_searchs_page_is_chosen_in_the_index_alone() {
+    let f = common::journal_at("2026-11-25 09:00:00");
+    // history::search's inner query: a name's beginning or the last 4 match
+    // thousands of rows, whose ids alone are sorted before 51 rows are read.
+    for (column, index) in [
+        ("user_name", "settlements_user_name"),
+        ("id_no_last4", "settlements_id_last4"),
+    ] {
+        let sql = format!(
+            "SELECT s.id FROM settlements s WHERE 1 = 1 AND s.{column} >= ?1 AND s.{column} < ?1
+             ORDER BY s.id DESC LIMIT ?1"
+        );
+        let plan = plan(&f.journal, &sql);
+        assert!(
+            plan.contains(&format!("COVERING INDEX {index}")),
+            "{sql}\n{plan}"
+        );
+    }
+}
