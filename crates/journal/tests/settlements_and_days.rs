@@ -740,3 +740,53 @@ fn a_date_range_that_ends_before_it_starts_is_refused_not_empty() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_export_of_many_rows_writes_each_once_in_order() {
+    // More rows than the reader hands the writer at a time, and not a multiple of it.
+    const ROWS: usize = 1_100;
+    let mut f = journal_at("2026-11-25 18:00:00");
+    let now = f.journal.now();
+    f.journal
+        .write(|tx| {
+            for i in 0..ROWS {
+                let n = notify(&format!("V-{i:05}"), "FAIL", "2026-11-25 10:00:00");
+                settlements::record(tx, &n, None, None, &now)?;
+            }
+            Ok::<_, JournalError>(())
+        })
+        .unwrap();
+    let filter = HistoryFilter::default();
+    let out = f.dir.path().join("many.csv");
+    let mut heard = Vec::new();
+    let n = export(
+        f.journal.conn(),
+        &filter,
+        ExportFormat::Csv,
+        false,
+        &out,
+        |n| heard.push(n),
+    )
+    .unwrap();
+    assert_eq!(n, ROWS as u64);
+    assert_eq!(heard, [1_000, ROWS as u64]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let listed: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(19).unwrap())
+        .collect();
+    let expected: Vec<String> = (0..ROWS).map(|i| format!("V-{i:05}")).collect();
+    assert_eq!(listed, expected);
+    let xlsx = f.dir.path().join("many.xlsx");
+    let n = export(
+        f.journal.conn(),
+        &filter,
+        ExportFormat::Xlsx,
+        false,
+        &xlsx,
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(n, ROWS as u64);
+}
