@@ -227,6 +227,12 @@ pub fn export_into(
     Ok(n)
 }
 
+/// Deflate level of the XLSX container. The sheet's XML is compressed after
+/// its last row, serially: at the default (6) that was 1.0 of the 1.8 s a
+/// 100 k-row export took (issue 19). 100 k rows at 6 / 3 / 1: 1.64 / 1.28 /
+/// 0.98 s, 11.3 / 12.7 / 17.7 MB. The cashier waits; the disk does not mind.
+const XLSX_DEFLATE_LEVEL: u8 = 1;
+
 enum Sink {
     Csv(Box<csv::Writer<std::io::BufWriter<std::fs::File>>>),
     Xlsx(Box<Workbook>, std::fs::File),
@@ -250,9 +256,12 @@ impl Sink {
             }
             ExportFormat::Xlsx => {
                 let mut book = Workbook::new();
+                book.set_zip_compression_level(XLSX_DEFLATE_LEVEL);
                 let bold = Format::new().set_bold();
                 // Rows stream to a temporary file instead of piling up in memory.
-                let sheet = book.add_worksheet_with_constant_memory();
+                let sheet = book
+                    .add_worksheet_with_constant_memory()
+                    .map_err(xlsx_err)?;
                 sheet.set_name("结算明细").map_err(xlsx_err)?;
                 for (c, h) in HEADERS.iter().enumerate() {
                     sheet

@@ -111,7 +111,7 @@ fn a_schema_1_journal_is_migrated_and_keeps_its_settlements() {
         !std::fs::read(&path)
             .unwrap()
             .windows(6)
-            .any(|w| w == "林晓燕".as_bytes()[..6].as_ref())
+            .any(|w| w == &"林晓燕".as_bytes()[..6])
     );
     assert!(!path.with_extension("db.encrypting").exists());
     let version: i64 = j
