@@ -56,6 +56,9 @@ FACEPAY_DESK_BIN=target/debug/facepay-desk scripts/smoke-window.sh "$artifacts"
 step "end-to-end: the real window driven by WebDriver against the simulator"
 E2E_SCREENSHOTS="$PWD/$artifacts/screenshots" E2E_BUILT=1 scripts/e2e.sh
 
+step "the cashier's keys timed in the real window (smoke: the debug build on the bench smoke's journal; BENCHMARKS.md's figures are scripts/measure-keys.sh's)"
+scripts/measure-keys.sh --smoke
+
 step "packages: the .deb, the Windows panel, CLI, host and installer built into dist/ and checked; the installer run under Wine (install, CLI, uninstall keeps the journal); the .deb installed, its panel opened under Xvfb, removed"
 # The dev build, packaged: what CI checks (the files, the installer, install, run, uninstall) holds for it as for
 # the shipping profile, whose one codegen unit and LTO would cost 15 of CI's minutes on 2 cores; the Linux one

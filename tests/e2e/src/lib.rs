@@ -269,6 +269,25 @@ impl Panel {
         extra: &str,
         env: &[(&str, String)],
     ) -> Self {
+        Self::open_app(
+            &root().join("target/debug/facepay-desk"),
+            terminal_url,
+            seat,
+            extra,
+            env,
+        )
+        .await
+    }
+
+    /// [`Panel::open`] with another build of the app (`app`: a release build,
+    /// or a script that starts one).
+    pub async fn open_app(
+        app: &Path,
+        terminal_url: &str,
+        seat: Seat<'_>,
+        extra: &str,
+        env: &[(&str, String)],
+    ) -> Self {
         let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let config = home.path().join("facepay.toml");
         let Seat {
@@ -304,9 +323,7 @@ impl Panel {
         ];
         vars.extend(env.iter().cloned());
         let driver = Driver::start(&vars);
-        let c = driver
-            .connect(&root().join("target/debug/facepay-desk"))
-            .await;
+        let c = driver.connect(app).await;
         Self { c, driver, home }
     }
 }

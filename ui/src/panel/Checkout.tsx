@@ -1,9 +1,10 @@
-import { useEffect, useReducer, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from "preact/hooks";
 import { asIpcError, backend } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
 import type { HisActivity } from "../bindings/HisActivity";
 import { useKeys } from "../keys";
+import { painted, timed } from "../marks";
 import { ErrorBox } from "../ErrorBox";
 import { usePoll } from "../poll";
 import { Receipt } from "../Receipt";
@@ -50,6 +51,9 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
   }, [phase]);
   useEffect(() => {
     if (phase === "identified") first.current?.focus();
+  }, [phase]);
+  useLayoutEffect(() => {
+    if (phase === "waiting") painted("F2");
   }, [phase]);
 
   const changed = () => dispatchEvent(new Event("facepay:changed"));
@@ -173,7 +177,7 @@ export function Checkout({ info, paused = false }: { info: AppInfo; paused?: boo
     paused
       ? {}
       : {
-          F2: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scanFace : undefined,
+          F2: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? timed("F2", scanFace) : undefined,
           F3: (phase === "idle" && !hisScanning && !releasing) || phase === "done" ? scanCode : undefined,
           // A settlement held for the cashier comes first: it is what the patient waits for.
           F4: held ? release : phase === "identified" ? send : undelivered ? resend : undefined,

@@ -4,6 +4,7 @@ import { asIpcError, backend } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { SeatView } from "../bindings/SeatView";
 import { useKeys } from "../keys";
+import { timed } from "../marks";
 import { recheckSeat, sameSeat, useSeat } from "../seat";
 import { Checkout } from "./Checkout";
 import { Gate } from "./Gate";
@@ -55,8 +56,8 @@ export function Panel() {
   };
   const idle = ready && dialog === null;
   useKeys({
-    F6: idle ? () => open("history") : undefined,
-    F7: idle ? () => open("day") : undefined,
+    F6: idle ? timed("F6", () => open("history")) : undefined,
+    F7: idle ? timed("F7", () => open("day")) : undefined,
     F8: idle ? () => open("pending") : undefined,
     F9: setup || (idle && admin) ? () => open("settings") : undefined,
     F12: idle ? () => void lock() : undefined,

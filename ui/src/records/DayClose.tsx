@@ -1,10 +1,11 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { asIpcError, backend, type IpcError } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { DaySummary } from "../bindings/DaySummary";
 import type { ExportFormat } from "../bindings/ExportFormat";
 import type { Role } from "../bindings/Role";
 import { ErrorBox } from "../ErrorBox";
+import { painted } from "../marks";
 import { today } from "../time";
 import { SummaryTable } from "./SummaryTable";
 import "./filters.css";
@@ -43,6 +44,9 @@ export function DayClose({ role }: { role: Role }) {
     void load();
     void backend.appInfo().then(setInfo);
   }, []);
+  useLayoutEffect(() => {
+    if (rows) painted("day");
+  }, [rows]);
   const close = async () => {
     setClosing(false);
     try {

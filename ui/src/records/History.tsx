@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { asIpcError, backend, type IpcError } from "../backend";
 import type { HistoryFilter } from "../bindings/HistoryFilter";
 import type { HistoryPage } from "../bindings/HistoryPage";
@@ -6,6 +6,7 @@ import type { SettlementRow } from "../bindings/SettlementRow";
 import type { VisitDetail } from "../bindings/VisitDetail";
 import { ErrorBox } from "../ErrorBox";
 import { BIZ_TYPES, CREDENTIALS, STATES } from "../labels";
+import { painted, pressed } from "../marks";
 import { today } from "../time";
 import { HISTORY_WIDTH, HistoryHead, HistoryRow } from "./HistoryRow";
 import { RefundDialog } from "./RefundDialog";
@@ -39,7 +40,11 @@ export function History() {
     }
   };
   useEffect(() => void load(null), []);
+  useLayoutEffect(() => {
+    if (page) painted("history");
+  }, [page]);
   const search = () => {
+    pressed("filter");
     setNotice(null);
     setCursors([null]);
     void load(null);
