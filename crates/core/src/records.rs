@@ -172,6 +172,7 @@ impl Desk {
         if request.unmasked && admin.is_none() {
             return Err(DeskError::Forbidden { needs: Role::Admin });
         }
+        export::check_target(out)?;
         if request.unmasked && self.degraded().is_some() {
             return Err(DeskError::Invalid {
                 field: "unmasked",

@@ -252,8 +252,15 @@ async fn exports_are_audited_before_they_are_written_and_run_no_formulas() {
     };
     let cells = format!("{sheet}{strings}");
     assert!(!sheet.contains("<f>"), "no formula cell: {sheet}");
-    assert!(cells.contains("'=HYPERLINK"), "{cells}");
-    assert!(cells.contains("'@SUM(1+1)"), "{cells}");
+    // Text as typed, no `'` in it: the cell's format says "text" (Excel's
+    // quote prefix), so editing it in Excel keeps it text too.
+    assert!(cells.contains(">=HYPERLINK"), "{cells}");
+    assert!(cells.contains(">@SUM(1+1)"), "{cells}");
+    assert!(!cells.contains("'=") && !cells.contains("'@"), "{cells}");
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut book.by_name("xl/styles.xml").unwrap(), &mut styles)
+        .unwrap();
+    assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
 }
 
 fn one(desk: &Desk, sql: &str) -> Option<String> {

@@ -98,13 +98,23 @@ fn cells(r: SettlementRow, full: Option<(Option<String>, Option<String>)>) -> [S
     ]
 }
 
-/// A text cell a spreadsheet will not run: one that starts like a formula
-/// (`= + - @`, or a tab or carriage return before one) gets a leading `'`.
-/// A doctor's name typed as `=HYPERLINK(...)` stays text.
+/// Whether a spreadsheet would take `text`, typed into a cell, for a
+/// formula: it starts with `= + - @`, or a tab or carriage return.
+fn formula_like(text: &str) -> bool {
+    matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    )
+}
+
+/// A CSV cell a spreadsheet will not run: one that starts like a formula gets
+/// a leading `'`. A doctor's name typed as `=HYPERLINK(...)` stays text.
+/// (An XLSX cell says so in its format instead: no `'` in its text.)
 pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
-        _ => text.into(),
+    if formula_like(text) {
+        format!("'{text}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -134,12 +144,31 @@ pub fn export(
     out: &Path,
     progress: impl FnMut(u64),
 ) -> Result<u64, JournalError> {
+    check_target(out)?;
     let (tmp, file) = facepay_keystore::create_private_beside(out)?;
     let n = export_into(conn, filter, format, unmasked, file, progress).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;
     std::fs::rename(&tmp, out)?;
     Ok(n)
+}
+
+/// An export is renamed over `out`: only an ordinary file may be replaced.
+/// A link, a folder or a device (`/dev/stdout`) named as the target would
+/// be replaced by a file, not written through — refused, the target named.
+pub fn check_target(out: &Path) -> Result<(), JournalError> {
+    match std::fs::symlink_metadata(out) {
+        Ok(m) if !m.file_type().is_file() => Err(JournalError::Invalid {
+            field: "out",
+            message: format!(
+                "{} 不是普通文件（是目录、链接或设备），导出不会替换它：请换一个文件名",
+                out.display()
+            ),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Export into `file` (created by the caller, this user's only); the
@@ -235,7 +264,9 @@ const XLSX_DEFLATE_LEVEL: u8 = 1;
 
 enum Sink {
     Csv(Box<csv::Writer<std::io::BufWriter<std::fs::File>>>),
-    Xlsx(Box<Workbook>, std::fs::File),
+    /// The workbook, its file, and the "text, not a formula" cell format
+    /// (Excel's quote prefix: shown without the `'`, and kept text when edited).
+    Xlsx(Box<Workbook>, std::fs::File, Format),
 }
 
 fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> JournalError {
@@ -280,30 +311,32 @@ impl Sink {
                         .set_column_format(col as u16, &money)
                         .map_err(xlsx_err)?;
                 }
-                Ok(Sink::Xlsx(Box::new(book), file))
+                let quoted = Format::new().set_quote_prefix();
+                Ok(Sink::Xlsx(Box::new(book), file, quoted))
             }
         }
     }
 
     fn row(&mut self, n: u64, cells: &[String; COLUMNS]) -> Result<(), JournalError> {
-        // Money is our own "120.50"; every other cell is made inert (borrowed when it already is).
-        let cells: [std::borrow::Cow<'_, str>; COLUMNS] = std::array::from_fn(|c| {
-            if MONEY.contains(&c) {
-                cells[c].as_str().into()
-            } else {
-                inert(&cells[c])
-            }
-        });
-        let cells = &cells;
         match self {
-            Sink::Csv(w) => w
-                .write_record(cells.iter().map(|c| c.as_bytes()))
-                .map_err(|e| JournalError::Export(e.to_string())),
-            Sink::Xlsx(book, _) => {
+            // Money is our own "120.50"; every other cell is made inert
+            // (borrowed when it already is).
+            Sink::Csv(w) => {
+                let cells: [std::borrow::Cow<'_, str>; COLUMNS] = std::array::from_fn(|c| {
+                    if MONEY.contains(&c) {
+                        cells[c].as_str().into()
+                    } else {
+                        inert(&cells[c])
+                    }
+                });
+                w.write_record(cells.iter().map(|c| c.as_bytes()))
+                    .map_err(|e| JournalError::Export(e.to_string()))
+            }
+            Sink::Xlsx(book, _, quoted) => {
                 let sheet = book.worksheet_from_index(0).map_err(xlsx_err)?;
                 let r = u32::try_from(n)
                     .map_err(|_| JournalError::Export("行数超过 Excel 上限".into()))?;
-                for (c, v) in cells.iter().map(|v| v.as_ref()).enumerate() {
+                for (c, v) in cells.iter().map(String::as_str).enumerate() {
                     if v.is_empty() {
                         continue;
                     }
@@ -315,6 +348,10 @@ impl Sink {
                             .parse()
                             .map_err(|_| JournalError::Export(format!("金额 {v}")))?;
                         sheet.write_number(r, c as u16, value).map_err(xlsx_err)?;
+                    } else if formula_like(v) {
+                        sheet
+                            .write_string_with_format(r, c as u16, v, quoted)
+                            .map_err(xlsx_err)?;
                     } else {
                         sheet.write_string(r, c as u16, v).map_err(xlsx_err)?;
                     }
@@ -336,7 +373,7 @@ impl Sink {
                     .sync_all()?;
                 Ok(())
             }
-            Sink::Xlsx(mut book, file) => {
+            Sink::Xlsx(mut book, file, _) => {
                 let mut file = std::io::BufWriter::new(file);
                 book.save_to_writer(&mut file).map_err(xlsx_err)?;
                 file.into_inner()

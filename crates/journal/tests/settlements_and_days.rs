@@ -520,6 +520,64 @@ fn csv_export_opens_in_excel_and_is_masked_by_default() {
     assert!(!f.dir.path().join("日结.partial").exists());
 }
 
+#[cfg(unix)]
+#[test]
+fn an_export_never_replaces_a_link_a_folder_or_a_device() {
+    use std::os::unix::fs::FileTypeExt;
+    use std::path::Path;
+
+    let mut f = journal_at("2026-11-25 18:00:00");
+    seed_history(&mut f);
+    let filter = HistoryFilter {
+        from: Some("2026-11-20".into()),
+        to: Some("2026-11-24".into()),
+        ..Default::default()
+    };
+    let kept = f.dir.path().join("kept.txt");
+    std::fs::write(&kept, "the link's target").unwrap();
+    let link = f.dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&kept, &link).unwrap();
+    let folder = f.dir.path().join("folder.csv");
+    std::fs::create_dir(&folder).unwrap();
+    for out in [link.as_path(), folder.as_path(), Path::new("/dev/null")] {
+        let e = export(
+            f.journal.conn(),
+            &filter,
+            ExportFormat::Csv,
+            false,
+            out,
+            |_| {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, JournalError::Invalid { field: "out", .. }),
+            "{}: {e}",
+            out.display()
+        );
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "the link's target");
+    assert!(folder.is_dir());
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device(),
+        "the device stays a device"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(f.dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
 #[test]
 fn unmasked_and_xlsx_exports() {
     let mut f = journal_at("2026-11-25 18:00:00");
