@@ -301,12 +301,14 @@ fn forget(raw: &str) {
 /// A new file beside `target` for writing it in full before it is renamed
 /// into place: created new (never a file or link someone planted under the
 /// name, which a create-or-truncate would follow), this user's only (0600,
-/// or a user-only ACL on Windows) before a byte is in it.
+/// or a user-only ACL on Windows) before a byte is in it, and locked while it
+/// is open, so that one left by a killed writer can be told and removed.
 pub fn create_private_beside(target: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_abandoned_beside(target, &name);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -326,6 +328,11 @@ pub fn create_private_beside(target: &Path) -> std::io::Result<(PathBuf, std::fs
             Ok(file) => {
                 #[cfg(windows)]
                 protect::user_only_acl(&tmp)?;
+                // Released when the file is closed, by its writer or by the
+                // system when the writer dies. A lock that cannot be had
+                // (a file system without locks) only means that a killed
+                // writer's file is not recognised later.
+                let _ = file.try_lock();
                 return Ok((tmp, file));
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -336,6 +343,53 @@ pub fn create_private_beside(target: &Path) -> std::io::Result<(PathBuf, std::fs
         std::io::ErrorKind::AlreadyExists,
         format!("无法在 {} 旁创建临时文件", target.display()),
     ))
+}
+
+/// A file left beside a target by a writer that never finished is older than this.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Remove what killed writers left beside `target` (named `name`): its
+/// `.name.….partial` files that nobody holds locked and that have not been
+/// written to for [`ABANDONED_AFTER`]. Such a file may hold a whole export,
+/// unmasked names and 证件号 among it, that no retention would ever purge.
+fn remove_abandoned_beside(target: &Path, name: &str) {
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(n) = file_name.to_str() else {
+            continue;
+        };
+        if !(n.starts_with(&prefix) && n.ends_with(".partial")) {
+            continue;
+        }
+        let path = entry.path();
+        // Never through a link someone planted under the name.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let idle = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age >= ABANDONED_AFTER);
+        if !meta.file_type().is_file() || !idle {
+            continue;
+        }
+        let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else {
+            continue;
+        };
+        if file.try_lock().is_ok() {
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 /// Make `path` (if it exists) this user's only: a key or token file others
@@ -443,6 +497,44 @@ mod tests {
 
     const A: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
     const B: &str = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+
+    /// A partial file beside `target`, last written `age` ago.
+    fn partial(target: &Path, tag: &str, age: std::time::Duration) -> PathBuf {
+        let name = target.file_name().unwrap().to_str().unwrap();
+        let p = target.with_file_name(format!(".{name}.{tag}.partial"));
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_modified(std::time::SystemTime::now() - age).unwrap();
+        p
+    }
+
+    #[test]
+    fn what_a_killed_writer_left_beside_a_target_is_removed_by_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("日结.csv");
+        let hour = std::time::Duration::from_secs(3600);
+        let abandoned = partial(&target, "1-0-0", hour);
+        let recent = partial(&target, "2-0-0", std::time::Duration::ZERO);
+        let other = partial(&dir.path().join("other.csv"), "3-0-0", hour);
+        // One being written now: open and locked by its writer, however old.
+        let (writing, held) = create_private_beside(&target).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&writing)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - hour)
+            .unwrap();
+
+        let (next, _file) = create_private_beside(&target).unwrap();
+        assert!(next.exists());
+        assert!(
+            !abandoned.exists(),
+            "unlocked and idle for an hour: removed"
+        );
+        assert!(recent.exists(), "written a moment ago: may be finishing");
+        assert!(writing.exists(), "its writer holds it");
+        assert!(other.exists(), "another target's");
+        drop(held);
+    }
 
     #[test]
     fn a_key_is_kept_for_this_user_only_and_rotated_through_pending() {
