@@ -192,16 +192,24 @@ bounded_text!(HospitalName, "hospitalName", 64);
 bounded_text!(DoctorName, "doctorName", 64);
 bounded_text!(FailReason, "failReason", 200);
 bounded_text!(
-    /// 医保单据流水号 (setl_id of national transaction 2207). No blanks: one
-    /// setl_id must not pass for another by a padding space.
+    /// 医保单据流水号 (setl_id of national transaction 2207): half-width
+    /// (ASCII) letters, digits and signs, no blanks. One setl_id must not pass
+    /// for another by a padding space, nor by a full-width digit (`４` for `4`)
+    /// that the one-settlement-per-setl_id rule would count as another number.
     MedicalSettleNo,
     "medicalSettleNo",
     64,
-    |v| match v.chars().find(|c| c.is_whitespace()) {
-        Some(_) => Err(ValidationError::new(
+    |v| match v.chars().find(|c| !c.is_ascii_graphic()) {
+        Some(c) if c.is_whitespace() => Err(ValidationError::new(
             "medicalSettleNo",
             Problem::BadFormat {
                 expected: "不含空格的医保单据流水号（HIS 定长字段请去掉补齐的空格）",
+            },
+        )),
+        Some(_) => Err(ValidationError::new(
+            "medicalSettleNo",
+            Problem::BadFormat {
+                expected: "半角字母和数字的医保单据流水号（不能有全角字符或汉字）",
             },
         )),
         None => Ok(()),
@@ -319,6 +327,22 @@ mod tests {
         at_limit(DoctorName::new, "doctorName", 64);
         at_limit(FailReason::new, "failReason", 200);
         at_limit(MedicalSettleNo::new, "medicalSettleNo", 64);
+    }
+
+    #[test]
+    fn a_setl_id_is_half_width_without_blanks() {
+        assert!(MedicalSettleNo::new("441700G0000000001000").is_ok());
+        for (bad, says) in [
+            ("４41700G0000000001000", "半角"),
+            ("441700G00000000010０0", "半角"),
+            ("441700G 000000001000", "空格"),
+            ("441700G\u{3000}000000001000", "空格"),
+            ("结算441700G0000000001000", "半角"),
+        ] {
+            let err = MedicalSettleNo::new(bad).err().unwrap();
+            assert_eq!(err.field, "medicalSettleNo");
+            assert!(err.to_string().contains(says), "{bad}: {err}");
+        }
     }
 
     #[test]
