@@ -249,6 +249,17 @@ pub struct Seat<'a> {
     pub office_name: &'a str,
 }
 
+impl Seat<'static> {
+    /// 挂号收费处's first window, where 林晓燕 (0107) sits.
+    pub const W01: Self = Seat {
+        id: "W01",
+        operator_id: "0107",
+        operator_name: "林晓燕",
+        office_id: "0301",
+        office_name: "挂号收费处",
+    };
+}
+
 /// The real panel, open on a counter of its own: a temporary home holding the
 /// configuration, the journal and the profile folders, tauri-driver, and the
 /// WebDriver client. Dropped in reverse: the client, then the driver, then the home.

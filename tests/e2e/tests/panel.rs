@@ -23,13 +23,7 @@ async fn the_cashier_panel_end_to_end() {
     let sim = SimServer::loopback().await.unwrap();
     let exports_dir = tempfile::tempdir().unwrap();
     let exports = exports_dir.path().to_path_buf();
-    let seat = Seat {
-        id: "W01",
-        operator_id: "0107",
-        operator_name: "林晓燕",
-        office_id: "0301",
-        office_name: "挂号收费处",
-    };
+    let seat = Seat::W01;
     let panel = Panel::open(
         &sim.url(),
         seat,

@@ -33,13 +33,7 @@ async fn main() {
     let key_file = journal.with_extension("keys").join("journal.key");
 
     let sim = SimServer::loopback().await.unwrap();
-    let seat = Seat {
-        id: "W01",
-        operator_id: "0107",
-        operator_name: "林晓燕",
-        office_id: "0301",
-        office_name: "挂号收费处",
-    };
+    let seat = Seat::W01;
     let panel = Panel::open_app(
         &app,
         &sim.url(),
