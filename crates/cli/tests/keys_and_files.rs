@@ -233,6 +233,20 @@ async fn planted_links_and_another_accounts_key_change_nothing_of_ours() {
     std::os::unix::fs::symlink(key_file(&t.db), share.join("日结.partial")).unwrap();
     let out = share.join("日结.csv");
     std::os::unix::fs::symlink(&victim, &out).unwrap();
+    // A link named as the export is refused: neither written through nor replaced.
+    let refused = t
+        .run(&export("2026-11-01", "2026-11-30", "csv", &out))
+        .await;
+    assert!(!refused.ok, "{}", refused.json);
+    assert_eq!(refused.json["field"], "out", "{}", refused.json);
+    assert!(
+        std::fs::symlink_metadata(&out).unwrap().is_symlink(),
+        "the link is left as it was"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
+    // Under the name, once free, the export is written beside the planted
+    // temporary-name link, never through it.
+    std::fs::remove_file(&out).unwrap();
     let exported = t
         .run(&export("2026-11-01", "2026-11-30", "csv", &out))
         .await;
@@ -243,10 +257,7 @@ async fn planted_links_and_another_accounts_key_change_nothing_of_ours() {
         "the key was not written through the link"
     );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine");
-    assert!(
-        !std::fs::symlink_metadata(&out).unwrap().is_symlink(),
-        "the export replaced the link"
-    );
+    assert!(std::fs::symlink_metadata(&out).unwrap().is_file());
     // The token file's old temporary name, planted as a link to the key.
     let token_file = token_file(&t).await;
     let mut partial = token_file.clone().into_os_string();
