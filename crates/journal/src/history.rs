@@ -270,7 +270,14 @@ pub(crate) fn where_clause(f: &HistoryFilter) -> Result<(String, Vec<Sql>), Jour
 /// Newest first. With a date filter, rows are ordered by business day then
 /// id, so the day index serves both the range and the order; otherwise by id.
 pub fn search(conn: &Connection, f: &HistoryFilter) -> Result<HistoryPage, JournalError> {
-    let limit = f.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let limit = f.limit.unwrap_or(DEFAULT_PAGE);
+    // Said, not quietly changed: a script asking for 0 or 1 000 rows learns it.
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(JournalError::Invalid {
+            field: "limit",
+            message: format!("每页条数应为 1 到 {MAX_PAGE}，而不是 {limit}"),
+        });
+    }
     let by_day = f.from.is_some() || f.to.is_some();
     let (mut clause, mut params) = where_clause(f)?;
     if let Some(cursor) = &f.before {
