@@ -53,7 +53,23 @@ pub fn business_day(
         .filter(|d| d.format("%Y-%m-%d").to_string() == text)
         .ok_or_else(|| crate::JournalError::Invalid {
             field,
-            message: format!("日期“{text}”应为 YYYY-MM-DD（如 2026-11-05）"),
+            // 2026-02-30 has the shape and is no day: say which of the two.
+            message: format!(
+                "日期“{text}”{}",
+                if text.len() == 10
+                    && text.bytes().enumerate().all(|(i, b)| {
+                        if i == 4 || i == 7 {
+                            b == b'-'
+                        } else {
+                            b.is_ascii_digit()
+                        }
+                    })
+                {
+                    "不是日历上的日期"
+                } else {
+                    "应为 YYYY-MM-DD（如 2026-11-05）"
+                }
+            ),
         })
 }
 
