@@ -786,6 +786,62 @@ fn a_day_closed_by_an_earlier_version_shows_its_collections_and_refunds_apart() 
 }
 
 #[test]
+fn a_date_of_the_right_shape_that_is_no_day_is_said_so() {
+    let f = journal_at("2026-11-25 18:00:00");
+    for (from, says) in [
+        ("2026-02-30", "不是日历上的日期"),
+        ("2026-13-01", "不是日历上的日期"),
+        ("2026-2-3", "应为 YYYY-MM-DD"),
+        ("2026/02/03", "应为 YYYY-MM-DD"),
+    ] {
+        let e = search(
+            f.journal.conn(),
+            &HistoryFilter {
+                from: Some(from.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, JournalError::Invalid { field: "from", .. })
+                && e.to_string().contains(says),
+            "{from}: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_page_size_outside_1_to_500_is_refused_not_changed() {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    seed_history(&mut f);
+    for limit in [0, 501, u32::MAX] {
+        let e = search(
+            f.journal.conn(),
+            &HistoryFilter {
+                limit: Some(limit),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, JournalError::Invalid { field: "limit", .. }),
+            "{limit}: {e}"
+        );
+    }
+    for (limit, rows) in [(1, 1), (500, 30)] {
+        let page = search(
+            f.journal.conn(),
+            &HistoryFilter {
+                limit: Some(limit),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(page.rows.len(), rows, "limit {limit}");
+    }
+}
+
+#[test]
 fn a_date_range_that_ends_before_it_starts_is_refused_not_empty() {
     let f = journal_at("2026-11-25 18:00:00");
     let filter = HistoryFilter {
