@@ -233,9 +233,10 @@ fn code<T: serde::de::DeserializeOwned>(
     field: &'static str,
 ) -> impl Fn(&str) -> Result<T, DeskError> {
     move |text| {
+        // serde's own words list the accepted values (in English): kept, after ours.
         serde_json::from_value(Value::String(text.to_owned())).map_err(|e| DeskError::Invalid {
             field,
-            message: e.to_string(),
+            message: format!("“{text}”不是可用的值，请照帮助里的写法（大小写也要一致）：{e}"),
         })
     }
 }
