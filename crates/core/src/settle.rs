@@ -412,11 +412,12 @@ impl Desk {
                         ),
                     });
                 }
+                // Which 日结 it counts in is said once, by the receipt (and
+                // by the closed-day warning when that day is closed).
                 warnings.push(format!(
-                    "结算时间 {} 早于这次刷脸（{}），计入 {} 的日结：请核对 HIS 的结算时间",
+                    "结算时间 {} 早于这次刷脸（{}）：请核对 HIS 的结算时间",
                     d.setl_time,
                     scanned.format(SETL_TIME_FORMAT),
-                    settled.format("%Y-%m-%d")
                 ));
             }
             match (&d.auth_no, &visit.auth_no) {
