@@ -158,6 +158,27 @@ impl Desk {
         })
     }
 
+    /// An export is renamed over `out`: never over the journal (or a file
+    /// beside it named after it: its WAL, shared memory, locks) nor its key —
+    /// an outsider's `--out` naming them lost every record.
+    fn refuse_own_files(&self, out: &Path) -> Result<(), DeskError> {
+        let db = &self.config.db_path;
+        let journal_named = db.file_name().zip(out.file_name()).is_some_and(|(d, o)| {
+            same_place(db.parent(), out.parent())
+                && o.to_string_lossy().starts_with(&*d.to_string_lossy())
+        });
+        if journal_named || same_file(out, db) || same_file(out, &self.config.key_file) {
+            return Err(DeskError::Invalid {
+                field: "out",
+                message: format!(
+                    "{} 是收银台自己的文件（记录库或它的密钥），导出不会覆盖它：请换一个文件名",
+                    out.display()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Export to `out`, audited (an unmasked export says so in the audit log;
     /// only an administrator may make one).
     /// The rows are read on a connection of their own, on threads that yield
@@ -173,6 +194,7 @@ impl Desk {
             return Err(DeskError::Forbidden { needs: Role::Admin });
         }
         export::check_target(out)?;
+        self.refuse_own_files(out)?;
         if request.unmasked && self.degraded().is_some() {
             return Err(DeskError::Invalid {
                 field: "unmasked",
@@ -211,6 +233,11 @@ impl Desk {
         // beside `out` and renamed into place.
         let (tmp, file) = facepay_keystore::create_private_beside(out)
             .map_err(|e| DeskError::Journal(e.into()))?;
+        // The file's lock, held until it has its name: between the writer's
+        // close and the rename, another export to this name must not take it
+        // for one a killed export left. (Windows renames no open file.)
+        #[cfg(unix)]
+        let _held = file.try_clone().map_err(|e| DeskError::Journal(e.into()))?;
         let written = std::thread::scope(|scope| {
             scope
                 .spawn(|| {
@@ -254,4 +281,40 @@ fn whole_name(filter: &HistoryFilter) -> Option<&str> {
         .as_deref()
         .map(str::trim)
         .filter(|n| n.chars().count() > 1)
+}
+
+/// Whether two folders (`None`: the current one) are one, links resolved.
+fn same_place(a: Option<&Path>, b: Option<&Path>) -> bool {
+    let resolve = |p: Option<&Path>| {
+        std::fs::canonicalize(
+            p.filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        )
+    };
+    matches!((resolve(a), resolve(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Whether `a` names the file `b` does: the same name in the same folder, or
+/// (Unix) the same file under another name, a hard link.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let same_name = match (a.file_name(), b.file_name()) {
+        #[cfg(windows)]
+        (Some(x), Some(y)) => {
+            x.to_string_lossy().to_lowercase() == y.to_string_lossy().to_lowercase()
+        }
+        #[cfg(not(windows))]
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    };
+    if same_name && same_place(a.parent(), b.parent()) {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    false
 }

@@ -189,6 +189,52 @@ async fn a_rotation_interrupted_after_the_rewrite_completes_on_the_next_start() 
 }
 
 #[tokio::test]
+async fn an_export_never_goes_over_the_journal_or_its_key() {
+    let h = harness("2026-11-28 09:30:00").await;
+    let visit = h.desk.face_auth(never()).await.unwrap();
+    h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
+    let request = ExportRequest {
+        from: "2026-11-28".into(),
+        to: "2026-11-28".into(),
+        format: ExportFormat::Csv,
+        unmasked: false,
+    };
+    let db = h.desk.config().db_path.clone();
+    let key = h.desk.config().key_file.clone();
+    let key_before = std::fs::read(&key).unwrap();
+    let other = h.dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let mut ours = vec![
+        db.clone(),
+        db.with_file_name("facepay.db-wal"),
+        db.with_file_name("facepay.db-shm"),
+        db.with_file_name("facepay.db.rewrite.lock"),
+        other.join("..").join("facepay.db"),
+        key.clone(),
+    ];
+    #[cfg(unix)]
+    {
+        let linked = other.join("key-again.csv");
+        std::fs::hard_link(&key, &linked).unwrap();
+        ours.push(linked);
+    }
+    for out in &ours {
+        let e = h.desk.export(&request, out, |_| {}, None).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid, "{}: {e}", out.display());
+        assert!(e.to_string().contains("out"), "{}: {e}", out.display());
+    }
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        key_before,
+        "the key is the key"
+    );
+    assert_eq!(h.desk.history(&Default::default()).unwrap().rows.len(), 1);
+    // Beside the journal under a name of its own is fine.
+    let beside = db.with_file_name("日结.csv");
+    h.desk.export(&request, &beside, |_| {}, None).unwrap();
+}
+
+#[tokio::test]
 async fn exports_are_audited_before_they_are_written_and_run_no_formulas() {
     let h = harness("2026-11-28 09:30:00").await;
     let visit = h.desk.face_auth(never()).await.unwrap();
