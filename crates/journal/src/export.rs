@@ -146,6 +146,9 @@ pub fn export(
 ) -> Result<u64, JournalError> {
     check_target(out)?;
     let (tmp, file) = facepay_keystore::create_private_beside(out)?;
+    // Its lock, held until it has its name (see `Desk::export`).
+    #[cfg(unix)]
+    let _held = file.try_clone()?;
     let n = export_into(conn, filter, format, unmasked, file, progress).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;
