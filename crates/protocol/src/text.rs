@@ -209,7 +209,7 @@ bounded_text!(
         Some(_) => Err(ValidationError::new(
             "medicalSettleNo",
             Problem::BadFormat {
-                expected: "半角字母和数字的医保单据流水号（不能有全角字符或汉字）",
+                expected: "半角字符的医保单据流水号（不能有全角字符或汉字）",
             },
         )),
         None => Ok(()),
