@@ -190,15 +190,7 @@ async fn a_rotation_interrupted_after_the_rewrite_completes_on_the_next_start() 
 
 #[tokio::test]
 async fn an_export_never_goes_over_the_journal_or_its_key() {
-    let h = harness("2026-11-28 09:30:00").await;
-    let visit = h.desk.face_auth(never()).await.unwrap();
-    h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
-    let request = ExportRequest {
-        from: "2026-11-28".into(),
-        to: "2026-11-28".into(),
-        format: ExportFormat::Csv,
-        unmasked: false,
-    };
+    let (h, request) = common::one_settled_day(false).await;
     let db = h.desk.config().db_path.clone();
     let key = h.desk.config().key_file.clone();
     let key_before = std::fs::read(&key).unwrap();

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use common::{ADMIN_PIN, admin, harness, never, success};
 use facepay_core::api::{
-    AuditFilter, Desk, DeskError, ErrorCode, ExportFormat, ExportRequest, NewOperatorRequest,
-    OperatorUpdate, Pin, Role, StaffId,
+    AuditFilter, Desk, DeskError, ErrorCode, NewOperatorRequest, OperatorUpdate, Pin, Role, StaffId,
 };
 use facepay_journal::FixedClock;
 use nhsa_terminal::transport::{HttpTransport, TransportConfig};
@@ -391,15 +390,7 @@ async fn administrators_manage_operators_but_never_leave_the_counter_without_one
 
 #[tokio::test]
 async fn an_unmasked_export_needs_an_administrator_and_leaves_nothing_when_refused() {
-    let h = harness("2026-11-28 09:00:00").await;
-    let visit = h.desk.face_auth(never()).await.unwrap();
-    h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
-    let request = ExportRequest {
-        from: "2026-11-28".into(),
-        to: "2026-11-28".into(),
-        format: ExportFormat::Csv,
-        unmasked: true,
-    };
+    let (h, request) = common::one_settled_day(true).await;
     let out = h.dir.path().join("full.csv");
     let err = h.desk.export(&request, &out, |_| {}, None).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Forbidden);

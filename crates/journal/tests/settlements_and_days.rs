@@ -222,6 +222,18 @@ fn a_visit_across_midnight_counts_on_the_day_it_settled() {
     );
 }
 
+/// A journal holding [`seed_history`], and the filter of its five days.
+fn seeded_week() -> (common::Fixture, HistoryFilter) {
+    let mut f = journal_at("2026-11-25 18:00:00");
+    seed_history(&mut f);
+    let filter = HistoryFilter {
+        from: Some("2026-11-20".into()),
+        to: Some("2026-11-24".into()),
+        ..Default::default()
+    };
+    (f, filter)
+}
+
 fn seed_history(f: &mut common::Fixture) {
     for i in 0..30 {
         let mut d = common::draft(
@@ -526,13 +538,7 @@ fn an_export_never_replaces_a_link_a_folder_or_a_device() {
     use std::os::unix::fs::FileTypeExt;
     use std::path::Path;
 
-    let mut f = journal_at("2026-11-25 18:00:00");
-    seed_history(&mut f);
-    let filter = HistoryFilter {
-        from: Some("2026-11-20".into()),
-        to: Some("2026-11-24".into()),
-        ..Default::default()
-    };
+    let (f, filter) = seeded_week();
     let kept = f.dir.path().join("kept.txt");
     std::fs::write(&kept, "the link's target").unwrap();
     let link = f.dir.path().join("link.csv");
@@ -580,13 +586,7 @@ fn an_export_never_replaces_a_link_a_folder_or_a_device() {
 
 #[test]
 fn unmasked_and_xlsx_exports() {
-    let mut f = journal_at("2026-11-25 18:00:00");
-    seed_history(&mut f);
-    let filter = HistoryFilter {
-        from: Some("2026-11-20".into()),
-        to: Some("2026-11-24".into()),
-        ..Default::default()
-    };
+    let (f, filter) = seeded_week();
     let text = csv_export(&f.journal, &filter, true, &f.dir.path().join("full.csv"));
     assert!(text.contains("441702199001011007") && text.contains("陈伟"));
 

@@ -117,3 +117,18 @@ pub fn admin(desk: &Desk) -> facepay_core::api::Admin {
     }
     desk.authenticate_admin(&id, &pin).unwrap()
 }
+
+/// A desk with one SUCCESS on 2026-11-28, and the export request of that day.
+#[allow(dead_code)] // not every test binary exports
+pub async fn one_settled_day(unmasked: bool) -> (Harness, facepay_core::api::ExportRequest) {
+    let h = harness("2026-11-28 09:00:00").await;
+    let visit = h.desk.face_auth(never()).await.unwrap();
+    h.desk.notify(success(&visit.out_biz_no)).await.unwrap();
+    let request = facepay_core::api::ExportRequest {
+        from: "2026-11-28".into(),
+        to: "2026-11-28".into(),
+        format: facepay_core::api::ExportFormat::Csv,
+        unmasked,
+    };
+    (h, request)
+}
