@@ -21,6 +21,9 @@ packages=(
   # The journal key in a desktop session's Secret Service: the keyring tests
   # run a D-Bus session and GNOME Keyring of their own, and read it with secret-tool.
   dbus gnome-keyring libsecret-1-0 libsecret-tools
+  # The hospital's central server (docs/central.md): the tests start a real
+  # PostgreSQL of their own (initdb, pg_ctl) in a temporary folder.
+  postgresql
 )
 # The UI builds with Node.js 18 or newer (Debian 12 ships 18).
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -195,6 +195,14 @@ fn status_of(e: &DeskError) -> StatusCode {
         // Nothing reached the terminal, or the journal cannot take the record.
         ErrorCode::TransportRefused => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::JournalReadOnly | ErrorCode::DiskFull => StatusCode::SERVICE_UNAVAILABLE,
+        // The hospital's central server (not yet reached through the bridge).
+        ErrorCode::CentralUnreachable | ErrorCode::CentralServer => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::CentralNotConfigured
+        | ErrorCode::CentralNotInitialised
+        | ErrorCode::CentralSchemaTooNew
+        | ErrorCode::CentralSchemaTooOld
+        | ErrorCode::CentralNoIdentityKey
+        | ErrorCode::CentralWrongIdentityKey => StatusCode::CONFLICT,
         _ if matches!(e, DeskError::Connect(_)) => StatusCode::SERVICE_UNAVAILABLE,
         // The terminal may have acted: the outcome is unknown (待确认).
         _ if unknown(e) => StatusCode::GATEWAY_TIMEOUT,

@@ -134,6 +134,9 @@ pub enum JournalCommand {
     /// there is none, must be an administrator and needs no credential.
     #[command(subcommand)]
     Operators(OperatorsCommand),
+    /// 全院库: the hospital's central PostgreSQL (docs/central.md).
+    #[command(subcommand)]
+    Central(CentralCommand),
     /// 审计: the audit log, newest first (管理员).
     Audit {
         /// First day (YYYY-MM-DD).
@@ -191,11 +194,51 @@ impl JournalCommand {
             | JournalCommand::Pending
             | JournalCommand::BridgeToken { .. }
             | JournalCommand::Operators(_)
+            | JournalCommand::Central(_)
             | JournalCommand::Audit { .. }
             | JournalCommand::Purge { .. }
             | JournalCommand::Resolve { .. } => false,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CentralCommand {
+    /// Create or upgrade the central schema (管理员). On the first counter it
+    /// also makes the hospital's identity key; other counters enroll it.
+    Init,
+    /// The hospital's identity key (管理员): --show prints it for another
+    /// counter, --enroll reads it from standard input and keeps it here.
+    IdentityKey {
+        #[arg(long, conflicts_with = "enroll", required_unless_present = "enroll")]
+        show: bool,
+        #[arg(long)]
+        enroll: bool,
+    },
+    /// Keep the database password in this machine's keystore (管理员); read
+    /// from standard input, or asked for at a terminal.
+    Password,
+    /// Ship this counter's records. With --wait: until everything committed
+    /// before the command started is on the server (retrying a server that
+    /// is restarting); without: one attempt.
+    Sync {
+        #[arg(long)]
+        wait: bool,
+    },
+    /// The hospital's 日结 of a day: net totals per counter, 医保 and 自费 apart.
+    Summary {
+        #[arg(long)]
+        date: String,
+        /// The output is JSON (always; accepted for scripts that say so).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every counter's heartbeat and position, and this counter's backlog.
+    Status {
+        /// The output is JSON (always; accepted for scripts that say so).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@
 
 mod admin;
 mod args;
+mod central;
 mod run;
 mod serve;
 

@@ -12,7 +12,7 @@ use facepay_core::api::{
 use crate::admin::{admin, operators};
 use crate::args::{Cli, Command, Format, HistoryArgs, JournalCommand, Outcome};
 
-fn to_json(v: impl serde::Serialize) -> Result<Value, DeskError> {
+pub fn to_json(v: impl serde::Serialize) -> Result<Value, DeskError> {
     serde_json::to_value(v).map_err(|e| DeskError::Internal(format!("无法输出 JSON：{e}")))
 }
 
@@ -83,6 +83,9 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
             crate::serve::token(&desk, &admin, rotate, raw)
         }
         JournalCommand::Operators(command) => operators(&desk, cli.admin.as_deref(), command),
+        JournalCommand::Central(command) => {
+            crate::central::run(&desk, cli.admin.as_deref(), command)
+        }
         JournalCommand::Audit {
             from,
             to,

@@ -6,9 +6,10 @@
 pub use crate::access::{
     Admin, Operator, OperatorView, PIN_ATTEMPTS, Pin, Role, SeatView, StaffId,
 };
+pub use crate::central::{CentralInit, CentralStatus, SYNC_PATIENCE, SyncReport};
 pub use crate::config::{
-    BridgeConfig, ConfigError, DEFAULT_BRIDGE_LISTEN, DeskConfig, FileConfig, HisNotify,
-    bridge_listen,
+    BridgeConfig, CentralConfig, CentralSection, ConfigError, DEFAULT_BRIDGE_LISTEN, DeskConfig,
+    FileConfig, HisNotify, bridge_listen,
 };
 pub use crate::desk::Desk;
 pub use crate::error::{DeskError, ErrorCode};
@@ -58,3 +59,4 @@ pub type Checkout = SettleNotifyDraft;
 pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeskError> {
     Ok(nhsa_terminal::protocol::validation::from_json(text)?)
 }
+pub use facepay_central::report::{CounterDay, CounterStatus, HospitalDay, Net};

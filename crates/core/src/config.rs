@@ -75,6 +75,27 @@ pub struct FileConfig {
     pub outbox: OutboxSection,
     pub journal: JournalSection,
     pub bridge: BridgeSection,
+    pub central: CentralSection,
+}
+
+/// The hospital's central server (docs/central.md); absent: the counter
+/// works alone, as before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CentralSection {
+    /// `postgres://user@host:port/db`, without the password (that is kept
+    /// in the keystore: `facepay central password`).
+    pub url: Option<String>,
+}
+
+/// Validated central settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CentralConfig {
+    pub url: facepay_central::CentralUrl,
+    /// The hospital's identity key, beside the journal's key.
+    pub identity_key_file: PathBuf,
+    /// The database password, beside the journal's key.
+    pub password_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,6 +262,8 @@ pub struct DeskConfig {
     pub face_unusable_codes: Vec<String>,
     /// Settings the file still sets that no longer do anything, with what to do.
     pub deprecations: Vec<String>,
+    /// The hospital's central server, when configured.
+    pub central: Option<CentralConfig>,
 }
 
 type Setter = fn(&mut FileConfig, String);
@@ -274,6 +297,8 @@ const ENV_OVERRIDES: &[(&str, Setter)] = &[
         f.counter.office_name = Some(v)
     }),
     ("FACEPAY_BRIDGE_LISTEN", |f, v| f.bridge.listen = Some(v)),
+    // May carry the password (scripts, tests); the file's url never does.
+    ("FACEPAY_CENTRAL_URL", |f, v| f.central.url = Some(v)),
     ("FACEPAY_JOURNAL_KEY_FILE", |f, v| {
         f.journal.key_file = Some(v.into())
     }),
@@ -395,7 +420,21 @@ impl FileConfig {
                 "应为终端返回的错误代码，如 [\"2002\"]",
             ));
         }
+        let central = match &self.central.url {
+            None => None,
+            Some(text) => Some(CentralConfig {
+                url: facepay_central::CentralUrl::parse(text).map_err(|e| match e {
+                    facepay_central::CentralError::Invalid { message, .. } => {
+                        ConfigError::new("central.url", message)
+                    }
+                    other => ConfigError::new("central.url", other.to_string()),
+                })?,
+                identity_key_file: key_file.with_file_name("central-identity.key"),
+                password_file: key_file.with_file_name("central-password.key"),
+            }),
+        };
         Ok(DeskConfig {
+            central,
             face_unusable_codes,
             idle_lock,
             key_file,

@@ -1,3 +1,4 @@
+use facepay_central::CentralError;
 use facepay_journal::JournalError;
 use nhsa_terminal::{TerminalError, TransportError, ValidationError};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,9 @@ pub enum DeskError {
     Connect(TerminalError),
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The hospital's central server (docs/central.md); the counter works on.
+    #[error(transparent)]
+    Central(facepay_central::CentralError),
     #[error("已取消等待：终端上的刷脸可能仍在进行，结果已记入待确认")]
     Cancelled { call_id: CallId },
     /// This counter's terminal is already scanning a face (流水号 `out_biz_no`).
@@ -101,6 +105,14 @@ pub enum ErrorCode {
     TransportUndecodable,
     TransportLibrary,
     TransportIo,
+    CentralNotConfigured,
+    CentralUnreachable,
+    CentralNotInitialised,
+    CentralSchemaTooNew,
+    CentralSchemaTooOld,
+    CentralNoIdentityKey,
+    CentralWrongIdentityKey,
+    CentralServer,
 }
 
 impl ErrorCode {
@@ -151,6 +163,22 @@ impl ErrorCode {
             JournalError::Internal(_) => ErrorCode::Internal,
         }
     }
+
+    fn of_central(e: &CentralError) -> Self {
+        match e {
+            CentralError::NotConfigured => ErrorCode::CentralNotConfigured,
+            CentralError::Invalid { .. } => ErrorCode::Invalid,
+            CentralError::Unreachable { .. } => ErrorCode::CentralUnreachable,
+            CentralError::NotInitialised => ErrorCode::CentralNotInitialised,
+            CentralError::SchemaTooNew { .. } => ErrorCode::CentralSchemaTooNew,
+            CentralError::SchemaTooOld { .. } => ErrorCode::CentralSchemaTooOld,
+            CentralError::NoIdentityKey => ErrorCode::CentralNoIdentityKey,
+            CentralError::WrongIdentityKey => ErrorCode::CentralWrongIdentityKey,
+            CentralError::Key(_) => ErrorCode::Io,
+            CentralError::Journal(j) => Self::of_journal(j),
+            CentralError::Server(_) => ErrorCode::CentralServer,
+        }
+    }
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -168,6 +196,7 @@ impl DeskError {
                 ErrorCode::of_terminal(error)
             }
             DeskError::Journal(e) => ErrorCode::of_journal(e),
+            DeskError::Central(e) => ErrorCode::of_central(e),
             DeskError::Cancelled { .. } => ErrorCode::Cancelled,
             DeskError::ScanInProgress { .. } => ErrorCode::ScanInProgress,
             DeskError::NotSignedIn => ErrorCode::NotSignedIn,
@@ -202,6 +231,7 @@ impl DeskError {
             DeskError::Journal(JournalError::Invalid { field, .. })
             | DeskError::Invalid { field, .. } => Some(field),
             DeskError::WrongPin { .. } | DeskError::SeatLocked => Some("pin"),
+            DeskError::Central(e) => e.field(),
             _ => None,
         }
     }
@@ -249,8 +279,18 @@ impl DeskError {
             DeskError::Journal(JournalError::WrongKey(_) | JournalError::KeyInvalid(_)) => {
                 "记录库的密钥与本机保存的不一致：请勿删除或替换密钥文件，联系信息科恢复原密钥文件"
             }
+            DeskError::Central(_) => "收费不受影响：本机记录照常保存，连上全院库后自动补传",
             DeskError::Journal(_) | DeskError::Internal(_) => return None,
         })
+    }
+}
+
+impl From<CentralError> for DeskError {
+    fn from(e: CentralError) -> Self {
+        match e {
+            CentralError::Journal(j) => DeskError::Journal(j),
+            other => DeskError::Central(other),
+        }
     }
 }
 

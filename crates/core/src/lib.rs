@@ -6,6 +6,7 @@
 mod access;
 pub mod api;
 mod audit_log;
+mod central;
 mod clock_watch;
 pub mod config;
 mod desk;

@@ -20,6 +20,7 @@ mod kinds;
 mod open;
 pub mod operators;
 pub mod outbox;
+pub mod replication;
 pub mod retention;
 pub mod rewrite;
 pub mod sequence;

@@ -228,6 +228,18 @@ fn read_raw(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
     Ok(Some(Zeroizing::new(text.trim().to_owned())))
 }
 
+/// A secret that is not a key (the central database's password): kept as
+/// the keys are in their file (this user only; sealed with DPAPI on
+/// Windows), trimmed of surrounding white space.
+pub fn read_secret(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
+    read_raw(path)
+}
+
+/// Keep `text` in `path` as [`read_secret`] reads it, replacing what was there.
+pub fn write_secret(path: &Path, text: &str) -> Result<(), KeyError> {
+    write_sealed(path, text)
+}
+
 fn read(path: &Path) -> Result<Option<Zeroizing<String>>, KeyError> {
     let Some(raw) = read_raw(path)? else {
         return Ok(None);

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)] // a test helper fails its test by panicking
 
 mod http;
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,73 @@
+use facepay_journal::JournalError;
+use facepay_keystore::KeyError;
+
+/// Why the central server could not be used. The counter keeps working
+/// locally whatever this says: nothing here stops a visit.
+#[derive(Debug, thiserror::Error)]
+pub enum CentralError {
+    #[error("未配置全院库：请在配置文件 [central] 中设置 url（或 FACEPAY_CENTRAL_URL）")]
+    NotConfigured,
+    #[error("配置项 {field}：{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("无法连接全院库 {server}：{cause}")]
+    Unreachable { server: String, cause: String },
+    #[error("全院库尚未初始化：请信息科运行 facepay central init")]
+    NotInitialised,
+    #[error(
+        "全院库的结构版本 {server} 比本机支持的 {supported} 新：请升级本机的 FacePay Desk。\
+         本机照常收费，记录会在升级后补传"
+    )]
+    SchemaTooNew { server: i64, supported: i64 },
+    #[error(
+        "全院库的结构版本 {server} 比本机的 {supported} 旧：请信息科运行 facepay central init 升级全院库。\
+         本机照常收费，记录会在升级后补传"
+    )]
+    SchemaTooOld { server: i64, supported: i64 },
+    #[error(
+        "本机未登记全院身份密钥：请信息科在已初始化的电脑上运行 facepay central identity-key --show，\
+         再在本机运行 facepay central identity-key --enroll"
+    )]
+    NoIdentityKey,
+    #[error(
+        "本机登记的全院身份密钥与全院库不符：证件号无法跨收银台检索，已停止上传。请信息科重新登记密钥"
+    )]
+    WrongIdentityKey,
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    #[error("{0}")]
+    Journal(#[from] JournalError),
+    #[error("全院库出错：{0}")]
+    Server(String),
+}
+
+impl CentralError {
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            CentralError::Invalid { field, .. } => Some(field),
+            CentralError::NotConfigured => Some("central.url"),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed (the server or the network).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            CentralError::Unreachable { .. } | CentralError::Server(_)
+        )
+    }
+}
+
+impl From<postgres::Error> for CentralError {
+    fn from(e: postgres::Error) -> Self {
+        // The server's own words when it gave some (a constraint, a
+        // permission); the driver's otherwise (a dropped connection).
+        match e.as_db_error() {
+            Some(db) => CentralError::Server(format!("{} ({})", db.message(), db.code().code())),
+            None => CentralError::Server(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! `facepay central …`: the hospital's central server, for IT and scripts.
+
+use std::io::{BufRead, IsTerminal};
+
+use serde_json::{Value, json};
+
+use facepay_core::api::{Desk, DeskError, SYNC_PATIENCE};
+
+use crate::admin::admin;
+use crate::args::CentralCommand;
+use crate::run::to_json;
+
+/// One line of standard input (a key, a password), or typed without echo.
+fn secret_line(prompt: &str, field: &'static str) -> Result<String, DeskError> {
+    let unreadable = |e: std::io::Error| DeskError::Invalid {
+        field,
+        message: format!("无法读取：{e}"),
+    };
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).map_err(unreadable)?
+    } else {
+        let mut line = String::new();
+        // Bounded: a key or a password, never a file piped by mistake.
+        std::io::stdin()
+            .lock()
+            .take(4096)
+            .read_line(&mut line)
+            .map_err(unreadable)?;
+        line
+    };
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    if line.is_empty() {
+        return Err(DeskError::Invalid {
+            field,
+            message: "标准输入为空".into(),
+        });
+    }
+    Ok(line)
+}
+
+use std::io::Read as _;
+
+pub fn run(
+    desk: &Desk,
+    admin_id: Option<&str>,
+    command: CentralCommand,
+) -> Result<Value, DeskError> {
+    match command {
+        CentralCommand::Init => {
+            let admin = admin(desk, admin_id)?;
+            to_json(desk.central_init(&admin)?)
+        }
+        CentralCommand::IdentityKey { show: true, .. } => {
+            let admin = admin(desk, admin_id)?;
+            Ok(json!({"identityKey": desk.central_identity_key(&admin)?}))
+        }
+        CentralCommand::IdentityKey { .. } => {
+            let admin = admin(desk, admin_id)?;
+            let hex = secret_line("全院身份密钥（64 位十六进制）：", "identity-key")?;
+            desk.central_enroll_key(&admin, &hex)?;
+            Ok(json!({"enrolled": true}))
+        }
+        CentralCommand::Password => {
+            let admin = admin(desk, admin_id)?;
+            let password = secret_line("全院库密码：", "password")?;
+            desk.central_set_password(&admin, &password)?;
+            Ok(json!({"saved": true}))
+        }
+        CentralCommand::Sync { wait } => {
+            let patience = if wait {
+                SYNC_PATIENCE
+            } else {
+                std::time::Duration::ZERO
+            };
+            to_json(desk.central_sync(patience)?)
+        }
+        CentralCommand::Summary { date, .. } => to_json(desk.central_summary(&date)?),
+        CentralCommand::Status { .. } => to_json(desk.central_status()?),
+    }
+}

@@ -1,0 +1,432 @@
+//! The hospital's central server, as IT drives it (docs/central.md): a real
+//! PostgreSQL started by the test, real counters (the `facepay` binary,
+//! each with its own journal and simulator) shipping to it.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+mod common;
+
+use std::process::Command;
+
+use common::{Cli, Counter, journal_key, refund_json};
+use facepay_testkit::postgres::PgServer;
+use serde_json::Value;
+
+const DAY: &str = "2026-11-25";
+
+/// Counter `id` of the hospital, configured for the server at `url`.
+async fn counter(id: &str, url: &str) -> (Counter, Cli) {
+    let t = Counter::with_admin().await;
+    let cli = t
+        .env("FACEPAY_COUNTER_ID", id)
+        .env("FACEPAY_CENTRAL_URL", url);
+    (t, cli)
+}
+
+/// `visits` settled at 09:mm on [`DAY`], the first one refunded.
+async fn a_morning(cli: &Cli, visits: usize) {
+    let mut first = None;
+    for i in 0..visits {
+        let visit = cli.new_visit().await;
+        let paid = cli
+            .settle(&visit, &format!("{DAY} 09:{:02}:00", i % 60))
+            .await;
+        assert!(paid.ok, "{} {}", paid.json, paid.stderr);
+        first.get_or_insert(visit);
+    }
+    if let Some(visit) = first {
+        let refund = cli
+            .notify(refund_json(&visit, &format!("{DAY} 11:00:00")))
+            .await;
+        assert!(refund.ok, "{} {}", refund.json, refund.stderr);
+    }
+}
+
+/// The counter's own 日结 net of [`DAY`], in 分, every operator.
+async fn local_net_fen(cli: &Cli) -> i64 {
+    let summary = cli.run(&["summary", "--date", DAY]).await;
+    assert!(summary.ok, "{}", summary.json);
+    summary
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|day| fen(&day["net"]["totalFee"]))
+        .sum()
+}
+
+fn fen(v: &Value) -> i64 {
+    let text = v.as_str().unwrap_or_else(|| panic!("not money: {v}"));
+    let (negative, text) = text
+        .strip_prefix('-')
+        .map_or((false, text), |rest| (true, rest));
+    let (yuan, cents) = text.split_once('.').unwrap();
+    let value = yuan.parse::<i64>().unwrap() * 100 + cents.parse::<i64>().unwrap();
+    if negative { -value } else { value }
+}
+
+/// Enroll the hospital's identity key from `from` onto `to`.
+async fn enroll(from: &Cli, to: &Cli) {
+    let key = from.run(&["central", "identity-key", "--show"]).await;
+    assert!(key.ok, "{} {}", key.json, key.stderr);
+    let hex = key.json["identityKey"].as_str().unwrap().to_owned();
+    let enrolled = to
+        .run_with(&["central", "identity-key", "--enroll"], format!("{hex}\n"))
+        .await;
+    assert!(enrolled.ok, "{} {}", enrolled.json, enrolled.stderr);
+}
+
+/// Every name and full 证件号 the counter's journal holds.
+fn identities(t: &Counter) -> Vec<String> {
+    let plain = t.dir.path().join("plain-identities.db");
+    let _ = std::fs::remove_file(&plain);
+    facepay_journal::rewrite::decrypt_copy(&t.db, &journal_key(&t.db), &plain).unwrap();
+    let conn = rusqlite::Connection::open(&plain).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT user_name, id_no FROM visits WHERE id_no IS NOT NULL")
+        .unwrap();
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!rows.is_empty(), "the journal holds identities");
+    rows.into_iter().flat_map(|(n, i)| [n, i]).collect()
+}
+
+fn pg_dump(pg: &PgServer) -> String {
+    let out = Command::new("pg_dump")
+        .env("PGPASSWORD", facepay_testkit::postgres::PASSWORD)
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &pg.port.to_string(),
+            "-U",
+            "facepay",
+            "facepay",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_fen() {
+    let pg = PgServer::start();
+    let (w01, cli01) = counter("W01", &pg.url()).await;
+    let (w02, cli02) = counter("W02", &pg.url()).await;
+    let (_w03, cli03) = counter("W03", &pg.url()).await;
+
+    // Before init: every counter is told what to do, and keeps serving.
+    let early = cli02.run(&["central", "sync", "--wait"]).await;
+    assert_eq!(early.code, Some(1));
+    assert_eq!(
+        early.json["code"], "central_no_identity_key",
+        "{}",
+        early.json
+    );
+
+    let init = cli01.run(&["central", "init"]).await;
+    assert!(init.ok, "{} {}", init.json, init.stderr);
+    assert_eq!(init.json["identityKey"], "created");
+    assert_eq!(init.json["schemaVersion"], 1);
+    // A second init changes nothing and keeps the key.
+    let again = cli01.run(&["central", "init"]).await;
+    assert!(again.ok, "{}", again.json);
+    assert_eq!(again.json["identityKey"], "enrolled");
+    assert_eq!(again.json["migrationsApplied"], 0);
+    // Another counter without the key may not make a second one.
+    let refused = cli02.run(&["central", "init"]).await;
+    assert_eq!(
+        refused.json["code"], "central_no_identity_key",
+        "{}",
+        refused.json
+    );
+    enroll(&cli01, &cli02).await;
+    enroll(&cli01, &cli03).await;
+
+    a_morning(&cli01, 4).await;
+    a_morning(&cli02, 3).await;
+    a_morning(&cli03, 0).await;
+    for cli in [&cli01, &cli02, &cli03] {
+        let synced = cli.run(&["central", "sync", "--wait"]).await;
+        assert!(synced.ok, "{} {}", synced.json, synced.stderr);
+        assert_eq!(synced.json["pending"], 0, "{}", synced.json);
+    }
+
+    let hospital = cli03
+        .run(&["central", "summary", "--date", DAY, "--json"])
+        .await;
+    assert!(hospital.ok, "{} {}", hospital.json, hospital.stderr);
+    let w01_net = local_net_fen(&cli01).await;
+    let w02_net = local_net_fen(&cli02).await;
+    assert_eq!(w01_net, 3 * 12050, "four paid, one refunded");
+    assert_eq!(fen(&hospital.json["totalFee"]), w01_net + w02_net);
+    let counters = hospital.json["counters"].as_array().unwrap();
+    let of = |id: &str| {
+        counters
+            .iter()
+            .find(|c| c["counterId"] == id)
+            .unwrap_or_else(|| panic!("{id} in {counters:?}"))
+            .clone()
+    };
+    assert_eq!(fen(&of("W01")["totalFee"]), w01_net);
+    assert_eq!(fen(&of("W02")["totalFee"]), w02_net);
+    assert_eq!(of("W01")["insured"]["count"], 4);
+    assert_eq!(of("W01")["insured"]["refundCount"], 1);
+    assert_eq!(fen(&hospital.json["selfPay"]["totalFee"]), 0);
+
+    // Shipping again ships nothing twice.
+    let rows = |table: &str| pg.psql_on("facepay", &format!("SELECT count(*) FROM {table}"));
+    let before = (rows("settlements"), rows("visits"), rows("deliveries"));
+    assert_eq!(before.0.trim(), "9", "4 + 1 refund at W01, 3 + 1 at W02");
+    let synced = cli01.run(&["central", "sync", "--wait"]).await;
+    assert!(synced.ok);
+    assert_eq!(synced.json["rowsShipped"], 0, "{}", synced.json);
+    assert_eq!(
+        (rows("settlements"), rows("visits"), rows("deliveries")),
+        before
+    );
+
+    // Every counter and its heartbeat, seen from any of them.
+    let status = cli02.run(&["central", "status", "--json"]).await;
+    assert!(status.ok, "{}", status.json);
+    let seen: Vec<&str> = status.json["counters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["counterId"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen, ["W01", "W02", "W03"]);
+    assert_eq!(status.json["counters"][0]["stale"], false);
+    assert_eq!(status.json["counters"][0]["pendingChanges"], 0);
+    assert_eq!(status.json["thisCounterPending"], 0);
+
+    // No name and no full 证件号 anywhere on the server; searchable by hash.
+    let dump = pg_dump(&pg);
+    for t in [&w01, &w02] {
+        for secret in identities(t) {
+            assert!(!dump.contains(&secret), "{secret} is on the server");
+        }
+    }
+    let hashed = pg.psql_on(
+        "facepay",
+        "SELECT count(*) FROM visits WHERE id_hmac IS NOT NULL AND id_no_masked LIKE '%*'",
+    );
+    assert_eq!(hashed.trim(), "7", "every visit (4 + 3) hashed and masked");
+    assert_eq!(rows("visits").trim(), "7");
+}
+
+#[tokio::test]
+async fn a_server_that_crashes_restarts_or_loses_its_copy_ends_with_every_row_once() {
+    let pg = PgServer::start();
+    let (w01, cli) = counter("W01", &pg.url()).await;
+    assert!(cli.run(&["central", "init"]).await.ok);
+    a_morning(&cli, 5).await;
+
+    // Down: the counter keeps serving and says why it cannot ship.
+    pg.crash();
+    let down = cli.run(&["central", "sync"]).await;
+    assert_eq!(down.code, Some(1));
+    assert_eq!(down.json["code"], "central_unreachable", "{}", down.json);
+    assert!(
+        !down.json["message"]
+            .as_str()
+            .unwrap()
+            .contains(facepay_testkit::postgres::PASSWORD)
+    );
+    let visit = cli.new_visit().await;
+    assert!(cli.settle(&visit, &format!("{DAY} 10:30:00")).await.ok);
+
+    // `sync --wait` started while it is down finishes once it is back.
+    let waiting = cli.cmd(&["central", "sync", "--wait"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    pg.start_again();
+    let synced = common::finish(waiting.wait_with_output().unwrap());
+    assert!(synced.ok, "{} {}", synced.json, synced.stderr);
+    assert_eq!(synced.json["pending"], 0);
+    let total = |pg: &PgServer| {
+        pg.psql_on(
+            "facepay",
+            &format!(
+                "SELECT count(*), sum(CASE state WHEN 'SUCCESS' THEN total_fee_fen
+                                                WHEN 'REFUND_SUCCESS' THEN -total_fee_fen END)
+                 FROM settlements WHERE business_day = '{DAY}'"
+            ),
+        )
+    };
+    let expected = format!("7|{}\n", local_net_fen(&cli).await);
+    assert_eq!(total(&pg), expected, "5 + 1 paid, 1 refund");
+
+    // The server restored from an older backup: it holds less than it
+    // acknowledged. The counter sends everything again, once.
+    pg.psql_on(
+        "facepay",
+        "DELETE FROM settlements; DELETE FROM visits; DELETE FROM deliveries;
+         UPDATE counters SET acknowledged_seq = 0",
+    );
+    let resent = cli.run(&["central", "sync", "--wait"]).await;
+    assert!(resent.ok, "{} {}", resent.json, resent.stderr);
+    assert_eq!(total(&pg), expected);
+    assert_eq!(
+        pg.psql_on("facepay", "SELECT count(*) FROM visits").trim(),
+        "6"
+    );
+
+    // The counter lost its acknowledgement (killed after the server's
+    // commit): the server's position is taken, nothing is applied twice.
+    {
+        let mut journal = facepay_journal::Journal::open(
+            &w01.db,
+            &journal_key(&w01.db),
+            "test",
+            std::sync::Arc::new(facepay_journal::SystemClock),
+        )
+        .unwrap();
+        journal
+            .write(|tx| {
+                tx.execute("UPDATE replication SET acknowledged_seq = 0", [])
+                    .map_err(facepay_journal::JournalError::from)
+            })
+            .unwrap();
+    }
+    let again = cli.run(&["central", "sync", "--wait"]).await;
+    assert!(again.ok);
+    assert_eq!(total(&pg), expected);
+}
+
+#[tokio::test]
+async fn a_server_on_a_newer_schema_or_another_key_is_refused_and_the_counter_serves_on() {
+    let pg = PgServer::start();
+    let (_w01, cli01) = counter("W01", &pg.url()).await;
+    let (_w02, cli02) = counter("W02", &pg.url()).await;
+    assert!(cli01.run(&["central", "init"]).await.ok);
+
+    // A newer FacePay Desk upgraded the schema.
+    pg.psql_on(
+        "facepay",
+        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+         VALUES (99, 'from_a_newer_desk', '2026-12-06', '0')",
+    );
+    a_morning(&cli01, 1).await;
+    let refused = cli01.run(&["central", "sync", "--wait"]).await;
+    assert_eq!(refused.code, Some(1));
+    assert_eq!(
+        refused.json["code"], "central_schema_too_new",
+        "{}",
+        refused.json
+    );
+    assert!(
+        refused.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("请升级本机")
+    );
+    // It still takes payments, and ships them once it is upgraded (here:
+    // once the server is back on its version).
+    let visit = cli01.new_visit().await;
+    assert!(cli01.settle(&visit, &format!("{DAY} 10:00:00")).await.ok);
+    pg.psql_on(
+        "facepay",
+        "DELETE FROM refinery_schema_history WHERE version = 99",
+    );
+    let synced = cli01.run(&["central", "sync", "--wait"]).await;
+    assert!(synced.ok, "{}", synced.json);
+    assert_eq!(
+        pg.psql_on("facepay", "SELECT count(*) FROM settlements")
+            .trim(),
+        "3"
+    );
+
+    // A counter that made a key of its own cannot join the hospital's hashes.
+    let own = "ab".repeat(32);
+    assert!(
+        cli02
+            .run_with(&["central", "identity-key", "--enroll"], own)
+            .await
+            .ok
+    );
+    let wrong = cli02.run(&["central", "sync", "--wait"]).await;
+    assert_eq!(
+        wrong.json["code"], "central_wrong_identity_key",
+        "{}",
+        wrong.json
+    );
+    assert_eq!(
+        pg.psql_on(
+            "facepay",
+            "SELECT count(*) FROM counters WHERE counter_id = 'W02'"
+        )
+        .trim(),
+        "0"
+    );
+}
+
+#[tokio::test]
+async fn the_password_is_kept_in_the_keystore_and_settings_are_checked() {
+    let pg = PgServer::start();
+    let (t, with_password) = counter("W01", &pg.url()).await;
+    assert!(with_password.run(&["central", "init"]).await.ok);
+
+    // The url as the settings file writes it: no password.
+    let cli = t
+        .env("FACEPAY_CENTRAL_URL", pg.url_without_password())
+        .env("FACEPAY_COUNTER_ID", "W01");
+    let refused = cli.run(&["central", "sync"]).await;
+    assert_eq!(
+        refused.json["code"], "central_unreachable",
+        "{}",
+        refused.json
+    );
+    let saved = cli
+        .run_with(
+            &["central", "password"],
+            format!("{}\n", facepay_testkit::postgres::PASSWORD),
+        )
+        .await;
+    assert!(saved.ok, "{} {}", saved.json, saved.stderr);
+    let synced = cli.run(&["central", "sync", "--wait"]).await;
+    assert!(synced.ok, "{} {}", synced.json, synced.stderr);
+    let password_file = std::fs::read_dir(t.dir.path().join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.ends_with("central-password.key"))
+        .expect("the password beside the journal's key");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&password_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by this user only");
+    }
+
+    // Without central: said so, with the setting to set.
+    let alone = t
+        .env_remove("FACEPAY_CENTRAL_URL")
+        .run(&["central", "status"])
+        .await;
+    assert_eq!(
+        alone.json["code"], "central_not_configured",
+        "{}",
+        alone.json
+    );
+    assert_eq!(alone.json["field"], "central.url");
+    // A server elsewhere in plain text: refused before anything is sent.
+    let remote = t
+        .env(
+            "FACEPAY_CENTRAL_URL",
+            "postgres://facepay:pw@his-db:5432/facepay",
+        )
+        .run(&["central", "status"])
+        .await;
+    assert_eq!(remote.json["code"], "config", "{}", remote.json);
+    assert_eq!(remote.json["field"], "central.url");
+    assert!(!remote.json.to_string().contains(":pw@"));
+}

@@ -1,0 +1,47 @@
+-- The hospital's central server (docs/central.md). Once this counter is
+-- enrolled (`replication` holds its one row), every change to a row the
+-- server keeps is listed in `changes`, in commit order (one writer); the
+-- shipper sends those rows as they are now and forgets the entries the
+-- server has acknowledged. Before enrolment nothing is listed: a counter
+-- without a server pays nothing.
+CREATE TABLE replication (
+    id                  INTEGER PRIMARY KEY CHECK (id = 1),
+    counter_id          TEXT NOT NULL,
+    -- The last entry the server confirmed it holds.
+    acknowledged_seq    INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged_seq >= 0),
+    enrolled_at         TEXT NOT NULL
+) STRICT;
+
+-- AUTOINCREMENT: an emptied list must never hand out a number at or below
+-- one already acknowledged, or its entry would be skipped.
+CREATE TABLE changes (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl     TEXT NOT NULL CHECK (tbl IN ('visits', 'settlements', 'outbox')),
+    row_id  INTEGER NOT NULL
+) STRICT;
+
+CREATE TRIGGER visits_listed_insert AFTER INSERT ON visits
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('visits', new.id);
+END;
+CREATE TRIGGER visits_listed_update AFTER UPDATE ON visits
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('visits', new.id);
+END;
+CREATE TRIGGER settlements_listed_insert AFTER INSERT ON settlements
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('settlements', new.id);
+END;
+CREATE TRIGGER outbox_listed_insert AFTER INSERT ON outbox
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('outbox', new.settlement_id);
+END;
+CREATE TRIGGER outbox_listed_update AFTER UPDATE ON outbox
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('outbox', new.settlement_id);
+END;
