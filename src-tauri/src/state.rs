@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use facepay_core::api::{Admin, Desk, DeskConfig, DeskError, Operator, Role, outbox_worker};
+use facepay_core::api::{
+    Admin, Desk, DeskConfig, DeskError, Operator, Role, central_worker, outbox_worker,
+};
 use tokio::sync::oneshot;
 
 use crate::IpcError;
@@ -146,7 +148,10 @@ impl AppState {
 
     pub fn spawn_worker(&self) {
         let desk = self.desk();
-        let task = tauri::async_runtime::spawn(outbox_worker(desk));
+        let task = tauri::async_runtime::spawn(async move {
+            // Both for as long as this desk lives; aborting the task stops both.
+            tokio::join!(outbox_worker(Arc::clone(&desk)), central_worker(desk));
+        });
         if let Some(old) = self
             .worker
             .lock()

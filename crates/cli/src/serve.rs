@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use facepay_bridge::TokenSource;
 use facepay_core::api::{
-    Admin, ConfigError, DEFAULT_BRIDGE_LISTEN, Desk, DeskError, bridge_listen, outbox_worker,
+    Admin, ConfigError, DEFAULT_BRIDGE_LISTEN, Desk, DeskError, bridge_listen, central_worker,
+    outbox_worker,
 };
 
 fn token_override() -> Option<String> {
@@ -54,7 +55,13 @@ pub async fn serve(desk: Desk, listen: Option<&str>) -> Result<Value, DeskError>
     let token = Arc::new(token_source(&desk)?);
     let token_file = token.path().display().to_string();
     let desk = Arc::new(desk);
-    let worker = tokio::spawn(outbox_worker(Arc::clone(&desk)));
+    let shipping = Arc::clone(&desk);
+    let worker = tokio::spawn(async move {
+        tokio::join!(
+            outbox_worker(Arc::clone(&shipping)),
+            central_worker(shipping)
+        );
+    });
     let served = Arc::clone(&desk);
     let bridge = facepay_bridge::start(Arc::new(move || Arc::clone(&served)), addr, token)
         .await

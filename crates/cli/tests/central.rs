@@ -430,3 +430,56 @@ async fn the_password_is_kept_in_the_keystore_and_settings_are_checked() {
     assert_eq!(remote.json["field"], "central.url");
     assert!(!remote.json.to_string().contains(":pw@"));
 }
+
+/// Polls `sql` on the server until it answers `want`, for up to `seconds`.
+async fn eventually(pg: &PgServer, sql: &str, want: &str, seconds: u64) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let got = pg.psql_on("facepay", sql);
+        if got.trim() == want || std::time::Instant::now() > deadline {
+            return got.trim().to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_running_counter_ships_each_settlement_within_seconds_and_beats_while_idle() {
+    let pg = PgServer::start();
+    let (_t, cli) = counter("W01", &pg.url()).await;
+    assert!(cli.run(&["central", "init"]).await.ok);
+    // The counter as a service (its worker ships as the panel's does).
+    let serving = common::Bridge::start(&cli).await;
+    assert_eq!(
+        eventually(
+            &pg,
+            "SELECT count(*) FROM heartbeats WHERE counter_id = 'W01'",
+            "1",
+            10
+        )
+        .await,
+        "1",
+        "a heartbeat as soon as it starts"
+    );
+    let visit = cli.new_visit().await;
+    let made = std::time::Instant::now();
+    assert!(cli.settle(&visit, &format!("{DAY} 09:00:00")).await.ok);
+    let sql = format!("SELECT count(*) FROM settlements WHERE out_biz_no = '{visit}'");
+    assert_eq!(eventually(&pg, &sql, "1", 10).await, "1");
+    assert!(
+        made.elapsed() < std::time::Duration::from_secs(8),
+        "on the server {:?} after it was made",
+        made.elapsed()
+    );
+    // And the delivery of its notification, once the outbox has sent it.
+    let delivered = format!(
+        "SELECT status FROM deliveries d JOIN settlements s
+           ON s.counter_id = d.counter_id AND s.local_id = d.settlement_local_id
+         WHERE s.out_biz_no = '{visit}'"
+    );
+    assert_eq!(
+        eventually(&pg, &delivered, "delivered", 10).await,
+        "delivered"
+    );
+    serving.kill();
+}

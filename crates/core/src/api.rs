@@ -6,7 +6,10 @@
 pub use crate::access::{
     Admin, Operator, OperatorView, PIN_ATTEMPTS, Pin, Role, SeatView, StaffId,
 };
-pub use crate::central::{CentralInit, CentralStatus, SYNC_PATIENCE, SyncReport};
+pub use crate::central::{
+    CentralInit, CentralStatus, CentralSyncState, CentralSyncView, HEARTBEAT_EVERY, SYNC_PATIENCE,
+    SyncReport, central_worker,
+};
 pub use crate::config::{
     BridgeConfig, CentralConfig, CentralSection, ConfigError, DEFAULT_BRIDGE_LISTEN, DeskConfig,
     FileConfig, HisNotify, bridge_listen,

@@ -55,6 +55,97 @@ pub struct CentralStatus {
     pub counters: Vec<CounterStatus>,
 }
 
+/// The status bar's 全院同步, as the worker last saw it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CentralSyncView {
+    /// `synced`, `behind` (entries waiting) or `offline` (with the reason).
+    pub state: CentralSyncState,
+    /// This counter's entries not yet on the server.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub pending: i64,
+    /// What the status bar shows: 全院同步：已同步 / 延迟 N 条 / 未连接.
+    pub label: String,
+    /// Why it is not connected (the server's or the network's words).
+    pub reason: Option<String>,
+}
+
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CentralSyncState {
+    Synced,
+    Behind,
+    Offline,
+}
+
+impl CentralSyncView {
+    fn of(result: &Result<i64, DeskError>) -> Self {
+        match result {
+            Ok(0) => Self {
+                state: CentralSyncState::Synced,
+                pending: 0,
+                label: "全院同步：已同步".into(),
+                reason: None,
+            },
+            Ok(n) => Self {
+                state: CentralSyncState::Behind,
+                pending: *n,
+                label: format!("全院同步：延迟 {n} 条"),
+                reason: None,
+            },
+            Err(e) => Self {
+                state: CentralSyncState::Offline,
+                pending: 0,
+                label: "全院同步：未连接".into(),
+                reason: Some(e.to_string()),
+            },
+        }
+    }
+}
+
+/// Entries waiting are shipped this soon after they are made.
+const SHIP_EVERY: Duration = Duration::from_secs(2);
+/// A counter with nothing to ship still says it is alive this often.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
+/// The longest pause after failures (the server down for a while).
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Ship to the hospital's server for as long as the desk lives (spawn it on
+/// the app's runtime; abort the task to stop it). Returns at once when no
+/// server is configured. The counter never waits for it: each step runs on
+/// a thread of its own and touches the journal only briefly.
+pub async fn central_worker(desk: std::sync::Arc<Desk>) {
+    if desk.config.central.is_none() {
+        return;
+    }
+    let mut last_beat: Option<Instant> = None;
+    let mut pause = SHIP_EVERY;
+    loop {
+        let waiting = desk
+            .read(replication::position)
+            .map(|p| p.map_or(1, |p| p.pending));
+        let due = last_beat.is_none_or(|t| t.elapsed() >= HEARTBEAT_EVERY);
+        if due || !matches!(waiting, Ok(0)) {
+            let worker = std::sync::Arc::clone(&desk);
+            let result = tokio::task::spawn_blocking(move || worker.central_step())
+                .await
+                .unwrap_or_else(|e| Err(DeskError::Internal(format!("全院同步：{e}"))));
+            let view = CentralSyncView::of(&result);
+            if let Err(e) = &result {
+                tracing::warn!("central sync: {e}");
+                pause = (pause * 2).min(MAX_BACKOFF);
+            } else {
+                last_beat = Some(Instant::now());
+                pause = SHIP_EVERY;
+            }
+            *desk.central_state.lock().unwrap_or_else(|p| p.into_inner()) = Some(view);
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
 /// How long `central sync --wait` keeps trying an unreachable server.
 pub const SYNC_PATIENCE: Duration = Duration::from_secs(20);
 
@@ -165,13 +256,14 @@ impl Desk {
 
     /// Ship until the server holds everything this counter committed before
     /// the call; `patience` bounds the retries of an unreachable server.
-    fn central_sync_here(&self, patience: Duration) -> Result<SyncReport, DeskError> {
+    fn central_sync_here(&self, patience: Duration, target: i64) -> Result<SyncReport, DeskError> {
         let url = self.central_url()?;
         let key = self.identity_key()?;
         let counter_id = self.config.counter_id.as_str().to_owned();
         let local = DeskLocal(self);
         let before = local.enroll(&counter_id)?;
-        let target = self.read(replication::last_seq)?;
+        // Everything listed by now, enrolment's own listing included.
+        let target = target.max(self.read(replication::last_seq)?);
         let shipped = facepay_central::sync_until(
             &url,
             &local,
@@ -212,11 +304,40 @@ impl Desk {
             counters,
         })
     }
+    /// The status bar's 全院同步 (`None` without a server, or before the first step).
+    pub fn central_sync_view(&self) -> Option<CentralSyncView> {
+        self.config.central.as_ref()?;
+        Some(
+            self.central_state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .unwrap_or(CentralSyncView {
+                    state: CentralSyncState::Behind,
+                    pending: 0,
+                    label: "全院同步：正在连接".into(),
+                    reason: None,
+                }),
+        )
+    }
+
+    /// One step of the worker: ship what is waiting (one connection, as many
+    /// batches as are ready). Entries still waiting afterwards.
+    fn central_step(&self) -> Result<i64, DeskError> {
+        off_runtime(|| {
+            let target = self.read(replication::last_seq)?;
+            Ok(self.central_sync_here(Duration::ZERO, target)?.pending)
+        })
+    }
+
     pub fn central_init(&self, admin: &Admin) -> Result<CentralInit, DeskError> {
         off_runtime(|| self.central_init_here(admin))
     }
     pub fn central_sync(&self, patience: Duration) -> Result<SyncReport, DeskError> {
-        off_runtime(|| self.central_sync_here(patience))
+        off_runtime(|| {
+            let target = self.read(replication::last_seq)?;
+            self.central_sync_here(patience, target)
+        })
     }
     pub fn central_summary(&self, date: &str) -> Result<HospitalDay, DeskError> {
         off_runtime(|| self.central_summary_here(date))

@@ -41,6 +41,8 @@ pub struct Desk {
     /// Why the journal was opened read-only (a full or read-only disk).
     degraded: Option<Degraded>,
     pub(crate) wake: tokio::sync::Notify,
+    /// How the last shipping to the hospital's server went (status bar).
+    pub(crate) central_state: Mutex<Option<crate::central::CentralSyncView>>,
     /// Who is signed in at the panel; shared with the desk that replaces this
     /// one when 设置 are saved.
     pub(crate) seat: Arc<Seat>,
@@ -128,6 +130,7 @@ impl Desk {
                 cause: e.to_string(),
             }),
             wake: tokio::sync::Notify::new(),
+            central_state: Mutex::new(None),
             seat,
         }
     }

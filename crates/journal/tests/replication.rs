@@ -20,7 +20,11 @@ fn a_counter_lists_its_changes_only_once_enrolled_and_forgets_what_the_server_ho
     let mut f = journal_at("2026-11-25 09:00:00");
     record(
         &mut f.journal,
-        &notify("H44170200001W01000000000001", "SUCCESS", "2026-11-25 09:00:00"),
+        &notify(
+            "H44170200001W01000000000001",
+            "SUCCESS",
+            "2026-11-25 09:00:00",
+        ),
     );
     assert_eq!(replication::position(f.journal.conn()).unwrap(), None);
     let listed: i64 = f
@@ -81,7 +85,11 @@ fn a_counter_lists_its_changes_only_once_enrolled_and_forgets_what_the_server_ho
     );
     record(
         &mut f.journal,
-        &notify("H44170200001W01000000000002", "SUCCESS", "2026-11-25 09:10:00"),
+        &notify(
+            "H44170200001W01000000000002",
+            "SUCCESS",
+            "2026-11-25 09:10:00",
+        ),
     );
     let next = replication::batch(f.journal.conn(), up_to, 100).unwrap();
     assert!(next.up_to_seq > up_to);
@@ -98,7 +106,11 @@ fn after_a_rekey_the_next_change_is_still_numbered_above_the_acknowledged_one() 
     let now = f.journal.now();
     record(
         &mut f.journal,
-        &notify("H44170200001W01000000000001", "SUCCESS", "2026-11-25 09:00:00"),
+        &notify(
+            "H44170200001W01000000000001",
+            "SUCCESS",
+            "2026-11-25 09:00:00",
+        ),
     );
     f.journal
         .write(|tx| replication::enroll(tx, &w01(), &now))
@@ -118,7 +130,11 @@ fn after_a_rekey_the_next_change_is_still_numbered_above_the_acknowledged_one() 
     let mut journal = facepay_journal::Journal::open(&path, &new, "test", clock).unwrap();
     record(
         &mut journal,
-        &notify("H44170200001W01000000000002", "SUCCESS", "2026-11-25 10:00:00"),
+        &notify(
+            "H44170200001W01000000000002",
+            "SUCCESS",
+            "2026-11-25 10:00:00",
+        ),
     );
     let next = replication::batch(journal.conn(), batch.up_to_seq, 100).unwrap();
     assert_eq!(

@@ -1,6 +1,6 @@
 //! The app itself: what it is connected to, the status bar, windows.
 
-use facepay_core::api::{SeatView, TransportKind};
+use facepay_core::api::{CentralSyncView, SeatView, TransportKind};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder};
 
@@ -83,6 +83,8 @@ pub struct Status {
     pub bridge: Option<String>,
     /// Why the configured HIS bridge is not serving.
     pub bridge_error: Option<String>,
+    /// 全院同步, when the hospital's central server is configured.
+    pub central: Option<CentralSyncView>,
 }
 
 #[tauri::command]
@@ -108,6 +110,7 @@ pub async fn status(state: State<'_, AppState>) -> Result<Status, IpcError> {
         held: desk.held_count()?,
         bridge: state.bridge.addr().map(|a| a.to_string()),
         bridge_error: state.bridge.error(),
+        central: desk.central_sync_view(),
     })
 }
 

@@ -54,6 +54,15 @@ export function StatusBar({ onOpen, onSeat }: Props) {
       {s.bridgeError && (
         <span class="clock-warning bridge-warning" id="bridge-warning" title={s.bridgeError}>HIS 接口未启动：{s.bridgeError}</span>
       )}
+      {s.central && (
+        <span
+          class={`central central-${s.central.state}`}
+          id="central-sync"
+          title={s.central.reason ?? "本机记录同步到全院库的情况"}
+        >
+          {s.central.label}
+        </span>
+      )}
       {s.journalReadOnly && (
         <span class="clock-warning" id="journal-read-only" title={s.journalReadOnly}>记录库只读</span>
       )}

@@ -24,7 +24,7 @@ export const settingsCommands: Pick<Backend, "appInfo" | "status" | "uiReady" | 
     undelivered: fake.rows.filter((r) => r.delivery !== "delivered").length, pending: fake.calls.length,
     operatorName: fake.sitting?.operator.name ?? fake.settings.operatorName,
     seat: seatView(), clockWarning: null, journalReadOnly: null, held: fake.rows.filter((r) => r.delivery === "held").length,
-    bridge: fake.settings.bridgeListen || null, bridgeError: null,
+    bridge: fake.settings.bridgeListen || null, bridgeError: null, central: null,
   }),
   uiReady: async () => 0,
   // One page plays both windows: the records window is a route of it.
