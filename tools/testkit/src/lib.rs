@@ -7,6 +7,7 @@
 
 mod http;
 pub mod postgres;
+pub mod proxy;
 
 use std::path::{Path, PathBuf};
 
