@@ -13,7 +13,7 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Cli, journal_key, temp_db};
 use facepay_journal::{Journal, SystemClock, replication};
