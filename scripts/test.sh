@@ -19,7 +19,7 @@ step "format"
 cargo fmt --all -- --check
 
 step "engine crates never depend on Tauri or WebKit"
-engine=(-p nhsa-protocol -p nhsa-terminal -p facepay-sim -p nation-ec-fake -p nation-ec-host -p facepay-keystore -p facepay-journal -p facepay-core -p facepay-bridge -p facepay-cli -p facepay-bench)
+engine=(-p nhsa-protocol -p nhsa-terminal -p facepay-sim -p nation-ec-fake -p nation-ec-host -p facepay-keystore -p facepay-journal -p facepay-central -p facepay-core -p facepay-bridge -p facepay-cli -p facepay-bench)
 if cargo tree "${engine[@]}" -e normal,build,dev --prefix none | grep -Eiq '^(tauri|webkit|gtk|wry)'; then
   echo "an engine crate pulls in Tauri/WebKit:" >&2
   cargo tree "${engine[@]}" -e normal,build,dev -i tauri 2>&1 | head -20 >&2

@@ -183,3 +183,61 @@ pub fn counters(client: &mut Client) -> Result<Vec<CounterStatus>, CentralError>
         })
         .collect())
 }
+
+/// One settlement as the hospital's search shows it: masked, with its counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CentralSettlement {
+    pub counter_id: String,
+    pub local_id: i64,
+    pub business_day: String,
+    pub setl_time: String,
+    pub out_biz_no: String,
+    pub state: String,
+    pub self_pay: bool,
+    pub total_fee: String,
+    pub medical_settle_no: Option<String>,
+    pub operator_id: String,
+    pub office_name: Option<String>,
+    pub user_name: Option<String>,
+    pub id_no: Option<String>,
+}
+
+/// The largest page a search returns.
+pub const MAX_SEARCH: i64 = 500;
+
+/// A person's settlements at every counter, newest first, found by the keyed
+/// hash of their 证件号 (the server never sees the number).
+pub fn settlements_of_person(
+    client: &mut Client,
+    id_hmac: &str,
+    limit: i64,
+) -> Result<Vec<CentralSettlement>, CentralError> {
+    let rows = client.query(
+        "SELECT counter_id, local_id, to_char(business_day, 'YYYY-MM-DD'),
+                to_char(setl_time, 'YYYY-MM-DD HH24:MI:SS'), out_biz_no, state, self_pay,
+                total_fee_fen, medical_settle_no, operator_id, office_name, user_name_masked,
+                id_no_masked
+         FROM settlements WHERE id_hmac = $1
+         ORDER BY business_day DESC, setl_time DESC, counter_id, local_id DESC LIMIT $2",
+        &[&id_hmac, &limit.clamp(1, MAX_SEARCH)],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| CentralSettlement {
+            counter_id: r.get(0),
+            local_id: r.get(1),
+            business_day: r.get(2),
+            setl_time: r.get(3),
+            out_biz_no: r.get(4),
+            state: r.get(5),
+            self_pay: r.get(6),
+            total_fee: yuan(r.get(7)),
+            medical_settle_no: r.get(8),
+            operator_id: r.get(9),
+            office_name: r.get(10),
+            user_name: r.get(11),
+            id_no: r.get(12),
+        })
+        .collect())
+}

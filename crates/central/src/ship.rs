@@ -194,6 +194,8 @@ fn masked_name(name: Option<&str>) -> Option<String> {
     name.map(|n| mask(Kind::Name, n))
 }
 
+/// Each table's rows in one statement (arrays unnested): a batch is three
+/// round trips, not one per row.
 fn apply(
     tx: &mut Transaction<'_>,
     counter_id: &str,
@@ -201,161 +203,195 @@ fn apply(
     key: &IdentityKey,
 ) -> Result<(), CentralError> {
     if !batch.visits.is_empty() {
-        let stmt = tx.prepare(
-            "INSERT INTO visits (counter_id, local_id, created_at, out_biz_no, operator_id,
-                 operator_name, office_id, office_name, business_type, auth_no, user_name_masked,
-                 id_no_masked, id_hmac, id_type, insu_org, identified_at, source, credential)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-             ON CONFLICT (counter_id, local_id, created_at) DO UPDATE SET
-                 auth_no = excluded.auth_no,
-                 user_name_masked = coalesce(excluded.user_name_masked, visits.user_name_masked),
-                 id_no_masked = coalesce(excluded.id_no_masked, visits.id_no_masked),
-                 id_hmac = coalesce(excluded.id_hmac, visits.id_hmac),
-                 id_type = coalesce(excluded.id_type, visits.id_type),
-                 insu_org = coalesce(excluded.insu_org, visits.insu_org),
-                 identified_at = coalesce(excluded.identified_at, visits.identified_at)",
-        )?;
-        for v in &batch.visits {
-            visit(tx, &stmt, counter_id, v, key)?;
-        }
+        visits(tx, counter_id, &batch.visits, key)?;
     }
     if !batch.settlements.is_empty() {
-        let stmt = tx.prepare(
-            "INSERT INTO settlements (counter_id, local_id, business_day, visit_local_id,
-                 original_local_id, out_biz_no, auth_no, state, operator_id, operator_name,
-                 office_id, office_name, biz_type, user_name_masked, id_no_masked, id_hmac,
-                 total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no,
-                 fail_reason, setl_time, self_pay, source, credential, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                     $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)
-             ON CONFLICT (counter_id, local_id, business_day) DO UPDATE SET
-                 user_name_masked = coalesce(excluded.user_name_masked, settlements.user_name_masked),
-                 id_hmac = coalesce(excluded.id_hmac, settlements.id_hmac)",
-        )?;
-        for s in &batch.settlements {
-            settlement(tx, &stmt, counter_id, s, key)?;
-        }
+        settlements(tx, counter_id, &batch.settlements, key)?;
     }
     if !batch.deliveries.is_empty() {
-        let stmt = tx.prepare(
-            "INSERT INTO deliveries (counter_id, settlement_local_id, status, attempts, delivered_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (counter_id, settlement_local_id) DO UPDATE SET
-                 status = excluded.status, attempts = excluded.attempts,
-                 delivered_at = excluded.delivered_at",
-        )?;
-        for d in &batch.deliveries {
-            delivery(tx, &stmt, counter_id, d)?;
-        }
+        deliveries(tx, counter_id, &batch.deliveries)?;
     }
     Ok(())
 }
 
-fn visit(
+fn visits(
     tx: &mut Transaction<'_>,
-    stmt: &postgres::Statement,
     counter_id: &str,
-    v: &VisitRow,
+    rows: &[VisitRow],
     key: &IdentityKey,
 ) -> Result<(), CentralError> {
-    let id_no_masked = match (&v.id_no, &v.id_no_last4) {
+    let mut created = Vec::with_capacity(rows.len());
+    let mut identified = Vec::with_capacity(rows.len());
+    for v in rows {
+        created.push(stamp("created_at", &v.created_at)?);
+        identified.push(
+            v.identified_at
+                .as_deref()
+                .map(|t| stamp("identified_at", t))
+                .transpose()?,
+        );
+    }
+    let col = |f: fn(&VisitRow) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+    let text = |f: fn(&VisitRow) -> &str| {
+        rows.iter()
+            .map(|v| f(v).to_owned())
+            .collect::<Vec<String>>()
+    };
+    let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+    let id_no_masked = col(|v| match (&v.id_no, &v.id_no_last4) {
         (Some(full), _) => Some(mask(Kind::IdNo, full)),
         (None, Some(last4)) => Some(masked_from_last4(last4, 18)),
         (None, None) => None,
-    };
-    let identified_at = v
-        .identified_at
-        .as_deref()
-        .map(|t| stamp("identified_at", t))
-        .transpose()?;
+    });
+    let hashes: Vec<Option<String>> = rows
+        .iter()
+        .map(|v| v.id_no.as_deref().map(|n| key.hash_id_no(n)))
+        .collect();
     tx.execute(
-        stmt,
+        "INSERT INTO visits (counter_id, local_id, created_at, out_biz_no, operator_id,
+             operator_name, office_id, office_name, business_type, auth_no, user_name_masked,
+             id_no_masked, id_hmac, id_type, insu_org, identified_at, source, credential)
+         SELECT $1, * FROM unnest($2::bigint[], $3::timestamp[], $4::text[], $5::text[],
+             $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+             $12::text[], $13::text[], $14::text[], $15::text[], $16::timestamp[], $17::text[],
+             $18::text[])
+         ON CONFLICT (counter_id, local_id, created_at) DO UPDATE SET
+             auth_no = excluded.auth_no,
+             user_name_masked = coalesce(excluded.user_name_masked, visits.user_name_masked),
+             id_no_masked = coalesce(excluded.id_no_masked, visits.id_no_masked),
+             id_hmac = coalesce(excluded.id_hmac, visits.id_hmac),
+             id_type = coalesce(excluded.id_type, visits.id_type),
+             insu_org = coalesce(excluded.insu_org, visits.insu_org),
+             identified_at = coalesce(excluded.identified_at, visits.identified_at)",
         &[
             &counter_id,
-            &v.id,
-            &stamp("created_at", &v.created_at)?,
-            &v.out_biz_no,
-            &v.operator_id,
-            &v.operator_name,
-            &v.office_id,
-            &v.office_name,
-            &v.business_type,
-            &v.auth_no,
-            &masked_name(v.user_name.as_deref()),
+            &ids,
+            &created,
+            &text(|v| &v.out_biz_no),
+            &text(|v| &v.operator_id),
+            &text(|v| &v.operator_name),
+            &text(|v| &v.office_id),
+            &text(|v| &v.office_name),
+            &text(|v| &v.business_type),
+            &col(|v| v.auth_no.clone()),
+            &col(|v| masked_name(v.user_name.as_deref())),
             &id_no_masked,
-            &v.id_no.as_deref().map(|n| key.hash_id_no(n)),
-            &v.id_type,
-            &v.insu_org,
-            &identified_at,
-            &v.source,
-            &v.credential,
+            &hashes,
+            &col(|v| v.id_type.clone()),
+            &col(|v| v.insu_org.clone()),
+            &identified,
+            &text(|v| &v.source),
+            &text(|v| &v.credential),
         ],
     )?;
     Ok(())
 }
 
-fn settlement(
+fn settlements(
     tx: &mut Transaction<'_>,
-    stmt: &postgres::Statement,
     counter_id: &str,
-    s: &SettlementRow,
+    rows: &[SettlementRow],
     key: &IdentityKey,
 ) -> Result<(), CentralError> {
+    let mut days = Vec::with_capacity(rows.len());
+    let mut setl_times = Vec::with_capacity(rows.len());
+    let mut created = Vec::with_capacity(rows.len());
+    for s in rows {
+        days.push(day(&s.business_day)?);
+        setl_times.push(stamp("setl_time", &s.setl_time)?);
+        created.push(stamp("created_at", &s.created_at)?);
+    }
+    let col = |f: fn(&SettlementRow) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+    let text = |f: fn(&SettlementRow) -> &str| {
+        rows.iter()
+            .map(|s| f(s).to_owned())
+            .collect::<Vec<String>>()
+    };
+    let int = |f: fn(&SettlementRow) -> Option<i64>| rows.iter().map(f).collect::<Vec<_>>();
+    let hashes: Vec<Option<String>> = rows
+        .iter()
+        .map(|s| s.id_no.as_deref().map(|n| key.hash_id_no(n)))
+        .collect();
     tx.execute(
-        stmt,
+        "INSERT INTO settlements (counter_id, local_id, business_day, visit_local_id,
+             original_local_id, out_biz_no, auth_no, state, operator_id, operator_name,
+             office_id, office_name, biz_type, user_name_masked, id_no_masked, id_hmac,
+             total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no,
+             fail_reason, setl_time, self_pay, source, credential, created_at)
+         SELECT $1, * FROM unnest($2::bigint[], $3::date[], $4::bigint[], $5::bigint[],
+             $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+             $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[],
+             $18::bigint[], $19::bigint[], $20::bigint[], $21::bigint[], $22::text[],
+             $23::text[], $24::timestamp[], $25::boolean[], $26::text[], $27::text[],
+             $28::timestamp[])
+         ON CONFLICT (counter_id, local_id, business_day) DO UPDATE SET
+             user_name_masked = coalesce(excluded.user_name_masked, settlements.user_name_masked),
+             id_hmac = coalesce(excluded.id_hmac, settlements.id_hmac)",
         &[
             &counter_id,
-            &s.id,
-            &day(&s.business_day)?,
-            &s.visit_id,
-            &s.original_id,
-            &s.out_biz_no,
-            &s.auth_no,
-            &s.state,
-            &s.operator_id,
-            &s.operator_name,
-            &s.office_id,
-            &s.office_name,
-            &s.biz_type,
-            &masked_name(s.user_name.as_deref()),
-            &s.id_no_last4.as_deref().map(|l| masked_from_last4(l, 18)),
-            &s.id_no.as_deref().map(|n| key.hash_id_no(n)),
-            &s.total_fee_fen,
-            &s.own_fen,
-            &s.hif_fen,
-            &s.acct_fen,
-            &s.hifp_fen,
-            &s.medical_settle_no,
-            &s.fail_reason,
-            &stamp("setl_time", &s.setl_time)?,
-            &s.self_pay,
-            &s.source,
-            &s.credential,
-            &stamp("created_at", &s.created_at)?,
+            &rows.iter().map(|s| s.id).collect::<Vec<i64>>(),
+            &days,
+            &int(|s| s.visit_id),
+            &int(|s| s.original_id),
+            &text(|s| &s.out_biz_no),
+            &col(|s| s.auth_no.clone()),
+            &text(|s| &s.state),
+            &text(|s| &s.operator_id),
+            &text(|s| &s.operator_name),
+            &col(|s| s.office_id.clone()),
+            &col(|s| s.office_name.clone()),
+            &text(|s| &s.biz_type),
+            &col(|s| masked_name(s.user_name.as_deref())),
+            &col(|s| s.id_no_last4.as_deref().map(|l| masked_from_last4(l, 18))),
+            &hashes,
+            &rows.iter().map(|s| s.total_fee_fen).collect::<Vec<i64>>(),
+            &int(|s| s.own_fen),
+            &int(|s| s.hif_fen),
+            &int(|s| s.acct_fen),
+            &int(|s| s.hifp_fen),
+            &col(|s| s.medical_settle_no.clone()),
+            &col(|s| s.fail_reason.clone()),
+            &setl_times,
+            &rows.iter().map(|s| s.self_pay).collect::<Vec<bool>>(),
+            &text(|s| &s.source),
+            &text(|s| &s.credential),
+            &created,
         ],
     )?;
     Ok(())
 }
 
-fn delivery(
+fn deliveries(
     tx: &mut Transaction<'_>,
-    stmt: &postgres::Statement,
     counter_id: &str,
-    d: &DeliveryRow,
+    rows: &[DeliveryRow],
 ) -> Result<(), CentralError> {
-    let attempts = i32::try_from(d.attempts).unwrap_or(i32::MAX);
-    let delivered_at = d
-        .delivered_at
-        .as_deref()
-        .map(|t| stamp("delivered_at", t))
-        .transpose()?;
+    let delivered_at = rows
+        .iter()
+        .map(|d| {
+            d.delivered_at
+                .as_deref()
+                .map(|t| stamp("delivered_at", t))
+                .transpose()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     tx.execute(
-        stmt,
+        "INSERT INTO deliveries (counter_id, settlement_local_id, status, attempts, delivered_at)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::integer[], $5::timestamp[])
+         ON CONFLICT (counter_id, settlement_local_id) DO UPDATE SET
+             status = excluded.status, attempts = excluded.attempts,
+             delivered_at = excluded.delivered_at",
         &[
             &counter_id,
-            &d.settlement_id,
-            &d.status,
-            &attempts,
+            &rows.iter().map(|d| d.settlement_id).collect::<Vec<i64>>(),
+            &rows
+                .iter()
+                .map(|d| d.status.clone())
+                .collect::<Vec<String>>(),
+            &rows
+                .iter()
+                .map(|d| i32::try_from(d.attempts).unwrap_or(i32::MAX))
+                .collect::<Vec<i32>>(),
             &delivered_at,
         ],
     )?;

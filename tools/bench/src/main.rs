@@ -4,6 +4,7 @@
 //! the targets in BENCHMARKS.md name. Prints a Markdown table.
 
 mod bridge;
+mod central;
 mod generate;
 mod sign_in;
 
@@ -39,6 +40,16 @@ struct Args {
     /// Only time wrong PINs for an existing and an unknown 工号.
     #[arg(long)]
     sign_in: bool,
+    /// Only the central server's figures (issue 20): a real PostgreSQL
+    /// started for the run, `--central-rows` settlements in it.
+    #[arg(long)]
+    central: bool,
+    /// Settlements generated on the central server for its queries.
+    #[arg(long, default_value_t = 10_000_000)]
+    central_rows: u64,
+    /// Visits a counter makes while offline before it catches up.
+    #[arg(long, default_value_t = 1000)]
+    offline_visits: usize,
     /// Only make (or extend) the journal and print its path: for
     /// scripts/measure-keys.sh, which opens it in the real window.
     #[arg(long)]
@@ -76,6 +87,10 @@ fn main() {
     }
     if args.sign_in {
         sign_in::run(args.samples);
+        return;
+    }
+    if args.central {
+        central::run(args.samples, args.offline_visits, args.central_rows);
         return;
     }
     // First, on a quiet machine: the generated journal's writes would still be
@@ -324,6 +339,16 @@ pub(crate) fn desk_with_clock(
     url: &str,
     clock: Arc<dyn facepay_journal::Clock>,
 ) -> Arc<Desk> {
+    desk_configured(db, url, clock, None)
+}
+
+/// [`desk_with_clock`], shipping to the central server at `central` when given.
+pub(crate) fn desk_configured(
+    db: &std::path::Path,
+    url: &str,
+    clock: Arc<dyn facepay_journal::Clock>,
+    central: Option<&str>,
+) -> Arc<Desk> {
     let transport = Arc::new(HttpTransport::new(url).unwrap_or_else(|e| panic!("{e}")));
     let mut cfg = facepay_core::config::FileConfig::default();
     cfg.override_from(|k| match k {
@@ -342,6 +367,7 @@ pub(crate) fn desk_with_clock(
         "FACEPAY_OPERATOR_NAME" => Some("林晓燕".into()),
         "FACEPAY_OFFICE_ID" => Some("0301".into()),
         "FACEPAY_OFFICE_NAME" => Some("挂号收费处".into()),
+        "FACEPAY_CENTRAL_URL" => central.map(str::to_owned),
         _ => None,
     });
     let cfg: DeskConfig = cfg.validate().unwrap_or_else(|e| panic!("{e}"));
