@@ -67,7 +67,7 @@ impl From<postgres::Error> for CentralError {
         // permission); the driver's otherwise (a dropped connection).
         match e.as_db_error() {
             Some(db) => CentralError::Server(format!("{} ({})", db.message(), db.code().code())),
-            None => CentralError::Server(e.to_string()),
+            None => CentralError::Server(crate::url::with_causes(&e)),
         }
     }
 }

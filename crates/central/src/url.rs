@@ -2,11 +2,17 @@
 //! configuration file: it comes from the keystore, or — for scripts and
 //! tests — from `FACEPAY_CENTRAL_URL`. Plain connections only to this
 //! machine: a 证件号's hash and the hospital's money must not cross a ward
-//! network readable by anyone on it.
+//! network readable by anyone on it. Any other server is reached over TLS,
+//! its certificate verified against the hospital's CA (`ca_file`) and its
+//! name against the address.
 
 use std::net::IpAddr;
+use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use postgres::config::SslMode;
 
 use postgres::config::Host;
 
@@ -19,11 +25,14 @@ pub struct CentralUrl {
     shown: String,
     /// As written: what two settings are compared by.
     text: String,
+    /// Verified TLS, when a CA is configured.
+    tls: Option<Arc<rustls::ClientConfig>>,
+    ca_file: Option<std::path::PathBuf>,
 }
 
 impl PartialEq for CentralUrl {
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
+        self.text == other.text && self.ca_file == other.ca_file
     }
 }
 
@@ -47,8 +56,9 @@ fn invalid(message: impl Into<String>) -> CentralError {
 }
 
 impl CentralUrl {
-    /// Parse `text` (`postgres://user[:password]@host:port/db`).
-    pub fn parse(text: &str) -> Result<Self, CentralError> {
+    /// Parse `text` (`postgres://user[:password]@host:port/db`); with
+    /// `ca_file` (PEM), connections use TLS verified against it.
+    pub fn parse(text: &str, ca_file: Option<&Path>) -> Result<Self, CentralError> {
         let text = text.trim();
         if !(text.starts_with("postgres://") || text.starts_with("postgresql://")) {
             return Err(invalid(
@@ -64,11 +74,22 @@ impl CentralUrl {
         let [host] = hosts.as_slice() else {
             return Err(invalid("应只有一台服务器（主备切换由数据库管理员负责）"));
         };
-        if !is_local(host) {
+        let tls = ca_file.map(tls_config).transpose()?;
+        if tls.is_none() && !is_local(host) {
             return Err(invalid(
-                "全院库不在本机：本版本只以明文连接本机（127.0.0.1、localhost 或本机套接字）的数据库，\
-                 连接其他服务器所需的 TLS 尚未支持",
+                "全院库不在本机，必须用 TLS 连接：请设置 [central] ca_file（医院 CA 的证书，PEM 格式）；\
+                 只有本机（127.0.0.1、localhost 或本机套接字）的数据库可以不加密",
             ));
+        }
+        if tls.is_some() {
+            if matches!(host, Host::Tcp(_)) {
+                config.ssl_mode(SslMode::Require);
+            } else {
+                return Err(CentralError::Invalid {
+                    field: "central.ca_file",
+                    message: "本机套接字不使用 TLS：请去掉 ca_file，或改用主机名连接".into(),
+                });
+            }
         }
         if config.get_user().is_none() {
             return Err(invalid("缺少用户名（postgres://用户名@主机/库名）"));
@@ -95,6 +116,8 @@ impl CentralUrl {
             config,
             shown,
             text: text.to_owned(),
+            tls,
+            ca_file: ca_file.map(Path::to_path_buf),
         })
     }
 
@@ -116,16 +139,68 @@ impl CentralUrl {
     }
 
     pub fn connect(&self) -> Result<postgres::Client, CentralError> {
-        self.config
-            .connect(postgres::NoTls)
-            .map_err(|e| CentralError::Unreachable {
-                server: self.shown.clone(),
-                cause: e
-                    .as_db_error()
-                    .map(|d| d.message().to_owned())
-                    .unwrap_or_else(|| e.to_string()),
-            })
+        let connected = match &self.tls {
+            Some(tls) => self
+                .config
+                .connect(tokio_postgres_rustls::MakeRustlsConnect::new(
+                    (**tls).clone(),
+                )),
+            None => self.config.connect(postgres::NoTls),
+        };
+        connected.map_err(|e| CentralError::Unreachable {
+            server: self.shown.clone(),
+            cause: e
+                .as_db_error()
+                .map(|d| d.message().to_owned())
+                .unwrap_or_else(|| with_causes(&e)),
+        })
     }
+}
+
+/// An error and what caused it ("error performing TLS handshake：invalid
+/// peer certificate: UnknownIssuer"): the first line alone says too little.
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push('：');
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// TLS that trusts only the hospital's CA in `path` (PEM).
+fn tls_config(path: &Path) -> Result<Arc<rustls::ClientConfig>, CentralError> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let invalid = |message: String| CentralError::Invalid {
+        field: "central.ca_file",
+        message,
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| invalid(format!("无法读取 {}：{e}", path.display())))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(format!("{} 不是 PEM 格式的证书：{e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(invalid(format!("{} 中没有证书", path.display())));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        roots
+            .add(cert)
+            .map_err(|e| invalid(format!("{} 中的证书无法使用：{e}", path.display())))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 fn is_local(host: &Host) -> bool {
@@ -151,24 +226,25 @@ mod tests {
             "postgres://facepay:secret@localhost/facepay",
             "postgresql://facepay@[::1]:6543/facepay",
         ] {
-            assert!(CentralUrl::parse(ok).is_ok(), "{ok}");
+            assert!(CentralUrl::parse(ok, None).is_ok(), "{ok}");
         }
         for (bad, says) in [
-            ("postgres://facepay@his-db:5432/facepay", "TLS"),
-            ("postgres://facepay@10.0.0.5/facepay", "TLS"),
+            ("postgres://facepay@his-db:5432/facepay", "ca_file"),
+            ("postgres://facepay@10.0.0.5/facepay", "ca_file"),
             ("mysql://facepay@127.0.0.1/facepay", "postgres://"),
             ("postgres://127.0.0.1/facepay", "用户名"),
             ("postgres://facepay@127.0.0.1", "数据库名"),
             ("postgres://facepay@127.0.0.1/face\npay", "控制字符"),
         ] {
-            let e = CentralUrl::parse(bad).expect_err(bad).to_string();
+            let e = CentralUrl::parse(bad, None).expect_err(bad).to_string();
             assert!(e.contains("central.url") && e.contains(says), "{bad}: {e}");
         }
     }
 
     #[test]
     fn the_password_is_never_shown() {
-        let url = CentralUrl::parse("postgres://facepay:s3cr3t@127.0.0.1:5432/facepay").unwrap();
+        let url =
+            CentralUrl::parse("postgres://facepay:s3cr3t@127.0.0.1:5432/facepay", None).unwrap();
         assert_eq!(url.to_string(), "postgres://facepay@127.0.0.1:5432/facepay");
         assert!(!format!("{url:?}").contains("s3cr3t"));
         assert!(url.has_password());

@@ -483,3 +483,62 @@ async fn a_running_counter_ships_each_settlement_within_seconds_and_beats_while_
     );
     serving.kill();
 }
+
+#[tokio::test]
+async fn a_server_off_this_machine_is_reached_over_verified_tls_only() {
+    let pg = PgServer::start_tls();
+    // By name, as a server elsewhere is reached (the certificate names localhost).
+    let url = format!(
+        "postgres://facepay:{}@localhost:{}/facepay",
+        facepay_testkit::postgres::PASSWORD,
+        pg.port
+    );
+    let (t, plain) = counter("W01", &url).await;
+    // Without the CA: plain, which this server refuses for the role.
+    let refused = plain.run(&["central", "init"]).await;
+    assert_eq!(
+        refused.json["code"], "central_unreachable",
+        "{}",
+        refused.json
+    );
+
+    // Trusting another CA: the server's certificate is not accepted.
+    let other = plain.env("FACEPAY_CENTRAL_CA_FILE", pg.other_ca_file());
+    let untrusted = other.run(&["central", "init"]).await;
+    assert_eq!(
+        untrusted.json["code"], "central_unreachable",
+        "{}",
+        untrusted.json
+    );
+    assert!(
+        untrusted.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("certificate"),
+        "{}",
+        untrusted.json
+    );
+
+    // The hospital's CA: TLS, verified, and the day ships.
+    let tls = plain.env("FACEPAY_CENTRAL_CA_FILE", pg.ca_file());
+    let init = tls.run(&["central", "init"]).await;
+    assert!(init.ok, "{} {}", init.json, init.stderr);
+    a_morning(&tls, 2).await;
+    let synced = tls.run(&["central", "sync", "--wait"]).await;
+    assert!(synced.ok, "{} {}", synced.json, synced.stderr);
+    assert_eq!(
+        pg.psql_on("facepay", "SELECT count(*) FROM settlements")
+            .trim(),
+        "3"
+    );
+
+    // A CA file that holds no certificate is refused as a setting.
+    let junk = t.dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let bad = plain
+        .env("FACEPAY_CENTRAL_CA_FILE", &junk)
+        .run(&["central", "status"])
+        .await;
+    assert_eq!(bad.json["code"], "config", "{}", bad.json);
+    assert_eq!(bad.json["field"], "central.ca_file");
+}

@@ -86,6 +86,9 @@ pub struct CentralSection {
     /// `postgres://user@host:port/db`, without the password (that is kept
     /// in the keystore: `facepay central password`).
     pub url: Option<String>,
+    /// The hospital CA's certificate (PEM): TLS, verified, to the server.
+    /// Required for a server off this machine.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Validated central settings.
@@ -299,6 +302,9 @@ const ENV_OVERRIDES: &[(&str, Setter)] = &[
     ("FACEPAY_BRIDGE_LISTEN", |f, v| f.bridge.listen = Some(v)),
     // May carry the password (scripts, tests); the file's url never does.
     ("FACEPAY_CENTRAL_URL", |f, v| f.central.url = Some(v)),
+    ("FACEPAY_CENTRAL_CA_FILE", |f, v| {
+        f.central.ca_file = Some(v.into())
+    }),
     ("FACEPAY_JOURNAL_KEY_FILE", |f, v| {
         f.journal.key_file = Some(v.into())
     }),
@@ -423,12 +429,13 @@ impl FileConfig {
         let central = match &self.central.url {
             None => None,
             Some(text) => Some(CentralConfig {
-                url: facepay_central::CentralUrl::parse(text).map_err(|e| match e {
-                    facepay_central::CentralError::Invalid { message, .. } => {
-                        ConfigError::new("central.url", message)
-                    }
-                    other => ConfigError::new("central.url", other.to_string()),
-                })?,
+                url: facepay_central::CentralUrl::parse(text, self.central.ca_file.as_deref())
+                    .map_err(|e| match e {
+                        facepay_central::CentralError::Invalid { field, message } => {
+                            ConfigError::new(field, message)
+                        }
+                        other => ConfigError::new("central.url", other.to_string()),
+                    })?,
                 identity_key_file: key_file.with_file_name("central-identity.key"),
                 password_file: key_file.with_file_name("central-password.key"),
             }),

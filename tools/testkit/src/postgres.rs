@@ -18,6 +18,7 @@ pub struct PgServer {
     bin: PathBuf,
     pub port: u16,
     as_root: bool,
+    tls: bool,
 }
 
 fn server_bin() -> PathBuf {
@@ -43,8 +44,109 @@ fn is_root() -> bool {
     String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
 
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CA of the test's own (`ca.crt`) in `dir`, and, when `server`, a
+/// certificate it signed for `localhost` and 127.0.0.1.
+fn make_ca(dir: &Path, server: bool) {
+    std::fs::create_dir_all(dir).unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "3",
+        "-subj",
+        "/CN=FacePay test CA",
+    ]);
+    openssl(dir, &ca);
+    if server {
+        let mut req = vec!["req"];
+        req.extend(ec);
+        req.extend([
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        openssl(dir, &req);
+        std::fs::write(
+            dir.join("ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+        .unwrap();
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "server.crt",
+                "-days",
+                "3",
+                "-extfile",
+                "ext",
+            ],
+        );
+    }
+}
+
 impl PgServer {
+    /// A server that takes the `facepay` role over TLS only (its certificate
+    /// signed by [`PgServer::ca_file`]'s CA); plain connections are rejected.
+    pub fn start_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    /// The CA that signed the server's certificate (TLS servers only).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("tls").join("ca.crt")
+    }
+
+    /// Another CA, which signed nothing the server shows.
+    pub fn other_ca_file(&self) -> PathBuf {
+        let dir = self.dir.path().join("other-ca");
+        if !dir.join("ca.crt").exists() {
+            make_ca(&dir, false);
+        }
+        dir.join("ca.crt")
+    }
+
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    fn start_with(tls: bool) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("facepay-pg")
             .tempdir()
@@ -55,7 +157,11 @@ impl PgServer {
             port: free_port(),
             as_root,
             dir,
+            tls,
         };
+        if tls {
+            make_ca(&server.dir.path().join("tls"), true);
+        }
         std::fs::create_dir(server.sockets()).unwrap();
         std::fs::write(server.dir.path().join("pw"), SUPERUSER_PASSWORD).unwrap();
         if as_root {
@@ -81,6 +187,24 @@ impl PgServer {
                 "--locale=C",
             ],
         );
+        if tls {
+            std::fs::write(
+                server.data().join("pg_hba.conf"),
+                "local all all trust\n\
+                 host all postgres 127.0.0.1/32 scram-sha-256\n\
+                 hostssl all facepay 127.0.0.1/32 scram-sha-256\n\
+                 host all facepay 127.0.0.1/32 reject\n",
+            )
+            .unwrap();
+            if as_root {
+                let status = Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(server.dir.path())
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+        }
         server.start_again();
         server.psql(&format!("CREATE ROLE facepay LOGIN PASSWORD '{PASSWORD}'"));
         server.psql("CREATE DATABASE facepay OWNER facepay");
@@ -116,11 +240,19 @@ impl PgServer {
 
     /// Start (again) on the same port and data.
     pub fn start_again(&self) {
-        let options = format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
             self.port,
             self.sockets().display()
         );
+        if self.tls {
+            let tls = self.dir.path().join("tls");
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                tls.join("server.crt").display(),
+                tls.join("server.key").display()
+            ));
+        }
         self.run(
             "pg_ctl",
             &[
