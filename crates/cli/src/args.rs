@@ -233,6 +233,13 @@ pub enum CentralCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A person's settlements at every counter, newest first, masked (管理员).
+    /// The 证件号 is read from standard input (never an argument, which
+    /// other users of the machine can see) and only its keyed hash is sent.
+    Person {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
     /// Every counter's heartbeat and position, and this counter's backlog.
     Status {
         /// The output is JSON (always; accepted for scripts that say so).

@@ -76,5 +76,16 @@ pub fn run(
         }
         CentralCommand::Summary { date, .. } => to_json(desk.central_summary(&date)?),
         CentralCommand::Status { .. } => to_json(desk.central_status()?),
+        CentralCommand::Person { limit } => {
+            let admin = admin(desk, admin_id)?;
+            if !(1..=facepay_core::api::MAX_SEARCH).contains(&limit) {
+                return Err(DeskError::Invalid {
+                    field: "limit",
+                    message: format!("应在 1 到 {} 之间", facepay_core::api::MAX_SEARCH),
+                });
+            }
+            let id_no = secret_line("证件号：", "idNo")?;
+            to_json(desk.central_person(&admin, &id_no, limit)?)
+        }
     }
 }

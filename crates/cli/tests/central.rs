@@ -220,6 +220,36 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
         "SELECT count(*) FROM visits WHERE id_hmac IS NOT NULL AND id_no_masked LIKE '%*'",
     );
     assert_eq!(hashed.trim(), "7", "every visit (4 + 3) hashed and masked");
+
+    // One person's settlements at every counter, by the 证件号 (read from
+    // standard input, hashed on the counter), masked.
+    let id_no = identities(&w01)
+        .into_iter()
+        .find(|s| s.len() == 18 && s.is_ascii())
+        .unwrap();
+    let at_w02 = identities(&w02).contains(&id_no);
+    let found = cli03
+        .run_with(&["central", "person"], format!("{id_no}\n"))
+        .await;
+    assert!(found.ok, "{} {}", found.json, found.stderr);
+    let hits = found.json.as_array().unwrap();
+    let counters_seen: std::collections::BTreeSet<&str> = hits
+        .iter()
+        .map(|r| r["counterId"].as_str().unwrap())
+        .collect();
+    assert!(counters_seen.contains("W01"), "{counters_seen:?}");
+    assert_eq!(counters_seen.contains("W02"), at_w02, "{counters_seen:?}");
+    assert!(
+        !found.stdout.contains(&id_no),
+        "the 证件号 is never shown in full"
+    );
+    for r in hits {
+        assert!(r["idNo"].as_str().unwrap().contains('*'), "{r}");
+    }
+    let nobody = cli03
+        .run_with(&["central", "person"], "110101190001011234\n")
+        .await;
+    assert_eq!(nobody.json, serde_json::json!([]));
     assert_eq!(rows("visits").trim(), "7");
 }
 

@@ -62,4 +62,6 @@ pub type Checkout = SettleNotifyDraft;
 pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeskError> {
     Ok(nhsa_terminal::protocol::validation::from_json(text)?)
 }
-pub use facepay_central::report::{CounterDay, CounterStatus, HospitalDay, Net};
+pub use facepay_central::report::{
+    CentralSettlement, CounterDay, CounterStatus, HospitalDay, MAX_SEARCH, Net,
+};

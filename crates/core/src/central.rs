@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use facepay_central::report::{CounterStatus, HospitalDay};
+use facepay_central::report::{CentralSettlement, CounterStatus, HospitalDay};
 use facepay_central::schema::Initialised;
 use facepay_central::{CentralError, CentralUrl, Heartbeat, IdentityKey, Local};
 use facepay_journal::replication;
@@ -288,6 +288,28 @@ impl Desk {
         Ok(facepay_central::report::summary(&mut client, day)?)
     }
 
+    fn central_person_here(
+        &self,
+        id_no: &str,
+        limit: i64,
+    ) -> Result<Vec<CentralSettlement>, DeskError> {
+        let id_no = id_no.trim();
+        if id_no.is_empty() || id_no.chars().count() > 32 || id_no.chars().any(char::is_control) {
+            return Err(DeskError::Invalid {
+                field: "idNo",
+                message: "请输入完整的证件号".into(),
+            });
+        }
+        let key = self.identity_key()?;
+        let mut client = self.central_url()?.connect()?;
+        facepay_central::schema::check(&mut client, &key)?;
+        Ok(facepay_central::report::settlements_of_person(
+            &mut client,
+            &key.hash_id_no(id_no),
+            limit,
+        )?)
+    }
+
     fn central_status_here(&self) -> Result<CentralStatus, DeskError> {
         let url = self.central_url()?;
         let mut client = url.connect()?;
@@ -342,6 +364,17 @@ impl Desk {
     pub fn central_summary(&self, date: &str) -> Result<HospitalDay, DeskError> {
         off_runtime(|| self.central_summary_here(date))
     }
+    /// A person's settlements at every counter (masked), by their full 证件号,
+    /// which the server never sees: it is hashed here with the identity key.
+    pub fn central_person(
+        &self,
+        _admin: &Admin,
+        id_no: &str,
+        limit: i64,
+    ) -> Result<Vec<CentralSettlement>, DeskError> {
+        off_runtime(|| self.central_person_here(id_no, limit))
+    }
+
     pub fn central_status(&self) -> Result<CentralStatus, DeskError> {
         off_runtime(|| self.central_status_here())
     }
