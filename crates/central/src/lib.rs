@@ -6,6 +6,7 @@
 
 mod error;
 pub mod identity;
+pub mod reconcile;
 pub mod report;
 pub mod schema;
 pub mod ship;

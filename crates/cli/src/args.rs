@@ -111,6 +111,20 @@ pub enum JournalCommand {
     },
     /// 待确认: calls whose outcome is unknown.
     Pending,
+    /// 对账 (管理员): the HIS's list of a day's settlements (CSV with the
+    /// columns setl_id, outBizNo, totalFee, state) against every counter's
+    /// records on the central server (docs/central.md). The differences are
+    /// kept there until explained (`facepay central explain`).
+    Reconcile {
+        /// The HIS's CSV, or - for standard input.
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        date: String,
+        /// The file's text encoding: utf-8 (default), gbk or gb18030.
+        #[arg(long, default_value = "utf-8")]
+        charset: String,
+    },
     /// The HIS bridge without the panel (docs/his-bridge.md), on the same
     /// journal, until Ctrl-C or SIGTERM. Prints one JSON line when listening.
     /// A token from FACEPAY_BRIDGE_TOKEN needs an administrator credential.
@@ -195,6 +209,7 @@ impl JournalCommand {
             | JournalCommand::BridgeToken { .. }
             | JournalCommand::Operators(_)
             | JournalCommand::Central(_)
+            | JournalCommand::Reconcile { .. }
             | JournalCommand::Audit { .. }
             | JournalCommand::Purge { .. }
             | JournalCommand::Resolve { .. } => false,
@@ -239,6 +254,19 @@ pub enum CentralCommand {
     Person {
         #[arg(long, default_value_t = 50)]
         limit: i64,
+    },
+    /// 对账 differences of a day still waiting for an explanation (管理员).
+    Differences {
+        #[arg(long)]
+        date: String,
+    },
+    /// Explain one 对账 difference (管理员); audited on the server.
+    Explain {
+        /// The difference's id (`facepay reconcile`, `central differences`).
+        #[arg(long)]
+        difference: i64,
+        #[arg(long)]
+        note: String,
     },
     /// Every counter's heartbeat and position, and this counter's backlog.
     Status {

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal};
 
 use serde_json::{Value, json};
 
-use facepay_core::api::{Desk, DeskError, SYNC_PATIENCE};
+use facepay_core::api::{Charset, Desk, DeskError, SYNC_PATIENCE};
 
 use crate::admin::admin;
 use crate::args::CentralCommand;
@@ -76,6 +76,15 @@ pub fn run(
         }
         CentralCommand::Summary { date, .. } => to_json(desk.central_summary(&date)?),
         CentralCommand::Status { .. } => to_json(desk.central_status()?),
+        CentralCommand::Differences { date } => {
+            let admin = admin(desk, admin_id)?;
+            to_json(desk.open_differences(&admin, &date)?)
+        }
+        CentralCommand::Explain { difference, note } => {
+            let admin = admin(desk, admin_id)?;
+            desk.explain_difference(&admin, difference, &note)?;
+            Ok(json!({"explained": difference}))
+        }
         CentralCommand::Person { limit } => {
             let admin = admin(desk, admin_id)?;
             if !(1..=facepay_core::api::MAX_SEARCH).contains(&limit) {
@@ -88,4 +97,37 @@ pub fn run(
             to_json(desk.central_person(&admin, &id_no, limit)?)
         }
     }
+}
+
+/// `facepay reconcile`: the HIS's file, bounded, in the charset it declares.
+pub fn reconcile(
+    desk: &Desk,
+    admin_id: Option<&str>,
+    file: &std::path::Path,
+    date: &str,
+    charset: &str,
+) -> Result<Value, DeskError> {
+    let admin = admin(desk, admin_id)?;
+    let charset = Charset::from_label(charset).ok_or_else(|| DeskError::Invalid {
+        field: "charset",
+        message: "应为 utf-8、gbk 或 gb18030".into(),
+    })?;
+    let limit = facepay_core::api::MAX_HIS_FILE_BYTES as u64;
+    let unreadable = |e: std::io::Error| DeskError::Invalid {
+        field: "file",
+        message: format!("无法读取 {}：{e}", file.display()),
+    };
+    let mut bytes = Vec::new();
+    if file.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+    } else {
+        std::fs::File::open(file)
+            .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+            .map_err(unreadable)?;
+    }
+    to_json(desk.reconcile(&admin, date, &bytes, charset)?)
 }

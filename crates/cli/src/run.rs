@@ -86,6 +86,11 @@ pub async fn run(cli: Cli) -> Result<Value, DeskError> {
         JournalCommand::Central(command) => {
             crate::central::run(&desk, cli.admin.as_deref(), command)
         }
+        JournalCommand::Reconcile {
+            file,
+            date,
+            charset,
+        } => crate::central::reconcile(&desk, cli.admin.as_deref(), &file, &date, &charset),
         JournalCommand::Audit {
             from,
             to,

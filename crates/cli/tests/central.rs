@@ -135,7 +135,7 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
     let init = cli01.run(&["central", "init"]).await;
     assert!(init.ok, "{} {}", init.json, init.stderr);
     assert_eq!(init.json["identityKey"], "created");
-    assert_eq!(init.json["schemaVersion"], 1);
+    assert_eq!(init.json["schemaVersion"], 2);
     // A second init changes nothing and keeps the key.
     let again = cli01.run(&["central", "init"]).await;
     assert!(again.ok, "{}", again.json);
@@ -571,4 +571,167 @@ async fn a_server_off_this_machine_is_reached_over_verified_tls_only() {
         .await;
     assert_eq!(bad.json["code"], "config", "{}", bad.json);
     assert_eq!(bad.json["field"], "central.ca_file");
+}
+
+#[tokio::test]
+async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_is_explained() {
+    use facepay_core::api::TransType;
+    use facepay_sim::{Behaviour, Script};
+    let pg = PgServer::start();
+    let (t, cli) = counter("W01", &pg.url()).await;
+    assert!(cli.run(&["central", "init"]).await.ok);
+    let setl_id = |visit: &str| nhsa_terminal::samples::setl_id_for(visit);
+    // Today: the day's scans count with its settlements.
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let at = |_: u32| chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+
+    let matched = cli.new_visit().await;
+    assert!(cli.settle(&matched, &at(1)).await.ok);
+    let other_amount = cli.new_visit().await;
+    assert!(cli.settle(&other_amount, &at(2)).await.ok);
+    let unknown_to_his = cli.new_visit().await;
+    assert!(cli.settle(&unknown_to_his, &at(3)).await.ok);
+    let never_settled = cli.new_visit().await;
+    let his_says_fail = cli.new_visit().await;
+    assert!(cli.settle(&his_says_fail, &at(5)).await.ok);
+    // The terminal refuses this one's result: recorded, never shown.
+    let not_shown = cli.new_visit().await;
+    for _ in 0..3 {
+        t.sim.sim.push_script(Script::for_trans(
+            TransType::SettleNotify,
+            Behaviour::Error {
+                code: 5001,
+                message: "终端忙".into(),
+            },
+        ));
+    }
+    let undelivered = cli.settle(&not_shown, &at(6)).await;
+    assert!(
+        undelivered.ok,
+        "{} {}",
+        undelivered.json, undelivered.stderr
+    );
+    assert_ne!(
+        undelivered.json["delivery"]["status"], "delivered",
+        "{}",
+        undelivered.json
+    );
+    assert!(cli.run(&["central", "sync", "--wait"]).await.ok);
+
+    let his = format!(
+        "setl_id,outBizNo,totalFee,state\n\
+         {},{matched},120.50,SUCCESS\n\
+         {},{other_amount},100.00,SUCCESS\n\
+         {},{his_says_fail},120.50,FAIL\n\
+         {},{not_shown},120.50,SUCCESS\n\
+         S-NOBODY-KNOWS,,88.00,SUCCESS\n",
+        setl_id(&matched),
+        setl_id(&other_amount),
+        setl_id(&his_says_fail),
+        setl_id(&not_shown),
+    );
+    let file = t.dir.path().join("his.csv");
+    std::fs::write(&file, &his).unwrap();
+    let file_arg = file.display().to_string();
+    let run = cli
+        .run(&["reconcile", "--file", &file_arg, "--date", &today])
+        .await;
+    assert!(run.ok, "{} {}", run.json, run.stderr);
+    let tally = &run.json["hospital"];
+    for (kind, n) in [
+        ("matched", 1),
+        ("amountDiffers", 1),
+        ("terminalOnly", 1),
+        ("unsettledScan", 1),
+        ("notDelivered", 1),
+        ("stateDiffers", 1),
+        ("hisOnly", 1),
+    ] {
+        assert_eq!(tally[kind], n, "{kind}: {}", run.json);
+    }
+    let differences = run.json["differences"].as_array().unwrap();
+    let find = |kind: &str| {
+        differences
+            .iter()
+            .find(|d| d["kind"] == kind)
+            .unwrap_or_else(|| panic!("{kind} in {differences:?}"))
+            .clone()
+    };
+    assert_eq!(find("amount_differs")["hisTotalFee"], "100.00");
+    assert_eq!(find("amount_differs")["ourTotalFee"], "120.50");
+    assert_eq!(find("terminal_only")["outBizNo"], unknown_to_his.as_str());
+    assert_eq!(find("unsettled_scan")["outBizNo"], never_settled.as_str());
+    assert_eq!(find("not_delivered")["outBizNo"], not_shown.as_str());
+    assert_eq!(find("his_only")["key"], "S-NOBODY-KNOWS");
+    assert_eq!(find("his_only")["counterId"], serde_json::Value::Null);
+
+    // 财务 explains one: it leaves the open list, audited with who and where.
+    let id = find("his_only")["id"].as_i64().unwrap().to_string();
+    let explained = cli
+        .run(&[
+            "central",
+            "explain",
+            "--difference",
+            &id,
+            "--note",
+            "HIS 测试数据，已作废",
+        ])
+        .await;
+    assert!(explained.ok, "{} {}", explained.json, explained.stderr);
+    let open = cli.run(&["central", "differences", "--date", &today]).await;
+    assert_eq!(open.json.as_array().unwrap().len(), 5, "{}", open.json);
+    assert_eq!(
+        pg.psql_on(
+            "facepay",
+            "SELECT counter_id || '|' || operator_id || '|' || detail FROM central_audit"
+        )
+        .trim(),
+        "W01|0107|HIS 测试数据，已作废"
+    );
+
+    // The HIS corrects its list: what is no longer found leaves the open list;
+    // the explanation stays with its difference.
+    let corrected = his.replace(
+        "S-NOBODY-KNOWS,,88.00,SUCCESS\n",
+        &format!(
+            "S-NOBODY-KNOWS,,88.00,SUCCESS\n{},{unknown_to_his},120.50,SUCCESS\n",
+            setl_id(&unknown_to_his)
+        ),
+    );
+    std::fs::write(&file, corrected).unwrap();
+    let again = cli
+        .run(&["reconcile", "--file", &file_arg, "--date", &today])
+        .await;
+    assert_eq!(again.json["hospital"]["terminalOnly"], 0, "{}", again.json);
+    assert_eq!(again.json["hospital"]["matched"], 2);
+    let still = again.json["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "his_only")
+        .unwrap()
+        .clone();
+    assert_eq!(still["note"], "HIS 测试数据，已作废");
+    let open = cli.run(&["central", "differences", "--date", &today]).await;
+    assert_eq!(open.json.as_array().unwrap().len(), 4, "{}", open.json);
+
+    // A bad file changes nothing and names the line.
+    std::fs::write(
+        &file,
+        "setl_id,outBizNo,totalFee,state\nX,Y,12.345,SUCCESS\n",
+    )
+    .unwrap();
+    let refused = cli
+        .run(&["reconcile", "--file", &file_arg, "--date", &today])
+        .await;
+    assert_eq!(refused.json["code"], "invalid_input", "{}", refused.json);
+    assert_eq!(refused.json["field"], "file");
+    assert!(
+        refused.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("第 2 行 totalFee")
+    );
+    let open = cli.run(&["central", "differences", "--date", &today]).await;
+    assert_eq!(open.json.as_array().unwrap().len(), 4);
 }

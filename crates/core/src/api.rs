@@ -62,6 +62,9 @@ pub type Checkout = SettleNotifyDraft;
 pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeskError> {
     Ok(nhsa_terminal::protocol::validation::from_json(text)?)
 }
+pub use facepay_central::reconcile::{
+    Difference, DifferenceKind, MAX_FILE_BYTES as MAX_HIS_FILE_BYTES, Reconciliation,
+};
 pub use facepay_central::report::{
     CentralSettlement, CounterDay, CounterStatus, HospitalDay, MAX_SEARCH, Net,
 };

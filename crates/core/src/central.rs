@@ -6,12 +6,14 @@
 
 use std::time::{Duration, Instant};
 
+use facepay_central::reconcile::{Difference, Reconciliation};
 use facepay_central::report::{CentralSettlement, CounterStatus, HospitalDay};
 use facepay_central::schema::Initialised;
 use facepay_central::{CentralError, CentralUrl, Heartbeat, IdentityKey, Local};
 use facepay_journal::replication;
 use facepay_journal::replication::{Batch, Position};
 use facepay_keystore::KeyFile;
+use nhsa_terminal::transport::Charset;
 use serde::Serialize;
 
 use crate::access::Admin;
@@ -310,6 +312,23 @@ impl Desk {
         )?)
     }
 
+    fn reconcile_here(
+        &self,
+        date: &str,
+        his: &[u8],
+        charset: Charset,
+    ) -> Result<Reconciliation, DeskError> {
+        let day = facepay_journal::clock::business_day("date", date)?;
+        let rows = facepay_central::reconcile::parse_his_csv(his, charset)?;
+        let mut client = self.central_url()?.connect()?;
+        facepay_central::schema::check(&mut client, &self.identity_key()?)?;
+        Ok(facepay_central::reconcile::reconcile(
+            &mut client,
+            day,
+            &rows,
+        )?)
+    }
+
     fn central_status_here(&self) -> Result<CentralStatus, DeskError> {
         let url = self.central_url()?;
         let mut client = url.connect()?;
@@ -373,6 +392,51 @@ impl Desk {
         limit: i64,
     ) -> Result<Vec<CentralSettlement>, DeskError> {
         off_runtime(|| self.central_person_here(id_no, limit))
+    }
+
+    /// 对账: the HIS's list of a day's settlements (CSV in `charset`) against
+    /// every counter's records on the central server; the differences are
+    /// kept there until explained.
+    pub fn reconcile(
+        &self,
+        _admin: &Admin,
+        date: &str,
+        his: &[u8],
+        charset: Charset,
+    ) -> Result<Reconciliation, DeskError> {
+        off_runtime(|| self.reconcile_here(date, his, charset))
+    }
+
+    /// The day's differences still waiting for an explanation.
+    pub fn open_differences(
+        &self,
+        _admin: &Admin,
+        date: &str,
+    ) -> Result<Vec<Difference>, DeskError> {
+        off_runtime(|| {
+            let day = facepay_journal::clock::business_day("date", date)?;
+            let mut client = self.central_url()?.connect()?;
+            facepay_central::schema::check(&mut client, &self.identity_key()?)?;
+            Ok(facepay_central::reconcile::open_differences(
+                &mut client,
+                day,
+            )?)
+        })
+    }
+
+    /// Explain difference `id` (audited on the server under this counter and `admin`).
+    pub fn explain_difference(&self, admin: &Admin, id: i64, note: &str) -> Result<(), DeskError> {
+        off_runtime(|| {
+            let mut client = self.central_url()?.connect()?;
+            facepay_central::schema::check(&mut client, &self.identity_key()?)?;
+            Ok(facepay_central::reconcile::explain(
+                &mut client,
+                id,
+                note,
+                self.config.counter_id.as_str(),
+                admin.id(),
+            )?)
+        })
     }
 
     pub fn central_status(&self) -> Result<CentralStatus, DeskError> {

@@ -32,7 +32,8 @@ pub enum AmountError {
 }
 
 impl AmountError {
-    fn reason(self) -> &'static str {
+    /// Why, in words for the field it is shown beside.
+    pub fn reason(self) -> &'static str {
         match self {
             AmountError::Empty => "不能为空",
             AmountError::TooLong => "超过 64 个字符",
