@@ -7,8 +7,10 @@ use std::collections::BTreeSet;
 use chrono::{NaiveDate, NaiveDateTime};
 use postgres::{Client, Transaction};
 
-use facepay_journal::replication::{Batch, DeliveryRow, Position, SettlementRow, VisitRow};
-use nhsa_protocol::mask::{Kind, mask, masked_from_last4};
+use facepay_journal::replication::{
+    AuditRow, Batch, CallRow, DeliveryRow, Position, SettlementRow, ShiftRow, VisitRow,
+};
+use nhsa_protocol::mask::{Kind, mask, masked_from_last4, scrub_known, scrub_text};
 
 use crate::CentralError;
 use crate::identity::IdentityKey;
@@ -168,6 +170,12 @@ fn ensure_partitions(client: &mut Client, batch: &Batch) -> Result<(), CentralEr
     for s in &batch.settlements {
         wanted.insert(("settlements", month_of(day(&s.business_day)?).0));
     }
+    for c in &batch.calls {
+        wanted.insert((
+            "calls",
+            month_of(stamp("started_at", &c.started_at)?.date()).0,
+        ));
+    }
     for (table, first) in wanted {
         let name = format!("{table}_{}", first.format("%Y%m"));
         let exists: bool = client
@@ -211,6 +219,158 @@ fn apply(
     if !batch.deliveries.is_empty() {
         deliveries(tx, counter_id, &batch.deliveries)?;
     }
+    if !batch.calls.is_empty() {
+        calls(tx, counter_id, &batch.calls)?;
+    }
+    if !batch.audit.is_empty() {
+        audit(tx, counter_id, &batch.audit)?;
+    }
+    if !batch.shifts.is_empty() {
+        shifts(tx, counter_id, &batch.shifts)?;
+    }
+    Ok(())
+}
+
+/// Free text (a terminal's message, a cashier's reason) as it may leave the
+/// counter: ID numbers and names beside them masked, and the visit's own
+/// name and number wherever they stand.
+fn scrubbed(text: Option<&str>, name: Option<&str>, id_no: Option<&str>) -> Option<String> {
+    let text = text?;
+    let mut known = Vec::new();
+    if let Some(n) = name {
+        known.push((Kind::Name, n));
+    }
+    if let Some(i) = id_no {
+        known.push((Kind::IdNo, i));
+    }
+    Some(scrub_text(&scrub_known(text, &known)))
+}
+
+fn optional_stamp(field: &str, text: Option<&str>) -> Result<Option<NaiveDateTime>, CentralError> {
+    text.map(|t| stamp(field, t)).transpose()
+}
+
+fn calls(tx: &mut Transaction<'_>, counter_id: &str, rows: &[CallRow]) -> Result<(), CentralError> {
+    let mut started = Vec::with_capacity(rows.len());
+    let mut finished = Vec::with_capacity(rows.len());
+    let mut resolved = Vec::with_capacity(rows.len());
+    for c in rows {
+        started.push(stamp("started_at", &c.started_at)?);
+        finished.push(optional_stamp("finished_at", c.finished_at.as_deref())?);
+        resolved.push(optional_stamp("resolved_at", c.resolved_at.as_deref())?);
+    }
+    let col = |f: fn(&CallRow) -> Option<String>| rows.iter().map(f).collect::<Vec<_>>();
+    let free = |f: fn(&CallRow) -> Option<&str>| {
+        rows.iter()
+            .map(|c| scrubbed(f(c), c.known_name.as_deref(), c.known_id_no.as_deref()))
+            .collect::<Vec<_>>()
+    };
+    tx.execute(
+        "INSERT INTO calls (counter_id, local_id, started_at, visit_local_id,
+             settlement_local_id, trans_type, out_biz_no, status, error_kind, error_code,
+             error_message, finished_at, resolution, resolution_reason, resolved_by, resolved_at)
+         SELECT $1, * FROM unnest($2::bigint[], $3::timestamp[], $4::bigint[], $5::bigint[],
+             $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+             $12::timestamp[], $13::text[], $14::text[], $15::text[], $16::timestamp[])
+         ON CONFLICT (counter_id, local_id, started_at) DO UPDATE SET
+             settlement_local_id = excluded.settlement_local_id, status = excluded.status,
+             error_kind = excluded.error_kind, error_code = excluded.error_code,
+             error_message = excluded.error_message, finished_at = excluded.finished_at,
+             resolution = excluded.resolution, resolution_reason = excluded.resolution_reason,
+             resolved_by = excluded.resolved_by, resolved_at = excluded.resolved_at",
+        &[
+            &counter_id,
+            &rows.iter().map(|c| c.id).collect::<Vec<i64>>(),
+            &started,
+            &rows.iter().map(|c| c.visit_id).collect::<Vec<_>>(),
+            &rows.iter().map(|c| c.settlement_id).collect::<Vec<_>>(),
+            &rows
+                .iter()
+                .map(|c| c.trans_type.clone())
+                .collect::<Vec<_>>(),
+            &rows
+                .iter()
+                .map(|c| c.out_biz_no.clone())
+                .collect::<Vec<_>>(),
+            &rows.iter().map(|c| c.status.clone()).collect::<Vec<_>>(),
+            &col(|c| c.error_kind.clone()),
+            &col(|c| c.error_code.clone()),
+            &free(|c| c.error_message.as_deref()),
+            &finished,
+            &col(|c| c.resolution.clone()),
+            &free(|c| c.resolution_reason.as_deref()),
+            &col(|c| c.resolved_by.clone()),
+            &resolved,
+        ],
+    )?;
+    Ok(())
+}
+
+fn audit(
+    tx: &mut Transaction<'_>,
+    counter_id: &str,
+    rows: &[AuditRow],
+) -> Result<(), CentralError> {
+    let at = rows
+        .iter()
+        .map(|a| stamp("at", &a.at))
+        .collect::<Result<Vec<_>, _>>()?;
+    tx.execute(
+        "INSERT INTO audit (counter_id, local_id, at, operator_id, action, subject, detail)
+         SELECT $1, * FROM unnest($2::bigint[], $3::timestamp[], $4::text[], $5::text[],
+             $6::text[], $7::text[])
+         ON CONFLICT (counter_id, local_id) DO NOTHING",
+        &[
+            &counter_id,
+            &rows.iter().map(|a| a.id).collect::<Vec<i64>>(),
+            &at,
+            &rows
+                .iter()
+                .map(|a| a.operator_id.clone())
+                .collect::<Vec<_>>(),
+            &rows.iter().map(|a| a.action.clone()).collect::<Vec<_>>(),
+            &rows
+                .iter()
+                .map(|a| scrubbed(a.subject.as_deref(), None, None))
+                .collect::<Vec<_>>(),
+            &rows
+                .iter()
+                .map(|a| scrubbed(a.detail.as_deref(), None, None))
+                .collect::<Vec<_>>(),
+        ],
+    )?;
+    Ok(())
+}
+
+fn shifts(
+    tx: &mut Transaction<'_>,
+    counter_id: &str,
+    rows: &[ShiftRow],
+) -> Result<(), CentralError> {
+    let mut started = Vec::with_capacity(rows.len());
+    let mut ended = Vec::with_capacity(rows.len());
+    for s in rows {
+        started.push(stamp("started_at", &s.started_at)?);
+        ended.push(optional_stamp("ended_at", s.ended_at.as_deref())?);
+    }
+    tx.execute(
+        "INSERT INTO shifts (counter_id, local_id, operator_id, started_at, ended_at, ended_how)
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamp[], $5::timestamp[],
+             $6::text[])
+         ON CONFLICT (counter_id, local_id) DO UPDATE SET
+             ended_at = excluded.ended_at, ended_how = excluded.ended_how",
+        &[
+            &counter_id,
+            &rows.iter().map(|s| s.id).collect::<Vec<i64>>(),
+            &rows
+                .iter()
+                .map(|s| s.operator_id.clone())
+                .collect::<Vec<_>>(),
+            &started,
+            &ended,
+            &rows.iter().map(|s| s.ended_how.clone()).collect::<Vec<_>>(),
+        ],
+    )?;
     Ok(())
 }
 
@@ -396,4 +556,22 @@ fn deliveries(
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrubbed;
+
+    #[test]
+    fn free_text_leaves_the_counter_without_the_visits_name_or_number() {
+        let reason = "患者欧阳娜娜说终端已显示成功，证件号 44170219980101123X";
+        let sent = scrubbed(Some(reason), Some("欧阳娜娜"), Some("44170219980101123X")).unwrap();
+        assert!(!sent.contains("欧阳娜娜"), "{sent}");
+        assert!(!sent.contains("44170219980101123X"), "{sent}");
+        assert!(sent.contains("终端已显示成功"), "{sent}");
+        // An ID number of someone else is masked too.
+        let other = scrubbed(Some("另一位 441702199001011234"), None, None).unwrap();
+        assert!(!other.contains("441702199001011234"), "{other}");
+        assert_eq!(scrubbed(None, Some("欧阳娜娜"), None), None);
+    }
 }

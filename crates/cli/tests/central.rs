@@ -135,7 +135,7 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
     let init = cli01.run(&["central", "init"]).await;
     assert!(init.ok, "{} {}", init.json, init.stderr);
     assert_eq!(init.json["identityKey"], "created");
-    assert_eq!(init.json["schemaVersion"], 2);
+    assert_eq!(init.json["schemaVersion"], 3);
     // A second init changes nothing and keeps the key.
     let again = cli01.run(&["central", "init"]).await;
     assert!(again.ok, "{}", again.json);
@@ -193,6 +193,27 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
         (rows("settlements"), rows("visits"), rows("deliveries")),
         before
     );
+
+    // The terminal calls, the audit log and the shifts came along.
+    let local_count = |t: &Counter, table: &str| -> String {
+        let plain = t.dir.path().join(format!("plain-{table}.db"));
+        let _ = std::fs::remove_file(&plain);
+        facepay_journal::rewrite::decrypt_copy(&t.db, &journal_key(&t.db), &plain).unwrap();
+        let conn = rusqlite::Connection::open(&plain).unwrap();
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+        .to_string()
+    };
+    for table in ["calls", "audit", "shifts"] {
+        let central = pg.psql_on(
+            "facepay",
+            &format!("SELECT count(*) FROM {table} WHERE counter_id = 'W01'"),
+        );
+        assert_eq!(central.trim(), local_count(&w01, table), "{table}");
+    }
+    assert_ne!(local_count(&w01, "calls"), "0");
 
     // Every counter and its heartbeat, seen from any of them.
     let status = cli02.run(&["central", "status", "--json"]).await;

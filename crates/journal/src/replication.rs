@@ -62,7 +62,10 @@ pub fn list_everything(tx: &Connection) -> Result<(), JournalError> {
         "INSERT INTO changes (tbl, row_id) SELECT 'visits', id FROM visits ORDER BY id;
          INSERT INTO changes (tbl, row_id) SELECT 'settlements', id FROM settlements ORDER BY id;
          INSERT INTO changes (tbl, row_id) SELECT 'outbox', settlement_id FROM outbox
-             ORDER BY settlement_id;",
+             ORDER BY settlement_id;
+         INSERT INTO changes (tbl, row_id) SELECT 'calls', id FROM calls ORDER BY id;
+         INSERT INTO changes (tbl, row_id) SELECT 'audit', id FROM audit ORDER BY id;
+         INSERT INTO changes (tbl, row_id) SELECT 'shifts', id FROM shifts ORDER BY id;",
     )?;
     Ok(())
 }
@@ -188,6 +191,53 @@ pub struct DeliveryRow {
     pub delivered_at: Option<String>,
 }
 
+/// A terminal call: its outcome and how a person resolved an unknown one.
+/// The raw copies of the request and reply stay on the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRow {
+    pub id: i64,
+    pub visit_id: Option<i64>,
+    pub settlement_id: Option<i64>,
+    pub trans_type: String,
+    pub out_biz_no: String,
+    pub status: String,
+    pub error_kind: Option<String>,
+    pub error_code: Option<String>,
+    /// As journaled (masked); free text from the terminal.
+    pub error_message: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub resolution: Option<String>,
+    /// Free text from the cashier.
+    pub resolution_reason: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<String>,
+    /// The visit's name and 证件号 while kept: what free text must not carry.
+    pub known_name: Option<String>,
+    pub known_id_no: Option<String>,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub operator_id: String,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// An operator's shift at the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftRow {
+    pub id: i64,
+    pub operator_id: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub ended_how: Option<String>,
+}
+
 /// Entries after one position, with their rows as they are now. A row
 /// listed several times in the batch is read once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -199,15 +249,23 @@ pub struct Batch {
     pub visits: Vec<VisitRow>,
     pub settlements: Vec<SettlementRow>,
     pub deliveries: Vec<DeliveryRow>,
+    pub calls: Vec<CallRow>,
+    pub audit: Vec<AuditRow>,
+    pub shifts: Vec<ShiftRow>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.visits.is_empty() && self.settlements.is_empty() && self.deliveries.is_empty()
+        self.rows() == 0
     }
 
     pub fn rows(&self) -> usize {
-        self.visits.len() + self.settlements.len() + self.deliveries.len()
+        self.visits.len()
+            + self.settlements.len()
+            + self.deliveries.len()
+            + self.calls.len()
+            + self.audit.len()
+            + self.shifts.len()
     }
 }
 
@@ -333,6 +391,77 @@ pub fn batch(conn: &Connection, after: i64, limit: u32) -> Result<Batch, Journal
                     status: r.get(1)?,
                     attempts: r.get(2)?,
                     delivered_at: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+    }
+    let call_ids = ids("calls")?;
+    if !call_ids.is_empty() {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT c.id, c.visit_id, c.settlement_id, c.trans_type, c.out_biz_no, c.status,
+                    c.error_kind, c.error_code, c.error_message, c.started_at, c.finished_at,
+                    c.resolution, c.resolution_reason, c.resolved_by, c.resolved_at,
+                    v.user_name, v.id_no
+             FROM calls c LEFT JOIN visits v ON v.id = c.visit_id
+             WHERE c.id IN ({call_ids}) ORDER BY c.id"
+        ))?;
+        out.calls = stmt
+            .query_map([], |r| {
+                Ok(CallRow {
+                    id: r.get(0)?,
+                    visit_id: r.get(1)?,
+                    settlement_id: r.get(2)?,
+                    trans_type: r.get(3)?,
+                    out_biz_no: r.get(4)?,
+                    status: r.get(5)?,
+                    error_kind: r.get(6)?,
+                    error_code: r.get(7)?,
+                    error_message: r.get(8)?,
+                    started_at: r.get(9)?,
+                    finished_at: r.get(10)?,
+                    resolution: r.get(11)?,
+                    resolution_reason: r.get(12)?,
+                    resolved_by: r.get(13)?,
+                    resolved_at: r.get(14)?,
+                    known_name: r.get(15)?,
+                    known_id_no: r.get(16)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+    }
+    let audit_ids = ids("audit")?;
+    if !audit_ids.is_empty() {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT id, at, operator_id, action, subject, detail
+             FROM audit WHERE id IN ({audit_ids}) ORDER BY id"
+        ))?;
+        out.audit = stmt
+            .query_map([], |r| {
+                Ok(AuditRow {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    operator_id: r.get(2)?,
+                    action: r.get(3)?,
+                    subject: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+    }
+    let shift_ids = ids("shifts")?;
+    if !shift_ids.is_empty() {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT id, operator_id, started_at, ended_at, ended_how
+             FROM shifts WHERE id IN ({shift_ids}) ORDER BY id"
+        ))?;
+        out.shifts = stmt
+            .query_map([], |r| {
+                Ok(ShiftRow {
+                    id: r.get(0)?,
+                    operator_id: r.get(1)?,
+                    started_at: r.get(2)?,
+                    ended_at: r.get(3)?,
+                    ended_how: r.get(4)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

@@ -16,7 +16,8 @@ CREATE TABLE replication (
 -- one already acknowledged, or its entry would be skipped.
 CREATE TABLE changes (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-    tbl     TEXT NOT NULL CHECK (tbl IN ('visits', 'settlements', 'outbox')),
+    tbl     TEXT NOT NULL
+        CHECK (tbl IN ('visits', 'settlements', 'outbox', 'calls', 'audit', 'shifts')),
     row_id  INTEGER NOT NULL
 ) STRICT;
 
@@ -44,4 +45,32 @@ CREATE TRIGGER outbox_listed_update AFTER UPDATE ON outbox
 WHEN EXISTS (SELECT 1 FROM replication)
 BEGIN
     INSERT INTO changes (tbl, row_id) VALUES ('outbox', new.settlement_id);
+END;
+-- Terminal calls (their outcomes and 待确认 resolutions), what operators did,
+-- and shifts: for IT's and 财务's view of the hospital. The calls' raw
+-- copies are never shipped (see the shipper).
+CREATE TRIGGER calls_listed_insert AFTER INSERT ON calls
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('calls', new.id);
+END;
+CREATE TRIGGER calls_listed_update AFTER UPDATE ON calls
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('calls', new.id);
+END;
+CREATE TRIGGER audit_listed_insert AFTER INSERT ON audit
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('audit', new.id);
+END;
+CREATE TRIGGER shifts_listed_insert AFTER INSERT ON shifts
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('shifts', new.id);
+END;
+CREATE TRIGGER shifts_listed_update AFTER UPDATE ON shifts
+WHEN EXISTS (SELECT 1 FROM replication)
+BEGIN
+    INSERT INTO changes (tbl, row_id) VALUES ('shifts', new.id);
 END;
