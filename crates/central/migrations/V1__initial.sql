@@ -99,7 +99,9 @@ CREATE INDEX settlements_out_biz_no ON settlements (out_biz_no);
 CREATE TABLE deliveries (
     counter_id              text NOT NULL,
     settlement_local_id     bigint NOT NULL,
-    status                  text NOT NULL CHECK (status IN ('pending', 'delivered', 'gave_up')),
+    -- held: a HIS settlement waiting for the cashier's F4 (his_notify = "cashier").
+    status                  text NOT NULL
+        CHECK (status IN ('held', 'pending', 'delivered', 'gave_up')),
     attempts                integer NOT NULL,
     delivered_at            timestamp(3),
     PRIMARY KEY (counter_id, settlement_local_id)

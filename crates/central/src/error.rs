@@ -41,6 +41,10 @@ pub enum CentralError {
     Journal(#[from] JournalError),
     #[error("全院库出错：{0}")]
     Server(String),
+    /// The server refused the data itself (a constraint, a type): trying
+    /// again sends the same rows and is refused the same way.
+    #[error("全院库拒绝了本机的记录：{0}。请联系信息科（本机记录不受影响）")]
+    Rejected(String),
 }
 
 impl CentralError {
@@ -66,7 +70,15 @@ impl From<postgres::Error> for CentralError {
         // The server's own words when it gave some (a constraint, a
         // permission); the driver's otherwise (a dropped connection).
         match e.as_db_error() {
-            Some(db) => CentralError::Server(format!("{} ({})", db.message(), db.code().code())),
+            Some(db) => {
+                let text = format!("{} ({})", db.message(), db.code().code());
+                // SQLSTATE classes 22 (data) and 23 (integrity): the rows, not the moment.
+                if matches!(&db.code().code()[..2], "22" | "23") {
+                    CentralError::Rejected(text)
+                } else {
+                    CentralError::Server(text)
+                }
+            }
             None => CentralError::Server(crate::url::with_causes(&e)),
         }
     }

@@ -353,6 +353,38 @@ async fn a_server_that_crashes_restarts_or_loses_its_copy_ends_with_every_row_on
 }
 
 #[tokio::test]
+async fn a_settlement_held_for_the_cashiers_f4_ships_with_its_state() {
+    let pg = PgServer::start();
+    let (t, cli) = counter("W01", &pg.url()).await;
+    assert!(cli.run(&["central", "init"]).await.ok);
+    let visit = cli.new_visit().await;
+    assert!(cli.settle(&visit, &format!("{DAY} 09:00:00")).await.ok);
+    // As a HIS settlement under his_notify = "cashier" stands until F4.
+    {
+        let mut journal = facepay_journal::Journal::open(
+            &t.db,
+            &journal_key(&t.db),
+            "test",
+            std::sync::Arc::new(facepay_journal::SystemClock),
+        )
+        .unwrap();
+        journal
+            .write(|tx| {
+                tx.execute("UPDATE outbox SET status = 'held'", [])
+                    .map_err(facepay_journal::JournalError::from)
+            })
+            .unwrap();
+    }
+    let synced = cli.run(&["central", "sync", "--wait"]).await;
+    assert!(synced.ok, "{} {}", synced.json, synced.stderr);
+    assert_eq!(
+        pg.psql_on("facepay", "SELECT status FROM deliveries")
+            .trim(),
+        "held"
+    );
+}
+
+#[tokio::test]
 async fn a_server_on_a_newer_schema_or_another_key_is_refused_and_the_counter_serves_on() {
     let pg = PgServer::start();
     let (_w01, cli01) = counter("W01", &pg.url()).await;

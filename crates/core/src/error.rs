@@ -176,7 +176,7 @@ impl ErrorCode {
             CentralError::WrongIdentityKey => ErrorCode::CentralWrongIdentityKey,
             CentralError::Key(_) => ErrorCode::Io,
             CentralError::Journal(j) => Self::of_journal(j),
-            CentralError::Server(_) => ErrorCode::CentralServer,
+            CentralError::Server(_) | CentralError::Rejected(_) => ErrorCode::CentralServer,
         }
     }
 }
