@@ -22,6 +22,7 @@ use crate::routes;
         routes::settle::refund,
         routes::records::history,
         routes::records::summary,
+        routes::reconcile::reconcile,
         routes::records::health,
         routes::records::openapi,
     ),

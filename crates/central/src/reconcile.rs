@@ -44,22 +44,146 @@ impl HisRow {
     }
 }
 
-fn bad(line: usize, column: &str, message: impl Into<String>) -> CentralError {
+/// How a refusal names the place: a file's line, a request's item.
+type Place<'a> = dyn Fn(usize, &str, String) -> CentralError + 'a;
+
+fn bad(line: usize, column: &str, message: String) -> CentralError {
     CentralError::Invalid {
         field: "file",
-        message: format!("第 {line} 行 {column}：{}", message.into()),
+        message: format!("第 {line} 行 {column}：{message}"),
     }
 }
 
 /// An identifier as the HIS writes it: visible ASCII, at most 64.
-fn identifier(line: usize, column: &str, text: &str) -> Result<Option<String>, CentralError> {
+fn identifier(
+    at: usize,
+    column: &str,
+    text: &str,
+    place: &Place<'_>,
+) -> Result<Option<String>, CentralError> {
     if text.is_empty() {
         return Ok(None);
     }
     if text.len() > 64 || !text.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(bad(line, column, "应为不超过 64 个半角字母、数字或符号"));
+        return Err(place(
+            at,
+            column,
+            "应为不超过 64 个半角字母、数字或符号".into(),
+        ));
     }
     Ok(Some(text.to_owned()))
+}
+
+/// One HIS settlement, checked; `place` names where it came from.
+fn row_of(
+    at: usize,
+    setl_id: &str,
+    out_biz_no: &str,
+    total_fee: &str,
+    state: &str,
+    place: &Place<'_>,
+) -> Result<HisRow, CentralError> {
+    if [setl_id, out_biz_no, total_fee, state]
+        .iter()
+        .any(|t| t.chars().any(char::is_control))
+    {
+        return Err(place(at, "", "含有控制字符".into()));
+    }
+    let setl_id = identifier(at, "setl_id", setl_id, place)?;
+    let out_biz_no = identifier(at, "outBizNo", out_biz_no, place)?;
+    if setl_id.is_none() && out_biz_no.is_none() {
+        return Err(place(
+            at,
+            "setl_id",
+            "setl_id 和 outBizNo 至少要有一个".into(),
+        ));
+    }
+    let total: Amount = total_fee
+        .parse()
+        .map_err(|e: nhsa_protocol::amount::AmountError| {
+            place(at, "totalFee", format!("金额“{total_fee}”{}", e.reason()))
+        })?;
+    if !STATES.contains(&state) {
+        return Err(place(at, "state", format!("应为 {}", STATES.join("、"))));
+    }
+    Ok(HisRow {
+        line: at,
+        setl_id,
+        out_biz_no,
+        total_fen: i64::try_from(total.fen()).unwrap_or(i64::MAX),
+        state: state.to_owned(),
+    })
+}
+
+/// The same settlement twice in one list is refused, naming both places.
+fn no_repeats(rows: &[HisRow], place: &Place<'_>) -> Result<(), CentralError> {
+    let mut seen: HashMap<(String, &str), usize> = HashMap::new();
+    for row in rows {
+        if let Some(first) = seen.insert((row.key(), row.state.as_str()), row.line) {
+            return Err(place(
+                row.line,
+                "setl_id",
+                format!("与第 {first} 处是同一笔结算"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One settlement of the HIS's list as the bridge takes it (JSON).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HisSettlementLine {
+    /// 医保单据流水号 (2207 setl_id); absent for 自费.
+    #[serde(default)]
+    pub setl_id: Option<String>,
+    #[serde(default)]
+    pub out_biz_no: Option<String>,
+    /// "120.50"
+    pub total_fee: String,
+    /// SUCCESS / FAIL / REFUND_SUCCESS / REFUND_FAIL
+    pub state: String,
+}
+
+/// `POST /v1/reconciliation`'s body: the HIS's settlements of `date`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReconciliationRequest {
+    /// The business day, YYYY-MM-DD.
+    pub date: String,
+    pub settlements: Vec<HisSettlementLine>,
+}
+
+/// The bridge's list, checked as the file is; items named by their index.
+pub fn his_rows(lines: &[HisSettlementLine]) -> Result<Vec<HisRow>, CentralError> {
+    let place = |i: usize, column: &str, message: String| CentralError::Invalid {
+        field: "settlements",
+        message: format!("第 {i} 条（从 0 起）{column}：{message}"),
+    };
+    if lines.len() > MAX_ROWS {
+        return Err(CentralError::Invalid {
+            field: "settlements",
+            message: format!("超过 {MAX_ROWS} 条，请按天对账"),
+        });
+    }
+    let rows = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            row_of(
+                i,
+                l.setl_id.as_deref().unwrap_or(""),
+                l.out_biz_no.as_deref().unwrap_or(""),
+                &l.total_fee,
+                &l.state,
+                &place,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    no_repeats(&rows, &place)?;
+    Ok(rows)
 }
 
 /// Read the HIS's CSV: a header naming `setl_id`, `outBizNo`, `totalFee`
@@ -90,7 +214,7 @@ pub fn parse_his_csv(bytes: &[u8], charset: Charset) -> Result<Vec<HisRow>, Cent
         .enumerate()
         .find(|(_, l)| l.chars().any(|c| c.is_control() && c != '\t' && c != '\r'))
     {
-        return Err(bad(i + 1, "", "含有控制字符"));
+        return Err(bad(i + 1, "", "含有控制字符".into()));
     }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -116,7 +240,6 @@ pub fn parse_his_csv(bytes: &[u8], charset: Charset) -> Result<Vec<HisRow>, Cent
         column("state")?,
     );
     let mut rows: Vec<HisRow> = Vec::new();
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| bad(line, "", format!("无法解析：{e}")))?;
@@ -124,37 +247,16 @@ pub fn parse_his_csv(bytes: &[u8], charset: Charset) -> Result<Vec<HisRow>, Cent
             return Err(file_error(format!("超过 {MAX_ROWS} 行，请按天导出")));
         }
         let get = |c: usize| record.get(c).unwrap_or("").trim();
-        let setl_id = identifier(line, "setl_id", get(c_setl))?;
-        let out_biz_no = identifier(line, "outBizNo", get(c_biz))?;
-        if setl_id.is_none() && out_biz_no.is_none() {
-            return Err(bad(line, "setl_id", "setl_id 和 outBizNo 至少要有一个"));
-        }
-        let total: Amount =
-            get(c_fee)
-                .parse()
-                .map_err(|e: nhsa_protocol::amount::AmountError| {
-                    bad(
-                        line,
-                        "totalFee",
-                        format!("金额“{}”{}", get(c_fee), e.reason()),
-                    )
-                })?;
-        let state = get(c_state);
-        if !STATES.contains(&state) {
-            return Err(bad(line, "state", format!("应为 {}", STATES.join("、"))));
-        }
-        let row = HisRow {
+        rows.push(row_of(
             line,
-            setl_id,
-            out_biz_no,
-            total_fen: i64::try_from(total.fen()).unwrap_or(i64::MAX),
-            state: state.to_owned(),
-        };
-        if let Some(first) = seen.insert((row.key(), row.state.clone()), line) {
-            return Err(bad(line, "setl_id", format!("与第 {first} 行是同一笔结算")));
-        }
-        rows.push(row);
+            get(c_setl),
+            get(c_biz),
+            get(c_fee),
+            get(c_state),
+            &bad,
+        )?);
     }
+    no_repeats(&rows, &bad)?;
     Ok(rows)
 }
 
@@ -170,6 +272,7 @@ struct Ours {
 }
 
 /// What kind of difference.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DifferenceKind {
@@ -213,6 +316,7 @@ impl DifferenceKind {
 }
 
 /// One difference, as kept on the server.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
@@ -229,6 +333,7 @@ pub struct Difference {
     pub explained_by: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tally {
@@ -256,6 +361,7 @@ impl Tally {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CounterTally {
@@ -266,6 +372,7 @@ pub struct CounterTally {
 }
 
 /// The day's reconciliation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reconciliation {

@@ -788,3 +788,77 @@ async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_i
     let open = cli.run(&["central", "differences", "--date", &today]).await;
     assert_eq!(open.json.as_array().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn the_his_reconciles_its_day_through_the_bridge() {
+    use facepay_testkit::Http;
+    use reqwest::{Method, StatusCode};
+    let pg = PgServer::start();
+    let (t, cli) = counter("W01", &pg.url()).await;
+    assert!(cli.run(&["central", "init"]).await.ok);
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let now = || chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let paid = cli.new_visit().await;
+    assert!(cli.settle(&paid, &now()).await.ok);
+    let unknown = cli.new_visit().await;
+    assert!(cli.settle(&unknown, &now()).await.ok);
+    assert!(cli.run(&["central", "sync", "--wait"]).await.ok);
+
+    let token = cli.run(&["bridge-token"]).await.json["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bridge = common::Bridge::start(&cli).await;
+    let his = Http::new(&bridge.base).bearer(&token);
+    let body = serde_json::json!({
+        "date": today,
+        "settlements": [
+            {"setlId": nhsa_terminal::samples::setl_id_for(&paid).to_lowercase(),
+             "outBizNo": paid, "totalFee": "120.50", "state": "SUCCESS"},
+            {"setlId": "S-ONLY-IN-HIS", "totalFee": "9.00", "state": "SUCCESS"}
+        ]
+    })
+    .to_string();
+    let (status, report) = his.send(Method::POST, "/v1/reconciliation", &body).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["hospital"]["matched"], 1, "{report}");
+    assert_eq!(report["hospital"]["hisOnly"], 1);
+    assert_eq!(report["hospital"]["terminalOnly"], 1);
+    let only = report["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "terminal_only")
+        .unwrap()
+        .clone();
+    assert_eq!(only["outBizNo"], unknown.as_str());
+
+    // A bad line: 422 naming it, nothing kept.
+    let bad = body.replace("\"9.00\"", "\"9.001\"");
+    let (status, error) = his.send(Method::POST, "/v1/reconciliation", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["field"], "settlements");
+    assert!(
+        error["message"].as_str().unwrap().contains("第 1 条"),
+        "{error}"
+    );
+    let (status, error) = his
+        .send(
+            Method::POST,
+            "/v1/reconciliation",
+            r#"{"date":"2026-02-30","settlements":[]}"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["field"], "date");
+    bridge.kill();
+
+    // A counter without the central server says so.
+    let alone = t.env_remove("FACEPAY_CENTRAL_URL");
+    let bridge = common::Bridge::start(&alone).await;
+    let his = Http::new(&bridge.base).bearer(&token);
+    let (status, error) = his.send(Method::POST, "/v1/reconciliation", &body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(error["code"], "central_not_configured");
+    bridge.kill();
+}

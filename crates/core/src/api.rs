@@ -63,7 +63,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeskE
     Ok(nhsa_terminal::protocol::validation::from_json(text)?)
 }
 pub use facepay_central::reconcile::{
-    Difference, DifferenceKind, MAX_FILE_BYTES as MAX_HIS_FILE_BYTES, Reconciliation,
+    CounterTally, Difference, DifferenceKind, HisSettlementLine,
+    MAX_FILE_BYTES as MAX_HIS_FILE_BYTES, Reconciliation, ReconciliationRequest, Tally,
 };
 pub use facepay_central::report::{
     CentralSettlement, CounterDay, CounterStatus, HospitalDay, MAX_SEARCH, Net,

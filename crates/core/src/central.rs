@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use facepay_central::reconcile::{Difference, Reconciliation};
+use facepay_central::reconcile::{Difference, Reconciliation, ReconciliationRequest};
 use facepay_central::report::{CentralSettlement, CounterStatus, HospitalDay};
 use facepay_central::schema::Initialised;
 use facepay_central::{CentralError, CentralUrl, Heartbeat, IdentityKey, Local};
@@ -405,6 +405,25 @@ impl Desk {
         charset: Charset,
     ) -> Result<Reconciliation, DeskError> {
         off_runtime(|| self.reconcile_here(date, his, charset))
+    }
+
+    /// 对账 for the HIS through the bridge (its token is its credential):
+    /// the list as JSON, checked as the file is.
+    pub fn reconcile_for_his(
+        &self,
+        request: &ReconciliationRequest,
+    ) -> Result<Reconciliation, DeskError> {
+        let rows = facepay_central::reconcile::his_rows(&request.settlements)?;
+        off_runtime(|| {
+            let day = facepay_journal::clock::business_day("date", &request.date)?;
+            let mut client = self.central_url()?.connect()?;
+            facepay_central::schema::check(&mut client, &self.identity_key()?)?;
+            Ok(facepay_central::reconcile::reconcile(
+                &mut client,
+                day,
+                &rows,
+            )?)
+        })
     }
 
     /// The day's differences still waiting for an explanation.

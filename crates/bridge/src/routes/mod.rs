@@ -1,5 +1,6 @@
 //! The endpoints, one file per resource.
 
+pub(crate) mod reconcile;
 pub(crate) mod records;
 pub(crate) mod scan;
 pub(crate) mod settle;
@@ -34,6 +35,7 @@ pub(crate) fn router(app: App) -> Router {
         )
         .route("/v1/settlements/{id}/refund", post(settle::refund))
         .route("/v1/summary", get(records::summary))
+        .route("/v1/reconciliation", post(reconcile::reconcile))
         .route("/v1/health", get(records::health))
         .route("/v1/openapi.json", get(records::openapi))
         .fallback(|| async {
