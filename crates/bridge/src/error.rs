@@ -202,7 +202,8 @@ fn status_of(e: &DeskError) -> StatusCode {
         | ErrorCode::CentralSchemaTooNew
         | ErrorCode::CentralSchemaTooOld
         | ErrorCode::CentralNoIdentityKey
-        | ErrorCode::CentralWrongIdentityKey => StatusCode::CONFLICT,
+        | ErrorCode::CentralWrongIdentityKey
+        | ErrorCode::CentralCounterTaken => StatusCode::CONFLICT,
         _ if matches!(e, DeskError::Connect(_)) => StatusCode::SERVICE_UNAVAILABLE,
         // The terminal may have acted: the outcome is unknown (待确认).
         _ if unknown(e) => StatusCode::GATEWAY_TIMEOUT,

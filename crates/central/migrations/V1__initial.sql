@@ -12,6 +12,8 @@ CREATE TABLE central_meta (
 
 CREATE TABLE counters (
     counter_id          text PRIMARY KEY,
+    -- The one journal that ships under this id (its random id).
+    journal_id          text NOT NULL,
     -- The last entry of the counter's change list applied here.
     acknowledged_seq    bigint NOT NULL DEFAULT 0 CHECK (acknowledged_seq >= 0),
     first_synced_at     timestamptz NOT NULL DEFAULT now(),

@@ -1,5 +1,6 @@
 -- 对账 with the HIS: the differences a run found, kept until 财务 explains
--- each (a note, audited) or a later run no longer finds it.
+-- each (a note, audited) or a later run no longer finds it. An explanation
+-- holds for the amounts it saw: a later run with other amounts re-opens it.
 
 CREATE TABLE reconciliation_differences (
     id                  bigserial PRIMARY KEY,
@@ -9,6 +10,8 @@ CREATE TABLE reconciliation_differences (
     -- The HIS's 医保单据流水号, or the visit's outBizNo where there is none (自费, a scan).
     match_key           text NOT NULL,
     state               text NOT NULL DEFAULT '',
+    -- The n-th of its kind under one key and state (partial refunds share a setl_id).
+    occurrence          integer NOT NULL DEFAULT 1,
     counter_id          text,
     out_biz_no          text,
     his_total_fen       bigint,
@@ -20,7 +23,7 @@ CREATE TABLE reconciliation_differences (
     note                text,
     explained_by        text,
     explained_at        timestamptz,
-    UNIQUE (business_day, kind, match_key, state)
+    UNIQUE (business_day, kind, match_key, state, occurrence)
 );
 CREATE INDEX reconciliation_open ON reconciliation_differences (business_day)
     WHERE explained_at IS NULL AND gone_at IS NULL;

@@ -39,6 +39,11 @@ pub enum CentralError {
     Key(#[from] KeyError),
     #[error("{0}")]
     Journal(#[from] JournalError),
+    #[error(
+        "全院库中收银台 {counter_id} 的记录来自另一份记录库（另一台电脑用过这个编号）：本机不会上传，\
+         以免覆盖那台收银台的记录。请信息科核对 [counter] id（每台收银台应有自己的编号）"
+    )]
+    CounterTaken { counter_id: String },
     #[error("全院库出错：{0}")]
     Server(String),
     /// The server refused the data itself (a constraint, a type): trying

@@ -115,21 +115,6 @@ fn row_of(
     })
 }
 
-/// The same settlement twice in one list is refused, naming both places.
-fn no_repeats(rows: &[HisRow], place: &Place<'_>) -> Result<(), CentralError> {
-    let mut seen: HashMap<(String, &str), usize> = HashMap::new();
-    for row in rows {
-        if let Some(first) = seen.insert((row.key(), row.state.as_str()), row.line) {
-            return Err(place(
-                row.line,
-                "setl_id",
-                format!("与第 {first} 处是同一笔结算"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// One settlement of the HIS's list as the bridge takes it (JSON).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -182,15 +167,15 @@ pub fn his_rows(lines: &[HisSettlementLine]) -> Result<Vec<HisRow>, CentralError
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
-    no_repeats(&rows, &place)?;
     Ok(rows)
 }
 
 /// Read the HIS's CSV: a header naming `setl_id`, `outBizNo`, `totalFee`
 /// and `state` (other columns are ignored), one settlement per line, in
 /// `charset` (UTF-8 by default; GBK as Windows exports often are). What
-/// cannot be decoded, a control character, a bad amount or state, and the
-/// same settlement twice are refused with the line and column named.
+/// cannot be decoded, a control character, a bad amount or state are
+/// refused with the line and column named. The same setl_id may stand on
+/// several lines: partial refunds of one settlement share it.
 pub fn parse_his_csv(bytes: &[u8], charset: Charset) -> Result<Vec<HisRow>, CentralError> {
     let file_error = |message: String| CentralError::Invalid {
         field: "file",
@@ -256,7 +241,6 @@ pub fn parse_his_csv(bytes: &[u8], charset: Charset) -> Result<Vec<HisRow>, Cent
             &bad,
         )?);
     }
-    no_repeats(&rows, &bad)?;
     Ok(rows)
 }
 
@@ -428,10 +412,14 @@ pub fn reconcile(
             }
         })
         .collect();
-    let mut by_key: HashMap<(&str, &str), usize> = HashMap::new();
+    // Ours by (key, state), several where partial refunds share a setl_id.
+    let mut by_key: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     let mut states_of: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, o) in ours.iter().enumerate() {
-        by_key.insert((o.key.as_str(), o.state.as_str()), i);
+        by_key
+            .entry((o.key.as_str(), o.state.as_str()))
+            .or_default()
+            .push(i);
         states_of.entry(o.key.as_str()).or_default().push(i);
     }
     // The counter a HIS-only settlement belongs to, from its visit.
@@ -446,42 +434,61 @@ pub fn reconcile(
         .collect();
 
     let mut found: Vec<Found> = Vec::new();
-    let mut matched_ours = vec![false; ours.len()];
+    let mut taken = vec![false; ours.len()];
     let mut tallies: BTreeMap<Option<String>, Tally> = BTreeMap::new();
-    for row in his {
+    // Exact pairs first (same key, state and amount), so that of two partial
+    // refunds under one setl_id each finds its own; then what is left.
+    let mut his_pair: Vec<Option<usize>> = vec![None; his.len()];
+    for (h, row) in his.iter().enumerate() {
         let key = row.key();
-        let hit = by_key.get(&(key.as_str(), row.state.as_str())).copied();
-        let (kind, counter, our) = match hit {
+        if let Some(candidates) = by_key.get(&(key.as_str(), row.state.as_str())) {
+            if let Some(&i) = candidates
+                .iter()
+                .find(|&&i| !taken[i] && ours[i].total_fen == row.total_fen)
+            {
+                taken[i] = true;
+                his_pair[h] = Some(i);
+            }
+        }
+    }
+    for (h, row) in his.iter().enumerate() {
+        let key = row.key();
+        let (kind, counter, our) = match his_pair[h] {
             Some(i) => {
-                matched_ours[i] = true;
                 let o = &ours[i];
-                let kind = if o.total_fen != row.total_fen {
-                    Some(DifferenceKind::AmountDiffers)
-                } else if !o.delivered {
-                    Some(DifferenceKind::NotDelivered)
-                } else {
-                    None
-                };
+                let kind = (!o.delivered).then_some(DifferenceKind::NotDelivered);
                 (kind, Some(o.counter_id.clone()), Some(o))
             }
-            None => match states_of.get(key.as_str()).and_then(|v| v.first()) {
-                Some(&i) => {
-                    matched_ours[i] = true;
+            None => {
+                let free = |list: Option<&Vec<usize>>| {
+                    list.and_then(|v| v.iter().copied().find(|&i| !taken[i]))
+                };
+                if let Some(i) = free(by_key.get(&(key.as_str(), row.state.as_str()))) {
+                    taken[i] = true;
+                    let o = &ours[i];
+                    (
+                        Some(DifferenceKind::AmountDiffers),
+                        Some(o.counter_id.clone()),
+                        Some(o),
+                    )
+                } else if let Some(i) = free(states_of.get(key.as_str())) {
+                    taken[i] = true;
                     let o = &ours[i];
                     (
                         Some(DifferenceKind::StateDiffers),
                         Some(o.counter_id.clone()),
                         Some(o),
                     )
+                } else {
+                    (
+                        Some(DifferenceKind::HisOnly),
+                        row.out_biz_no
+                            .as_ref()
+                            .and_then(|b| visit_counters.get(b).cloned()),
+                        None,
+                    )
                 }
-                None => (
-                    Some(DifferenceKind::HisOnly),
-                    row.out_biz_no
-                        .as_ref()
-                        .and_then(|b| visit_counters.get(b).cloned()),
-                    None,
-                ),
-            },
+            }
         };
         tallies.entry(counter.clone()).or_default().count(kind);
         if let Some(kind) = kind {
@@ -499,7 +506,7 @@ pub fn reconcile(
             });
         }
     }
-    for (o, matched) in ours.iter().zip(&matched_ours) {
+    for (o, matched) in ours.iter().zip(&taken) {
         if !matched {
             let counter = Some(o.counter_id.clone());
             tallies
@@ -545,21 +552,42 @@ pub fn reconcile(
 
     let mut tx = client.transaction()?;
     let mut differences = Vec::with_capacity(found.len());
+    // The n-th difference of one kind under one key and state (partial
+    // refunds under one setl_id): each is kept and explained on its own.
+    let mut occurrences: HashMap<(DifferenceKind, &str, &str), i32> = HashMap::new();
     for f in &found {
+        let occurrence = occurrences
+            .entry((f.kind, f.key.as_str(), f.state.as_str()))
+            .or_insert(0);
+        *occurrence += 1;
+        // An explanation was for the amounts it saw: other amounts re-open it.
         let row = tx.query_one(
             "INSERT INTO reconciliation_differences (business_day, kind, match_key, state,
-                 counter_id, out_biz_no, his_total_fen, our_total_fen)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (business_day, kind, match_key, state) DO UPDATE SET
+                 occurrence, counter_id, out_biz_no, his_total_fen, our_total_fen)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (business_day, kind, match_key, state, occurrence) DO UPDATE SET
                  counter_id = excluded.counter_id, out_biz_no = excluded.out_biz_no,
                  his_total_fen = excluded.his_total_fen, our_total_fen = excluded.our_total_fen,
-                 last_seen_at = now(), gone_at = NULL
+                 last_seen_at = now(), gone_at = NULL,
+                 explained_at = CASE
+                     WHEN reconciliation_differences.his_total_fen
+                              IS NOT DISTINCT FROM excluded.his_total_fen
+                      AND reconciliation_differences.our_total_fen
+                              IS NOT DISTINCT FROM excluded.our_total_fen
+                     THEN reconciliation_differences.explained_at END,
+                 explained_by = CASE
+                     WHEN reconciliation_differences.his_total_fen
+                              IS NOT DISTINCT FROM excluded.his_total_fen
+                      AND reconciliation_differences.our_total_fen
+                              IS NOT DISTINCT FROM excluded.our_total_fen
+                     THEN reconciliation_differences.explained_by END
              RETURNING id, note, explained_by",
             &[
                 &date,
                 &f.kind.as_str(),
                 &f.key,
                 &f.state,
+                &*occurrence,
                 &f.counter_id,
                 &f.out_biz_no,
                 &f.his_fen,

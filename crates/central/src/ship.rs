@@ -62,9 +62,21 @@ pub fn ship_once(
 ) -> Result<Shipped, CentralError> {
     let position = local.enroll(counter_id)?;
     client.execute(
-        "INSERT INTO counters (counter_id) VALUES ($1) ON CONFLICT (counter_id) DO NOTHING",
-        &[&counter_id],
+        "INSERT INTO counters (counter_id, journal_id) VALUES ($1, $2)
+         ON CONFLICT (counter_id) DO NOTHING",
+        &[&counter_id, &position.journal_id],
     )?;
+    let owner: String = client
+        .query_one(
+            "SELECT journal_id FROM counters WHERE counter_id = $1",
+            &[&counter_id],
+        )?
+        .get(0);
+    if owner != position.journal_id {
+        return Err(CentralError::CounterTaken {
+            counter_id: counter_id.to_owned(),
+        });
+    }
     let server_seq: i64 = client
         .query_one(
             "SELECT acknowledged_seq FROM counters WHERE counter_id = $1",

@@ -182,6 +182,20 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
     assert_eq!(of("W01")["insured"]["refundCount"], 1);
     assert_eq!(fen(&hospital.json["selfPay"]["totalFee"]), 0);
 
+    // A second PC set up with W02's id cannot overwrite W02's rows.
+    let (_impostor, impostor) = counter("W02", &pg.url()).await;
+    enroll(&cli01, &impostor).await;
+    a_morning(&impostor, 2).await;
+    let taken = impostor.run(&["central", "sync", "--wait"]).await;
+    assert_eq!(taken.code, Some(1));
+    assert_eq!(
+        taken.json["code"], "central_counter_taken",
+        "{}",
+        taken.json
+    );
+    let again = cli03.run(&["central", "summary", "--date", DAY]).await;
+    assert_eq!(again.json, hospital.json, "the hospital's day is unchanged");
+
     // Shipping again ships nothing twice.
     let rows = |table: &str| pg.psql_on("facepay", &format!("SELECT count(*) FROM {table}"));
     let before = (rows("settlements"), rows("visits"), rows("deliveries"));
@@ -639,7 +653,24 @@ async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_i
     let at = |_: u32| chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
 
     let matched = cli.new_visit().await;
-    assert!(cli.settle(&matched, &at(1)).await.ok);
+    let first = cli.settle(&matched, &at(1)).await;
+    assert!(first.ok);
+    // Two partial refunds: they share the settlement's setl_id.
+    let paid_id = first.json["settlementId"].as_i64().unwrap().to_string();
+    for partial in [
+        serde_json::json!({"totalFee": "50.00", "ownAmt": "0.00", "hifAmt": "50.00",
+                           "acctAmt": "0.00", "hifpAmt": "50.00"}),
+        serde_json::json!({"totalFee": "20.00", "ownAmt": "0.00", "hifAmt": "0.00",
+                           "acctAmt": "20.00", "hifpAmt": "0.00"}),
+    ] {
+        let refund = cli
+            .run_with(
+                &["refund", "--settlement", &paid_id, "--json", "-"],
+                partial.to_string(),
+            )
+            .await;
+        assert!(refund.ok, "{} {}", refund.json, refund.stderr);
+    }
     let other_amount = cli.new_visit().await;
     assert!(cli.settle(&other_amount, &at(2)).await.ok);
     let unknown_to_his = cli.new_visit().await;
@@ -674,10 +705,14 @@ async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_i
     let his = format!(
         "setl_id,outBizNo,totalFee,state\n\
          {},{matched},120.50,SUCCESS\n\
+         {},{matched},20.00,REFUND_SUCCESS\n\
+         {},{matched},50.00,REFUND_SUCCESS\n\
          {},{other_amount},100.00,SUCCESS\n\
          {},{his_says_fail},120.50,FAIL\n\
          {},{not_shown},120.50,SUCCESS\n\
          S-NOBODY-KNOWS,,88.00,SUCCESS\n",
+        setl_id(&matched),
+        setl_id(&matched),
         setl_id(&matched),
         setl_id(&other_amount),
         setl_id(&his_says_fail),
@@ -692,7 +727,7 @@ async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_i
     assert!(run.ok, "{} {}", run.json, run.stderr);
     let tally = &run.json["hospital"];
     for (kind, n) in [
-        ("matched", 1),
+        ("matched", 3),
         ("amountDiffers", 1),
         ("terminalOnly", 1),
         ("unsettledScan", 1),
@@ -756,7 +791,7 @@ async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_i
         .run(&["reconcile", "--file", &file_arg, "--date", &today])
         .await;
     assert_eq!(again.json["hospital"]["terminalOnly"], 0, "{}", again.json);
-    assert_eq!(again.json["hospital"]["matched"], 2);
+    assert_eq!(again.json["hospital"]["matched"], 4);
     let still = again.json["differences"]
         .as_array()
         .unwrap()
@@ -767,6 +802,37 @@ async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_i
     assert_eq!(still["note"], "HIS 测试数据，已作废");
     let open = cli.run(&["central", "differences", "--date", &today]).await;
     assert_eq!(open.json.as_array().unwrap().len(), 4, "{}", open.json);
+
+    // An explanation holds for the amounts it saw: other amounts re-open it.
+    let amount_id = find("amount_differs")["id"].as_i64().unwrap().to_string();
+    let explained = cli
+        .run(&[
+            "central",
+            "explain",
+            "--difference",
+            &amount_id,
+            "--note",
+            "HIS 少收 20.50，已补收",
+        ])
+        .await;
+    assert!(explained.ok);
+    let open = cli.run(&["central", "differences", "--date", &today]).await;
+    assert_eq!(open.json.as_array().unwrap().len(), 3, "{}", open.json);
+    let changed = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(",100.00,", ",99.00,");
+    std::fs::write(&file, changed).unwrap();
+    let rerun = cli
+        .run(&["reconcile", "--file", &file_arg, "--date", &today])
+        .await;
+    assert!(rerun.ok, "{}", rerun.json);
+    let open = cli.run(&["central", "differences", "--date", &today]).await;
+    assert_eq!(
+        open.json.as_array().unwrap().len(),
+        4,
+        "re-opened: {}",
+        open.json
+    );
 
     // A bad file changes nothing and names the line.
     std::fs::write(

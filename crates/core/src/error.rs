@@ -112,6 +112,7 @@ pub enum ErrorCode {
     CentralSchemaTooOld,
     CentralNoIdentityKey,
     CentralWrongIdentityKey,
+    CentralCounterTaken,
     CentralServer,
 }
 
@@ -174,6 +175,7 @@ impl ErrorCode {
             CentralError::SchemaTooOld { .. } => ErrorCode::CentralSchemaTooOld,
             CentralError::NoIdentityKey => ErrorCode::CentralNoIdentityKey,
             CentralError::WrongIdentityKey => ErrorCode::CentralWrongIdentityKey,
+            CentralError::CounterTaken { .. } => ErrorCode::CentralCounterTaken,
             CentralError::Key(_) => ErrorCode::Io,
             CentralError::Journal(j) => Self::of_journal(j),
             CentralError::Server(_) | CentralError::Rejected(_) => ErrorCode::CentralServer,

@@ -14,6 +14,8 @@ use crate::{JournalError, clock::Stamp};
 pub struct Position {
     /// The counter id the journal was enrolled under.
     pub counter_id: String,
+    /// This journal's own random id, made at enrolment.
+    pub journal_id: String,
     /// The last entry the server confirmed.
     pub acknowledged_seq: i64,
     /// Entries listed and not yet acknowledged.
@@ -47,9 +49,12 @@ pub fn enroll(tx: &Connection, counter: &CounterId, now: &Stamp) -> Result<bool,
         }
         return Ok(false);
     }
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| JournalError::Internal(format!("随机数：{e}")))?;
+    let journal_id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     tx.execute(
-        "INSERT INTO replication (id, counter_id, enrolled_at) VALUES (1, ?1, ?2)",
-        params![counter, now],
+        "INSERT INTO replication (id, counter_id, journal_id, enrolled_at) VALUES (1, ?1, ?2, ?3)",
+        params![counter, journal_id, now],
     )?;
     list_everything(tx)?;
     Ok(true)
@@ -80,11 +85,17 @@ fn enrolled_as(conn: &Connection) -> Result<Option<String>, JournalError> {
 
 /// `None` until the journal is enrolled.
 pub fn position(conn: &Connection) -> Result<Option<Position>, JournalError> {
-    let Some((counter_id, acknowledged_seq)) = conn
+    let Some((counter_id, journal_id, acknowledged_seq)) = conn
         .query_row(
-            "SELECT counter_id, acknowledged_seq FROM replication WHERE id = 1",
+            "SELECT counter_id, journal_id, acknowledged_seq FROM replication WHERE id = 1",
             [],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
         )
         .optional()?
     else {
@@ -97,6 +108,7 @@ pub fn position(conn: &Connection) -> Result<Option<Position>, JournalError> {
     )?;
     Ok(Some(Position {
         counter_id,
+        journal_id,
         acknowledged_seq,
         pending,
     }))

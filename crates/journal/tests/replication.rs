@@ -79,10 +79,12 @@ fn a_counter_lists_its_changes_only_once_enrolled_and_forgets_what_the_server_ho
         replication::position(f.journal.conn()).unwrap(),
         Some(Position {
             counter_id: "W01".into(),
+            journal_id: position.journal_id.clone(),
             acknowledged_seq: up_to,
             pending: 0
         })
     );
+    assert_eq!(position.journal_id.len(), 32);
     record(
         &mut f.journal,
         &notify(

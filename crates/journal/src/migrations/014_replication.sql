@@ -7,6 +7,10 @@
 CREATE TABLE replication (
     id                  INTEGER PRIMARY KEY CHECK (id = 1),
     counter_id          TEXT NOT NULL,
+    -- This journal, among every journal that ever shipped: the server
+    -- refuses a second journal under the same counter id (a new PC set up
+    -- with an old PC's id would otherwise overwrite its rows).
+    journal_id          TEXT NOT NULL,
     -- The last entry the server confirmed it holds.
     acknowledged_seq    INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged_seq >= 0),
     enrolled_at         TEXT NOT NULL
