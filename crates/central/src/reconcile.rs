@@ -441,14 +441,13 @@ pub fn reconcile(
     let mut his_pair: Vec<Option<usize>> = vec![None; his.len()];
     for (h, row) in his.iter().enumerate() {
         let key = row.key();
-        if let Some(candidates) = by_key.get(&(key.as_str(), row.state.as_str())) {
-            if let Some(&i) = candidates
+        if let Some(candidates) = by_key.get(&(key.as_str(), row.state.as_str()))
+            && let Some(&i) = candidates
                 .iter()
                 .find(|&&i| !taken[i] && ours[i].total_fen == row.total_fen)
-            {
-                taken[i] = true;
-                his_pair[h] = Some(i);
-            }
+        {
+            taken[i] = true;
+            his_pair[h] = Some(i);
         }
     }
     for (h, row) in his.iter().enumerate() {
