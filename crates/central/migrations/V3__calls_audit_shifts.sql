@@ -1,6 +1,7 @@
 -- Terminal calls (outcomes, 待确认 and how they were resolved), the audit
--- log and shifts of every counter. The raw request and reply copies never
--- leave the counter; free text is scrubbed of ID numbers and of the
+-- log and shifts of every counter. The raw request and reply copies and the
+-- terminal's own error messages never leave the counter (error_message is
+-- kept empty); a cashier's free text is scrubbed of ID numbers and of the
 -- visit's own name and number before it is sent.
 
 CREATE TABLE calls (

@@ -7,13 +7,19 @@ use facepay_keystore::KeyError;
 pub enum CentralError {
     #[error("未配置全院库：请在配置文件 [central] 中设置 url（或 FACEPAY_CENTRAL_URL）")]
     NotConfigured,
-    #[error("配置项 {field}：{message}")]
+    #[error("{field}：{message}")]
     Invalid {
         field: &'static str,
         message: String,
     },
     #[error("无法连接全院库 {server}：{cause}")]
     Unreachable { server: String, cause: String },
+    /// The server answered and refused us (password, role, database): no
+    /// retry helps until IT changes something.
+    #[error(
+        "全院库 {server} 拒绝连接：{cause}。请信息科检查用户名、密码（facepay central password）和库名"
+    )]
+    LoginRefused { server: String, cause: String },
     #[error("全院库尚未初始化：请信息科运行 facepay central init")]
     NotInitialised,
     #[error(

@@ -190,8 +190,13 @@ pub fn parse_his_csv(bytes: &[u8], charset: Charset) -> Result<Vec<HisRow>, Cent
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = charset.decode(bytes).ok_or_else(|| {
         file_error(format!(
-            "不是有效的 {} 文本（若 HIS 导出的是 GBK，请加 --charset gbk）",
-            charset.label()
+            "不是有效的 {} 文本{}",
+            charset.label(),
+            if charset == Charset::Utf8 {
+                "（若 HIS 导出的是 GBK，请加 --charset gbk）"
+            } else {
+                "（请确认 HIS 导出时用的编码）"
+            }
         ))
     })?;
     if let Some((i, _)) = text
@@ -676,7 +681,9 @@ pub fn explain(
     counter_id: &str,
     operator_id: &str,
 ) -> Result<(), CentralError> {
-    let note = note.trim();
+    // A note may name a patient: ID numbers in it are masked before it is kept.
+    let scrubbed = nhsa_protocol::mask::scrub_text(note.trim());
+    let note = scrubbed.as_str();
     if note.is_empty() || note.chars().count() > 500 || note.chars().any(char::is_control) {
         return Err(CentralError::Invalid {
             field: "note",

@@ -241,3 +241,20 @@ pub fn settlements_of_person(
         })
         .collect())
 }
+
+/// One line of the server's audit log (who did what, from which counter).
+pub fn audit(
+    client: &mut Client,
+    counter_id: &str,
+    operator_id: &str,
+    action: &str,
+    subject: Option<&str>,
+    detail: &str,
+) -> Result<(), CentralError> {
+    client.execute(
+        "INSERT INTO central_audit (counter_id, operator_id, action, subject, detail)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[&counter_id, &operator_id, &action, &subject, &detail],
+    )?;
+    Ok(())
+}

@@ -147,12 +147,30 @@ impl CentralUrl {
                 )),
             None => self.config.connect(postgres::NoTls),
         };
-        connected.map_err(|e| CentralError::Unreachable {
-            server: self.shown.clone(),
-            cause: e
-                .as_db_error()
-                .map(|d| d.message().to_owned())
-                .unwrap_or_else(|| with_causes(&e)),
+        connected.map_err(|e| match e.as_db_error() {
+            // 28: authorisation (password, role); 3D: no such database.
+            Some(db) if matches!(&db.code().code()[..2], "28" | "3D") => {
+                CentralError::LoginRefused {
+                    server: self.shown.clone(),
+                    cause: db.message().to_owned(),
+                }
+            }
+            Some(db) => CentralError::Unreachable {
+                server: self.shown.clone(),
+                cause: db.message().to_owned(),
+            },
+            // The driver's own refusal to try (no password for a server that
+            // asks for one): as final as the server's.
+            None if e.to_string().starts_with("invalid configuration") => {
+                CentralError::LoginRefused {
+                    server: self.shown.clone(),
+                    cause: with_causes(&e),
+                }
+            }
+            None => CentralError::Unreachable {
+                server: self.shown.clone(),
+                cause: with_causes(&e),
+            },
         })
     }
 }

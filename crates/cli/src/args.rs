@@ -229,6 +229,9 @@ pub enum CentralCommand {
         show: bool,
         #[arg(long)]
         enroll: bool,
+        /// With --enroll: replace a key enrolled here by mistake.
+        #[arg(long, requires = "enroll")]
+        replace: bool,
     },
     /// Keep the database password in this machine's keystore (管理员); read
     /// from standard input, or asked for at a terminal.

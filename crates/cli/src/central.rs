@@ -54,10 +54,10 @@ pub fn run(
             let admin = admin(desk, admin_id)?;
             Ok(json!({"identityKey": desk.central_identity_key(&admin)?}))
         }
-        CentralCommand::IdentityKey { .. } => {
+        CentralCommand::IdentityKey { replace, .. } => {
             let admin = admin(desk, admin_id)?;
             let hex = secret_line("全院身份密钥（64 位十六进制）：", "identity-key")?;
-            desk.central_enroll_key(&admin, &hex)?;
+            desk.central_enroll_key(&admin, &hex, replace)?;
             Ok(json!({"enrolled": true}))
         }
         CentralCommand::Password => {

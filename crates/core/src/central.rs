@@ -51,6 +51,9 @@ pub struct SyncReport {
 #[serde(rename_all = "camelCase")]
 pub struct CentralStatus {
     pub server: String,
+    /// Whether the server answered; `reason` says why not.
+    pub reachable: bool,
+    pub reason: Option<String>,
     pub schema_version: Option<i64>,
     /// This counter's entries not yet on the server.
     pub this_counter_pending: i64,
@@ -231,10 +234,24 @@ impl Desk {
         Ok(self.identity_key()?.to_hex().to_string())
     }
 
-    /// Keep the hospital's identity key on this machine.
-    pub fn central_enroll_key(&self, _admin: &Admin, hex: &str) -> Result<(), DeskError> {
+    /// Keep the hospital's identity key on this machine; `replace` puts it
+    /// over another one enrolled by mistake (the server still refuses any
+    /// key but the hospital's).
+    pub fn central_enroll_key(
+        &self,
+        _admin: &Admin,
+        hex: &str,
+        replace: bool,
+    ) -> Result<(), DeskError> {
         let key = IdentityKey::from_hex(hex)?;
-        Ok(key.enroll(&KeyFile::at(&self.central()?.identity_key_file))?)
+        let file = KeyFile::at(&self.central()?.identity_key_file);
+        if replace {
+            file.write_pending(&key.to_hex())
+                .and_then(|()| file.promote())
+                .map_err(CentralError::from)?;
+            return Ok(());
+        }
+        Ok(key.enroll(&file)?)
     }
 
     /// Keep the database password in the keystore (not in the settings file).
@@ -292,24 +309,36 @@ impl Desk {
 
     fn central_person_here(
         &self,
+        operator_id: &str,
         id_no: &str,
         limit: i64,
     ) -> Result<Vec<CentralSettlement>, DeskError> {
         let id_no = id_no.trim();
-        if id_no.is_empty() || id_no.chars().count() > 32 || id_no.chars().any(char::is_control) {
+        if !(6..=32).contains(&id_no.len()) || !id_no.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(DeskError::Invalid {
                 field: "idNo",
-                message: "请输入完整的证件号".into(),
+                message: "请输入完整的证件号（半角数字和字母，如 18 位身份证号）".into(),
             });
         }
         let key = self.identity_key()?;
         let mut client = self.central_url()?.connect()?;
         facepay_central::schema::check(&mut client, &key)?;
-        Ok(facepay_central::report::settlements_of_person(
+        let found = facepay_central::report::settlements_of_person(
             &mut client,
             &key.hash_id_no(id_no),
             limit,
-        )?)
+        )?;
+        // Who looked a person up, where, and how much they saw: audited on
+        // the server (never the number itself).
+        facepay_central::report::audit(
+            &mut client,
+            self.config.counter_id.as_str(),
+            operator_id,
+            "person_search",
+            None,
+            &format!("按证件号查询全院结算，{} 笔", found.len()),
+        )?;
+        Ok(found)
     }
 
     fn reconcile_here(
@@ -331,20 +360,36 @@ impl Desk {
 
     fn central_status_here(&self) -> Result<CentralStatus, DeskError> {
         let url = self.central_url()?;
-        let mut client = url.connect()?;
+        let this_counter_pending = self.read(replication::position)?.map_or(0, |p| p.pending);
+        // Unreachable, it still says what this counter has not shipped.
+        let mut client = match url.connect() {
+            Ok(client) => client,
+            Err(e) => {
+                return Ok(CentralStatus {
+                    server: url.to_string(),
+                    reachable: false,
+                    reason: Some(e.to_string()),
+                    schema_version: None,
+                    this_counter_pending,
+                    counters: Vec::new(),
+                });
+            }
+        };
         let schema_version = facepay_central::schema::version(&mut client)?;
         let counters = match schema_version {
             Some(_) => facepay_central::report::counters(&mut client)?,
             None => Vec::new(),
         };
-        let this_counter_pending = self.read(replication::position)?.map_or(0, |p| p.pending);
         Ok(CentralStatus {
             server: url.to_string(),
+            reachable: true,
+            reason: None,
             schema_version,
             this_counter_pending,
             counters,
         })
     }
+
     /// The status bar's 全院同步 (`None` without a server, or before the first step).
     pub fn central_sync_view(&self) -> Option<CentralSyncView> {
         self.config.central.as_ref()?;
@@ -387,11 +432,11 @@ impl Desk {
     /// which the server never sees: it is hashed here with the identity key.
     pub fn central_person(
         &self,
-        _admin: &Admin,
+        admin: &Admin,
         id_no: &str,
         limit: i64,
     ) -> Result<Vec<CentralSettlement>, DeskError> {
-        off_runtime(|| self.central_person_here(id_no, limit))
+        off_runtime(|| self.central_person_here(admin.id(), id_no, limit))
     }
 
     /// 对账: the HIS's list of a day's settlements (CSV in `charset`) against

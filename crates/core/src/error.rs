@@ -169,7 +169,9 @@ impl ErrorCode {
         match e {
             CentralError::NotConfigured => ErrorCode::CentralNotConfigured,
             CentralError::Invalid { .. } => ErrorCode::Invalid,
-            CentralError::Unreachable { .. } => ErrorCode::CentralUnreachable,
+            CentralError::Unreachable { .. } | CentralError::LoginRefused { .. } => {
+                ErrorCode::CentralUnreachable
+            }
             CentralError::NotInitialised => ErrorCode::CentralNotInitialised,
             CentralError::SchemaTooNew { .. } => ErrorCode::CentralSchemaTooNew,
             CentralError::SchemaTooOld { .. } => ErrorCode::CentralSchemaTooOld,
@@ -281,6 +283,7 @@ impl DeskError {
             DeskError::Journal(JournalError::WrongKey(_) | JournalError::KeyInvalid(_)) => {
                 "记录库的密钥与本机保存的不一致：请勿删除或替换密钥文件，联系信息科恢复原密钥文件"
             }
+            DeskError::Central(CentralError::Invalid { .. }) => "请更正标出的字段后再提交",
             DeskError::Central(_) => "收费不受影响：本机记录照常保存，连上全院库后自动补传",
             DeskError::Journal(_) | DeskError::Internal(_) => return None,
         })
