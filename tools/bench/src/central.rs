@@ -48,7 +48,12 @@ pub fn run(samples: usize, offline_visits: usize, central_rows: u64) {
         // work, the disk's flushes) falls on both alike.
         let (alone, bare) = desk_on(&scratch.path().join("alone.db"), &sim.url());
         let db = scratch.path().join("shipping.db");
-        let shipping = desk_configured(&db, &sim.url(), Arc::new(SystemClock), Some(&pg.url()));
+        let shipping = desk_configured(
+            &db,
+            &sim.url(),
+            Arc::new(SystemClock),
+            Some((&pg.url(), "W01")),
+        );
         let key = enroll(&db, &pg);
         let worker = tokio::spawn(facepay_core::api::central_worker(Arc::clone(&shipping)));
         let (mut without, mut with) = (Vec::new(), Vec::new());
@@ -76,7 +81,12 @@ pub fn run(samples: usize, offline_visits: usize, central_rows: u64) {
 
         // A day offline: its visits made with no server, then caught up.
         let db = scratch.path().join("offline.db");
-        let offline = desk_configured(&db, &sim.url(), Arc::new(SystemClock), Some(&pg.url()));
+        let offline = desk_configured(
+            &db,
+            &sim.url(),
+            Arc::new(SystemClock),
+            Some((&pg.url(), "W02")),
+        );
         key.enroll(&facepay_keystore::KeyFile::at(
             db.with_extension("keys").join("central-identity.key"),
         ))

@@ -342,12 +342,13 @@ pub(crate) fn desk_with_clock(
     desk_configured(db, url, clock, None)
 }
 
-/// [`desk_with_clock`], shipping to the central server at `central` when given.
+/// [`desk_with_clock`], shipping to the central server when given
+/// `(server, counter id)` (each journal ships under a counter id of its own).
 pub(crate) fn desk_configured(
     db: &std::path::Path,
     url: &str,
     clock: Arc<dyn facepay_journal::Clock>,
-    central: Option<&str>,
+    central: Option<(&str, &str)>,
 ) -> Arc<Desk> {
     let transport = Arc::new(HttpTransport::new(url).unwrap_or_else(|e| panic!("{e}")));
     let mut cfg = facepay_core::config::FileConfig::default();
@@ -362,12 +363,12 @@ pub(crate) fn desk_configured(
         "FACEPAY_TERMINAL_URL" => Some(url.to_owned()),
         "FACEPAY_ORG_ID" => Some(samples::ORG_ID.into()),
         "FACEPAY_HOSPITAL_NAME" => Some(samples::HOSPITAL_NAME.into()),
-        "FACEPAY_COUNTER_ID" => Some("W01".into()),
+        "FACEPAY_COUNTER_ID" => Some(central.map_or("W01", |(_, id)| id).into()),
         "FACEPAY_OPERATOR_ID" => Some("0107".into()),
         "FACEPAY_OPERATOR_NAME" => Some("林晓燕".into()),
         "FACEPAY_OFFICE_ID" => Some("0301".into()),
         "FACEPAY_OFFICE_NAME" => Some("挂号收费处".into()),
-        "FACEPAY_CENTRAL_URL" => central.map(str::to_owned),
+        "FACEPAY_CENTRAL_URL" => central.map(|(url, _)| url.to_owned()),
         _ => None,
     });
     let cfg: DeskConfig = cfg.validate().unwrap_or_else(|e| panic!("{e}"));
