@@ -14,6 +14,8 @@ mod url;
 
 pub use error::CentralError;
 pub use identity::IdentityKey;
+/// A connection to the central server.
+pub use postgres::Client;
 pub use ship::{Heartbeat, Local, Shipped};
 pub use url::CentralUrl;
 

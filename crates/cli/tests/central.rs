@@ -94,6 +94,23 @@ fn identities(t: &Counter) -> Vec<String> {
     rows.into_iter().flat_map(|(n, i)| [n, i]).collect()
 }
 
+/// Change the counter's journal behind its back, as a crash or an old state would leave it.
+fn write_journal(db: &std::path::Path, sql: &str) {
+    let mut journal = facepay_journal::Journal::open(
+        db,
+        &journal_key(db),
+        "test",
+        std::sync::Arc::new(facepay_journal::SystemClock),
+    )
+    .unwrap();
+    journal
+        .write(|tx| {
+            tx.execute(sql, [])
+                .map_err(facepay_journal::JournalError::from)
+        })
+        .unwrap();
+}
+
 fn pg_dump(pg: &PgServer) -> String {
     let out = Command::new("pg_dump")
         .env("PGPASSWORD", facepay_testkit::postgres::PASSWORD)
@@ -370,21 +387,7 @@ async fn a_server_that_crashes_restarts_or_loses_its_copy_ends_with_every_row_on
 
     // The counter lost its acknowledgement (killed after the server's
     // commit): the server's position is taken, nothing is applied twice.
-    {
-        let mut journal = facepay_journal::Journal::open(
-            &w01.db,
-            &journal_key(&w01.db),
-            "test",
-            std::sync::Arc::new(facepay_journal::SystemClock),
-        )
-        .unwrap();
-        journal
-            .write(|tx| {
-                tx.execute("UPDATE replication SET acknowledged_seq = 0", [])
-                    .map_err(facepay_journal::JournalError::from)
-            })
-            .unwrap();
-    }
+    write_journal(&w01.db, "UPDATE replication SET acknowledged_seq = 0");
     let again = cli.run(&["central", "sync", "--wait"]).await;
     assert!(again.ok);
     assert_eq!(total(&pg), expected);
@@ -398,21 +401,7 @@ async fn a_settlement_held_for_the_cashiers_f4_ships_with_its_state() {
     let visit = cli.new_visit().await;
     assert!(cli.settle(&visit, &format!("{DAY} 09:00:00")).await.ok);
     // As a HIS settlement under his_notify = "cashier" stands until F4.
-    {
-        let mut journal = facepay_journal::Journal::open(
-            &t.db,
-            &journal_key(&t.db),
-            "test",
-            std::sync::Arc::new(facepay_journal::SystemClock),
-        )
-        .unwrap();
-        journal
-            .write(|tx| {
-                tx.execute("UPDATE outbox SET status = 'held'", [])
-                    .map_err(facepay_journal::JournalError::from)
-            })
-            .unwrap();
-    }
+    write_journal(&t.db, "UPDATE outbox SET status = 'held'");
     let synced = cli.run(&["central", "sync", "--wait"]).await;
     assert!(synced.ok, "{} {}", synced.json, synced.stderr);
     assert_eq!(

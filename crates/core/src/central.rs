@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use facepay_central::reconcile::{Difference, Reconciliation, ReconciliationRequest};
+use facepay_central::reconcile::{Difference, HisRow, Reconciliation, ReconciliationRequest};
 use facepay_central::report::{CentralSettlement, CounterStatus, HospitalDay};
 use facepay_central::schema::Initialised;
 use facepay_central::{CentralError, CentralUrl, Heartbeat, IdentityKey, Local};
@@ -189,6 +189,23 @@ impl Desk {
         }
     }
 
+    /// A connection to a server this build may read and write, keyed as this counter is.
+    fn checked_client(&self) -> Result<facepay_central::Client, DeskError> {
+        let mut client = self.central_url()?.connect()?;
+        facepay_central::schema::check(&mut client, &self.identity_key()?)?;
+        Ok(client)
+    }
+
+    /// 对账 of `rows` against the day `date` on the server.
+    fn reconcile_rows(&self, date: &str, rows: &[HisRow]) -> Result<Reconciliation, DeskError> {
+        let day = facepay_journal::clock::business_day("date", date)?;
+        Ok(facepay_central::reconcile::reconcile(
+            &mut self.checked_client()?,
+            day,
+            rows,
+        )?)
+    }
+
     fn identity_key(&self) -> Result<IdentityKey, DeskError> {
         IdentityKey::read(&KeyFile::at(&self.central()?.identity_key_file))?
             .ok_or(DeskError::Central(CentralError::NoIdentityKey))
@@ -302,8 +319,7 @@ impl Desk {
 
     fn central_summary_here(&self, date: &str) -> Result<HospitalDay, DeskError> {
         let day = facepay_journal::clock::business_day("date", date)?;
-        let mut client = self.central_url()?.connect()?;
-        facepay_central::schema::check(&mut client, &self.identity_key()?)?;
+        let mut client = self.checked_client()?;
         Ok(facepay_central::report::summary(&mut client, day)?)
     }
 
@@ -347,15 +363,8 @@ impl Desk {
         his: &[u8],
         charset: Charset,
     ) -> Result<Reconciliation, DeskError> {
-        let day = facepay_journal::clock::business_day("date", date)?;
         let rows = facepay_central::reconcile::parse_his_csv(his, charset)?;
-        let mut client = self.central_url()?.connect()?;
-        facepay_central::schema::check(&mut client, &self.identity_key()?)?;
-        Ok(facepay_central::reconcile::reconcile(
-            &mut client,
-            day,
-            &rows,
-        )?)
+        self.reconcile_rows(date, &rows)
     }
 
     fn central_status_here(&self) -> Result<CentralStatus, DeskError> {
@@ -459,16 +468,7 @@ impl Desk {
         request: &ReconciliationRequest,
     ) -> Result<Reconciliation, DeskError> {
         let rows = facepay_central::reconcile::his_rows(&request.settlements)?;
-        off_runtime(|| {
-            let day = facepay_journal::clock::business_day("date", &request.date)?;
-            let mut client = self.central_url()?.connect()?;
-            facepay_central::schema::check(&mut client, &self.identity_key()?)?;
-            Ok(facepay_central::reconcile::reconcile(
-                &mut client,
-                day,
-                &rows,
-            )?)
-        })
+        off_runtime(|| self.reconcile_rows(&request.date, &rows))
     }
 
     /// The day's differences still waiting for an explanation.
@@ -479,8 +479,7 @@ impl Desk {
     ) -> Result<Vec<Difference>, DeskError> {
         off_runtime(|| {
             let day = facepay_journal::clock::business_day("date", date)?;
-            let mut client = self.central_url()?.connect()?;
-            facepay_central::schema::check(&mut client, &self.identity_key()?)?;
+            let mut client = self.checked_client()?;
             Ok(facepay_central::reconcile::open_differences(
                 &mut client,
                 day,
@@ -491,8 +490,7 @@ impl Desk {
     /// Explain difference `id` (audited on the server under this counter and `admin`).
     pub fn explain_difference(&self, admin: &Admin, id: i64, note: &str) -> Result<(), DeskError> {
         off_runtime(|| {
-            let mut client = self.central_url()?.connect()?;
-            facepay_central::schema::check(&mut client, &self.identity_key()?)?;
+            let mut client = self.checked_client()?;
             Ok(facepay_central::reconcile::explain(
                 &mut client,
                 id,
