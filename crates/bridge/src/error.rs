@@ -146,6 +146,17 @@ impl ApiError {
                     | ErrorCode::Busy
                     | ErrorCode::JournalReadOnly
                     | ErrorCode::DiskFull
+                    // 对账 records nothing on the counter, and on the server
+                    // only in one transaction that a repeat redoes alike.
+                    | ErrorCode::CentralNotConfigured
+                    | ErrorCode::CentralUnreachable
+                    | ErrorCode::CentralNotInitialised
+                    | ErrorCode::CentralSchemaTooNew
+                    | ErrorCode::CentralSchemaTooOld
+                    | ErrorCode::CentralNoIdentityKey
+                    | ErrorCode::CentralWrongIdentityKey
+                    | ErrorCode::CentralCounterTaken
+                    | ErrorCode::CentralServer
             )
         )
     }

@@ -14,8 +14,11 @@ CREATE TABLE counters (
     counter_id          text PRIMARY KEY,
     -- The one journal that ships under this id (its random id).
     journal_id          text NOT NULL,
-    -- The last entry of the counter's change list applied here.
+    -- The last entry of the counter's change list applied here, and the
+    -- random token its batch came with (the counter keeps the same: a copy
+    -- of the journal that shipped meanwhile no longer matches).
     acknowledged_seq    bigint NOT NULL DEFAULT 0 CHECK (acknowledged_seq >= 0),
+    last_token          text,
     first_synced_at     timestamptz NOT NULL DEFAULT now(),
     last_synced_at      timestamptz
 );

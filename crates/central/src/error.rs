@@ -46,8 +46,8 @@ pub enum CentralError {
     #[error("{0}")]
     Journal(#[from] JournalError),
     #[error(
-        "全院库中收银台 {counter_id} 的记录来自另一份记录库（另一台电脑用过这个编号）：本机不会上传，\
-         以免覆盖那台收银台的记录。请信息科核对 [counter] id（每台收银台应有自己的编号）"
+        "全院库中收银台 {counter_id} 的记录来自另一份记录库（另一台电脑用过这个编号，或复制过本机的记录库）：\
+         本机不会上传，以免两份记录互相覆盖。请信息科核对 [counter] id（每台收银台应有自己的编号）"
     )]
     CounterTaken { counter_id: String },
     #[error("全院库出错：{0}")]

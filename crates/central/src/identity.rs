@@ -19,6 +19,13 @@ const CHECK_MESSAGE: &[u8] = b"facepay-central/identity-key-check/v1";
 
 pub struct IdentityKey(Zeroizing<Vec<u8>>);
 
+/// 128 random bits as hex: a batch's token.
+pub(crate) fn random_token() -> Result<String, CentralError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| CentralError::Server(format!("随机数：{e}")))?;
+    Ok(hex(&bytes))
+}
+
 impl std::fmt::Debug for IdentityKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("IdentityKey(…)")

@@ -682,7 +682,7 @@ pub fn explain(
     operator_id: &str,
 ) -> Result<(), CentralError> {
     // A note may name a patient: ID numbers in it are masked before it is kept.
-    let scrubbed = nhsa_protocol::mask::scrub_text(note.trim());
+    let scrubbed = crate::ship::mask_number_runs(&nhsa_protocol::mask::scrub_text(note.trim()));
     let note = scrubbed.as_str();
     if note.is_empty() || note.chars().count() > 500 || note.chars().any(char::is_control) {
         return Err(CentralError::Invalid {

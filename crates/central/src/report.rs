@@ -85,9 +85,11 @@ pub fn summary(client: &mut Client, date: NaiveDate) -> Result<HospitalDay, Cent
                                WHEN 'REFUND_SUCCESS' THEN -coalesce(hif_fen, 0) ELSE 0 END)::bigint,
                 sum(CASE state WHEN 'SUCCESS' THEN coalesce(acct_fen, 0)
                                WHEN 'REFUND_SUCCESS' THEN -coalesce(acct_fen, 0) ELSE 0 END)::bigint,
-                sum(CASE state WHEN 'SUCCESS' THEN coalesce(own_fen, 0)
-                               WHEN 'REFUND_SUCCESS' THEN -coalesce(own_fen, 0) ELSE 0 END)::bigint
-         FROM settlements WHERE business_day = $1
+                -- A 自费 settlement's 自费 is its 总费用 (as the counter's 日结 counts it).
+                sum(CASE state WHEN 'SUCCESS' THEN own
+                               WHEN 'REFUND_SUCCESS' THEN -own ELSE 0 END)::bigint
+         FROM (SELECT *, CASE WHEN self_pay THEN total_fee_fen ELSE coalesce(own_fen, 0) END AS own
+               FROM settlements WHERE business_day = $1) AS s
          GROUP BY counter_id, self_pay ORDER BY counter_id, self_pay",
         &[&date],
     )?;

@@ -22,10 +22,15 @@ pub trait Local {
     fn enroll(&self, counter_id: &str) -> Result<Position, CentralError>;
     /// Entries after `after`, at most `limit`.
     fn batch(&self, after: i64, limit: u32) -> Result<Batch, CentralError>;
-    fn acknowledge(&self, seq: i64) -> Result<(), CentralError>;
+    /// The server holds up to `seq`, its last batch being `token`.
+    fn acknowledge(&self, seq: i64, token: Option<&str>) -> Result<(), CentralError>;
+    /// A batch up to `seq` goes out under `token` (kept before it leaves).
+    fn prepare(&self, token: &str, seq: i64) -> Result<(), CentralError>;
+    /// The entry a batch this journal sent under `token` covered.
+    fn prepared(&self, token: &str) -> Result<Option<i64>, CentralError>;
     /// The server holds less than it acknowledged (restored from a backup):
     /// list everything again and count from `seq`.
-    fn rewind(&self, seq: i64) -> Result<(), CentralError>;
+    fn rewind(&self, seq: i64, token: Option<&str>) -> Result<(), CentralError>;
     /// The counter's state for its heartbeat.
     fn heartbeat(&self) -> Result<Heartbeat, CentralError>;
 }
@@ -77,36 +82,60 @@ pub fn ship_once(
             counter_id: counter_id.to_owned(),
         });
     }
-    let server_seq: i64 = client
-        .query_one(
-            "SELECT acknowledged_seq FROM counters WHERE counter_id = $1",
-            &[&counter_id],
-        )?
-        .get(0);
+    let row = client.query_one(
+        "SELECT acknowledged_seq, last_token FROM counters WHERE counter_id = $1",
+        &[&counter_id],
+    )?;
+    let (server_seq, server_token): (i64, Option<String>) = (row.get(0), row.get(1));
     if server_seq < position.acknowledged_seq {
         tracing::warn!(
             server_seq,
             local = position.acknowledged_seq,
             "the central server holds less than it acknowledged: sending everything again"
         );
-        local.rewind(server_seq)?;
-    } else if server_seq > position.acknowledged_seq {
-        // Applied there; the acknowledgement here was lost (a kill).
-        local.acknowledge(server_seq)?;
+        local.rewind(server_seq, server_token.as_deref())?;
+    } else if server_token != position.shipped_token {
+        // The server's last batch is not the last one this journal saw
+        // confirmed: either ours, confirmed there and not here (a kill
+        // after the server's commit), or a copy of this journal's (a
+        // cloned PC) that shipped meanwhile — whose rows would now hide
+        // ours. Only the first may be taken.
+        match server_token
+            .as_deref()
+            .map(|t| local.prepared(t))
+            .transpose()?
+            .flatten()
+        {
+            Some(seq) if seq == server_seq => {
+                local.acknowledge(server_seq, server_token.as_deref())?;
+            }
+            _ => {
+                return Err(CentralError::CounterTaken {
+                    counter_id: counter_id.to_owned(),
+                });
+            }
+        }
     }
     let pending = local.enroll(counter_id)?.pending;
     let batch = local.batch(server_seq, BATCH_ROWS)?;
     ensure_partitions(client, &batch)?;
     let heartbeat = local.heartbeat()?;
 
+    // A fresh token for a batch with rows, kept here before it leaves.
+    let token = if batch.is_empty() {
+        None
+    } else {
+        let token = crate::identity::random_token()?;
+        local.prepare(&token, batch.up_to_seq)?;
+        Some(token)
+    };
     let mut tx = client.transaction()?;
-    let locked: i64 = tx
-        .query_one(
-            "SELECT acknowledged_seq FROM counters WHERE counter_id = $1 FOR UPDATE",
-            &[&counter_id],
-        )?
-        .get(0);
-    if locked != server_seq {
+    let row = tx.query_one(
+        "SELECT acknowledged_seq, last_token FROM counters WHERE counter_id = $1 FOR UPDATE",
+        &[&counter_id],
+    )?;
+    let (locked, locked_token): (i64, Option<String>) = (row.get(0), row.get(1));
+    if locked != server_seq || locked_token != server_token {
         // Another process of this counter (the panel and the CLI) shipped
         // meanwhile: nothing applied, the next step starts from its position.
         return Ok(Shipped {
@@ -117,8 +146,10 @@ pub fn ship_once(
     }
     apply(&mut tx, counter_id, &batch, key)?;
     tx.execute(
-        "UPDATE counters SET acknowledged_seq = $2, last_synced_at = now() WHERE counter_id = $1",
-        &[&counter_id, &batch.up_to_seq],
+        "UPDATE counters SET acknowledged_seq = $2, last_token = coalesce($3, last_token),
+                             last_synced_at = now()
+         WHERE counter_id = $1",
+        &[&counter_id, &batch.up_to_seq, &token],
     )?;
     let pending_after = (pending - batch.entries).max(0);
     tx.execute(
@@ -139,8 +170,9 @@ pub fn ship_once(
         ],
     )?;
     tx.commit()?;
-    // A kill here leaves the server ahead; the next step sees it and catches up.
-    local.acknowledge(batch.up_to_seq)?;
+    // A kill here leaves the server ahead under our token; the next step
+    // finds the token among ours and catches up.
+    local.acknowledge(batch.up_to_seq, token.as_deref())?;
     Ok(Shipped {
         rows: batch.rows(),
         acknowledged_seq: batch.up_to_seq,
@@ -255,7 +287,45 @@ fn scrubbed(text: Option<&str>, name: Option<&str>, id_no: Option<&str>) -> Opti
     if let Some(i) = id_no {
         known.push((Kind::IdNo, i));
     }
-    Some(scrub_text(&scrub_known(text, &known)))
+    Some(mask_number_runs(&scrub_text(&scrub_known(text, &known))))
+}
+
+/// Any run of six or more digits (single spaces inside allowed, a trailing
+/// X too) starred: an ID or phone number typed the way people type them
+/// ("4417 8120 0803 1098 15"), which the field-aware masks do not recognise.
+/// Dates and times (hyphens, colons) and amounts stay readable.
+pub(crate) fn mask_number_runs(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, single spaces between digits, a final X.
+        let mut j = i;
+        let mut digits = 0;
+        while j < chars.len() {
+            if chars[j].is_ascii_digit() {
+                digits += 1;
+                j += 1;
+            } else if chars[j] == ' ' && chars.get(j + 1).is_some_and(char::is_ascii_digit) {
+                j += 1;
+            } else if matches!(chars[j], 'X' | 'x') && digits >= 6 {
+                j += 1;
+                break;
+            } else {
+                break;
+            }
+        }
+        for &c in &chars[i..j] {
+            out.push(if digits >= 6 && c != ' ' { '*' } else { c });
+        }
+        i = j;
+    }
+    out
 }
 
 fn optional_stamp(field: &str, text: Option<&str>) -> Result<Option<NaiveDateTime>, CentralError> {
@@ -346,7 +416,8 @@ fn audit(
             &rows.iter().map(|a| a.action.clone()).collect::<Vec<_>>(),
             &rows
                 .iter()
-                .map(|a| scrubbed(a.subject.as_deref(), None, None))
+                // The subject is ours (an outBizNo, a settlement id): its digits stay.
+                .map(|a| a.subject.as_deref().map(scrub_text))
                 .collect::<Vec<_>>(),
             &rows
                 .iter()
@@ -587,6 +658,13 @@ mod tests {
         // An ID number of someone else is masked too.
         let other = scrubbed(Some("另一位 441702199001011234"), None, None).unwrap();
         assert!(!other.contains("441702199001011234"), "{other}");
+        // As people type them, spaced; dates, times and amounts stay.
+        let spaced =
+            super::mask_number_runs("证件 4417 8120 0803 1098 1X，2026-12-06 10:30 退 120.50");
+        assert_eq!(
+            spaced,
+            "证件 **** **** **** **** **，2026-12-06 10:30 退 120.50"
+        );
         assert_eq!(scrubbed(None, Some("欧阳娜娜"), None), None);
     }
 }

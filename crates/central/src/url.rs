@@ -18,6 +18,9 @@ use postgres::config::Host;
 
 use crate::CentralError;
 
+/// How long a connection (socket, TLS, login) may take.
+pub const CONNECT_PATIENCE: Duration = Duration::from_secs(15);
+
 /// A validated `postgres://` address.
 #[derive(Clone)]
 pub struct CentralUrl {
@@ -100,7 +103,9 @@ impl CentralUrl {
         config
             .connect_timeout(Duration::from_secs(5))
             .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30));
+            .keepalives_idle(Duration::from_secs(30))
+            // A server that stops answering mid-batch is given up on, not waited for.
+            .tcp_user_timeout(Duration::from_secs(30));
         let port = config.get_ports().first().copied().unwrap_or(5432);
         let shown = format!(
             "postgres://{}@{}:{port}/{}",
@@ -138,7 +143,24 @@ impl CentralUrl {
         self
     }
 
+    /// Connect, giving up after [`CONNECT_PATIENCE`]: `connect_timeout`
+    /// bounds only the socket, and a server (or anything on its port) that
+    /// accepts and never answers would hold the caller for ever.
     pub fn connect(&self) -> Result<postgres::Client, CentralError> {
+        let (send, receive) = std::sync::mpsc::channel();
+        let url = self.clone();
+        std::thread::spawn(move || {
+            let _ = send.send(url.connect_now());
+        });
+        receive.recv_timeout(CONNECT_PATIENCE).unwrap_or_else(|_| {
+            Err(CentralError::Unreachable {
+                server: self.shown.clone(),
+                cause: format!("{} 秒内没有应答", CONNECT_PATIENCE.as_secs()),
+            })
+        })
+    }
+
+    fn connect_now(&self) -> Result<postgres::Client, CentralError> {
         let connected = match &self.tls {
             Some(tls) => self
                 .config

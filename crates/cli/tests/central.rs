@@ -170,6 +170,14 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
 
     a_morning(&cli01, 4).await;
     a_morning(&cli02, 3).await;
+    // And one 自费 at W02 (no 医保 amounts: its 自费 is its total).
+    let own = cli02.new_visit().await;
+    let self_pay = serde_json::json!({
+        "outBizNo": own, "medicalSettleState": "SUCCESS", "totalFee": "40.00",
+        "setlTime": format!("{DAY} 10:00:00"), "selfPay": true
+    });
+    let paid = cli02.notify(self_pay.to_string()).await;
+    assert!(paid.ok, "{} {}", paid.json, paid.stderr);
     a_morning(&cli03, 0).await;
     for cli in [&cli01, &cli02, &cli03] {
         let synced = cli.run(&["central", "sync", "--wait"]).await;
@@ -197,7 +205,25 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
     assert_eq!(fen(&of("W02")["totalFee"]), w02_net);
     assert_eq!(of("W01")["insured"]["count"], 4);
     assert_eq!(of("W01")["insured"]["refundCount"], 1);
-    assert_eq!(fen(&hospital.json["selfPay"]["totalFee"]), 0);
+    assert_eq!(fen(&hospital.json["selfPay"]["totalFee"]), 4000);
+    assert_eq!(
+        fen(&hospital.json["selfPay"]["ownAmt"]),
+        4000,
+        "自费 is paid by the patient"
+    );
+    // Every amount as the counter's own 日结 has it, not only the total.
+    let w02_day = cli02.run(&["summary", "--date", DAY]).await;
+    let own_local: i64 = w02_day
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| fen(&d["net"]["ownAmt"]))
+        .sum();
+    assert_eq!(
+        fen(&of("W02")["insured"]["ownAmt"]) + fen(&of("W02")["selfPay"]["ownAmt"]),
+        own_local
+    );
 
     // A second PC set up with W02's id cannot overwrite W02's rows.
     let (_impostor, impostor) = counter("W02", &pg.url()).await;
@@ -216,7 +242,11 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
     // Shipping again ships nothing twice.
     let rows = |table: &str| pg.psql_on("facepay", &format!("SELECT count(*) FROM {table}"));
     let before = (rows("settlements"), rows("visits"), rows("deliveries"));
-    assert_eq!(before.0.trim(), "9", "4 + 1 refund at W01, 3 + 1 at W02");
+    assert_eq!(
+        before.0.trim(),
+        "10",
+        "4 + 1 refund at W01, 3 + 1 + 1 自费 at W02"
+    );
     let synced = cli01.run(&["central", "sync", "--wait"]).await;
     assert!(synced.ok);
     assert_eq!(synced.json["rowsShipped"], 0, "{}", synced.json);
@@ -271,7 +301,7 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
         "facepay",
         "SELECT count(*) FROM visits WHERE id_hmac IS NOT NULL AND id_no_masked LIKE '%*'",
     );
-    assert_eq!(hashed.trim(), "7", "every visit (4 + 3) hashed and masked");
+    assert_eq!(hashed.trim(), "8", "every visit (4 + 4) hashed and masked");
 
     // One person's settlements at every counter, by the 证件号 (read from
     // standard input, hashed on the counter), masked.
@@ -318,7 +348,7 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
             .await;
         assert_eq!(refused.json["field"], "idNo", "{bad}: {}", refused.json);
     }
-    assert_eq!(rows("visits").trim(), "7");
+    assert_eq!(rows("visits").trim(), "8");
 }
 
 #[tokio::test]
@@ -391,6 +421,55 @@ async fn a_server_that_crashes_restarts_or_loses_its_copy_ends_with_every_row_on
     let again = cli.run(&["central", "sync", "--wait"]).await;
     assert!(again.ok);
     assert_eq!(total(&pg), expected);
+}
+
+#[tokio::test]
+async fn a_copy_of_a_counters_journal_that_shipped_is_refused_not_lost_silently() {
+    let pg = PgServer::start();
+    let (t, original) = counter("W01", &pg.url()).await;
+    assert!(original.run(&["central", "init"]).await.ok);
+    a_morning(&original, 2).await;
+    assert!(original.run(&["central", "sync", "--wait"]).await.ok);
+
+    // A cloned PC: the same journal file and key, the same counter id.
+    let clone_dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(t.dir.path()).unwrap() {
+        let from = entry.unwrap().path();
+        let to = clone_dir.path().join(from.file_name().unwrap());
+        if from.is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+            for f in std::fs::read_dir(&from).unwrap() {
+                let f = f.unwrap().path();
+                std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+            }
+        } else {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    let clone = Cli::new(&clone_dir.path().join("facepay.db"), &t.sim.url())
+        .env("FACEPAY_COUNTER_ID", "W01")
+        .env("FACEPAY_CENTRAL_URL", pg.url());
+    let visit = clone.new_visit().await;
+    assert!(clone.settle(&visit, &format!("{DAY} 12:00:00")).await.ok);
+    let first = clone.run(&["central", "sync", "--wait"]).await;
+    assert!(first.ok, "the first to ship is taken: {}", first.json);
+
+    // The original goes on; its next shipping is refused, never "0 pending".
+    let visit = original.new_visit().await;
+    assert!(original.settle(&visit, &format!("{DAY} 12:05:00")).await.ok);
+    let refused = original.run(&["central", "sync", "--wait"]).await;
+    assert_eq!(refused.code, Some(1), "{}", refused.json);
+    assert_eq!(
+        refused.json["code"], "central_counter_taken",
+        "{}",
+        refused.json
+    );
+    let status = original.run(&["central", "status"]).await;
+    assert_ne!(
+        status.json["thisCounterPending"], 0,
+        "still owed: {}",
+        status.json
+    );
 }
 
 #[tokio::test]
@@ -1000,8 +1079,21 @@ async fn the_his_reconciles_its_day_through_the_bridge() {
     let alone = t.env_remove("FACEPAY_CENTRAL_URL");
     let bridge = common::Bridge::start(&alone).await;
     let his = Http::new(&bridge.base).bearer(&token);
-    let (status, error) = his.send(Method::POST, "/v1/reconciliation", &body).await;
+    let keyed = |his: &Http| {
+        his.request(Method::POST, "/v1/reconciliation")
+            .header("content-type", "application/json")
+            .header("Idempotency-Key", "recon-2026-12-06")
+            .body(body.clone())
+    };
+    let (status, error) = facepay_testkit::json(keyed(&his)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
     assert_eq!(error["code"], "central_not_configured");
+    bridge.kill();
+    // Nothing was done: once the server is configured, the same key is used afresh.
+    let bridge = common::Bridge::start(&cli).await;
+    let his = Http::new(&bridge.base).bearer(&token);
+    let (status, report) = facepay_testkit::json(keyed(&his)).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["hospital"]["matched"], 1);
     bridge.kill();
 }

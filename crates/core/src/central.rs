@@ -538,15 +538,27 @@ impl Local for DeskLocal<'_> {
             .map_err(desk_to_central)
     }
 
-    fn acknowledge(&self, seq: i64) -> Result<(), CentralError> {
+    fn acknowledge(&self, seq: i64, token: Option<&str>) -> Result<(), CentralError> {
         self.0
-            .write(|tx, _, _| Ok(replication::acknowledge(tx, seq)?))
+            .write(|tx, _, _| Ok(replication::acknowledge(tx, seq, token)?))
             .map_err(desk_to_central)
     }
 
-    fn rewind(&self, seq: i64) -> Result<(), CentralError> {
+    fn prepare(&self, token: &str, seq: i64) -> Result<(), CentralError> {
         self.0
-            .write(|tx, _, _| Ok(replication::rewind(tx, seq)?))
+            .write(|tx, _, _| Ok(replication::prepare(tx, token, seq)?))
+            .map_err(desk_to_central)
+    }
+
+    fn prepared(&self, token: &str) -> Result<Option<i64>, CentralError> {
+        self.0
+            .read(|c| replication::prepared(c, token))
+            .map_err(desk_to_central)
+    }
+
+    fn rewind(&self, seq: i64, token: Option<&str>) -> Result<(), CentralError> {
+        self.0
+            .write(|tx, _, _| Ok(replication::rewind(tx, seq, token)?))
             .map_err(desk_to_central)
     }
 

@@ -16,6 +16,8 @@ pub struct Position {
     pub counter_id: String,
     /// This journal's own random id, made at enrolment.
     pub journal_id: String,
+    /// The token of the last batch the server confirmed.
+    pub shipped_token: Option<String>,
     /// The last entry the server confirmed.
     pub acknowledged_seq: i64,
     /// Entries listed and not yet acknowledged.
@@ -24,11 +26,12 @@ pub struct Position {
 
 /// Count from `seq` again with every kept row listed anew: the server holds
 /// less than it acknowledged (restored from an older backup).
-pub fn rewind(tx: &Connection, seq: i64) -> Result<(), JournalError> {
+pub fn rewind(tx: &Connection, seq: i64, token: Option<&str>) -> Result<(), JournalError> {
     tx.execute(
-        "UPDATE replication SET acknowledged_seq = ?1 WHERE id = 1",
-        [seq.max(0)],
+        "UPDATE replication SET acknowledged_seq = ?1, shipped_token = ?2 WHERE id = 1",
+        params![seq.max(0), token],
     )?;
+    tx.execute("DELETE FROM shipping", [])?;
     list_everything(tx)
 }
 
@@ -85,15 +88,17 @@ fn enrolled_as(conn: &Connection) -> Result<Option<String>, JournalError> {
 
 /// `None` until the journal is enrolled.
 pub fn position(conn: &Connection) -> Result<Option<Position>, JournalError> {
-    let Some((counter_id, journal_id, acknowledged_seq)) = conn
+    let Some((counter_id, journal_id, acknowledged_seq, shipped_token)) = conn
         .query_row(
-            "SELECT counter_id, journal_id, acknowledged_seq FROM replication WHERE id = 1",
+            "SELECT counter_id, journal_id, acknowledged_seq, shipped_token
+             FROM replication WHERE id = 1",
             [],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
                 ))
             },
         )
@@ -109,6 +114,7 @@ pub fn position(conn: &Connection) -> Result<Option<Position>, JournalError> {
     Ok(Some(Position {
         counter_id,
         journal_id,
+        shipped_token,
         acknowledged_seq,
         pending,
     }))
@@ -123,16 +129,40 @@ pub fn last_seq(conn: &Connection) -> Result<i64, JournalError> {
     )
 }
 
-/// The server holds everything up to `seq`: remember it, forget those
-/// entries — all but the newest, so the next entry is numbered above it
-/// whatever becomes of AUTOINCREMENT's memory (`sqlite_sequence`) in a
-/// rewrite or a copy of the file.
-pub fn acknowledge(tx: &Connection, seq: i64) -> Result<(), JournalError> {
+/// A batch up to `seq` is about to be sent under `token` (committed before
+/// it leaves, so that a kill after the server's commit is recognised).
+pub fn prepare(tx: &Connection, token: &str, seq: i64) -> Result<(), JournalError> {
     tx.execute(
-        "UPDATE replication SET acknowledged_seq = max(acknowledged_seq, ?1) WHERE id = 1",
-        [seq],
+        "INSERT OR REPLACE INTO shipping (token, up_to_seq) VALUES (?1, ?2)",
+        params![token, seq],
+    )?;
+    Ok(())
+}
+
+/// The entry a batch sent under `token` covered, if this journal sent it.
+pub fn prepared(conn: &Connection, token: &str) -> Result<Option<i64>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT up_to_seq FROM shipping WHERE token = ?1",
+            [token],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The server holds everything up to `seq`, its last batch being `token`:
+/// remember both, forget those entries — all but the newest, so the next
+/// entry is numbered above it whatever becomes of AUTOINCREMENT's memory
+/// (`sqlite_sequence`) in a rewrite or a copy of the file.
+pub fn acknowledge(tx: &Connection, seq: i64, token: Option<&str>) -> Result<(), JournalError> {
+    tx.execute(
+        "UPDATE replication SET acknowledged_seq = max(acknowledged_seq, ?1),
+                shipped_token = coalesce(?2, shipped_token)
+         WHERE id = 1",
+        params![seq, token],
     )?;
     tx.execute("DELETE FROM changes WHERE seq < ?1", [seq])?;
+    tx.execute("DELETE FROM shipping WHERE up_to_seq <= ?1", [seq])?;
     Ok(())
 }
 
@@ -414,7 +444,9 @@ pub fn batch(conn: &Connection, after: i64, limit: u32) -> Result<Batch, Journal
                     c.error_kind, c.error_code, c.error_message, c.started_at, c.finished_at,
                     c.resolution, c.resolution_reason, c.resolved_by, c.resolved_at,
                     v.user_name, v.id_no
-             FROM calls c LEFT JOIN visits v ON v.id = c.visit_id
+             FROM calls c
+             LEFT JOIN settlements s ON s.id = c.settlement_id
+             LEFT JOIN visits v ON v.id = coalesce(c.visit_id, s.visit_id)
              WHERE c.id IN ({call_ids}) ORDER BY c.id"
         ))?;
         out.calls = stmt

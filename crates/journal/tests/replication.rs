@@ -73,13 +73,14 @@ fn a_counter_lists_its_changes_only_once_enrolled_and_forgets_what_the_server_ho
     // Acknowledged: forgotten, and what comes next is numbered above.
     let up_to = batch.up_to_seq;
     f.journal
-        .write(|tx| replication::acknowledge(tx, up_to))
+        .write(|tx| replication::acknowledge(tx, up_to, Some("t1")))
         .unwrap();
     assert_eq!(
         replication::position(f.journal.conn()).unwrap(),
         Some(Position {
             counter_id: "W01".into(),
             journal_id: position.journal_id.clone(),
+            shipped_token: Some("t1".into()),
             acknowledged_seq: up_to,
             pending: 0
         })
@@ -119,7 +120,7 @@ fn after_a_rekey_the_next_change_is_still_numbered_above_the_acknowledged_one() 
         .unwrap();
     let batch = replication::batch(f.journal.conn(), 0, 100).unwrap();
     f.journal
-        .write(|tx| replication::acknowledge(tx, batch.up_to_seq))
+        .write(|tx| replication::acknowledge(tx, batch.up_to_seq, Some("t1")))
         .unwrap();
     let path = f.dir.path().join("facepay.db");
     drop(f.journal);

@@ -13,7 +13,18 @@ CREATE TABLE replication (
     journal_id          TEXT NOT NULL,
     -- The last entry the server confirmed it holds.
     acknowledged_seq    INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged_seq >= 0),
+    -- The random token of the last batch the server confirmed: the server
+    -- keeps the same, so a copy of this file that shipped meanwhile (a
+    -- cloned PC) is told apart from this journal.
+    shipped_token       TEXT,
     enrolled_at         TEXT NOT NULL
+) STRICT;
+
+-- Batches sent and not yet confirmed (a kill between the server's commit and
+-- ours leaves one here: the server's token then names it).
+CREATE TABLE shipping (
+    token       TEXT PRIMARY KEY,
+    up_to_seq   INTEGER NOT NULL
 ) STRICT;
 
 -- AUTOINCREMENT: an emptied list must never hand out a number at or below
