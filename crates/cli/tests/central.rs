@@ -342,7 +342,13 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
         "every lookup audited"
     );
     assert!(!pg_dump(&pg).contains(&id_no), "not even in the audit");
-    for bad in ["４４１７０２", "abc", "441702 1990"] {
+    for bad in [
+        "４４１７０２",
+        "abc",
+        "441702 1990",
+        "4417021990010112345",
+        "44170219900101123",
+    ] {
         let refused = cli03
             .run_with(&["central", "person"], format!("{bad}\n"))
             .await;

@@ -330,7 +330,15 @@ impl Desk {
         limit: i64,
     ) -> Result<Vec<CentralSettlement>, DeskError> {
         let id_no = id_no.trim();
-        if !(6..=32).contains(&id_no.len()) || !id_no.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        // A 居民身份证 (digits, maybe a final X) is 15 or 18 long; other
+        // documents (passports, permits) carry letters.
+        let numeric = id_no.bytes().enumerate().all(|(i, b)| {
+            b.is_ascii_digit() || (i + 1 == id_no.len() && b.eq_ignore_ascii_case(&b'X'))
+        });
+        if !(6..=32).contains(&id_no.len())
+            || !id_no.bytes().all(|b| b.is_ascii_alphanumeric())
+            || (numeric && ![15, 18].contains(&id_no.len()))
+        {
             return Err(DeskError::Invalid {
                 field: "idNo",
                 message: "请输入完整的证件号（半角数字和字母，如 18 位身份证号）".into(),
