@@ -50,6 +50,11 @@ pub enum CentralError {
          本机不会上传，以免两份记录互相覆盖。请信息科核对 [counter] id（每台收银台应有自己的编号）"
     )]
     CounterTaken { counter_id: String },
+    /// An operator change while the directory (on the server) cannot be reached.
+    #[error("操作员由全院统一管理，连不上全院库时不能修改：{cause}")]
+    DirectoryOffline { cause: String },
+    #[error("全院操作员目录中没有工号 {0}")]
+    UnknownOperator(String),
     #[error("全院库出错：{0}")]
     Server(String),
     /// The server refused the data itself (a constraint, a type): trying

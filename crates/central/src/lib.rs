@@ -4,6 +4,7 @@
 //! the source of truth and never waits for this: a counter that cannot
 //! reach the server keeps serving and catches up later.
 
+pub mod directory;
 mod error;
 pub mod identity;
 pub mod reconcile;

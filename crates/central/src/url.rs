@@ -147,15 +147,20 @@ impl CentralUrl {
     /// bounds only the socket, and a server (or anything on its port) that
     /// accepts and never answers would hold the caller for ever.
     pub fn connect(&self) -> Result<postgres::Client, CentralError> {
+        self.connect_within(CONNECT_PATIENCE)
+    }
+
+    /// Connect, giving up after `patience`.
+    pub fn connect_within(&self, patience: Duration) -> Result<postgres::Client, CentralError> {
         let (send, receive) = std::sync::mpsc::channel();
         let url = self.clone();
         std::thread::spawn(move || {
             let _ = send.send(url.connect_now());
         });
-        receive.recv_timeout(CONNECT_PATIENCE).unwrap_or_else(|_| {
+        receive.recv_timeout(patience).unwrap_or_else(|_| {
             Err(CentralError::Unreachable {
                 server: self.shown.clone(),
-                cause: format!("{} 秒内没有应答", CONNECT_PATIENCE.as_secs()),
+                cause: format!("{} 秒内没有应答", patience.as_secs()),
             })
         })
     }

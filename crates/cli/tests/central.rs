@@ -152,7 +152,7 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
     let init = cli01.run(&["central", "init"]).await;
     assert!(init.ok, "{} {}", init.json, init.stderr);
     assert_eq!(init.json["identityKey"], "created");
-    assert_eq!(init.json["schemaVersion"], 3);
+    assert_eq!(init.json["schemaVersion"], 4);
     // A second init changes nothing and keeps the key.
     let again = cli01.run(&["central", "init"]).await;
     assert!(again.ok, "{}", again.json);
@@ -707,6 +707,22 @@ async fn a_running_counter_ships_each_settlement_within_seconds_and_beats_while_
         eventually(&pg, &delivered, "delivered", 10).await,
         "delivered"
     );
+    // An operator added at another counter reaches this one within a
+    // minute (the worker pulls the directory with each heartbeat).
+    let (_w02, cli02) = counter("W02", &pg.url()).await;
+    enroll(&cli, &cli02).await;
+    let added = std::time::Instant::now();
+    let r = cli02
+        .add_operator("0201", "陈收费", "cashier", "2468")
+        .await;
+    assert!(r.ok, "{} {}", r.json, r.stderr);
+    while listed(&cli, "0201").await.is_none() {
+        assert!(
+            added.elapsed() < std::time::Duration::from_secs(60),
+            "not here a minute after it was added"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
     serving.kill();
 }
 
@@ -1102,4 +1118,158 @@ async fn the_his_reconciles_its_day_through_the_bridge() {
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["hospital"]["matched"], 1);
     bridge.kill();
+}
+
+/// Operator `id` as `facepay operators list` shows it at this counter.
+async fn listed(cli: &Cli, id: &str) -> Option<Value> {
+    let list = cli.run(&["operators", "list"]).await;
+    assert!(list.ok, "{} {}", list.json, list.stderr);
+    list.json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == id)
+        .cloned()
+}
+
+/// What a protected command answers for the credential `id`/`pin` (a
+/// cashier's right PIN is `forbidden`: known, but not an administrator).
+async fn credential(cli: &Cli, id: &str, pin: &str) -> String {
+    let r = cli
+        .env("FACEPAY_ADMIN_ID", id)
+        .env("FACEPAY_ADMIN_PIN", pin)
+        .run(&["audit"])
+        .await;
+    if r.ok {
+        return "ok".into();
+    }
+    r.json["code"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with_it_down() {
+    let pg = PgServer::start();
+    let (_w01, cli01) = counter("W01", &pg.url()).await;
+    let (_w02, cli02) = counter("W02", &pg.url()).await;
+    // Before W02 joins the hospital it had a cashier of its own.
+    let local = cli02
+        .env_remove("FACEPAY_CENTRAL_URL")
+        .add_operator("0555", "赵本地", "cashier", "5555")
+        .await;
+    assert!(local.ok, "{}", local.json);
+
+    // The first counter's operators become the hospital's directory.
+    let init = cli01.run(&["central", "init"]).await;
+    assert!(init.ok, "{} {}", init.json, init.stderr);
+    assert_eq!(
+        pg.psql_on("facepay", "SELECT id, role, active FROM operators")
+            .trim(),
+        "0107|admin|t"
+    );
+    enroll(&cli01, &cli02).await;
+    let joined = cli02.run(&["central", "sync", "--wait"]).await;
+    assert!(joined.ok, "{} {}", joined.json, joined.stderr);
+    assert_eq!(
+        listed(&cli02, "0555").await.unwrap()["active"],
+        false,
+        "an operator only W02 knew is disabled when it joins"
+    );
+    assert_eq!(credential(&cli02, "0555", "5555").await, "wrong_pin");
+    assert_eq!(
+        pg.psql_on(
+            "facepay",
+            "SELECT count(*) FROM operators WHERE id = '0555'"
+        )
+        .trim(),
+        "0",
+        "and never reaches the hospital's directory"
+    );
+
+    // Added at W01, it is on the server at once and at W02 after its sync.
+    let added = cli01
+        .add_operator("0201", "陈收费", "cashier", "2468")
+        .await;
+    assert!(added.ok, "{} {}", added.json, added.stderr);
+    assert!(
+        cli01
+            .add_operator("0202", "黄药房", "cashier", "1357")
+            .await
+            .ok
+    );
+    assert_eq!(credential(&cli02, "0201", "2468").await, "wrong_pin");
+    assert!(cli02.run(&["central", "sync", "--wait"]).await.ok);
+    let twice = cli02
+        .add_operator("0201", "另一人", "cashier", "9999")
+        .await;
+    assert_eq!(twice.json["field"], "id", "{}", twice.json);
+    assert_eq!(listed(&cli02, "0201").await.unwrap()["name"], "陈收费");
+    assert_eq!(credential(&cli02, "0201", "2468").await, "forbidden");
+
+    // A PIN reset and a role change at W02 reach W01.
+    let reset = cli02
+        .env("FACEPAY_NEW_PIN", "8642")
+        .run(&["operators", "update", "--id", "0201", "--reset-pin"])
+        .await;
+    assert!(reset.ok, "{} {}", reset.json, reset.stderr);
+    let promoted = cli02
+        .run(&["operators", "update", "--id", "0202", "--role", "admin"])
+        .await;
+    assert!(promoted.ok, "{}", promoted.json);
+    assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
+    assert_eq!(credential(&cli01, "0201", "2468").await, "wrong_pin");
+    assert_eq!(credential(&cli01, "0201", "8642").await, "forbidden");
+    assert_eq!(credential(&cli01, "0202", "1357").await, "ok");
+
+    // The hospital keeps an administrator: not the last one, disabled anywhere.
+    assert!(
+        cli01
+            .run(&["operators", "update", "--id", "0202", "--role", "cashier"])
+            .await
+            .ok
+    );
+    let last = cli02
+        .run(&["operators", "update", "--id", "0107", "--disable"])
+        .await;
+    assert_eq!(last.json["field"], "active", "{}", last.json);
+    assert!(last.json["message"].as_str().unwrap().contains("全院唯一"));
+
+    // Wrong PINs count at every counter while the server answers: three at
+    // W01 and two at W02 lock 0201 everywhere, its right PIN included.
+    for _ in 0..3 {
+        assert_eq!(credential(&cli01, "0201", "0000").await, "wrong_pin");
+    }
+    assert_eq!(credential(&cli02, "0201", "0000").await, "wrong_pin");
+    assert_eq!(credential(&cli02, "0201", "0000").await, "pin_locked");
+    assert_eq!(credential(&cli01, "0201", "8642").await, "pin_locked");
+
+    // The server down: sign-in works against each counter's copy, and an
+    // operator change is refused with the reason, nothing changed.
+    pg.crash();
+    assert_eq!(credential(&cli02, "0107", common::ADMIN_PIN).await, "ok");
+    let refused = cli02
+        .add_operator("0301", "刘新人", "cashier", "3030")
+        .await;
+    assert_eq!(
+        refused.json["code"], "central_unreachable",
+        "{}",
+        refused.json
+    );
+    assert!(
+        refused.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("连不上全院库"),
+        "{}",
+        refused.json
+    );
+    assert!(listed(&cli02, "0301").await.is_none());
+    pg.start_again();
+    assert!(
+        cli02
+            .add_operator("0301", "刘新人", "cashier", "3030")
+            .await
+            .ok
+    );
+    assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
+    assert_eq!(credential(&cli01, "0301", "3030").await, "forbidden");
 }

@@ -134,7 +134,9 @@ pub async fn central_worker(desk: std::sync::Arc<Desk>) {
         let due = last_beat.is_none_or(|t| t.elapsed() >= HEARTBEAT_EVERY);
         if due || !matches!(waiting, Ok(0)) {
             let worker = std::sync::Arc::clone(&desk);
-            let result = tokio::task::spawn_blocking(move || worker.central_step())
+            // The operator directory is pulled with each heartbeat: a change
+            // at another counter is here within a minute.
+            let result = tokio::task::spawn_blocking(move || worker.central_step(due))
                 .await
                 .unwrap_or_else(|e| Err(DeskError::Internal(format!("全院同步：{e}"))));
             let view = CentralSyncView::of(&result);
@@ -157,7 +159,9 @@ pub const SYNC_PATIENCE: Duration = Duration::from_secs(20);
 /// postgres' blocking client runs its own small runtime, which may not be
 /// started inside the caller's (the CLI's, the panel's): its calls go on a
 /// thread of their own.
-fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T, DeskError> + Send) -> Result<T, DeskError> {
+pub(crate) fn off_runtime<T: Send>(
+    f: impl FnOnce() -> Result<T, DeskError> + Send,
+) -> Result<T, DeskError> {
     std::thread::scope(|s| {
         s.spawn(f)
             .join()
@@ -174,7 +178,7 @@ impl Desk {
     }
 
     /// The address with its password: from `FACEPAY_CENTRAL_URL` itself, or the keystore.
-    fn central_url(&self) -> Result<CentralUrl, DeskError> {
+    pub(crate) fn central_url(&self) -> Result<CentralUrl, DeskError> {
         let central = self.central()?;
         let url = central
             .url
@@ -190,7 +194,7 @@ impl Desk {
     }
 
     /// A connection to a server this build may read and write, keyed as this counter is.
-    fn checked_client(&self) -> Result<facepay_central::Client, DeskError> {
+    pub(crate) fn checked_client(&self) -> Result<facepay_central::Client, DeskError> {
         let mut client = self.central_url()?.connect()?;
         facepay_central::schema::check(&mut client, &self.identity_key()?)?;
         Ok(client)
@@ -206,7 +210,7 @@ impl Desk {
         )?)
     }
 
-    fn identity_key(&self) -> Result<IdentityKey, DeskError> {
+    pub(crate) fn identity_key(&self) -> Result<IdentityKey, DeskError> {
         IdentityKey::read(&KeyFile::at(&self.central()?.identity_key_file))?
             .ok_or(DeskError::Central(CentralError::NoIdentityKey))
     }
@@ -236,6 +240,8 @@ impl Desk {
             }
         };
         let schema = facepay_central::schema::init(&mut client, &key)?;
+        // The first counter's operators become the hospital's directory.
+        self.directory_pull(&mut client)?;
         Ok(CentralInit {
             schema,
             identity_key,
@@ -426,10 +432,14 @@ impl Desk {
 
     /// One step of the worker: ship what is waiting (one connection, as many
     /// batches as are ready). Entries still waiting afterwards.
-    fn central_step(&self) -> Result<i64, DeskError> {
+    fn central_step(&self, pull_directory: bool) -> Result<i64, DeskError> {
         off_runtime(|| {
             let target = self.read(replication::last_seq)?;
-            Ok(self.central_sync_here(Duration::ZERO, target)?.pending)
+            let pending = self.central_sync_here(Duration::ZERO, target)?.pending;
+            if pull_directory {
+                self.directory_pull(&mut self.checked_client()?)?;
+            }
+            Ok(pending)
         })
     }
 
@@ -439,7 +449,9 @@ impl Desk {
     pub fn central_sync(&self, patience: Duration) -> Result<SyncReport, DeskError> {
         off_runtime(|| {
             let target = self.read(replication::last_seq)?;
-            self.central_sync_here(patience, target)
+            let report = self.central_sync_here(patience, target)?;
+            self.directory_pull(&mut self.checked_client()?)?;
+            Ok(report)
         })
     }
     pub fn central_summary(&self, date: &str) -> Result<HospitalDay, DeskError> {

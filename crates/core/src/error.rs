@@ -181,6 +181,8 @@ impl ErrorCode {
             CentralError::Key(_) => ErrorCode::Io,
             CentralError::Journal(j) => Self::of_journal(j),
             CentralError::Server(_) | CentralError::Rejected(_) => ErrorCode::CentralServer,
+            CentralError::UnknownOperator(_) => ErrorCode::NotFound,
+            CentralError::DirectoryOffline { .. } => ErrorCode::CentralUnreachable,
         }
     }
 }
@@ -284,6 +286,9 @@ impl DeskError {
                 "记录库的密钥与本机保存的不一致：请勿删除或替换密钥文件，联系信息科恢复原密钥文件"
             }
             DeskError::Central(CentralError::Invalid { .. }) => "请更正标出的字段后再提交",
+            DeskError::Central(CentralError::DirectoryOffline { .. }) => {
+                "本机没有做任何修改：请检查网络或联系信息科，连上全院库后再改；收费和登录不受影响"
+            }
             DeskError::Central(_) => "收费不受影响：本机记录照常保存，连上全院库后自动补传",
             DeskError::Journal(_) | DeskError::Internal(_) => return None,
         })
@@ -294,6 +299,7 @@ impl From<CentralError> for DeskError {
     fn from(e: CentralError) -> Self {
         match e {
             CentralError::Journal(j) => DeskError::Journal(j),
+            CentralError::UnknownOperator(id) => DeskError::NotFound(format!("没有工号 {id}")),
             other => DeskError::Central(other),
         }
     }

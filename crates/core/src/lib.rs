@@ -10,6 +10,7 @@ mod central;
 mod clock_watch;
 pub mod config;
 mod desk;
+mod directory;
 mod error;
 mod face;
 mod his;

@@ -2,6 +2,7 @@
 //! hashed with argon2id), renaming, changing a role, disabling, resetting a
 //! PIN — never leaving the counter without an administrator.
 
+use facepay_central::directory;
 use facepay_journal::AuditAction;
 use facepay_journal::audit::{self};
 use facepay_journal::operators::{self, NewOperator, OperatorChange, OperatorInfo};
@@ -65,18 +66,36 @@ impl Desk {
     ) -> Result<OperatorInfo, DeskError> {
         let name = operator_name(&request.name)?;
         let hash = request.pin.hash()?;
+        let central = self.directory_is_central();
+        if central {
+            self.in_directory(admin.id(), |client, by, now| {
+                directory::add(
+                    client,
+                    &directory::NewEntry {
+                        id: request.id.as_str(),
+                        name: name.as_str(),
+                        role: request.role,
+                        pin_hash: &hash,
+                    },
+                    by,
+                    now,
+                )
+            })?;
+        }
         self.write(|tx, now, _| {
-            operators::insert(
-                tx,
-                &NewOperator {
-                    id: request.id.as_str(),
-                    name: name.as_str(),
-                    role: request.role,
-                    pin_hash: &hash,
-                },
-                admin.id(),
-                now,
-            )?;
+            if !central {
+                operators::insert(
+                    tx,
+                    &NewOperator {
+                        id: request.id.as_str(),
+                        name: name.as_str(),
+                        role: request.role,
+                        pin_hash: &hash,
+                    },
+                    admin.id(),
+                    now,
+                )?;
+            }
             audit::append(
                 tx,
                 now,
@@ -101,35 +120,28 @@ impl Desk {
         let name = update.name.as_deref().map(operator_name).transpose()?;
         let hash = update.pin.as_ref().map(Pin::hash).transpose()?;
         let demotes = update.role == Some(Role::Cashier) || update.active == Some(false);
-        self.write(|tx, now, _| {
-            let Some(current) = operators::get(tx, id.as_str())? else {
-                return Err(DeskError::NotFound(format!("没有工号 {id}")));
-            };
-            if demotes
-                && current.role == Role::Admin
-                && current.active
-                && operators::other_active_admins(tx, id.as_str())? == 0
-            {
-                return Err(DeskError::Invalid {
-                    field: if update.active == Some(false) {
-                        "active"
-                    } else {
-                        "role"
+        let central = self.directory_is_central();
+        if central {
+            // The server keeps the hospital's last administrator.
+            self.in_directory(admin.id(), |client, by, now| {
+                directory::update(
+                    client,
+                    id.as_str(),
+                    &directory::Change {
+                        name: name.as_ref().map(OperatorName::as_str),
+                        role: update.role,
+                        active: update.active,
+                        pin_hash: hash.as_deref(),
                     },
-                    message: "这是唯一的管理员，不能停用或改为收款员".into(),
-                });
+                    by,
+                    now,
+                )
+            })?;
+        }
+        self.write(|tx, now, _| {
+            if !central {
+                self.update_in_journal(tx, id, &update, name.as_ref(), hash.as_deref(), now)?;
             }
-            operators::update(
-                tx,
-                id.as_str(),
-                &OperatorChange {
-                    name: name.as_ref().map(OperatorName::as_str),
-                    role: update.role,
-                    active: update.active,
-                    pin_hash: hash.as_deref(),
-                },
-                now,
-            )?;
             let changed: Vec<&str> = [
                 name.as_ref().map(|_| "name"),
                 update.role.map(Role::as_str),
@@ -159,6 +171,48 @@ impl Desk {
             self.seat.leave();
         }
         self.operator_info(id.as_str())
+    }
+
+    /// Without a server: the change in this journal, keeping its last administrator.
+    fn update_in_journal(
+        &self,
+        tx: &facepay_journal::Transaction<'_>,
+        id: &StaffId,
+        update: &OperatorUpdate,
+        name: Option<&OperatorName>,
+        hash: Option<&str>,
+        now: &facepay_journal::clock::Stamp,
+    ) -> Result<(), DeskError> {
+        let Some(current) = operators::get(tx, id.as_str())? else {
+            return Err(DeskError::NotFound(format!("没有工号 {id}")));
+        };
+        let demotes = update.role == Some(Role::Cashier) || update.active == Some(false);
+        if demotes
+            && current.role == Role::Admin
+            && current.active
+            && operators::other_active_admins(tx, id.as_str())? == 0
+        {
+            return Err(DeskError::Invalid {
+                field: if update.active == Some(false) {
+                    "active"
+                } else {
+                    "role"
+                },
+                message: "这是唯一的管理员，不能停用或改为收款员".into(),
+            });
+        }
+        operators::update(
+            tx,
+            id.as_str(),
+            &OperatorChange {
+                name: name.map(OperatorName::as_str),
+                role: update.role,
+                active: update.active,
+                pin_hash: hash,
+            },
+            now,
+        )?;
+        Ok(())
     }
 
     fn operator_info(&self, id: &str) -> Result<OperatorInfo, DeskError> {

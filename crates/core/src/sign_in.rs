@@ -87,6 +87,17 @@ impl Desk {
             }
             Attempt::Counted { left } => left,
         };
+        // Online, wrong PINs count at every counter (the server's count);
+        // offline, this counter's count stands alone.
+        let left = match self.count_centrally(id, lock_until.as_str()) {
+            Some(Attempt::Locked(until)) => {
+                return Err(DeskError::PinLocked {
+                    until: until.get(11..16).unwrap_or(&until).to_owned(),
+                });
+            }
+            Some(Attempt::Counted { left: there }) => left.min(there),
+            None => left,
+        };
         let record = self
             .read(|c| operators::get(c, id.as_str()))?
             .filter(|r| r.active);
@@ -106,6 +117,7 @@ impl Desk {
             self.seat
                 .attempts
                 .clear_shared(&self.attempts_file(), id.as_str());
+            self.clear_centrally(id);
             return Ok(Operator {
                 id: id.clone(),
                 name: operator_name(&record.name)?,
@@ -356,16 +368,33 @@ impl Desk {
         let operator = self.seat.require(Role::Cashier, true)?;
         self.authenticate(&operator.id, old)?;
         let hash = new.hash()?;
+        let central = self.directory_is_central();
+        if central {
+            self.in_directory(operator.id.as_str(), |client, by, now| {
+                facepay_central::directory::update(
+                    client,
+                    operator.id.as_str(),
+                    &facepay_central::directory::Change {
+                        pin_hash: Some(&hash),
+                        ..Default::default()
+                    },
+                    by,
+                    now,
+                )
+            })?;
+        }
         self.write(|tx, now, _| {
-            operators::update(
-                tx,
-                operator.id.as_str(),
-                &OperatorChange {
-                    pin_hash: Some(&hash),
-                    ..OperatorChange::default()
-                },
-                now,
-            )?;
+            if !central {
+                operators::update(
+                    tx,
+                    operator.id.as_str(),
+                    &OperatorChange {
+                        pin_hash: Some(&hash),
+                        ..OperatorChange::default()
+                    },
+                    now,
+                )?;
+            }
             audit::append(
                 tx,
                 now,

@@ -10,6 +10,7 @@ mod cached;
 pub mod calls;
 pub mod clock;
 mod crypto;
+pub mod directory;
 mod error;
 pub mod export;
 mod guard;

@@ -1,0 +1,26 @@
+-- The hospital's one operator directory (docs/central.md "操作员"): every
+-- counter caches it (argon2id hashes, never a PIN) so sign-in works offline,
+-- and changes it only here, so an operator added, disabled or reset at one
+-- counter reaches the others at their next sync.
+-- Times are the counters' stamps as text ("2026-12-06 09:30:00.000"), the
+-- journal's own format, compared as the counters compare them.
+CREATE TABLE operators (
+    id              text PRIMARY KEY,
+    name            text NOT NULL,
+    role            text NOT NULL CHECK (role IN ('cashier', 'admin')),
+    pin_hash        text NOT NULL,
+    active          boolean NOT NULL DEFAULT true,
+    -- Wrong PINs counted hospital-wide while counters are online.
+    failed_pins     integer NOT NULL DEFAULT 0 CHECK (failed_pins >= 0),
+    locked_until    text,
+    -- Taken from operator_revision under the directory's lock, so revisions
+    -- commit in order and a counter that has seen revision n has seen all
+    -- before it.
+    revision        bigint NOT NULL,
+    created_at      text NOT NULL,
+    created_by      text NOT NULL,
+    updated_at      text NOT NULL,
+    updated_by      text NOT NULL
+);
+CREATE UNIQUE INDEX operators_revision ON operators (revision);
+CREATE SEQUENCE operator_revision;
