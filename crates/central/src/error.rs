@@ -33,6 +33,16 @@ pub enum CentralError {
     )]
     SchemaTooOld { server: i64, supported: i64 },
     #[error(
+        "全院库的结构版本 {server} 比本机的 {supported} 旧，收银台 {counters} 还不能使用新结构：\
+         请先升级这些收银台（之后本机自动升级全院库），或由信息科运行 facepay central init。\
+         本机照常收费，记录会在升级后补传"
+    )]
+    UpgradeWaits {
+        server: i64,
+        supported: i64,
+        counters: String,
+    },
+    #[error(
         "本机未登记全院身份密钥：请信息科在已初始化的电脑上运行 facepay central identity-key --show，\
          再在本机运行 facepay central identity-key --enroll"
     )]

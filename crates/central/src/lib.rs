@@ -37,7 +37,8 @@ pub fn sync_until(
     loop {
         let attempt = (|| -> Result<Shipped, CentralError> {
             let mut client = url.connect()?;
-            schema::check(&mut client, key)?;
+            // The newest counter upgrades the schema once every counter can follow.
+            schema::check_or_upgrade(&mut client, key, counter_id)?;
             loop {
                 let shipped = ship::ship_once(&mut client, local, counter_id, key)?;
                 if shipped.acknowledged_seq >= target {

@@ -156,6 +156,10 @@ pub struct CounterStatus {
     pub unresolved: Option<i32>,
     pub pending_changes: Option<i64>,
     pub operator_id: Option<String>,
+    /// Whether its terminal answered the counter's last probe.
+    pub terminal_reachable: Option<bool>,
+    /// The newest central schema its build can write.
+    pub supported_schema: Option<i32>,
 }
 
 pub fn counters(client: &mut Client) -> Result<Vec<CounterStatus>, CentralError> {
@@ -164,7 +168,8 @@ pub fn counters(client: &mut Client) -> Result<Vec<CounterStatus>, CentralError>
                 to_char(c.last_synced_at AT TIME ZONE current_setting('TimeZone'), 'YYYY-MM-DD HH24:MI:SS'),
                 to_char(h.at AT TIME ZONE current_setting('TimeZone'), 'YYYY-MM-DD HH24:MI:SS'),
                 coalesce(h.at < now() - make_interval(secs => $1), true),
-                h.app_version, h.outbox_backlog, h.unresolved, h.pending_changes, h.operator_id
+                h.app_version, h.outbox_backlog, h.unresolved, h.pending_changes, h.operator_id,
+                h.terminal_reachable, h.supported_schema
          FROM counters c LEFT JOIN heartbeats h USING (counter_id)
          ORDER BY c.counter_id",
         &[&(STALE_AFTER_SECONDS as f64)],
@@ -182,6 +187,8 @@ pub fn counters(client: &mut Client) -> Result<Vec<CounterStatus>, CentralError>
             unresolved: r.get(7),
             pending_changes: r.get(8),
             operator_id: r.get(9),
+            terminal_reachable: r.get(10),
+            supported_schema: r.get(11),
         })
         .collect())
 }

@@ -42,6 +42,8 @@ pub struct Heartbeat {
     pub outbox_backlog: i32,
     pub unresolved: i32,
     pub operator_id: Option<String>,
+    /// Whether the terminal answered the last probe (`None`: not probed yet).
+    pub terminal_reachable: Option<bool>,
 }
 
 /// Rows per transaction: big enough for throughput, small enough that a cut
@@ -154,12 +156,15 @@ pub fn ship_once(
     let pending_after = (pending - batch.entries).max(0);
     tx.execute(
         "INSERT INTO heartbeats (counter_id, at, app_version, outbox_backlog, unresolved,
-                                 pending_changes, operator_id)
-         VALUES ($1, now(), $2, $3, $4, $5, $6)
+                                 pending_changes, operator_id, terminal_reachable,
+                                 supported_schema)
+         VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (counter_id) DO UPDATE SET at = excluded.at,
              app_version = excluded.app_version, outbox_backlog = excluded.outbox_backlog,
              unresolved = excluded.unresolved, pending_changes = excluded.pending_changes,
-             operator_id = excluded.operator_id",
+             operator_id = excluded.operator_id,
+             terminal_reachable = excluded.terminal_reachable,
+             supported_schema = excluded.supported_schema",
         &[
             &counter_id,
             &heartbeat.app_version,
@@ -167,6 +172,8 @@ pub fn ship_once(
             &heartbeat.unresolved,
             &pending_after,
             &heartbeat.operator_id,
+            &heartbeat.terminal_reachable,
+            &i32::try_from(crate::schema::supported()).unwrap_or(i32::MAX),
         ],
     )?;
     tx.commit()?;

@@ -687,6 +687,17 @@ async fn a_running_counter_ships_each_settlement_within_seconds_and_beats_while_
         "1",
         "a heartbeat as soon as it starts"
     );
+    assert_eq!(
+        eventually(
+            &pg,
+            "SELECT terminal_reachable FROM heartbeats WHERE counter_id = 'W01'",
+            "t",
+            10
+        )
+        .await,
+        "t",
+        "saying its terminal answers"
+    );
     let visit = cli.new_visit().await;
     let made = std::time::Instant::now();
     assert!(cli.settle(&visit, &format!("{DAY} 09:00:00")).await.ok);
@@ -1272,4 +1283,102 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
     );
     assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
     assert_eq!(credential(&cli01, "0301", "3030").await, "forbidden");
+}
+
+#[tokio::test]
+async fn the_newest_counter_upgrades_the_schema_once_every_other_counter_can_follow() {
+    use facepay_central::{CentralUrl, IdentityKey, schema};
+    let pg = PgServer::start();
+    // A hospital still on schema 3, with a counter W09 whose build never said
+    // which schema it can write.
+    let key = IdentityKey::generate().unwrap();
+    let url = CentralUrl::parse(&pg.url(), None).unwrap();
+    // postgres' blocking client runs a runtime of its own: not on the test's.
+    let on_server = |f: &(dyn Fn(&mut facepay_central::Client) + Sync)| {
+        std::thread::scope(|s| {
+            s.spawn(|| f(&mut url.connect().unwrap())).join().unwrap();
+        });
+    };
+    on_server(&|c| schema::init_up_to(c, &key, 3).unwrap());
+    pg.psql_on(
+        "facepay",
+        "INSERT INTO counters (counter_id, journal_id) VALUES ('W09', 'old-pc')",
+    );
+    let (_w01, cli01) = counter("W01", &pg.url()).await;
+    let enrolled = cli01
+        .run_with(
+            &["central", "identity-key", "--enroll"],
+            format!("{}\n", key.to_hex().as_str()),
+        )
+        .await;
+    assert!(enrolled.ok, "{}", enrolled.json);
+    a_morning(&cli01, 2).await;
+
+    let waits = cli01.run(&["central", "sync", "--wait"]).await;
+    assert_eq!(waits.code, Some(1));
+    assert_eq!(
+        waits.json["code"], "central_schema_too_old",
+        "{}",
+        waits.json
+    );
+    assert!(
+        waits.json["message"].as_str().unwrap().contains("W09"),
+        "names the counter to upgrade first: {}",
+        waits.json
+    );
+    let version = "SELECT max(version) FROM refinery_schema_history";
+    assert_eq!(pg.psql_on("facepay", version).trim(), "3");
+    // Still serving meanwhile.
+    a_morning(&cli01, 1).await;
+
+    // W09 retired: every remaining counter can follow, so W01 upgrades.
+    pg.psql_on("facepay", "DELETE FROM counters WHERE counter_id = 'W09'");
+    let upgraded = cli01.run(&["central", "sync", "--wait"]).await;
+    assert!(upgraded.ok, "{} {}", upgraded.json, upgraded.stderr);
+    assert_eq!(
+        pg.psql_on("facepay", version).trim(),
+        schema::supported().to_string()
+    );
+    assert_eq!(
+        pg.psql_on(
+            "facepay",
+            "SELECT counter_id, action FROM central_audit WHERE action = 'schema_upgrade'"
+        )
+        .trim(),
+        "W01|schema_upgrade"
+    );
+    assert_eq!(
+        pg.psql_on(
+            "facepay",
+            "SELECT supported_schema FROM heartbeats WHERE counter_id = 'W01'"
+        )
+        .trim(),
+        schema::supported().to_string(),
+        "its heartbeat says what its build writes"
+    );
+    assert_eq!(
+        pg.psql_on("facepay", "SELECT count(*) FROM settlements")
+            .trim(),
+        "5",
+        "and the mornings waiting on it are shipped (3 + 2, refunds included)"
+    );
+
+    // The next upgrade waits for every counter whose build is older than it.
+    let (_w02, cli02) = counter("W02", &pg.url()).await;
+    enroll(&cli01, &cli02).await;
+    assert!(cli02.run(&["central", "sync", "--wait"]).await.ok);
+    let next = schema::supported() + 1;
+    on_server(&|c| {
+        assert_eq!(schema::held_back_by(c, "W01", next).unwrap(), ["W02"]);
+        let current = schema::held_back_by(c, "W01", schema::supported()).unwrap();
+        assert!(current.is_empty(), "{current:?}");
+    });
+    pg.psql_on(
+        "facepay",
+        &format!("UPDATE heartbeats SET supported_schema = {next} WHERE counter_id = 'W02'"),
+    );
+    on_server(&|c| {
+        let waiting = schema::held_back_by(c, "W01", next).unwrap();
+        assert!(waiting.is_empty(), "{waiting:?}");
+    });
 }

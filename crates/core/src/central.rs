@@ -133,6 +133,10 @@ pub async fn central_worker(desk: std::sync::Arc<Desk>) {
             .map(|p| p.map_or(1, |p| p.pending));
         let due = last_beat.is_none_or(|t| t.elapsed() >= HEARTBEAT_EVERY);
         if due || !matches!(waiting, Ok(0)) {
+            if due {
+                // The heartbeat says whether the terminal answers now.
+                let _ = desk.probe().await;
+            }
             let worker = std::sync::Arc::clone(&desk);
             // The operator directory is pulled with each heartbeat: a change
             // at another counter is here within a minute.
@@ -589,6 +593,7 @@ impl Local for DeskLocal<'_> {
             outbox_backlog: i32::try_from(backlog.undelivered).unwrap_or(i32::MAX),
             unresolved: i32::try_from(backlog.pending).unwrap_or(i32::MAX),
             operator_id: self.0.seat.occupant().map(|o| o.id().as_str().to_owned()),
+            terminal_reachable: self.0.terminal_seen(),
         })
     }
 }

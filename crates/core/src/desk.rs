@@ -43,6 +43,8 @@ pub struct Desk {
     pub(crate) wake: tokio::sync::Notify,
     /// How the last shipping to the hospital's server went (status bar).
     pub(crate) central_state: Mutex<Option<crate::central::CentralSyncView>>,
+    /// Whether the terminal answered the last probe (the heartbeat reports it).
+    terminal_seen: Mutex<Option<bool>>,
     /// Who is signed in at the panel; shared with the desk that replaces this
     /// one when 设置 are saved.
     pub(crate) seat: Arc<Seat>,
@@ -131,6 +133,7 @@ impl Desk {
             }),
             wake: tokio::sync::Notify::new(),
             central_state: Mutex::new(None),
+            terminal_seen: Mutex::new(None),
             seat,
         }
     }
@@ -179,11 +182,19 @@ impl Desk {
 
     /// 测试连接 and the status bar: can the terminal be reached right now?
     pub async fn probe(&self) -> Result<(), DeskError> {
-        self.terminal
+        let probed = self
+            .terminal
             .transport()
             .probe(std::time::Duration::from_secs(3))
             .await
-            .map_err(|e| DeskError::Connect(e.into()))
+            .map_err(|e| DeskError::Connect(e.into()));
+        *self.terminal_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(probed.is_ok());
+        probed
+    }
+
+    /// Whether the terminal answered the last probe (`None` before the first).
+    pub(crate) fn terminal_seen(&self) -> Option<bool> {
+        *self.terminal_seen.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn now(&self) -> chrono::NaiveDateTime {

@@ -58,7 +58,7 @@ impl Desk {
     /// Pull what changed in the directory since this cache's revision. The
     /// first pull joins: an empty directory takes this counter's operators;
     /// otherwise operators only this counter knew are disabled here (audited).
-    /// A signed-in operator who was disabled or whose role changed leaves the seat.
+    /// A signed-in operator who was disabled or demoted leaves the seat.
     pub(crate) fn directory_pull(&self, client: &mut Client) -> Result<Applied, DeskError> {
         let since = self.read(cache::revision)?;
         if since.is_none() {
@@ -70,7 +70,8 @@ impl Desk {
             }
         }
         let entries = directory::changed_since(client, since.unwrap_or(0))?;
-        if entries.is_empty() && since.is_some() {
+        // An empty directory is not joined: this counter seeds it once it has operators.
+        if entries.is_empty() {
             return Ok(Applied::default());
         }
         let applied = self.write(|tx, now, _| {
@@ -95,11 +96,27 @@ impl Desk {
         }
         if let Some(seated) = self.seat.occupant() {
             let record = self.read(|c| facepay_journal::operators::get(c, seated.id.as_str()))?;
-            if record.is_none_or(|r| !r.active || r.role != seated.role) {
+            // A promotion waits for the next sign-in; a demotion does not wait.
+            let demoted = |r: &facepay_journal::operators::OperatorRecord| {
+                seated.role == crate::access::Role::Admin && r.role != seated.role
+            };
+            if record.is_none_or(|r| !r.active || demoted(&r)) {
                 self.seat.leave();
             }
         }
         Ok(applied)
+    }
+
+    /// A fresh counter with a server asks it before a first administrator
+    /// is made here: where the hospital's directory already has operators,
+    /// they are pulled and there is no first administrator to make.
+    /// Unreachable, the counter is set up on its own and joins later.
+    pub(crate) fn joins_the_directory(&self) -> bool {
+        if !self.directory_is_central() {
+            return false;
+        }
+        let pulled = off_runtime(|| self.directory_pull(&mut self.checked_client()?));
+        pulled.is_ok() && self.read(cache::revision).ok().flatten().is_some()
     }
 
     /// Count a sign-in attempt at the server too, when it answers: the

@@ -174,7 +174,9 @@ impl ErrorCode {
             }
             CentralError::NotInitialised => ErrorCode::CentralNotInitialised,
             CentralError::SchemaTooNew { .. } => ErrorCode::CentralSchemaTooNew,
-            CentralError::SchemaTooOld { .. } => ErrorCode::CentralSchemaTooOld,
+            CentralError::SchemaTooOld { .. } | CentralError::UpgradeWaits { .. } => {
+                ErrorCode::CentralSchemaTooOld
+            }
             CentralError::NoIdentityKey => ErrorCode::CentralNoIdentityKey,
             CentralError::WrongIdentityKey => ErrorCode::CentralWrongIdentityKey,
             CentralError::CounterTaken { .. } => ErrorCode::CentralCounterTaken,

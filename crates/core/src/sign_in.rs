@@ -244,6 +244,12 @@ impl Desk {
         }
         let name = operator_name(&request.name)?;
         let hash = request.pin.hash()?;
+        if self.joins_the_directory() {
+            return Err(DeskError::Invalid {
+                field: "id",
+                message: "本机已加入全院操作员目录：请用全院的工号和 PIN 登录".into(),
+            });
+        }
         self.write(|tx, now, _| {
             if operators::count(tx)? > 0 {
                 return Err(DeskError::Forbidden { needs: Role::Admin });

@@ -24,3 +24,10 @@ CREATE TABLE operators (
 );
 CREATE UNIQUE INDEX operators_revision ON operators (revision);
 CREATE SEQUENCE operator_revision;
+
+-- What each counter's build can write (its newest schema version): the newest
+-- counter upgrades the schema only when every counter can follow. NULL for a
+-- counter that has not beaten since it was built for V3 or older.
+ALTER TABLE heartbeats ADD COLUMN supported_schema integer;
+-- Whether the counter's face-scan terminal answered its last probe (NULL: not probed yet).
+ALTER TABLE heartbeats ADD COLUMN terminal_reachable boolean;
