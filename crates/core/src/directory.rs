@@ -50,7 +50,12 @@ impl Desk {
             let by = format!("{}/{admin}", self.config.counter_id);
             let now = stamp(self.now());
             let done = change(&mut client, &by, now.as_str())?;
-            self.directory_pull(&mut client)?;
+            self.directory_pull(&mut client).map_err(|e| {
+                // Not a failed change: the worker's next pull brings it.
+                CentralError::Server(format!(
+                    "已写入全院操作员目录，但本机的缓存还没更新（{e}），稍后自动同步"
+                ))
+            })?;
             Ok(done)
         })
     }

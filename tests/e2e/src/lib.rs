@@ -128,7 +128,12 @@ pub async fn wait_for(c: &Client, css: &str) -> Element {
 
 /// Wait until the text of `css` contains `needle`; return that text.
 pub async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    wait_text_within(c, css, needle, Duration::from_secs(20)).await
+}
+
+/// [`wait_text`] for what takes longer (a worker's next round).
+pub async fn wait_text_within(c: &Client, css: &str, needle: &str, patience: Duration) -> String {
+    let deadline = Instant::now() + patience;
     loop {
         if let Ok(e) = c.find(Locator::Css(css)).await
             && let Ok(t) = e.text().await
@@ -268,6 +273,8 @@ pub struct Panel {
     pub c: Client,
     pub driver: Driver,
     pub home: tempfile::TempDir,
+    /// The app's environment: its settings file, its keystore's folders.
+    vars: Vec<(String, String)>,
 }
 
 impl Panel {
@@ -335,6 +342,26 @@ impl Panel {
         vars.extend(env.iter().cloned());
         let driver = Driver::start(&vars);
         let c = driver.connect(app).await;
-        Self { c, driver, home }
+        Self {
+            c,
+            driver,
+            home,
+            vars: vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        }
+    }
+
+    /// `facepay args` (the CLI, as IT types it beside the running panel) on
+    /// this panel's settings and keystore, with `env` added.
+    pub fn facepay(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        let mut cmd = std::process::Command::new(root().join("target/debug/facepay"));
+        cmd.args(args);
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output()
+            .unwrap_or_else(|e| panic!("facepay {args:?}: {e}"))
     }
 }

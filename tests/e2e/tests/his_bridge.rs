@@ -1,14 +1,19 @@
 //! The HIS drives the real panel through the bridge: a HIS program (here,
 //! plain HTTP) starts a scan, the window shows it waiting and then the
 //! identity marked HIS 发起; the HIS posts its 2207 `setlinfo`, the window
-//! shows it delivered. Run by scripts/e2e.sh.
+//! shows it delivered. With the hospital's central PostgreSQL configured,
+//! the status bar's 全院同步 follows IT's `central init` and the settlement
+//! reaches the server. Run by scripts/e2e.sh.
 
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
-use facepay_e2e::{Panel, Seat, first_admin, free_port, screens, shot, wait_for, wait_text};
+use facepay_e2e::{
+    Panel, Seat, first_admin, free_port, screens, shot, wait_for, wait_text, wait_text_within,
+};
 use facepay_sim::{Behaviour, Script, SimServer, TransType};
+use facepay_testkit::postgres::PgServer;
 use facepay_testkit::{Http, json};
 use reqwest::Method;
 
@@ -18,6 +23,7 @@ const TOKEN: &str = "e2e-bridge-token-0123456789abcdef";
 #[ignore = "needs a display and tauri-driver: scripts/e2e.sh runs it"]
 async fn the_his_drives_the_panel_through_the_bridge() {
     let sim = SimServer::loopback().await.unwrap();
+    let pg = PgServer::start();
     let port = free_port();
     let seat = Seat {
         id: "W02",
@@ -30,7 +36,10 @@ async fn the_his_drives_the_panel_through_the_bridge() {
         &sim.url(),
         seat,
         &format!("[bridge]\nlisten = \"127.0.0.1:{port}\"\n"),
-        &[("FACEPAY_BRIDGE_TOKEN", TOKEN.into())],
+        &[
+            ("FACEPAY_BRIDGE_TOKEN", TOKEN.into()),
+            ("FACEPAY_CENTRAL_URL", pg.url()),
+        ],
     )
     .await;
     let c = &panel.c;
@@ -39,6 +48,30 @@ async fn the_his_drives_the_panel_through_the_bridge() {
     first_admin(c, "0108", "陈美玲", "802460").await;
     wait_for(c, "#scan").await;
     wait_text(c, "#status-bar", "终端在线").await;
+
+    // The server is there but not set up: the counter says so and serves on.
+    wait_text(c, "#central-sync", "全院同步：未连接").await;
+    let init = panel.facepay(
+        &["central", "init"],
+        &[
+            ("FACEPAY_ADMIN_ID", "0108"),
+            ("FACEPAY_ADMIN_PIN", "802460"),
+        ],
+    );
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stdout)
+    );
+    // The worker's next round (it backs off while the server refuses).
+    wait_text_within(
+        c,
+        "#central-sync",
+        "全院同步：已同步",
+        Duration::from_secs(45),
+    )
+    .await;
+    shot(c, &shots, "19-panel-central-synced").await;
 
     // The HIS starts the scan; the patient takes a few seconds.
     sim.sim
@@ -83,8 +116,26 @@ async fn the_his_drives_the_panel_through_the_bridge() {
     let notify = sim.sim.last_data(TransType::SettleNotify).unwrap();
     assert_eq!(notify["totalFee"], "86.40");
     assert_eq!(notify["acctAmt"], "10.00");
+    // On the hospital's server within seconds, with its delivery.
+    let shipped = format!(
+        "SELECT s.total_fee_fen, d.status FROM settlements s JOIN deliveries d
+           ON d.counter_id = s.counter_id AND d.settlement_local_id = s.local_id
+         WHERE s.out_biz_no = '{out_biz_no}'"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while pg.psql_on("facepay", &shipped).trim() != "8640|delivered" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not on the server: {:?}",
+            pg.psql_on("facepay", &shipped)
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    wait_text(c, "#central-sync", "全院同步：已同步").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let Panel { c, driver, home } = panel;
+    let Panel {
+        c, driver, home, ..
+    } = panel;
     c.close().await.unwrap();
     drop(driver);
 
