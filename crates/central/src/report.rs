@@ -16,10 +16,13 @@ fn yuan(fen: i64) -> String {
 }
 
 /// SUCCESS minus REFUND_SUCCESS, as a counter's own 日结 nets them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Net {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub count: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub refund_count: i64,
     pub total_fee: String,
     pub hif_amt: String,
@@ -52,6 +55,7 @@ impl Net {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CounterDay {
@@ -64,6 +68,7 @@ pub struct CounterDay {
 }
 
 /// The hospital's 日结 of one day.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HospitalDay {
@@ -142,23 +147,29 @@ pub fn summary(client: &mut Client, date: NaiveDate) -> Result<HospitalDay, Cent
 /// A heartbeat older than this marks its counter stale.
 pub const STALE_AFTER_SECONDS: i64 = 90;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CounterStatus {
     pub counter_id: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub acknowledged_seq: i64,
     pub last_synced_at: Option<String>,
     pub heartbeat_at: Option<String>,
     /// No heartbeat within [`STALE_AFTER_SECONDS`].
     pub stale: bool,
     pub app_version: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub outbox_backlog: Option<i32>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub unresolved: Option<i32>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub pending_changes: Option<i64>,
     pub operator_id: Option<String>,
     /// Whether its terminal answered the counter's last probe.
     pub terminal_reachable: Option<bool>,
     /// The newest central schema its build can write.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub supported_schema: Option<i32>,
 }
 

@@ -47,6 +47,7 @@ pub struct SyncReport {
 }
 
 /// The hospital as `central status` shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CentralStatus {
@@ -54,8 +55,10 @@ pub struct CentralStatus {
     /// Whether the server answered; `reason` says why not.
     pub reachable: bool,
     pub reason: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub schema_version: Option<i64>,
     /// This counter's entries not yet on the server.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub this_counter_pending: i64,
     pub counters: Vec<CounterStatus>,
 }

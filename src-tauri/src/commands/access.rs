@@ -92,7 +92,9 @@ pub async fn add_operator(
     request: NewOperatorRequest,
 ) -> Result<OperatorInfo, IpcError> {
     let admin = state.admin()?;
-    Ok(state.desk().add_operator(&admin, request)?)
+    let desk = state.desk();
+    // argon2, and with a central server the hospital's directory: off the async workers.
+    super::blocking(move || desk.add_operator(&admin, request)).await
 }
 
 #[tauri::command]
@@ -102,7 +104,8 @@ pub async fn update_operator(
     update: OperatorUpdate,
 ) -> Result<OperatorInfo, IpcError> {
     let admin = state.admin()?;
-    Ok(state.desk().update_operator(&admin, &staff_id, update)?)
+    let desk = state.desk();
+    super::blocking(move || desk.update_operator(&admin, &staff_id, update)).await
 }
 
 #[tauri::command]

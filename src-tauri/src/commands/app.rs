@@ -144,6 +144,8 @@ pub enum RecordsTab {
     Audit,
     /// 操作员 (F11)
     Operators,
+    /// 全院: every counter and the hospital's 日结, with a central server (管理员).
+    Hospital,
 }
 
 impl RecordsTab {

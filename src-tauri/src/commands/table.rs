@@ -53,6 +53,8 @@ commands! {
     access::shift_summary => Cashier,
     access::hand_over => Cashier,
     access::change_pin => Cashier,
+    central::central_status => Admin,
+    central::central_summary => Admin,
     access::list_operators => Admin,
     access::add_operator => Admin,
     access::update_operator => Admin,

@@ -10,7 +10,8 @@
 use std::time::Duration;
 
 use facepay_e2e::{
-    Panel, Seat, first_admin, free_port, screens, shot, wait_for, wait_text, wait_text_within,
+    Panel, Seat, click, first_admin, free_port, press, screens, shot, switch_to, wait_for,
+    wait_text, wait_text_within,
 };
 use facepay_sim::{Behaviour, Script, SimServer, TransType};
 use facepay_testkit::postgres::PgServer;
@@ -132,6 +133,17 @@ async fn the_his_drives_the_panel_through_the_bridge() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     wait_text(c, "#central-sync", "全院同步：已同步").await;
+
+    // 全院 (the administrator's tab of the records window): this counter's
+    // heartbeat and the hospital's 日结 with the settlement in it.
+    press(c, "F6").await;
+    switch_to(c, true).await;
+    click(c, "#tab-hospital").await;
+    wait_text(c, "#counters", "W02").await;
+    wait_text(c, "#counters", "在线").await;
+    wait_text(c, "#hospital-total", "86.40").await;
+    shot(c, &shots, "23-records-hospital").await;
+    switch_to(c, false).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let Panel {
         c, driver, home, ..

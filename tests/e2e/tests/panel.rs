@@ -348,11 +348,16 @@ async fn the_cashier_panel_end_to_end() {
     fill(c, "pin", CASHIER_PIN).await;
     click(c, "#unlock-submit").await;
     wait_for(c, "#scan").await;
-    // The records window follows the seat: no 设置, 审计 or 操作员 for a 收款员.
+    // The records window follows the seat: no 设置, 审计, 操作员 or 全院 for a 收款员.
     switch_to(c, true).await;
     wait_text(c, "#records-operator", "王芳").await;
     wait_for(c, "#tab-history").await;
-    for admin_tab in ["#tab-settings", "#tab-audit", "#tab-operators"] {
+    for admin_tab in [
+        "#tab-settings",
+        "#tab-audit",
+        "#tab-operators",
+        "#tab-hospital",
+    ] {
         assert!(
             c.find(Locator::Css(admin_tab)).await.is_err(),
             "{admin_tab} shown to a 收款员"

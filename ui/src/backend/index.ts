@@ -8,6 +8,7 @@ import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AuditFilter } from "../bindings/AuditFilter";
 import type { BridgeInfo } from "../bindings/BridgeInfo";
 import type { Call } from "../bindings/Call";
+import type { CentralStatus } from "../bindings/CentralStatus";
 import type { ConnectionTest } from "../bindings/ConnectionTest";
 import type { DaySummary } from "../bindings/DaySummary";
 import type { DeliveryReport } from "../bindings/DeliveryReport";
@@ -18,6 +19,7 @@ import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
 import type { HisActivity } from "../bindings/HisActivity";
 import type { HistoryFilter } from "../bindings/HistoryFilter";
 import type { HistoryPage } from "../bindings/HistoryPage";
+import type { HospitalDay } from "../bindings/HospitalDay";
 import type { IpcError } from "../bindings/IpcError";
 import type { NewOperatorRequest } from "../bindings/NewOperatorRequest";
 import type { NotifyReceipt } from "../bindings/NotifyReceipt";
@@ -97,6 +99,10 @@ export interface Backend {
   auditLog(filter: AuditFilter): Promise<AuditEntry[]>;
   /** 清除: names and 证件号 older than the retention (or `olderThanDays`), now. */
   purge(olderThanDays: number | null): Promise<Purged>;
+  /** 全院: every counter's standing on the hospital's server. */
+  centralStatus(): Promise<CentralStatus>;
+  /** 全院日结 of one day, by counter, 医保 and 自费 apart. */
+  centralSummary(date: string): Promise<HospitalDay>;
 }
 
 export type { Purged };

@@ -60,4 +60,6 @@ export const tauriBackend: Backend = {
   updateOperator: (staffId, update) => call("update_operator", { staffId, update }),
   auditLog: (filter) => call("audit_log", { filter }),
   purge: (olderThanDays) => call("purge", { olderThanDays }),
+  centralStatus: () => call("central_status", {}),
+  centralSummary: (date) => call("central_summary", { date }),
 };

@@ -4,4 +4,4 @@
  * The records window's tabs, as the panel names them in `open_records` and
  * the window's address (`#/records/<tab>`).
  */
-export type RecordsTab = "history" | "day" | "pending" | "settings" | "audit" | "operators";
+export type RecordsTab = "history" | "day" | "pending" | "settings" | "audit" | "operators" | "hospital";

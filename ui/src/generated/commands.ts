@@ -7,6 +7,7 @@ import type { AuditFilter } from "../bindings/AuditFilter";
 import type { BridgeInfo } from "../bindings/BridgeInfo";
 import type { Call } from "../bindings/Call";
 import type { CallId } from "../bindings/CallId";
+import type { CentralStatus } from "../bindings/CentralStatus";
 import type { ConnectionTest } from "../bindings/ConnectionTest";
 import type { DaySummary } from "../bindings/DaySummary";
 import type { DeliveryReport } from "../bindings/DeliveryReport";
@@ -16,6 +17,7 @@ import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
 import type { HisActivity } from "../bindings/HisActivity";
 import type { HistoryFilter } from "../bindings/HistoryFilter";
 import type { HistoryPage } from "../bindings/HistoryPage";
+import type { HospitalDay } from "../bindings/HospitalDay";
 import type { NewOperatorRequest } from "../bindings/NewOperatorRequest";
 import type { NotifyReceipt } from "../bindings/NotifyReceipt";
 import type { OperatorInfo } from "../bindings/OperatorInfo";
@@ -45,6 +47,8 @@ export interface Commands {
   audit_log: { args: { filter: AuditFilter }; returns: Array<AuditEntry> };
   bridge_info: { args: Record<string, never>; returns: BridgeInfo };
   cancel_face_auth: { args: Record<string, never>; returns: boolean };
+  central_status: { args: Record<string, never>; returns: CentralStatus };
+  central_summary: { args: { date: string }; returns: HospitalDay };
   change_pin: { args: { oldPin: Pin; newPin: Pin }; returns: void };
   close_day: { args: { date: string }; returns: DaySummary };
   copy_bridge_token: { args: Record<string, never>; returns: string };
@@ -94,6 +98,8 @@ export const ACCESS: Record<keyof Commands, Access> = {
   audit_log: "admin",
   bridge_info: "adminPolled",
   cancel_face_auth: "cashier",
+  central_status: "admin",
+  central_summary: "admin",
   change_pin: "cashier",
   close_day: "cashier",
   copy_bridge_token: "admin",

@@ -8,6 +8,7 @@ import { useSeat } from "../seat";
 import { Audit } from "./Audit";
 import { DayClose } from "./DayClose";
 import { History } from "./History";
+import { Hospital } from "./Hospital";
 import { Operators } from "./Operators";
 import { Pending } from "./Pending";
 import { Settings } from "./Settings";
@@ -17,7 +18,7 @@ import "./Records.css";
 /** How often the setup screen asks whether 设置 has fixed the configuration. */
 const SETUP_MS = 2000;
 
-/** [tab, label, key, 管理员 only]. */
+/** [tab, label, key (none: ""), 管理员 only]. */
 const TABS: [RecordsTab, string, string, boolean][] = [
   ["history", "历史", "F6", false],
   ["day", "日结", "F7", false],
@@ -25,6 +26,7 @@ const TABS: [RecordsTab, string, string, boolean][] = [
   ["settings", "设置", "F9", true],
   ["audit", "审计", "F10", true],
   ["operators", "操作员", "F11", true],
+  ["hospital", "全院", "", true],
 ];
 
 /**
@@ -52,7 +54,7 @@ export function Records({ tab }: { tab: string }) {
   }, [open, allowed, tabs.length]);
   const go = (t: string) => () => (location.hash = `#/records/${t}`);
   const keys: Record<string, (() => void) | undefined> = {};
-  for (const [t, , key] of tabs) keys[key] = go(t);
+  for (const [t, , key] of tabs) if (key) keys[key] = go(t);
   useKeys(keys);
 
   if (!info || (!setup && !seat)) return <div class="records"><div class="records-page muted">…</div></div>;
@@ -72,7 +74,7 @@ export function Records({ tab }: { tab: string }) {
       <nav class="tabs">
         {tabs.map(([t, label, key]) => (
           <button type="button" class={tab === t ? "tab on" : "tab"} id={`tab-${t}`} onClick={go(t)}>
-            {label} <kbd>{key}</kbd>
+            {label} {key && <kbd>{key}</kbd>}
           </button>
         ))}
         {op && !setup && (
@@ -89,6 +91,7 @@ export function Records({ tab }: { tab: string }) {
         {allowed && tab === "settings" && <Settings />}
         {allowed && tab === "audit" && <Audit />}
         {allowed && tab === "operators" && <Operators self={op?.id ?? ""} />}
+        {allowed && op && tab === "hospital" && <Hospital />}
       </div>
     </div>
   );

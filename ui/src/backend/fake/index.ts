@@ -18,10 +18,12 @@
 // seat.ts       sign-in, PIN lockout, the idle lock, 交班
 // his.ts        the HIS on the console, 设置 → HIS 接口
 // settings.ts   关于, the status bar, 设置
+// central.ts    全院: a counter without a hospital server
 // access.ts     who may call what
 
 import type { Backend } from "../index";
 import { admit } from "./access";
+import { centralCommands } from "./central";
 import { hisCommands } from "./his";
 import { operatorCommands } from "./operators";
 import { recordCommands } from "./records";
@@ -39,6 +41,7 @@ const desk: Backend = {
   ...hisCommands,
   ...seatCommands,
   ...operatorCommands,
+  ...centralCommands,
 };
 
 export const fakeBackend = Object.fromEntries(
