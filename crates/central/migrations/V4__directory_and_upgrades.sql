@@ -2,17 +2,22 @@
 -- counter caches it (argon2id hashes, never a PIN) so sign-in works offline,
 -- and changes it only here, so an operator added, disabled or reset at one
 -- counter reaches the others at their next sync.
--- Times are the counters' stamps as text ("2026-12-06 09:30:00.000"), the
--- journal's own format, compared as the counters compare them.
+-- created_at/updated_at are the counters' stamps as text, the journal's format.
 CREATE TABLE operators (
     id              text PRIMARY KEY,
     name            text NOT NULL,
     role            text NOT NULL CHECK (role IN ('cashier', 'admin')),
     pin_hash        text NOT NULL,
     active          boolean NOT NULL DEFAULT true,
-    -- Wrong PINs counted hospital-wide while counters are online.
+    -- HMAC of (id, name, role, pin_hash, active) under a key derived from
+    -- the hospital's identity key, which never enters this database:
+    -- counters refuse an entry whose seal does not match, so a login to the
+    -- database alone cannot make anyone an operator or an administrator.
+    seal            text NOT NULL,
+    -- Wrong PINs counted hospital-wide while counters are online, by the
+    -- server's clock (a counter's wrong clock cannot lock anyone for days).
     failed_pins     integer NOT NULL DEFAULT 0 CHECK (failed_pins >= 0),
-    locked_until    text,
+    locked_until    timestamptz,
     -- Taken from operator_revision under the directory's lock, so revisions
     -- commit in order and a counter that has seen revision n has seen all
     -- before it.

@@ -1,9 +1,11 @@
 //! The hospital's one operator directory. Counters change it here (an
-//! administrator at any counter) and pull what changed since the revision
-//! they hold; every change takes the next revision under one advisory lock,
-//! so revisions commit in order and "everything after n" misses nothing.
-//! Wrong PINs are counted here too while a counter is online, so a lockout
-//! holds at every counter.
+//! administrator at any counter, checked here against the directory itself)
+//! and pull what changed since the revision they hold; every change takes
+//! the next revision under one advisory lock, so revisions commit in order
+//! and "everything after n" misses nothing. Each entry carries a seal under
+//! the hospital's identity key: a counter takes no entry it cannot verify.
+//! Wrong PINs are counted here too while a counter is online, by the
+//! server's clock, so a lockout holds at every counter.
 
 use facepay_journal::Role;
 use facepay_journal::directory::DirectoryEntry;
@@ -11,15 +13,27 @@ use facepay_journal::operators::Attempt;
 use postgres::{Client, GenericClient, Row};
 
 use crate::CentralError;
+use crate::identity::IdentityKey;
 
 /// Serialises the directory's writers (revisions in commit order).
 const DIRECTORY_LOCK: i64 = 7_020_062;
 
-const COLUMNS: &str = "id, name, role, pin_hash, active, locked_until, created_by, revision";
+/// How long wrong PINs lock a 工号, by the server's clock.
+const LOCKOUT: &str = "5 minutes";
 
-fn entry(row: &Row) -> Result<DirectoryEntry, CentralError> {
+/// Times as the counters' journals write them.
+const STAMP: &str = "'YYYY-MM-DD HH24:MI:SS.MS'";
+
+fn columns() -> String {
+    format!(
+        "id, name, role, pin_hash, active, to_char(locked_until, {STAMP}), created_by, revision, seal"
+    )
+}
+
+/// An entry as stored, and whether its seal is the hospital's.
+fn entry(row: &Row, key: &IdentityKey) -> Result<(DirectoryEntry, bool), CentralError> {
     let role: String = row.get(2);
-    Ok(DirectoryEntry {
+    let entry = DirectoryEntry {
         id: row.get(0),
         name: row.get(1),
         role: Role::parse(&role)
@@ -29,36 +43,135 @@ fn entry(row: &Row) -> Result<DirectoryEntry, CentralError> {
         locked_until: row.get(5),
         created_by: row.get(6),
         revision: row.get(7),
-    })
+    };
+    let seal: String = row.get(8);
+    let sound = seal == seal_of(&entry, key);
+    Ok((entry, sound))
 }
 
-/// Entries changed after revision `since` (everything for 0), in revision order.
-pub fn changed_since(client: &mut Client, since: i64) -> Result<Vec<DirectoryEntry>, CentralError> {
-    client
-        .query(
-            &format!("SELECT {COLUMNS} FROM operators WHERE revision > $1 ORDER BY revision"),
-            &[&since],
-        )?
-        .iter()
-        .map(entry)
-        .collect()
+fn seal_of(e: &DirectoryEntry, key: &IdentityKey) -> String {
+    key.seal_operator(&e.id, &e.name, e.role.as_str(), &e.pin_hash, e.active)
 }
 
-fn get(tx: &mut impl GenericClient, id: &str) -> Result<Option<DirectoryEntry>, CentralError> {
-    tx.query_opt(
-        &format!("SELECT {COLUMNS} FROM operators WHERE id = $1 FOR UPDATE"),
+/// What a pull brings.
+#[derive(Debug, Default)]
+pub struct Pulled {
+    /// Entries changed after the revision asked for, in revision order.
+    pub entries: Vec<DirectoryEntry>,
+    /// Entries whose seal is not the hospital's (written past the counters):
+    /// not taken.
+    pub forged: Vec<String>,
+    /// The newest revision seen, forged entries included.
+    pub revision: i64,
+}
+
+/// Entries changed after revision `since` (everything for 0).
+pub fn changed_since(
+    client: &mut Client,
+    since: i64,
+    key: &IdentityKey,
+) -> Result<Pulled, CentralError> {
+    let rows = client.query(
+        &format!(
+            "SELECT {} FROM operators WHERE revision > $1 ORDER BY revision",
+            columns()
+        ),
+        &[&since],
+    )?;
+    let mut pulled = Pulled {
+        revision: since,
+        ..Pulled::default()
+    };
+    for row in &rows {
+        let (e, sound) = entry(row, key)?;
+        pulled.revision = pulled.revision.max(e.revision);
+        if sound {
+            pulled.entries.push(e);
+        } else {
+            pulled.forged.push(e.id);
+        }
+    }
+    Ok(pulled)
+}
+
+/// Whether the directory has any operator (a counter joins only one that has).
+pub fn is_founded(client: &mut Client) -> Result<bool, CentralError> {
+    Ok(client
+        .query_one("SELECT EXISTS (SELECT 1 FROM operators)", &[])?
+        .get(0))
+}
+
+fn current(
+    tx: &mut impl GenericClient,
+    id: &str,
+    key: &IdentityKey,
+) -> Result<Option<DirectoryEntry>, CentralError> {
+    match tx.query_opt(
+        &format!(
+            "SELECT {} FROM operators WHERE id = $1 FOR UPDATE",
+            columns()
+        ),
         &[&id],
-    )?
-    .as_ref()
-    .map(entry)
-    .transpose()
+    )? {
+        Some(row) => {
+            let (e, sound) = entry(&row, key)?;
+            Ok(sound.then_some(e))
+        }
+        None => Ok(None),
+    }
 }
 
-/// A directory still empty takes `operators` (the counter that runs
-/// `central init` first); one that has entries is left alone. How many were taken.
-pub fn seed_if_empty(
+/// Who makes a change must be, in the directory itself (not in a counter's
+/// copy that may be behind), an active operator, and an administrator
+/// unless `own` (their own PIN).
+fn require_actor(
+    tx: &mut impl GenericClient,
+    actor: &str,
+    own: bool,
+    key: &IdentityKey,
+) -> Result<(), CentralError> {
+    match current(tx, actor, key)? {
+        Some(e) if e.active && (own || e.role == Role::Admin) => Ok(()),
+        _ => Err(CentralError::ActorRefused(actor.to_owned())),
+    }
+}
+
+fn insert(
+    tx: &mut impl GenericClient,
+    e: &DirectoryEntry,
+    key: &IdentityKey,
+    by: &str,
+    now: &str,
+) -> Result<Option<DirectoryEntry>, CentralError> {
+    let row = tx.query_opt(
+        &format!(
+            "INSERT INTO operators (id, name, role, pin_hash, active, seal, revision,
+                                    created_at, created_by, updated_at, updated_by)
+             VALUES ($1, $2, $3, $4, $5, $6, nextval('operator_revision'), $7, $8, $7, $8)
+             ON CONFLICT (id) DO NOTHING
+             RETURNING {}",
+            columns()
+        ),
+        &[
+            &e.id,
+            &e.name,
+            &e.role.as_str(),
+            &e.pin_hash,
+            &e.active,
+            &seal_of(e, key),
+            &now,
+            &by,
+        ],
+    )?;
+    row.map(|r| entry(&r, key).map(|(e, _)| e)).transpose()
+}
+
+/// Found the directory with `operators` (the counter that runs `central
+/// init`), if it has none yet. How many were taken.
+pub fn found(
     client: &mut Client,
     operators: &[DirectoryEntry],
+    key: &IdentityKey,
     by: &str,
     now: &str,
 ) -> Result<usize, CentralError> {
@@ -71,22 +184,7 @@ pub fn seed_if_empty(
         return Ok(0);
     }
     for o in operators {
-        tx.execute(
-            "INSERT INTO operators (id, name, role, pin_hash, active, locked_until, revision,
-                                    created_at, created_by, updated_at, updated_by)
-             VALUES ($1, $2, $3, $4, $5, $6, nextval('operator_revision'), $7, $8, $7, $9)",
-            &[
-                &o.id,
-                &o.name,
-                &o.role.as_str(),
-                &o.pin_hash,
-                &o.active,
-                &o.locked_until,
-                &now,
-                &o.created_by,
-                &by,
-            ],
-        )?;
+        insert(&mut tx, o, key, by, now)?;
     }
     tx.commit()?;
     Ok(operators.len())
@@ -101,33 +199,29 @@ pub struct NewEntry<'a> {
     pub pin_hash: &'a str,
 }
 
-/// Add an operator; `by` names the counter and administrator ("W01/0107").
+/// Add an operator as administrator `actor`; `by` names the counter too ("W01/0107").
 pub fn add(
     client: &mut Client,
+    key: &IdentityKey,
+    actor: &str,
     new: &NewEntry<'_>,
     by: &str,
     now: &str,
 ) -> Result<DirectoryEntry, CentralError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK])?;
-    let row = tx.query_opt(
-        &format!(
-            "INSERT INTO operators (id, name, role, pin_hash, revision,
-                                    created_at, created_by, updated_at, updated_by)
-             VALUES ($1, $2, $3, $4, nextval('operator_revision'), $5, $6, $5, $6)
-             ON CONFLICT (id) DO NOTHING
-             RETURNING {COLUMNS}"
-        ),
-        &[
-            &new.id,
-            &new.name,
-            &new.role.as_str(),
-            &new.pin_hash,
-            &now,
-            &by,
-        ],
-    )?;
-    let Some(row) = row else {
+    require_actor(&mut tx, actor, false, key)?;
+    let wanted = DirectoryEntry {
+        id: new.id.to_owned(),
+        name: new.name.to_owned(),
+        role: new.role,
+        pin_hash: new.pin_hash.to_owned(),
+        active: true,
+        locked_until: None,
+        created_by: by.to_owned(),
+        revision: 0,
+    };
+    let Some(added) = insert(&mut tx, &wanted, key, by, now)? else {
         return Err(CentralError::Invalid {
             field: "id",
             message: format!(
@@ -136,7 +230,6 @@ pub fn add(
             ),
         });
     };
-    let added = entry(&row)?;
     tx.commit()?;
     Ok(added)
 }
@@ -151,10 +244,13 @@ pub struct Change<'a> {
     pub pin_hash: Option<&'a str>,
 }
 
-/// Change operator `id`. The hospital's last active administrator can be
-/// neither demoted nor disabled.
+/// Change operator `id` as `actor` (an administrator, or `id` itself for
+/// its own PIN). The hospital's last active administrator can be neither
+/// demoted nor disabled.
 pub fn update(
     client: &mut Client,
+    key: &IdentityKey,
+    actor: &str,
     id: &str,
     change: &Change<'_>,
     by: &str,
@@ -162,7 +258,14 @@ pub fn update(
 ) -> Result<DirectoryEntry, CentralError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK])?;
-    let current = get(&mut tx, id)?.ok_or_else(|| CentralError::UnknownOperator(id.to_owned()))?;
+    let own = actor == id
+        && change.name.is_none()
+        && change.role.is_none()
+        && change.active.is_none()
+        && change.pin_hash.is_some();
+    require_actor(&mut tx, actor, own, key)?;
+    let current =
+        current(&mut tx, id, key)?.ok_or_else(|| CentralError::UnknownOperator(id.to_owned()))?;
     let demotes = change.role == Some(Role::Cashier) || change.active == Some(false);
     if demotes && current.role == Role::Admin && current.active {
         let others: i64 = tx
@@ -182,69 +285,81 @@ pub fn update(
             });
         }
     }
+    let next = DirectoryEntry {
+        name: change.name.unwrap_or(&current.name).to_owned(),
+        role: change.role.unwrap_or(current.role),
+        active: change.active.unwrap_or(current.active),
+        pin_hash: change.pin_hash.unwrap_or(&current.pin_hash).to_owned(),
+        ..current
+    };
     let row = tx.query_one(
         &format!(
-            "UPDATE operators SET
-                name = coalesce($2, name),
-                role = coalesce($3, role),
-                active = coalesce($4, active),
-                pin_hash = coalesce($5, pin_hash),
-                failed_pins = CASE WHEN $5::text IS NULL THEN failed_pins ELSE 0 END,
-                locked_until = CASE WHEN $5::text IS NULL THEN locked_until ELSE NULL END,
+            "UPDATE operators SET name = $2, role = $3, active = $4, pin_hash = $5, seal = $6,
+                failed_pins = CASE WHEN $7 THEN 0 ELSE failed_pins END,
+                locked_until = CASE WHEN $7 THEN NULL ELSE locked_until END,
                 revision = nextval('operator_revision'),
-                updated_at = $6,
-                updated_by = $7
+                updated_at = $8, updated_by = $9
              WHERE id = $1
-             RETURNING {COLUMNS}"
+             RETURNING {}",
+            columns()
         ),
         &[
             &id,
-            &change.name,
-            &change.role.map(Role::as_str),
-            &change.active,
-            &change.pin_hash,
+            &next.name,
+            &next.role.as_str(),
+            &next.active,
+            &next.pin_hash,
+            &seal_of(&next, key),
+            &change.pin_hash.is_some(),
             &now,
             &by,
         ],
     )?;
-    let updated = entry(&row)?;
+    let (updated, _) = entry(&row, key)?;
     tx.commit()?;
     Ok(updated)
 }
 
 /// Count a sign-in attempt for `id` hospital-wide before its PIN is checked
-/// (as the counter counts its own): `None` for a 工号 the directory does not
-/// hold as active. Reaching `limit` locks it until `lock_until` at every
-/// counter (a new revision, so the lock is pulled by counters that are
-/// offline at the moment it is set).
+/// (as the counter counts its own), by the server's clock. With the count
+/// comes the entry as the directory holds it now (its PIN hash, role and
+/// whether it is active), which the counter checks the PIN against rather
+/// than its own copy. `None`: the directory holds no active, sealed entry
+/// for `id` (nothing is counted). Reaching `limit` locks it for five
+/// minutes at every counter (a new revision, pulled by the others).
 pub fn count_attempt(
     client: &mut Client,
+    key: &IdentityKey,
     id: &str,
     limit: u32,
-    lock_until: &str,
-    now: &str,
-) -> Result<Option<Attempt>, CentralError> {
+) -> Result<Option<(Attempt, DirectoryEntry)>, CentralError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK])?;
-    let Some(row) = tx.query_opt(
-        "SELECT failed_pins, locked_until FROM operators WHERE id = $1 AND active FOR UPDATE",
-        &[&id],
-    )?
-    else {
+    let Some(found) = current(&mut tx, id, key)?.filter(|e| e.active) else {
         return Ok(None);
     };
+    let row = tx.query_one(
+        &format!(
+            "SELECT failed_pins, to_char(locked_until, {STAMP}), coalesce(locked_until > now(), false)
+             FROM operators WHERE id = $1"
+        ),
+        &[&id],
+    )?;
     let failed: i32 = row.get(0);
-    let locked: Option<String> = row.get(1);
-    if let Some(until) = locked.filter(|u| u.as_str() > now) {
-        return Ok(Some(Attempt::Locked(until)));
+    let until: Option<String> = row.get(1);
+    let locked: bool = row.get(2);
+    if let (true, Some(until)) = (locked, until) {
+        return Ok(Some((Attempt::Locked(until), found)));
     }
     let failed = u32::try_from(failed).unwrap_or(0) + 1;
     let attempt = if failed >= limit {
         tx.execute(
-            "UPDATE operators SET failed_pins = 0, locked_until = $2,
-                revision = nextval('operator_revision'), updated_at = $3, updated_by = 'lockout'
-             WHERE id = $1",
-            &[&id, &lock_until, &now],
+            &format!(
+                "UPDATE operators SET failed_pins = 0, locked_until = now() + interval '{LOCKOUT}',
+                    revision = nextval('operator_revision'), updated_by = 'lockout'
+                 WHERE id = $1"
+            ),
+            &[&id],
         )?;
         Attempt::Counted { left: 0 }
     } else {
@@ -257,21 +372,20 @@ pub fn count_attempt(
         }
     };
     tx.commit()?;
-    Ok(Some(attempt))
+    Ok(Some((attempt, found)))
 }
 
 /// A right PIN: the wrong ones before it no longer count anywhere, and a
 /// lock its own attempt set is lifted (as the counter's own count does).
-pub fn clear_wrong_pins(client: &mut Client, id: &str, now: &str) -> Result<(), CentralError> {
+pub fn clear_wrong_pins(client: &mut Client, id: &str) -> Result<(), CentralError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK])?;
     tx.execute(
         "UPDATE operators SET failed_pins = 0, locked_until = NULL,
             revision = CASE WHEN locked_until IS NULL THEN revision
-                            ELSE nextval('operator_revision') END,
-            updated_at = CASE WHEN locked_until IS NULL THEN updated_at ELSE $2 END
+                            ELSE nextval('operator_revision') END
          WHERE id = $1 AND (failed_pins <> 0 OR locked_until IS NOT NULL)",
-        &[&id, &now],
+        &[&id],
     )?;
     tx.commit()?;
     Ok(())

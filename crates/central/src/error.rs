@@ -63,6 +63,12 @@ pub enum CentralError {
     /// An operator change while the directory (on the server) cannot be reached.
     #[error("操作员由全院统一管理，连不上全院库时不能修改：{cause}")]
     DirectoryOffline { cause: String },
+    /// Whoever asked is not, in the directory itself, allowed to (disabled,
+    /// demoted, or never there): the counter's copy was behind.
+    #[error(
+        "工号 {0} 在全院操作员目录中不是在用的管理员：不能修改操作员（本机的操作员列表可能尚未同步）"
+    )]
+    ActorRefused(String),
     #[error("全院操作员目录中没有工号 {0}")]
     UnknownOperator(String),
     #[error("全院库出错：{0}")]

@@ -48,7 +48,11 @@ impl IdentityKey {
 
     /// From the 64 hex digits IT copies between counters.
     pub fn from_hex(text: &str) -> Result<Self, CentralError> {
-        let text = text.trim();
+        // What `--show` prints (JSON) is taken as it is too.
+        let shown = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("identityKey")?.as_str().map(str::to_owned));
+        let text = shown.as_deref().unwrap_or(text).trim();
         let invalid = || CentralError::Invalid {
             field: "identity-key",
             message: format!(
@@ -86,6 +90,30 @@ impl IdentityKey {
             .map(|c| c.to_ascii_uppercase())
             .collect();
         self.mac(normal.as_bytes())
+    }
+
+    /// The seal of an operator's directory entry: only counters holding the
+    /// hospital's key can make one, so a login to the database alone cannot
+    /// make anyone an administrator (counters refuse an entry whose seal
+    /// does not match).
+    pub fn seal_operator(
+        &self,
+        id: &str,
+        name: &str,
+        role: &str,
+        pin_hash: &str,
+        active: bool,
+    ) -> String {
+        let message = [
+            "facepay-central/operator/v1",
+            id,
+            name,
+            role,
+            pin_hash,
+            if active { "1" } else { "0" },
+        ]
+        .join("\0");
+        self.mac(message.as_bytes())
     }
 
     /// What the server keeps to recognise this key, revealing nothing of it.

@@ -722,6 +722,10 @@ async fn a_running_counter_ships_each_settlement_within_seconds_and_beats_while_
     // minute (the worker pulls the directory with each heartbeat).
     let (_w02, cli02) = counter("W02", &pg.url()).await;
     enroll(&cli, &cli02).await;
+    assert!(
+        cli02.run(&["central", "sync", "--wait"]).await.ok,
+        "W02 joins"
+    );
     let added = std::time::Instant::now();
     let r = cli02
         .add_operator("0201", "陈收费", "cashier", "2468")
@@ -1164,12 +1168,11 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
     let (_w02, cli02) = counter("W02", &pg.url()).await;
     // Before W02 joins the hospital it had a cashier of its own.
     let local = cli02
-        .env_remove("FACEPAY_CENTRAL_URL")
         .add_operator("0555", "赵本地", "cashier", "5555")
         .await;
     assert!(local.ok, "{}", local.json);
 
-    // The first counter's operators become the hospital's directory.
+    // `central init` founds the directory with the first counter's operators.
     let init = cli01.run(&["central", "init"]).await;
     assert!(init.ok, "{} {}", init.json, init.stderr);
     assert_eq!(
@@ -1196,7 +1199,8 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
         "and never reaches the hospital's directory"
     );
 
-    // Added at W01, it is on the server at once and at W02 after its sync.
+    // Added at W01, it is on the server at once; W02 checks sign-ins against
+    // the directory while it answers, and keeps a copy at its next pull.
     let added = cli01
         .add_operator("0201", "陈收费", "cashier", "2468")
         .await;
@@ -1207,16 +1211,15 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
             .await
             .ok
     );
-    assert_eq!(credential(&cli02, "0201", "2468").await, "wrong_pin");
+    assert_eq!(credential(&cli02, "0201", "2468").await, "forbidden");
     assert!(cli02.run(&["central", "sync", "--wait"]).await.ok);
+    assert_eq!(listed(&cli02, "0201").await.unwrap()["name"], "陈收费");
     let twice = cli02
         .add_operator("0201", "另一人", "cashier", "9999")
         .await;
     assert_eq!(twice.json["field"], "id", "{}", twice.json);
-    assert_eq!(listed(&cli02, "0201").await.unwrap()["name"], "陈收费");
-    assert_eq!(credential(&cli02, "0201", "2468").await, "forbidden");
 
-    // A PIN reset and a role change at W02 reach W01.
+    // A PIN reset and a role change at W02 hold at W01 at once.
     let reset = cli02
         .env("FACEPAY_NEW_PIN", "8642")
         .run(&["operators", "update", "--id", "0201", "--reset-pin"])
@@ -1226,23 +1229,72 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
         .run(&["operators", "update", "--id", "0202", "--role", "admin"])
         .await;
     assert!(promoted.ok, "{}", promoted.json);
-    assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
     assert_eq!(credential(&cli01, "0201", "2468").await, "wrong_pin");
     assert_eq!(credential(&cli01, "0201", "8642").await, "forbidden");
     assert_eq!(credential(&cli01, "0202", "1357").await, "ok");
+    assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
 
-    // The hospital keeps an administrator: not the last one, disabled anywhere.
+    // Disabled at W02, 0202 is refused at W01 before W01 has pulled it, and
+    // the directory refuses a change from it made with W01's stale copy.
     assert!(
-        cli01
-            .run(&["operators", "update", "--id", "0202", "--role", "cashier"])
+        cli02
+            .run(&["operators", "update", "--id", "0202", "--disable"])
             .await
             .ok
     );
+    assert_eq!(credential(&cli01, "0202", "1357").await, "wrong_pin");
+    let key = cli01.run(&["central", "identity-key", "--show"]).await;
+    let key = facepay_central::IdentityKey::from_hex(&key.json.to_string()).unwrap();
+    let url = facepay_central::CentralUrl::parse(&pg.url(), None).unwrap();
+    let refused = std::thread::scope(|s| {
+        s.spawn(|| {
+            facepay_central::directory::add(
+                &mut url.connect().unwrap(),
+                &key,
+                "0202",
+                &facepay_central::directory::NewEntry {
+                    id: "0666",
+                    name: "后门",
+                    role: facepay_journal::Role::Admin,
+                    pin_hash: "x",
+                },
+                "W01/0202",
+                "2026-12-06 10:00:00.000",
+            )
+        })
+        .join()
+        .unwrap()
+    });
+    assert!(
+        matches!(
+            refused,
+            Err(facepay_central::CentralError::ActorRefused(ref id)) if id == "0202"
+        ),
+        "{refused:?}"
+    );
+
+    // The hospital keeps an administrator: not the last one, disabled anywhere.
     let last = cli02
         .run(&["operators", "update", "--id", "0107", "--disable"])
         .await;
     assert_eq!(last.json["field"], "active", "{}", last.json);
     assert!(last.json["message"].as_str().unwrap().contains("全院唯一"));
+
+    // A login to the database alone makes nobody an administrator: an entry
+    // written past the counters lacks the hospital's seal and is refused.
+    pg.psql_on(
+        "facepay",
+        "UPDATE operators SET role = 'admin', revision = nextval('operator_revision')
+         WHERE id = '0201'",
+    );
+    assert_eq!(credential(&cli01, "0201", "8642").await, "wrong_pin");
+    assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
+    assert_eq!(listed(&cli01, "0201").await.unwrap()["role"], "cashier");
+    pg.psql_on(
+        "facepay",
+        "UPDATE operators SET role = 'cashier', revision = nextval('operator_revision')
+         WHERE id = '0201'",
+    );
 
     // Wrong PINs count at every counter while the server answers: three at
     // W01 and two at W02 lock 0201 everywhere, its right PIN included.
@@ -1253,10 +1305,13 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
     assert_eq!(credential(&cli02, "0201", "0000").await, "pin_locked");
     assert_eq!(credential(&cli01, "0201", "8642").await, "pin_locked");
 
-    // The server down: sign-in works against each counter's copy, and an
-    // operator change is refused with the reason, nothing changed.
+    // The server down: sign-in works against each counter's copy, the
+    // lockout W01 was told of holds there, and an operator change is refused
+    // with the reason, nothing changed.
     pg.crash();
     assert_eq!(credential(&cli02, "0107", common::ADMIN_PIN).await, "ok");
+    assert_eq!(credential(&cli01, "0201", "8642").await, "pin_locked");
+    assert_eq!(credential(&cli02, "0201", "8642").await, "pin_locked");
     let refused = cli02
         .add_operator("0301", "刘新人", "cashier", "3030")
         .await;

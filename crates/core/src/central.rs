@@ -247,8 +247,8 @@ impl Desk {
             }
         };
         let schema = facepay_central::schema::init(&mut client, &key)?;
-        // The first counter's operators become the hospital's directory.
-        self.directory_pull(&mut client)?;
+        // The first counter's operators found the hospital's directory.
+        self.found_directory(&mut client)?;
         Ok(CentralInit {
             schema,
             identity_key,

@@ -1,10 +1,12 @@
 //! The hospital's operator directory, from the counter's side (docs/central.md
-//! "操作员"). With a server configured, operators are added and changed on
-//! the server (the administrator's change is refused, nothing changed, while
-//! it cannot be reached), the counter keeps a cache it pulls at every
-//! heartbeat, sign-in checks that cache (so it works offline), and wrong PINs
-//! count at every counter while the server answers. Without a server
-//! everything stays in the journal as before.
+//! "操作员"). `central init` founds it with that counter's operators; every
+//! other counter joins it at its first pull once it has operators (its own
+//! operators the directory lacks are disabled here). A counter that has
+//! joined changes operators on the server (refused, nothing changed, while
+//! it cannot be reached), pulls the directory at every heartbeat, checks
+//! sign-ins against the directory while the server answers (its PIN hash,
+//! its lockout) and against its cache otherwise. Before it joins, and
+//! without a server, operators stay in the journal as before.
 
 use std::time::Duration;
 
@@ -13,7 +15,7 @@ use facepay_central::{CentralError, Client};
 use facepay_journal::AuditAction;
 use facepay_journal::audit;
 use facepay_journal::clock::stamp;
-use facepay_journal::directory::{self as cache, Applied};
+use facepay_journal::directory::{self as cache, Applied, DirectoryEntry};
 use facepay_journal::operators::Attempt;
 
 use crate::access::StaffId;
@@ -24,32 +26,52 @@ use crate::error::DeskError;
 /// How long sign-in waits for the server before counting at this counter only.
 const SIGN_IN_PATIENCE: Duration = Duration::from_secs(2);
 
+/// What the directory said about a sign-in.
+pub(crate) enum Vetted {
+    /// No server, known offline, or not answering in time: this counter decides.
+    Unheard,
+    /// The directory holds no active operator under this 工号.
+    Unknown,
+    /// Counted there, with the entry as the directory holds it now.
+    Counted(Attempt, DirectoryEntry),
+}
+
 impl Desk {
-    /// Whether operators live on the hospital's server.
+    /// Whether operators live on the hospital's server: a server is
+    /// configured and this counter has joined its directory.
     pub(crate) fn directory_is_central(&self) -> bool {
-        self.config.central.is_some()
+        self.config.central.is_some() && matches!(self.read(cache::revision), Ok(Some(_)))
     }
 
-    /// Make an operator change on the server with `change(client, by, now)`
-    /// and bring this counter's cache up to it. Anything short of a checked
-    /// connection refuses the change: nothing is written anywhere.
+    /// Make an operator change on the server as `actor` with
+    /// `change(client, key, by, now)` and bring this counter's cache up to
+    /// it. Without a checked connection nothing is written anywhere.
     pub(crate) fn in_directory<T: Send>(
         &self,
-        admin: &str,
-        change: impl FnOnce(&mut Client, &str, &str) -> Result<T, CentralError> + Send,
+        actor: &str,
+        change: impl FnOnce(
+            &mut Client,
+            &facepay_central::IdentityKey,
+            &str,
+            &str,
+        ) -> Result<T, CentralError>
+        + Send,
     ) -> Result<T, DeskError> {
         off_runtime(|| {
-            let mut client = self
-                .checked_client()
-                .map_err(|e| CentralError::DirectoryOffline {
-                    cause: e.to_string(),
-                })?;
-            // Joined and current first: a change is applied on top of the
-            // directory as the server holds it.
+            let mut client = self.checked_client().map_err(|e| match e {
+                DeskError::Central(CentralError::Unreachable { server, cause }) => {
+                    DeskError::Central(CentralError::DirectoryOffline {
+                        cause: format!("无法连接全院库 {server}：{cause}"),
+                    })
+                }
+                other => other,
+            })?;
+            let key = self.identity_key()?;
+            // Current first: a change is made on the directory as the server holds it.
             self.directory_pull(&mut client)?;
-            let by = format!("{}/{admin}", self.config.counter_id);
+            let by = format!("{}/{actor}", self.config.counter_id);
             let now = stamp(self.now());
-            let done = change(&mut client, &by, now.as_str())?;
+            let done = change(&mut client, &key, &by, now.as_str())?;
             self.directory_pull(&mut client).map_err(|e| {
                 // Not a failed change: the worker's next pull brings it.
                 CentralError::Server(format!(
@@ -60,27 +82,38 @@ impl Desk {
         })
     }
 
+    /// `central init`: found the directory with this counter's operators
+    /// when it has none, then join it.
+    pub(crate) fn found_directory(&self, client: &mut Client) -> Result<(), DeskError> {
+        let ours = self.read(cache::local_operators)?;
+        let by = format!("{}/init", self.config.counter_id);
+        let key = self.identity_key()?;
+        let founded = directory::found(client, &ours, &key, &by, stamp(self.now()).as_str())?;
+        if founded > 0 {
+            tracing::info!("operator directory founded with this counter's {founded}");
+        }
+        self.directory_pull(client)?;
+        Ok(())
+    }
+
     /// Pull what changed in the directory since this cache's revision. The
-    /// first pull joins: an empty directory takes this counter's operators;
-    /// otherwise operators only this counter knew are disabled here (audited).
-    /// A signed-in operator who was disabled or demoted leaves the seat.
+    /// first pull of a founded directory joins it: operators only this
+    /// counter knew are disabled here (audited). Entries without the
+    /// hospital's seal are refused (audited). A signed-in operator who was
+    /// disabled or demoted leaves the seat.
     pub(crate) fn directory_pull(&self, client: &mut Client) -> Result<Applied, DeskError> {
         let since = self.read(cache::revision)?;
-        if since.is_none() {
-            let ours = self.read(cache::local_operators)?;
-            let by = format!("{}/join", self.config.counter_id);
-            let seeded = directory::seed_if_empty(client, &ours, &by, stamp(self.now()).as_str())?;
-            if seeded > 0 {
-                tracing::info!("operator directory: seeded with this counter's {seeded}");
-            }
+        let key = self.identity_key()?;
+        let pulled = directory::changed_since(client, since.unwrap_or(0), &key)?;
+        // An empty directory is not joined: `central init` founds it.
+        if since.is_none() && pulled.entries.is_empty() {
+            return Ok(Applied::default());
         }
-        let entries = directory::changed_since(client, since.unwrap_or(0))?;
-        // An empty directory is not joined: this counter seeds it once it has operators.
-        if entries.is_empty() {
+        if since == Some(pulled.revision) {
             return Ok(Applied::default());
         }
         let applied = self.write(|tx, now, _| {
-            let applied = cache::apply(tx, &entries, now)?;
+            let applied = cache::apply(tx, &pulled.entries, pulled.revision, now)?;
             for id in &applied.disabled_on_joining {
                 audit::append(
                     tx,
@@ -91,8 +124,24 @@ impl Desk {
                     Some("disabled: not in the hospital's directory"),
                 )?;
             }
+            for id in &pulled.forged {
+                audit::append(
+                    tx,
+                    now,
+                    "directory",
+                    AuditAction::UpdateOperator,
+                    Some(&format!("operator:{id}")),
+                    Some("refused: the directory entry does not carry the hospital's seal"),
+                )?;
+            }
             Ok(applied)
         })?;
+        if !pulled.forged.is_empty() {
+            tracing::error!(
+                "operator directory: {} entries without the hospital's seal refused (written past the counters?)",
+                pulled.forged.len()
+            );
+        }
         if !applied.disabled_on_joining.is_empty() {
             tracing::warn!(
                 "operator directory: {} operators only this counter knew were disabled on joining",
@@ -113,50 +162,63 @@ impl Desk {
     }
 
     /// A fresh counter with a server asks it before a first administrator
-    /// is made here: where the hospital's directory already has operators,
-    /// they are pulled and there is no first administrator to make.
+    /// is made here: where the hospital's directory is founded, this
+    /// counter joins it and there is no first administrator to make.
     /// Unreachable, the counter is set up on its own and joins later.
     pub(crate) fn joins_the_directory(&self) -> bool {
-        if !self.directory_is_central() {
+        if self.config.central.is_none() {
             return false;
         }
         let pulled = off_runtime(|| self.directory_pull(&mut self.checked_client()?));
-        pulled.is_ok() && self.read(cache::revision).ok().flatten().is_some()
+        pulled.is_ok() && self.directory_is_central()
     }
 
-    /// Count a sign-in attempt at the server too, when it answers: the
-    /// lockout holds at every counter. `None` when it was not counted there
-    /// (no server, known offline, not answering in time, or a 工号 it does
-    /// not hold).
-    pub(crate) fn count_centrally(&self, id: &StaffId, lock_until: &str) -> Option<Attempt> {
-        let client = self.sign_in_client()?;
-        let now = stamp(self.now());
-        off_runtime(move || {
+    /// Ask the directory about a sign-in while it answers: counted at every
+    /// counter, checked against its current entry. A lockout it reports is
+    /// kept here too, so it outlasts the network.
+    pub(crate) fn vet_centrally(&self, id: &StaffId) -> Vetted {
+        if !self.directory_is_central() {
+            return Vetted::Unheard;
+        }
+        let Some(client) = self.sign_in_client() else {
+            return Vetted::Unheard;
+        };
+        let asked = off_runtime(move || {
             let mut client = client;
             Ok(directory::count_attempt(
                 &mut client,
+                &self.identity_key()?,
                 id.as_str(),
                 crate::access::PIN_ATTEMPTS,
-                lock_until,
-                now.as_str(),
             )?)
-        })
-        .inspect_err(|e| tracing::warn!("sign-in not counted centrally: {e}"))
-        .ok()
-        .flatten()
+        });
+        match asked {
+            Err(e) => {
+                tracing::warn!("sign-in not counted centrally: {e}");
+                Vetted::Unheard
+            }
+            Ok(None) => Vetted::Unknown,
+            Ok(Some((attempt, entry))) => {
+                if let Attempt::Locked(until) = &attempt {
+                    let kept = self.write(|tx, _, _| Ok(cache::hold_lock(tx, id.as_str(), until)?));
+                    if let Err(e) = kept {
+                        tracing::warn!("lockout not kept here: {e}");
+                    }
+                }
+                Vetted::Counted(attempt, entry)
+            }
+        }
     }
 
     /// A right PIN clears the wrong ones counted at the server.
     pub(crate) fn clear_centrally(&self, id: &StaffId) {
+        if !self.directory_is_central() {
+            return;
+        }
         if let Some(client) = self.sign_in_client() {
-            let now = stamp(self.now());
             let cleared = off_runtime(move || {
                 let mut client = client;
-                Ok(directory::clear_wrong_pins(
-                    &mut client,
-                    id.as_str(),
-                    now.as_str(),
-                )?)
+                Ok(directory::clear_wrong_pins(&mut client, id.as_str())?)
             });
             if let Err(e) = cleared {
                 tracing::warn!("wrong PINs not cleared centrally: {e}");
@@ -165,9 +227,6 @@ impl Desk {
     }
 
     fn sign_in_client(&self) -> Option<Client> {
-        if !self.directory_is_central() {
-            return None;
-        }
         let offline = self
             .central_state
             .lock()
@@ -182,7 +241,7 @@ impl Desk {
             facepay_central::schema::check(&mut client, &self.identity_key()?)?;
             Ok(client)
         })
-        .inspect_err(|e| tracing::warn!("sign-in: the server is not answering: {e}"))
+        .inspect_err(|e| tracing::warn!("sign-in: checked at this counter only: {e}"))
         .ok()
     }
 }

@@ -184,6 +184,7 @@ impl ErrorCode {
             CentralError::Journal(j) => Self::of_journal(j),
             CentralError::Server(_) | CentralError::Rejected(_) => ErrorCode::CentralServer,
             CentralError::UnknownOperator(_) => ErrorCode::NotFound,
+            CentralError::ActorRefused(_) => ErrorCode::Forbidden,
             CentralError::DirectoryOffline { .. } => ErrorCode::CentralUnreachable,
         }
     }

@@ -68,9 +68,11 @@ impl Desk {
         let hash = request.pin.hash()?;
         let central = self.directory_is_central();
         if central {
-            self.in_directory(admin.id(), |client, by, now| {
+            self.in_directory(admin.id(), |client, key, by, now| {
                 directory::add(
                     client,
+                    key,
+                    admin.id(),
                     &directory::NewEntry {
                         id: request.id.as_str(),
                         name: name.as_str(),
@@ -123,9 +125,11 @@ impl Desk {
         let central = self.directory_is_central();
         if central {
             // The server keeps the hospital's last administrator.
-            self.in_directory(admin.id(), |client, by, now| {
+            self.in_directory(admin.id(), |client, key, by, now| {
                 directory::update(
                     client,
+                    key,
+                    admin.id(),
                     id.as_str(),
                     &directory::Change {
                         name: name.as_ref().map(OperatorName::as_str),

@@ -9,6 +9,7 @@ use facepay_journal::summary::{self, ShiftSummary};
 
 use crate::access::{Admin, Operator, PIN_ATTEMPTS, PIN_LOCKOUT, Pin, Role, SeatView, StaffId};
 use crate::desk::Desk;
+use crate::directory::Vetted;
 use crate::error::DeskError;
 use crate::operators::{NewOperatorRequest, operator_name};
 
@@ -87,28 +88,36 @@ impl Desk {
             }
             Attempt::Counted { left } => left,
         };
-        // Online, wrong PINs count at every counter (the server's count);
-        // offline, this counter's count stands alone.
-        let left = match self.count_centrally(id, lock_until.as_str()) {
-            Some(Attempt::Locked(until)) => {
+        // Online, a joined counter asks the directory: wrong PINs count at
+        // every counter and the PIN is checked against the directory's
+        // entry (a PIN reset or a disabling elsewhere holds at once here).
+        // Offline, this counter's count and copy stand alone.
+        let (left, record) = match self.vet_centrally(id) {
+            Vetted::Counted(Attempt::Locked(until), _) => {
                 return Err(DeskError::PinLocked {
                     until: until.get(11..16).unwrap_or(&until).to_owned(),
                 });
             }
-            Some(Attempt::Counted { left: there }) => left.min(there),
-            None => left,
+            Vetted::Counted(Attempt::Counted { left: there }, entry) => (
+                left.min(there),
+                Some((entry.name, entry.role, entry.pin_hash)),
+            ),
+            Vetted::Unknown => (left, None),
+            Vetted::Unheard => (
+                left,
+                self.read(|c| operators::get(c, id.as_str()))?
+                    .filter(|r| r.active)
+                    .map(|r| (r.name, r.role, r.pin_hash)),
+            ),
         };
-        let record = self
-            .read(|c| operators::get(c, id.as_str()))?
-            .filter(|r| r.active);
         let right = match &record {
-            Some(r) => pin.matches(&r.pin_hash),
+            Some((_, _, hash)) => pin.matches(hash),
             None => {
                 pin.waste_a_check();
                 false
             }
         };
-        if let (true, Some(record)) = (right, record) {
+        if let (true, Some((name, role, _))) = (right, record) {
             if in_journal {
                 self.write_if_writable(|tx, at| {
                     Ok(operators::clear_wrong_pins(tx, id.as_str(), at)?)
@@ -120,8 +129,8 @@ impl Desk {
             self.clear_centrally(id);
             return Ok(Operator {
                 id: id.clone(),
-                name: operator_name(&record.name)?,
-                role: record.role,
+                name: operator_name(&name)?,
+                role,
             });
         }
         self.write_if_writable(|tx, at| {
@@ -131,6 +140,10 @@ impl Desk {
                 AuditAction::SignInFailed
             };
             audit::append(tx, at, id.as_str(), action, None, None)?;
+            if left == 0 {
+                // Locked by the hospital's count: here too, whatever the network does next.
+                facepay_journal::directory::hold_lock(tx, id.as_str(), lock_until.as_str())?;
+            }
             Ok(())
         })?;
         Err(if left == 0 {
@@ -376,9 +389,11 @@ impl Desk {
         let hash = new.hash()?;
         let central = self.directory_is_central();
         if central {
-            self.in_directory(operator.id.as_str(), |client, by, now| {
+            self.in_directory(operator.id.as_str(), |client, key, by, now| {
                 facepay_central::directory::update(
                     client,
+                    key,
+                    operator.id.as_str(),
                     operator.id.as_str(),
                     &facepay_central::directory::Change {
                         pin_hash: Some(&hash),

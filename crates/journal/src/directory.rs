@@ -54,11 +54,13 @@ pub struct Applied {
 }
 
 /// Keep `entries` (changed since [`revision`], in revision order; the whole
-/// directory when `revision` was `None`) as the cache. A new PIN hash clears
+/// directory when this counter joins) as the cache, which then holds the
+/// directory up to `revision`. A new PIN hash clears
 /// wrong PINs counted here; otherwise the later of the two lockouts holds.
 pub fn apply(
     tx: &Connection,
     entries: &[DirectoryEntry],
+    up_to: i64,
     now: &Stamp,
 ) -> Result<Applied, JournalError> {
     let joining = revision(tx)?.is_none();
@@ -80,7 +82,7 @@ pub fn apply(
             pin_hash = excluded.pin_hash,
             updated_at = excluded.updated_at",
     )?;
-    let mut last = revision(tx)?.unwrap_or(0);
+    let mut last = up_to;
     for e in entries {
         upsert.execute(params![
             e.id,
@@ -137,4 +139,14 @@ pub fn local_operators(conn: &Connection) -> Result<Vec<DirectoryEntry>, Journal
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Hold a lockout the directory reported (it outlives the network here).
+pub fn hold_lock(tx: &Connection, id: &str, until: &str) -> Result<(), JournalError> {
+    tx.execute(
+        "UPDATE operators SET locked_until = ?2
+         WHERE id = ?1 AND (locked_until IS NULL OR locked_until < ?2)",
+        params![id, until],
+    )?;
+    Ok(())
 }
