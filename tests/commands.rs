@@ -544,6 +544,8 @@ const ADMIN: &[&str] = &[
     "update_operator",
     "audit_log",
     "purge",
+    "central_status",
+    "central_summary",
 ];
 /// A signed-in operator of either role.
 const CASHIER: &[&str] = &[
@@ -583,7 +585,7 @@ fn sample_args(cmd: &str, form: &Value) -> Value {
         "history" => json!({"filter": {}}),
         "refund_draft" | "resend" | "release_settlement" => json!({"settlementId": 1}),
         "refund" => json!({"request": {"settlementId": 1}}),
-        "summary" | "close_day" => json!({"date": "2026-11-28"}),
+        "summary" | "close_day" | "central_summary" => json!({"date": "2026-11-28"}),
         "export" => json!({ "request": export }),
         "resolve" => json!({"callId": 1, "resolution": "confirmed_ok", "reason": "终端已显示"}),
         "save_settings" | "test_connection" => json!({ "form": form }),
