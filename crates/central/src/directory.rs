@@ -50,7 +50,40 @@ fn entry(row: &Row, key: &IdentityKey) -> Result<(DirectoryEntry, bool), Central
 }
 
 fn seal_of(e: &DirectoryEntry, key: &IdentityKey) -> String {
-    key.seal_operator(&e.id, &e.name, e.role.as_str(), &e.pin_hash, e.active)
+    key.seal_operator(
+        &e.id,
+        &e.name,
+        e.role.as_str(),
+        &e.pin_hash,
+        e.active,
+        e.revision,
+    )
+}
+
+/// The next revision (under the directory's lock).
+fn next_revision(tx: &mut impl GenericClient) -> Result<i64, CentralError> {
+    Ok(tx
+        .query_one("SELECT nextval('operator_revision')", &[])?
+        .get(0))
+}
+
+/// Give `e` the next revision and its seal (a lock set or lifted travels to
+/// the other counters as a new revision).
+fn reseal(
+    tx: &mut impl GenericClient,
+    e: &DirectoryEntry,
+    key: &IdentityKey,
+) -> Result<(), CentralError> {
+    let revision = next_revision(tx)?;
+    let sealed = DirectoryEntry {
+        revision,
+        ..e.clone()
+    };
+    tx.execute(
+        "UPDATE operators SET revision = $2, seal = $3 WHERE id = $1",
+        &[&e.id, &revision, &seal_of(&sealed, key)],
+    )?;
+    Ok(())
 }
 
 /// What a pull brings.
@@ -143,11 +176,15 @@ fn insert(
     by: &str,
     now: &str,
 ) -> Result<Option<DirectoryEntry>, CentralError> {
+    let e = DirectoryEntry {
+        revision: next_revision(tx)?,
+        ..e.clone()
+    };
     let row = tx.query_opt(
         &format!(
             "INSERT INTO operators (id, name, role, pin_hash, active, seal, revision,
                                     created_at, created_by, updated_at, updated_by)
-             VALUES ($1, $2, $3, $4, $5, $6, nextval('operator_revision'), $7, $8, $7, $8)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8, $9)
              ON CONFLICT (id) DO NOTHING
              RETURNING {}",
             columns()
@@ -158,7 +195,8 @@ fn insert(
             &e.role.as_str(),
             &e.pin_hash,
             &e.active,
-            &seal_of(e, key),
+            &seal_of(&e, key),
+            &e.revision,
             &now,
             &by,
         ],
@@ -290,6 +328,7 @@ pub fn update(
         role: change.role.unwrap_or(current.role),
         active: change.active.unwrap_or(current.active),
         pin_hash: change.pin_hash.unwrap_or(&current.pin_hash).to_owned(),
+        revision: next_revision(&mut tx)?,
         ..current
     };
     let row = tx.query_one(
@@ -297,8 +336,7 @@ pub fn update(
             "UPDATE operators SET name = $2, role = $3, active = $4, pin_hash = $5, seal = $6,
                 failed_pins = CASE WHEN $7 THEN 0 ELSE failed_pins END,
                 locked_until = CASE WHEN $7 THEN NULL ELSE locked_until END,
-                revision = nextval('operator_revision'),
-                updated_at = $8, updated_by = $9
+                revision = $8, updated_at = $9, updated_by = $10
              WHERE id = $1
              RETURNING {}",
             columns()
@@ -311,6 +349,7 @@ pub fn update(
             &next.pin_hash,
             &seal_of(&next, key),
             &change.pin_hash.is_some(),
+            &next.revision,
             &now,
             &by,
         ],
@@ -356,11 +395,12 @@ pub fn count_attempt(
         tx.execute(
             &format!(
                 "UPDATE operators SET failed_pins = 0, locked_until = now() + interval '{LOCKOUT}',
-                    revision = nextval('operator_revision'), updated_by = 'lockout'
+                    updated_by = 'lockout'
                  WHERE id = $1"
             ),
             &[&id],
         )?;
+        reseal(&mut tx, &found, key)?;
         Attempt::Counted { left: 0 }
     } else {
         tx.execute(
@@ -377,16 +417,25 @@ pub fn count_attempt(
 
 /// A right PIN: the wrong ones before it no longer count anywhere, and a
 /// lock its own attempt set is lifted (as the counter's own count does).
-pub fn clear_wrong_pins(client: &mut Client, id: &str) -> Result<(), CentralError> {
+pub fn clear_wrong_pins(
+    client: &mut Client,
+    key: &IdentityKey,
+    id: &str,
+) -> Result<(), CentralError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&DIRECTORY_LOCK])?;
+    let Some(found) = current(&mut tx, id, key)? else {
+        return Ok(());
+    };
+    let was_locked = found.locked_until.is_some();
     tx.execute(
-        "UPDATE operators SET failed_pins = 0, locked_until = NULL,
-            revision = CASE WHEN locked_until IS NULL THEN revision
-                            ELSE nextval('operator_revision') END
+        "UPDATE operators SET failed_pins = 0, locked_until = NULL
          WHERE id = $1 AND (failed_pins <> 0 OR locked_until IS NOT NULL)",
         &[&id],
     )?;
+    if was_locked {
+        reseal(&mut tx, &found, key)?;
+    }
     tx.commit()?;
     Ok(())
 }

@@ -95,7 +95,8 @@ impl IdentityKey {
     /// The seal of an operator's directory entry: only counters holding the
     /// hospital's key can make one, so a login to the database alone cannot
     /// make anyone an administrator (counters refuse an entry whose seal
-    /// does not match).
+    /// does not match). The revision is sealed too: an old entry copied
+    /// back is not pulled (its revision is behind) nor passed off as new.
     pub fn seal_operator(
         &self,
         id: &str,
@@ -103,14 +104,17 @@ impl IdentityKey {
         role: &str,
         pin_hash: &str,
         active: bool,
+        revision: i64,
     ) -> String {
+        let revision = revision.to_string();
         let message = [
-            "facepay-central/operator/v1",
+            "facepay-central/operator/v2",
             id,
             name,
             role,
             pin_hash,
             if active { "1" } else { "0" },
+            &revision,
         ]
         .join("\0");
         self.mac(message.as_bytes())

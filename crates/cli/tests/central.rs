@@ -1220,6 +1220,8 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
     assert_eq!(twice.json["field"], "id", "{}", twice.json);
 
     // A PIN reset and a role change at W02 hold at W01 at once.
+    let row = "SELECT pin_hash, seal, revision FROM operators WHERE id = '0201'";
+    let before_reset = pg.psql_on("facepay", row);
     let reset = cli02
         .env("FACEPAY_NEW_PIN", "8642")
         .run(&["operators", "update", "--id", "0201", "--reset-pin"])
@@ -1233,6 +1235,21 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
     assert_eq!(credential(&cli01, "0201", "8642").await, "forbidden");
     assert_eq!(credential(&cli01, "0202", "1357").await, "ok");
     assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
+
+    // The row as it was before the reset, sealed and all, copied back past
+    // the counters: W01 has seen a newer one and does not believe it.
+    let after_reset = pg.psql_on("facepay", row);
+    let put_back = |fields: &str| {
+        let f: Vec<&str> = fields.trim().split('|').collect();
+        format!(
+            "UPDATE operators SET pin_hash = '{}', seal = '{}', revision = {} WHERE id = '0201'",
+            f[0], f[1], f[2]
+        )
+    };
+    pg.psql_on("facepay", &put_back(&before_reset));
+    assert_eq!(credential(&cli01, "0201", "2468").await, "wrong_pin");
+    assert_eq!(credential(&cli01, "0201", "8642").await, "forbidden");
+    pg.psql_on("facepay", &put_back(&after_reset));
 
     // Disabled at W02, 0202 is refused at W01 before W01 has pulled it, and
     // the directory refuses a change from it made with W01's stale copy.
@@ -1282,6 +1299,10 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
 
     // A login to the database alone makes nobody an administrator: an entry
     // written past the counters lacks the hospital's seal and is refused.
+    let sealed = pg.psql_on(
+        "facepay",
+        "SELECT revision FROM operators WHERE id = '0201'",
+    );
     pg.psql_on(
         "facepay",
         "UPDATE operators SET role = 'admin', revision = nextval('operator_revision')
@@ -1292,8 +1313,10 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
     assert_eq!(listed(&cli01, "0201").await.unwrap()["role"], "cashier");
     pg.psql_on(
         "facepay",
-        "UPDATE operators SET role = 'cashier', revision = nextval('operator_revision')
-         WHERE id = '0201'",
+        &format!(
+            "UPDATE operators SET role = 'cashier', revision = {} WHERE id = '0201'",
+            sealed.trim()
+        ),
     );
 
     // Wrong PINs count at every counter while the server answers: three at

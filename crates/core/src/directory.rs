@@ -198,6 +198,18 @@ impl Desk {
                 Vetted::Unheard
             }
             Ok(None) => Vetted::Unknown,
+            Ok(Some((_, entry)))
+                if self
+                    .read(|c| cache::cached_revision(c, id.as_str()))
+                    .ok()
+                    .flatten()
+                    .is_some_and(|cached| entry.revision < cached) =>
+            {
+                // Older than what this counter already pulled: copied back
+                // past the counters. This counter's copy decides.
+                tracing::error!("the directory's entry for {id} is older than this counter's copy");
+                Vetted::Unheard
+            }
             Ok(Some((attempt, entry))) => {
                 if let Attempt::Locked(until) = &attempt {
                     let kept = self.write(|tx, _, _| Ok(cache::hold_lock(tx, id.as_str(), until)?));
@@ -218,7 +230,11 @@ impl Desk {
         if let Some(client) = self.sign_in_client() {
             let cleared = off_runtime(move || {
                 let mut client = client;
-                Ok(directory::clear_wrong_pins(&mut client, id.as_str())?)
+                Ok(directory::clear_wrong_pins(
+                    &mut client,
+                    &self.identity_key()?,
+                    id.as_str(),
+                )?)
             });
             if let Err(e) = cleared {
                 tracing::warn!("wrong PINs not cleared centrally: {e}");

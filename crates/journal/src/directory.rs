@@ -67,9 +67,10 @@ pub fn apply(
     let mut applied = Applied::default();
     let mut upsert = tx.prepare_cached(
         "INSERT INTO operators (id, name, role, pin_hash, active, locked_until,
-                                created_at, created_by, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7)
+                                created_at, created_by, updated_at, directory_revision)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?9)
          ON CONFLICT (id) DO UPDATE SET
+            directory_revision = excluded.directory_revision,
             name = excluded.name,
             role = excluded.role,
             active = excluded.active,
@@ -92,7 +93,8 @@ pub fn apply(
             e.active,
             e.locked_until,
             now,
-            e.created_by
+            e.created_by,
+            e.revision
         ])?;
         applied.changed.push(e.id.clone());
         last = last.max(e.revision);
@@ -149,4 +151,16 @@ pub fn hold_lock(tx: &Connection, id: &str, until: &str) -> Result<(), JournalEr
         params![id, until],
     )?;
     Ok(())
+}
+
+/// The directory revision of operator `id` as cached here.
+pub fn cached_revision(conn: &Connection, id: &str) -> Result<Option<i64>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT directory_revision FROM operators WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
 }

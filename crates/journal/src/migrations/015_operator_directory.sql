@@ -7,3 +7,8 @@ CREATE TABLE directory (
     revision    INTEGER NOT NULL CHECK (revision >= 0),
     joined_at   TEXT NOT NULL
 ) STRICT;
+
+-- Each cached operator's revision in the directory: an entry the server
+-- shows that is older than the one cached here (a row copied back past the
+-- counters) is not believed.
+ALTER TABLE operators ADD COLUMN directory_revision INTEGER;
