@@ -91,10 +91,11 @@ fn reseal(
 pub struct Pulled {
     /// Entries changed after the revision asked for, in revision order.
     pub entries: Vec<DirectoryEntry>,
-    /// Entries whose seal is not the hospital's (written past the counters):
-    /// not taken.
-    pub forged: Vec<String>,
-    /// The newest revision seen, forged entries included.
+    /// Entries whose seal is not the hospital's (written past the counters),
+    /// with the revision they claim: not taken.
+    pub forged: Vec<(String, i64)>,
+    /// The newest revision of a sealed entry (a forged one's revision may be
+    /// anything and is never taken as the counter's position).
     pub revision: i64,
 }
 
@@ -117,11 +118,11 @@ pub fn changed_since(
     };
     for row in &rows {
         let (e, sound) = entry(row, key)?;
-        pulled.revision = pulled.revision.max(e.revision);
         if sound {
+            pulled.revision = pulled.revision.max(e.revision);
             pulled.entries.push(e);
         } else {
-            pulled.forged.push(e.id);
+            pulled.forged.push((e.id, e.revision));
         }
     }
     Ok(pulled)

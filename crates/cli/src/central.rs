@@ -10,8 +10,9 @@ use crate::admin::admin;
 use crate::args::CentralCommand;
 use crate::run::to_json;
 
-/// One line of standard input (a key, a password), or typed without echo.
-fn secret_line(prompt: &str, field: &'static str) -> Result<String, DeskError> {
+/// One line of standard input (a key, a password), or typed without echo;
+/// `whole`: all of it (what `identity-key --show` printed, piped as it is).
+fn secret_line(prompt: &str, field: &'static str, whole: bool) -> Result<String, DeskError> {
     let unreadable = |e: std::io::Error| DeskError::Invalid {
         field,
         message: format!("无法读取：{e}"),
@@ -21,11 +22,12 @@ fn secret_line(prompt: &str, field: &'static str) -> Result<String, DeskError> {
     } else {
         let mut line = String::new();
         // Bounded: a key or a password, never a file piped by mistake.
-        std::io::stdin()
-            .lock()
-            .take(4096)
-            .read_line(&mut line)
-            .map_err(unreadable)?;
+        let mut input = std::io::stdin().lock().take(4096);
+        if whole {
+            input.read_to_string(&mut line).map_err(unreadable)?;
+        } else {
+            input.read_line(&mut line).map_err(unreadable)?;
+        }
         line
     };
     let line = line.trim_end_matches(['\r', '\n']).to_owned();
@@ -56,13 +58,13 @@ pub fn run(
         }
         CentralCommand::IdentityKey { replace, .. } => {
             let admin = admin(desk, admin_id)?;
-            let hex = secret_line("全院身份密钥（64 位十六进制）：", "identity-key")?;
+            let hex = secret_line("全院身份密钥（64 位十六进制）：", "identity-key", true)?;
             desk.central_enroll_key(&admin, &hex, replace)?;
             Ok(json!({"enrolled": true}))
         }
         CentralCommand::Password => {
             let admin = admin(desk, admin_id)?;
-            let password = secret_line("全院库密码：", "password")?;
+            let password = secret_line("全院库密码：", "password", false)?;
             desk.central_set_password(&admin, &password)?;
             Ok(json!({"saved": true}))
         }
@@ -93,7 +95,7 @@ pub fn run(
                     message: format!("应在 1 到 {} 之间", facepay_core::api::MAX_SEARCH),
                 });
             }
-            let id_no = secret_line("证件号：", "idNo")?;
+            let id_no = secret_line("证件号：", "idNo", false)?;
             to_json(desk.central_person(&admin, &id_no, limit)?)
         }
     }

@@ -69,9 +69,9 @@ fn fen(v: &Value) -> i64 {
 async fn enroll(from: &Cli, to: &Cli) {
     let key = from.run(&["central", "identity-key", "--show"]).await;
     assert!(key.ok, "{} {}", key.json, key.stderr);
-    let hex = key.json["identityKey"].as_str().unwrap().to_owned();
+    // What --show printed, piped as it is.
     let enrolled = to
-        .run_with(&["central", "identity-key", "--enroll"], format!("{hex}\n"))
+        .run_with(&["central", "identity-key", "--enroll"], key.stdout.clone())
         .await;
     assert!(enrolled.ok, "{} {}", enrolled.json, enrolled.stderr);
 }
@@ -1361,6 +1361,57 @@ async fn operators_live_on_the_server_reach_every_counter_and_sign_in_works_with
     );
     assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
     assert_eq!(credential(&cli01, "0301", "3030").await, "forbidden");
+
+    // A PIN reset lifts the lockout where it was kept, at once while online.
+    let reset = cli02
+        .env("FACEPAY_NEW_PIN", "9753")
+        .run(&["operators", "update", "--id", "0201", "--reset-pin"])
+        .await;
+    assert!(reset.ok, "{}", reset.json);
+    assert_eq!(credential(&cli01, "0201", "9753").await, "forbidden");
+
+    // A lockout written past the counters is held five minutes at most,
+    // and lifted when the directory lifts it.
+    pg.psql_on(
+        "facepay",
+        "UPDATE operators SET locked_until = '2099-01-01' WHERE id = '0301'",
+    );
+    assert_eq!(credential(&cli01, "0301", "3030").await, "pin_locked");
+    let until = listed(&cli01, "0301").await.unwrap()["lockedUntil"].clone();
+    assert!(
+        until.as_str().is_some_and(|u| u < "2099"),
+        "held until {until}"
+    );
+    pg.psql_on(
+        "facepay",
+        "UPDATE operators SET locked_until = NULL WHERE id = '0301'",
+    );
+    assert_eq!(credential(&cli01, "0301", "3030").await, "forbidden");
+
+    // A revision pushed to the end of time by hand does not stop a counter
+    // taking what the directory says next.
+    let sealed = pg.psql_on(
+        "facepay",
+        "SELECT revision FROM operators WHERE id = '0202'",
+    );
+    pg.psql_on(
+        "facepay",
+        "UPDATE operators SET revision = 9223372036854775807 WHERE id = '0202'",
+    );
+    assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
+    let added = cli02
+        .add_operator("0302", "周新人", "cashier", "3131")
+        .await;
+    assert!(added.ok, "{}", added.json);
+    assert!(cli01.run(&["central", "sync", "--wait"]).await.ok);
+    assert_eq!(listed(&cli01, "0302").await.unwrap()["active"], true);
+    pg.psql_on(
+        "facepay",
+        &format!(
+            "UPDATE operators SET revision = {} WHERE id = '0202'",
+            sealed.trim()
+        ),
+    );
 }
 
 #[tokio::test]

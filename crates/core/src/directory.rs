@@ -37,10 +37,12 @@ pub(crate) enum Vetted {
 }
 
 impl Desk {
-    /// Whether operators live on the hospital's server: a server is
-    /// configured and this counter has joined its directory.
+    /// Whether operators live on the hospital's server: this counter has
+    /// joined its directory.
     pub(crate) fn directory_is_central(&self) -> bool {
-        self.config.central.is_some() && matches!(self.read(cache::revision), Ok(Some(_)))
+        // Joined is for good: run without `[central]` afterwards, changes are
+        // refused (not configured) rather than made here behind the directory.
+        matches!(self.read(cache::revision), Ok(Some(_)))
     }
 
     /// Make an operator change on the server as `actor` with
@@ -109,11 +111,12 @@ impl Desk {
         if since.is_none() && pulled.entries.is_empty() {
             return Ok(Applied::default());
         }
-        if since == Some(pulled.revision) {
+        if since == Some(pulled.revision) && pulled.forged.is_empty() {
             return Ok(Applied::default());
         }
+        let lock_cap = stamp(self.now() + crate::access::PIN_LOCKOUT);
         let applied = self.write(|tx, now, _| {
-            let applied = cache::apply(tx, &pulled.entries, pulled.revision, now)?;
+            let applied = cache::apply(tx, &pulled.entries, pulled.revision, now, &lock_cap)?;
             for id in &applied.disabled_on_joining {
                 audit::append(
                     tx,
@@ -124,15 +127,21 @@ impl Desk {
                     Some("disabled: not in the hospital's directory"),
                 )?;
             }
-            for id in &pulled.forged {
-                audit::append(
-                    tx,
-                    now,
-                    "directory",
-                    AuditAction::UpdateOperator,
-                    Some(&format!("operator:{id}")),
-                    Some("refused: the directory entry does not carry the hospital's seal"),
-                )?;
+            for (id, revision) in &pulled.forged {
+                // Pulled again at every heartbeat while it is there: said once.
+                let detail = format!(
+                    "refused: the directory entry (revision {revision}) does not carry the hospital's seal"
+                );
+                if !audit::exists(tx, "directory", &format!("operator:{id}"), &detail)? {
+                    audit::append(
+                        tx,
+                        now,
+                        "directory",
+                        AuditAction::UpdateOperator,
+                        Some(&format!("operator:{id}")),
+                        Some(&detail),
+                    )?;
+                }
             }
             Ok(applied)
         })?;
@@ -212,7 +221,9 @@ impl Desk {
             }
             Ok(Some((attempt, entry))) => {
                 if let Attempt::Locked(until) = &attempt {
-                    let kept = self.write(|tx, _, _| Ok(cache::hold_lock(tx, id.as_str(), until)?));
+                    let cap = stamp(self.now() + crate::access::PIN_LOCKOUT);
+                    let kept =
+                        self.write(|tx, _, _| Ok(cache::hold_lock(tx, id.as_str(), until, &cap)?));
                     if let Err(e) = kept {
                         tracing::warn!("lockout not kept here: {e}");
                     }
@@ -254,6 +265,14 @@ impl Desk {
         }
         off_runtime(|| {
             let mut client = self.central_url()?.connect_within(SIGN_IN_PATIENCE)?;
+            // A server that answers but is stuck (a long lock, a VACUUM FULL)
+            // holds a sign-in no longer than one that does not answer.
+            client
+                .batch_execute(&format!(
+                    "SET statement_timeout = {}",
+                    SIGN_IN_PATIENCE.as_millis()
+                ))
+                .map_err(CentralError::from)?;
             facepay_central::schema::check(&mut client, &self.identity_key()?)?;
             Ok(client)
         })

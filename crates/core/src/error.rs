@@ -289,6 +289,9 @@ impl DeskError {
                 "记录库的密钥与本机保存的不一致：请勿删除或替换密钥文件，联系信息科恢复原密钥文件"
             }
             DeskError::Central(CentralError::Invalid { .. }) => "请更正标出的字段后再提交",
+            DeskError::Central(CentralError::ActorRefused(_)) => {
+                "本机没有做任何修改：请用全院目录中在用的管理员登录后再改"
+            }
             DeskError::Central(CentralError::DirectoryOffline { .. }) => {
                 "本机没有做任何修改：请检查网络或联系信息科，连上全院库后再改；收费和登录不受影响"
             }

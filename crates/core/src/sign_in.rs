@@ -80,30 +80,32 @@ impl Desk {
                 false,
             ),
         };
-        let left = match attempt {
-            Attempt::Locked(until) => {
-                return Err(DeskError::PinLocked {
-                    until: until.get(11..16).unwrap_or(&until).to_owned(),
-                });
-            }
-            Attempt::Counted { left } => left,
+        let locked = |until: &str| DeskError::PinLocked {
+            until: until.get(11..16).unwrap_or(until).to_owned(),
         };
         // Online, a joined counter asks the directory: wrong PINs count at
         // every counter and the PIN is checked against the directory's
-        // entry (a PIN reset or a disabling elsewhere holds at once here).
-        // Offline, this counter's count and copy stand alone.
-        let (left, record) = match self.vet_centrally(id) {
-            Vetted::Counted(Attempt::Locked(until), _) => {
-                return Err(DeskError::PinLocked {
-                    until: until.get(11..16).unwrap_or(&until).to_owned(),
-                });
+        // entry (a PIN reset or a disabling elsewhere holds at once here,
+        // a lock lifted there is lifted here). Offline, this counter's
+        // count and copy stand alone.
+        let (left, record) = match (attempt, self.vet_centrally(id)) {
+            (_, Vetted::Counted(Attempt::Locked(until), _)) => return Err(locked(&until)),
+            (Attempt::Locked(_), Vetted::Counted(Attempt::Counted { left }, entry)) => {
+                self.write_if_writable(|tx, at| {
+                    Ok(operators::clear_wrong_pins(tx, id.as_str(), at)?)
+                })?;
+                (left, Some((entry.name, entry.role, entry.pin_hash)))
             }
-            Vetted::Counted(Attempt::Counted { left: there }, entry) => (
+            (Attempt::Locked(until), _) => return Err(locked(&until)),
+            (
+                Attempt::Counted { left },
+                Vetted::Counted(Attempt::Counted { left: there }, entry),
+            ) => (
                 left.min(there),
                 Some((entry.name, entry.role, entry.pin_hash)),
             ),
-            Vetted::Unknown => (left, None),
-            Vetted::Unheard => (
+            (Attempt::Counted { left }, Vetted::Unknown) => (left, None),
+            (Attempt::Counted { left }, Vetted::Unheard) => (
                 left,
                 self.read(|c| operators::get(c, id.as_str()))?
                     .filter(|r| r.active)
@@ -142,7 +144,12 @@ impl Desk {
             audit::append(tx, at, id.as_str(), action, None, None)?;
             if left == 0 {
                 // Locked by the hospital's count: here too, whatever the network does next.
-                facepay_journal::directory::hold_lock(tx, id.as_str(), lock_until.as_str())?;
+                facepay_journal::directory::hold_lock(
+                    tx,
+                    id.as_str(),
+                    lock_until.as_str(),
+                    &lock_until,
+                )?;
             }
             Ok(())
         })?;

@@ -24,6 +24,21 @@ pub fn append(
     Ok(tx.last_insert_rowid())
 }
 
+/// Whether `operator_id` already has an entry on `subject` saying `detail`
+/// (as kept): for what is noticed again and again but said once.
+pub fn exists(
+    conn: &Connection,
+    operator_id: &str,
+    subject: &str,
+    detail: &str,
+) -> Result<bool, JournalError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM audit WHERE operator_id = ?1 AND subject = ?2 AND detail = ?3)",
+        params![kept(operator_id), kept(subject), kept(detail)],
+        |r| r.get(0),
+    )?)
+}
+
 /// Text as the audit log keeps it: it is never purged, and much of it comes
 /// from outside (a User-Agent, a reason typed in, a refused caller's
 /// header): ID numbers and tokens masked, control and invisible formatting

@@ -55,20 +55,23 @@ pub struct Applied {
 
 /// Keep `entries` (changed since [`revision`], in revision order; the whole
 /// directory when this counter joins) as the cache, which then holds the
-/// directory up to `revision`. A new PIN hash clears
+/// directory up to `revision`. A lockout is never taken for longer than
+/// `lock_cap` (what the directory says may have been written past the counters). A new PIN hash clears
 /// wrong PINs counted here; otherwise the later of the two lockouts holds.
 pub fn apply(
     tx: &Connection,
     entries: &[DirectoryEntry],
     up_to: i64,
     now: &Stamp,
+    lock_cap: &Stamp,
 ) -> Result<Applied, JournalError> {
     let joining = revision(tx)?.is_none();
     let mut applied = Applied::default();
     let mut upsert = tx.prepare_cached(
         "INSERT INTO operators (id, name, role, pin_hash, active, locked_until,
                                 created_at, created_by, updated_at, directory_revision)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?7, ?9)
+         VALUES (?1, ?2, ?3, ?4, ?5,
+                 CASE WHEN ?6 > ?10 THEN ?10 ELSE ?6 END, ?7, ?8, ?7, ?9)
          ON CONFLICT (id) DO UPDATE SET
             directory_revision = excluded.directory_revision,
             name = excluded.name,
@@ -94,7 +97,8 @@ pub fn apply(
             e.locked_until,
             now,
             e.created_by,
-            e.revision
+            e.revision,
+            lock_cap
         ])?;
         applied.changed.push(e.id.clone());
         last = last.max(e.revision);
@@ -143,8 +147,14 @@ pub fn local_operators(conn: &Connection) -> Result<Vec<DirectoryEntry>, Journal
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Hold a lockout the directory reported (it outlives the network here).
-pub fn hold_lock(tx: &Connection, id: &str, until: &str) -> Result<(), JournalError> {
+/// Hold a lockout the directory reported (it outlives the network here),
+/// never past `cap`.
+pub fn hold_lock(tx: &Connection, id: &str, until: &str, cap: &Stamp) -> Result<(), JournalError> {
+    let until = if until > cap.as_str() {
+        cap.as_str()
+    } else {
+        until
+    };
     tx.execute(
         "UPDATE operators SET locked_until = ?2
          WHERE id = ?1 AND (locked_until IS NULL OR locked_until < ?2)",
