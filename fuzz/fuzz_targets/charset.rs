@@ -46,6 +46,13 @@ fuzz_target!(|data: &[u8]| {
                 bytes.into_owned()
             }
         };
+        // Re-encoding may write a byte sequence other than the input's
+        // (gb18030 decodes some sequences to characters it encodes
+        // otherwise), which can happen to be valid UTF-8: bytes the decoder
+        // refuses by design as UTF-8 labelled GBK.
+        if charset.mislabelled(&encoded) {
+            continue;
+        }
         assert_eq!(
             charset.decode(&encoded).as_deref(),
             Some(text.as_str()),
