@@ -69,6 +69,10 @@ pub enum CentralError {
         "工号 {0} 在全院操作员目录中不是在用的管理员：不能修改操作员（本机的操作员列表可能尚未同步）"
     )]
     ActorRefused(String),
+    #[error(
+        "全院库中没有收银台 {0} 的记录：请核对收银台编号（facepay central status 列出全院的收银台）"
+    )]
+    UnknownCounter(String),
     #[error("全院操作员目录中没有工号 {0}")]
     UnknownOperator(String),
     #[error("全院库出错：{0}")]

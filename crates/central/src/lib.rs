@@ -9,6 +9,7 @@ mod error;
 pub mod identity;
 pub mod reconcile;
 pub mod report;
+pub mod restore;
 pub mod schema;
 pub mod ship;
 mod url;

@@ -498,7 +498,13 @@ fn visits(
     });
     let hashes: Vec<Option<String>> = rows
         .iter()
-        .map(|v| v.id_no.as_deref().map(|n| key.hash_id_no(n)))
+        // A restored row has no full number: the hash the server gave it.
+        .map(|v| {
+            v.id_no
+                .as_deref()
+                .map(|n| key.hash_id_no(n))
+                .or_else(|| v.id_hmac.clone())
+        })
         .collect();
     tx.execute(
         "INSERT INTO visits (counter_id, local_id, created_at, out_biz_no, operator_id,
@@ -563,7 +569,13 @@ fn settlements(
     let int = |f: fn(&SettlementRow) -> Option<i64>| rows.iter().map(f).collect::<Vec<_>>();
     let hashes: Vec<Option<String>> = rows
         .iter()
-        .map(|s| s.id_no.as_deref().map(|n| key.hash_id_no(n)))
+        // A restored row has no full number: the hash the server gave it.
+        .map(|s| {
+            s.id_no
+                .as_deref()
+                .map(|n| key.hash_id_no(n))
+                .or_else(|| s.id_hmac.clone())
+        })
         .collect();
     tx.execute(
         "INSERT INTO settlements (counter_id, local_id, business_day, visit_local_id,

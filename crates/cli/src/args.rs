@@ -271,6 +271,13 @@ pub enum CentralCommand {
         #[arg(long)]
         note: String,
     },
+    /// A replaced counter PC (管理员): rebuild counter `--counter`'s history
+    /// (masked) from the server into this fresh journal, configured as that
+    /// counter, and make the server take that counter's rows from here only.
+    Restore {
+        #[arg(long)]
+        counter: String,
+    },
     /// Every counter's heartbeat and position, and this counter's backlog.
     Status {
         /// The output is JSON (always; accepted for scripts that say so).

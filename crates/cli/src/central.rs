@@ -87,6 +87,10 @@ pub fn run(
             desk.explain_difference(&admin, difference, &note)?;
             Ok(json!({"explained": difference}))
         }
+        CentralCommand::Restore { counter } => {
+            let admin = admin(desk, admin_id)?;
+            to_json(desk.central_restore(&admin, &counter)?)
+        }
         CentralCommand::Person { limit } => {
             let admin = admin(desk, admin_id)?;
             if !(1..=facepay_core::api::MAX_SEARCH).contains(&limit) {

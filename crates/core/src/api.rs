@@ -22,6 +22,7 @@ pub use crate::keys::{Rekeyed, rekey};
 pub use crate::operators::{NewOperatorRequest, OperatorUpdate};
 pub use crate::qrcode::ScanFallback;
 pub use crate::requests::{ExportRequest, RefundRequest, ScanRequest};
+pub use crate::restore::RestoreReport;
 pub use crate::settings::{ConnectionTest, SettingsForm, TransportKind};
 pub use crate::settle::Submitted;
 pub use crate::views::{

@@ -534,7 +534,7 @@ impl Desk {
 }
 
 /// The desk's journal as the shipper sees it.
-struct DeskLocal<'a>(&'a Desk);
+pub(crate) struct DeskLocal<'a>(pub(crate) &'a Desk);
 
 impl Local for DeskLocal<'_> {
     fn enroll(&self, counter_id: &str) -> Result<Position, CentralError> {

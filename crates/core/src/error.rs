@@ -183,7 +183,9 @@ impl ErrorCode {
             CentralError::Key(_) => ErrorCode::Io,
             CentralError::Journal(j) => Self::of_journal(j),
             CentralError::Server(_) | CentralError::Rejected(_) => ErrorCode::CentralServer,
-            CentralError::UnknownOperator(_) => ErrorCode::NotFound,
+            CentralError::UnknownOperator(_) | CentralError::UnknownCounter(_) => {
+                ErrorCode::NotFound
+            }
             CentralError::ActorRefused(_) => ErrorCode::Forbidden,
             CentralError::DirectoryOffline { .. } => ErrorCode::CentralUnreachable,
         }

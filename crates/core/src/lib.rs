@@ -21,6 +21,7 @@ mod outcome;
 mod qrcode;
 mod records;
 mod requests;
+mod restore;
 mod settings;
 mod settle;
 mod sign_in;

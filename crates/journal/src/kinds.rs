@@ -243,6 +243,7 @@ column_enums!(
         KeyFileModeFixed = "key_file_mode_fixed" => "密钥文件权限已收紧",
         TokenFileModeFixed = "token_file_mode_fixed" => "令牌文件权限已收紧",
         JournalKeyIntoKeyring = "journal_key_into_keyring" => "记录库密钥移入系统钥匙串",
+        CentralRestore = "central_restore" => "换机恢复",
     }
 );
 

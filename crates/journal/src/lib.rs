@@ -22,6 +22,7 @@ mod open;
 pub mod operators;
 pub mod outbox;
 pub mod replication;
+pub mod restore;
 pub mod retention;
 pub mod rewrite;
 pub mod sequence;

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/013_setl_id_lookup_any_case.sql"),
     include_str!("migrations/014_replication.sql"),
     include_str!("migrations/015_operator_directory.sql"),
+    include_str!("migrations/016_restore.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).

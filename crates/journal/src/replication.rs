@@ -188,6 +188,9 @@ pub struct VisitRow {
     pub created_at: String,
     pub source: String,
     pub credential: String,
+    /// The server's keyed hash of the 证件号, for a visit restored from it
+    /// (which holds no full number); `None` for the counter's own.
+    pub id_hmac: Option<String>,
 }
 
 /// A settlement as the counter keeps it (never edited, except that the
@@ -222,6 +225,8 @@ pub struct SettlementRow {
     pub source: String,
     pub credential: String,
     pub created_at: String,
+    /// As [`VisitRow::id_hmac`].
+    pub id_hmac: Option<String>,
 }
 
 /// Where a settlement's notification to the terminal stands.
@@ -350,7 +355,7 @@ pub fn batch(conn: &Connection, after: i64, limit: u32) -> Result<Batch, Journal
         let mut stmt = tx.prepare(&format!(
             "SELECT id, out_biz_no, operator_id, operator_name, office_id, office_name,
                     business_type, auth_no, user_name, id_no, id_no_last4, id_type, insu_org,
-                    identified_at, created_at, source, credential
+                    identified_at, created_at, source, credential, id_hmac
              FROM visits WHERE id IN ({visit_ids}) ORDER BY id"
         ))?;
         out.visits = stmt
@@ -373,6 +378,7 @@ pub fn batch(conn: &Connection, after: i64, limit: u32) -> Result<Batch, Journal
                     created_at: r.get(14)?,
                     source: r.get(15)?,
                     credential: r.get(16)?,
+                    id_hmac: r.get(17)?,
                 })
             })?
             .collect::<Result<_, _>>()?;
@@ -383,7 +389,8 @@ pub fn batch(conn: &Connection, after: i64, limit: u32) -> Result<Batch, Journal
                     s.operator_id, s.operator_name, s.office_id, s.office_name, s.biz_type,
                     s.user_name, v.id_no, s.id_no_last4, s.total_fee_fen, s.own_fen, s.hif_fen,
                     s.acct_fen, s.hifp_fen, s.medical_settle_no, s.fail_reason, s.setl_time,
-                    s.business_day, s.self_pay, s.source, s.credential, s.created_at
+                    s.business_day, s.self_pay, s.source, s.credential, s.created_at,
+                    coalesce(s.id_hmac, v.id_hmac)
              FROM settlements s LEFT JOIN visits v ON v.id = s.visit_id
              WHERE s.id IN ({settlement_ids}) ORDER BY s.id"
         ))?;
@@ -417,6 +424,7 @@ pub fn batch(conn: &Connection, after: i64, limit: u32) -> Result<Batch, Journal
                     source: r.get(24)?,
                     credential: r.get(25)?,
                     created_at: r.get(26)?,
+                    id_hmac: r.get(27)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

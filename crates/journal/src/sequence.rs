@@ -50,6 +50,11 @@ fn next_stamp(tx: &Connection, scope: &str, wall: i64) -> Result<i64, JournalErr
     Ok(stamp)
 }
 
+/// The sequence behind one counter's outBizNo stamps.
+fn scope(org_id: &str, counter_id: &CounterId) -> String {
+    format!("stamp:{org_id}-{counter_id}")
+}
+
 /// Allocate a fresh outBizNo for `org_id`'s counter `counter_id`, at the
 /// journal time `now` (`YYYY-MM-DD HH:MM:SS.fff`).
 pub fn next_out_biz_no(
@@ -64,7 +69,7 @@ pub fn next_out_biz_no(
     };
     let wall = now.at().and_utc().timestamp_millis();
     let prefix = format!("{org_id}-{counter_id}");
-    let stamp = next_stamp(tx, &format!("stamp:{prefix}"), wall)?;
+    let stamp = next_stamp(tx, &scope(org_id, counter_id), wall)?;
     let shown = DateTime::from_timestamp_millis(stamp)
         .ok_or_else(|| invalid(format!("时间戳 {stamp} 超出范围")))?
         .naive_utc()
@@ -73,4 +78,30 @@ pub fn next_out_biz_no(
         .map(|_| char::from(SUFFIX_ALPHABET[fastrand::usize(..SUFFIX_ALPHABET.len())]))
         .collect();
     OutBizNo::new(format!("{prefix}-{shown}-{suffix}")).map_err(|e| invalid(e.to_string()))
+}
+
+/// Never issue a stamp at or below `floor_ms` for `org_id`'s counter
+/// `counter_id`: the numbers another journal of this counter issued (a
+/// replaced PC whose clock ran ahead of this one's).
+pub fn raise_floor(
+    tx: &Connection,
+    org_id: &str,
+    counter_id: &CounterId,
+    floor_ms: i64,
+) -> Result<(), JournalError> {
+    tx.exec(
+        "INSERT INTO sequences (scope, next_value) VALUES (?1, ?2)
+         ON CONFLICT (scope) DO UPDATE SET next_value = max(next_value, excluded.next_value)",
+        params![scope(org_id, counter_id), floor_ms.max(1)],
+    )?;
+    Ok(())
+}
+
+/// The milliseconds of an outBizNo's stamp part (`yyyyMMddHHmmssSSS`).
+pub fn stamp_millis(stamp: &str) -> Option<i64> {
+    if stamp.len() != STAMP_CHARS || !stamp.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let at = chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d%H%M%S%3f").ok()?;
+    Some(at.and_utc().timestamp_millis())
 }

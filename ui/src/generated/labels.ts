@@ -126,6 +126,7 @@ export const AUDIT_ACTION: Record<AuditAction, string> = {
   "key_file_mode_fixed": "密钥文件权限已收紧",
   "token_file_mode_fixed": "令牌文件权限已收紧",
   "journal_key_into_keyring": "记录库密钥移入系统钥匙串",
+  "central_restore": "换机恢复",
 };
 
 export const VISIT_STATE: Record<VisitState, string> = {

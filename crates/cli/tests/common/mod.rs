@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 mod bridge;
+pub mod central;
 mod cli;
 mod counter;
 

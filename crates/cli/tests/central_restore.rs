@@ -1,0 +1,149 @@
+//! A replaced counter PC (docs/central.md §3.2): the new PC's fresh journal
+//! takes over its counter's history from a real PostgreSQL, and the old PC's
+//! journal is refused from then on.
+
+#![allow(clippy::unwrap_used)] // a test may panic; that is how it fails
+
+mod common;
+
+use common::central::{DAY, a_morning, counter, enroll, fen, local_net_fen};
+use common::{journal_key, refund_json};
+use facepay_testkit::postgres::PgServer;
+
+/// The stamp part of one of our outBizNo (`…-yyyyMMddHHmmssSSS-XX`).
+fn stamp(out_biz_no: &str) -> String {
+    let mut parts = out_biz_no.rsplitn(3, '-');
+    parts.next();
+    parts.next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refused() {
+    let pg = PgServer::start();
+    let (_old, old) = counter("W03", &pg.url()).await;
+    let init = old.run(&["central", "init"]).await;
+    assert!(init.ok, "{} {}", init.json, init.stderr);
+    a_morning(&old, 3).await;
+    // Paid at the old PC; the patient comes back for the refund after the swap.
+    let later_refunded = old.new_visit().await;
+    let paid = old
+        .settle(&later_refunded, &format!("{DAY} 10:30:00"))
+        .await;
+    assert!(paid.ok, "{} {}", paid.json, paid.stderr);
+    let newest_old = old.new_visit().await;
+    let synced = old.run(&["central", "sync", "--wait"]).await;
+    assert!(synced.ok, "{} {}", synced.json, synced.stderr);
+    let old_net = local_net_fen(&old).await;
+    let audit_of_old_pc = || {
+        pg.psql_on(
+            "facepay",
+            "SELECT local_id, action, at FROM audit WHERE counter_id = 'W03' ORDER BY local_id",
+        )
+    };
+    let old_audit = audit_of_old_pc();
+    assert!(old_audit.lines().count() > 3, "{old_audit}");
+
+    // The new PC, set up as IT does: its own administrator, the key, the id.
+    let (new_pc, new) = counter("W03", &pg.url()).await;
+    enroll(&old, &new).await;
+    // Before the restore the server refuses it, as any second journal.
+    let early = new.run(&["central", "sync", "--wait"]).await;
+    assert_eq!(
+        early.json["code"], "central_counter_taken",
+        "{}",
+        early.json
+    );
+
+    // Restoring another counter's id, or one the server never saw, changes nothing.
+    let other = new.run(&["central", "restore", "--counter", "W04"]).await;
+    assert_eq!(other.json["field"], "counter", "{}", other.json);
+    let unknown = new
+        .env("FACEPAY_COUNTER_ID", "W09")
+        .run(&["central", "restore", "--counter", "W09"])
+        .await;
+    assert_eq!(unknown.json["code"], "not_found", "{}", unknown.json);
+    let no_admin = new
+        .env_remove("FACEPAY_ADMIN_PIN")
+        .run(&["central", "restore", "--counter", "W03"])
+        .await;
+    assert!(!no_admin.ok, "{}", no_admin.json);
+
+    let restored = new.run(&["central", "restore", "--counter", "W03"]).await;
+    assert!(restored.ok, "{} {}", restored.json, restored.stderr);
+    assert_eq!(restored.json["visits"], 5, "{}", restored.json);
+    assert_eq!(restored.json["settlements"], 5, "four paid, one refund");
+    assert!(restored.json["calls"].as_u64().unwrap() >= 10);
+    // The newest of every number the old PC sent (its last identity check's, here).
+    let floor = restored.json["outBizNoFloor"].as_str().unwrap().to_owned();
+    assert!(floor >= stamp(&newest_old), "{floor} {newest_old}");
+    let again = new.run(&["central", "restore", "--counter", "W03"]).await;
+    assert_eq!(again.json["code"], "duplicate", "{}", again.json);
+
+    // Its history and 日结 are the old PC's, masked: no full identity came back.
+    assert_eq!(local_net_fen(&new).await, old_net);
+    let history = new.run(&["history", "--out-biz-no", &later_refunded]).await;
+    let rows = history.json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{}", history.json);
+    let name = rows[0]["userName"].as_str().unwrap();
+    assert!(name.contains('*'), "masked: {name}");
+    let plain = new_pc.dir.path().join("plain.db");
+    facepay_journal::rewrite::decrypt_copy(&new_pc.db, &journal_key(&new_pc.db), &plain).unwrap();
+    let conn = rusqlite::Connection::open(&plain).unwrap();
+    let full: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM visits WHERE id_no IS NOT NULL OR ec_token IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(full, 0);
+    drop(conn);
+
+    // The patient's refund of a settlement made on the old PC, at the new one.
+    let refund = new
+        .notify(refund_json(&later_refunded, &format!("{DAY} 15:00:00")))
+        .await;
+    assert!(refund.ok, "{} {}", refund.json, refund.stderr);
+    // A new PC whose clock is behind the old one's never repeats a number.
+    let behind = new.at("-2d").new_visit().await;
+    assert!(stamp(&behind) > floor, "{behind} after {floor}");
+
+    let synced = new.run(&["central", "sync", "--wait"]).await;
+    assert!(synced.ok, "{} {}", synced.json, synced.stderr);
+    assert_eq!(synced.json["pending"], 0, "{}", synced.json);
+    let hospital = new.run(&["central", "summary", "--date", DAY]).await;
+    assert!(hospital.ok, "{}", hospital.json);
+    assert_eq!(fen(&hospital.json["totalFee"]), old_net - 12050);
+    let count = |sql: &str| pg.psql_on("facepay", sql).trim().to_owned();
+    assert_eq!(
+        count("SELECT count(*) FROM settlements WHERE counter_id = 'W03'"),
+        "6"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM visits WHERE counter_id = 'W03'"),
+        "6"
+    );
+    // The old PC's audit is as it shipped it; the new PC's own lines follow it.
+    let now = audit_of_old_pc();
+    assert!(
+        now.starts_with(old_audit.trim_end()),
+        "{old_audit}\n---\n{now}"
+    );
+    assert!(
+        count("SELECT count(*) FROM audit WHERE counter_id = 'W03' AND action = 'central_restore'")
+            == "1"
+    );
+
+    // The old PC, switched on again, is refused and keeps its rows.
+    a_morning(&old, 1).await;
+    let refused = old.run(&["central", "sync", "--wait"]).await;
+    assert_eq!(
+        refused.json["code"], "central_counter_taken",
+        "{}",
+        refused.json
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM settlements WHERE counter_id = 'W03'"),
+        "6"
+    );
+}

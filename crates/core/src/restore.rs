@@ -1,0 +1,83 @@
+//! `facepay central restore`: a counter PC replaced (a dead disk, a new
+//! machine) takes over its counter's history from the central server.
+
+use facepay_central::Local;
+use facepay_central::restore::{ensure_known, history, take_over, token_of};
+use facepay_journal::restore::{Restoration, Restored};
+use serde::Serialize;
+
+use crate::access::Admin;
+use crate::central::{DeskLocal, off_runtime};
+use crate::desk::Desk;
+use crate::error::DeskError;
+
+/// What `facepay central restore` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreReport {
+    pub counter_id: String,
+    #[serde(flatten)]
+    pub restored: Restored,
+    /// What IT does next.
+    pub next: String,
+}
+
+impl Desk {
+    /// Rebuild `counter`'s history (masked) from the server into this
+    /// journal, which must be fresh and configured as that counter, and
+    /// make this journal the one the server takes `counter`'s rows from.
+    pub fn central_restore(
+        &self,
+        admin: &Admin,
+        counter: &str,
+    ) -> Result<RestoreReport, DeskError> {
+        off_runtime(|| self.central_restore_here(admin, counter))
+    }
+
+    fn central_restore_here(
+        &self,
+        admin: &Admin,
+        counter: &str,
+    ) -> Result<RestoreReport, DeskError> {
+        let configured = &self.config.counter_id;
+        if configured.as_str() != counter {
+            return Err(DeskError::Invalid {
+                field: "counter",
+                message: format!(
+                    "本机配置的收银台编号是 {configured}，不是 {counter}：请先把配置文件 [counter] id \
+                     改为 {counter}（或设置 FACEPAY_COUNTER_ID），再恢复"
+                ),
+            });
+        }
+        let mut client = self.checked_client()?;
+        ensure_known(&mut client, counter)?;
+        // Enrolled first: the server hands the counter to this journal's id.
+        let position = DeskLocal(self).enroll(counter)?;
+        take_over(&mut client, counter, &position.journal_id)?;
+        let server = history(&mut client, counter)?;
+        let token = token_of(&position.journal_id);
+        let restored = self.write(|tx, now, _| {
+            Ok(facepay_journal::restore::restore(
+                tx,
+                &Restoration {
+                    counter: configured,
+                    org_id: self.config.org_id.as_str(),
+                    hospital_name: self.config.hospital_name.as_str(),
+                    token: &token,
+                    rows: server.rows,
+                    audit_floor: server.audit_floor,
+                    newest_stamp: server.newest_stamp,
+                },
+                admin.id(),
+                now,
+            )?)
+        })?;
+        Ok(RestoreReport {
+            counter_id: counter.to_owned(),
+            restored,
+            next: "运行 facepay central sync --wait 加入全院操作员目录并上传本机的新记录；\
+                   原电脑若再开机，它的记录不会再被全院库接收"
+                .into(),
+        })
+    }
+}
