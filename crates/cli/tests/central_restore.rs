@@ -68,6 +68,16 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
         .await;
     assert!(!no_admin.ok, "{}", no_admin.json);
 
+    // A PC that already served patients is refused before the server hands
+    // the counter over: the old PC is not stranded by it.
+    let (_used, used) = counter("W03", &pg.url()).await;
+    enroll(&old, &used).await;
+    used.new_visit().await;
+    let dirty = used.run(&["central", "restore", "--counter", "W03"]).await;
+    assert_eq!(dirty.json["field"], "counter", "{}", dirty.json);
+    let still_old = old.run(&["central", "sync", "--wait"]).await;
+    assert!(still_old.ok, "{} {}", still_old.json, still_old.stderr);
+
     let restored = new.run(&["central", "restore", "--counter", "W03"]).await;
     assert!(restored.ok, "{} {}", restored.json, restored.stderr);
     assert_eq!(restored.json["visits"], 5, "{}", restored.json);

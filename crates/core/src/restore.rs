@@ -53,6 +53,9 @@ impl Desk {
         ensure_known(&mut client, counter)?;
         // Enrolled first: the server hands the counter to this journal's id.
         let position = DeskLocal(self).enroll(counter)?;
+        // Refused here, before the server hands the counter over: a journal
+        // that may not take the history must not strand the old one.
+        self.read(|c| facepay_journal::restore::ready(c, configured))?;
         take_over(&mut client, counter, &position.journal_id)?;
         let server = history(&mut client, counter)?;
         let token = token_of(&position.journal_id);

@@ -60,42 +60,7 @@ pub fn restore(
     admin_id: &str,
     now: &Stamp,
 ) -> Result<Restored, JournalError> {
-    let invalid = |message: String| JournalError::Invalid {
-        field: "counter",
-        message,
-    };
-    let (enrolled_as, journal_id, restored_at): (String, String, Option<String>) = tx
-        .row(
-            "SELECT counter_id, journal_id, restored_at FROM replication WHERE id = 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?
-        .ok_or_else(|| JournalError::Internal("恢复前本机记录库应已登记".into()))?;
-    if enrolled_as != r.counter.as_str() {
-        return Err(invalid(format!(
-            "本机记录库已以收银台 {enrolled_as} 的身份同步，不能恢复为 {}",
-            r.counter
-        )));
-    }
-    if let Some(at) = restored_at {
-        return Err(JournalError::Duplicate(format!(
-            "本机记录库已于 {at} 恢复过收银台 {} 的记录，不会重复恢复",
-            r.counter
-        )));
-    }
-    let own: i64 = tx.row(
-        "SELECT (SELECT count(*) FROM visits) + (SELECT count(*) FROM settlements)
-              + (SELECT count(*) FROM calls)",
-        [],
-        |row| row.get(0),
-    )?;
-    if own > 0 {
-        return Err(invalid(format!(
-            "本机记录库已有 {own} 条就诊、结算或终端调用记录：换机恢复只写入新电脑的全新记录库，\
-             不与已有记录合并"
-        )));
-    }
+    let journal_id = ready(tx, r.counter)?;
     let rows = &r.rows;
     let shift_floor = rows.shifts.iter().map(|s| s.id).max().unwrap_or(0);
     lift(tx, "audit", r.audit_floor)?;
@@ -311,6 +276,50 @@ pub fn restore(
         )),
     )?;
     Ok(restored)
+}
+
+/// Whether this journal may take `counter`'s history: enrolled under it,
+/// never restored, and holding no visit, settlement or call of its own.
+/// Asked before the server hands the counter over, and again as it is
+/// written. Returns the journal's id.
+pub fn ready(conn: &Connection, counter: &CounterId) -> Result<String, JournalError> {
+    let invalid = |message: String| JournalError::Invalid {
+        field: "counter",
+        message,
+    };
+    let (enrolled_as, journal_id, restored_at): (String, String, Option<String>) = conn
+        .row(
+            "SELECT counter_id, journal_id, restored_at FROM replication WHERE id = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| JournalError::Internal("恢复前本机记录库应已登记".into()))?;
+    if enrolled_as != counter.as_str() {
+        return Err(invalid(format!(
+            "本机记录库已以收银台 {enrolled_as} 的身份同步，不能恢复为 {}",
+            counter
+        )));
+    }
+    if let Some(at) = restored_at {
+        return Err(JournalError::Duplicate(format!(
+            "本机记录库已于 {at} 恢复过收银台 {} 的记录，不会重复恢复",
+            counter
+        )));
+    }
+    let own: i64 = conn.row(
+        "SELECT (SELECT count(*) FROM visits) + (SELECT count(*) FROM settlements)
+              + (SELECT count(*) FROM calls)",
+        [],
+        |row| row.get(0),
+    )?;
+    if own > 0 {
+        return Err(invalid(format!(
+            "本机记录库已有 {own} 条就诊、结算或终端调用记录：换机恢复只写入新电脑的全新记录库，\
+             不与已有记录合并"
+        )));
+    }
+    Ok(journal_id)
 }
 
 /// Move this journal's own rows of `table` above `floor` (ids the old PC
