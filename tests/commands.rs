@@ -544,10 +544,12 @@ const ADMIN: &[&str] = &[
     "update_operator",
     "audit_log",
     "purge",
-    "central_status",
-    "central_summary",
 ];
-/// A signed-in operator of either role.
+/// 财务/信息科 (or 管理员): the hospital's views.
+const FINANCE: &[&str] = &["central_status", "central_summary"];
+/// A signed-in operator of any role.
+const SIGNED: &[&str] = &["shift_summary", "hand_over", "change_pin"];
+/// A signed-in operator who takes payments (收款员, 管理员).
 const CASHIER: &[&str] = &[
     "open_records",
     "face_auth",
@@ -567,9 +569,6 @@ const CASHIER: &[&str] = &[
     "pending",
     "his_activity",
     "release_settlement",
-    "shift_summary",
-    "hand_over",
-    "change_pin",
 ];
 
 /// Well-formed arguments for each command: the role check, not argument
@@ -632,8 +631,10 @@ fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administ
     assert_eq!(
         with(&[Access::Cashier, Access::Polled, Access::Records]),
         set(CASHIER),
-        "a signed-in operator's"
+        "a signed-in operator's who takes payments"
     );
+    assert_eq!(with(&[Access::Finance]), set(FINANCE), "财务/信息科's");
+    assert_eq!(with(&[Access::Signed]), set(SIGNED), "anyone signed in");
 
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
@@ -663,7 +664,7 @@ fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administ
     );
     call(&w, "hand_over", json!({})).unwrap();
 
-    for cmd in ADMIN.iter().chain(CASHIER) {
+    for cmd in ADMIN.iter().chain(CASHIER).chain(FINANCE).chain(SIGNED) {
         assert_eq!(
             code_of(&w, cmd, sample_args(cmd, &form)),
             "not_signed_in",
@@ -673,7 +674,7 @@ fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administ
 
     let cashier = call(&w, "sign_in", sample_args("sign_in", &form)).unwrap();
     assert_eq!(cashier["role"], "cashier");
-    for cmd in ADMIN {
+    for cmd in ADMIN.iter().chain(FINANCE) {
         assert_eq!(
             code_of(&w, cmd, sample_args(cmd, &form)),
             "forbidden",
@@ -688,9 +689,13 @@ fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administ
         "forbidden"
     );
     assert!(call(&w, "history", json!({"filter": {}})).is_ok());
+    assert_eq!(
+        code_of(&w, "open_records", json!({"tab": "hospital"})),
+        "forbidden"
+    );
 
     call(&w, "lock", json!({})).unwrap();
-    for cmd in CASHIER {
+    for cmd in CASHIER.iter().chain(SIGNED) {
         assert_eq!(
             code_of(&w, cmd, sample_args(cmd, &form)),
             "seat_locked",
@@ -719,6 +724,43 @@ fn every_protected_command_needs_a_signed_in_operator_and_admin_ones_an_administ
     for expected in ["sign_in", "lock", "sign_in_failed", "unlock", "hand_over"] {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
+
+    // 财务/信息科: the hospital's views; no payments, no records of the
+    // counter's own, no settings — and still their own PIN and 交班.
+    call(
+        &w,
+        "add_operator",
+        json!({"request": {"id": "0005", "name": "黄丽", "role": "finance", "pin": "2468"}}),
+    )
+    .unwrap();
+    call(&w, "hand_over", json!({})).unwrap();
+    let finance = call(&w, "sign_in", json!({"staffId": "0005", "pin": "2468"})).unwrap();
+    assert_eq!(finance["role"], "finance");
+    for cmd in ADMIN.iter().chain(CASHIER) {
+        assert_eq!(
+            code_of(&w, cmd, sample_args(cmd, &form)),
+            "forbidden",
+            "{cmd} by 财务/信息科"
+        );
+    }
+    for cmd in FINANCE {
+        // No server configured here: refused for that, not for the role.
+        assert_eq!(
+            code_of(&w, cmd, sample_args(cmd, &form)),
+            "central_not_configured",
+            "{cmd} by 财务/信息科"
+        );
+    }
+    assert!(call(&w, "shift_summary", json!({})).is_ok());
+    assert!(
+        call(
+            &w,
+            "change_pin",
+            json!({"oldPin": "2468", "newPin": "8642"})
+        )
+        .is_ok()
+    );
+    call(&w, "hand_over", json!({})).unwrap();
 }
 
 /// An unmasked export says so in its name and never replaces the masked one

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use facepay_core::api::{
-    Admin, Desk, DeskConfig, DeskError, Operator, Role, central_worker, outbox_worker,
+    Admin, Desk, DeskConfig, DeskError, Operator, Reviewer, Role, central_worker, outbox_worker,
 };
 use tokio::sync::oneshot;
 
@@ -106,6 +106,16 @@ impl AppState {
     /// The signed-in operator, for what the panel polls (it does not keep an idle panel awake).
     pub fn polled(&self) -> Result<Operator, IpcError> {
         Ok(self.desk().check(Role::Cashier)?)
+    }
+
+    /// The signed-in operator whatever the role (交班, their own PIN).
+    pub fn signed_in(&self) -> Result<Operator, IpcError> {
+        Ok(self.desk().require_signed_in()?)
+    }
+
+    /// The signed-in 财务/信息科 or administrator: the hospital's views.
+    pub fn reviewer(&self) -> Result<Reviewer, IpcError> {
+        Ok(self.desk().require_reviewer(true)?)
     }
 
     /// The signed-in administrator.

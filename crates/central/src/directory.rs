@@ -305,7 +305,7 @@ pub fn update(
     require_actor(&mut tx, actor, own, key)?;
     let current =
         current(&mut tx, id, key)?.ok_or_else(|| CentralError::UnknownOperator(id.to_owned()))?;
-    let demotes = change.role == Some(Role::Cashier) || change.active == Some(false);
+    let demotes = change.role.is_some_and(|r| r != Role::Admin) || change.active == Some(false);
     if demotes && current.role == Role::Admin && current.active {
         let others: i64 = tx
             .query_one(
@@ -320,7 +320,7 @@ pub fn update(
                 } else {
                     "role"
                 },
-                message: "这是全院唯一的管理员，不能停用或改为收款员".into(),
+                message: "这是全院唯一的管理员，不能停用或改为其他角色".into(),
             });
         }
     }

@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use serde_json::Value;
 
 use facepay_core::api::{
-    Admin, Desk, DeskError, NewOperatorRequest, OperatorUpdate, Pin, Role, StaffId,
+    Admin, Desk, DeskError, NewOperatorRequest, OperatorUpdate, Pin, Reviewer, Role, StaffId,
 };
 
 use crate::args::{OperatorsCommand, RoleArg};
@@ -38,15 +38,27 @@ fn pin_from(variable: &str, prompt: &str, field: &'static str) -> Result<Pin, De
 /// The administrator named by `--admin` / FACEPAY_ADMIN_ID, checked against
 /// their PIN (wrong PINs count towards the lockout, as in the panel).
 pub fn admin(desk: &Desk, id: Option<&str>) -> Result<Admin, DeskError> {
+    let (id, pin) = credential(id, Role::Admin)?;
+    desk.authenticate_admin(&id, &pin)
+}
+
+/// The same for the hospital's views and 对账: a 财务/信息科 工号 or an
+/// administrator's, given the same way (`--admin`, FACEPAY_ADMIN_PIN).
+pub fn reviewer(desk: &Desk, id: Option<&str>) -> Result<Reviewer, DeskError> {
+    let (id, pin) = credential(id, Role::Finance)?;
+    desk.authenticate_reviewer(&id, &pin)
+}
+
+fn credential(id: Option<&str>, needs: Role) -> Result<(StaffId, Pin), DeskError> {
     let Some(id) = id else {
-        return Err(DeskError::Forbidden { needs: Role::Admin });
+        return Err(DeskError::Forbidden { needs });
     };
     let id = StaffId::new(id).map_err(|_| DeskError::Invalid {
         field: "admin",
-        message: format!("管理员工号“{id}”格式不对"),
+        message: format!("工号“{id}”格式不对"),
     })?;
-    let pin = pin_from("FACEPAY_ADMIN_PIN", "管理员 PIN：", "adminPin")?;
-    desk.authenticate_admin(&id, &pin)
+    let pin = pin_from("FACEPAY_ADMIN_PIN", "PIN：", "adminPin")?;
+    Ok((id, pin))
 }
 
 fn new_pin() -> Result<Pin, DeskError> {
@@ -69,6 +81,7 @@ fn role(r: RoleArg) -> Role {
     match r {
         RoleArg::Cashier => Role::Cashier,
         RoleArg::Admin => Role::Admin,
+        RoleArg::Finance => Role::Finance,
     }
 }
 

@@ -15,8 +15,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "FACEPAY_CONFIG")]
     pub config: Option<PathBuf>,
     /// 管理员工号 for the commands that need one (resolve, export --unmasked,
-    /// operators, audit, purge, bridge-token, rekey). The PIN comes from
-    /// FACEPAY_ADMIN_PIN, else it is asked for on the terminal.
+    /// operators, audit, purge, bridge-token, rekey, central init …); a
+    /// 财务/信息科 工号 does for reconcile and central differences, explain and
+    /// person. The PIN comes from FACEPAY_ADMIN_PIN, else it is asked for on
+    /// the terminal.
     #[arg(long, global = true, env = "FACEPAY_ADMIN_ID")]
     pub admin: Option<String>,
     #[command(subcommand)]
@@ -111,7 +113,7 @@ pub enum JournalCommand {
     },
     /// 待确认: calls whose outcome is unknown.
     Pending,
-    /// 对账 (管理员): the HIS's list of a day's settlements (CSV with the
+    /// 对账 (财务/信息科 or 管理员): the HIS's list of a day's settlements (CSV with the
     /// columns setl_id, outBizNo, totalFee, state) against every counter's
     /// records on the central server (docs/central.md). The differences are
     /// kept there until explained (`facepay central explain`).
@@ -251,19 +253,19 @@ pub enum CentralCommand {
         #[arg(long)]
         json: bool,
     },
-    /// A person's settlements at every counter, newest first, masked (管理员).
+    /// A person's settlements at every counter, newest first, masked (财务/信息科 or 管理员).
     /// The 证件号 is read from standard input (never an argument, which
     /// other users of the machine can see) and only its keyed hash is sent.
     Person {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
-    /// 对账 differences of a day still waiting for an explanation (管理员).
+    /// 对账 differences of a day still waiting for an explanation (财务/信息科 or 管理员).
     Differences {
         #[arg(long)]
         date: String,
     },
-    /// Explain one 对账 difference (管理员); audited on the server.
+    /// Explain one 对账 difference (财务/信息科 or 管理员); audited on the server.
     Explain {
         /// The difference's id (`facepay reconcile`, `central differences`).
         #[arg(long)]
@@ -321,6 +323,9 @@ pub enum RoleArg {
     Cashier,
     /// 管理员
     Admin,
+    /// 财务/信息科: the hospital's views and 对账 (reconcile, central
+    /// differences, explain, person); no payments, no settings
+    Finance,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

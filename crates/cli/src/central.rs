@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use facepay_core::api::{Charset, Desk, DeskError, SYNC_PATIENCE};
 
-use crate::admin::admin;
+use crate::admin::{admin, reviewer};
 use crate::args::CentralCommand;
 use crate::run::to_json;
 
@@ -79,12 +79,12 @@ pub fn run(
         CentralCommand::Summary { date, .. } => to_json(desk.central_summary(&date)?),
         CentralCommand::Status { .. } => to_json(desk.central_status()?),
         CentralCommand::Differences { date } => {
-            let admin = admin(desk, admin_id)?;
-            to_json(desk.open_differences(&admin, &date)?)
+            let reviewer = reviewer(desk, admin_id)?;
+            to_json(desk.open_differences(&reviewer, &date)?)
         }
         CentralCommand::Explain { difference, note } => {
-            let admin = admin(desk, admin_id)?;
-            desk.explain_difference(&admin, difference, &note)?;
+            let reviewer = reviewer(desk, admin_id)?;
+            desk.explain_difference(&reviewer, difference, &note)?;
             Ok(json!({"explained": difference}))
         }
         CentralCommand::Restore { counter } => {
@@ -92,7 +92,7 @@ pub fn run(
             to_json(desk.central_restore(&admin, &counter)?)
         }
         CentralCommand::Person { limit } => {
-            let admin = admin(desk, admin_id)?;
+            let reviewer = reviewer(desk, admin_id)?;
             if !(1..=facepay_core::api::MAX_SEARCH).contains(&limit) {
                 return Err(DeskError::Invalid {
                     field: "limit",
@@ -100,7 +100,7 @@ pub fn run(
                 });
             }
             let id_no = secret_line("证件号：", "idNo", false)?;
-            to_json(desk.central_person(&admin, &id_no, limit)?)
+            to_json(desk.central_person(&reviewer, &id_no, limit)?)
         }
     }
 }
@@ -113,7 +113,7 @@ pub fn reconcile(
     date: &str,
     charset: &str,
 ) -> Result<Value, DeskError> {
-    let admin = admin(desk, admin_id)?;
+    let reviewer = reviewer(desk, admin_id)?;
     let charset = Charset::from_label(charset).ok_or_else(|| DeskError::Invalid {
         field: "charset",
         message: "应为 utf-8、gbk 或 gb18030".into(),
@@ -135,5 +135,5 @@ pub fn reconcile(
             .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
             .map_err(unreadable)?;
     }
-    to_json(desk.reconcile(&admin, date, &bytes, charset)?)
+    to_json(desk.reconcile(&reviewer, date, &bytes, charset)?)
 }

@@ -89,7 +89,7 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
     let init = cli01.run(&["central", "init"]).await;
     assert!(init.ok, "{} {}", init.json, init.stderr);
     assert_eq!(init.json["identityKey"], "created");
-    assert_eq!(init.json["schemaVersion"], 4);
+    assert_eq!(init.json["schemaVersion"], 5);
     // A second init changes nothing and keeps the key.
     let again = cli01.run(&["central", "init"]).await;
     assert!(again.ok, "{}", again.json);
@@ -899,6 +899,34 @@ async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_i
     assert_eq!(still["note"], "HIS 测试数据，已作废");
     let open = cli.run(&["central", "differences", "--date", &today]).await;
     assert_eq!(open.json.as_array().unwrap().len(), 4, "{}", open.json);
+
+    // 财务/信息科 reads the differences (an operator of the hospital's
+    // directory, its new role on the server); a cashier does not, and the
+    // administrators' commands stay closed to 财务.
+    for (id, role) in [("0305", "finance"), ("0410", "cashier")] {
+        let added = cli.add_operator(id, "黄丽", role, "2468").await;
+        assert!(added.ok, "{} {}", added.json, added.stderr);
+    }
+    let as_ = |id: &str| {
+        cli.env("FACEPAY_ADMIN_ID", id)
+            .env("FACEPAY_ADMIN_PIN", "2468")
+    };
+    let read = as_("0305")
+        .run(&["central", "differences", "--date", &today])
+        .await;
+    assert_eq!(read.json, open.json);
+    for (id, args) in [
+        ("0410", &["central", "differences", "--date", &today][..]),
+        ("0305", &["operators", "list"][..]),
+        ("0305", &["central", "identity-key", "--show"][..]),
+    ] {
+        let refused = as_(id).run(args).await;
+        assert_eq!(
+            refused.json["code"], "forbidden",
+            "{id} {args:?}: {}",
+            refused.json
+        );
+    }
 
     // A note naming a patient's number keeps it masked; the terminal's own
     // words (which may name the patient) never reach the server.

@@ -353,9 +353,21 @@ impl Operator {
 
     /// The administrator's proof, or `forbidden` naming what is missing.
     pub fn admin(&self) -> Result<Admin, DeskError> {
-        match self.role {
-            Role::Admin => Ok(Admin(self.clone())),
-            Role::Cashier => Err(DeskError::Forbidden { needs: Role::Admin }),
+        if may(self.role, Role::Admin) {
+            Ok(Admin(self.clone()))
+        } else {
+            Err(DeskError::Forbidden { needs: Role::Admin })
+        }
+    }
+
+    /// The proof for the hospital's views and 对账 (财务/信息科 or 管理员).
+    pub fn reviewer(&self) -> Result<Reviewer, DeskError> {
+        if may(self.role, Role::Finance) {
+            Ok(Reviewer(self.clone()))
+        } else {
+            Err(DeskError::Forbidden {
+                needs: Role::Finance,
+            })
         }
     }
 
@@ -381,6 +393,30 @@ impl Admin {
     pub fn id(&self) -> &str {
         self.0.id.as_str()
     }
+}
+
+/// Proof that someone who may review the hospital (财务/信息科 or 管理员)
+/// authenticated: what the 全院 views and 对账 take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewer(Operator);
+
+impl Reviewer {
+    pub fn id(&self) -> &str {
+        self.0.id.as_str()
+    }
+}
+
+impl From<Admin> for Reviewer {
+    fn from(admin: Admin) -> Self {
+        Reviewer(admin.0)
+    }
+}
+
+/// Whether `role` may do the work of `needs`: an administrator everything,
+/// the others their own (财务/信息科 takes no payments; a cashier reviews
+/// no hospital).
+pub fn may(role: Role, needs: Role) -> bool {
+    role == Role::Admin || role == needs
 }
 
 /// The signed-in operator, as the panel shows it.
@@ -452,6 +488,15 @@ impl Seat {
     /// The signed-in operator allowed to do `role`'s work; counts as activity
     /// when `touch` (a click, not a poll).
     pub(crate) fn require(&self, role: Role, touch: bool) -> Result<Operator, DeskError> {
+        let operator = self.require_any(touch)?;
+        if !may(operator.role, role) {
+            return Err(DeskError::Forbidden { needs: role });
+        }
+        Ok(operator)
+    }
+
+    /// The signed-in operator, whatever the role (交班, their own PIN).
+    pub(crate) fn require_any(&self, touch: bool) -> Result<Operator, DeskError> {
         let mut state = self.lock_state();
         let Some(s) = state.as_mut() else {
             return Err(DeskError::NotSignedIn);
@@ -459,9 +504,6 @@ impl Seat {
         self.lapse(s);
         if s.locked {
             return Err(DeskError::SeatLocked);
-        }
-        if role == Role::Admin && s.operator.role != Role::Admin {
-            return Err(DeskError::Forbidden { needs: Role::Admin });
         }
         if touch {
             s.last_active = Instant::now();

@@ -16,7 +16,7 @@ use facepay_keystore::KeyFile;
 use nhsa_terminal::transport::Charset;
 use serde::Serialize;
 
-use crate::access::Admin;
+use crate::access::{Admin, Reviewer};
 use crate::config::CentralConfig;
 use crate::desk::Desk;
 use crate::error::DeskError;
@@ -468,11 +468,11 @@ impl Desk {
     /// which the server never sees: it is hashed here with the identity key.
     pub fn central_person(
         &self,
-        admin: &Admin,
+        reviewer: &Reviewer,
         id_no: &str,
         limit: i64,
     ) -> Result<Vec<CentralSettlement>, DeskError> {
-        off_runtime(|| self.central_person_here(admin.id(), id_no, limit))
+        off_runtime(|| self.central_person_here(reviewer.id(), id_no, limit))
     }
 
     /// 对账: the HIS's list of a day's settlements (CSV in `charset`) against
@@ -480,7 +480,7 @@ impl Desk {
     /// kept there until explained.
     pub fn reconcile(
         &self,
-        _admin: &Admin,
+        _reviewer: &Reviewer,
         date: &str,
         his: &[u8],
         charset: Charset,
@@ -501,7 +501,7 @@ impl Desk {
     /// The day's differences still waiting for an explanation.
     pub fn open_differences(
         &self,
-        _admin: &Admin,
+        _reviewer: &Reviewer,
         date: &str,
     ) -> Result<Vec<Difference>, DeskError> {
         off_runtime(|| {
@@ -514,8 +514,13 @@ impl Desk {
         })
     }
 
-    /// Explain difference `id` (audited on the server under this counter and `admin`).
-    pub fn explain_difference(&self, admin: &Admin, id: i64, note: &str) -> Result<(), DeskError> {
+    /// Explain difference `id` (audited on the server under this counter and `reviewer`).
+    pub fn explain_difference(
+        &self,
+        reviewer: &Reviewer,
+        id: i64,
+        note: &str,
+    ) -> Result<(), DeskError> {
         off_runtime(|| {
             let mut client = self.checked_client()?;
             Ok(facepay_central::reconcile::explain(
@@ -523,7 +528,7 @@ impl Desk {
                 id,
                 note,
                 self.config.counter_id.as_str(),
-                admin.id(),
+                reviewer.id(),
             )?)
         })
     }

@@ -284,6 +284,12 @@ impl DeskError {
             }
             DeskError::NotFound(_) => "请在“历史”中核对记录",
             DeskError::NotSignedIn | DeskError::SeatLocked => "请用本人的工号和 PIN 登录",
+            DeskError::Forbidden {
+                needs: facepay_journal::Role::Cashier,
+            } => "请收款员登录后操作（财务/信息科的账号不收费）",
+            DeskError::Forbidden {
+                needs: facepay_journal::Role::Finance,
+            } => "请财务/信息科或管理员登录后操作",
             DeskError::Forbidden { .. } => "请管理员登录后操作",
             DeskError::WrongPin { .. } => "请核对工号和 PIN；忘记 PIN 请找管理员重置",
             DeskError::PinLocked { .. } => "请稍后再试，或请管理员重置 PIN",

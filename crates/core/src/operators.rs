@@ -121,7 +121,7 @@ impl Desk {
     ) -> Result<OperatorInfo, DeskError> {
         let name = update.name.as_deref().map(operator_name).transpose()?;
         let hash = update.pin.as_ref().map(Pin::hash).transpose()?;
-        let demotes = update.role == Some(Role::Cashier) || update.active == Some(false);
+        let demotes = update.role.is_some_and(|r| r != Role::Admin) || update.active == Some(false);
         let central = self.directory_is_central();
         if central {
             // The server keeps the hospital's last administrator.
@@ -190,7 +190,7 @@ impl Desk {
         let Some(current) = operators::get(tx, id.as_str())? else {
             return Err(DeskError::NotFound(format!("没有工号 {id}")));
         };
-        let demotes = update.role == Some(Role::Cashier) || update.active == Some(false);
+        let demotes = update.role.is_some_and(|r| r != Role::Admin) || update.active == Some(false);
         if demotes
             && current.role == Role::Admin
             && current.active
@@ -202,7 +202,7 @@ impl Desk {
                 } else {
                     "role"
                 },
-                message: "这是唯一的管理员，不能停用或改为收款员".into(),
+                message: "这是唯一的管理员，不能停用或改为其他角色".into(),
             });
         }
         operators::update(

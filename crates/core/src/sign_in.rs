@@ -7,7 +7,9 @@ use facepay_journal::clock::stamp;
 use facepay_journal::operators::{self, NewOperator, OperatorChange, ShiftEnd};
 use facepay_journal::summary::{self, ShiftSummary};
 
-use crate::access::{Admin, Operator, PIN_ATTEMPTS, PIN_LOCKOUT, Pin, Role, SeatView, StaffId};
+use crate::access::{
+    Admin, Operator, PIN_ATTEMPTS, PIN_LOCKOUT, Pin, Reviewer, Role, SeatView, StaffId,
+};
 use crate::desk::Desk;
 use crate::directory::Vetted;
 use crate::error::DeskError;
@@ -42,6 +44,16 @@ impl Desk {
     /// an idle panel awake.
     pub fn check(&self, role: Role) -> Result<Operator, DeskError> {
         self.seat.require(role, false)
+    }
+
+    /// The signed-in operator, whatever the role: 交班, their own PIN.
+    pub fn require_signed_in(&self) -> Result<Operator, DeskError> {
+        self.seat.require_any(true)
+    }
+
+    /// The signed-in reviewer's proof (财务/信息科 or 管理员); `touch` as [`Desk::require`].
+    pub fn require_reviewer(&self, touch: bool) -> Result<Reviewer, DeskError> {
+        self.seat.require(Role::Finance, touch)?.reviewer()
     }
 
     /// The signed-in administrator's proof.
@@ -165,19 +177,32 @@ impl Desk {
     /// An administrator's credential (CLI): authenticated and an administrator.
     pub fn authenticate_admin(&self, id: &StaffId, pin: &Pin) -> Result<Admin, DeskError> {
         let operator = self.authenticate(id, pin)?;
-        operator.admin().inspect_err(|_| {
-            let _ = self.write(|tx, at, _| {
-                audit::append(
-                    tx,
-                    at,
-                    id.as_str(),
-                    AuditAction::Forbidden,
-                    None,
-                    Some("cli admin"),
-                )?;
-                Ok(())
-            });
-        })
+        operator
+            .admin()
+            .inspect_err(|_| self.audit_refused(id, "cli admin"))
+    }
+
+    /// The same for the hospital's views and 对账: 财务/信息科 or 管理员.
+    pub fn authenticate_reviewer(&self, id: &StaffId, pin: &Pin) -> Result<Reviewer, DeskError> {
+        let operator = self.authenticate(id, pin)?;
+        operator
+            .reviewer()
+            .inspect_err(|_| self.audit_refused(id, "cli reviewer"))
+    }
+
+    /// A right PIN for the wrong role, audited.
+    fn audit_refused(&self, id: &StaffId, what: &str) {
+        let _ = self.write(|tx, at, _| {
+            audit::append(
+                tx,
+                at,
+                id.as_str(),
+                AuditAction::Forbidden,
+                None,
+                Some(what),
+            )?;
+            Ok(())
+        });
     }
 
     /// 登录: sit at the panel and start a shift. Whoever sat before (a locked
@@ -337,7 +362,7 @@ impl Desk {
 
     /// 交班: end the shift, sign out, and return what the shift recorded.
     pub fn hand_over(&self) -> Result<ShiftSummary, DeskError> {
-        let operator = self.seat.require(Role::Cashier, true)?;
+        let operator = self.seat.require_any(true)?;
         let shift_id = self.seat.shift_id().ok_or(DeskError::NotSignedIn)?;
         if shift_id == NO_SHIFT {
             self.seat.leave();
@@ -374,7 +399,7 @@ impl Desk {
 
     /// The summary of the shift under way, for the 交班 confirmation.
     pub fn shift_so_far(&self) -> Result<ShiftSummary, DeskError> {
-        let operator = self.seat.require(Role::Cashier, true)?;
+        let operator = self.seat.require_any(true)?;
         let shift_id = self.seat.shift_id().ok_or(DeskError::NotSignedIn)?;
         self.read(|c| {
             let shift = operators::shift(c, shift_id)?
@@ -391,7 +416,7 @@ impl Desk {
 
     /// 修改 PIN: the signed-in operator changes their own.
     pub fn change_own_pin(&self, old: &Pin, new: &Pin) -> Result<(), DeskError> {
-        let operator = self.seat.require(Role::Cashier, true)?;
+        let operator = self.seat.require_any(true)?;
         self.authenticate(&operator.id, old)?;
         let hash = new.hash()?;
         let central = self.directory_is_central();

@@ -206,6 +206,9 @@ column_enums!(
         Cashier = "cashier" => "收款员",
         /// 管理员: everything, including settings, operators, the audit log and purges.
         Admin = "admin" => "管理员",
+        /// 财务/信息科: the hospital's views (全院), 对账 and its explanations; no
+        /// payments, no settings.
+        Finance = "finance" => "财务/信息科",
     }
 
     /// What the audit log records: every action staff, the HIS or the

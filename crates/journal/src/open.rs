@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/014_replication.sql"),
     include_str!("migrations/015_operator_directory.sql"),
     include_str!("migrations/016_restore.sql"),
+    include_str!("migrations/017_finance_role.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).
@@ -123,7 +124,17 @@ fn wal_mode(conn: &Connection) -> Result<String, JournalError> {
 /// old schema, and processes starting together on a new file (two windows,
 /// the CLI and the panel) migrate it once — the version is read under the
 /// write lock, not before it.
+///
+/// Foreign keys are off while migrating (a table with children can only be
+/// rebuilt so, SQLite's own procedure) and checked before the commit.
 fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let migrated = migrate_within(conn);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrated
+}
+
+fn migrate_within(conn: &mut Connection) -> Result<(), JournalError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let done = usize::try_from(found).unwrap_or(0);
@@ -132,6 +143,15 @@ fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
             .map_err(|e| JournalError::Migration(format!("第 {} 步：{e}", i + 1)))?;
     }
     if done < MIGRATIONS.len() {
+        let broken: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
+        if broken > 0 {
+            return Err(JournalError::Migration(format!(
+                "迁移后有 {broken} 条记录的引用对不上，已撤销"
+            )));
+        }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tracing::info!(from = found, to = SCHEMA_VERSION, "journal migrated");
     }

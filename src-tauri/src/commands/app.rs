@@ -144,7 +144,8 @@ pub enum RecordsTab {
     Audit,
     /// 操作员 (F11)
     Operators,
-    /// 全院: every counter and the hospital's 日结, with a central server (管理员).
+    /// 全院: every counter and the hospital's 日结, with a central server
+    /// (财务/信息科, 管理员).
     Hospital,
 }
 
@@ -161,11 +162,12 @@ pub async fn open_records<R: Runtime>(
     state: State<'_, AppState>,
     tab: RecordsTab,
 ) -> Result<(), IpcError> {
-    // 设置 is the setup screen's way out too; everything else needs a signed-in operator.
-    if tab == RecordsTab::Settings {
-        state.settings_access()?;
-    } else {
-        state.cashier()?;
+    // 设置 is the setup screen's way out too; 全院 is 财务/信息科's (and an
+    // administrator's); the rest is the counter's own, for those who take payments.
+    match tab {
+        RecordsTab::Settings => drop(state.settings_access()?),
+        RecordsTab::Hospital => drop(state.reviewer()?),
+        _ => drop(state.cashier()?),
     }
     let tab = tab.as_str();
     if let Some(w) = app.get_webview_window("records") {

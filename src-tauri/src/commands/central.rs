@@ -1,5 +1,6 @@
-//! 全院: the hospital's central server as the records window shows it to an
-//! administrator — every counter's standing and the hospital's 日结.
+//! 全院: the hospital's central server as the records window shows it to
+//! 财务/信息科 and administrators — every counter's standing and the
+//! hospital's 日结.
 
 use facepay_core::api::{CentralStatus, HospitalDay};
 use tauri::State;
@@ -8,7 +9,7 @@ use crate::{AppState, IpcError};
 
 #[tauri::command]
 pub async fn central_status(state: State<'_, AppState>) -> Result<CentralStatus, IpcError> {
-    state.admin()?;
+    state.reviewer()?;
     let desk = state.desk();
     super::blocking(move || desk.central_status()).await
 }
@@ -19,7 +20,7 @@ pub async fn central_summary(
     state: State<'_, AppState>,
     date: String,
 ) -> Result<HospitalDay, IpcError> {
-    state.admin()?;
+    state.reviewer()?;
     let desk = state.desk();
     super::blocking(move || desk.central_summary(&date)).await
 }

@@ -12,10 +12,12 @@ use crate::{AppState, IpcError};
 #[serde(rename_all = "camelCase")]
 pub enum Access {
     Public,
+    Signed,
     Cashier,
     Polled,
     Admin,
     AdminPolled,
+    Finance,
     Setup,
     Records,
 }
@@ -24,12 +26,14 @@ pub enum Access {
 /// `forbidden`), before any of its work.
 pub fn admit(state: &AppState, access: Access) -> Result<(), IpcError> {
     match access {
-        // Records: the command decides by its tab (设置 as Setup, the rest as Cashier).
+        // Records: the command decides by its tab (设置 as Setup, 全院 as Finance, the rest as Cashier).
         Access::Public | Access::Records => Ok(()),
+        Access::Signed => state.signed_in().map(drop),
         Access::Cashier => state.cashier().map(drop),
         Access::Polled => state.polled().map(drop),
         Access::Admin => state.admin().map(drop),
         Access::AdminPolled => state.polled_admin().map(drop),
+        Access::Finance => state.reviewer().map(drop),
         Access::Setup => state.settings_access().map(drop),
     }
 }

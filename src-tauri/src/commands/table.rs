@@ -7,14 +7,16 @@
 //
 // Who may call:
 //   Public   anyone (the seat, signing in, the window itself)
-//   Cashier  a signed-in operator of either role (an administrator too)
+//   Signed   a signed-in operator of any role (交班, their own PIN)
+//   Cashier  a signed-in operator who takes payments: 收款员 or 管理员
 //   Polled   the same, without counting as activity (what the panel polls)
 //   Admin    a signed-in administrator
 //   AdminPolled  the same, without counting as activity
+//   Finance  a signed-in 财务/信息科 or 管理员: the hospital's views (全院)
 //   Setup    an administrator, or anyone while the configuration cannot be
 //            used (the setup screen of a counter being installed)
-//   Records  decided by the command from its tab: 设置 as Setup, the rest
-//            as Cashier
+//   Records  decided by the command from its tab: 设置 as Setup, 全院 as
+//            Finance, the rest as Cashier
 commands! {
     app::app_info => Public,
     app::status => Public,
@@ -50,11 +52,11 @@ commands! {
     access::create_first_admin => Public,
     access::lock => Public,
     access::unlock => Public,
-    access::shift_summary => Cashier,
-    access::hand_over => Cashier,
-    access::change_pin => Cashier,
-    central::central_status => Admin,
-    central::central_summary => Admin,
+    access::shift_summary => Signed,
+    access::hand_over => Signed,
+    access::change_pin => Signed,
+    central::central_status => Finance,
+    central::central_summary => Finance,
     access::list_operators => Admin,
     access::add_operator => Admin,
     access::update_operator => Admin,

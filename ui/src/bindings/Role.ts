@@ -3,4 +3,4 @@
 /**
  * What a signed-in operator may do.
  */
-export type Role = "cashier" | "admin";
+export type Role = "cashier" | "admin" | "finance";

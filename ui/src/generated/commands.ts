@@ -89,7 +89,7 @@ export interface Commands {
 }
 
 /** Who may call a command (src-tauri/src/commands/table.rs). */
-export type Access = "admin" | "adminPolled" | "cashier" | "polled" | "public" | "records" | "setup";
+export type Access = "admin" | "adminPolled" | "cashier" | "finance" | "polled" | "public" | "records" | "setup" | "signed";
 
 /** Each command's access, as the shell's guard admits it. */
 export const ACCESS: Record<keyof Commands, Access> = {
@@ -98,9 +98,9 @@ export const ACCESS: Record<keyof Commands, Access> = {
   audit_log: "admin",
   bridge_info: "adminPolled",
   cancel_face_auth: "cashier",
-  central_status: "admin",
-  central_summary: "admin",
-  change_pin: "cashier",
+  central_status: "finance",
+  central_summary: "finance",
+  change_pin: "signed",
   close_day: "cashier",
   copy_bridge_token: "admin",
   create_first_admin: "public",
@@ -108,7 +108,7 @@ export const ACCESS: Record<keyof Commands, Access> = {
   face_auth: "cashier",
   fetch_identity: "cashier",
   get_settings: "setup",
-  hand_over: "cashier",
+  hand_over: "signed",
   his_activity: "polled",
   history: "cashier",
   list_operators: "admin",
@@ -128,7 +128,7 @@ export const ACCESS: Record<keyof Commands, Access> = {
   save_settings: "setup",
   seat: "public",
   set_always_on_top: "public",
-  shift_summary: "cashier",
+  shift_summary: "signed",
   sign_in: "public",
   status: "public",
   summary: "cashier",

@@ -91,6 +91,7 @@ export const SOURCE: Record<Source, string> = {
 export const ROLE: Record<Role, string> = {
   "cashier": "收款员",
   "admin": "管理员",
+  "finance": "财务/信息科",
 };
 
 export const AUDIT_ACTION: Record<AuditAction, string> = {

@@ -33,6 +33,9 @@ export function Panel() {
   const op = seat?.operator ?? null;
   const ready = !setup && op !== null && !seat?.locked;
   const admin = ready && op?.role === "admin";
+  // 财务/信息科 takes no payments here: the panel only leads to 全院.
+  const finance = ready && op?.role === "finance";
+  const counter = ready && !finance;
   // The status bar's answer may be older than what the gate just did
   // (解锁): it only says "look again", the seat's own answer decides.
   const fromStatus = (s: SeatView) => {
@@ -55,10 +58,11 @@ export function Panel() {
     seatChanged();
   };
   const idle = ready && dialog === null;
+  const idleCounter = counter && dialog === null;
   useKeys({
-    F6: idle ? timed("F6", () => open("history")) : undefined,
-    F7: idle ? timed("F7", () => open("day")) : undefined,
-    F8: idle ? () => open("pending") : undefined,
+    F6: idleCounter ? timed("F6", () => open("history")) : undefined,
+    F7: idleCounter ? timed("F7", () => open("day")) : undefined,
+    F8: idleCounter ? () => open("pending") : undefined,
     F9: setup || (idle && admin) ? () => open("settings") : undefined,
     F12: idle ? () => void lock() : undefined,
   });
@@ -105,16 +109,19 @@ export function Panel() {
         <main class="panel-main">
           {info && (
             <Gate seat={seat} onChange={seatChanged}>
-              {(locked) => <Checkout info={info} paused={locked || dialog !== null} />}
+              {(locked) =>
+                finance ? <FinanceHome onOpen={() => open("hospital")} /> : <Checkout info={info} paused={locked || dialog !== null} />
+              }
             </Gate>
           )}
         </main>
       )}
       {(setup || ready) && (
         <nav class="panel-nav">
-          {ready && <button type="button" id="open-history" onClick={() => open("history")}>历史 <kbd>F6</kbd></button>}
-          {ready && <button type="button" id="open-day" onClick={() => open("day")}>日结 <kbd>F7</kbd></button>}
-          {ready && <button type="button" id="open-pending" onClick={() => open("pending")}>待确认 <kbd>F8</kbd></button>}
+          {counter && <button type="button" id="open-history" onClick={() => open("history")}>历史 <kbd>F6</kbd></button>}
+          {counter && <button type="button" id="open-day" onClick={() => open("day")}>日结 <kbd>F7</kbd></button>}
+          {counter && <button type="button" id="open-pending" onClick={() => open("pending")}>待确认 <kbd>F8</kbd></button>}
+          {finance && <button type="button" id="open-hospital" onClick={() => open("hospital")}>全院</button>}
           {(setup || admin) && <button type="button" id="open-settings" onClick={() => open("settings")}>设置 <kbd>F9</kbd></button>}
         </nav>
       )}
@@ -131,6 +138,19 @@ export function Panel() {
       {dialog === "change-pin" && <ChangePinDialog onClose={() => setDialog(null)} />}
       {dialog === "about" && info && <AboutDialog info={info} onClose={() => setDialog(null)} />}
     </div>
+  );
+}
+
+/** What 财务/信息科 sees at a counter: no payments, the way to 全院. */
+function FinanceHome({ onOpen }: { onOpen: () => void }) {
+  return (
+    <section class="card" id="finance-home">
+      <div class="msg">财务/信息科账号不在收银台收费</div>
+      <div class="advice">全院的收银台、日结和对账差异在记录窗口的“全院”页。收费请收款员登录（交班后换人）。</div>
+      <button type="button" class="primary big" id="open-hospital-home" onClick={onOpen}>
+        打开全院
+      </button>
+    </section>
   );
 }
 

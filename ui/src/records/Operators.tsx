@@ -21,6 +21,9 @@ function stateOf(o: OperatorInfo): string {
 }
 
 type Kind = "pin" | "active" | "role";
+
+/** A role the select offers (its options are ROLES'); anything else reads as 收款员, the least. */
+const roleOf = (v: string): Role => ROLES.find(([r]) => r === v)?.[0] ?? "cashier";
 type Pending = { id: string; kind: Kind };
 
 type ActionProps = {
@@ -36,15 +39,16 @@ function RowAction({ o, kind, self, onDone, onCancel }: ActionProps) {
   const [pin, setPin] = useState("");
   const [error, setError] = useState<IpcError | null>(null);
   const [busy, setBusy] = useState(false);
-  const become: Role = o.role === "admin" ? "cashier" : "admin";
+  const others = ROLES.filter(([r]) => r !== o.role);
+  const [become, setBecome] = useState<Role>(others[0][0]);
   const question =
     kind === "pin"
       ? `为 ${o.name}（${o.id}）设置新 PIN（同时解除锁定）：`
       : kind === "active"
         ? `${o.active ? "停用" : "启用"} ${o.name}（${o.id}）？${o.active ? "停用后不能登录。" : ""}`
-        : `把 ${o.name}（${o.id}）设为${roleLabel(become)}？`;
+        : `把 ${o.name}（${o.id}）改为：`;
   // Taking one's own powers away signs oneself out (the backend frees the seat).
-  const leaves = self && ((kind === "active" && o.active) || (kind === "role" && become === "cashier"));
+  const leaves = self && ((kind === "active" && o.active) || (kind === "role" && become !== "admin"));
   const confirm = async (e: Event) => {
     e.preventDefault();
     if (busy) return;
@@ -71,6 +75,11 @@ function RowAction({ o, kind, self, onDone, onCancel }: ActionProps) {
     <form class="confirm row-confirm" id="operator-action" role="alertdialog" onSubmit={confirm}>
       <div class="warn-strong">{question}</div>
       {leaves && <div class="warn">这是您自己的帐号：确认后您将退出登录。</div>}
+      {kind === "role" && (
+        <select name="becomeRole" value={become} onChange={(e) => setBecome(roleOf(e.currentTarget.value))}>
+          {others.map(([r, l]) => <option value={r}>{l}</option>)}
+        </select>
+      )}
       {kind === "pin" && (
         <div class="inline-pin">
           <PinField name="resetPin" label="新 PIN（4–12 位数字）" value={pin} onInput={setPin} bad={error?.field === "resetPin"} autoComplete="new-password" />
@@ -135,7 +144,7 @@ function AddOperator({ onAdded }: { onAdded: (o: OperatorInfo) => void }) {
         </label>
         <label class={bad("newRole")}>
           <span>角色</span>
-          <select name="newRole" value={role} onChange={(e) => setRole(e.currentTarget.value === "admin" ? "admin" : "cashier")}>
+          <select name="newRole" value={role} onChange={(e) => setRole(roleOf(e.currentTarget.value))}>
             {ROLES.map(([r, l]) => <option value={r}>{l}</option>)}
           </select>
         </label>
@@ -239,7 +248,7 @@ export function Operators({ self }: { self: string }) {
                 <td class="row-actions">
                   <button type="button" class="link" name="reset-pin" onClick={ask(o.id, "pin")}>重置 PIN</button>
                   <button type="button" class="link" name="toggle-active" onClick={ask(o.id, "active")}>{o.active ? "停用" : "启用"}</button>
-                  <button type="button" class="link" name="toggle-role" onClick={ask(o.id, "role")}>{o.role === "admin" ? "设为收款员" : "设为管理员"}</button>
+                  <button type="button" class="link" name="change-role" onClick={ask(o.id, "role")}>改角色</button>
                 </td>
               </tr>
               {open && (

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { backend } from "../backend";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { RecordsTab } from "../bindings/RecordsTab";
+import type { Role } from "../bindings/Role";
 import { useKeys } from "../keys";
 import { roleLabel } from "../labels";
 import { useSeat } from "../seat";
@@ -18,15 +19,17 @@ import "./Records.css";
 /** How often the setup screen asks whether 设置 has fixed the configuration. */
 const SETUP_MS = 2000;
 
-/** [tab, label, key (none: ""), 管理员 only]. */
-const TABS: [RecordsTab, string, string, boolean][] = [
-  ["history", "历史", "F6", false],
-  ["day", "日结", "F7", false],
-  ["pending", "待确认", "F8", false],
-  ["settings", "设置", "F9", true],
-  ["audit", "审计", "F10", true],
-  ["operators", "操作员", "F11", true],
-  ["hospital", "全院", "", true],
+/** The counter's own records: those who take payments. */
+const COUNTER: Role[] = ["cashier", "admin"];
+/** [tab, label, key (none: ""), who sees it] — as the shell's commands allow (src-tauri commands/table.rs). */
+const TABS: [RecordsTab, string, string, Role[]][] = [
+  ["history", "历史", "F6", COUNTER],
+  ["day", "日结", "F7", COUNTER],
+  ["pending", "待确认", "F8", COUNTER],
+  ["settings", "设置", "F9", ["admin"]],
+  ["audit", "审计", "F10", ["admin"]],
+  ["operators", "操作员", "F11", ["admin"]],
+  ["hospital", "全院", "", ["admin", "finance"]],
 ];
 
 /**
@@ -45,10 +48,9 @@ export function Records({ tab }: { tab: string }) {
   const setup = info?.startupError != null;
   const op = seat?.operator ?? null;
   const open = !setup && op !== null && !seat?.locked;
-  const admin = open && op?.role === "admin";
-  const tabs = setup ? TABS.filter(([t]) => t === "settings") : open ? TABS.filter(([, , , onlyAdmin]) => admin || !onlyAdmin) : [];
+  const tabs = setup ? TABS.filter(([t]) => t === "settings") : open && op ? TABS.filter(([, , , who]) => who.includes(op.role)) : [];
   const allowed = tabs.some(([t]) => t === tab);
-  // A tab this operator may not see (a cashier sat down after an administrator): back to 历史.
+  // A tab this operator may not see (a cashier sat down after an administrator): back to their first.
   useEffect(() => {
     if (open && !allowed && tabs.length > 0) location.replace(`#/records/${tabs[0][0]}`);
   }, [open, allowed, tabs.length]);

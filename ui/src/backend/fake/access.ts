@@ -14,8 +14,8 @@ export function commandOf(method: keyof Backend): keyof Commands {
 /** Throws what the shell answers a caller who may not make this call. */
 export function admit(name: keyof Backend, args: unknown[]) {
   let access: Access = ACCESS[commandOf(name)];
-  // 设置 is the setup screen's way out; an unmasked export is an administrator's.
-  if (access === "records") access = args[0] === "settings" ? "setup" : "cashier";
+  // 设置 is the setup screen's way out, 全院 财务/信息科's; an unmasked export is an administrator's.
+  if (access === "records") access = args[0] === "settings" ? "setup" : args[0] === "hospital" ? "finance" : "cashier";
   if (name === "export" && (args[0] as ExportRequest).unmasked) access = "admin";
   switch (access) {
     case "public":
@@ -25,7 +25,11 @@ export function admit(name: keyof Backend, args: unknown[]) {
       return;
     case "cashier":
     case "admin":
+    case "finance":
       requireSeat(access);
+      return;
+    case "signed":
+      requireSeat(null);
       return;
     case "polled":
       requireSeat("cashier", false);

@@ -47,7 +47,7 @@ export const operatorCommands: Pick<Backend, "listOperators" | "addOperator" | "
     const demotes = u.role === "cashier" || u.active === false;
     const otherAdmins = [...fake.operators.values()].filter((x) => x.id !== id && x.role === "admin" && x.active).length;
     if (demotes && o.role === "admin" && o.active && otherAdmins === 0) {
-      throw invalid(u.active === false ? "active" : "role", "这是唯一的管理员，不能停用或改为收款员");
+      throw invalid(u.active === false ? "active" : "role", "这是唯一的管理员，不能停用或改为其他角色");
     }
     if (u.name !== undefined) o.name = nameOf(u.name);
     if (u.pin !== undefined) {

@@ -7,7 +7,7 @@ import type { Role } from "../../bindings/Role";
 import type { SeatView } from "../../bindings/SeatView";
 import type { ShiftSummary } from "../../bindings/ShiftSummary";
 import type { Backend } from "../index";
-import { adminOnly, fail, invalid, notSignedIn, seatLocked } from "./errors";
+import { adminOnly, fail, forbidden, invalid, notSignedIn, seatLocked } from "./errors";
 import { insert, pinOf, staffId, viewOf } from "./operators";
 import { fake, log, stampAt, stampNow, wait } from "./store";
 import { summarize } from "./summaries";
@@ -27,13 +27,15 @@ function lapse() {
   const s = fake.sitting;
   if (s && !s.locked && Date.now() - s.lastActive >= IDLE_LOCK_MINUTES * 60_000) s.locked = true;
 }
-/** The seated operator allowed `role`'s work; `touch`: counts as activity (a click, not a poll). */
-export function requireSeat(role: Role, touch = true): OperatorView {
+/** Whether `role` may do the work of `needs`: an administrator everything, the others their own (as the desk's `may`). */
+const may = (role: Role, needs: Role) => role === "admin" || role === needs;
+/** The seated operator allowed `role`'s work (`null`: any role); `touch`: counts as activity (a click, not a poll). */
+export function requireSeat(role: Role | null, touch = true): OperatorView {
   lapse();
   const s = fake.sitting;
   if (!s) throw notSignedIn();
   if (s.locked) throw seatLocked();
-  if (role === "admin" && s.operator.role !== "admin") throw adminOnly();
+  if (role !== null && !may(s.operator.role, role)) throw forbidden(role);
   if (touch) s.lastActive = Date.now();
   return s.operator;
 }
