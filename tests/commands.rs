@@ -546,7 +546,15 @@ const ADMIN: &[&str] = &[
     "purge",
 ];
 /// 财务/信息科 (or 管理员): the hospital's views.
-const FINANCE: &[&str] = &["central_status", "central_summary"];
+const FINANCE: &[&str] = &[
+    "central_status",
+    "central_summary",
+    "central_differences",
+    "central_explain",
+    "central_person",
+    "central_report",
+    "central_export",
+];
 /// A signed-in operator of any role.
 const SIGNED: &[&str] = &["shift_summary", "hand_over", "change_pin"];
 /// A signed-in operator who takes payments (收款员, 管理员).
@@ -584,7 +592,14 @@ fn sample_args(cmd: &str, form: &Value) -> Value {
         "history" => json!({"filter": {}}),
         "refund_draft" | "resend" | "release_settlement" => json!({"settlementId": 1}),
         "refund" => json!({"request": {"settlementId": 1}}),
-        "summary" | "close_day" | "central_summary" => json!({"date": "2026-11-28"}),
+        "summary" | "close_day" | "central_summary" | "central_differences" => {
+            json!({"date": "2026-11-28"})
+        }
+        "central_explain" => json!({"differenceId": 1, "note": "HIS 测试数据"}),
+        "central_person" => json!({"idNo": "44170219980101123X"}),
+        "central_report" | "central_export" => {
+            json!({"from": "2026-11-01", "to": "2026-11-28", "by": "operator"})
+        }
         "export" => json!({ "request": export }),
         "resolve" => json!({"callId": 1, "resolution": "confirmed_ok", "reason": "终端已显示"}),
         "save_settings" | "test_connection" => json!({ "form": form }),

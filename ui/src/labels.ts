@@ -6,6 +6,7 @@ import type { AuditAction } from "./bindings/AuditAction";
 import type { BizType } from "./bindings/BizType";
 import type { CallStatus } from "./bindings/CallStatus";
 import type { DeliveryStatus } from "./bindings/DeliveryStatus";
+import type { DifferenceKind } from "./bindings/DifferenceKind";
 import type { Resolution } from "./bindings/Resolution";
 import type { Role } from "./bindings/Role";
 import type { SettleState } from "./bindings/SettleState";
@@ -25,6 +26,7 @@ export const TRANSPORTS = pairs(T.TRANSPORT_KIND);
 export const HIS_NOTIFIES = pairs(T.HIS_NOTIFY);
 export const CHARSETS = pairs(T.CHARSET);
 export const ROLES = pairs(T.ROLE);
+export const GROUP_BYS = pairs(T.GROUP_BY);
 export const AUDIT_ACTIONS = pairs(T.AUDIT_ACTION);
 
 /** The 参保地 codes of this hospital's city (the panel's own short list). */
@@ -39,6 +41,9 @@ export const visitStateLabel = (c: VisitState) => T.VISIT_STATE[c];
 export const transLabel = (c: TransType) => T.TRANS_TYPE[c];
 export const callStatusLabel = (c: CallStatus) => T.CALL_STATUS[c];
 export const resolutionLabel = (c: Resolution) => T.RESOLUTION[c];
+export const differenceLabel = (c: DifferenceKind) => T.DIFFERENCE_KIND[c];
+/** A state the server keeps as text: its label when it is one of the code table's. */
+export const stateText = (c: string) => (c in T.SETTLE_STATE ? T.SETTLE_STATE[c as SettleState] : c);
 /** 医保 or 自费: whether the settlement went through 医保 at all. */
 export const payKindLabel = (selfPay: boolean) => (selfPay ? "自费" : "医保");
 export const roleLabel = (c: Role) => T.ROLE[c];

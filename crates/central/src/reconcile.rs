@@ -262,6 +262,7 @@ struct Ours {
 
 /// What kind of difference.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DifferenceKind {
@@ -279,7 +280,28 @@ pub enum DifferenceKind {
 }
 
 impl DifferenceKind {
-    fn as_str(self) -> &'static str {
+    pub const ALL: &[Self] = &[
+        Self::HisOnly,
+        Self::NotDelivered,
+        Self::TerminalOnly,
+        Self::AmountDiffers,
+        Self::StateDiffers,
+        Self::UnsettledScan,
+    ];
+
+    /// As 财务 reads it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::HisOnly => "HIS 已结算、收银台没有",
+            Self::NotDelivered => "未送达终端屏幕",
+            Self::TerminalOnly => "终端显示过、HIS 没有",
+            Self::AmountDiffers => "金额不符",
+            Self::StateDiffers => "状态不符",
+            Self::UnsettledScan => "刷脸后未结算",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::HisOnly => "his_only",
             Self::NotDelivered => "not_delivered",
@@ -291,24 +313,17 @@ impl DifferenceKind {
     }
 
     fn parse(text: &str) -> Option<Self> {
-        [
-            Self::HisOnly,
-            Self::NotDelivered,
-            Self::TerminalOnly,
-            Self::AmountDiffers,
-            Self::StateDiffers,
-            Self::UnsettledScan,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
+        Self::ALL.iter().copied().find(|k| k.as_str() == text)
     }
 }
 
 /// One difference, as kept on the server.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     pub kind: DifferenceKind,
     /// The setl_id, or the outBizNo where there is none.

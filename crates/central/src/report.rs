@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use nhsa_protocol::Amount;
 
+use facepay_journal::export::inert;
+
 use crate::CentralError;
 
 /// Money as the wire writes it, negative when refunds exceed takings.
@@ -80,8 +82,120 @@ pub struct HospitalDay {
 }
 
 pub fn summary(client: &mut Client, date: NaiveDate) -> Result<HospitalDay, CentralError> {
+    let report = report(client, date, date, GroupBy::Counter)?;
+    Ok(HospitalDay {
+        date: report.from,
+        total_fee: report.total_fee,
+        insured: report.insured,
+        self_pay: report.self_pay,
+        counters: report
+            .rows
+            .into_iter()
+            .map(|r| CounterDay {
+                counter_id: r.key,
+                total_fee: r.total_fee,
+                insured: r.insured,
+                self_pay: r.self_pay,
+            })
+            .collect(),
+    })
+}
+
+/// How the hospital's 日结 is broken down.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Counter,
+    Operator,
+    Office,
+    Day,
+}
+
+impl GroupBy {
+    pub const ALL: &[Self] = &[Self::Counter, Self::Operator, Self::Office, Self::Day];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Counter => "收银台",
+            Self::Operator => "收款员",
+            Self::Office => "科室",
+            Self::Day => "日期",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Counter => "counter",
+            Self::Operator => "operator",
+            Self::Office => "office",
+            Self::Day => "day",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|g| g.as_str() == text)
+    }
+
+    /// The group's key and the name shown beside it, as SQL over `settlements`
+    /// (ours, never input).
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Counter => ("counter_id", "NULL::text"),
+            Self::Operator => ("operator_id", "max(operator_name)"),
+            Self::Office => ("coalesce(office_id, '')", "max(office_name)"),
+            Self::Day => ("to_char(business_day, 'YYYY-MM-DD')", "NULL::text"),
+        }
+    }
+}
+
+/// The longest span one report covers.
+pub const MAX_REPORT_DAYS: i64 = 366;
+
+/// One line of the hospital's report.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportRow {
+    /// The counter, 工号, office id ("" for none) or day.
+    pub key: String,
+    /// The operator's or office's name, where there is one.
+    pub name: Option<String>,
+    pub total_fee: String,
+    pub insured: Net,
+    pub self_pay: Net,
+}
+
+/// The hospital's 日结 over days, by one breakdown, 医保 and 自费 apart.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HospitalReport {
+    pub from: String,
+    pub to: String,
+    pub by: GroupBy,
+    pub total_fee: String,
+    pub insured: Net,
+    pub self_pay: Net,
+    pub rows: Vec<ReportRow>,
+}
+
+pub fn report(
+    client: &mut Client,
+    from: NaiveDate,
+    to: NaiveDate,
+    by: GroupBy,
+) -> Result<HospitalReport, CentralError> {
+    if to < from || (to - from).num_days() >= MAX_REPORT_DAYS {
+        return Err(CentralError::Invalid {
+            field: "to",
+            message: format!("结束日期应不早于开始日期，且一次最多 {MAX_REPORT_DAYS} 天"),
+        });
+    }
+    let (key, name) = by.columns();
     let rows = client.query(
-        "SELECT counter_id, self_pay,
+        &format!(
+            "SELECT {key}, {name}, self_pay,
                 count(*) FILTER (WHERE state = 'SUCCESS'),
                 count(*) FILTER (WHERE state = 'REFUND_SUCCESS'),
                 sum(CASE state WHEN 'SUCCESS' THEN total_fee_fen
@@ -93,55 +207,119 @@ pub fn summary(client: &mut Client, date: NaiveDate) -> Result<HospitalDay, Cent
                 -- A 自费 settlement's 自费 is its 总费用 (as the counter's 日结 counts it).
                 sum(CASE state WHEN 'SUCCESS' THEN own
                                WHEN 'REFUND_SUCCESS' THEN -own ELSE 0 END)::bigint
-         FROM (SELECT *, CASE WHEN self_pay THEN total_fee_fen ELSE coalesce(own_fen, 0) END AS own
-               FROM settlements WHERE business_day = $1) AS s
-         GROUP BY counter_id, self_pay ORDER BY counter_id, self_pay",
-        &[&date],
+             FROM (SELECT *, CASE WHEN self_pay THEN total_fee_fen ELSE coalesce(own_fen, 0) END AS own
+                   FROM settlements WHERE business_day BETWEEN $1 AND $2) AS s
+             GROUP BY 1, self_pay ORDER BY 1, self_pay"
+        ),
+        &[&from, &to],
     )?;
-    let mut counters: Vec<CounterDay> = Vec::new();
+    let mut lines: Vec<ReportRow> = Vec::new();
     for row in rows {
-        let counter_id: String = row.get(0);
-        let self_pay: bool = row.get(1);
+        let key: String = row.get(0);
+        let name: Option<String> = row.get(1);
+        let self_pay: bool = row.get(2);
         let mut net = Net {
-            count: row.get(2),
-            refund_count: row.get(3),
-            fen: [row.get(4), row.get(5), row.get(6), row.get(7)],
+            count: row.get(3),
+            refund_count: row.get(4),
+            fen: [row.get(5), row.get(6), row.get(7), row.get(8)],
             ..Net::default()
         };
         net.format();
-        if counters.last().is_none_or(|c| c.counter_id != counter_id) {
-            counters.push(CounterDay {
-                counter_id: counter_id.clone(),
-                ..CounterDay::default()
+        if lines.last().is_none_or(|l| l.key != key) {
+            lines.push(ReportRow {
+                key: key.clone(),
+                ..ReportRow::default()
             });
         }
-        let Some(day) = counters.last_mut() else {
+        let Some(line) = lines.last_mut() else {
             continue;
         };
+        line.name = line.name.take().or(name);
         if self_pay {
-            day.self_pay.add(&net);
+            line.self_pay.add(&net);
         } else {
-            day.insured.add(&net);
+            line.insured.add(&net);
         }
     }
     let mut insured = Net::default();
     let mut self_pay = Net::default();
     insured.format();
     self_pay.format();
-    for c in &mut counters {
-        c.insured.format();
-        c.self_pay.format();
-        c.total_fee = yuan(c.insured.total_fen() + c.self_pay.total_fen());
-        insured.add(&c.insured);
-        self_pay.add(&c.self_pay);
+    for l in &mut lines {
+        l.insured.format();
+        l.self_pay.format();
+        l.total_fee = yuan(l.insured.total_fen() + l.self_pay.total_fen());
+        insured.add(&l.insured);
+        self_pay.add(&l.self_pay);
     }
-    Ok(HospitalDay {
-        date: date.format("%Y-%m-%d").to_string(),
+    Ok(HospitalReport {
+        from: from.format("%Y-%m-%d").to_string(),
+        to: to.format("%Y-%m-%d").to_string(),
+        by,
         total_fee: yuan(insured.total_fen() + self_pay.total_fen()),
         insured,
         self_pay,
-        counters,
+        rows: lines,
     })
+}
+
+/// The report as a spreadsheet reads it (UTF-8 with its mark, for Excel):
+/// one line per group and the hospital's total, every amount net of refunds.
+/// Names are the counters' text: one that starts like a formula stays text.
+pub fn report_csv(report: &HospitalReport) -> Result<Vec<u8>, CentralError> {
+    let failed = |e: csv::Error| CentralError::Server(format!("无法生成 CSV：{e}"));
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(b"\xEF\xBB\xBF".to_vec());
+    out.write_record([
+        report.by.label(),
+        "名称",
+        "医保笔数",
+        "医保退费笔数",
+        "医保金额",
+        "统筹基金",
+        "个人账户",
+        "个人自付",
+        "自费笔数",
+        "自费退费笔数",
+        "自费金额",
+        "合计",
+    ])
+    .map_err(failed)?;
+    let totals = format!("{} 至 {}", report.from, report.to);
+    let lines = report
+        .rows
+        .iter()
+        .map(|r| {
+            let name = r.name.as_deref().unwrap_or("");
+            (r.key.as_str(), name, &r.insured, &r.self_pay, &r.total_fee)
+        })
+        .chain([(
+            "全院",
+            totals.as_str(),
+            &report.insured,
+            &report.self_pay,
+            &report.total_fee,
+        )]);
+    for (key, name, i, s, total) in lines {
+        out.write_record([
+            &*inert(key),
+            &*inert(name),
+            &i.count.to_string(),
+            &i.refund_count.to_string(),
+            &i.total_fee,
+            &i.hif_amt,
+            &i.acct_amt,
+            &i.own_amt,
+            &s.count.to_string(),
+            &s.refund_count.to_string(),
+            &s.total_fee,
+            total,
+        ])
+        .map_err(failed)?;
+    }
+    out.into_inner()
+        .map_err(|e| CentralError::Server(format!("无法生成 CSV：{e}")))
 }
 
 /// A heartbeat older than this marks its counter stale.
@@ -205,10 +383,12 @@ pub fn counters(client: &mut Client) -> Result<Vec<CounterStatus>, CentralError>
 }
 
 /// One settlement as the hospital's search shows it: masked, with its counter.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CentralSettlement {
     pub counter_id: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub local_id: i64,
     pub business_day: String,
     pub setl_time: String,

@@ -253,6 +253,19 @@ pub enum CentralCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The hospital's 日结 from --from to --to (at most 366 days), by counter,
+    /// 收款员 (operator), office or day, 医保 and 自费 apart, refunds netted.
+    /// JSON, or with --csv the spreadsheet (UTF-8 with BOM) on standard output.
+    Report {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value_t = ByArg::Counter)]
+        by: ByArg,
+        #[arg(long)]
+        csv: bool,
+    },
     /// A person's settlements at every counter, newest first, masked (财务/信息科 or 管理员).
     /// The 证件号 is read from standard input (never an argument, which
     /// other users of the machine can see) and only its keyed hash is sent.
@@ -326,6 +339,14 @@ pub enum RoleArg {
     /// 财务/信息科: the hospital's views and 对账 (reconcile, central
     /// differences, explain, person); no payments, no settings
     Finance,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ByArg {
+    Counter,
+    Operator,
+    Office,
+    Day,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -4,10 +4,10 @@ use std::io::{BufRead, IsTerminal};
 
 use serde_json::{Value, json};
 
-use facepay_core::api::{Charset, Desk, DeskError, SYNC_PATIENCE};
+use facepay_core::api::{Charset, Desk, DeskError, GroupBy, SYNC_PATIENCE};
 
 use crate::admin::{admin, reviewer};
-use crate::args::CentralCommand;
+use crate::args::{ByArg, CentralCommand};
 use crate::run::to_json;
 
 /// One line of standard input (a key, a password), or typed without echo;
@@ -78,6 +78,23 @@ pub fn run(
         }
         CentralCommand::Summary { date, .. } => to_json(desk.central_summary(&date)?),
         CentralCommand::Status { .. } => to_json(desk.central_status()?),
+        CentralCommand::Report { from, to, by, csv } => {
+            let by = match by {
+                ByArg::Counter => GroupBy::Counter,
+                ByArg::Operator => GroupBy::Operator,
+                ByArg::Office => GroupBy::Office,
+                ByArg::Day => GroupBy::Day,
+            };
+            let report = desk.central_report(&from, &to, by)?;
+            if !csv {
+                return to_json(report);
+            }
+            // Printed as it is, like any bare string the CLI answers.
+            let bytes = facepay_core::api::report_csv(&report)?;
+            String::from_utf8(bytes)
+                .map(Value::String)
+                .map_err(|e| DeskError::Internal(format!("CSV 不是 UTF-8：{e}")))
+        }
         CentralCommand::Differences { date } => {
             let reviewer = reviewer(desk, admin_id)?;
             to_json(desk.open_differences(&reviewer, &date)?)

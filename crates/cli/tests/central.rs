@@ -162,6 +162,54 @@ async fn three_counters_ship_their_day_and_the_hospital_total_is_theirs_to_the_f
         own_local
     );
 
+    // The same money broken down by 收款员, office and day, and as 财务's CSV.
+    for by in ["counter", "operator", "office", "day"] {
+        let report = cli03
+            .run(&["central", "report", "--from", DAY, "--to", DAY, "--by", by])
+            .await;
+        assert!(report.ok, "{by}: {} {}", report.json, report.stderr);
+        assert_eq!(report.json["totalFee"], hospital.json["totalFee"], "{by}");
+        let rows = report.json["rows"].as_array().unwrap();
+        let sum: i64 = rows.iter().map(|r| fen(&r["totalFee"])).sum();
+        assert_eq!(sum, fen(&hospital.json["totalFee"]), "{by}: {rows:?}");
+        if by == "day" {
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0]["key"], DAY);
+        }
+        if by == "operator" {
+            assert!(rows.iter().all(|r| r["name"].is_string()), "{rows:?}");
+        }
+    }
+    // A spreadsheet, not JSON: read as it is printed.
+    let csv = cli03
+        .cmd(&[
+            "central", "report", "--from", DAY, "--to", DAY, "--by", "counter", "--csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        csv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("\u{feff}收银台,名称,医保笔数"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines.iter().any(|l| l.starts_with("W02,")));
+    let total = lines.iter().find(|l| l.starts_with("全院,")).unwrap();
+    assert!(
+        total.ends_with(&format!(",{}", hospital.json["totalFee"].as_str().unwrap())),
+        "{total}"
+    );
+    let backwards = cli03
+        .run(&["central", "report", "--from", DAY, "--to", "2026-11-01"])
+        .await;
+    assert_eq!(backwards.json["field"], "to", "{}", backwards.json);
+
     // A second PC set up with W02's id cannot overwrite W02's rows.
     let (_impostor, impostor) = counter("W02", &pg.url()).await;
     enroll(&cli01, &impostor).await;

@@ -68,5 +68,6 @@ pub use facepay_central::reconcile::{
     MAX_FILE_BYTES as MAX_HIS_FILE_BYTES, Reconciliation, ReconciliationRequest, Tally,
 };
 pub use facepay_central::report::{
-    CentralSettlement, CounterDay, CounterStatus, HospitalDay, MAX_SEARCH, Net,
+    CentralSettlement, CounterDay, CounterStatus, GroupBy, HospitalDay, HospitalReport, MAX_SEARCH,
+    Net, ReportRow, report_csv,
 };

@@ -14,6 +14,7 @@ mod directory;
 mod error;
 mod face;
 mod his;
+mod hospital_report;
 mod housekeeping;
 mod keys;
 mod operators;

@@ -161,7 +161,7 @@ impl Desk {
     /// An export is renamed over `out`: never over the journal (or a file
     /// beside it named after it: its WAL, shared memory, locks) nor its key —
     /// an outsider's `--out` naming them lost every record.
-    fn refuse_own_files(&self, out: &Path) -> Result<(), DeskError> {
+    pub(crate) fn refuse_own_files(&self, out: &Path) -> Result<(), DeskError> {
         let db = &self.config.db_path;
         let journal_named = db.file_name().zip(out.file_name()).is_some_and(|(d, o)| {
             same_place(db.parent(), out.parent())

@@ -2,6 +2,8 @@
 //! panel's labels are generated from it (ui/src/generated/labels.ts), so a
 //! label is written once, here beside its code, and cannot drift.
 
+use facepay_central::reconcile::DifferenceKind;
+use facepay_central::report::GroupBy;
 use facepay_journal::{
     AuditAction, CallStatus, Credential, DeliveryStatus, Resolution, Role, Source,
 };
@@ -99,6 +101,13 @@ pub fn vocabularies() -> Vec<Vocabulary> {
         ),
         table("HisNotify", HisNotify::ALL, serde_code, HisNotify::label),
         table("Charset", Charset::ALL, serde_code, Charset::label),
+        table(
+            "DifferenceKind",
+            DifferenceKind::ALL,
+            DifferenceKind::as_str,
+            DifferenceKind::label,
+        ),
+        table("GroupBy", GroupBy::ALL, GroupBy::as_str, GroupBy::label),
     ]
 }
 

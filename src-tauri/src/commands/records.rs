@@ -101,32 +101,8 @@ pub async fn export<R: Runtime>(
     // An unmasked file says so in its name, and never takes a masked one's place.
     let kind = if request.unmasked { "_未脱敏" } else { "" };
     let name = format!("结算明细{kind}_{}_{}", request.from, request.to);
-    let path = match &state.export_dir {
-        Some(dir) => unused_path(dir, &name, &ext),
-        None => {
-            let dialog = app.dialog().clone();
-            let name = format!("{name}.{ext}");
-            let chosen = tauri::async_runtime::spawn_blocking(move || {
-                dialog
-                    .file()
-                    .set_file_name(&name)
-                    .add_filter(ext.to_uppercase(), &[ext.as_str()])
-                    .blocking_save_file()
-            })
-            .await
-            .map_err(|e| IpcError::internal(e.to_string()))?;
-            match chosen.map(|p| p.into_path()) {
-                None => return Ok(None),
-                Some(Ok(path)) => path,
-                Some(Err(e)) => {
-                    return Err(DeskError::Invalid {
-                        field: "path",
-                        message: format!("无法使用所选的保存位置：{e}"),
-                    }
-                    .into());
-                }
-            }
-        }
+    let Some(path) = destination(&app, &state, &name, &ext).await? else {
+        return Ok(None);
     };
     let desk = state.desk();
     let file = path.display().to_string();
@@ -163,6 +139,40 @@ pub async fn resolve(
 ) -> Result<Call, IpcError> {
     let admin = state.admin()?;
     Ok(state.desk().resolve(&admin, call_id, resolution, &reason)?)
+}
+
+/// Where an export goes: a name of its own in the configured folder, or
+/// the place the operator picks (`None`: they cancelled).
+pub(crate) async fn destination<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    name: &str,
+    ext: &str,
+) -> Result<Option<std::path::PathBuf>, IpcError> {
+    if let Some(dir) = &state.export_dir {
+        return Ok(Some(unused_path(dir, name, ext)));
+    }
+    let dialog = app.dialog().clone();
+    let file_name = format!("{name}.{ext}");
+    let ext = ext.to_owned();
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        dialog
+            .file()
+            .set_file_name(&file_name)
+            .add_filter(ext.to_uppercase(), &[ext.as_str()])
+            .blocking_save_file()
+    })
+    .await
+    .map_err(|e| IpcError::internal(e.to_string()))?;
+    match chosen.map(|p| p.into_path()) {
+        None => Ok(None),
+        Some(Ok(path)) => Ok(Some(path)),
+        Some(Err(e)) => Err(DeskError::Invalid {
+            field: "path",
+            message: format!("无法使用所选的保存位置：{e}"),
+        }
+        .into()),
+    }
 }
 
 /// `dir/name.ext`, or `dir/name (2).ext` … when that is taken: an export

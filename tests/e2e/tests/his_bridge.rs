@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use facepay_e2e::{
-    Panel, Seat, click, first_admin, free_port, press, screens, shot, switch_to, wait_for,
+    Panel, Seat, click, fill, first_admin, free_port, press, screens, shot, switch_to, wait_for,
     wait_text, wait_text_within,
 };
 use facepay_sim::{Behaviour, Script, SimServer, TransType};
@@ -143,6 +143,41 @@ async fn the_his_drives_the_panel_through_the_bridge() {
     wait_text(c, "#counters", "在线").await;
     wait_text(c, "#hospital-total", "86.40").await;
     shot(c, &shots, "23-records-hospital").await;
+
+    // The HIS's 对账 of the day: its own settlement matches, one it settled
+    // never reached a counter. 财务 sees it in the tab until explained.
+    let today = &now[..10];
+    let reconciliation = format!(
+        r#"{{"date":"{today}","settlements":[
+        {{"setlId":"441700G0000077777777","outBizNo":"{out_biz_no}","totalFee":"86.40","state":"SUCCESS"}},
+        {{"setlId":"441700G0000088888888","totalFee":"12.00","state":"SUCCESS"}}]}}"#
+    );
+    let (_, reconciled) = json(
+        his.request(Method::POST, "/v1/reconciliation")
+            .header("content-type", "application/json")
+            .body(reconciliation),
+    )
+    .await;
+    assert_eq!(reconciled["hospital"]["matched"], 1, "{reconciled}");
+    click(c, "#load-hospital").await;
+    wait_text(c, "#differences", "HIS 已结算、收银台没有").await;
+    wait_text(c, "#differences", "441700G0000088888888").await;
+    click(c, "[name='explain']").await;
+    fill(c, "note", "HIS 测试数据，已作废").await;
+    click(c, "#explain-confirm").await;
+    wait_text(c, "#differences-note", "已说明差异 441700G0000088888888").await;
+    wait_text(c, "#differences", "这一天没有待说明的差异").await;
+    // A person's settlements across counters, by the full 证件号 (masked on screen).
+    fill(c, "personIdNo", scan["identity"]["idNo"].as_str().unwrap()).await;
+    click(c, "#search-person").await;
+    let found = wait_text(c, "#person-settlements", "86.40").await;
+    assert!(found.contains("W02") && found.contains('*'), "{found}");
+    shot(c, &shots, "24-records-hospital-differences-person").await;
+    assert!(
+        pg.psql_on("facepay", "SELECT action FROM central_audit ORDER BY id")
+            .contains("person_search"),
+        "the search is audited on the server"
+    );
     switch_to(c, false).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let Panel {

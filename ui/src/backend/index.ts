@@ -8,7 +8,11 @@ import type { AuditEntry } from "../bindings/AuditEntry";
 import type { AuditFilter } from "../bindings/AuditFilter";
 import type { BridgeInfo } from "../bindings/BridgeInfo";
 import type { Call } from "../bindings/Call";
+import type { CentralSettlement } from "../bindings/CentralSettlement";
 import type { CentralStatus } from "../bindings/CentralStatus";
+import type { Difference } from "../bindings/Difference";
+import type { GroupBy } from "../bindings/GroupBy";
+import type { HospitalReport } from "../bindings/HospitalReport";
 import type { ConnectionTest } from "../bindings/ConnectionTest";
 import type { DaySummary } from "../bindings/DaySummary";
 import type { DeliveryReport } from "../bindings/DeliveryReport";
@@ -103,6 +107,16 @@ export interface Backend {
   centralStatus(): Promise<CentralStatus>;
   /** 全院日结 of one day, by counter, 医保 and 自费 apart. */
   centralSummary(date: string): Promise<HospitalDay>;
+  /** 对账 differences of one day still waiting for an explanation. */
+  centralDifferences(date: string): Promise<Difference[]>;
+  /** 说明 one difference (audited on the server). */
+  centralExplain(differenceId: number, note: string): Promise<void>;
+  /** One person's settlements at every counter, masked; the 证件号 leaves this machine only as its keyed hash. */
+  centralPerson(idNo: string): Promise<CentralSettlement[]>;
+  /** 全院日结 over days, by counter, 收款员, office or day. */
+  centralReport(from: string, to: string, by: GroupBy): Promise<HospitalReport>;
+  /** The same as CSV into the exports folder (`null`: the operator cancelled the save dialog). */
+  centralExport(from: string, to: string, by: GroupBy): Promise<ExportResult | null>;
 }
 
 export type { Purged };

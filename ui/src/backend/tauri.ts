@@ -62,4 +62,9 @@ export const tauriBackend: Backend = {
   purge: (olderThanDays) => call("purge", { olderThanDays }),
   centralStatus: () => call("central_status", {}),
   centralSummary: (date) => call("central_summary", { date }),
+  centralDifferences: (date) => call("central_differences", { date }),
+  centralExplain: (differenceId, note) => call("central_explain", { differenceId, note }),
+  centralPerson: (idNo) => call("central_person", { idNo }),
+  centralReport: (from, to, by) => call("central_report", { from, to, by }),
+  centralExport: (from, to, by) => call("central_export", { from, to, by }),
 };

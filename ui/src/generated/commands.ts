@@ -7,17 +7,21 @@ import type { AuditFilter } from "../bindings/AuditFilter";
 import type { BridgeInfo } from "../bindings/BridgeInfo";
 import type { Call } from "../bindings/Call";
 import type { CallId } from "../bindings/CallId";
+import type { CentralSettlement } from "../bindings/CentralSettlement";
 import type { CentralStatus } from "../bindings/CentralStatus";
 import type { ConnectionTest } from "../bindings/ConnectionTest";
 import type { DaySummary } from "../bindings/DaySummary";
 import type { DeliveryReport } from "../bindings/DeliveryReport";
+import type { Difference } from "../bindings/Difference";
 import type { ExportRequest } from "../bindings/ExportRequest";
 import type { ExportResult } from "../bindings/ExportResult";
 import type { FaceAuthOutcome } from "../bindings/FaceAuthOutcome";
+import type { GroupBy } from "../bindings/GroupBy";
 import type { HisActivity } from "../bindings/HisActivity";
 import type { HistoryFilter } from "../bindings/HistoryFilter";
 import type { HistoryPage } from "../bindings/HistoryPage";
 import type { HospitalDay } from "../bindings/HospitalDay";
+import type { HospitalReport } from "../bindings/HospitalReport";
 import type { NewOperatorRequest } from "../bindings/NewOperatorRequest";
 import type { NotifyReceipt } from "../bindings/NotifyReceipt";
 import type { OperatorInfo } from "../bindings/OperatorInfo";
@@ -47,6 +51,11 @@ export interface Commands {
   audit_log: { args: { filter: AuditFilter }; returns: Array<AuditEntry> };
   bridge_info: { args: Record<string, never>; returns: BridgeInfo };
   cancel_face_auth: { args: Record<string, never>; returns: boolean };
+  central_differences: { args: { date: string }; returns: Array<Difference> };
+  central_explain: { args: { differenceId: number; note: string }; returns: void };
+  central_export: { args: { from: string; to: string; by: GroupBy }; returns: ExportResult | null };
+  central_person: { args: { idNo: string }; returns: Array<CentralSettlement> };
+  central_report: { args: { from: string; to: string; by: GroupBy }; returns: HospitalReport };
   central_status: { args: Record<string, never>; returns: CentralStatus };
   central_summary: { args: { date: string }; returns: HospitalDay };
   change_pin: { args: { oldPin: Pin; newPin: Pin }; returns: void };
@@ -98,6 +107,11 @@ export const ACCESS: Record<keyof Commands, Access> = {
   audit_log: "admin",
   bridge_info: "adminPolled",
   cancel_face_auth: "cashier",
+  central_differences: "finance",
+  central_explain: "finance",
+  central_export: "finance",
+  central_person: "finance",
+  central_report: "finance",
   central_status: "finance",
   central_summary: "finance",
   change_pin: "signed",

@@ -17,6 +17,8 @@ import type { VisitState } from "../bindings/VisitState";
 import type { TransportKind } from "../bindings/TransportKind";
 import type { HisNotify } from "../bindings/HisNotify";
 import type { Charset } from "../bindings/Charset";
+import type { DifferenceKind } from "../bindings/DifferenceKind";
+import type { GroupBy } from "../bindings/GroupBy";
 
 export const SETTLE_STATE: Record<SettleState, string> = {
   "SUCCESS": "结算成功",
@@ -154,6 +156,22 @@ export const CHARSET: Record<Charset, string> = {
   "utf-8": "UTF-8",
   "gbk": "GBK（Windows 中文）",
   "gb18030": "GB18030",
+};
+
+export const DIFFERENCE_KIND: Record<DifferenceKind, string> = {
+  "his_only": "HIS 已结算、收银台没有",
+  "not_delivered": "未送达终端屏幕",
+  "terminal_only": "终端显示过、HIS 没有",
+  "amount_differs": "金额不符",
+  "state_differs": "状态不符",
+  "unsettled_scan": "刷脸后未结算",
+};
+
+export const GROUP_BY: Record<GroupBy, string> = {
+  "counter": "收银台",
+  "operator": "收款员",
+  "office": "科室",
+  "day": "日期",
 };
 
 /** What the panel calls a field an error names (wire names, forms, 设置). */

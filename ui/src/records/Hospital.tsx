@@ -3,8 +3,10 @@ import { asIpcError, backend, type IpcError } from "../backend";
 import type { CentralStatus } from "../bindings/CentralStatus";
 import type { CounterStatus } from "../bindings/CounterStatus";
 import type { HospitalDay } from "../bindings/HospitalDay";
-import type { Net } from "../bindings/Net";
 import { ErrorBox } from "../ErrorBox";
+import { HospitalDifferences } from "./HospitalDifferences";
+import { HospitalPerson } from "./HospitalPerson";
+import { Amounts, HospitalReport } from "./HospitalReport";
 import { today } from "../time";
 import { ScrollingTable } from "./Table";
 import "./filters.css";
@@ -13,15 +15,21 @@ import "./Hospital.css";
 const dash = (v: number | string | null | undefined) => (v === null || v === undefined ? "—" : String(v));
 const terminal = (c: CounterStatus) => (c.terminalReachable === null ? "—" : c.terminalReachable ? "在线" : "离线");
 
-/** 全院 (管理员): every counter's heartbeat on the hospital's server, and the hospital's 日结 by counter, 医保 and 自费 apart. */
+/**
+ * 全院 (财务/信息科, 管理员): every counter's heartbeat on the hospital's server, the hospital's 日结 by counter
+ * (医保 and 自费 apart), the day's 对账 differences until explained, and one person's settlements across counters.
+ */
 export function Hospital() {
   const [status, setStatus] = useState<CentralStatus | null>(null);
   const [date, setDate] = useState(today());
   const [day, setDay] = useState<HospitalDay | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  // The date the tables below were asked for, and each 刷新: the differences follow them.
+  const [asked, setAsked] = useState({ date: today(), stamp: 0 });
 
   const load = async () => {
     setError(null);
+    setAsked((a) => ({ date, stamp: a.stamp + 1 }));
     try {
       setStatus(await backend.centralStatus());
       setDay(await backend.centralSummary(date));
@@ -111,16 +119,9 @@ export function Hospital() {
           </ScrollingTable>
         </section>
       )}
+      {status?.reachable && <HospitalReport />}
+      {status?.reachable && <HospitalDifferences date={asked.date} stamp={asked.stamp} />}
+      {status?.reachable && <HospitalPerson />}
     </div>
-  );
-}
-
-function Amounts({ net }: { net: Net }) {
-  const count = net.refundCount ? `${net.count}（退 ${net.refundCount}）` : String(net.count);
-  return (
-    <>
-      <td class="num">{count}</td>
-      <td class="num">{net.totalFee}</td>
-    </>
   );
 }

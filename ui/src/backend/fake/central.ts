@@ -14,7 +14,15 @@ const notConfigured = () =>
     ),
   );
 
-export const centralCommands: Pick<Backend, "centralStatus" | "centralSummary"> = {
+export const centralCommands: Pick<
+  Backend,
+  "centralStatus" | "centralSummary" | "centralDifferences" | "centralExplain" | "centralPerson" | "centralReport" | "centralExport"
+> = {
   centralStatus: notConfigured,
   centralSummary: notConfigured,
+  centralDifferences: notConfigured,
+  centralExplain: notConfigured,
+  centralPerson: notConfigured,
+  centralReport: notConfigured,
+  centralExport: notConfigured,
 };
