@@ -48,7 +48,8 @@ pub enum CentralError {
     )]
     NoIdentityKey,
     #[error(
-        "本机登记的全院身份密钥与全院库不符：证件号无法跨收银台检索，已停止上传。请信息科重新登记密钥"
+        "本机登记的全院身份密钥与全院库不符：证件号无法跨收银台检索，已停止上传。\
+         请信息科用 facepay central identity-key --enroll --replace 登记全院的那一把"
     )]
     WrongIdentityKey,
     #[error("{0}")]
@@ -60,6 +61,11 @@ pub enum CentralError {
          本机不会上传，以免两份记录互相覆盖。请信息科核对 [counter] id（每台收银台应有自己的编号）"
     )]
     CounterTaken { counter_id: String },
+    #[error(
+        "换机恢复尚未完成：全院库已把收银台 {counter_id} 交给本机，但本机还没有写入原来的记录。\
+         请在收费之前再运行 facepay central restore --counter {counter_id}"
+    )]
+    RestoreUnfinished { counter_id: String },
     /// An operator change while the directory (on the server) cannot be reached.
     #[error("操作员由全院统一管理，连不上全院库时不能修改：{cause}")]
     DirectoryOffline { cause: String },

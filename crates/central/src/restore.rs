@@ -56,6 +56,25 @@ pub fn take_over(
             ),
         });
     }
+    // A counter still beating is still in use: taking it over (a mistyped
+    // id, an old PC not yet switched off) would refuse everything it takes
+    // from then on.
+    let alive = tx.query_opt(
+        "SELECT extract(epoch FROM now() - at)::bigint FROM heartbeats
+         WHERE counter_id = $1 AND at > now() - make_interval(secs => $2)",
+        &[&counter_id, &(crate::report::STALE_AFTER_SECONDS as f64)],
+    )?;
+    if let Some(row) = alive {
+        let seconds: i64 = row.get(0);
+        return Err(CentralError::Invalid {
+            field: "counter",
+            message: format!(
+                "收银台 {counter_id} 在 {seconds} 秒前还向全院库报告过（仍在使用）：不能接管。\
+                 请确认编号没有输错，并把原电脑关机或断网，{} 秒后再恢复",
+                crate::report::STALE_AFTER_SECONDS
+            ),
+        });
+    }
     tx.execute(
         "UPDATE counters SET journal_id = $2, acknowledged_seq = 0, last_token = $3
          WHERE counter_id = $1",
@@ -63,6 +82,16 @@ pub fn take_over(
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// The journal the server takes `counter_id`'s rows from, if it knows the counter.
+pub fn owner(client: &mut Client, counter_id: &str) -> Result<Option<String>, CentralError> {
+    Ok(client
+        .query_opt(
+            "SELECT journal_id FROM counters WHERE counter_id = $1",
+            &[&counter_id],
+        )?
+        .map(|r| r.get(0)))
 }
 
 /// Everything of `counter_id` the server holds that the counter reads back:

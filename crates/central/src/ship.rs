@@ -111,6 +111,15 @@ pub fn ship_once(
             Some(seq) if seq == server_seq => {
                 local.acknowledge(server_seq, server_token.as_deref())?;
             }
+            // The server was handed to this journal by a restore that did
+            // not finish writing here.
+            _ if server_token.as_deref()
+                == Some(crate::restore::token_of(&position.journal_id).as_str()) =>
+            {
+                return Err(CentralError::RestoreUnfinished {
+                    counter_id: counter_id.to_owned(),
+                });
+            }
             _ => {
                 return Err(CentralError::CounterTaken {
                     counter_id: counter_id.to_owned(),

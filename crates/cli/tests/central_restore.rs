@@ -77,6 +77,20 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
     assert_eq!(dirty.json["field"], "counter", "{}", dirty.json);
     let still_old = old.run(&["central", "sync", "--wait"]).await;
     assert!(still_old.ok, "{} {}", still_old.json, still_old.stderr);
+    // A counter that still beats is in use: not taken over (a mistyped id,
+    // an old PC not yet switched off).
+    let alive = new.run(&["central", "restore", "--counter", "W03"]).await;
+    assert_eq!(alive.json["field"], "counter", "{}", alive.json);
+    assert!(
+        alive.json["message"].as_str().unwrap().contains("仍在使用"),
+        "{}",
+        alive.json
+    );
+    // The old PC died ten minutes ago.
+    pg.psql_on(
+        "facepay",
+        "UPDATE heartbeats SET at = now() - interval '10 minutes' WHERE counter_id = 'W03'",
+    );
 
     let restored = new.run(&["central", "restore", "--counter", "W03"]).await;
     assert!(restored.ok, "{} {}", restored.json, restored.stderr);
@@ -114,6 +128,14 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
         .notify(refund_json(&later_refunded, &format!("{DAY} 15:00:00")))
         .await;
     assert!(refund.ok, "{} {}", refund.json, refund.stderr);
+    let refunded = new.run(&["history", "--out-biz-no", &later_refunded]).await;
+    let rows = refunded.json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{}", refunded.json);
+    assert!(
+        rows.iter().all(|r| r["userName"] == name),
+        "the refund shows the person as the restored payment does: {}",
+        refunded.json
+    );
     // A new PC whose clock is behind the old one's never repeats a number.
     let behind = new.at("-2d").new_visit().await;
     assert!(stamp(&behind) > floor, "{behind} after {floor}");
@@ -144,13 +166,29 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
             == "1"
     );
 
-    // The old PC, switched on again, is refused and keeps its rows.
+    // The old PC, switched on again, is refused and keeps its rows; it
+    // changes nobody's operators either.
     a_morning(&old, 1).await;
     let refused = old.run(&["central", "sync", "--wait"]).await;
     assert_eq!(
         refused.json["code"], "central_counter_taken",
         "{}",
         refused.json
+    );
+    assert!(
+        refused.json["advice"].as_str().unwrap().contains("export"),
+        "told its records stay here: {}",
+        refused.json
+    );
+    let operator = old.add_operator("0999", "测试员", "admin", "2468").await;
+    assert_eq!(
+        operator.json["code"], "central_counter_taken",
+        "{}",
+        operator.json
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM operators WHERE id = '0999'"),
+        "0"
     );
     assert_eq!(
         count("SELECT count(*) FROM settlements WHERE counter_id = 'W03'"),

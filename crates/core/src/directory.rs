@@ -69,6 +69,7 @@ impl Desk {
                 other => other,
             })?;
             let key = self.identity_key()?;
+            self.still_ours(&mut client)?;
             // Current first: a change is made on the directory as the server holds it.
             self.directory_pull(&mut client)?;
             let by = format!("{}/{actor}", self.config.counter_id);
@@ -82,6 +83,22 @@ impl Desk {
             })?;
             Ok(done)
         })
+    }
+
+    /// Refuse a PC whose counter the server now takes from another journal
+    /// (a replaced PC switched on again): it changes nobody's operators.
+    fn still_ours(&self, client: &mut Client) -> Result<(), DeskError> {
+        let counter_id = self.config.counter_id.as_str();
+        let mine = self.read(facepay_journal::replication::position)?;
+        let theirs = facepay_central::restore::owner(client, counter_id)?;
+        match (mine, theirs) {
+            (Some(mine), Some(theirs)) if mine.journal_id != theirs => {
+                Err(DeskError::Central(CentralError::CounterTaken {
+                    counter_id: counter_id.to_owned(),
+                }))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `central init`: found the directory with this counter's operators

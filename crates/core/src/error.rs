@@ -179,7 +179,9 @@ impl ErrorCode {
             }
             CentralError::NoIdentityKey => ErrorCode::CentralNoIdentityKey,
             CentralError::WrongIdentityKey => ErrorCode::CentralWrongIdentityKey,
-            CentralError::CounterTaken { .. } => ErrorCode::CentralCounterTaken,
+            CentralError::CounterTaken { .. } | CentralError::RestoreUnfinished { .. } => {
+                ErrorCode::CentralCounterTaken
+            }
             CentralError::Key(_) => ErrorCode::Io,
             CentralError::Journal(j) => Self::of_journal(j),
             CentralError::Server(_) | CentralError::Rejected(_) => ErrorCode::CentralServer,
@@ -302,6 +304,13 @@ impl DeskError {
             }
             DeskError::Central(CentralError::DirectoryOffline { .. }) => {
                 "本机没有做任何修改：请检查网络或联系信息科，连上全院库后再改；收费和登录不受影响"
+            }
+            DeskError::Central(CentralError::CounterTaken { .. }) => {
+                "本机的记录不会再上传到全院库：换下的旧电脑请停用，并由信息科用 facepay history / export \
+                 导出本机记录核对；新电脑接管原编号见 docs/central.md 3.2"
+            }
+            DeskError::Central(CentralError::RestoreUnfinished { .. }) => {
+                "恢复完成前请勿收费：见 docs/central.md 3.2"
             }
             DeskError::Central(_) => "收费不受影响：本机记录照常保存，连上全院库后自动补传",
             DeskError::Journal(_) | DeskError::Internal(_) => return None,

@@ -316,7 +316,7 @@ pub fn ready(conn: &Connection, counter: &CounterId) -> Result<String, JournalEr
     if own > 0 {
         return Err(invalid(format!(
             "本机记录库已有 {own} 条就诊、结算或终端调用记录：换机恢复只写入新电脑的全新记录库，\
-             不与已有记录合并"
+             不与已有记录合并。请把 [journal] path（或 FACEPAY_DB）指向一个新的空文件后再恢复"
         )));
     }
     Ok(journal_id)

@@ -415,8 +415,12 @@ pub fn record_from(
              operator_name, office_id, office_name, doctor_name, biz_type, user_name, id_no_last4,
              total_fee_fen, own_fen, hif_fen, acct_fen, hifp_fen, medical_settle_no, fail_reason,
              setl_time, business_day, payload, created_at, self_pay, source, credential)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                 -- A visit restored from the server (its keyed hash kept) holds
+                 -- the person masked only: its settlements carry the same.
+                 coalesce(?12, (SELECT user_name FROM visits WHERE id = ?1 AND id_hmac IS NOT NULL)),
+                 coalesce(?13, (SELECT id_no_last4 FROM visits WHERE id = ?1 AND id_hmac IS NOT NULL)),
+                 ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26,
                  coalesce((SELECT credential FROM visits WHERE id = ?1), 'face'))",
         params![
             visit_id,

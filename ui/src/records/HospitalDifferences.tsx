@@ -97,7 +97,7 @@ function Explain({ difference, onDone, onCancel }: { difference: Difference; onD
   return (
     <form class="confirm row-confirm" id="explain-form" onSubmit={submit}>
       <label class={error?.field === "note" ? "bad" : ""}>
-        <span>原因（记入全院审计；请勿写病人证件号）</span>
+        <span>原因（记入全院审计；请勿写病人姓名或证件号）</span>
         <input name="note" autoComplete="off" maxLength={500} value={text} onInput={(e) => setText(e.currentTarget.value)} />
       </label>
       {error && <ErrorBox id="explain-error" error={error} />}
