@@ -26,6 +26,7 @@ async fn the_his_drives_the_panel_through_the_bridge() {
     let sim = SimServer::loopback().await.unwrap();
     let pg = PgServer::start();
     let port = free_port();
+    let exports = tempfile::tempdir().unwrap();
     let seat = Seat {
         id: "W02",
         operator_id: "0108",
@@ -40,6 +41,7 @@ async fn the_his_drives_the_panel_through_the_bridge() {
         &[
             ("FACEPAY_BRIDGE_TOKEN", TOKEN.into()),
             ("FACEPAY_CENTRAL_URL", pg.url()),
+            ("FACEPAY_EXPORT_DIR", exports.path().display().to_string()),
         ],
     )
     .await;
@@ -173,6 +175,21 @@ async fn the_his_drives_the_panel_through_the_bridge() {
     let found = wait_text(c, "#person-settlements", "86.40").await;
     assert!(found.contains("W02") && found.contains('*'), "{found}");
     shot(c, &shots, "24-records-hospital-differences-person").await;
+    // 全院汇总 by 收款员 (the HIS's settlement is the configured cashier's), and its CSV.
+    click(c, "#load-report").await;
+    wait_text(c, "#report", "0108").await;
+    wait_text(c, "#report-total", "86.40").await;
+    click(c, "#export-report").await;
+    wait_text(c, "#report-note", "已导出").await;
+    let csv: Vec<_> = std::fs::read_dir(exports.path())
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert_eq!(csv.len(), 1);
+    assert!(csv[0].starts_with("\u{feff}收款员,名称"), "{}", csv[0]);
+    assert!(csv[0].contains(",86.40\r\n"), "{}", csv[0]);
+    shot(c, &shots, "25-records-hospital-report").await;
     assert!(
         pg.psql_on("facepay", "SELECT action FROM central_audit ORDER BY id")
             .contains("person_search"),
