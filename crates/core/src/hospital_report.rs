@@ -27,25 +27,22 @@ impl Desk {
         })
     }
 
-    /// The report written to `out` as CSV (a file of its own, renamed into
+    /// `report` written to `out` as CSV (a file of its own, renamed into
     /// place once whole), audited here under `operator_id` first.
-    pub fn central_report_csv(
+    pub fn write_report_csv(
         &self,
         operator_id: &str,
-        from: &str,
-        to: &str,
-        by: GroupBy,
+        report: &HospitalReport,
         out: &Path,
-    ) -> Result<HospitalReport, DeskError> {
+    ) -> Result<(), DeskError> {
         export::check_target(out)?;
         self.refuse_own_files(out)?;
-        let report = self.central_report(from, to, by)?;
-        let bytes = facepay_central::report::report_csv(&report)?;
+        let bytes = facepay_central::report::report_csv(report)?;
         // On record before a byte of the file is written, as every export.
         if self.degraded().is_none() {
             let detail = serde_json::json!({
                 "report": "hospital", "from": report.from, "to": report.to,
-                "by": by.as_str(), "file": out.display().to_string(),
+                "by": report.by.as_str(), "file": out.display().to_string(),
             });
             self.write(|tx, now, _| {
                 audit::append(
@@ -69,6 +66,6 @@ impl Desk {
             let _ = std::fs::remove_file(&tmp);
             return Err(DeskError::Journal(e.into()));
         }
-        Ok(report)
+        Ok(())
     }
 }

@@ -77,7 +77,8 @@ pub async fn central_report(
 }
 
 /// The same report as CSV into the exports folder (or where the operator
-/// picks; `None`: they cancelled).
+/// picks; `None`: they cancelled). Asked of the server first: no save
+/// dialog opens for a report that cannot be made.
 #[tauri::command]
 pub async fn central_export<R: Runtime>(
     app: AppHandle<R>,
@@ -87,17 +88,15 @@ pub async fn central_export<R: Runtime>(
     by: GroupBy,
 ) -> Result<Option<ExportResult>, IpcError> {
     let reviewer = state.reviewer()?;
-    let name = format!("全院日结_按{}_{from}_{to}", by.label());
+    let desk = state.desk();
+    let report = super::blocking(move || desk.central_report(&from, &to, by)).await?;
+    let name = format!("全院日结_按{}_{}_{}", by.label(), report.from, report.to);
     let Some(path) = destination(&app, &state, &name, "csv").await? else {
         return Ok(None);
     };
     let desk = state.desk();
     let file = path.display().to_string();
-    let report =
-        super::blocking(move || desk.central_report_csv(reviewer.id(), &from, &to, by, &path))
-            .await?;
-    Ok(Some(ExportResult {
-        rows: u32::try_from(report.rows.len()).unwrap_or(u32::MAX),
-        file,
-    }))
+    let rows = u32::try_from(report.rows.len()).unwrap_or(u32::MAX);
+    super::blocking(move || desk.write_report_csv(reviewer.id(), &report, &path)).await?;
+    Ok(Some(ExportResult { rows, file }))
 }

@@ -15,6 +15,7 @@ use facepay_e2e::{
 use facepay_sim::{Behaviour, Script, SimServer, TransType};
 
 const ADMIN_PIN: &str = "246810";
+const FINANCE_PIN: &str = "864200";
 const CASHIER_PIN: &str = "1357";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -319,6 +320,13 @@ async fn the_cashier_panel_end_to_end() {
     click(c, "#add-operator-submit").await;
     let operators = wait_text(c, "#operators-table", "王芳").await;
     assert!(operators.contains("收款员"), "{operators}");
+    // And 财务/信息科, who reviews the hospital and takes no payments.
+    fill(c, "newStaffId", "0003").await;
+    fill(c, "newName", "黄丽").await;
+    click(c, "[name='newRole'] option[value='finance']").await;
+    fill(c, "newPin", FINANCE_PIN).await;
+    click(c, "#add-operator-submit").await;
+    wait_text(c, "#operators-table", "财务/信息科").await;
     shot(c, &shots, "13-operators").await;
 
     // 交班: the shift's own totals, then the sign-in form.
@@ -363,6 +371,35 @@ async fn the_cashier_panel_end_to_end() {
             "{admin_tab} shown to a 收款员"
         );
     }
+
+    // 财务/信息科 at the panel: no scan, no counter records; the way to 全院.
+    switch_to(c, false).await;
+    click(c, "#hand-over").await;
+    click(c, "#hand-over-confirm").await;
+    wait_for(c, "#shift-summary-done").await;
+    click(c, "#shift-summary-close").await;
+    sign_in(c, "0003", FINANCE_PIN).await;
+    wait_text(c, "#operator-badge", "财务/信息科").await;
+    wait_text(c, "#finance-home", "不在收银台收费").await;
+    for counter_only in ["#scan", "#open-history", "#open-day", "#open-pending"] {
+        assert!(
+            c.find(Locator::Css(counter_only)).await.is_err(),
+            "{counter_only} shown to 财务/信息科"
+        );
+    }
+    shot(c, &shots, "17-finance-home").await;
+    click(c, "#open-hospital-home").await;
+    switch_to(c, true).await;
+    wait_text(c, "#records-operator", "黄丽").await;
+    // No server in this test: the tab says so, in the role's own window.
+    wait_text(c, ".hospital", "未配置全院库").await;
+    for tab in ["#tab-history", "#tab-day", "#tab-pending", "#tab-settings"] {
+        assert!(
+            c.find(Locator::Css(tab)).await.is_err(),
+            "{tab} shown to 财务/信息科"
+        );
+    }
+    shot(c, &shots, "18-finance-records").await;
 
     let Panel { c, .. } = panel;
     c.close().await.unwrap();
