@@ -92,6 +92,35 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
         "UPDATE heartbeats SET at = now() - interval '10 minutes' WHERE counter_id = 'W03'",
     );
 
+    // A restore killed after the server handed the counter over, before it
+    // wrote here: the new PC's sync says so rather than "taken".
+    let journal_id = {
+        let plain = new_pc.dir.path().join("before.db");
+        facepay_journal::rewrite::decrypt_copy(&new_pc.db, &journal_key(&new_pc.db), &plain)
+            .unwrap();
+        let conn = rusqlite::Connection::open(&plain).unwrap();
+        conn.query_row("SELECT journal_id FROM replication", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .unwrap()
+    };
+    pg.psql_on(
+        "facepay",
+        &format!(
+            "UPDATE counters SET journal_id = '{journal_id}', acknowledged_seq = 0,
+                 last_token = 'restore-{journal_id}' WHERE counter_id = 'W03'"
+        ),
+    );
+    let unfinished = new.run(&["central", "sync"]).await;
+    assert!(
+        unfinished.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("换机恢复尚未完成"),
+        "{}",
+        unfinished.json
+    );
+
     let restored = new.run(&["central", "restore", "--counter", "W03"]).await;
     assert!(restored.ok, "{} {}", restored.json, restored.stderr);
     assert_eq!(restored.json["visits"], 5, "{}", restored.json);
