@@ -375,6 +375,8 @@ async fn the_cashier_panel_end_to_end() {
     // 财务/信息科 at the panel: no scan, no counter records; the way to 全院.
     switch_to(c, false).await;
     click(c, "#hand-over").await;
+    // Confirmed once the shift's totals are shown (none taken in this one).
+    wait_for(c, "#shift-summary").await;
     click(c, "#hand-over-confirm").await;
     wait_for(c, "#shift-summary-done").await;
     click(c, "#shift-summary-close").await;
