@@ -406,12 +406,6 @@ impl Reviewer {
     }
 }
 
-impl From<Admin> for Reviewer {
-    fn from(admin: Admin) -> Self {
-        Reviewer(admin.0)
-    }
-}
-
 /// Whether `role` may do the work of `needs`: an administrator everything,
 /// the others their own (财务/信息科 takes no payments; a cashier reviews
 /// no hospital).

@@ -4,7 +4,7 @@
 //! Nothing here needs the caller to know the journal or the protocol crates.
 
 pub use crate::access::{
-    Admin, Operator, OperatorView, PIN_ATTEMPTS, Pin, Reviewer, Role, SeatView, StaffId, may,
+    Admin, Operator, OperatorView, PIN_ATTEMPTS, Pin, Reviewer, Role, SeatView, StaffId,
 };
 pub use crate::central::{
     CentralInit, CentralStatus, CentralSyncState, CentralSyncView, HEARTBEAT_EVERY, SYNC_PATIENCE,
