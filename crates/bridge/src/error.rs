@@ -157,6 +157,8 @@ impl ApiError {
                     | ErrorCode::CentralWrongIdentityKey
                     | ErrorCode::CentralCounterTaken
                     | ErrorCode::CentralServer
+                    // Refused before anything was recorded.
+                    | ErrorCode::RestoreUnfinished
             )
         )
     }
@@ -215,6 +217,8 @@ fn status_of(e: &DeskError) -> StatusCode {
         | ErrorCode::CentralNoIdentityKey
         | ErrorCode::CentralWrongIdentityKey
         | ErrorCode::CentralCounterTaken => StatusCode::CONFLICT,
+        // IT's restore of this PC is under way: nothing was recorded.
+        ErrorCode::RestoreUnfinished => StatusCode::CONFLICT,
         _ if matches!(e, DeskError::Connect(_)) => StatusCode::SERVICE_UNAVAILABLE,
         // The terminal may have acted: the outcome is unknown (待确认).
         _ if unknown(e) => StatusCode::GATEWAY_TIMEOUT,

@@ -92,26 +92,37 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
         "UPDATE heartbeats SET at = now() - interval '10 minutes' WHERE counter_id = 'W03'",
     );
 
-    // A restore killed after the server handed the counter over, before it
-    // wrote here: the new PC's sync says so rather than "taken".
-    let journal_id = {
-        let plain = new_pc.dir.path().join("before.db");
-        facepay_journal::rewrite::decrypt_copy(&new_pc.db, &journal_key(&new_pc.db), &plain)
-            .unwrap();
-        let conn = rusqlite::Connection::open(&plain).unwrap();
-        conn.query_row("SELECT journal_id FROM replication", [], |r| {
-            r.get::<_, String>(0)
-        })
-        .unwrap()
-    };
-    pg.psql_on(
-        "facepay",
-        &format!(
-            "UPDATE counters SET journal_id = '{journal_id}', acknowledged_seq = 0,
-                 last_token = 'restore-{journal_id}' WHERE counter_id = 'W03'"
-        ),
+    // A restore cut off after the server handed the counter over, before it
+    // wrote here (the server fails while the history is read): this PC takes
+    // no payment until a restore finishes, so none is stranded between the
+    // two journals, and its sync says why.
+    pg.psql_on("facepay", "ALTER TABLE shifts RENAME TO shifts_away");
+    let cut = new.run(&["central", "restore", "--counter", "W03"]).await;
+    assert!(!cut.ok, "{}", cut.json);
+    let scan = new.run(&["auth"]).await;
+    assert_eq!(scan.json["code"], "restore_unfinished", "{}", scan.json);
+    assert!(
+        scan.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("facepay central restore --counter W03"),
+        "{}",
+        scan.json
+    );
+    let settled = new
+        .settle(&later_refunded, &format!("{DAY} 11:00:00"))
+        .await;
+    assert_eq!(
+        settled.json["code"], "restore_unfinished",
+        "{}",
+        settled.json
     );
     let unfinished = new.run(&["central", "sync"]).await;
+    assert_eq!(
+        unfinished.json["code"], "restore_unfinished",
+        "{}",
+        unfinished.json
+    );
     assert!(
         unfinished.json["message"]
             .as_str()
@@ -120,6 +131,7 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
         "{}",
         unfinished.json
     );
+    pg.psql_on("facepay", "ALTER TABLE shifts_away RENAME TO shifts");
 
     let restored = new.run(&["central", "restore", "--counter", "W03"]).await;
     assert!(restored.ok, "{} {}", restored.json, restored.stderr);

@@ -113,6 +113,9 @@ pub enum ErrorCode {
     CentralNoIdentityKey,
     CentralWrongIdentityKey,
     CentralCounterTaken,
+    /// `facepay central restore` began on this PC and has not finished:
+    /// no payment until it has.
+    RestoreUnfinished,
     CentralServer,
 }
 
@@ -158,6 +161,7 @@ impl ErrorCode {
                 ErrorCode::Duplicate
             }
             JournalError::NotFound(_) => ErrorCode::NotFound,
+            JournalError::RestoreUnfinished { .. } => ErrorCode::RestoreUnfinished,
             JournalError::Invalid { .. } => ErrorCode::Invalid,
             JournalError::Io(_) => ErrorCode::Io,
             JournalError::Export(_) => ErrorCode::Export,
@@ -179,9 +183,8 @@ impl ErrorCode {
             }
             CentralError::NoIdentityKey => ErrorCode::CentralNoIdentityKey,
             CentralError::WrongIdentityKey => ErrorCode::CentralWrongIdentityKey,
-            CentralError::CounterTaken { .. } | CentralError::RestoreUnfinished { .. } => {
-                ErrorCode::CentralCounterTaken
-            }
+            CentralError::CounterTaken { .. } => ErrorCode::CentralCounterTaken,
+            CentralError::RestoreUnfinished { .. } => ErrorCode::RestoreUnfinished,
             CentralError::Key(_) => ErrorCode::Io,
             CentralError::Journal(j) => Self::of_journal(j),
             CentralError::Server(_) | CentralError::Rejected(_) => ErrorCode::CentralServer,
@@ -284,6 +287,9 @@ impl DeskError {
             DeskError::Journal(JournalError::ReadOnly(_)) => {
                 "记录库不能写入（只读或磁盘已满）：请联系信息科检查文件权限和磁盘；历史、日结、导出和待确认仍可查看"
             }
+            DeskError::Journal(JournalError::RestoreUnfinished { .. }) => {
+                "请改用其他窗口收费，并联系信息科完成换机恢复（docs/central.md 3.2）；本机没有记下这笔"
+            }
             DeskError::NotFound(_) => "请在“历史”中核对记录",
             DeskError::NotSignedIn | DeskError::SeatLocked => "请用本人的工号和 PIN 登录",
             DeskError::Forbidden {
@@ -310,7 +316,7 @@ impl DeskError {
                  导出本机记录核对；新电脑接管原编号见 docs/central.md 3.2"
             }
             DeskError::Central(CentralError::RestoreUnfinished { .. }) => {
-                "恢复完成前请勿收费：见 docs/central.md 3.2"
+                "恢复完成前本机不收费：见 docs/central.md 3.2"
             }
             DeskError::Central(_) => "收费不受影响：本机记录照常保存，连上全院库后自动补传",
             DeskError::Journal(_) | DeskError::Internal(_) => return None,

@@ -1,8 +1,8 @@
 //! `facepay central restore`: a counter PC replaced (a dead disk, a new
 //! machine) takes over its counter's history from the central server.
 
-use facepay_central::Local;
 use facepay_central::restore::{ensure_known, history, take_over, token_of};
+use facepay_central::{CentralError, Local};
 use facepay_journal::restore::{Restoration, Restored};
 use serde::Serialize;
 
@@ -54,9 +54,22 @@ impl Desk {
         // Enrolled first: the server hands the counter to this journal's id.
         let position = DeskLocal(self).enroll(counter)?;
         // Refused here, before the server hands the counter over: a journal
-        // that may not take the history must not strand the old one.
-        self.read(|c| facepay_journal::restore::ready(c, configured))?;
-        take_over(&mut client, counter, &position.journal_id)?;
+        // that may not take the history must not strand the old one. From
+        // this commit until the history is written, this journal takes no
+        // payment (one taken in between could be neither restored over
+        // nor shipped).
+        self.write(|tx, now, _| Ok(facepay_journal::restore::begin(tx, configured, now)?))?;
+        if let Err(refused) = take_over(&mut client, counter, &position.journal_id) {
+            // Only a definite no frees the counter again: after a lost
+            // reply the server may well have handed the counter over.
+            if matches!(
+                refused,
+                CentralError::Invalid { .. } | CentralError::UnknownCounter(_)
+            ) {
+                self.write(|tx, _, _| Ok(facepay_journal::restore::abandon(tx)?))?;
+            }
+            return Err(refused.into());
+        }
         let server = history(&mut client, counter)?;
         let token = token_of(&position.journal_id);
         let restored = self.write(|tx, now, _| {

@@ -32,6 +32,7 @@ pub fn insert_intent(
     c: &NewCall<'_>,
     now: &Stamp,
 ) -> Result<CallId, JournalError> {
+    crate::restore::refuse_if_unfinished(tx)?;
     let inserted = tx.exec(
         "INSERT INTO calls (session_id, visit_id, settlement_id, counter_id, trans_type, out_biz_no,
                             request_masked, status, started_at)

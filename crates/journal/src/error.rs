@@ -38,6 +38,13 @@ pub enum JournalError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// `facepay central restore` began here and has not finished: a payment
+    /// now could be neither restored over nor shipped.
+    #[error(
+        "换机恢复尚未完成（{since} 开始）：恢复完成前本机不能收费。请信息科再运行 \
+         facepay central restore --counter {counter_id}"
+    )]
+    RestoreUnfinished { counter_id: String, since: String },
     #[error("字段 {field}：{message}")]
     Invalid {
         field: &'static str,
@@ -66,6 +73,7 @@ impl JournalError {
             JournalError::Busy(_) => "busy",
             JournalError::Duplicate(_) | JournalError::DuplicateSettlement { .. } => "duplicate",
             JournalError::NotFound(_) => "not_found",
+            JournalError::RestoreUnfinished { .. } => "restore_unfinished",
             JournalError::Invalid { .. } => "invalid_input",
             JournalError::Io(_) => "io",
             JournalError::Export(_) => "export",

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/015_operator_directory.sql"),
     include_str!("migrations/016_restore.sql"),
     include_str!("migrations/017_finance_role.sql"),
+    include_str!("migrations/018_restore_begun.sql"),
 ];
 
 /// The schema version this build writes (SQLite `user_version`).

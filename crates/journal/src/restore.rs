@@ -250,7 +250,8 @@ pub fn restore(
         crate::sequence::raise_floor(tx, r.org_id, r.counter, ms)?;
     }
     tx.exec(
-        "UPDATE replication SET acknowledged_seq = 0, shipped_token = ?1, restored_at = ?2
+        "UPDATE replication SET acknowledged_seq = 0, shipped_token = ?1, restored_at = ?2,
+                                restore_begun_at = NULL
          WHERE id = 1",
         params![r.token, now],
     )?;
@@ -276,6 +277,46 @@ pub fn restore(
         )),
     )?;
     Ok(restored)
+}
+
+/// Mark a restore of `counter` as under way, in its own commit before the
+/// server hands the counter over: until [`restore`] or [`abandon`] clears
+/// it, [`refuse_if_unfinished`] keeps payments off this journal. Returns
+/// the journal's id.
+pub fn begin(tx: &Connection, counter: &CounterId, now: &Stamp) -> Result<String, JournalError> {
+    let journal_id = ready(tx, counter)?;
+    tx.exec(
+        "UPDATE replication SET restore_begun_at = coalesce(restore_begun_at, ?1) WHERE id = 1",
+        [now],
+    )?;
+    Ok(journal_id)
+}
+
+/// The server refused to hand the counter over: nothing was taken, so
+/// payments may go on (as whatever this journal is).
+pub fn abandon(tx: &Connection) -> Result<(), JournalError> {
+    tx.exec(
+        "UPDATE replication SET restore_begun_at = NULL WHERE id = 1",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Refuse a new visit, settlement or terminal call while a restore is under
+/// way here (see migration 018).
+pub fn refuse_if_unfinished(conn: &Connection) -> Result<(), JournalError> {
+    let begun = conn
+        .row(
+            "SELECT counter_id, restore_begun_at FROM replication
+             WHERE id = 1 AND restore_begun_at IS NOT NULL",
+            [],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+        )
+        .optional()?;
+    match begun {
+        Some((counter_id, since)) => Err(JournalError::RestoreUnfinished { counter_id, since }),
+        None => Ok(()),
+    }
 }
 
 /// Whether this journal may take `counter`'s history: enrolled under it,

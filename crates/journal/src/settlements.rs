@@ -381,6 +381,7 @@ pub fn record_from(
     source: crate::Source,
     now: &Stamp,
 ) -> Result<Recorded, JournalError> {
+    crate::restore::refuse_if_unfinished(tx)?;
     let state = n.result.state();
     let day = business_day(tx, n.operator_id.as_str(), n.setl_time.date())?;
     let original = match (state.is_refund(), refund_of) {

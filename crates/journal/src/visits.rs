@@ -25,6 +25,7 @@ pub struct NewVisit<'a> {
 }
 
 pub fn insert(tx: &Connection, v: &NewVisit<'_>, now: &Stamp) -> Result<VisitId, JournalError> {
+    crate::restore::refuse_if_unfinished(tx)?;
     tx.exec(
         "INSERT INTO visits (out_biz_no, counter_id, operator_id, operator_name, office_id,
                              office_name, business_type, created_at, source, credential)

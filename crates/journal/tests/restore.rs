@@ -282,3 +282,128 @@ fn a_journal_that_served_patients_is_not_restored_into() {
         1
     );
 }
+
+#[test]
+fn a_restore_under_way_keeps_payments_off_the_journal_until_it_ends() {
+    let mut f = journal_at("2026-12-01 10:00:00");
+    let now = f.journal.now();
+    f.journal
+        .write(|tx| replication::enroll(tx, &w03(), &now))
+        .unwrap();
+    let begin = |f: &mut common::Fixture| {
+        f.journal
+            .write(|tx| facepay_journal::restore::begin(tx, &w03(), &now))
+            .unwrap()
+    };
+    let visit = |f: &mut common::Fixture, out_biz_no: &str| {
+        f.journal.write(|tx| {
+            facepay_journal::visits::insert(
+                tx,
+                &facepay_journal::visits::NewVisit {
+                    out_biz_no,
+                    counter_id: &w03(),
+                    operator_id: "0107",
+                    operator_name: "林晓燕",
+                    office_id: "0301",
+                    office_name: "挂号收费处",
+                    business_type: "01101",
+                    source: facepay_journal::Source::Panel,
+                    credential: facepay_journal::Credential::Face,
+                },
+                &now,
+            )
+        })
+    };
+    let settle = |f: &mut common::Fixture| {
+        let n = notify(
+            "H44170200001W03000000000009",
+            "SUCCESS",
+            "2026-12-01 09:00:00",
+        );
+        f.journal
+            .write(|tx| facepay_journal::settlements::record(tx, &n, None, None, &now))
+    };
+
+    // Begun, then refused by the server: payments go on.
+    begin(&mut f);
+    let during = visit(&mut f, "H44170200001W03000000000001");
+    assert!(unfinished(during.as_ref().err()), "{during:?}");
+    let settled = settle(&mut f);
+    assert!(unfinished(settled.as_ref().err()), "{settled:?}");
+    assert_eq!(
+        count(
+            f.journal.conn(),
+            "SELECT (SELECT count(*) FROM visits) + (SELECT count(*) FROM settlements)"
+        ),
+        0
+    );
+    f.journal
+        .write(|tx| facepay_journal::restore::abandon(tx))
+        .unwrap();
+    visit(&mut f, "H44170200001W03000000000002").unwrap();
+
+    // That visit makes the journal unfit for a restore: refused before
+    // anything is marked.
+    let refused = f
+        .journal
+        .write(|tx| facepay_journal::restore::begin(tx, &w03(), &now));
+    assert!(
+        matches!(
+            refused,
+            Err(JournalError::Invalid {
+                field: "counter",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    settle(&mut f).unwrap();
+}
+
+#[test]
+fn the_restore_itself_ends_the_pause() {
+    let mut f = journal_at("2026-12-01 10:00:00");
+    let now = f.journal.now();
+    f.journal
+        .write(|tx| replication::enroll(tx, &w03(), &now))
+        .unwrap();
+    f.journal
+        .write(|tx| facepay_journal::restore::begin(tx, &w03(), &now))
+        .unwrap();
+    f.journal
+        .write(|tx| {
+            restore(
+                tx,
+                &Restoration {
+                    counter: &w03(),
+                    org_id: "H44170200001",
+                    hospital_name: "阳江市妇幼保健院",
+                    token: "restore-x",
+                    rows: server_rows(),
+                    audit_floor: 0,
+                    newest_stamp: None,
+                },
+                "0107",
+                &now,
+            )
+        })
+        .unwrap();
+    let after = f.journal.write(|tx| {
+        facepay_journal::settlements::record(
+            tx,
+            &notify(
+                "H44170200001W03000000000777",
+                "SUCCESS",
+                "2026-12-01 09:30:00",
+            ),
+            None,
+            None,
+            &now,
+        )
+    });
+    assert!(after.is_ok(), "{after:?}");
+}
+
+fn unfinished(e: Option<&JournalError>) -> bool {
+    matches!(e, Some(JournalError::RestoreUnfinished { counter_id, .. }) if counter_id == "W03")
+}
