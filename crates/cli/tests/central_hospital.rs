@@ -28,6 +28,7 @@ const DAY: &str = "2026-11-25";
 /// What one counter wrote: settlements and its net in 分.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Written {
+    visits: i64,
     rows: i64,
     net_fen: i64,
 }
@@ -48,16 +49,68 @@ fn notify(counter: &str, n: usize, state: &str) -> SettleNotify {
     SettleNotify::try_from(draft).unwrap()
 }
 
-/// The counter's day, written into its journal as the desk writes it, one
-/// commit per settlement; every tenth refunded.
+/// The person of a counter's visit `n`: a full name and 证件号 that must
+/// never reach the server.
+fn person(counter: &str, n: usize) -> (String, String) {
+    let digits: String = counter[1..]
+        .chars()
+        .map(|d| {
+            "零一二三四五六七八九"
+                .chars()
+                .nth(d as usize - '0' as usize)
+                .unwrap()
+        })
+        .collect();
+    (
+        format!("陈{digits}强"),
+        format!("441702199001{}{n:04}", &counter[1..]),
+    )
+}
+
+/// The counter's day, written into its journal as the desk writes it: the
+/// visit with its person in one commit, its settlement in the next; every
+/// tenth refunded.
 fn a_day_at(counter: &str, db: &std::path::Path, visits: usize) -> Written {
     let mut journal = Journal::open(db, &journal_key(db), "test", Arc::new(SystemClock)).unwrap();
+    let counter_id = facepay_journal::CounterId::new(counter).unwrap();
     let mut written = Written::default();
     for n in 0..visits {
         let paid = notify(counter, n, "SUCCESS");
+        let (name, id_no) = person(counter, n);
+        let who = nhsa_terminal::protocol::Identity::stored(
+            &name,
+            &id_no,
+            Some("01".into()),
+            None,
+            None,
+            None,
+        );
+        let now = journal.now();
+        let visit = journal
+            .write(|tx| {
+                let visit = facepay_journal::visits::insert(
+                    tx,
+                    &facepay_journal::visits::NewVisit {
+                        out_biz_no: paid.out_biz_no.as_str(),
+                        counter_id: &counter_id,
+                        operator_id: paid.operator_id.as_str(),
+                        operator_name: paid.operator_name.as_str(),
+                        office_id: "0301",
+                        office_name: "挂号收费处",
+                        business_type: "01101",
+                        source: facepay_journal::Source::Panel,
+                        credential: facepay_journal::Credential::Face,
+                    },
+                    &now,
+                )?;
+                facepay_journal::visits::set_identity(tx, visit, &who, &now)?;
+                Ok::<_, facepay_journal::JournalError>(visit)
+            })
+            .unwrap();
+        written.visits += 1;
         let now = journal.now();
         let recorded = journal
-            .write(|tx| facepay_journal::settlements::record(tx, &paid, None, None, &now))
+            .write(|tx| facepay_journal::settlements::record(tx, &paid, Some(visit), None, &now))
             .unwrap();
         written.rows += 1;
         written.net_fen += i64::try_from(paid.total_fee.fen()).unwrap();
@@ -207,6 +260,34 @@ async fn twenty_counters_ship_through_cut_connections_and_a_crash_and_the_hospit
         per_counter, expected,
         "every counter's rows and net, to the 分"
     );
+    let visits_per_counter = pg.psql_on(
+        "facepay",
+        "SELECT counter_id, count(*) FROM visits GROUP BY counter_id ORDER BY counter_id",
+    );
+    let expected: String = counters
+        .iter()
+        .zip(&written)
+        .map(|((id, ..), w)| format!("{id}|{}\n", w.visits))
+        .collect();
+    assert_eq!(visits_per_counter, expected, "every counter's visits");
+    // Each visit's person went up masked, with the keyed hash only.
+    for (id, ..) in &counters {
+        for n in [0, visits / 2, visits - 1] {
+            let (name, id_no) = person(id, n);
+            let found = pg.psql_on(
+                "facepay",
+                &format!(
+                    "SELECT (SELECT count(*) FROM visits v WHERE v::text LIKE '%{id_no}%'
+                                                        OR v::text LIKE '%{name}%')
+                          + (SELECT count(*) FROM settlements s WHERE s::text LIKE '%{id_no}%'
+                                                        OR s::text LIKE '%{name}%'),
+                            (SELECT count(*) FROM visits WHERE counter_id = '{id}'
+                                 AND id_hmac IS NOT NULL AND user_name_masked LIKE '陈%')"
+                ),
+            );
+            assert_eq!(found.trim(), format!("0|{visits}"), "{id} visit {n}");
+        }
+    }
     let twice = pg.psql_on(
         "facepay",
         "SELECT count(*) FROM (SELECT counter_id, out_biz_no, state FROM settlements
