@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::access::{Admin, Reviewer};
 use crate::config::CentralConfig;
 use crate::desk::Desk;
-use crate::error::DeskError;
+use crate::error::{DeskError, ErrorCode};
 
 /// What `facepay central init` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,6 +102,12 @@ impl CentralSyncView {
                 pending: *n,
                 label: format!("全院同步：延迟 {n} 条"),
                 reason: None,
+            },
+            Err(e) if e.code() == ErrorCode::RestoreUnfinished => Self {
+                state: CentralSyncState::Offline,
+                pending: 0,
+                label: "全院同步：换机恢复未完成，本机暂不收费".into(),
+                reason: Some(e.to_string()),
             },
             Err(e) => Self {
                 state: CentralSyncState::Offline,
@@ -308,6 +314,8 @@ impl Desk {
     fn central_sync_here(&self, patience: Duration, target: i64) -> Result<SyncReport, DeskError> {
         let url = self.central_url()?;
         let key = self.identity_key()?;
+        // A restore under way here: the status bar says that, not "taken".
+        self.read(facepay_journal::restore::refuse_if_unfinished)?;
         let counter_id = self.config.counter_id.as_str().to_owned();
         let local = DeskLocal(self);
         let before = local.enroll(&counter_id)?;
@@ -611,5 +619,30 @@ fn desk_to_central(e: DeskError) -> CentralError {
         DeskError::Journal(j) => CentralError::Journal(j),
         DeskError::Central(c) => c,
         other => CentralError::Server(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use facepay_journal::JournalError;
+
+    #[test]
+    fn the_status_bar_names_a_restore_under_way_rather_than_a_lost_connection() {
+        let view = |r: Result<i64, DeskError>| CentralSyncView::of(&r).label;
+        assert_eq!(view(Ok(0)), "全院同步：已同步");
+        assert_eq!(view(Ok(3)), "全院同步：延迟 3 条");
+        assert_eq!(
+            view(Err(DeskError::Central(CentralError::NotInitialised))),
+            "全院同步：未连接"
+        );
+        let restoring = DeskError::Journal(JournalError::RestoreUnfinished {
+            counter_id: "W03".into(),
+            since: "2026-12-06 09:00:00".into(),
+        });
+        assert_eq!(
+            view(Err(restoring)),
+            "全院同步：换机恢复未完成，本机暂不收费"
+        );
     }
 }
