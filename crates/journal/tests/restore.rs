@@ -100,6 +100,27 @@ fn server_rows() -> Batch {
     }
 }
 
+/// The server's rows restored as W03 with no audit floor and no stamp.
+fn restore_plain(
+    tx: &rusqlite::Connection,
+    now: &facepay_journal::clock::Stamp,
+) -> Result<facepay_journal::restore::Restored, JournalError> {
+    restore(
+        tx,
+        &Restoration {
+            counter: &w03(),
+            org_id: "H44170200001",
+            hospital_name: "阳江市妇幼保健院",
+            token: "restore-x",
+            rows: server_rows(),
+            audit_floor: 0,
+            newest_stamp: None,
+        },
+        "0107",
+        now,
+    )
+}
+
 #[test]
 fn a_fresh_journal_takes_the_servers_rows_and_moves_its_own_above_them() {
     let mut f = journal_at("2026-12-01 10:00:00");
@@ -257,22 +278,7 @@ fn a_journal_that_served_patients_is_not_restored_into() {
     f.journal
         .write(|tx| replication::enroll(tx, &w03(), &now))
         .unwrap();
-    let refused = f.journal.write(|tx| {
-        restore(
-            tx,
-            &Restoration {
-                counter: &w03(),
-                org_id: "H44170200001",
-                hospital_name: "阳江市妇幼保健院",
-                token: "restore-x",
-                rows: server_rows(),
-                audit_floor: 0,
-                newest_stamp: None,
-            },
-            "0107",
-            &now,
-        )
-    });
+    let refused = f.journal.write(|tx| restore_plain(tx, &now));
     match refused {
         Err(JournalError::Invalid { field, .. }) => assert_eq!(field, "counter"),
         other => panic!("{other:?}"),
@@ -370,24 +376,7 @@ fn the_restore_itself_ends_the_pause() {
     f.journal
         .write(|tx| facepay_journal::restore::begin(tx, &w03(), &now))
         .unwrap();
-    f.journal
-        .write(|tx| {
-            restore(
-                tx,
-                &Restoration {
-                    counter: &w03(),
-                    org_id: "H44170200001",
-                    hospital_name: "阳江市妇幼保健院",
-                    token: "restore-x",
-                    rows: server_rows(),
-                    audit_floor: 0,
-                    newest_stamp: None,
-                },
-                "0107",
-                &now,
-            )
-        })
-        .unwrap();
+    f.journal.write(|tx| restore_plain(tx, &now)).unwrap();
     let after = f.journal.write(|tx| {
         facepay_journal::settlements::record(
             tx,
