@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use facepay_central::IdentityKey;
+use facepay_central::report::GroupBy;
 use facepay_journal::SystemClock;
 use facepay_sim::SimServer;
 use facepay_testkit::postgres::PgServer;
@@ -209,4 +210,27 @@ fn queries(pg: &PgServer, samples: usize, rows: u64) {
         ms(pct(searches, 95)),
         "≤ 200 ms",
     );
+    // The 全院汇总 over a month (30 days, a month's partition or two):
+    // heavier than a day, so a tenth of the samples, each grouping alike.
+    for by in GroupBy::ALL {
+        let mut months = Vec::new();
+        for _ in 0..(samples / 10).max(5) {
+            let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default()
+                + chrono::Days::new(rng.u64(0..335));
+            let to = from + chrono::Days::new(29);
+            let t = Instant::now();
+            let report = facepay_central::report::report(&mut client, from, to, *by)
+                .unwrap_or_else(|e| panic!("{e}"));
+            months.push(t.elapsed());
+            assert!(!report.rows.is_empty(), "the month has settlements");
+        }
+        row(
+            &format!(
+                "全院汇总 of 30 days by {} ({rows} central rows)",
+                by.label()
+            ),
+            ms(pct(months, 95)),
+            "–",
+        );
+    }
 }
