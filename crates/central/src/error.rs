@@ -121,6 +121,16 @@ impl From<postgres::Error> for CentralError {
                     CentralError::Server(text)
                 }
             }
+            // The connection went away mid-way (the network, a restart):
+            // the server did not go wrong, it was not there.
+            None if e.is_closed()
+                || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) =>
+            {
+                CentralError::Unreachable {
+                    server: "（连接中途断开）".into(),
+                    cause: format!("网络断开或服务器重启：{}", crate::url::with_causes(&e)),
+                }
+            }
             None => CentralError::Server(crate::url::with_causes(&e)),
         }
     }

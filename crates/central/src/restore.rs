@@ -31,10 +31,15 @@ pub fn ensure_known(client: &mut Client, counter_id: &str) -> Result<(), Central
 /// journal's batches are refused (`central_counter_taken`), and the new one
 /// starts from nothing acknowledged. Taking it again for the same journal
 /// (a restore interrupted after this step) changes nothing.
+///
+/// The take-over beats for the counter (`heartbeat`, the restoring PC's):
+/// a second PC restoring the same counter meanwhile, or before this one's
+/// first sync, finds it in use rather than silently taking it back.
 pub fn take_over(
     client: &mut Client,
     counter_id: &str,
     journal_id: &str,
+    heartbeat: &crate::Heartbeat,
 ) -> Result<(), CentralError> {
     let token = token_of(journal_id);
     let mut tx = client.transaction()?;
@@ -80,6 +85,7 @@ pub fn take_over(
          WHERE counter_id = $1",
         &[&counter_id, &journal_id, &token],
     )?;
+    crate::ship::beat(&mut tx, counter_id, heartbeat, 0)?;
     tx.commit()?;
     Ok(())
 }

@@ -163,28 +163,7 @@ pub fn ship_once(
         &[&counter_id, &batch.up_to_seq, &token],
     )?;
     let pending_after = (pending - batch.entries).max(0);
-    tx.execute(
-        "INSERT INTO heartbeats (counter_id, at, app_version, outbox_backlog, unresolved,
-                                 pending_changes, operator_id, terminal_reachable,
-                                 supported_schema)
-         VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (counter_id) DO UPDATE SET at = excluded.at,
-             app_version = excluded.app_version, outbox_backlog = excluded.outbox_backlog,
-             unresolved = excluded.unresolved, pending_changes = excluded.pending_changes,
-             operator_id = excluded.operator_id,
-             terminal_reachable = excluded.terminal_reachable,
-             supported_schema = excluded.supported_schema",
-        &[
-            &counter_id,
-            &heartbeat.app_version,
-            &heartbeat.outbox_backlog,
-            &heartbeat.unresolved,
-            &pending_after,
-            &heartbeat.operator_id,
-            &heartbeat.terminal_reachable,
-            &i32::try_from(crate::schema::supported()).unwrap_or(i32::MAX),
-        ],
-    )?;
+    beat(&mut tx, counter_id, &heartbeat, pending_after)?;
     tx.commit()?;
     // A kill here leaves the server ahead under our token; the next step
     // finds the token among ours and catches up.
@@ -667,6 +646,38 @@ fn deliveries(
                 .map(|d| i32::try_from(d.attempts).unwrap_or(i32::MAX))
                 .collect::<Vec<i32>>(),
             &delivered_at,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Write `counter_id`'s heartbeat: what its PC says about itself, now.
+pub(crate) fn beat(
+    tx: &mut postgres::Transaction<'_>,
+    counter_id: &str,
+    heartbeat: &Heartbeat,
+    pending_changes: i64,
+) -> Result<(), CentralError> {
+    tx.execute(
+        "INSERT INTO heartbeats (counter_id, at, app_version, outbox_backlog, unresolved,
+                                 pending_changes, operator_id, terminal_reachable,
+                                 supported_schema)
+         VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (counter_id) DO UPDATE SET at = excluded.at,
+             app_version = excluded.app_version, outbox_backlog = excluded.outbox_backlog,
+             unresolved = excluded.unresolved, pending_changes = excluded.pending_changes,
+             operator_id = excluded.operator_id,
+             terminal_reachable = excluded.terminal_reachable,
+             supported_schema = excluded.supported_schema",
+        &[
+            &counter_id,
+            &heartbeat.app_version,
+            &heartbeat.outbox_backlog,
+            &heartbeat.unresolved,
+            &pending_changes,
+            &heartbeat.operator_id,
+            &heartbeat.terminal_reachable,
+            &i32::try_from(crate::schema::supported()).unwrap_or(i32::MAX),
         ],
     )?;
     Ok(())

@@ -236,3 +236,135 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
         "6"
     );
 }
+
+/// Two PCs restoring one counter: the second finds it in use while the
+/// first restores, and a PC that lost the counter part-way keeps nothing
+/// and stays paused until a definite answer (here: a server that no longer
+/// knows the counter) ends the pause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_counter_is_restored_onto_one_pc_and_a_definite_no_ends_a_pause() {
+    let pg = std::sync::Arc::new(PgServer::start());
+    let (_old, old) = counter("W03", &pg.url()).await;
+    let init = old.run(&["central", "init"]).await;
+    assert!(init.ok, "{} {}", init.json, init.stderr);
+    a_morning(&old, 2).await;
+    let synced = old.run(&["central", "sync", "--wait"]).await;
+    assert!(synced.ok, "{} {}", synced.json, synced.stderr);
+    // The old PC is switched off.
+    pg.psql_on(
+        "facepay",
+        "UPDATE heartbeats SET at = now() - interval '10 minutes' WHERE counter_id = 'W03'",
+    );
+    let (_first_pc, first) = counter("W03", &pg.url()).await;
+    enroll(&old, &first).await;
+    let (_second_pc, second) = counter("W03", &pg.url()).await;
+    enroll(&old, &second).await;
+
+    // The first PC's restore is held by a slow server while it reads the history.
+    let slow = {
+        let pg = std::sync::Arc::clone(&pg);
+        std::thread::spawn(move || {
+            pg.psql_on(
+                "facepay",
+                "BEGIN; LOCK TABLE visits IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;",
+            )
+        })
+    };
+    let held = || {
+        pg.psql_on(
+            "facepay",
+            "SELECT count(*) FROM pg_locks WHERE relation = 'visits'::regclass
+                                            AND mode = 'AccessExclusiveLock' AND granted",
+        )
+    };
+    while held().trim() != "1" {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let restoring = tokio::spawn({
+        let first = first.clone();
+        async move { first.run(&["central", "restore", "--counter", "W03"]).await }
+    });
+    let token = || {
+        pg.psql_on(
+            "facepay",
+            "SELECT last_token FROM counters WHERE counter_id = 'W03'",
+        )
+    };
+    while !token().starts_with("restore-") {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Taken over, the counter beats for the first PC: the second is refused
+    // and may go on taking payments as whatever it is.
+    let second_try = second
+        .run(&["central", "restore", "--counter", "W03"])
+        .await;
+    assert!(
+        second_try.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("仍在使用"),
+        "{}",
+        second_try.json
+    );
+    let second_status = second.run(&["central", "status"]).await;
+    assert_eq!(
+        second_status.json["thisCounterRestoreUnfinished"], false,
+        "{}",
+        second_status.json
+    );
+
+    // Meanwhile a third PC takes the counter (90 s later, as far as the
+    // server can tell): the first writes nothing and stays paused.
+    pg.psql_on(
+        "facepay",
+        "UPDATE counters SET journal_id = 'a-third-pc', last_token = 'restore-a-third-pc'
+         WHERE counter_id = 'W03'",
+    );
+    slow.join().unwrap();
+    let lost = restoring.await.unwrap();
+    assert_eq!(lost.json["code"], "restore_unfinished", "{}", lost.json);
+    assert!(
+        lost.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("另一份记录库"),
+        "{}",
+        lost.json
+    );
+    assert!(
+        lost.json["advice"].as_str().unwrap().contains("其他窗口"),
+        "{}",
+        lost.json
+    );
+    let paused = first.run(&["auth"]).await;
+    assert_eq!(paused.json["code"], "restore_unfinished", "{}", paused.json);
+    let status = first.run(&["central", "status"]).await;
+    assert_eq!(
+        status.json["thisCounterRestoreUnfinished"], true,
+        "{}",
+        status.json
+    );
+    let kept = first.run(&["history"]).await;
+    assert!(kept.ok, "{} {}", kept.json, kept.stderr);
+    assert_eq!(
+        kept.json["rows"].as_array().unwrap().len(),
+        0,
+        "nothing of the old PC's history was kept: {}",
+        kept.json
+    );
+
+    // The hospital's server rebuilt without W03 (a DBA's fresh database):
+    // the restore is refused for certain, and the pause ends.
+    pg.psql("CREATE DATABASE rebuilt OWNER facepay");
+    let rebuilt = format!("{}/rebuilt", pg.url().rsplit_once('/').unwrap().0);
+    let (_w01_pc, w01) = counter("W01", &rebuilt).await;
+    enroll(&old, &w01).await;
+    let init = w01.run(&["central", "init"]).await;
+    assert!(init.ok, "{} {}", init.json, init.stderr);
+    let first = first.env("FACEPAY_CENTRAL_URL", &rebuilt);
+    let unknown = first.run(&["central", "restore", "--counter", "W03"]).await;
+    assert_eq!(unknown.json["code"], "not_found", "{}", unknown.json);
+    let paying = first.run(&["auth"]).await;
+    assert!(paying.ok, "{} {}", paying.json, paying.stderr);
+}

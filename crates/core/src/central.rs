@@ -60,6 +60,9 @@ pub struct CentralStatus {
     /// This counter's entries not yet on the server.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub this_counter_pending: i64,
+    /// A restore began on this PC and has not finished: it takes no payment
+    /// (docs/central.md 3.2).
+    pub this_counter_restore_unfinished: bool,
     pub counters: Vec<CounterStatus>,
 }
 
@@ -399,6 +402,7 @@ impl Desk {
     fn central_status_here(&self) -> Result<CentralStatus, DeskError> {
         let url = self.central_url()?;
         let this_counter_pending = self.read(replication::position)?.map_or(0, |p| p.pending);
+        let this_counter_restore_unfinished = self.restore_under_way()?;
         // Unreachable, it still says what this counter has not shipped.
         let mut client = match url.connect() {
             Ok(client) => client,
@@ -409,6 +413,7 @@ impl Desk {
                     reason: Some(e.to_string()),
                     schema_version: None,
                     this_counter_pending,
+                    this_counter_restore_unfinished,
                     counters: Vec::new(),
                 });
             }
@@ -424,6 +429,7 @@ impl Desk {
             reason: None,
             schema_version,
             this_counter_pending,
+            this_counter_restore_unfinished,
             counters,
         })
     }

@@ -57,6 +57,10 @@ pub enum DeskError {
     /// Too many wrong PINs: this 工号 waits until `until`.
     #[error("PIN 错误次数过多，工号已锁定至 {until}")]
     PinLocked { until: String },
+    /// `facepay central restore` failed part-way (`cause`) and this PC stays
+    /// paused (no payment) until a restore finishes.
+    #[error("换机恢复没有完成，本机暂不收费：{cause}")]
+    RestoreInterrupted { cause: Box<DeskError> },
     /// Something that should not happen did (a bug or the machine), said plainly.
     #[error("内部错误：{0}")]
     Internal(String),
@@ -223,6 +227,7 @@ impl DeskError {
             DeskError::NotFound(_) => ErrorCode::NotFound,
             DeskError::Invalid { .. } => ErrorCode::Invalid,
             DeskError::Internal(_) => ErrorCode::Internal,
+            DeskError::RestoreInterrupted { .. } => ErrorCode::RestoreUnfinished,
         }
     }
 
@@ -286,6 +291,10 @@ impl DeskError {
             }
             DeskError::Journal(JournalError::ReadOnly(_)) => {
                 "记录库不能写入（只读或磁盘已满）：请联系信息科检查文件权限和磁盘；历史、日结、导出和待确认仍可查看"
+            }
+            DeskError::RestoreInterrupted { .. } => {
+                "请到其他窗口收费；排除原因（网络、全院库）后再运行同一条 facepay central restore，\
+                 完成后本机恢复收费（docs/central.md 3.2）"
             }
             DeskError::Journal(JournalError::RestoreUnfinished { .. }) => {
                 "请改用其他窗口收费，并联系信息科完成换机恢复（docs/central.md 3.2）；本机没有记下这笔"

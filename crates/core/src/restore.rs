@@ -1,7 +1,7 @@
 //! `facepay central restore`: a counter PC replaced (a dead disk, a new
 //! machine) takes over its counter's history from the central server.
 
-use facepay_central::restore::{ensure_known, history, take_over, token_of};
+use facepay_central::restore::{ensure_known, history, owner, take_over, token_of};
 use facepay_central::{CentralError, Local};
 use facepay_journal::restore::{Restoration, Restored};
 use serde::Serialize;
@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::access::Admin;
 use crate::central::{DeskLocal, off_runtime};
 use crate::desk::Desk;
-use crate::error::DeskError;
+use crate::error::{DeskError, ErrorCode};
 
 /// What `facepay central restore` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,7 +31,29 @@ impl Desk {
         admin: &Admin,
         counter: &str,
     ) -> Result<RestoreReport, DeskError> {
-        off_runtime(|| self.central_restore_here(admin, counter))
+        off_runtime(|| {
+            self.central_restore_here(admin, counter)
+                .map_err(|cause| self.paused_by(cause))
+        })
+    }
+
+    /// The restore under way on this PC, if one is: no payment until it
+    /// ends (`restore_unfinished`).
+    pub fn restore_under_way(&self) -> Result<bool, DeskError> {
+        Ok(self.read(facepay_journal::restore::unfinished)?.is_some())
+    }
+
+    /// A restore that failed while this PC is paused says so, whatever the
+    /// cause: its advice is then "not yet", never "payments go on".
+    fn paused_by(&self, cause: DeskError) -> DeskError {
+        match self.read(facepay_journal::restore::unfinished) {
+            Ok(Some(_)) if cause.code() != ErrorCode::RestoreUnfinished => {
+                DeskError::RestoreInterrupted {
+                    cause: Box::new(cause),
+                }
+            }
+            _ => cause,
+        }
     }
 
     fn central_restore_here(
@@ -50,7 +72,14 @@ impl Desk {
             });
         }
         let mut client = self.checked_client()?;
-        ensure_known(&mut client, counter)?;
+        if let Err(refused) = ensure_known(&mut client, counter) {
+            // A definite no: a pause left by an earlier attempt (whose
+            // server no longer knows the counter) ends.
+            if matches!(refused, CentralError::UnknownCounter(_)) {
+                self.write(|tx, _, _| Ok(facepay_journal::restore::abandon(tx)?))?;
+            }
+            return Err(refused.into());
+        }
         // Enrolled first: the server hands the counter to this journal's id.
         let position = DeskLocal(self).enroll(counter)?;
         // Refused here, before the server hands the counter over: a journal
@@ -59,7 +88,8 @@ impl Desk {
         // payment (one taken in between could be neither restored over
         // nor shipped).
         self.write(|tx, now, _| Ok(facepay_journal::restore::begin(tx, configured, now)?))?;
-        if let Err(refused) = take_over(&mut client, counter, &position.journal_id) {
+        let heartbeat = DeskLocal(self).heartbeat()?;
+        if let Err(refused) = take_over(&mut client, counter, &position.journal_id, &heartbeat) {
             // Only a definite no frees the counter again: after a lost
             // reply the server may well have handed the counter over.
             if matches!(
@@ -73,7 +103,7 @@ impl Desk {
         let server = history(&mut client, counter)?;
         let token = token_of(&position.journal_id);
         let restored = self.write(|tx, now, _| {
-            Ok(facepay_journal::restore::restore(
+            let restored = facepay_journal::restore::restore(
                 tx,
                 &Restoration {
                     counter: configured,
@@ -86,7 +116,17 @@ impl Desk {
                 },
                 admin.id(),
                 now,
-            )?)
+            )?;
+            // Still this journal's on the server as the history commits
+            // here: a PC that lost the counter meanwhile (a second restore
+            // of the same counter) keeps nothing and stays paused.
+            if owner(&mut client, counter)?.as_deref() != Some(position.journal_id.as_str()) {
+                return Err(CentralError::CounterTaken {
+                    counter_id: counter.to_owned(),
+                }
+                .into());
+            }
+            Ok(restored)
         })?;
         Ok(RestoreReport {
             counter_id: counter.to_owned(),

@@ -305,18 +305,27 @@ pub fn abandon(tx: &Connection) -> Result<(), JournalError> {
 /// Refuse a new visit, settlement or terminal call while a restore is under
 /// way here (see migration 018).
 pub fn refuse_if_unfinished(conn: &Connection) -> Result<(), JournalError> {
-    let begun = conn
+    match unfinished(conn)? {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The restore under way here, as the refusal it causes.
+pub fn unfinished(conn: &Connection) -> Result<Option<JournalError>, JournalError> {
+    Ok(conn
         .row(
             "SELECT counter_id, restore_begun_at FROM replication
              WHERE id = 1 AND restore_begun_at IS NOT NULL",
             [],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            |row| {
+                Ok(JournalError::RestoreUnfinished {
+                    counter_id: row.get(0)?,
+                    since: row.get(1)?,
+                })
+            },
         )
-        .optional()?;
-    match begun {
-        Some((counter_id, since)) => Err(JournalError::RestoreUnfinished { counter_id, since }),
-        None => Ok(()),
-    }
+        .optional()?)
 }
 
 /// Whether this journal may take `counter`'s history: enrolled under it,

@@ -12,4 +12,9 @@ reachable: boolean, reason: string | null, schemaVersion: number | null,
 /**
  * This counter's entries not yet on the server.
  */
-thisCounterPending: number, counters: Array<CounterStatus>, };
+thisCounterPending: number, 
+/**
+ * A restore began on this PC and has not finished: it takes no payment
+ * (docs/central.md 3.2).
+ */
+thisCounterRestoreUnfinished: boolean, counters: Array<CounterStatus>, };

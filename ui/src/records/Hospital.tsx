@@ -54,6 +54,9 @@ export function Hospital() {
           全院库 {status.server}
           {status.reachable ? `（结构版本 ${dash(status.schemaVersion)}）` : `：未连接（${status.reason ?? ""}）`}
           ，本机未上传 {status.thisCounterPending} 条
+          {status.thisCounterRestoreUnfinished && (
+            <strong class="bad-line">；本机换机恢复未完成，暂不收费（见 docs/central.md 3.2）</strong>
+          )}
         </p>
       )}
       {status && (

@@ -202,7 +202,8 @@ pub(crate) async fn summary(State(app): State<App>, uri: Uri) -> Response {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
-    /// `ok`, or `degraded` when the terminal cannot be reached or the journal is read-only.
+    /// `ok`, or `degraded` when the terminal cannot be reached, the journal
+    /// is read-only, or a restore is under way.
     pub status: String,
     pub version: String,
     pub terminal_reachable: bool,
@@ -214,6 +215,9 @@ pub struct Health {
     /// 待确认: outcomes a person must decide.
     pub pending: u64,
     pub journal_read_only: bool,
+    /// `facepay central restore` began on this PC and has not finished: every
+    /// payment is refused (`restore_unfinished`) until it has.
+    pub restore_unfinished: bool,
 }
 
 /// Terminal reachability, backlog and version. Always 200: read `status`.
@@ -237,8 +241,11 @@ pub(crate) async fn health(State(app): State<App>, uri: Uri) -> Response {
         Err(_) => (0, 0),
     };
     let journal_read_only = desk.degraded().is_some() || backlog.is_err();
+    // Unknown (the journal unreadable) counts as under way: no payment is
+    // promised that would be refused.
+    let restore_unfinished = desk.restore_under_way().unwrap_or(true);
     let health = Health {
-        status: if probe.is_ok() && !journal_read_only {
+        status: if probe.is_ok() && !journal_read_only && !restore_unfinished {
             "ok".into()
         } else {
             "degraded".into()
@@ -250,6 +257,7 @@ pub(crate) async fn health(State(app): State<App>, uri: Uri) -> Response {
         held: held.unwrap_or(0),
         pending,
         journal_read_only,
+        restore_unfinished,
     };
     super::json(StatusCode::OK, &health)
 }
