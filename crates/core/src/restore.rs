@@ -46,8 +46,8 @@ impl Desk {
     /// A restore that failed while this PC is paused says so, whatever the
     /// cause: its advice is then "not yet", never "payments go on".
     fn paused_by(&self, cause: DeskError) -> DeskError {
-        match self.read(facepay_journal::restore::unfinished) {
-            Ok(Some(_)) if cause.code() != ErrorCode::RestoreUnfinished => {
+        match self.restore_under_way() {
+            Ok(true) if cause.code() != ErrorCode::RestoreUnfinished => {
                 DeskError::RestoreInterrupted {
                     cause: Box::new(cause),
                 }
