@@ -292,6 +292,15 @@ impl DeskError {
             DeskError::Journal(JournalError::ReadOnly(_)) => {
                 "记录库不能写入（只读或磁盘已满）：请联系信息科检查文件权限和磁盘；历史、日结、导出和待确认仍可查看"
             }
+            DeskError::RestoreInterrupted { cause }
+                if matches!(
+                    **cause,
+                    DeskError::Central(CentralError::CounterTaken { .. })
+                ) =>
+            {
+                "这个编号已交给另一台电脑，本机不能再用它收费：请在接替的那台电脑上收费；\
+                 本机要用时由信息科配新的编号和新的空记录库（docs/central.md 3.2）"
+            }
             DeskError::RestoreInterrupted { .. } => {
                 "请到其他窗口收费；排除原因（网络、全院库）后再运行同一条 facepay central restore，\
                  完成后本机恢复收费（docs/central.md 3.2）"

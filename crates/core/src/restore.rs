@@ -62,6 +62,21 @@ impl Desk {
         counter: &str,
     ) -> Result<RestoreReport, DeskError> {
         let configured = &self.config.counter_id;
+        // A pause left by an earlier attempt ends only when a restore
+        // finishes: that attempt may have been handed the counter, which
+        // may since have gone to another PC, or to a server this one no
+        // longer points at. Paused for good is safe (the cashier uses
+        // another window); paying into a journal that can never ship is not.
+        let paused_before = self.restore_under_way()?;
+        if configured.as_str() != counter && paused_before {
+            return Err(DeskError::Invalid {
+                field: "counter",
+                message: format!(
+                    "本机正在恢复收银台 {configured}（尚未完成），不能改为恢复 {counter}：\
+                     请运行 facepay central restore --counter {configured}"
+                ),
+            });
+        }
         if configured.as_str() != counter {
             return Err(DeskError::Invalid {
                 field: "counter",
@@ -72,14 +87,7 @@ impl Desk {
             });
         }
         let mut client = self.checked_client()?;
-        if let Err(refused) = ensure_known(&mut client, counter) {
-            // A definite no: a pause left by an earlier attempt (whose
-            // server no longer knows the counter) ends.
-            if matches!(refused, CentralError::UnknownCounter(_)) {
-                self.write(|tx, _, _| Ok(facepay_journal::restore::abandon(tx)?))?;
-            }
-            return Err(refused.into());
-        }
+        ensure_known(&mut client, counter)?;
         // Enrolled first: the server hands the counter to this journal's id.
         let position = DeskLocal(self).enroll(counter)?;
         // Refused here, before the server hands the counter over: a journal
@@ -90,12 +98,15 @@ impl Desk {
         self.write(|tx, now, _| Ok(facepay_journal::restore::begin(tx, configured, now)?))?;
         let heartbeat = DeskLocal(self).heartbeat()?;
         if let Err(refused) = take_over(&mut client, counter, &position.journal_id, &heartbeat) {
-            // Only a definite no frees the counter again: after a lost
-            // reply the server may well have handed the counter over.
-            if matches!(
-                refused,
-                CentralError::Invalid { .. } | CentralError::UnknownCounter(_)
-            ) {
+            // Only a definite no to this attempt, the first, frees the
+            // counter again: after a lost reply the server may well have
+            // handed the counter over.
+            if !paused_before
+                && matches!(
+                    refused,
+                    CentralError::Invalid { .. } | CentralError::UnknownCounter(_)
+                )
+            {
                 self.write(|tx, _, _| Ok(facepay_journal::restore::abandon(tx)?))?;
             }
             return Err(refused.into());
