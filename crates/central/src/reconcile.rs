@@ -3,7 +3,7 @@
 //! until 财务 explains it (a note, audited) or a later run of the same day
 //! no longer finds it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use postgres::Client;
@@ -402,6 +402,14 @@ struct Found {
     our_fen: Option<i64>,
 }
 
+/// The counter an outBizNo of ours names (`{org}-{counter}-{yyyyMMddHHmmssSSS}-{XX}`).
+fn counter_named_by(out_biz_no: &str) -> Option<String> {
+    let mut parts = out_biz_no.rsplitn(3, '-');
+    let (_suffix, stamp, rest) = (parts.next()?, parts.next()?, parts.next()?);
+    let (_org, counter) = rest.rsplit_once('-')?;
+    (stamp.len() == 17 && stamp.bytes().all(|b| b.is_ascii_digit())).then(|| counter.to_owned())
+}
+
 /// Compare `his` with the day as the counters recorded it, keep the
 /// differences (and retire those of an earlier run no longer found).
 pub fn reconcile(
@@ -452,6 +460,19 @@ pub fn reconcile(
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
+    // A visit the server never received (an old PC's last minutes before
+    // it died) still names its counter in its outBizNo (`org-counter-stamp-XX`).
+    let known: HashSet<String> = client
+        .query("SELECT counter_id FROM counters", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let counter_of = |out_biz_no: &str| {
+        visit_counters
+            .get(out_biz_no)
+            .cloned()
+            .or_else(|| counter_named_by(out_biz_no).filter(|c| known.contains(c)))
+    };
 
     let mut found: Vec<Found> = Vec::new();
     let mut taken = vec![false; ours.len()];
@@ -501,9 +522,7 @@ pub fn reconcile(
                 } else {
                     (
                         Some(DifferenceKind::HisOnly),
-                        row.out_biz_no
-                            .as_ref()
-                            .and_then(|b| visit_counters.get(b).cloned()),
+                        row.out_biz_no.as_deref().and_then(counter_of),
                         None,
                     )
                 }
@@ -729,6 +748,25 @@ pub fn explain(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_out_biz_no_of_ours_names_its_counter_and_nothing_else_does() {
+        for (out_biz_no, counter) in [
+            ("H44170200001-W03-20261206093000123-AB", Some("W03")),
+            ("ORG-1-W03-20261206093000123-AB", Some("W03")),
+            ("H44170200001W03000000000001", None),
+            ("H44170200001-W03-2026120609300012-AB", None),
+            ("H44170200001-W03-2026120609300012X-AB", None),
+            ("W03-20261206093000123-AB", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                counter_named_by(out_biz_no).as_deref(),
+                counter,
+                "{out_biz_no}"
+            );
+        }
+    }
 
     #[test]
     fn the_his_list_is_read_strictly_and_names_the_line() {

@@ -897,6 +897,35 @@ async fn reconciliation_with_the_his_finds_every_kind_of_difference_until_each_i
     assert_eq!(find("not_delivered")["outBizNo"], not_shown.as_str());
     assert_eq!(find("his_only")["key"], "S-NOBODY-KNOWS");
     assert_eq!(find("his_only")["counterId"], serde_json::Value::Null);
+    // A settlement of an old PC that died before shipping it: the server
+    // has no visit, but its outBizNo names the counter (another day's list).
+    let yesterday = (chrono::Local::now() - chrono::Days::new(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let counter_part = matched.rsplitn(3, '-').nth(2).unwrap();
+    let lost = format!("{counter_part}-20261206093000123-ZZ");
+    let lost_file = t.dir.path().join("his-yesterday.csv");
+    std::fs::write(
+        &lost_file,
+        format!(
+            "setl_id,outBizNo,totalFee,state
+S-OLD-PC,{lost},66.00,SUCCESS
+"
+        ),
+    )
+    .unwrap();
+    let old_pc = cli
+        .run(&[
+            "reconcile",
+            "--file",
+            &lost_file.display().to_string(),
+            "--date",
+            &yesterday,
+        ])
+        .await;
+    let only = &old_pc.json["differences"][0];
+    assert_eq!(only["kind"], "his_only", "{}", old_pc.json);
+    assert_eq!(only["counterId"], "W01", "{}", old_pc.json);
 
     // 财务 explains one: it leaves the open list, audited with who and where.
     let id = find("his_only")["id"].as_i64().unwrap().to_string();
