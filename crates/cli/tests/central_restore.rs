@@ -99,6 +99,16 @@ async fn a_replaced_pc_takes_over_its_counters_history_and_the_old_one_is_refuse
     pg.psql_on("facepay", "ALTER TABLE shifts RENAME TO shifts_away");
     let cut = new.run(&["central", "restore", "--counter", "W03"]).await;
     assert!(!cut.ok, "{}", cut.json);
+    // Paused, a mistyped id is not taken for a new plan.
+    let typo = new.run(&["central", "restore", "--counter", "W04"]).await;
+    assert!(
+        typo.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("本机正在恢复收银台 W03"),
+        "{}",
+        typo.json
+    );
     let scan = new.run(&["auth"]).await;
     assert_eq!(scan.json["code"], "restore_unfinished", "{}", scan.json);
     assert!(
@@ -353,22 +363,30 @@ async fn a_counter_is_restored_onto_one_pc_and_the_one_that_lost_it_stays_paused
         kept.json
     );
 
-    // Its pause ends only by a restore that finishes: not by a re-run the
-    // server refuses (the counter beats for the PC that took it), nor by a
-    // server that no longer knows the counter (a wrong or rebuilt database),
-    // nor by naming another counter.
+    // It stays paused, and never takes the counter back, not even once
+    // the PC that won it has been quiet for a while (its payments would
+    // then be the ones stranded): the way out is a new id and journal.
+    pg.psql_on(
+        "facepay",
+        "UPDATE heartbeats SET at = now() - interval '10 minutes' WHERE counter_id = 'W03'",
+    );
     let again = first.run(&["central", "restore", "--counter", "W03"]).await;
+    assert_eq!(again.json["code"], "restore_unfinished", "{}", again.json);
     assert!(
-        again.json["message"].as_str().unwrap().contains("仍在使用"),
+        again.json["advice"].as_str().unwrap().contains("新的编号"),
         "{}",
         again.json
     );
+    assert_eq!(
+        token().trim(),
+        "restore-a-third-pc",
+        "the counter stays with the PC that took it"
+    );
+    // Nor does a server that no longer knows the counter (a wrong or
+    // rebuilt database) or another counter's id end the pause.
     let typo = first.run(&["central", "restore", "--counter", "W04"]).await;
     assert!(
-        typo.json["message"]
-            .as_str()
-            .unwrap()
-            .contains("本机正在恢复收银台 W03"),
+        typo.json["advice"].as_str().unwrap().contains("新的编号"),
         "{}",
         typo.json
     );

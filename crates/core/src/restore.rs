@@ -68,6 +68,12 @@ impl Desk {
         // longer points at. Paused for good is safe (the cashier uses
         // another window); paying into a journal that can never ship is not.
         let paused_before = self.restore_under_way()?;
+        if self.read(facepay_journal::restore::lost_at)?.is_some() {
+            return Err(CentralError::CounterTaken {
+                counter_id: configured.as_str().to_owned(),
+            }
+            .into());
+        }
         if configured.as_str() != counter && paused_before {
             return Err(DeskError::Invalid {
                 field: "counter",
@@ -113,7 +119,7 @@ impl Desk {
         }
         let server = history(&mut client, counter)?;
         let token = token_of(&position.journal_id);
-        let restored = self.write(|tx, now, _| {
+        let written = self.write(|tx, now, _| {
             let restored = facepay_journal::restore::restore(
                 tx,
                 &Restoration {
@@ -138,7 +144,14 @@ impl Desk {
                 .into());
             }
             Ok(restored)
-        })?;
+        });
+        let restored = match written {
+            Err(taken @ DeskError::Central(CentralError::CounterTaken { .. })) => {
+                self.write(|tx, now, _| Ok(facepay_journal::restore::lost(tx, now)?))?;
+                return Err(taken);
+            }
+            other => other?,
+        };
         Ok(RestoreReport {
             counter_id: counter.to_owned(),
             restored,

@@ -292,6 +292,28 @@ pub fn begin(tx: &Connection, counter: &CounterId, now: &Stamp) -> Result<String
     Ok(journal_id)
 }
 
+/// The counter went to another PC while this restore was being written:
+/// this journal stays paused, and may never restore the counter again.
+pub fn lost(tx: &Connection, now: &Stamp) -> Result<(), JournalError> {
+    tx.exec(
+        "UPDATE replication SET restore_lost_at = coalesce(restore_lost_at, ?1) WHERE id = 1",
+        [now],
+    )?;
+    Ok(())
+}
+
+/// When this journal lost its counter to another PC during a restore.
+pub fn lost_at(conn: &Connection) -> Result<Option<String>, JournalError> {
+    Ok(conn
+        .row(
+            "SELECT restore_lost_at FROM replication WHERE id = 1",
+            [],
+            |row| row.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
 /// The server refused to hand the counter over: nothing was taken, so
 /// payments may go on (as whatever this journal is).
 pub fn abandon(tx: &Connection) -> Result<(), JournalError> {

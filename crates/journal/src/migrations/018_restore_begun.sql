@@ -5,3 +5,9 @@
 -- between would make this journal no longer fresh, and the restore could
 -- then neither finish nor be undone without stranding that payment.
 ALTER TABLE replication ADD COLUMN restore_begun_at TEXT;
+
+-- When a restore here lost its counter to another PC while it was being
+-- written (NULL: never). Such a journal stays paused, and a later restore of
+-- the counter is refused: taking it back, once the PC that won it is quiet
+-- for a while, would strand that PC's payments instead.
+ALTER TABLE replication ADD COLUMN restore_lost_at TEXT;
